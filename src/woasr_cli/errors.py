@@ -1,0 +1,65 @@
+"""The one exception hierarchy of woasr.
+
+::
+
+    WoasrError                      any failure woasr can explain in one line
+    ├── UsageError                  bad flag, unknown provider/format, impossible option mix
+    │   └── CapabilityError         the provider cannot do what was asked (e.g. translate)
+    ├── ProviderUnavailable         the provider's optional extra is not installed
+    ├── ModelNotFound               a model name/path does not resolve (offline, typo, ...)
+    ├── InputError                  one input cannot be used (per-file; the batch goes on)
+    │   └── MediaError              not decodable media: empty, corrupt, no audio stream
+    ├── OutputError                 cannot write outputs (permissions, disk full)
+    ├── ManifestError               the job manifest is unreadable or locked
+    └── Interrupted                 the user asked us to stop (Ctrl-C / SIGTERM)
+
+The CLI maps these to exit codes in one table (``woasr_cli.cli.exit_codes``).
+"""
+
+from __future__ import annotations
+
+
+class WoasrError(Exception):
+    """Base class: ``str(err)`` is a complete one-line message for the user."""
+
+
+class UsageError(WoasrError):
+    pass
+
+
+class CapabilityError(UsageError):
+    pass
+
+
+class ProviderUnavailable(WoasrError):
+    def __init__(self, provider: str, extra: str, detail: str = "") -> None:
+        msg = f"provider '{provider}' needs: pip install 'woasr[{extra}]'"
+        if detail:
+            msg += f" ({detail})"
+        super().__init__(msg)
+        self.provider = provider
+        self.extra = extra
+
+
+class ModelNotFound(WoasrError):
+    pass
+
+
+class InputError(WoasrError):
+    pass
+
+
+class MediaError(InputError):
+    pass
+
+
+class OutputError(WoasrError):
+    pass
+
+
+class ManifestError(WoasrError):
+    pass
+
+
+class Interrupted(WoasrError):
+    pass

@@ -1,0 +1,85 @@
+"""Turn ``--model`` into a local CTranslate2 directory.
+
+Order: an existing local directory, the woasr model cache, the offline model packages on PyPI,
+then (unless offline) a hub download into the cache. Failure is one actionable line.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from woasr_cli.errors import ModelNotFound
+from woasr_cli.models import offline_packages as packages
+
+
+@dataclass(frozen=True)
+class ModelLocation:
+    path: Path
+    source: str  # "local", "cache", "package", "hub"
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "woasr" / "models"
+
+
+def offline_model_names() -> list[str]:
+    """Model names that resolve right now without a network."""
+    names = [n for n in packages.WHOLE_MODELS if packages.whole_model_dir(n) is not None]
+    names += [n for n in packages.SPLIT_MODELS if packages.split_model_parts(n) is not None]
+    return names
+
+
+def _is_ct2_dir(path: Path) -> bool:
+    return path.is_dir() and (path / "model.bin").is_file()
+
+
+def resolve_ct2_model(
+    name: str, cache_dir: Path | None = None, *, offline: bool = True
+) -> ModelLocation:
+    cache = cache_dir or default_cache_dir()
+    local = Path(name).expanduser()
+    if _is_ct2_dir(local):
+        return ModelLocation(local.resolve(), "local")
+    if local.exists() or os.sep in name or name.startswith("."):
+        raise ModelNotFound(
+            f"'{name}' is not a CTranslate2 model directory (expected model.bin inside)"
+        )
+    cached = cache / name.replace("/", "--")
+    if _is_ct2_dir(cached):
+        return ModelLocation(cached, "cache")
+    whole = packages.whole_model_dir(name)
+    if whole is not None:
+        return ModelLocation(whole, "package")
+    parts = packages.split_model_parts(name)
+    if parts is not None:
+        return ModelLocation(packages.assemble_split_model(name, parts, cached), "package")
+    if not offline:
+        return _download(name, cache)
+    raise ModelNotFound(_not_found_message(name))
+
+
+def _not_found_message(name: str) -> str:
+    hint = packages.install_hint(name)
+    how = f"run '{hint}', " if hint else ""
+    return (
+        f"model '{name}' is not available offline: {how}pass a local CTranslate2 directory "
+        "with --model, or allow hub downloads (unset WOASR_OFFLINE / HF_HUB_OFFLINE)"
+    )
+
+
+def _download(name: str, cache: Path) -> ModelLocation:
+    from faster_whisper.utils import download_model
+
+    target = cache / name.replace("/", "--")
+    try:
+        path = download_model(name, output_dir=str(target))
+    except ValueError as exc:  # faster-whisper: unknown size name
+        raise ModelNotFound(f"unknown model '{name}': {exc}") from None
+    except Exception as exc:  # network errors come in many types from huggingface_hub
+        raise ModelNotFound(
+            f"{_not_found_message(name)} (download failed: {type(exc).__name__})"
+        ) from None
+    return ModelLocation(Path(path), "hub")

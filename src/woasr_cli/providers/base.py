@@ -1,0 +1,61 @@
+"""The provider interface every ASR engine implements.
+
+A provider is loaded once (``load``) and then transcribes 16 kHz mono float32 arrays. It returns
+engine-neutral :class:`~woasr_cli.transcript.Segment` objects lazily, with times relative to the
+array it was given; the pipeline shifts them, checkpoints them and renders formats. Providers
+never write files and know nothing of formats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from woasr_cli.options import TranscribeOptions
+from woasr_cli.transcript import Segment
+
+Audio = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What an engine can do; checked against the options before any work starts."""
+
+    translate: bool
+    word_timestamps: bool
+    language_detection: bool
+    needs_torch: bool
+    gpu: bool
+    languages: frozenset[str] | None = None  # None: multilingual (model dependent)
+    initial_prompt: bool = False
+    hotwords: bool = False
+    beam_size: bool = True
+    batched: bool = False
+
+
+@dataclass(frozen=True)
+class LanguageInfo:
+    language: str | None
+    probability: float | None = None
+
+
+class Provider(Protocol):
+    """A loaded engine + model, ready to transcribe arrays."""
+
+    name: str
+    model_name: str
+
+    def transcribe(
+        self, audio: Audio, options: TranscribeOptions
+    ) -> tuple[Iterator[Segment], LanguageInfo]:
+        """Transcribe ``audio`` (16 kHz mono float32).
+
+        Segments come lazily, in time order, with times relative to ``audio``; callers may stop
+        consuming early. ``options.language`` is honoured when set, else the language is
+        detected and reported in the returned :class:`LanguageInfo`.
+        """
+        ...

@@ -1,0 +1,101 @@
+"""The providers woasr knows. Specs only: no engine is imported here."""
+
+from __future__ import annotations
+
+from woasr_cli.providers.base import Capabilities
+from woasr_cli.providers.registry import ProviderSpec, register
+
+register(
+    ProviderSpec(
+        name="faster_whisper",
+        module="faster_whisper_engine",
+        extra="faster-whisper",
+        requires=("faster_whisper", "ctranslate2"),
+        default_model="tiny.en",
+        capabilities=Capabilities(
+            translate=True,
+            word_timestamps=True,
+            language_detection=True,
+            needs_torch=False,
+            gpu=True,
+            initial_prompt=True,
+            hotwords=True,
+            batched=True,
+        ),
+        summary="Whisper on CTranslate2 (default): fast on CPU, int8, batched, Silero VAD",
+    )
+)
+register(
+    ProviderSpec(
+        name="origin_whisper",
+        module="origin_whisper",
+        extra="openai-whisper",
+        requires=("whisper", "torch"),
+        default_model="base",
+        capabilities=Capabilities(
+            translate=True,
+            word_timestamps=True,
+            language_detection=True,
+            needs_torch=True,
+            gpu=True,
+            initial_prompt=True,
+        ),
+        summary="OpenAI's reference Whisper (PyTorch): model name or .pt checkpoint",
+    )
+)
+register(
+    ProviderSpec(
+        name="hf_auto_asr",
+        module="hf_auto_asr",
+        extra="transformers",
+        requires=("transformers", "torch"),
+        default_model="openai/whisper-tiny",
+        capabilities=Capabilities(
+            translate=True,
+            word_timestamps=True,
+            language_detection=True,
+            needs_torch=True,
+            gpu=True,
+            beam_size=True,
+        ),
+        summary="Any transformers ASR model (Whisper-style seq2seq or CTC) by hub id or directory",
+    )
+)
+register(
+    ProviderSpec(
+        name="fast_conformer",
+        module="fast_conformer",
+        extra="nemo",
+        requires=("nemo", "torch"),
+        default_model="nvidia/stt_en_fastconformer_transducer_large",
+        capabilities=Capabilities(
+            translate=False,
+            word_timestamps=True,
+            language_detection=False,
+            needs_torch=True,
+            gpu=True,
+            beam_size=False,
+        ),
+        summary="NVIDIA NeMo ASR models (.nemo file or pretrained name), in-process",
+    )
+)
+register(
+    ProviderSpec(
+        name="whisperx",
+        module="whisperx_engine",
+        extra="whisperx",
+        requires=("whisperx", "torch"),
+        default_model="tiny.en",
+        capabilities=Capabilities(
+            translate=True,
+            word_timestamps=True,
+            language_detection=True,
+            needs_torch=True,
+            gpu=True,
+            initial_prompt=True,
+            hotwords=True,
+            batched=True,
+        ),
+        summary="whisperX batched faster-whisper transcription (local model directory accepted)",
+    )
+)

@@ -1,0 +1,82 @@
+"""Registry of providers: name -> spec, with the engine module imported only when used."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from woasr_cli.errors import CapabilityError, ProviderUnavailable, UsageError
+from woasr_cli.options import TranscribeOptions
+from woasr_cli.providers.base import Capabilities, Provider
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    name: str
+    module: str  # woasr_cli.providers.<module>, which defines ``load(options) -> Provider``
+    extra: str  # pip extra that installs the engine
+    requires: tuple[str, ...]  # importable top-level modules the engine needs
+    default_model: str
+    capabilities: Capabilities
+    summary: str
+
+    def missing(self) -> list[str]:
+        """Top-level modules this engine needs that are not importable here."""
+        return [m for m in self.requires if importlib.util.find_spec(m) is None]
+
+    @property
+    def installed(self) -> bool:
+        return not self.missing()
+
+
+_SPECS: dict[str, ProviderSpec] = {}
+
+
+def register(spec: ProviderSpec) -> None:
+    _SPECS[spec.name] = spec
+
+
+def specs() -> list[ProviderSpec]:
+    return list(_SPECS.values())
+
+
+def get_spec(name: str) -> ProviderSpec:
+    try:
+        return _SPECS[name]
+    except KeyError:
+        known = ", ".join(sorted(_SPECS))
+        raise UsageError(f"unknown provider '{name}' (known: {known})") from None
+
+
+def check_capabilities(spec: ProviderSpec, options: TranscribeOptions) -> None:
+    """Refuse, before any work, options the provider cannot honour."""
+    caps = spec.capabilities
+    if options.task == "translate" and not caps.translate:
+        raise CapabilityError(f"provider '{spec.name}' cannot translate (--task translate)")
+    if options.word_timestamps and not caps.word_timestamps:
+        raise CapabilityError(
+            f"provider '{spec.name}' gives no word timestamps; use --align for word times"
+        )
+    if options.hotwords and not caps.hotwords:
+        raise CapabilityError(f"provider '{spec.name}' does not support --hotwords")
+    if options.initial_prompt and not caps.initial_prompt:
+        raise CapabilityError(f"provider '{spec.name}' does not support --initial-prompt")
+    if options.language and caps.languages is not None and options.language not in caps.languages:
+        langs = ", ".join(sorted(caps.languages))
+        raise CapabilityError(
+            f"provider '{spec.name}' does not handle language '{options.language}' ({langs})"
+        )
+
+
+def load_provider(options: TranscribeOptions) -> Provider:
+    """Check capabilities and installation, import the engine module and load the model."""
+    spec = get_spec(options.provider)
+    check_capabilities(spec, options)
+    missing = spec.missing()
+    if missing:
+        raise ProviderUnavailable(spec.name, spec.extra, "missing " + ", ".join(missing))
+    module = importlib.import_module(f"woasr_cli.providers.{spec.module}")
+    loader: Callable[[TranscribeOptions], Provider] = module.load
+    return loader(options)
