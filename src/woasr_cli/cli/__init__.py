@@ -1,0 +1,1 @@
+"""The command-line front end: parse options, call the library, present results."""

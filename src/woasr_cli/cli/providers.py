@@ -1,0 +1,63 @@
+"""``woasr providers``: every engine, installed or not, with capabilities and default model."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Annotated, Any
+
+import typer
+
+
+def provider_rows() -> list[dict[str, Any]]:
+    from woasr_cli.providers import specs
+
+    rows = []
+    for spec in specs():
+        caps = asdict(spec.capabilities)
+        if caps["languages"] is not None:
+            caps["languages"] = sorted(caps["languages"])
+        missing = spec.missing()
+        rows.append(
+            {
+                "name": spec.name,
+                "installed": not missing,
+                "missing": missing,
+                "install": f"pip install 'woasr[{spec.extra}]'",
+                "default_model": spec.default_model,
+                "capabilities": caps,
+                "summary": spec.summary,
+            }
+        )
+    return rows
+
+
+_CAP_LABELS = {
+    "translate": "translate",
+    "word_timestamps": "words",
+    "language_detection": "lang-id",
+    "gpu": "GPU",
+    "batched": "batched",
+    "needs_torch": "torch",
+}
+
+
+def providers(
+    json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """List ASR providers: installed or not (and how to install), capabilities, default model."""
+    rows = provider_rows()
+    if json_out:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="woasr providers")
+    for col in ("provider", "installed", "default model", "can", "about"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        can = ", ".join(label for key, label in _CAP_LABELS.items() if r["capabilities"][key])
+        status = "[green]yes[/]" if r["installed"] else f"[yellow]no[/]: {r['install']}"
+        table.add_row(r["name"], status, r["default_model"], can, r["summary"])
+    Console().print(table)

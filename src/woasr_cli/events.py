@@ -1,0 +1,44 @@
+"""Batch events: what the runner reports and every front end (rich, plain, JSON) renders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+EventKind = Literal[
+    "batch_started",  # total files and known audio seconds
+    "started",  # one job begins (or resumes)
+    "progress",  # audio seconds done within a job
+    "done",
+    "skipped",  # done earlier with the same input and options; outputs exist
+    "failed",
+    "interrupted",
+    "batch_done",
+]
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: EventKind
+    input: str | None = None
+    done_seconds: float | None = None
+    duration: float | None = None
+    elapsed: float | None = None
+    realtime_factor: float | None = None  # audio seconds per wall second ("x real time")
+    outputs: list[str] = field(default_factory=list)
+    reason: str | None = None
+    language: str | None = None
+    resumed_from: float | None = None
+    totals: dict[str, int] = field(default_factory=dict)
+    total_files: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v not in (None, [], {})}
+
+
+Reporter = Callable[[Event], None]
+
+
+def null_reporter(event: Event) -> None:
+    del event

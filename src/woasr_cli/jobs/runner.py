@@ -1,0 +1,277 @@
+"""Run a batch of inputs as manifest jobs: skip what is done, resume what was cut, record all.
+
+Every process (a second ``woasr transcribe`` on the same folder, or a ``--workers`` child) runs
+this same loop; the manifest's atomic claims make each job run exactly once, and a job whose
+owner died is reclaimed when its lease runs out (at once, if the owner was on this host).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from woasr_cli.errors import (
+    CapabilityError,
+    InputError,
+    Interrupted,
+    ManifestError,
+    ModelNotFound,
+    OutputError,
+    ProviderUnavailable,
+    UsageError,
+    WoasrError,
+)
+from woasr_cli.events import Event, Reporter, null_reporter
+from woasr_cli.formats import FormatOptions
+from woasr_cli.jobs.fingerprint import fingerprint_file
+from woasr_cli.jobs.layout import output_stems
+from woasr_cli.jobs.manifest import Job, Manifest
+from woasr_cli.jobs.states import JobState
+from woasr_cli.media.discover import InputFile
+from woasr_cli.options import TranscribeOptions
+from woasr_cli.outputs import output_paths, write_outputs
+from woasr_cli.pipeline import FileHooks, Resume, postprocess, transcribe_file
+from woasr_cli.providers.base import Provider
+from woasr_cli.transcript import Segment
+
+LEASE_S = 60.0
+HEARTBEAT_S = 15.0
+# Errors that make every job fail the same way: stop the batch instead of failing each file.
+_BATCH_FATAL = (UsageError, ProviderUnavailable, ModelNotFound, ManifestError)
+
+
+@dataclass
+class BatchResult:
+    done: int = 0
+    skipped: int = 0
+    failed: int = 0
+    elsewhere: int = 0  # finished by another process sharing the manifest
+    interrupted: bool = False
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PlannedJob:
+    item: InputFile
+    stem: Path
+
+
+def new_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def plan(inputs: list[InputFile], output_dir: Path) -> list[PlannedJob]:
+    return [
+        PlannedJob(item, stem)
+        for item, stem in zip(inputs, output_stems(inputs, output_dir), strict=True)
+    ]
+
+
+class BatchRunner:
+    def __init__(
+        self,
+        manifest: Manifest,
+        options: TranscribeOptions,
+        *,
+        reporter: Reporter = null_reporter,
+        should_stop: Callable[[], bool] = lambda: False,
+        provider_factory: Callable[[TranscribeOptions], Provider] | None = None,
+    ) -> None:
+        self.manifest = manifest
+        self.options = options
+        self.report = reporter
+        self.should_stop = should_stop
+        self.owner = new_owner()
+        self._provider: Provider | None = None
+        self._provider_factory = provider_factory
+        self.format_options = FormatOptions(
+            max_line_width=options.max_line_width,
+            max_line_count=options.max_line_count,
+            highlight_words=options.highlight_words,
+        )
+
+    # -- model -------------------------------------------------------------------------------
+    def provider(self) -> Provider:
+        # Loaded on first real work only, so a rerun that skips everything loads no model.
+        if self._provider is None:
+            if self._provider_factory is None:
+                from woasr_cli.providers import load_provider
+
+                self._provider_factory = load_provider
+            self._provider = self._provider_factory(self.options)
+        return self._provider
+
+    # -- batch -------------------------------------------------------------------------------
+    def run(self, jobs: list[PlannedJob], *, force: bool = False) -> BatchResult:
+        result = BatchResult()
+        self.report(Event("batch_started", total_files=len(jobs)))
+        registered: list[tuple[PlannedJob, Job]] = []
+        for planned in jobs:
+            job = self._register(planned, force, result)
+            if job is not None:
+                registered.append((planned, job))
+        waiting = self._run_pass(registered, result)
+        # Jobs another process holds: wait for them, taking over any whose owner died.
+        while waiting and not result.interrupted:
+            time.sleep(0.5)
+            waiting = self._run_pass(waiting, result)
+        self.report(Event("batch_done", totals=self.manifest.totals_by_state()))
+        return result
+
+    def _register(self, planned: PlannedJob, force: bool, result: BatchResult) -> Job | None:
+        path = planned.item.path
+        options_fp = self.options.fingerprint()
+        try:
+            content_fp = fingerprint_file(path)
+        except InputError as exc:
+            job = self.manifest.register(str(path), "", options_fp, force=True)
+            self.manifest.set_meta(job.id, "stem", str(planned.stem))
+            self._fail(job, str(path), str(exc), result)
+            return None
+        job = self.manifest.register(str(path), content_fp, options_fp, force=force)
+        if job.state == JobState.DONE and all(Path(p).is_file() for p in job.outputs):
+            wanted = {str(p) for p in output_paths(planned.stem, self.options.formats)}
+            if wanted <= set(job.outputs):
+                result.skipped += 1
+                self.report(Event("skipped", input=str(path), outputs=list(job.outputs)))
+                return None
+        if job.state == JobState.DONE:
+            # An output vanished or other formats are asked for: render again.
+            job = self.manifest.register(str(path), content_fp, options_fp, force=True)
+        self.manifest.set_meta(job.id, "stem", str(planned.stem))
+        self.manifest.set_meta(job.id, "options", json.dumps(self.options.public_dict()))
+        return job
+
+    def _run_pass(
+        self, pending: list[tuple[PlannedJob, Job]], result: BatchResult
+    ) -> list[tuple[PlannedJob, Job]]:
+        waiting: list[tuple[PlannedJob, Job]] = []
+        for planned, job in pending:
+            if self.should_stop():
+                result.interrupted = True
+                break
+            self.manifest.reclaim_dead_owner(job.id)
+            if not self.manifest.claim(job.id, self.owner, LEASE_S):
+                current = self.manifest.get(job.id)
+                if current is not None and current.state == JobState.RUNNING:
+                    waiting.append((planned, current))
+                elif current is not None and current.state == JobState.DONE:
+                    result.elsewhere += 1
+                continue
+            try:
+                self._run_job(planned, job.id, result)
+            except Interrupted:
+                result.interrupted = True
+                break
+        return waiting
+
+    # -- one job -----------------------------------------------------------------------------
+    def _run_job(self, planned: PlannedJob, job_id: int, result: BatchResult) -> None:
+        path = planned.item.path
+        segments, offset = self.manifest.checkpoints(job_id)
+        meta = self.manifest.meta(job_id)
+        resume = Resume([Segment.from_dict(s) for s in segments], offset, meta.get("language"))
+        self.report(
+            Event("started", input=str(path), resumed_from=offset if offset > 0 else None)
+        )
+        heartbeat = _Heartbeat(self.manifest, job_id, self.owner)
+        started = time.monotonic()
+        try:
+            with heartbeat:
+                transcript = transcribe_file(
+                    path, self.provider(), self.options, resume=resume,
+                    hooks=self._hooks(job_id, str(path)),
+                )  # fmt: skip
+                transcript = postprocess(transcript, path, self.options)
+                outputs = write_outputs(
+                    transcript, planned.stem, self.options.formats, self.format_options
+                )
+        except Interrupted:
+            self.manifest.interrupt(job_id, self.owner)
+            self.report(Event("interrupted", input=str(path)))
+            raise
+        except _BATCH_FATAL:
+            self.manifest.fail(job_id, self.owner, "batch stopped: provider/model unavailable")
+            raise
+        except CapabilityError:
+            raise
+        except (InputError, OutputError) as exc:
+            self._fail_claimed(job_id, str(path), str(exc), result)
+            return
+        except WoasrError as exc:
+            self._fail_claimed(job_id, str(path), str(exc), result)
+            return
+        except (RuntimeError, ValueError, MemoryError, OSError) as exc:
+            # Engine failures on one file (e.g. CTranslate2 errors) must not stop the batch.
+            self._fail_claimed(job_id, str(path), f"{type(exc).__name__}: {exc}", result)
+            return
+        elapsed = time.monotonic() - started
+        self.manifest.finish(
+            job_id, self.owner, [str(p) for p in outputs], transcript.duration, elapsed
+        )
+        result.done += 1
+        worked = max(transcript.duration - offset, 0.0)
+        self.report(
+            Event(
+                "done",
+                input=str(path),
+                duration=transcript.duration,
+                elapsed=elapsed,
+                realtime_factor=worked / elapsed if elapsed > 0 else None,
+                outputs=[str(p) for p in outputs],
+                language=transcript.language,
+            )
+        )
+
+    def _hooks(self, job_id: int, name: str) -> FileHooks:
+        def checkpoint(segments: list[Segment], done_seconds: float) -> None:
+            self.manifest.checkpoint(
+                job_id, self.owner, [s.to_dict() for s in segments], done_seconds
+            )
+
+        def on_language(language: str) -> None:
+            self.manifest.set_meta(job_id, "language", language)
+
+        def on_progress(done: float, duration: float | None) -> None:
+            self.report(Event("progress", input=name, done_seconds=done, duration=duration))
+
+        return FileHooks(checkpoint, on_language, on_progress, self.should_stop)
+
+    def _fail_claimed(self, job_id: int, name: str, reason: str, result: BatchResult) -> None:
+        self.manifest.fail(job_id, self.owner, reason)
+        result.failed += 1
+        result.failures.append((name, reason))
+        self.report(Event("failed", input=name, reason=reason))
+
+    def _fail(self, job: Job, name: str, reason: str, result: BatchResult) -> None:
+        if self.manifest.claim(job.id, self.owner, LEASE_S):
+            self._fail_claimed(job.id, name, reason, result)
+
+
+class _Heartbeat:
+    """Renews the job's lease from a thread while the engine works."""
+
+    def __init__(self, manifest: Manifest, job_id: int, owner: str) -> None:
+        self._args = (manifest, job_id, owner)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True)
+
+    def _beat(self) -> None:
+        manifest, job_id, owner = self._args
+        while not self._stop.wait(HEARTBEAT_S):
+            manifest.renew(job_id, owner, LEASE_S)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()

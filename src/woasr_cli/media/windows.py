@@ -1,0 +1,52 @@
+"""Bounded windows over a decoded stream, cut in the quietest spot near each boundary.
+
+ASR runs window by window so memory stays flat however long the input is. Cutting in the
+quietest 100 ms of the last few seconds of a window keeps words whole at the seam.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from woasr_cli.media.decode import SAMPLE_RATE, iter_audio
+
+DEFAULT_WINDOW_S = 180.0
+_SEARCH_S = 8.0  # look this far back from the boundary for a quiet cut
+_FRAME = SAMPLE_RATE // 10  # 100 ms energy frames
+
+
+def quiet_cut(samples: npt.NDArray[np.float32], target: int) -> int:
+    """Index of the quietest 100 ms frame centre in the ``_SEARCH_S`` seconds before ``target``."""
+    lo = max(0, target - int(_SEARCH_S * SAMPLE_RATE))
+    region = samples[lo:target]
+    n = len(region) // _FRAME
+    if n < 2:
+        return target
+    frames = region[: n * _FRAME].reshape(n, _FRAME)
+    energy = np.einsum("ij,ij->i", frames, frames)
+    # Prefer the latest of the (near-)quietest frames so windows stay long.
+    quietest = float(energy.min())
+    candidates = np.flatnonzero(energy <= quietest * 1.05 + 1e-9)
+    return lo + int(candidates[-1]) * _FRAME + _FRAME // 2
+
+
+def iter_windows(
+    path: Path, window_s: float = DEFAULT_WINDOW_S, start: float = 0.0
+) -> Iterator[tuple[float, npt.NDArray[np.float32]]]:
+    """Yield ``(offset_seconds, samples)`` windows of at most ``window_s`` seconds."""
+    limit = int(window_s * SAMPLE_RATE)
+    buffer = np.zeros(0, dtype=np.float32)
+    offset = start
+    for block in iter_audio(path, start):
+        buffer = np.concatenate([buffer, block]) if len(buffer) else block
+        while len(buffer) >= limit + SAMPLE_RATE:
+            cut = quiet_cut(buffer, limit)
+            yield offset, buffer[:cut].copy()
+            offset += cut / SAMPLE_RATE
+            buffer = buffer[cut:]
+    if len(buffer) or offset == start:
+        yield offset, buffer

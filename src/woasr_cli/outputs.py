@@ -1,0 +1,62 @@
+"""Write a transcript's formats to disk, atomically.
+
+Each file is written to a temporary name in its final directory, flushed, then renamed over the
+final name, so a crash or Ctrl-C never leaves a partial file under a name a user will open.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+from pathlib import Path
+
+from woasr_cli.errors import OutputError
+from woasr_cli.formats import FormatOptions, extension, render
+from woasr_cli.transcript import Transcript
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(_describe(path.parent, exc)) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise OutputError(_describe(path, exc)) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _describe(path: Path, exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return f"cannot write {path}: no space left on device"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"cannot write {path}: permission denied"
+    return f"cannot write {path}: {exc.strerror or exc}"
+
+
+def output_paths(stem: Path, formats: tuple[str, ...]) -> list[Path]:
+    return [stem.with_name(f"{stem.name}.{extension(fmt)}") for fmt in formats]
+
+
+def write_outputs(
+    transcript: Transcript, stem: Path, formats: tuple[str, ...], options: FormatOptions
+) -> list[Path]:
+    """Render every format first (pure), then write each file atomically."""
+    rendered = [(path, render(fmt, transcript, options)) for fmt, path in
+                zip(formats, output_paths(stem, formats), strict=True)]  # fmt: skip
+    for path, text in rendered:
+        atomic_write_text(path, text)
+    return [path for path, _ in rendered]

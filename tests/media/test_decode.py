@@ -1,0 +1,111 @@
+"""Decoding real media files of many kinds, and one clear reason for each bad one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mediafiles import encode_audio, tone, video_only
+from woasr_cli.errors import MediaError
+from woasr_cli.media import SAMPLE_RATE, decode_audio, iter_audio, iter_windows, probe
+
+CASES = [
+    ("clip.mp4", "aac", 1, True),
+    ("clip.mkv", "libopus", 2, True),
+    ("clip.webm", "libopus", 2, True),
+    ("clip.mov", "aac", 1, True),
+    ("clip.mp3", "libmp3lame", 2, False),
+    ("clip.m4a", "aac", 2, False),
+    ("clip.flac", "flac", 6, False),
+    ("clip.ogg", "libopus", 1, False),
+    ("clip.wav", "pcm_s16le", 6, False),
+]
+
+
+@pytest.mark.parametrize(("name", "codec", "channels", "video"), CASES)
+def test_any_container_decodes_to_16k_mono(
+    tmp_path: Path, name: str, codec: str, channels: int, video: bool
+) -> None:
+    rate = 48000 if codec == "libopus" else 22050
+    src = tone(2.0, rate, freq=300.0)
+    path = encode_audio(tmp_path / name, src, rate, codec=codec, channels=channels, video=video)
+    info = probe(path)
+    assert info.channels == channels
+    audio = decode_audio(path)
+    assert audio.dtype == np.float32 and audio.ndim == 1
+    assert abs(len(audio) / SAMPLE_RATE - 2.0) < 0.1
+    # The tone survives the downmix: its dominant frequency is still 300 Hz.
+    spectrum = np.abs(np.fft.rfft(audio[: SAMPLE_RATE]))
+    assert abs(np.argmax(spectrum) - 300) <= 2
+
+
+def test_resume_offset_skips_exactly(tmp_path: Path) -> None:
+    rate = 16000
+    ramp = np.linspace(-0.5, 0.5, rate * 4, dtype=np.float32)
+    path = encode_audio(tmp_path / "ramp.flac", ramp, rate, codec="flac")
+    tail = decode_audio(path, start=2.5)
+    assert abs(len(tail) - int(1.5 * rate)) <= 2
+    assert abs(float(tail[0]) - float(ramp[int(2.5 * rate)])) < 1e-3
+
+
+def test_windows_are_bounded_and_cover_everything(tmp_path: Path) -> None:
+    rate = 16000
+    # 50 s of tone bursts separated by silences, so each cut has a quiet spot to find.
+    burst = np.concatenate([tone(4.0, rate), np.zeros(rate, dtype=np.float32)])
+    audio = np.tile(burst, 10)
+    path = encode_audio(tmp_path / "long.flac", audio, rate, codec="flac")
+    windows = list(iter_windows(path, window_s=12.0))
+    assert len(windows) >= 4
+    total = 0
+    for offset, samples in windows:
+        assert abs(offset * rate - total) < 2  # contiguous
+        assert len(samples) <= 13 * rate
+        total += len(samples)
+    assert total == len(audio)
+    for offset, _ in windows[1:]:  # cuts fall in the silences, never inside a tone
+        assert (offset % 5.0) >= 3.9
+
+
+def test_streaming_never_materialises_the_whole_file(tmp_path: Path) -> None:
+    rate = 16000
+    path = encode_audio(tmp_path / "long.flac", tone(95.0, rate), rate, codec="flac")
+    sizes = [len(block) for block in iter_audio(path)]
+    assert len(sizes) >= 3 and max(sizes) <= 32 * rate
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda p: p.write_bytes(b""), "empty file"),
+        (lambda p: p.write_text("this is not audio\n" * 50), "not a media file"),
+        (lambda p: p.mkdir(), "is a directory"),
+        (lambda p: None, "no such file"),
+        (lambda p: video_only(p.with_suffix(".mp4")) and p.with_suffix(".mp4").rename(p),
+         "no audio stream"),
+    ],
+    ids=["empty", "text-as-mp3", "directory", "missing", "video-without-audio"],
+)
+def test_bad_inputs_give_one_line_reasons(tmp_path: Path, make: object, reason: str) -> None:
+    path = tmp_path / "x.mp3"
+    make(path)  # type: ignore[operator]
+    with pytest.raises(MediaError) as err:
+        decode_audio(path)
+    assert reason in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_truncated_mp3(tmp_path: Path) -> None:
+    rate = 22050
+    full = encode_audio(tmp_path / "full.mp3", tone(6.0, rate), rate, codec="libmp3lame")
+    data = full.read_bytes()
+    cut = tmp_path / "cut.mp3"
+    cut.write_bytes(data[: len(data) // 2])
+    # What is there decodes (as FFmpeg does); the missing half is simply absent.
+    audio = decode_audio(cut)
+    assert 2.0 < len(audio) / SAMPLE_RATE < 4.0
+    header_only = tmp_path / "header.mp3"
+    header_only.write_bytes(data[:100])
+    with pytest.raises(MediaError):
+        decode_audio(header_only)

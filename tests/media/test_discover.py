@@ -1,0 +1,74 @@
+"""Inputs: files, folders (recursive), globs and lists; deterministic order; no duplicates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from woasr_cli.jobs.layout import output_stems
+from woasr_cli.media.discover import discover_inputs, read_list
+
+
+def _touch(root: Path, *names: str) -> None:
+    for name in names:
+        p = root / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"x")
+
+
+def test_directory_walk_is_recursive_sorted_and_media_only(tmp_path: Path) -> None:
+    _touch(tmp_path, "b.wav", "a.mp3", "sub/c.mkv", "notes.txt", ".hidden.wav", "sub/.git/x.wav")
+    found = discover_inputs([str(tmp_path)])
+    assert [str(i.relative) for i in found.inputs] == ["a.mp3", "b.wav", "sub/c.mkv"]
+    assert not found.missing
+
+
+def test_explicit_file_is_always_tried_and_duplicates_dropped(tmp_path: Path) -> None:
+    _touch(tmp_path, "notes.txt", "a.wav")
+    found = discover_inputs([str(tmp_path / "notes.txt"), str(tmp_path), str(tmp_path / "a.wav")])
+    assert [i.path.name for i in found.inputs] == ["notes.txt", "a.wav"]
+
+
+def test_globs_and_missing(tmp_path: Path) -> None:
+    _touch(tmp_path, "x/1.wav", "x/2.flac", "y/3.wav")
+    found = discover_inputs([str(tmp_path / "**" / "*.wav"), str(tmp_path / "*.nothing")])
+    assert [i.path.name for i in found.inputs] == ["1.wav", "3.wav"]
+    assert [str(i.relative) for i in found.inputs] == ["x/1.wav", "y/3.wav"]
+    assert found.missing == [str(tmp_path / "*.nothing")]
+
+
+def test_missing_path_is_kept_as_an_input_to_fail_later(tmp_path: Path) -> None:
+    found = discover_inputs([str(tmp_path / "gone.wav")])
+    assert [i.path.name for i in found.inputs] == ["gone.wav"]
+
+
+def test_empty_directory_named_like_media_is_a_bad_input(tmp_path: Path) -> None:
+    (tmp_path / "x.wav").mkdir()
+    found = discover_inputs([str(tmp_path / "x.wav")])
+    assert [i.path.name for i in found.inputs] == ["x.wav"]
+    # ...while a walk of the parent never treats it as a file.
+    assert discover_inputs([str(tmp_path)]).inputs == []
+
+
+def test_odd_names(tmp_path: Path) -> None:
+    _touch(tmp_path, "with space.wav", "ünïcødé 한국어.wav", "-dash.wav")
+    found = discover_inputs([str(tmp_path)])
+    assert sorted(i.path.name for i in found.inputs) == sorted(
+        ["with space.wav", "ünïcødé 한국어.wav", "-dash.wav"]
+    )
+
+
+def test_files_from_list_skips_blanks_and_comments() -> None:
+    assert read_list(["a.wav\n", "\n", "# note\n", "b c.mp3\r\n"]) == ["a.wav", "b c.mp3"]
+
+
+def test_output_stems_mirror_tree_and_never_collide(tmp_path: Path) -> None:
+    _touch(tmp_path, "media/a.mp3", "media/a.wav", "media/sub/b.wav", "other/b.wav")
+    found = discover_inputs([str(tmp_path / "media"), str(tmp_path / "other" / "b.wav")])
+    stems = output_stems(found.inputs, tmp_path / "out")
+    rel = [str(s.relative_to(tmp_path / "out")) for s in stems]
+    assert rel[:3] == ["a.mp3", "a.wav", "sub/b"]
+    assert rel[3] == "b"
+    assert len(set(stems)) == len(stems)
+    twins = discover_inputs([str(tmp_path / "media/sub/b.wav"), str(tmp_path / "other/b.wav")])
+    twin_stems = output_stems(twins.inputs, tmp_path / "out")
+    assert len(set(twin_stems)) == 2

