@@ -11,6 +11,7 @@
     │   └── MediaError              not decodable media: empty, corrupt, no audio stream
     ├── OutputError                 cannot write outputs (permissions, disk full)
     ├── ManifestError               the job manifest is unreadable or locked
+    │   └── LeaseLost               another process took over a job whose lease ran out
     └── Interrupted                 the user asked us to stop (Ctrl-C / SIGTERM)
 
 The CLI maps these to exit codes in one table (``woasr_cli.cli.exit_codes``).
@@ -58,6 +59,10 @@ class OutputError(WoasrError):
 
 
 class ManifestError(WoasrError):
+    pass
+
+
+class LeaseLost(ManifestError):
     pass
 
 

@@ -8,11 +8,8 @@ owner died is reclaimed when its lease runs out (at once, if the owner was on th
 from __future__ import annotations
 
 import json
-import os
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +18,7 @@ from woasr_cli.errors import (
     CapabilityError,
     InputError,
     Interrupted,
+    LeaseLost,
     ManifestError,
     ModelNotFound,
     OutputError,
@@ -33,7 +31,9 @@ from woasr_cli.formats import FormatOptions
 from woasr_cli.jobs.fingerprint import fingerprint_file
 from woasr_cli.jobs.layout import output_stems
 from woasr_cli.jobs.manifest import Job, Manifest
+from woasr_cli.jobs.owner import new_owner
 from woasr_cli.jobs.states import JobState
+from woasr_cli.media import probe
 from woasr_cli.media.discover import InputFile
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.outputs import output_paths, write_outputs
@@ -53,6 +53,7 @@ class BatchResult:
     skipped: int = 0
     failed: int = 0
     elsewhere: int = 0  # finished by another process sharing the manifest
+    lost: int = 0  # taken over by another process after our lease ran out
     interrupted: bool = False
     failures: list[tuple[str, str]] = field(default_factory=list)
 
@@ -61,10 +62,6 @@ class BatchResult:
 class PlannedJob:
     item: InputFile
     stem: Path
-
-
-def new_owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def plan(inputs: list[InputFile], output_dir: Path) -> list[PlannedJob]:
@@ -184,15 +181,24 @@ class BatchRunner:
         heartbeat = _Heartbeat(self.manifest, job_id, self.owner)
         started = time.monotonic()
         try:
+            duration = probe(path).duration
+        except InputError:
+            duration = None  # transcribe_file reports the reason
+        try:
             with heartbeat:
                 transcript = transcribe_file(
                     path, self.provider(), self.options, resume=resume,
-                    hooks=self._hooks(job_id, str(path)),
+                    hooks=self._hooks(job_id, str(path), heartbeat, duration),
                 )  # fmt: skip
                 transcript = postprocess(transcript, path, self.options)
                 outputs = write_outputs(
                     transcript, planned.stem, self.options.formats, self.format_options
                 )
+        except LeaseLost as exc:
+            # Another process owns this job now (we stalled past the lease); it finishes it.
+            result.lost += 1
+            self.report(Event("failed", input=str(path), reason=str(exc)))
+            return
         except Interrupted:
             self.manifest.interrupt(job_id, self.owner)
             self.report(Event("interrupted", input=str(path)))
@@ -230,11 +236,15 @@ class BatchRunner:
             )
         )
 
-    def _hooks(self, job_id: int, name: str) -> FileHooks:
+    def _hooks(
+        self, job_id: int, name: str, heartbeat: _Heartbeat, duration: float | None
+    ) -> FileHooks:
         def checkpoint(segments: list[Segment], done_seconds: float) -> None:
+            heartbeat.check()
             self.manifest.checkpoint(
-                job_id, self.owner, [s.to_dict() for s in segments], done_seconds
-            )
+                job_id, self.owner, [s.to_dict() for s in segments], done_seconds,
+                duration,
+            )  # fmt: skip
 
         def on_language(language: str) -> None:
             self.manifest.set_meta(job_id, "language", language)
@@ -256,17 +266,29 @@ class BatchRunner:
 
 
 class _Heartbeat:
-    """Renews the job's lease from a thread while the engine works."""
+    """Renews the job's lease from a thread while the engine works; a lost lease is raised in
+    the working thread at its next checkpoint."""
 
     def __init__(self, manifest: Manifest, job_id: int, owner: str) -> None:
         self._args = (manifest, job_id, owner)
         self._stop = threading.Event()
+        self._lost: LeaseLost | None = None
         self._thread = threading.Thread(target=self._beat, daemon=True)
 
     def _beat(self) -> None:
         manifest, job_id, owner = self._args
         while not self._stop.wait(HEARTBEAT_S):
-            manifest.renew(job_id, owner, LEASE_S)
+            try:
+                manifest.renew(job_id, owner, LEASE_S)
+            except LeaseLost as exc:
+                self._lost = exc
+                return
+            except ManifestError:
+                continue  # e.g. busy for a moment: the next beat tries again
+
+    def check(self) -> None:
+        if self._lost is not None:
+            raise self._lost
 
     def __enter__(self) -> _Heartbeat:
         self._thread.start()

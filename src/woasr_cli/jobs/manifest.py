@@ -1,0 +1,362 @@
+"""The job manifest: one SQLite file that records every input of a batch and how far it got.
+
+It is the source of truth for what is done. Several processes (a second ``woasr transcribe``
+on the same folder, ``--workers`` children) share it safely: the database runs in WAL mode,
+every change is one ``BEGIN IMMEDIATE`` transaction (so a crash leaves each change whole or
+absent), and a job is claimed with a lease that its owner renews while it works. A job whose
+owner died is claimed again once the lease runs out (at once, via :meth:`reclaim_dead_owner`,
+when the owner ran on this host).
+
+There is one row per input path. Registering it again with other content or options resets
+a finished job, and drops the checkpoints of an unfinished one, since they no longer apply.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from woasr_cli.errors import ManifestError, LeaseLost
+from woasr_cli.jobs.job import COLUMNS, Job
+from woasr_cli.jobs.owner import owner_is_dead_here
+from woasr_cli.jobs.schema import connect, describe
+from woasr_cli.jobs.states import JobState, check_transition, sources_of
+
+__all__ = ["Job", "Manifest"]
+
+_CLAIMABLE = ", ".join(f"'{s.value}'" for s in sorted(sources_of(JobState.RUNNING)))
+# A running job whose lease ran out was reclaimed (running -> pending) and is claimed again.
+_CLAIM_WHERE = f"(state IN ({_CLAIMABLE}) OR (state = 'running' AND lease_until < :now))"
+_CLAIM_SET = """state = 'running', owner = :owner, lease_until = :now + :lease,
+    attempts = attempts + 1, started_at = :now, finished_at = NULL, error = NULL,
+    resumed_from = done_seconds, updated_at = :now"""
+# What a reset forgets: everything learnt from an earlier input, options or run.
+_RESET_SET = """content_fp = :content_fp, options_fp = :options_fp, state = :state,
+    attempts = 0, duration = NULL, done_seconds = 0, resumed_from = 0, started_at = NULL,
+    finished_at = NULL, elapsed = NULL, realtime_factor = NULL, outputs = '[]',
+    owner = NULL, lease_until = NULL, updated_at = :now"""
+
+
+class Manifest:
+    """A handle on one manifest file; use :meth:`open`, ideally as a context manager.
+
+    A handle may be shared between threads of one process (a heartbeat thread renewing the
+    lease, say); its calls are serialised. Every failure is a :class:`ManifestError`.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, timeout: float) -> None:
+        self._conn = conn
+        self._lock = threading.RLock()
+        self.path = path
+        self._timeout = timeout
+
+    @classmethod
+    def open(cls, path: Path | str, *, timeout: float = 30.0) -> Manifest:
+        """Open or create the manifest; ``timeout`` is how long to wait for another writer."""
+        path = Path(path)
+        return cls(connect(path, timeout), path, timeout)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Manifest:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self, write: bool = True) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield self._conn
+                except BaseException:
+                    if self._conn.in_transaction:  # SQLite may have rolled back already
+                        self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise describe(exc, self.path, self._timeout) from None
+
+    # -- registering ---------------------------------------------------------------------------
+    def register(
+        self, input_path: str | Path, content_fp: str, options_fp: str, *, force: bool = False
+    ) -> Job:
+        """Record an input, or decide what an earlier record of it is still worth.
+
+        Same fingerprints and no ``force``: the job is returned as it is (a done job stays
+        done). Otherwise it starts over: a done job becomes pending, an unfinished one keeps
+        its state but loses its checkpoints and metadata. A job another process is running
+        under a live lease is never touched; it is returned as it is.
+        """
+        path, now = os.path.abspath(input_path), time.time()
+        with self._transaction() as conn:
+            job = self._find(conn, path)
+            if job is None:
+                cur = conn.execute(
+                    "INSERT INTO jobs (input_path, content_fp, options_fp, state, created_at,"
+                    " updated_at) VALUES (?, ?, ?, 'pending', ?, ?)",
+                    (path, content_fp, options_fp, now, now),
+                )
+                return self._get(conn, int(cur.lastrowid or 0))
+            same = (job.content_fp, job.options_fp) == (content_fp, options_fp)
+            if (same and not force) or self._held(job, now):
+                return job
+            state = job.state
+            if state in (JobState.DONE, JobState.RUNNING):
+                state = JobState.PENDING
+                check_transition(job.state, state)
+            conn.execute(
+                f"UPDATE jobs SET {_RESET_SET} WHERE id = :id",
+                {"content_fp": content_fp, "options_fp": options_fp, "state": state.value,
+                 "now": now, "id": job.id},
+            )  # fmt: skip
+            conn.execute("DELETE FROM checkpoints WHERE job_id = ?", (job.id,))
+            conn.execute("DELETE FROM job_meta WHERE job_id = ?", (job.id,))
+            return self._get(conn, job.id)
+
+    # -- claiming and leases -------------------------------------------------------------------
+    def claim(self, job_id: int, owner: str, lease_seconds: float) -> bool:
+        """Atomically make a job ``running`` for ``owner``; False if it is taken or done."""
+        params = {"owner": owner, "lease": lease_seconds, "now": time.time(), "id": job_id}
+        with self._transaction() as conn:
+            cur = conn.execute(
+                f"UPDATE jobs SET {_CLAIM_SET} WHERE id = :id AND {_CLAIM_WHERE}", params
+            )
+            return cur.rowcount == 1
+
+    def claim_next(
+        self, owner: str, lease_seconds: float, job_ids: Iterable[int] | None = None
+    ) -> Job | None:
+        """Claim the first claimable job (of ``job_ids``, if given) in registration order."""
+        now = time.time()
+        params: dict[str, Any] = {"owner": owner, "lease": lease_seconds, "now": now}
+        among = ""
+        if job_ids is not None:
+            among = "AND id IN (SELECT value FROM json_each(:ids))"
+            params["ids"] = json.dumps(list(job_ids))
+        with self._transaction() as conn:
+            row = conn.execute(
+                f"SELECT id FROM jobs WHERE {_CLAIM_WHERE} {among} ORDER BY id LIMIT 1", params
+            ).fetchone()
+            if row is None:
+                return None
+            conn.execute(f"UPDATE jobs SET {_CLAIM_SET} WHERE id = :id", {**params, "id": row[0]})
+            return self._get(conn, row[0])
+
+    def renew(self, job_id: int, owner: str, lease_seconds: float) -> None:
+        """Extend ``owner``'s lease; :class:`ManifestError` if it was lost to another process."""
+        now = time.time()
+        with self._transaction() as conn:
+            self._owned(conn, job_id, owner)
+            conn.execute(
+                "UPDATE jobs SET lease_until = ?, updated_at = ? WHERE id = ?",
+                (now + lease_seconds, now, job_id),
+            )
+
+    def reclaim_dead_owner(self, job_id: int) -> bool:
+        """Put a running job back to pending if its owner ran on this host and has died."""
+        with self._transaction() as conn:
+            job = self._get(conn, job_id)
+            if job.state != JobState.RUNNING or not job.owner:
+                return False
+            if not owner_is_dead_here(job.owner):
+                return False
+            check_transition(JobState.RUNNING, JobState.PENDING)
+            conn.execute(
+                "UPDATE jobs SET state = 'pending', owner = NULL, lease_until = NULL,"
+                " updated_at = ? WHERE id = ?",
+                (time.time(), job_id),
+            )
+            return True
+
+    # -- progress ------------------------------------------------------------------------------
+    def checkpoint(
+        self,
+        job_id: int,
+        owner: str,
+        segments: Sequence[dict[str, Any]],
+        done_seconds: float,
+        duration: float | None = None,
+    ) -> None:
+        """Append finished segments (absolute times) and the progress, in one transaction."""
+        with self._transaction() as conn:
+            self._owned(conn, job_id, owner)
+            (last,) = conn.execute(
+                "SELECT coalesce(max(seq), -1) FROM checkpoints WHERE job_id = ?", (job_id,)
+            ).fetchone()
+            conn.executemany(
+                "INSERT INTO checkpoints (job_id, seq, segment) VALUES (?, ?, ?)",
+                [
+                    (job_id, last + 1 + i, json.dumps(seg, ensure_ascii=False))
+                    for i, seg in enumerate(segments)
+                ],
+            )
+            conn.execute(
+                "UPDATE jobs SET done_seconds = max(done_seconds, ?), updated_at = ?,"
+                " duration = coalesce(?, duration) WHERE id = ?",
+                (done_seconds, time.time(), duration, job_id),
+            )
+
+    def checkpoints(self, job_id: int) -> tuple[list[dict[str, Any]], float]:
+        """The checkpointed segments in order, and the audio time to resume from."""
+        with self._transaction(write=False) as conn:
+            job = self._get(conn, job_id)
+            rows = conn.execute(
+                "SELECT segment FROM checkpoints WHERE job_id = ? ORDER BY seq", (job_id,)
+            ).fetchall()
+        return [json.loads(r[0]) for r in rows], job.done_seconds
+
+    def set_meta(self, job_id: int, key: str, value: str) -> None:
+        """Store a string a resumed run needs (detected language, output stem, options)."""
+        with self._transaction() as conn:
+            self._get(conn, job_id)
+            conn.execute(
+                "INSERT INTO job_meta (job_id, key, value) VALUES (?, ?, ?)"
+                " ON CONFLICT (job_id, key) DO UPDATE SET value = excluded.value",
+                (job_id, key, value),
+            )
+
+    def meta(self, job_id: int) -> dict[str, str]:
+        rows = self._read("SELECT key, value FROM job_meta WHERE job_id = ?", (job_id,))
+        return {str(k): str(v) for k, v in rows}
+
+    # -- endings -------------------------------------------------------------------------------
+    def finish(
+        self, job_id: int, owner: str, outputs: Sequence[str], duration: float, elapsed: float
+    ) -> None:
+        """Mark ``owner``'s job done with its output files; its checkpoints are dropped."""
+        with self._transaction() as conn:
+            job = self._owned(conn, job_id, owner)
+            check_transition(job.state, JobState.DONE)
+            worked = max(duration - job.resumed_from, 0.0)
+            conn.execute(
+                "UPDATE jobs SET state = 'done', outputs = ?, duration = ?, done_seconds = ?,"
+                " elapsed = ?, realtime_factor = ?, finished_at = ?, error = NULL,"
+                " owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
+                (json.dumps([str(p) for p in outputs], ensure_ascii=False), duration,
+                 duration, elapsed, worked / elapsed if elapsed > 0 else None,
+                 time.time(), time.time(), job_id),
+            )  # fmt: skip
+            conn.execute("DELETE FROM checkpoints WHERE job_id = ?", (job_id,))
+
+    def fail(self, job_id: int, owner: str, reason: str) -> None:
+        """Mark ``owner``'s job failed; its checkpoints stay for a retry to resume from."""
+        self._end(job_id, owner, JobState.FAILED, reason)
+
+    def interrupt(self, job_id: int, owner: str) -> None:
+        """Mark ``owner``'s job interrupted; a later run resumes it from its checkpoints."""
+        self._end(job_id, owner, JobState.INTERRUPTED, None)
+
+    def _end(self, job_id: int, owner: str, state: JobState, reason: str | None) -> None:
+        now = time.time()
+        with self._transaction() as conn:
+            job = self._owned(conn, job_id, owner)
+            check_transition(job.state, state)
+            conn.execute(
+                "UPDATE jobs SET state = ?, error = ?, finished_at = ?, elapsed = ?,"
+                " owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
+                (state.value, reason, now, now - (job.started_at or now), now, job_id),
+            )
+
+    def reset_failed(self) -> int:
+        """Give every failed job a fresh start for ``woasr retry``; returns how many.
+
+        Attempts go back to 0 and checkpoints are dropped, so the retry decodes from the start
+        rather than resuming into what failed. The state stays ``failed`` (the table's only way
+        out of it is a claim) and the last error stays visible until the retry claims the job.
+        """
+        with self._transaction() as conn:
+            conn.execute(
+                "DELETE FROM checkpoints WHERE job_id IN (SELECT id FROM jobs WHERE state = ?)",
+                (JobState.FAILED.value,),
+            )
+            cur = conn.execute(
+                "UPDATE jobs SET attempts = 0, done_seconds = 0, resumed_from = 0,"
+                " updated_at = ? WHERE state = ?",
+                (time.time(), JobState.FAILED.value),
+            )
+            return cur.rowcount
+
+    # -- reading -------------------------------------------------------------------------------
+    def get(self, job_id: int) -> Job | None:
+        rows = self._read(f"SELECT {COLUMNS} FROM jobs WHERE id = ?", (job_id,))
+        return Job.from_row(rows[0]) if rows else None
+
+    def jobs(self, states: Iterable[JobState] | None = None) -> list[Job]:
+        """Jobs in registration order, only those in ``states`` if given."""
+        if states is None:
+            rows = self._read(f"SELECT {COLUMNS} FROM jobs ORDER BY id")
+        else:
+            wanted = json.dumps([JobState(s).value for s in states])
+            rows = self._read(
+                f"SELECT {COLUMNS} FROM jobs WHERE state IN (SELECT value FROM json_each(?))"
+                " ORDER BY id",
+                (wanted,),
+            )
+        return [Job.from_row(r) for r in rows]
+
+    def totals_by_state(self) -> dict[str, int]:
+        """How many jobs are in each state (every state present, zeros included)."""
+        totals = self.totals()
+        return {s.value: int(totals[s.value]) for s in JobState}
+
+    def totals(self) -> dict[str, int | float]:
+        """Jobs per state (zeros included), then ``jobs``, ``audio_seconds`` (where known)
+        and ``done_seconds``, all from one consistent read."""
+        out: dict[str, int | float] = {s.value: 0 for s in JobState}
+        jobs, audio, done = 0, 0.0, 0.0
+        for state, n, state_audio, state_done in self._read(
+            "SELECT state, count(*), coalesce(sum(duration), 0), sum(done_seconds)"
+            " FROM jobs GROUP BY state"
+        ):
+            out[str(state)] = int(n)
+            jobs, audio, done = jobs + int(n), audio + state_audio, done + state_done
+        out.update(jobs=jobs, audio_seconds=round(audio, 3), done_seconds=round(done, 3))
+        return out
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._lock:
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise describe(exc, self.path, self._timeout) from None
+
+    @staticmethod
+    def _find(conn: sqlite3.Connection, path: str) -> Job | None:
+        row = conn.execute(f"SELECT {COLUMNS} FROM jobs WHERE input_path = ?", (path,)).fetchone()
+        return None if row is None else Job.from_row(row)
+
+    @staticmethod
+    def _get(conn: sqlite3.Connection, job_id: int) -> Job:
+        row = conn.execute(f"SELECT {COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            raise ManifestError(f"no job {job_id} in the manifest")
+        return Job.from_row(row)
+
+    @staticmethod
+    def _held(job: Job, now: float) -> bool:
+        return job.state == JobState.RUNNING and (job.lease_until or 0.0) >= now
+
+    def _owned(self, conn: sqlite3.Connection, job_id: int, owner: str) -> Job:
+        job = self._get(conn, job_id)
+        if job.state != JobState.RUNNING or job.owner != owner:
+            raise LeaseLost(
+                f"lost the claim on {job.input_path}: its lease ran out and it is now "
+                f"{job.state.value}" + (f" for {job.owner}" if job.owner else "")
+            )
+        return job

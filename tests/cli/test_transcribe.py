@@ -1,0 +1,177 @@
+"""``woasr transcribe`` end to end: real model, real media, every format, bad inputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import srt
+import webvtt
+from typer.testing import CliRunner
+
+from conftest import SYNTH_SENTENCES, synthesize, wer
+from mediafiles import encode_audio, video_only
+from woasr_cli.cli.app import app
+
+pytestmark = pytest.mark.slow
+FORMATS = ("vtt", "srt", "json", "txt", "tsv")
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_folder_to_every_format(speech_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "subs"
+    code, _, err = run("transcribe", str(speech_dir), "-o", str(out))
+    assert code == 0, err
+    for i, sentence in enumerate(SYNTH_SENTENCES, 1):
+        stem = out / f"synth_{i}"
+        for fmt in FORMATS:
+            assert (stem.with_suffix(f".{fmt}")).is_file(), fmt
+        doc = json.loads(stem.with_suffix(".json").read_text())
+        assert doc["language"] == "en" and doc["provider"] == "faster_whisper"
+        assert doc["model"] == "tiny.en" and doc["duration"] > 1
+        assert wer(sentence, doc["text"]) == 0.0, doc["text"]
+        cues = list(srt.parse(stem.with_suffix(".srt").read_text()))
+        assert wer(sentence, " ".join(c.content for c in cues)) == 0.0
+        vtt = webvtt.read(str(stem.with_suffix(".vtt")))
+        assert wer(sentence, " ".join(c.text for c in vtt)) == 0.0
+        tsv = stem.with_suffix(".tsv").read_text().splitlines()
+        assert tsv[0].split("\t")[:3] == ["start", "end", "text"]
+        assert all(line.split("\t")[0].isdigit() for line in tsv[1:])
+    # Nothing half-written is left behind.
+    assert not list(out.rglob("*.part"))
+
+
+def test_rerun_skips_finished_work(speech_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    assert run("transcribe", str(speech_dir), "-o", str(out), "-f", "srt")[0] == 0
+    before = {p: p.stat().st_mtime_ns for p in out.glob("*.srt")}
+    code, _, err = run("transcribe", str(speech_dir), "-o", str(out), "-f", "srt")
+    assert code == 0 and "2 skipped" in err
+    assert {p: p.stat().st_mtime_ns for p in out.glob("*.srt")} == before
+    # A vanished output is rendered again; other files stay skipped.
+    next(iter(before)).unlink()
+    code, _, err = run("transcribe", str(speech_dir), "-o", str(out), "-f", "srt")
+    assert code == 0 and "1 done, 1 skipped" in err
+
+
+def test_formats_selection_and_mirrored_tree(tmp_path: Path) -> None:
+    audio, rate = synthesize(SYNTH_SENTENCES[0])
+    media = tmp_path / "media"
+    (media / "deep").mkdir(parents=True)
+    encode_audio(media / "a.mp3", audio, rate, codec="libmp3lame")
+    encode_audio(media / "a.wav", audio, rate, codec="pcm_s16le")
+    encode_audio(media / "deep" / "b.flac", audio, rate, codec="flac")
+    out = tmp_path / "out"
+    code, _, err = run("transcribe", str(media), "-o", str(out), "-f", "srt,txt", "-f", "json")
+    assert code == 0, err
+    names = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()
+                   and not p.name.startswith("."))  # fmt: skip
+    assert names == sorted(
+        ["a.mp3.srt", "a.mp3.txt", "a.mp3.json", "a.wav.srt", "a.wav.txt", "a.wav.json",
+         "deep/b.srt", "deep/b.txt", "deep/b.json"]
+    )  # fmt: skip
+
+
+def test_video_and_multichannel_inputs(tmp_path: Path) -> None:
+    audio, rate = synthesize(SYNTH_SENTENCES[1])
+    video = encode_audio(tmp_path / "talk.mp4", audio, rate, codec="aac", video=True)
+    surround = encode_audio(tmp_path / "six.flac", audio, rate, codec="flac", channels=6)
+    out = tmp_path / "out"
+    code, _, err = run("transcribe", str(video), str(surround), "-o", str(out), "-f", "json")
+    assert code == 0, err
+    for stem in ("talk", "six"):
+        doc = json.loads((out / f"{stem}.json").read_text())
+        assert wer(SYNTH_SENTENCES[1], doc["text"]) <= 0.1, doc["text"]
+
+
+def test_bad_inputs_fail_one_line_each_and_the_batch_goes_on(
+    speech_dir: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.mp3").write_bytes(b"")
+    (bad / "notes.mp3").write_text("not audio at all\n" * 100)
+    good_mp3 = encode_audio(tmp_path / "g.mp3", *synthesize("Hello there."), codec="libmp3lame")
+    (bad / "trunc.mp3").write_bytes(good_mp3.read_bytes()[:120])
+    video_only(bad / "silent_video.mp4")
+    (bad / "x.wav").mkdir()
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    for name in ("with space.wav", "ünï 한국어.wav", "-dash.wav"):
+        (odd / name).write_bytes((speech_dir / "synth_1.wav").read_bytes())
+    out = tmp_path / "out"
+    args = [str(p) for p in sorted(bad.iterdir())]
+    args += [str(tmp_path / "missing.wav"), str(speech_dir / "synth_2.wav"), str(odd)]
+    code, _, err = run("transcribe", "-o", str(out), "-f", "txt", "--", *args)
+    assert code == 1, err
+    failures = [ln for ln in err.splitlines() if ln.startswith("woasr: failed:")]
+    expected = {
+        "empty.mp3": "empty file",
+        "notes.mp3": "not a media file",
+        "trunc.mp3": "",
+        "silent_video.mp4": "no audio stream",
+        "x.wav": "is a directory",
+        "missing.wav": "no such file",
+    }
+    assert len(failures) == len(expected), err
+    for name, reason in expected.items():
+        line = next(ln for ln in failures if f"/{name}: " in ln)
+        assert reason in line
+    assert (out / "synth_2.txt").is_file()
+    for name in ("with space", "ünï 한국어", "-dash"):
+        assert wer(SYNTH_SENTENCES[0], (out / f"{name}.txt").read_text()) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--provider", "nope"], "unknown provider 'nope'"),
+        (["-f", "docx"], "docx"),
+        (["--model", "large-v9"], "large-v9"),
+        (["--task", "dance"], "--task"),
+    ],
+)
+def test_usage_errors_exit_2(speech_dir: Path, tmp_path: Path, args: list[str], message: str) -> None:
+    code, _, err = run("transcribe", str(speech_dir), "-o", str(tmp_path), *args)
+    assert code == 2
+    assert message in err and "Traceback" not in err
+
+
+def test_subprocess_json_events(speech_dir: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "woasr_cli", "transcribe", str(speech_dir / "synth_1.wav"),
+         str(tmp_path / "nope.wav"), "-o", str(tmp_path / "o"), "--json"],
+        capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    events = [json.loads(line) for line in proc.stdout.splitlines()]
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "batch_started" and kinds[-1] == "batch_done"
+    assert "done" in kinds and "failed" in kinds
+    failed = next(e for e in events if e["event"] == "failed")
+    assert failed["input"].endswith("nope.wav") and "no such file" in failed["reason"]
+    assert "\x1b[" not in proc.stderr  # no ANSI when not a terminal
+
+
+def test_help_imports_no_engine() -> None:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
+    code = (
+        "import sys; from woasr_cli.cli.app import app\n"
+        "from typer.testing import CliRunner\n"
+        "r = CliRunner().invoke(app, ['--help']); assert r.exit_code == 0\n"
+        "r = CliRunner().invoke(app, ['transcribe', '--help']); assert r.exit_code == 0\n"
+        "heavy = {'ctranslate2', 'faster_whisper', 'torch', 'av', 'numpy'} & set(sys.modules)\n"
+        "print(sorted(heavy))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

@@ -1,0 +1,73 @@
+"""One file through the pipeline with the real tiny.en model: windows, checkpoints, resume."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import SYNTH_SENTENCES, normalise, synthesize, wer, write_wav
+from woasr_cli.errors import Interrupted
+from woasr_cli.options import TranscribeOptions
+from woasr_cli.pipeline import FileHooks, Resume, transcribe_file
+from woasr_cli.providers import load_provider
+from woasr_cli.transcript import Segment
+
+pytestmark = pytest.mark.slow
+MARKERS = ("alpha", "bravo", "charlie", "delta", "echo", "hotel")
+
+
+@pytest.fixture(scope="module")
+def long_speech(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """~50 s: the synthetic sentences, repeated with pauses, each tagged with a marker word so
+    a seam that loses or repeats speech shows."""
+    parts: list[np.ndarray] = []
+    texts: list[str] = []
+    rate = 0
+    for i, marker in enumerate(MARKERS):
+        sentence = f"Part {marker}. {SYNTH_SENTENCES[i % 2]}"
+        audio, rate = synthesize(sentence)
+        parts += [audio, np.zeros(int(1.2 * rate), dtype=np.float32)]
+        texts.append(sentence)
+    path = tmp_path_factory.mktemp("long") / "long.wav"
+    write_wav(path, np.concatenate(parts), rate)
+    return path, " ".join(texts)
+
+
+def test_windows_keep_every_word(long_speech: tuple[Path, str]) -> None:
+    path, reference = long_speech
+    options = TranscribeOptions(model="tiny.en", offline=True)
+    provider = load_provider(options)
+    transcript = transcribe_file(path, provider, options, window_s=15.0)
+    assert wer(reference, transcript.text) <= 0.05, transcript.text
+    starts = [s.start for s in transcript.segments]
+    assert starts == sorted(starts)
+    assert all(s.end <= transcript.duration + 1e-6 for s in transcript.segments)
+
+
+def test_interrupt_then_resume_matches_clean_run(long_speech: tuple[Path, str]) -> None:
+    path, reference = long_speech
+    options = TranscribeOptions(model="tiny.en", offline=True)
+    provider = load_provider(options)
+    saved: list[Segment] = []
+    progress: list[float] = []
+
+    def checkpoint(segments: list[Segment], done: float) -> None:
+        saved.extend(segments)
+        progress.append(done)
+
+    hooks = FileHooks(checkpoint=checkpoint, should_stop=lambda: len(saved) >= 3)
+    with pytest.raises(Interrupted):
+        transcribe_file(path, provider, options, hooks=hooks, window_s=15.0)
+    assert len(saved) == 3
+    resume = Resume(segments=list(saved), offset=progress[-1], language="en")
+    rest: list[Segment] = []
+    hooks = FileHooks(checkpoint=lambda segs, done: rest.extend(segs))
+    final = transcribe_file(path, provider, options, resume=resume, hooks=hooks, window_s=15.0)
+    assert final.segments[:3] == saved
+    assert rest and rest[0].start >= progress[-1] - 1e-6
+    # No stretch transcribed twice, none lost.
+    words = normalise(final.text).split()
+    assert [w for w in words if w in MARKERS] == list(MARKERS)
+    assert wer(reference, final.text) <= 0.05, final.text
