@@ -8,8 +8,15 @@ from pathlib import Path
 from woasr_cli.events import Reporter, null_reporter
 from woasr_cli.jobs.manifest import Manifest
 from woasr_cli.jobs.runner import BatchResult, BatchRunner, plan
+from woasr_cli.jobs.workers import run_in_workers
 from woasr_cli.media.discover import InputFile
 from woasr_cli.options import TranscribeOptions
+
+
+def default_workers(options: TranscribeOptions) -> int:
+    """Parallel files when the user did not say: one engine using every core is fastest for
+    batched CTranslate2 here (docs/performance.md); GPUs share one process."""
+    return 1
 
 
 def run_batch(
@@ -23,6 +30,12 @@ def run_batch(
     force: bool = False,
 ) -> BatchResult:
     jobs = plan(inputs, output_dir.absolute())
+    workers = options.workers or default_workers(options)
     with Manifest.open(manifest_path) as manifest:
         runner = BatchRunner(manifest, options, reporter=reporter, should_stop=should_stop)
-        return runner.run(jobs, force=force)
+        if workers <= 1 or len(jobs) <= 1:
+            return runner.run(jobs, force=force)
+        return run_in_workers(
+            runner, jobs, manifest_path.absolute(), workers,
+            force=force, reporter=reporter, should_stop=should_stop,
+        )  # fmt: skip

@@ -37,9 +37,13 @@ def fingerprint_file(path: Path | str) -> str:
                 f.seek(offset)
                 digest.update(f.read(length))
     except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a media file") from None
+        raise InputError("is a directory, not a media file") from None
+    except FileNotFoundError:
+        raise InputError("no such file") from None
+    except PermissionError:
+        raise InputError("cannot read: permission denied") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise InputError(f"cannot read: {exc.strerror or exc}") from None
     return f"{VERSION}:{digest.hexdigest()}"
 
 

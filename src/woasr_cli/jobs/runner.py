@@ -109,18 +109,31 @@ class BatchRunner:
     def run(self, jobs: list[PlannedJob], *, force: bool = False) -> BatchResult:
         result = BatchResult()
         self.report(Event("batch_started", total_files=len(jobs)))
+        self.execute(self.prepare(jobs, force, result), result)
+        self.report(Event("batch_done", totals=self.manifest.totals_by_state()))
+        return result
+
+    def prepare(
+        self, jobs: list[PlannedJob], force: bool, result: BatchResult
+    ) -> list[tuple[PlannedJob, Job]]:
+        """Register every input; report skips and unreadable inputs; return the work left."""
         registered: list[tuple[PlannedJob, Job]] = []
         for planned in jobs:
+            if self.should_stop():
+                result.interrupted = True
+                break
             job = self._register(planned, force, result)
             if job is not None:
                 registered.append((planned, job))
+        return registered
+
+    def execute(self, registered: list[tuple[PlannedJob, Job]], result: BatchResult) -> None:
+        """Claim and run jobs; then wait for those other processes hold, taking over any whose
+        owner died."""
         waiting = self._run_pass(registered, result)
-        # Jobs another process holds: wait for them, taking over any whose owner died.
         while waiting and not result.interrupted:
             time.sleep(0.5)
             waiting = self._run_pass(waiting, result)
-        self.report(Event("batch_done", totals=self.manifest.totals_by_state()))
-        return result
 
     def _register(self, planned: PlannedJob, force: bool, result: BatchResult) -> Job | None:
         path = planned.item.path

@@ -1,0 +1,138 @@
+"""Subtitle cues from a transcript: speaker turns, line wrapping, per-word highlighting.
+
+Shared by the SRT and VTT writers, which only render. Guarantees, whatever the transcript: cues
+in time order, each ``end > start``, none overlapping the next, no blank lines inside a cue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from woasr_cli.formats.options import FormatOptions
+from woasr_cli.transcript import Segment, Transcript, Word
+
+_MIN_CUE_S = 0.05
+
+
+@dataclass
+class Cue:
+    start: float
+    end: float
+    lines: list[str]
+    speaker: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def clean(text: str) -> str:
+    """One line of text: no line breaks or runs of blanks (they would end a cue early)."""
+    return " ".join(text.split())
+
+
+def _words_of(segment: Segment) -> list[Word]:
+    """Timed words; a segment without them gets times shared out by character count."""
+    if segment.words:
+        return [w for w in segment.words if clean(w.text)]
+    tokens = clean(segment.text).split(" ") if clean(segment.text) else []
+    total = sum(len(t) + 1 for t in tokens) or 1
+    span = max(segment.end - segment.start, 0.0)
+    words, t = [], segment.start
+    for token in tokens:
+        step = span * (len(token) + 1) / total
+        words.append(Word(t, t + step, token, None, segment.speaker))
+        t += step
+    return words
+
+
+def _turns(segment: Segment) -> Iterator[tuple[str | None, list[Word]]]:
+    """Runs of consecutive words by the same speaker."""
+    run: list[Word] = []
+    speaker: str | None = None
+    for word in _words_of(segment):
+        label = word.speaker or segment.speaker
+        if run and label != speaker:
+            yield speaker, run
+            run = []
+        speaker = label
+        run.append(word)
+    if run:
+        yield speaker, run
+
+
+def _wrap(words: list[Word], width: int | None) -> list[list[Word]]:
+    if width is None:
+        return [words]
+    lines: list[list[Word]] = [[]]
+    length = 0
+    for word in words:
+        size = len(clean(word.text))
+        if lines[-1] and length + 1 + size > width:
+            lines.append([])
+            length = 0
+        length += size + (1 if lines[-1] else 0)
+        lines[-1].append(word)
+    return lines
+
+
+def _join(words: list[Word]) -> str:
+    return clean(" ".join(w.text for w in words))
+
+
+def _segment_cues(segment: Segment, options: FormatOptions) -> Iterator[Cue]:
+    turns = list(_turns(segment))
+    shaped = options.max_line_width is not None or options.max_line_count is not None
+    if len(turns) <= 1 and not shaped:
+        speaker = turns[0][0] if turns else segment.speaker
+        yield Cue(segment.start, segment.end, [clean(segment.text)], speaker)
+        return
+    for speaker, words in turns:
+        lines = _wrap(words, options.max_line_width)
+        per_cue = options.max_line_count or len(lines)
+        for i in range(0, len(lines), per_cue):
+            chunk = lines[i : i + per_cue]
+            yield Cue(chunk[0][0].start, chunk[-1][-1].end, [_join(ln) for ln in chunk], speaker)
+
+
+def _highlight_cues(segment: Segment) -> Iterator[Cue]:
+    for speaker, words in _turns(segment):
+        for i, word in enumerate(words):
+            text = " ".join(
+                f"<u>{clean(w.text)}</u>" if j == i else clean(w.text) for j, w in enumerate(words)
+            )
+            yield Cue(word.start, word.end, [text], speaker)
+
+
+def build_cues(transcript: Transcript, options: FormatOptions) -> list[Cue]:
+    cues: list[Cue] = []
+    for segment in transcript.segments:
+        if not clean(segment.text):
+            continue
+        if options.highlight_words and segment.words:
+            cues.extend(_highlight_cues(segment))
+        else:
+            cues.extend(_segment_cues(segment, options))
+    return _tidy([c for c in cues if any(c.lines)])
+
+
+def _tidy(cues: list[Cue]) -> list[Cue]:
+    """Order cues; merge ones that start together; give each a length; end none late."""
+    cues.sort(key=lambda c: c.start)
+    merged: list[Cue] = []
+    for cue in cues:
+        cue.start = max(cue.start, 0.0)
+        if merged and cue.start - merged[-1].start < 0.001 and cue.speaker == merged[-1].speaker:
+            merged[-1].lines += cue.lines
+            merged[-1].end = max(merged[-1].end, cue.end)
+        elif merged and cue.start - merged[-1].start < 0.001:
+            cue.start = merged[-1].start + 0.001
+            merged.append(cue)
+        else:
+            merged.append(cue)
+    for this, nxt in zip(merged, [*merged[1:], None], strict=True):
+        this.end = max(this.end, this.start + _MIN_CUE_S)
+        if nxt is not None:
+            this.end = min(this.end, nxt.start)
+    return merged

@@ -1,0 +1,39 @@
+"""NIST RTTM speaker turns (the diarization standard): one line per contiguous turn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from woasr_cli.formats.cues import build_cues
+from woasr_cli.formats.options import FormatOptions
+from woasr_cli.transcript import Transcript
+
+_MERGE_GAP_S = 0.5
+
+
+def file_id(transcript: Transcript) -> str:
+    stem = Path(transcript.source).stem if transcript.source else "audio"
+    return "_".join(stem.split()) or "audio"
+
+
+def speaker_turns(transcript: Transcript) -> list[tuple[str, float, float]]:
+    """(speaker, start, end), merging a speaker's cues that follow within half a second."""
+    turns: list[tuple[str, float, float]] = []
+    for cue in build_cues(transcript, FormatOptions()):
+        if cue.speaker is None:
+            continue
+        if turns and turns[-1][0] == cue.speaker and cue.start - turns[-1][2] <= _MERGE_GAP_S:
+            speaker, start, end = turns[-1]
+            turns[-1] = (speaker, start, max(end, cue.end))
+        else:
+            turns.append((cue.speaker, cue.start, cue.end))
+    return turns
+
+
+def render_rttm(transcript: Transcript, options: FormatOptions) -> str:
+    del options
+    name = file_id(transcript)
+    return "".join(
+        f"SPEAKER {name} 1 {start:.3f} {end - start:.3f} <NA> <NA> {speaker} <NA> <NA>\n"
+        for speaker, start, end in speaker_turns(transcript)
+    )

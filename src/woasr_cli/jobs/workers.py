@@ -1,0 +1,124 @@
+"""``--workers N``: N processes, each with its own model and a share of the CPU threads, claim
+jobs from one manifest. The parent registers the batch, relays the children's events to its
+reporter and asks them to stop on Ctrl-C; the manifest's claims keep each job to one worker."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+import signal
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from woasr_cli.errors import WoasrError
+from woasr_cli.events import Event, Reporter
+from woasr_cli.jobs.manifest import Manifest
+from woasr_cli.jobs.runner import BatchResult, BatchRunner, PlannedJob
+from woasr_cli.options import TranscribeOptions
+
+_DONE = "__worker_done__"
+
+
+def usable_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def _worker(
+    index: int,
+    todo: list[tuple[PlannedJob, int]],
+    options: TranscribeOptions,
+    manifest_path: Path,
+    events: Any,
+    stop: Any,
+) -> None:
+    # The parent decides when to stop; a terminal Ctrl-C reaches the whole process group.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    result = BatchResult()
+    error: str | None = None
+    try:
+        with Manifest.open(manifest_path) as manifest:
+            runner = BatchRunner(manifest, options, reporter=events.put, should_stop=stop.is_set)
+            # Workers start at different points of the list so they rarely race for a claim.
+            shift = (index * len(todo)) // max(1, options.workers)
+            order = todo[shift:] + todo[:shift]
+            jobs = [(planned, manifest.get(job_id)) for planned, job_id in order]
+            runner.execute([(p, j) for p, j in jobs if j is not None], result)
+    except WoasrError as exc:
+        error = str(exc)
+    events.put((_DONE, index, result, error))
+
+
+def run_in_workers(
+    parent: BatchRunner,
+    jobs: list[PlannedJob],
+    manifest_path: Path,
+    workers: int,
+    *,
+    force: bool,
+    reporter: Reporter,
+    should_stop: Callable[[], bool],
+) -> BatchResult:
+    result = BatchResult()
+    reporter(Event("batch_started", total_files=len(jobs)))
+    todo = [(p, j.id) for p, j in parent.prepare(jobs, force, result)]
+    if todo and not result.interrupted:
+        workers = min(workers, len(todo))
+        options = parent.options
+        threads = options.threads or max(1, usable_cores() // workers)
+        child_options = replace(options, threads=threads, workers=workers)
+        ctx = mp.get_context("spawn")
+        events = ctx.Queue()
+        stop = ctx.Event()
+        procs = [
+            ctx.Process(target=_worker, args=(i, todo, child_options, manifest_path, events, stop))
+            for i in range(workers)
+        ]
+        for proc in procs:
+            proc.start()
+        _relay(procs, events, stop, reporter, should_stop, result)
+    reporter(Event("batch_done", totals=parent.manifest.totals_by_state()))
+    return result
+
+
+def _relay(
+    procs: list[Any],
+    events: Any,
+    stop: Any,
+    reporter: Reporter,
+    should_stop: Callable[[], bool],
+    result: BatchResult,
+) -> None:
+    running = len(procs)
+    while running:
+        if should_stop() and not stop.is_set():
+            stop.set()
+        try:
+            item = events.get(timeout=0.2)
+        except queue.Empty:
+            if not any(p.is_alive() for p in procs):
+                break  # a worker died without saying goodbye (killed): stop waiting
+            continue
+        if isinstance(item, tuple) and item and item[0] == _DONE:
+            _, _, child, error = item
+            running -= 1
+            _merge(result, child)
+            if error:
+                raise WoasrError(error)
+        else:
+            reporter(item)
+    for proc in procs:
+        proc.join()
+
+
+def _merge(into: BatchResult, child: BatchResult) -> None:
+    into.done += child.done
+    into.failed += child.failed
+    into.elsewhere += child.elsewhere
+    into.lost += child.lost
+    into.interrupted = into.interrupted or child.interrupted
+    into.failures += child.failures

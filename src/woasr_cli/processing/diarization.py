@@ -1,0 +1,94 @@
+"""Speaker diarization: who spoke when, as a list of :class:`Turn`.
+
+A backend is loaded once (:func:`load_diarizer`) and then labels whole-file 16 kHz mono arrays.
+Backends:
+
+* ``offline`` (:mod:`.diarize_offline`): Silero VAD + Resemblyzer embeddings + auto-tuned
+  spectral clustering; everything it needs installs from PyPI (``woasr[diarize]``).
+* ``pyannote`` (:mod:`.diarize_pyannote`): a pyannote.audio pipeline from a local directory or
+  the hub (with a token).
+
+Speaker labels are ``SPEAKER_00``, ``SPEAKER_01``, ... in order of first appearance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from woasr_cli.errors import UsageError
+from woasr_cli.options import TranscribeOptions
+from woasr_cli.providers.base import Audio
+
+BACKENDS: tuple[str, ...] = ("offline", "pyannote")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One speaker talking from ``start`` to ``end`` (seconds from the start of the audio)."""
+
+    start: float
+    end: float
+    speaker: str
+
+
+class Diarizer(Protocol):
+    def diarize(
+        self,
+        audio: Audio,
+        *,
+        num_speakers: int | None = None,
+        min_speakers: int | None = None,
+        max_speakers: int | None = None,
+    ) -> list[Turn]:
+        """Speaker turns in time order; turns of different speakers may overlap."""
+        ...
+
+
+def speaker_label(index: int) -> str:
+    return f"SPEAKER_{index:02d}"
+
+
+def check_speaker_bounds(
+    num_speakers: int | None, min_speakers: int | None, max_speakers: int | None
+) -> None:
+    """Reject impossible speaker-count options with a message naming the flags."""
+    for name, value in (
+        ("--num-speakers", num_speakers),
+        ("--min-speakers", min_speakers),
+        ("--max-speakers", max_speakers),
+    ):
+        if value is not None and value < 1:
+            raise UsageError(f"{name} must be at least 1 (got {value})")
+    if min_speakers is not None and max_speakers is not None and min_speakers > max_speakers:
+        raise UsageError(
+            f"--min-speakers ({min_speakers}) is larger than --max-speakers ({max_speakers})"
+        )
+
+
+def relabel(turns: Iterable[Turn]) -> list[Turn]:
+    """Sort turns by time and rename speakers SPEAKER_00, ... in order of first appearance."""
+    ordered = sorted(turns, key=lambda t: (t.start, t.end))
+    names: dict[str, str] = {}
+    for t in ordered:
+        names.setdefault(t.speaker, speaker_label(len(names)))
+    return [Turn(t.start, t.end, names[t.speaker]) for t in ordered]
+
+
+def load_diarizer(options: TranscribeOptions) -> Diarizer:
+    """The backend ``options.diarize_backend`` names, loaded and ready."""
+    check_speaker_bounds(options.num_speakers, options.min_speakers, options.max_speakers)
+    backend = options.diarize_backend
+    if backend == "offline":
+        from woasr_cli.processing.diarize_offline import OfflineDiarizer
+
+        return OfflineDiarizer.load()
+    if backend == "pyannote":
+        from woasr_cli.processing.diarize_pyannote import PyannoteDiarizer
+
+        pyannote: Diarizer = PyannoteDiarizer.load(options)
+        return pyannote
+    raise UsageError(
+        f"unknown diarization backend '{backend}' (choose from: {', '.join(BACKENDS)})"
+    )

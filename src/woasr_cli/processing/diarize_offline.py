@@ -1,0 +1,238 @@
+"""The offline diarization backend: everything it needs installs from PyPI, weights included.
+
+Silero VAD (bundled with faster-whisper) finds speech; Resemblyzer's GE2E encoder (it ships its
+weights) embeds overlapping windows inside speech; :mod:`.clustering` estimates the speaker
+count and clusters the windows; each 10 ms frame then takes the label most windows covering it
+voted for, and turns shorter than a syllable-scale minimum are merged into their neighbours.
+
+Parameters, and why:
+
+* window 1.5 s: about the shortest span on which GE2E embeddings are stable (it was trained on
+  1.6 s partials); hop 0.25 s gives six votes per frame, so a change of speaker is placed to
+  within a quarter second without embedding tiny windows.
+* speech shorter than 0.5 s gets no window of its own and takes the nearest voted label.
+* VAD with 0.25 s minimum silence: turn-taking gaps are often that short.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from woasr_cli.errors import ProviderUnavailable
+from woasr_cli.processing.clustering import cosine_affinity, merge_small, spectral_cluster
+from woasr_cli.processing.diarization import Turn, check_speaker_bounds, relabel, speaker_label
+from woasr_cli.providers.base import Audio
+
+SAMPLE_RATE = 16000
+FRAME = 0.01  # seconds per mel frame (Resemblyzer: 10 ms step)
+
+
+@dataclass(frozen=True)
+class OfflineSettings:
+    window: float = 1.5
+    hop: float = 0.25
+    min_window: float = 0.5
+    min_turn: float = 0.3
+    vad_threshold: float = 0.5
+    vad_min_silence_ms: int = 250
+    vad_pad_ms: int = 60
+    min_speaker_speech: float = 3.0  # seconds; less than this is not a speaker of its own
+    min_speaker_share: float = 0.25  # ... or less than this share of a short recording's windows
+    max_speakers: int = 8  # the default upper bound when the caller gives none
+
+
+def _import_encoder() -> Any:
+    try:
+        with warnings.catch_warnings():
+            # webrtcvad (imported by resemblyzer) still imports the deprecated pkg_resources.
+            warnings.filterwarnings("ignore", message=".*pkg_resources.*")
+            warnings.filterwarnings("ignore", category=DeprecationWarning)
+            import resemblyzer
+    except ImportError as exc:
+        raise ProviderUnavailable("offline diarization", "diarize", str(exc)) from None
+    return resemblyzer
+
+
+class OfflineDiarizer:
+    """Load once (:meth:`load`), then :meth:`diarize` any number of arrays."""
+
+    def __init__(self, encoder: Any, settings: OfflineSettings | None = None) -> None:
+        self._encoder = encoder
+        self.settings = settings or OfflineSettings()
+
+    @classmethod
+    def load(cls, settings: OfflineSettings | None = None) -> OfflineDiarizer:
+        resemblyzer = _import_encoder()
+        encoder = resemblyzer.VoiceEncoder(device="cpu", verbose=False)
+        return cls(encoder, settings)
+
+    def diarize(
+        self,
+        audio: Audio,
+        *,
+        num_speakers: int | None = None,
+        min_speakers: int | None = None,
+        max_speakers: int | None = None,
+    ) -> list[Turn]:
+        check_speaker_bounds(num_speakers, min_speakers, max_speakers)
+        s = self.settings
+        regions = speech_regions(audio, s)
+        if not regions:
+            return []
+        mel = self._mel(audio)
+        spans = window_spans(regions, s)
+        if not spans:  # speech, but every stretch too short to embed: one speaker
+            return [Turn(a * FRAME, b * FRAME, speaker_label(0)) for a, b in regions]
+        embeddings = self._embed(mel, spans)
+        affinity = cosine_affinity(embeddings)
+        labels = spectral_cluster(
+            affinity,
+            num_clusters=num_speakers,
+            min_clusters=min_speakers or 1,
+            max_clusters=max_speakers or max(s.max_speakers, min_speakers or 1),
+        ).labels
+        if num_speakers is None:
+            labels = merge_small(
+                affinity,
+                labels,
+                min_size=min(
+                    round(s.min_speaker_speech / s.hop),
+                    int(np.ceil(s.min_speaker_share * len(spans))),
+                ),
+                min_clusters=min_speakers or 1,
+            )
+        count = int(labels.max()) + 1
+        frame_labels = vote(mel.shape[0], regions, spans, labels, count)
+        return relabel(to_turns(frame_labels, regions, round(s.min_turn / FRAME)))
+
+    def _mel(self, audio: Audio) -> npt.NDArray[np.float32]:
+        resemblyzer = _import_encoder()
+        wav = resemblyzer.normalize_volume(
+            np.asarray(audio, dtype=np.float32), -30, increase_only=True
+        )
+        mel: npt.NDArray[np.float32] = resemblyzer.wav_to_mel_spectrogram(wav)
+        return mel
+
+    def _embed(
+        self, mel: npt.NDArray[np.float32], spans: list[npt.NDArray[np.int64]]
+    ) -> npt.NDArray[np.float32]:
+        import torch
+
+        out = np.zeros((len(spans), 256), dtype=np.float32)
+        by_length: dict[int, list[int]] = {}
+        for i, frames in enumerate(spans):
+            by_length.setdefault(len(frames), []).append(i)
+        with torch.inference_mode():
+            for _, idx in sorted(by_length.items()):
+                batch = np.stack([mel[spans[i]] for i in idx])
+                out[idx] = self._encoder(torch.from_numpy(batch)).numpy()
+        return out
+
+
+def speech_regions(audio: Audio, s: OfflineSettings) -> list[tuple[int, int]]:
+    """Speech as (start, end) frame indices, from faster-whisper's bundled Silero VAD."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    opts = VadOptions(
+        threshold=s.vad_threshold,
+        min_silence_duration_ms=s.vad_min_silence_ms,
+        speech_pad_ms=s.vad_pad_ms,
+    )
+    chunks = get_speech_timestamps(np.asarray(audio, dtype=np.float32), opts)
+    step = SAMPLE_RATE * FRAME
+    n_frames = int(len(audio) / step) + 1
+    out: list[tuple[int, int]] = []
+    for c in chunks:
+        a, b = int(c["start"] / step), min(n_frames, int(np.ceil(c["end"] / step)))
+        if b > a:
+            out.append((a, b))
+    return out
+
+
+def window_spans(regions: list[tuple[int, int]], s: OfflineSettings) -> list[npt.NDArray[np.int64]]:
+    """Embedding windows, as the frame indices each one covers.
+
+    Windows slide over the speech frames laid end to end, so the short pauses VAD cuts at do
+    not leave only fragments too short to embed well; a window may span a change of speaker,
+    which the per-frame vote sorts out.
+    """
+    win, hop, least = round(s.window / FRAME), round(s.hop / FRAME), round(s.min_window / FRAME)
+    speech = np.concatenate([np.arange(a, b, dtype=np.int64) for a, b in regions])
+    n = len(speech)
+    if n < least:
+        return []
+    if n <= win:
+        return [speech]
+    starts = list(range(0, n - win + 1, hop))
+    if starts[-1] + win < n:  # the last window ends exactly at the end of speech
+        starts.append(n - win)
+    return [speech[x : x + win] for x in starts]
+
+
+def vote(
+    n_frames: int,
+    regions: list[tuple[int, int]],
+    spans: list[npt.NDArray[np.int64]],
+    labels: npt.NDArray[np.int64],
+    count: int,
+) -> npt.NDArray[np.int64]:
+    """Per-frame label (-1 outside speech): the majority of the windows covering the frame.
+
+    Speech frames no window covers take the label of the nearest covered frame.
+    """
+    votes = np.zeros((n_frames, max(count, 1)), dtype=np.float64)
+    for frames, label in zip(spans, labels, strict=True):
+        votes[frames, label] += 1.0
+    covered = votes.sum(axis=1) > 0
+    best = np.argmax(votes, axis=1)
+    out = np.full(n_frames, -1, dtype=np.int64)
+    covered_idx = np.flatnonzero(covered)
+    for a, b in regions:
+        for f in range(a, min(b, n_frames)):
+            if covered[f]:
+                out[f] = best[f]
+            else:
+                nearest = covered_idx[np.argmin(np.abs(covered_idx - f))]
+                out[f] = best[nearest]
+    return out
+
+
+def to_turns(
+    frame_labels: npt.NDArray[np.int64], regions: list[tuple[int, int]], min_frames: int
+) -> list[Turn]:
+    """Runs of one label inside each region; runs under ``min_frames`` join a neighbour."""
+    turns: list[Turn] = []
+    for a, b in regions:
+        runs = _coalesce([[f, f + 1, int(frame_labels[f])] for f in range(a, b)])
+        while len(runs) > 1:
+            i = min(range(len(runs)), key=lambda k: runs[k][1] - runs[k][0])
+            if runs[i][1] - runs[i][0] >= min_frames:
+                break
+            # A too-short run takes the label of its longer neighbour.
+            if i == 0 or (i + 1 < len(runs) and _length(runs[i + 1]) > _length(runs[i - 1])):
+                runs[i][2] = runs[i + 1][2]
+            else:
+                runs[i][2] = runs[i - 1][2]
+            runs = _coalesce(runs)
+        turns.extend(Turn(r[0] * FRAME, r[1] * FRAME, str(r[2])) for r in runs)
+    return turns
+
+
+def _length(run: list[int]) -> int:
+    return run[1] - run[0]
+
+
+def _coalesce(runs: list[list[int]]) -> list[list[int]]:
+    """Join adjacent [start, end, label] runs that have the same label."""
+    out: list[list[int]] = []
+    for r in runs:
+        if out and out[-1][2] == r[2]:
+            out[-1][1] = r[1]
+        else:
+            out.append(list(r))
+    return out

@@ -1,0 +1,85 @@
+"""Give words and segments the speaker of the diarization turns they overlap most.
+
+Words take the speaker with the largest total overlap (the nearest turn when none overlaps);
+a segment is split where its words change speaker, its text rebuilt from its words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from woasr_cli.processing.diarization import Turn, speaker_label
+from woasr_cli.transcript import Segment, Transcript, Word
+
+
+def speaker_at(start: float, end: float, turns: list[Turn]) -> str | None:
+    """The speaker whose turns overlap [start, end] most; the nearest turn's if none does."""
+    if not turns:
+        return None
+    overlap: dict[str, float] = {}
+    for t in turns:
+        ov = min(end, t.end) - max(start, t.start)
+        if ov > 0:
+            overlap[t.speaker] = overlap.get(t.speaker, 0.0) + ov
+    if overlap:
+        return max(overlap, key=lambda s: overlap[s])
+    mid = (start + end) / 2
+    nearest = min(turns, key=lambda t: max(t.start - mid, mid - t.end, 0.0))
+    return nearest.speaker
+
+
+def _split(seg: Segment) -> list[Segment]:
+    """Split a segment whose words change speaker into one segment per run of a speaker."""
+    runs: list[list[Word]] = []
+    for w in seg.words:
+        if runs and runs[-1][-1].speaker == w.speaker:
+            runs[-1].append(w)
+        else:
+            runs.append([w])
+    if len(runs) == 1:
+        return [replace(seg, words=runs[0], speaker=runs[0][0].speaker)]
+    out: list[Segment] = []
+    for i, words in enumerate(runs):
+        out.append(
+            replace(
+                seg,
+                start=seg.start if i == 0 else words[0].start,
+                end=seg.end if i == len(runs) - 1 else words[-1].end,
+                text=_join(words),
+                words=words,
+                speaker=words[0].speaker,
+            )
+        )
+    return out
+
+
+def _join(words: list[Word]) -> str:
+    # Whisper-style word texts carry their own leading space; others get one added.
+    text = "".join(w.text if w.text[:1].isspace() else " " + w.text for w in words)
+    return text if words and words[0].text[:1].isspace() else text.lstrip()
+
+
+def assign_speakers(transcript: Transcript, turns: list[Turn]) -> Transcript:
+    """A new transcript with speakers on words and segments (see the module docstring).
+
+    Segments are split where their words change speaker; segments without words take the
+    speaker overlapping them most. Labels are renumbered SPEAKER_00, ... in order of first
+    appearance in the transcript.
+    """
+    segments: list[Segment] = []
+    for seg in transcript.segments:
+        if not seg.words:
+            segments.append(replace(seg, words=[], speaker=speaker_at(seg.start, seg.end, turns)))
+            continue
+        words = [replace(w, speaker=speaker_at(w.start, w.end, turns)) for w in seg.words]
+        segments.extend(_split(replace(seg, words=words)))
+    names: dict[str, str] = {}
+    for seg in segments:
+        for label in [seg.speaker, *(w.speaker for w in seg.words)]:
+            if label is not None:
+                names.setdefault(label, speaker_label(len(names)))
+    for seg in segments:
+        seg.speaker = None if seg.speaker is None else names[seg.speaker]
+        for w in seg.words:
+            w.speaker = None if w.speaker is None else names[w.speaker]
+    return replace(transcript, segments=segments)

@@ -1,0 +1,126 @@
+"""Interrupted batches with real processes: SIGKILL mid-file, Ctrl-C, two sharing processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import SYNTH_SENTENCES, normalise, synthesize, write_wav
+
+pytestmark = pytest.mark.slow
+MARKERS = ("alpha", "bravo", "charlie", "delta", "echo", "hotel", "india", "kilo", "lima",
+           "oscar", "papa", "romeo")  # fmt: skip
+SRC = str(Path(__file__).parents[2] / "src")
+
+
+@pytest.fixture(scope="module")
+def long_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """~80 s of speech, one marker word per sentence so a bad seam shows."""
+    parts: list[np.ndarray] = []
+    rate = 0
+    for i, marker in enumerate(MARKERS):
+        audio, rate = synthesize(f"Part {marker}. {SYNTH_SENTENCES[i % 2]}")
+        parts += [audio, np.zeros(int(1.0 * rate), dtype=np.float32)]
+    path = tmp_path_factory.mktemp("long") / "long.wav"
+    write_wav(path, np.concatenate(parts), rate)
+    return path
+
+
+def start(*args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": SRC}
+    cmd = [sys.executable, "-m", "woasr_cli", "transcribe", *args, "--json", "--workers", "1",
+           "--batch-size", "1", "--threads", "1"]  # fmt: skip
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def wait_for_progress(proc: subprocess.Popen[str], seconds: float) -> list[dict[str, object]]:
+    events = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        event = json.loads(line)
+        events.append(event)
+        if event["event"] == "progress" and float(event["done_seconds"]) >= seconds:  # type: ignore[arg-type]
+            return events
+    raise AssertionError(f"never reached {seconds}s: {events}")
+
+
+def markers_in(text: str) -> list[str]:
+    return [w for w in normalise(text).split() if w in MARKERS]
+
+
+def test_sigkill_mid_file_resumes_from_checkpoint(long_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = start(str(long_file), "-o", str(out))
+    seen = wait_for_progress(proc, 30.0)
+    reported = float(seen[-1]["done_seconds"])  # type: ignore[arg-type]
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not list(out.glob("long.*"))  # no output under a final name
+    with sqlite3.connect(out / ".woasr-manifest.db") as db:
+        (killed_at,) = db.execute("SELECT done_seconds FROM jobs").fetchone()
+    assert killed_at >= reported
+    resumed = start(str(long_file), "-o", str(out))
+    stdout, stderr = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, stderr
+    events = [json.loads(line) for line in stdout.splitlines()]
+    started = next(e for e in events if e["event"] == "started")
+    # Everything reported done survived the kill: at most the segment in flight (one Whisper
+    # window, <= 30 s of audio) is transcribed again.
+    assert started["resumed_from"] == pytest.approx(killed_at)
+    assert started["resumed_from"] >= reported
+    doc = json.loads((out / "long.json").read_text())
+    assert markers_in(doc["text"]) == list(MARKERS)  # nothing lost or repeated at the seam
+    starts = [s["start"] for s in doc["segments"]]
+    assert starts == sorted(starts)
+
+
+def test_ctrl_c_records_interrupted_and_exits_130(long_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = start(str(long_file), "-o", str(out))
+    wait_for_progress(proc, 10.0)
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert time.monotonic() - t0 < 20
+    assert "run the same command again to resume" in stderr
+    assert not list(out.glob("long.*")) and not list(out.glob(".*.part"))
+    status = subprocess.run(
+        [sys.executable, "-m", "woasr_cli", "status", "-o", str(out), "--json"],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": SRC},
+    )  # fmt: skip
+    jobs = json.loads(status.stdout)["jobs"]
+    assert [j["state"] for j in jobs] == ["interrupted"]
+    assert 0 < jobs[0]["progress"] < 100
+
+
+def test_two_processes_share_one_folder(tmp_path: Path) -> None:
+    media = tmp_path / "media"
+    media.mkdir()
+    for i in range(6):
+        audio, rate = synthesize(f"File number {MARKERS[i]}. {SYNTH_SENTENCES[i % 2]}")
+        write_wav(media / f"clip{i}.wav", audio, rate)
+    out = tmp_path / "out"
+    a = start(str(media), "-o", str(out))
+    b = start(str(media), "-o", str(out))
+    out_a, err_a = a.communicate(timeout=300)
+    out_b, err_b = b.communicate(timeout=300)
+    assert a.returncode == 0 and b.returncode == 0, err_a + err_b
+    done = [
+        json.loads(line)["input"]
+        for line in (out_a + out_b).splitlines()
+        if json.loads(line)["event"] == "done"
+    ]
+    assert sorted(done) == sorted(str(p) for p in media.glob("*.wav"))  # each exactly once
+    with sqlite3.connect(out / ".woasr-manifest.db") as db:
+        rows = db.execute("SELECT state, attempts FROM jobs").fetchall()
+    assert rows == [("done", 1)] * 6

@@ -1,0 +1,108 @@
+"""CTC forced alignment: the trellis on a known answer, and a real (tiny, random) model loaded
+from a local directory the way a user passes --align-model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from woasr_cli.errors import ModelNotFound
+from woasr_cli.options import TranscribeOptions
+from woasr_cli.processing.alignment import backtrack, load_aligner, place_words, trellis
+from woasr_cli.transcript import Segment, Word
+
+
+def test_backtrack_recovers_a_known_path() -> None:
+    # 10 frames, vocab {0: blank, 1: a, 2: b}; "a" is loud in frames 2-3, "b" in frames 6-8.
+    probs = np.full((10, 3), 0.05)
+    probs[:, 0] = 0.9
+    probs[2:4] = [0.05, 0.9, 0.05]
+    probs[6:9] = [0.05, 0.05, 0.9]
+    logp = np.log(probs / probs.sum(axis=1, keepdims=True))
+    tokens = [1, 2]
+    spans = backtrack(trellis(logp, tokens, 0), logp, tokens, 0)
+    assert spans[0][0] == 2 and spans[1][0] == 6
+    assert spans[1][1] >= 9 - 1  # "b" holds at least to its last loud frame
+    assert spans[0][1] <= spans[1][0]
+
+
+def test_place_words_interpolates_and_clamps() -> None:
+    timed = [(0.5, 1.0, 0.9), None, None, (2.0, 9.0, 0.8), None]
+    placed = place_words(timed, 0.0, 3.0)
+    assert [round(p[0], 3) for p in placed] == [0.5, 1.0, 1.5, 2.0, 3.0]
+    assert [round(p[1], 3) for p in placed] == [1.0, 1.5, 2.0, 3.0, 3.0]
+    assert placed[1][2] is None and placed[0][2] == 0.9
+
+
+def test_no_model_given_says_what_to_pass(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFound, match="--align-model"):
+        load_aligner(TranscribeOptions(align=True))
+    with pytest.raises(ModelNotFound, match="no config.json"):
+        load_aligner(TranscribeOptions(align=True, align_model=str(tmp_path)))
+
+
+@pytest.fixture(scope="module")
+def tiny_ctc_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("torch", reason="alignment needs torch")
+    transformers = pytest.importorskip("transformers", reason="alignment needs woasr[transformers]")
+    import torch
+
+    out = tmp_path_factory.mktemp("tiny-ctc")
+    vocab = {"<pad>": 0, "<unk>": 1, "|": 2, "'": 3}
+    vocab.update({chr(c): 4 + i for i, c in enumerate(range(ord("A"), ord("Z") + 1))})
+    (out / "vocab.json").write_text(json.dumps(vocab))
+    tokenizer = transformers.Wav2Vec2CTCTokenizer(
+        str(out / "vocab.json"), unk_token="<unk>", pad_token="<pad>", word_delimiter_token="|"
+    )
+    extractor = transformers.Wav2Vec2FeatureExtractor(
+        feature_size=1, sampling_rate=16000, padding_value=0.0, do_normalize=True
+    )
+    transformers.Wav2Vec2Processor(feature_extractor=extractor, tokenizer=tokenizer).save_pretrained(
+        out
+    )
+    config = transformers.Wav2Vec2Config(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        conv_dim=(16,) * 7,
+        num_conv_pos_embeddings=16,
+        num_conv_pos_embedding_groups=2,
+        pad_token_id=0,
+    )
+    torch.manual_seed(0)
+    transformers.Wav2Vec2ForCTC(config).save_pretrained(out)
+    return out
+
+
+def test_random_model_keeps_words_ordered_inside_segments(tiny_ctc_model: Path) -> None:
+    aligner = load_aligner(TranscribeOptions(align=True, align_model=str(tiny_ctc_model)))
+    rng = np.random.default_rng(0)
+    audio = (0.1 * rng.normal(size=16000 * 6)).astype(np.float32)
+    segments = [
+        Segment(0.3, 2.9, " Hello world, it's 42!", [
+            Word(0.3, 0.8, " Hello", 0.9),
+            Word(0.8, 1.4, " world,", 0.9),
+            Word(1.4, 1.9, " it's", 0.9),
+            Word(1.9, 2.9, " 42!", 0.5),  # no alignable character: interpolated
+        ]),
+        Segment(3.0, 5.5, " and no word times here"),  # words come from the text
+        Segment(5.9, 5.95, " tiny"),  # too short for the model: spread evenly
+    ]
+    out = aligner.align(segments, audio)
+    assert len(out) == 3
+    assert [w.text for w in out[0].words] == [" Hello", " world,", " it's", " 42!"]
+    assert [w.text for w in out[1].words] == ["and", "no", "word", "times", "here"]
+    for seg in out:
+        assert seg.words
+        previous_end = seg.start
+        for w in seg.words:
+            assert seg.start <= w.start <= w.end <= seg.end
+            assert w.start >= previous_end - 1e-9
+            previous_end = w.end
+    assert out[0].words[3].probability == 0.5  # kept from ASR: nothing of it aligned
+    assert out[0].words[0].probability != 0.9  # replaced by the alignment score

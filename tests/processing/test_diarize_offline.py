@@ -1,0 +1,88 @@
+"""The offline backend on real and synthetic speech: speaker count and DER (pyannote.metrics)."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rttm import der, read_rttm
+
+from woasr_cli.errors import UsageError
+from woasr_cli.media import decode_audio
+from woasr_cli.options import TranscribeOptions
+from woasr_cli.processing.diarization import Diarizer, load_diarizer
+
+pytest.importorskip("resemblyzer", reason="the offline backend needs woasr[diarize]")
+pytest.importorskip("pyannote.metrics", reason="DER is scored with pyannote.metrics")
+
+
+@pytest.fixture(scope="module")
+def diarizer() -> Diarizer:
+    return load_diarizer(TranscribeOptions(diarize=True))
+
+
+def test_pyannote_sample_count_estimated_and_der(diarizer: Diarizer, shared_audio: Path) -> None:
+    turns = diarizer.diarize(decode_audio(shared_audio / "pyannote_sample.wav"))
+    assert {t.speaker for t in turns} == {"SPEAKER_00", "SPEAKER_01"}
+    reference = read_rttm(shared_audio / "pyannote_sample.rttm")
+    # Measured 0.120 at collar 0.25 (0.200 at collar 0).
+    assert der(reference, turns, collar=0.25) < 0.15
+
+
+def test_espeak_dialogue_count(diarizer: Diarizer, shared_audio: Path) -> None:
+    turns = diarizer.diarize(decode_audio(shared_audio / "synth/espeak_dialogue_2spk.wav"))
+    assert len({t.speaker for t in turns}) == 2
+    # The two espeak voices share pitch and synthesiser; GE2E barely tells them apart.
+    reference = read_rttm(shared_audio / "synth/espeak_dialogue_2spk.rttm")
+    assert der(reference, turns, collar=0.25) < 0.55
+
+
+def _channel_activity(path: Path) -> list[tuple[float, float]]:
+    """(first, last) active time of each channel of the stereo file, from its energy."""
+    with wave.open(str(path)) as w:
+        rate, data = w.getframerate(), w.readframes(w.getnframes())
+    pcm = np.frombuffer(data, dtype=np.int16).reshape(-1, 2).astype(np.float64)
+    hop = rate // 20
+    energy = np.array([(pcm[i : i + hop] ** 2).mean(axis=0) for i in range(0, len(pcm), hop)])
+    out = []
+    for ch in range(2):
+        active = np.flatnonzero(energy[:, ch] > energy[:, ch].max() * 1e-3)  # within 30 dB
+        out.append((active[0] * 0.05, (active[-1] + 1) * 0.05))
+    return out
+
+
+def test_stereo_speakers_split(diarizer: Diarizer, shared_audio: Path) -> None:
+    # One voice per channel: both talk at first (overlap), then only one goes on.
+    path = shared_audio / "fw_stereo_diarization.wav"
+    turns = diarizer.diarize(decode_audio(path))  # downmixed to mono
+    assert len({t.speaker for t in turns}) == 2
+    first_to_stop = min(end for _, end in _channel_activity(path))
+    change = next(t.start for t in turns if t.speaker == "SPEAKER_01")
+    assert abs(change - first_to_stop) < 0.5
+
+
+def test_known_count_and_bounds(diarizer: Diarizer, shared_audio: Path) -> None:
+    audio = decode_audio(shared_audio / "pyannote_sample.wav")
+    assert len({t.speaker for t in diarizer.diarize(audio, num_speakers=3)}) == 3
+    bounded = diarizer.diarize(audio, min_speakers=1, max_speakers=1)
+    assert {t.speaker for t in bounded} == {"SPEAKER_00"}
+    with pytest.raises(UsageError, match="--min-speakers"):
+        diarizer.diarize(audio, min_speakers=3, max_speakers=2)
+
+
+def test_turns_are_ordered_and_inside_audio(diarizer: Diarizer, shared_audio: Path) -> None:
+    audio = decode_audio(shared_audio / "pyannote_sample.wav")
+    turns = diarizer.diarize(audio)
+    assert turns == sorted(turns, key=lambda t: (t.start, t.end))
+    assert all(0 <= t.start < t.end <= len(audio) / 16000 + 0.01 for t in turns)
+
+
+def test_silence_has_no_turns(diarizer: Diarizer) -> None:
+    assert diarizer.diarize(np.zeros(16000 * 3, dtype=np.float32)) == []
+
+
+def test_unknown_backend() -> None:
+    with pytest.raises(UsageError, match="unknown diarization backend"):
+        load_diarizer(TranscribeOptions(diarize_backend="nope"))
