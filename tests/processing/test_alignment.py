@@ -24,9 +24,7 @@ def test_backtrack_recovers_a_known_path() -> None:
     logp = np.log(probs / probs.sum(axis=1, keepdims=True))
     tokens = [1, 2]
     spans = backtrack(trellis(logp, tokens, 0), logp, tokens, 0)
-    assert spans[0][0] == 2 and spans[1][0] == 6
-    assert spans[1][1] >= 9 - 1  # "b" holds at least to its last loud frame
-    assert spans[0][1] <= spans[1][0]
+    assert spans == [(2, 4), (6, 9)]
 
 
 def test_place_words_interpolates_and_clamps() -> None:
@@ -40,7 +38,7 @@ def test_place_words_interpolates_and_clamps() -> None:
 def test_no_model_given_says_what_to_pass(tmp_path: Path) -> None:
     with pytest.raises(ModelNotFound, match="--align-model"):
         load_aligner(TranscribeOptions(align=True))
-    with pytest.raises(ModelNotFound, match="no config.json"):
+    with pytest.raises(ModelNotFound, match=r"no config\.json"):
         load_aligner(TranscribeOptions(align=True, align_model=str(tmp_path)))
 
 
@@ -60,9 +58,9 @@ def tiny_ctc_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     extractor = transformers.Wav2Vec2FeatureExtractor(
         feature_size=1, sampling_rate=16000, padding_value=0.0, do_normalize=True
     )
-    transformers.Wav2Vec2Processor(feature_extractor=extractor, tokenizer=tokenizer).save_pretrained(
-        out
-    )
+    transformers.Wav2Vec2Processor(
+        feature_extractor=extractor, tokenizer=tokenizer
+    ).save_pretrained(out)
     config = transformers.Wav2Vec2Config(
         vocab_size=len(vocab),
         hidden_size=32,
@@ -84,12 +82,17 @@ def test_random_model_keeps_words_ordered_inside_segments(tiny_ctc_model: Path) 
     rng = np.random.default_rng(0)
     audio = (0.1 * rng.normal(size=16000 * 6)).astype(np.float32)
     segments = [
-        Segment(0.3, 2.9, " Hello world, it's 42!", [
-            Word(0.3, 0.8, " Hello", 0.9),
-            Word(0.8, 1.4, " world,", 0.9),
-            Word(1.4, 1.9, " it's", 0.9),
-            Word(1.9, 2.9, " 42!", 0.5),  # no alignable character: interpolated
-        ]),
+        Segment(
+            0.3,
+            2.9,
+            " Hello world, it's 42!",
+            [
+                Word(0.3, 0.8, " Hello", 0.9),
+                Word(0.8, 1.4, " world,", 0.9),
+                Word(1.4, 1.9, " it's", 0.9),
+                Word(1.9, 2.9, " 42!", 0.5),  # no alignable character: interpolated
+            ],
+        ),
         Segment(3.0, 5.5, " and no word times here"),  # words come from the text
         Segment(5.9, 5.95, " tiny"),  # too short for the model: spread evenly
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from woasr_cli.processing.clustering import cosine_affinity, merge_small, spectral_cluster
@@ -18,7 +20,7 @@ def _speakers(sizes: list[int], spread: float = 0.35, seed: int = 1) -> np.ndarr
 def _agree(labels: np.ndarray, sizes: list[int]) -> bool:
     """Each true group got one label of its own (up to renaming)."""
     bounds = np.cumsum([0, *sizes])
-    groups = [set(labels[a:b].tolist()) for a, b in zip(bounds, bounds[1:], strict=False)]
+    groups = [set(labels[a:b].tolist()) for a, b in itertools.pairwise(bounds)]
     return all(len(g) == 1 for g in groups) and len(set().union(*groups)) == len(sizes)
 
 

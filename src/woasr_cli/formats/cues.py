@@ -13,6 +13,9 @@ from woasr_cli.formats.options import FormatOptions
 from woasr_cli.transcript import Segment, Transcript, Word
 
 _MIN_CUE_S = 0.05
+# Private-use characters mark the highlighted word; writers turn them into their own markup
+# after escaping, so transcript text can never forge or break the markup.
+HIGHLIGHT_ON, HIGHLIGHT_OFF = "\ue000", "\ue001"
 
 
 @dataclass
@@ -29,7 +32,7 @@ class Cue:
 
 def clean(text: str) -> str:
     """One line of text: no line breaks or runs of blanks (they would end a cue early)."""
-    return " ".join(text.split())
+    return " ".join(text.replace(HIGHLIGHT_ON, "").replace(HIGHLIGHT_OFF, "").split())
 
 
 def _words_of(segment: Segment) -> list[Word]:
@@ -100,7 +103,8 @@ def _highlight_cues(segment: Segment) -> Iterator[Cue]:
     for speaker, words in _turns(segment):
         for i, word in enumerate(words):
             text = " ".join(
-                f"<u>{clean(w.text)}</u>" if j == i else clean(w.text) for j, w in enumerate(words)
+                f"{HIGHLIGHT_ON}{clean(w.text)}{HIGHLIGHT_OFF}" if j == i else clean(w.text)
+                for j, w in enumerate(words)
             )
             yield Cue(word.start, word.end, [text], speaker)
 
@@ -118,21 +122,26 @@ def build_cues(transcript: Transcript, options: FormatOptions) -> list[Cue]:
 
 
 def _tidy(cues: list[Cue]) -> list[Cue]:
-    """Order cues; merge ones that start together; give each a length; end none late."""
+    """Order cues; merge ones that start together; give each a length; end none late.
+
+    Times are whole milliseconds from here on, the resolution of both subtitle formats, so
+    what holds here still holds after rendering.
+    """
+    for cue in cues:
+        cue.start = round(max(cue.start, 0.0), 3)
+        cue.end = round(cue.end, 3)
     cues.sort(key=lambda c: c.start)
     merged: list[Cue] = []
     for cue in cues:
-        cue.start = max(cue.start, 0.0)
-        if merged and cue.start - merged[-1].start < 0.001 and cue.speaker == merged[-1].speaker:
-            merged[-1].lines += cue.lines
-            merged[-1].end = max(merged[-1].end, cue.end)
-        elif merged and cue.start - merged[-1].start < 0.001:
-            cue.start = merged[-1].start + 0.001
-            merged.append(cue)
-        else:
-            merged.append(cue)
-    for this, nxt in zip(merged, [*merged[1:], None], strict=True):
-        this.end = max(this.end, this.start + _MIN_CUE_S)
-        if nxt is not None:
-            this.end = min(this.end, nxt.start)
+        if merged and cue.start <= merged[-1].start:
+            if cue.speaker == merged[-1].speaker:
+                merged[-1].lines += cue.lines
+                merged[-1].end = max(merged[-1].end, cue.end)
+                continue
+            cue.start = round(merged[-1].start + 0.001, 3)
+        merged.append(cue)
+    for i, this in enumerate(merged):
+        this.end = max(this.end, round(this.start + _MIN_CUE_S, 3))
+        if i + 1 < len(merged):
+            this.end = min(this.end, merged[i + 1].start)
     return merged

@@ -6,14 +6,15 @@ from datetime import timedelta
 
 import srt as srtlib
 
-from woasr_cli.formats.cues import build_cues
+from woasr_cli.formats.cues import HIGHLIGHT_OFF, HIGHLIGHT_ON, build_cues
 from woasr_cli.formats.options import FormatOptions
 from woasr_cli.transcript import Transcript
 
 
 def _safe(line: str) -> str:
     # A cue line that looks like a timing line would start a new cue in some parsers.
-    return line.replace("-->", "->")
+    line = line.replace("-->", "->")
+    return line.replace(HIGHLIGHT_ON, "<u>").replace(HIGHLIGHT_OFF, "</u>")
 
 
 def render_srt(transcript: Transcript, options: FormatOptions) -> str:

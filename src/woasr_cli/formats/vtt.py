@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import webvtt
 
-from woasr_cli.formats.cues import build_cues
+from woasr_cli.formats.cues import HIGHLIGHT_OFF, HIGHLIGHT_ON, build_cues
 from woasr_cli.formats.options import FormatOptions
 from woasr_cli.transcript import Transcript
 
@@ -23,8 +23,7 @@ def escape(text: str) -> str:
 
 
 def _line(text: str) -> str:
-    # Highlighting marks the spoken word with <u>; everything else is escaped.
-    return escape(text).replace("&lt;u&gt;", "<u>").replace("&lt;/u&gt;", "</u>")
+    return escape(text).replace(HIGHLIGHT_ON, "<u>").replace(HIGHLIGHT_OFF, "</u>")
 
 
 def render_vtt(transcript: Transcript, options: FormatOptions) -> str:

@@ -138,18 +138,24 @@ def trellis(logp: Floats, tokens: list[int], blank: int) -> Floats:
 
 
 def backtrack(out: Floats, logp: Floats, tokens: list[int], blank: int) -> list[tuple[int, int]]:
-    """Frame span [first, last + 1) of each token along the best path through ``out``."""
+    """Frame span [first, last + 1) of each token along the best path through ``out``.
+
+    The path uses every frame; a token's span runs from the frame it is entered to the last
+    frame it (rather than blank) is emitted.
+    """
     n_tokens = len(tokens)
     spans = [(0, 0)] * n_tokens
-    j, t = n_tokens, int(np.argmax(out[:, n_tokens]))
-    last = t
+    j, t = n_tokens, out.shape[0] - 1
+    end: int | None = None
     while j > 0 and t > 0:
         tok = tokens[j - 1]
         stayed = out[t - 1, j] + max(logp[t - 1, blank], logp[t - 1, tok])
         entered = out[t - 1, j - 1] + logp[t - 1, tok]
         if entered >= stayed or t - 1 < j:  # entering is forced once frames run short
-            spans[j - 1] = (t - 1, last)
-            j, last = j - 1, t - 1
+            spans[j - 1] = (t - 1, end if end is not None else t)
+            j, end = j - 1, None
+        elif end is None and logp[t - 1, tok] > logp[t - 1, blank]:
+            end = t
         t -= 1
     return spans
 

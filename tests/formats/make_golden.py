@@ -1,0 +1,40 @@
+"""The golden cases: (name, transcript transform, options, formats). ``python
+tests/formats/make_golden.py`` rewrites the expected files — read the diff before committing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from woasr_cli.formats import FormatOptions, render
+from woasr_cli.transcript import Transcript
+
+GOLDEN = Path(__file__).with_name("golden")
+
+
+def sample(speakers: bool) -> Transcript:
+    t = Transcript.from_dict(json.loads((GOLDEN / "sample.json").read_text()))
+    if not speakers:
+        for seg in t.segments:
+            for w in seg.words:
+                w.speaker = None
+    return t
+
+
+CASES: list[tuple[str, Callable[[], Transcript], FormatOptions, tuple[str, ...]]] = [
+    ("plain", lambda: sample(False), FormatOptions(), ("vtt", "srt", "txt", "tsv")),
+    ("speakers", lambda: sample(True), FormatOptions(), ("vtt", "srt", "txt", "tsv", "rttm")),
+    ("wrapped", lambda: sample(False), FormatOptions(20, 1), ("vtt", "srt")),
+    ("highlight", lambda: sample(False), FormatOptions(highlight_words=True), ("vtt", "srt")),
+]
+
+
+def main() -> None:
+    for name, make, options, formats in CASES:
+        for fmt in formats:
+            (GOLDEN / f"{name}.{fmt}").write_text(render(fmt, make(), options), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
