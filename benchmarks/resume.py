@@ -88,9 +88,9 @@ def main() -> None:
         batch = root / "batch"
         audio = build(batch, 8, 8)
         clean_wall, clean_cpu, _ = run([str(batch), "-o", str(root / "clean"), "-f", "srt"])
-        kill_wall, kill_cpu = killed_half_way([str(batch), "-o", str(root / "resumed"),
+        _, kill_cpu = killed_half_way([str(batch), "-o", str(root / "resumed"),
                                                "-f", "srt"], audio)  # fmt: skip
-        resume_wall, resume_cpu, code = run([str(batch), "-o", str(root / "resumed"), "-f", "srt"])
+        _, resume_cpu, code = run([str(batch), "-o", str(root / "resumed"), "-f", "srt"])
         assert code == 0
     ratio = (kill_cpu + resume_cpu) / clean_cpu
     print(f"no-op rerun, 200 files: {noop_wall:.2f} s wall, {noop_cpu:.2f} s CPU "

@@ -1,6 +1,6 @@
 """Regenerate docs/cli.md from the real ``--help`` of every command (tests check it is current).
 
-    python scripts/gen_cli_docs.py
+python scripts/gen_cli_docs.py
 """
 
 from __future__ import annotations

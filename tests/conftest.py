@@ -20,7 +20,9 @@ os.environ.setdefault("WOASR_OFFLINE", "1")
 
 
 @pytest.fixture(autouse=True)
-def _isolated_model_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_model_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The multilingual base model is assembled once per test session into this cache.
     cache = tmp_path_factory.getbasetemp() / "xdg-cache"
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))

@@ -60,6 +60,7 @@ class TranscribeOptions:
     align_model: str | None = None
     diarize: bool = False
     diarize_backend: str = "offline"
+    diarize_model: str | None = None  # pyannote: pipeline directory, config.yaml or hub id
     num_speakers: int | None = None
     min_speakers: int | None = None
     max_speakers: int | None = None

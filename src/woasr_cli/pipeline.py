@@ -65,8 +65,8 @@ def transcribe_file(
             raise Interrupted("interrupted")
         if len(samples) == 0:
             continue
-        run_opts = options if language == options.language else options.with_changes(
-            language=language
+        run_opts = (
+            options if language == options.language else options.with_changes(language=language)
         )
         found, lang = provider.transcribe(samples, run_opts)
         if language is None and lang.language:

@@ -138,9 +138,7 @@ class Transcript:
             "source": self.source,
             "language": self.language,
             "language_probability": (
-                None
-                if self.language_probability is None
-                else round(self.language_probability, 4)
+                None if self.language_probability is None else round(self.language_probability, 4)
             ),
             "duration": round(self.duration, 3),
             "provider": self.provider,

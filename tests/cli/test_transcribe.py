@@ -139,7 +139,9 @@ def test_bad_inputs_fail_one_line_each_and_the_batch_goes_on(
         (["--task", "dance"], "--task"),
     ],
 )
-def test_usage_errors_exit_2(speech_dir: Path, tmp_path: Path, args: list[str], message: str) -> None:
+def test_usage_errors_exit_2(
+    speech_dir: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
     code, _, err = run("transcribe", str(speech_dir), "-o", str(tmp_path), *args)
     assert code == 2
     assert message in err and "Traceback" not in err

@@ -11,8 +11,8 @@ import srt
 import webvtt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from make_golden import CASES, GOLDEN
 
+from make_golden import CASES, GOLDEN
 from woasr_cli.errors import UsageError
 from woasr_cli.formats import FormatOptions, parse_formats, render
 from woasr_cli.transcript import Segment, Transcript, Word

@@ -37,7 +37,7 @@ def test_any_container_decodes_to_16k_mono(
     assert audio.dtype == np.float32 and audio.ndim == 1
     assert abs(len(audio) / SAMPLE_RATE - 2.0) < 0.1
     # The tone survives the downmix: its dominant frequency is still 300 Hz.
-    spectrum = np.abs(np.fft.rfft(audio[: SAMPLE_RATE]))
+    spectrum = np.abs(np.fft.rfft(audio[:SAMPLE_RATE]))
     assert abs(np.argmax(spectrum) - 300) <= 2
 
 
@@ -82,8 +82,10 @@ def test_streaming_never_materialises_the_whole_file(tmp_path: Path) -> None:
         (lambda p: p.write_text("this is not audio\n" * 50), "not a media file"),
         (lambda p: p.mkdir(), "is a directory"),
         (lambda p: None, "no such file"),
-        (lambda p: video_only(p.with_suffix(".mp4")) and p.with_suffix(".mp4").rename(p),
-         "no audio stream"),
+        (
+            lambda p: video_only(p.with_suffix(".mp4")) and p.with_suffix(".mp4").rename(p),
+            "no audio stream",
+        ),
     ],
     ids=["empty", "text-as-mp3", "directory", "missing", "video-without-audio"],
 )

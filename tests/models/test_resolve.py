@@ -43,7 +43,9 @@ def test_unknown_name_offline_is_one_actionable_line(tmp_path: Path) -> None:
     assert "large-v3" in msg and "--model" in msg and "\n" not in msg
 
 
-def test_package_hint_for_a_model_a_package_ships(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_package_hint_for_a_model_a_package_ships(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from woasr_cli.models import offline_packages
 
     monkeypatch.setattr(offline_packages, "split_model_parts", lambda name: None)

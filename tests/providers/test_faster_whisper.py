@@ -16,7 +16,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.mark.parametrize("clip", ["jfk.flac", "librispeech_1272-128104-0000.wav"])
-def test_tiny_en_wer_on_real_speech(shared_audio: Path, references: dict[str, str], clip: str) -> None:
+def test_tiny_en_wer_on_real_speech(
+    shared_audio: Path, references: dict[str, str], clip: str
+) -> None:
     options = TranscribeOptions(model="tiny.en", offline=True)
     provider = load_provider(options)
     segments, lang = provider.transcribe(decode_audio(shared_audio / clip), options)

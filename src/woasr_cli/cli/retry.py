@@ -16,7 +16,8 @@ from woasr_cli.errors import WoasrError
 
 def retry(
     output_dir: Annotated[
-        Path, typer.Option("--output-dir", "-o", envvar="WOASR_OUTPUT_DIR", help="Batch output dir.")
+        Path,
+        typer.Option("--output-dir", "-o", envvar="WOASR_OUTPUT_DIR", help="Batch output dir."),
     ] = Path("."),
     manifest: Annotated[Path | None, typer.Option("--manifest", envvar="WOASR_MANIFEST")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,

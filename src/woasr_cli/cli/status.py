@@ -15,7 +15,8 @@ from woasr_cli.errors import WoasrError
 
 def status(
     output_dir: Annotated[
-        Path, typer.Option("--output-dir", "-o", envvar="WOASR_OUTPUT_DIR", help="Batch output dir.")
+        Path,
+        typer.Option("--output-dir", "-o", envvar="WOASR_OUTPUT_DIR", help="Batch output dir."),
     ] = Path("."),
     manifest: Annotated[Path | None, typer.Option("--manifest", envvar="WOASR_MANIFEST")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,

@@ -9,9 +9,8 @@ from typing import Annotated
 import typer
 
 from woasr_cli.cli.exit_codes import INTERRUPTED, OK, SOME_FAILED, exit_code_for
-from woasr_cli.errors import UsageError, WoasrError
-
 from woasr_cli.cli.manifest_option import MANIFEST_NAME
+from woasr_cli.errors import UsageError, WoasrError
 
 _ASR = "ASR"
 _OUT = "Output"
@@ -26,7 +25,9 @@ def parse_temperature(value: str | None) -> tuple[float, ...]:
     try:
         temps = tuple(float(v) for v in value.split(",") if v.strip())
     except ValueError:
-        raise UsageError(f"--temperature takes numbers separated by commas, not '{value}'") from None
+        raise UsageError(
+            f"--temperature takes numbers separated by commas, not '{value}'"
+        ) from None
     if not temps or any(t < 0 or t > 1.5 for t in temps):
         raise UsageError("--temperature values must lie between 0 and 1.5")
     return temps
@@ -56,38 +57,65 @@ def transcribe(
     ] = None,
     files_from: Annotated[
         str | None,
-        typer.Option("--files-from", help="Read input paths from a file, one per line ('-' = stdin)."),
+        typer.Option(
+            "--files-from", help="Read input paths from a file, one per line ('-' = stdin)."
+        ),
     ] = None,
     output_dir: Annotated[
-        Path, typer.Option("--output-dir", "-o", envvar="WOASR_OUTPUT_DIR", help="Where outputs go.")
+        Path,
+        typer.Option("--output-dir", "-o", envvar="WOASR_OUTPUT_DIR", help="Where outputs go."),
     ] = Path("."),
     output_format: Annotated[
         list[str] | None,
-        typer.Option("--output-format", "-f", help="vtt, srt, json, txt, tsv, rttm or all; "
-                     "repeat or comma-separate.  [default: all]", rich_help_panel=_OUT),
+        typer.Option(
+            "--output-format",
+            "-f",
+            help="vtt, srt, json, txt, tsv, rttm or all; repeat or comma-separate.  [default: all]",
+            rich_help_panel=_OUT,
+        ),
     ] = None,
     provider: Annotated[
-        str, typer.Option("--provider", "-p", envvar="WOASR_PROVIDER", help="ASR engine "
-                          "(see 'woasr providers').", rich_help_panel=_ASR)
+        str,
+        typer.Option(
+            "--provider",
+            "-p",
+            envvar="WOASR_PROVIDER",
+            help="ASR engine (see 'woasr providers').",
+            rich_help_panel=_ASR,
+        ),
     ] = "faster_whisper",
     model: Annotated[
-        str | None, typer.Option("--model", "-m", envvar="WOASR_MODEL", help="Model name or local "
-                                 "directory  [default: the provider's]", rich_help_panel=_ASR)
+        str | None,
+        typer.Option(
+            "--model",
+            "-m",
+            envvar="WOASR_MODEL",
+            help="Model name or local directory  [default: the provider's]",
+            rich_help_panel=_ASR,
+        ),
     ] = None,
     language: Annotated[
-        str | None, typer.Option("--language", "-l", envvar="WOASR_LANGUAGE",
-                                 help="Spoken language code; detected when omitted.",
-                                 rich_help_panel=_ASR)
+        str | None,
+        typer.Option(
+            "--language",
+            "-l",
+            envvar="WOASR_LANGUAGE",
+            help="Spoken language code; detected when omitted.",
+            rich_help_panel=_ASR,
+        ),
     ] = None,
     task: Annotated[
-        str, typer.Option("--task", help="transcribe or translate (to English).",
-                          rich_help_panel=_ASR)
+        str,
+        typer.Option("--task", help="transcribe or translate (to English).", rich_help_panel=_ASR),
     ] = "transcribe",
     beam_size: Annotated[int, typer.Option("--beam-size", min=1, rich_help_panel=_ASR)] = 5,
     temperature: Annotated[
-        str | None, typer.Option("--temperature", help="One value, or a comma list tried in "
-                                 "order as fallbacks  [default: 0,0.2,...,1.0]",
-                                 rich_help_panel=_ASR)
+        str | None,
+        typer.Option(
+            "--temperature",
+            help="One value, or a comma list tried in order as fallbacks  [default: 0,0.2,...,1.0]",
+            rich_help_panel=_ASR,
+        ),
     ] = None,
     initial_prompt: Annotated[
         str | None, typer.Option("--initial-prompt", rich_help_panel=_ASR)
@@ -97,32 +125,55 @@ def transcribe(
         bool, typer.Option("--word-timestamps/--no-word-timestamps", rich_help_panel=_ASR)
     ] = False,
     vad: Annotated[
-        bool, typer.Option("--vad/--no-vad", help="Silero voice activity detection.",
-                           rich_help_panel=_ASR)
+        bool,
+        typer.Option(
+            "--vad/--no-vad", help="Silero voice activity detection.", rich_help_panel=_ASR
+        ),
     ] = True,
     device: Annotated[
-        str, typer.Option("--device", envvar="WOASR_DEVICE", help="auto, cpu or cuda.",
-                          rich_help_panel=_ASR)
+        str,
+        typer.Option(
+            "--device", envvar="WOASR_DEVICE", help="auto, cpu or cuda.", rich_help_panel=_ASR
+        ),
     ] = "auto",
     compute_type: Annotated[
-        str, typer.Option("--compute-type", envvar="WOASR_COMPUTE_TYPE",
-                          help="int8, float16, float32 ...  [default: int8 on CPU]",
-                          rich_help_panel=_ASR)
+        str,
+        typer.Option(
+            "--compute-type",
+            envvar="WOASR_COMPUTE_TYPE",
+            help="int8, float16, float32 ...  [default: int8 on CPU]",
+            rich_help_panel=_ASR,
+        ),
     ] = "default",
     threads: Annotated[
-        int, typer.Option("--threads", envvar="WOASR_THREADS", min=0,
-                          help="CPU threads per worker (0 = from the machine).",
-                          rich_help_panel=_ASR)
+        int,
+        typer.Option(
+            "--threads",
+            envvar="WOASR_THREADS",
+            min=0,
+            help="CPU threads per worker (0 = from the machine).",
+            rich_help_panel=_ASR,
+        ),
     ] = 0,
     batch_size: Annotated[
-        int, typer.Option("--batch-size", envvar="WOASR_BATCH_SIZE", min=0,
-                          help="Batched inference size (1 = off, 0 = from the machine).",
-                          rich_help_panel=_RUN)
+        int,
+        typer.Option(
+            "--batch-size",
+            envvar="WOASR_BATCH_SIZE",
+            min=0,
+            help="Batched inference size (1 = off, 0 = from the machine).",
+            rich_help_panel=_RUN,
+        ),
     ] = 0,
     workers: Annotated[
-        int, typer.Option("--workers", envvar="WOASR_WORKERS", min=0,
-                          help="Files transcribed in parallel (0 = from the machine).",
-                          rich_help_panel=_RUN)
+        int,
+        typer.Option(
+            "--workers",
+            envvar="WOASR_WORKERS",
+            min=0,
+            help="Files transcribed in parallel (0 = from the machine).",
+            rich_help_panel=_RUN,
+        ),
     ] = 0,
     max_line_width: Annotated[
         int | None, typer.Option("--max-line-width", min=1, rich_help_panel=_OUT)
@@ -131,25 +182,48 @@ def transcribe(
         int | None, typer.Option("--max-line-count", min=1, rich_help_panel=_OUT)
     ] = None,
     highlight_words: Annotated[
-        bool, typer.Option("--highlight-words", help="Underline each word as it is spoken "
-                           "(needs word timestamps).", rich_help_panel=_OUT)
+        bool,
+        typer.Option(
+            "--highlight-words",
+            help="Underline each word as it is spoken (needs word timestamps).",
+            rich_help_panel=_OUT,
+        ),
     ] = False,
     align: Annotated[
-        bool, typer.Option("--align", help="Forced alignment with a CTC model for word times.",
-                           rich_help_panel=_POST)
+        bool,
+        typer.Option(
+            "--align",
+            help="Forced alignment with a CTC model for word times.",
+            rich_help_panel=_POST,
+        ),
     ] = False,
     align_model: Annotated[
-        str | None, typer.Option("--align-model", envvar="WOASR_ALIGN_MODEL",
-                                 help="Local directory of a CTC (wav2vec2) model.",
-                                 rich_help_panel=_POST)
+        str | None,
+        typer.Option(
+            "--align-model",
+            envvar="WOASR_ALIGN_MODEL",
+            help="Local directory of a CTC (wav2vec2) model.",
+            rich_help_panel=_POST,
+        ),
     ] = None,
     diarize: Annotated[
         bool, typer.Option("--diarize", help="Label speakers.", rich_help_panel=_POST)
     ] = False,
     diarize_backend: Annotated[
-        str, typer.Option("--diarize-backend", help="offline (built in) or pyannote.",
-                          rich_help_panel=_POST)
+        str,
+        typer.Option(
+            "--diarize-backend", help="offline (built in) or pyannote.", rich_help_panel=_POST
+        ),
     ] = "offline",
+    diarize_model: Annotated[
+        str | None,
+        typer.Option(
+            "--diarize-model",
+            envvar="WOASR_DIARIZE_MODEL",
+            help="pyannote pipeline: local directory, config.yaml or hub id.",
+            rich_help_panel=_POST,
+        ),
+    ] = None,
     num_speakers: Annotated[
         int | None, typer.Option("--num-speakers", min=1, rich_help_panel=_POST)
     ] = None,
@@ -160,27 +234,45 @@ def transcribe(
         int | None, typer.Option("--max-speakers", min=1, rich_help_panel=_POST)
     ] = None,
     hf_token: Annotated[
-        str | None, typer.Option("--hf-token", envvar="HF_TOKEN", show_envvar=True,
-                                 help="Hub token for gated pyannote pipelines.",
-                                 rich_help_panel=_POST)
+        str | None,
+        typer.Option(
+            "--hf-token",
+            envvar="HF_TOKEN",
+            show_envvar=True,
+            help="Hub token for gated pyannote pipelines.",
+            rich_help_panel=_POST,
+        ),
     ] = None,
     manifest: Annotated[
-        Path | None, typer.Option("--manifest", envvar="WOASR_MANIFEST",
-                                  help=f"Job manifest  [default: OUTPUT_DIR/{MANIFEST_NAME}]",
-                                  rich_help_panel=_RUN)
+        Path | None,
+        typer.Option(
+            "--manifest",
+            envvar="WOASR_MANIFEST",
+            help=f"Job manifest  [default: OUTPUT_DIR/{MANIFEST_NAME}]",
+            rich_help_panel=_RUN,
+        ),
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Redo every input, even finished ones.",
-                           rich_help_panel=_RUN)
+        bool,
+        typer.Option("--force", help="Redo every input, even finished ones.", rich_help_panel=_RUN),
     ] = False,
     model_cache_dir: Annotated[
-        Path | None, typer.Option("--model-cache-dir", envvar="WOASR_MODEL_CACHE",
-                                  help="[default: ~/.cache/woasr/models]", rich_help_panel=_ASR)
+        Path | None,
+        typer.Option(
+            "--model-cache-dir",
+            envvar="WOASR_MODEL_CACHE",
+            help="[default: ~/.cache/woasr/models]",
+            rich_help_panel=_ASR,
+        ),
     ] = None,
     offline: Annotated[
-        bool, typer.Option("--offline/--online", envvar="WOASR_OFFLINE",
-                           help="Never download models (also on when HF_HUB_OFFLINE=1).",
-                           rich_help_panel=_ASR)
+        bool,
+        typer.Option(
+            "--offline/--online",
+            envvar="WOASR_OFFLINE",
+            help="Never download models (also on when HF_HUB_OFFLINE=1).",
+            rich_help_panel=_ASR,
+        ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors.")] = False,
     json_events: Annotated[
@@ -213,7 +305,8 @@ def transcribe(
             vad=vad, device=device,  # type: ignore[arg-type]
             compute_type=compute_type, threads=threads, batch_size=batch_size,
             workers=workers, align=align, align_model=align_model, diarize=diarize,
-            diarize_backend=diarize_backend, num_speakers=num_speakers,
+            diarize_backend=diarize_backend,
+            diarize_model=diarize_model, num_speakers=num_speakers,
             min_speakers=min_speakers, max_speakers=max_speakers, hf_token=hf_token,
             formats=parse_formats(output_format or ["all"]), max_line_width=max_line_width,
             max_line_count=max_line_count, highlight_words=highlight_words,
@@ -250,6 +343,10 @@ def run_transcribe(
 
     assert isinstance(options, TranscribeOptions)
     check_capabilities(get_spec(options.provider), options)
+    if options.diarize:
+        from woasr_cli.processing.diarization import check_speaker_bounds
+
+        check_speaker_bounds(options.num_speakers, options.min_speakers, options.max_speakers)
     found = discover_inputs(args)
     for arg in found.missing:
         typer.echo(f"woasr: error: {arg}: matched no media files", err=True)

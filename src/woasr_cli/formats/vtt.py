@@ -33,6 +33,8 @@ def render_vtt(transcript: Transcript, options: FormatOptions) -> str:
         if cue.speaker:
             lines[0] = f"<v {escape(cue.speaker)}>{lines[0]}"
         captions.append(
-            webvtt.Caption(start=timestamp(cue.start), end=timestamp(cue.end), text="\n".join(lines))
+            webvtt.Caption(
+                start=timestamp(cue.start), end=timestamp(cue.end), text="\n".join(lines)
+            )
         )
     return str(webvtt.WebVTT(captions=captions).content)

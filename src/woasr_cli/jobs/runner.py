@@ -188,9 +188,7 @@ class BatchRunner:
         segments, offset = self.manifest.checkpoints(job_id)
         meta = self.manifest.meta(job_id)
         resume = Resume([Segment.from_dict(s) for s in segments], offset, meta.get("language"))
-        self.report(
-            Event("started", input=str(path), resumed_from=offset if offset > 0 else None)
-        )
+        self.report(Event("started", input=str(path), resumed_from=offset if offset > 0 else None))
         heartbeat = _Heartbeat(self.manifest, job_id, self.owner)
         started = time.monotonic()
         try:

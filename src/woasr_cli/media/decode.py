@@ -10,11 +10,17 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from woasr_cli.errors import MediaError
+
+if TYPE_CHECKING:
+    from av.audio.frame import AudioFrame
+    from av.audio.stream import AudioStream
+    from av.container import InputContainer
 
 SAMPLE_RATE = 16000
 _BLOCK = SAMPLE_RATE * 30  # yield ~30 s at a time
@@ -30,7 +36,7 @@ class MediaInfo:
     container: str
 
 
-def _open(path: Path):  # type: ignore[no-untyped-def]
+def _open(path: Path) -> InputContainer:
     import av
 
     if path.is_dir():
@@ -58,10 +64,10 @@ def _ffmpeg_reason(exc: Exception) -> str:
     return str(text).split(";")[0].strip() or type(exc).__name__
 
 
-def _audio_stream(container) -> object:  # type: ignore[no-untyped-def]
+def _audio_stream(container: InputContainer) -> AudioStream:
     if not container.streams.audio:
-        kinds = sorted({s.type for s in container.streams}) or ["none"]
-        raise MediaError(f"no audio stream (streams: {', '.join(kinds)})")
+        kinds = ", ".join(sorted({str(s.type) for s in container.streams})) or "none"
+        raise MediaError(f"no audio stream (streams: {kinds})")
     return container.streams.audio[0]
 
 
@@ -92,7 +98,7 @@ def iter_audio(path: Path, start: float = 0.0) -> Iterator[npt.NDArray[np.float3
     container = _open(path)
     try:
         stream = _audio_stream(container)
-        stream.thread_type = "AUTO"
+        stream.codec_context.thread_type = "AUTO"
         resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
         if start > 0:
             # Seek lands on a packet at or before ``start``; exact trimming happens below.
@@ -105,7 +111,7 @@ def iter_audio(path: Path, start: float = 0.0) -> Iterator[npt.NDArray[np.float3
             if position is None:
                 position = float(frame.time) if frame.time is not None else 0.0
             for out in resampler.resample(frame):
-                block = out.to_ndarray().reshape(-1)
+                block = _samples(out)
                 if start > 0 and position < start:
                     skip = min(len(block), round((start - position) * SAMPLE_RATE))
                     position += skip / SAMPLE_RATE
@@ -117,7 +123,7 @@ def iter_audio(path: Path, start: float = 0.0) -> Iterator[npt.NDArray[np.float3
                 yield np.concatenate(pending)
                 pending, pending_len = [], 0
         for out in resampler.resample(None):
-            pending.append(out.to_ndarray().reshape(-1))
+            pending.append(_samples(out))
             pending_len += len(pending[-1])
         if pending_len:
             produced += pending_len
@@ -128,7 +134,7 @@ def iter_audio(path: Path, start: float = 0.0) -> Iterator[npt.NDArray[np.float3
         container.close()
 
 
-def _decode_frames(container, stream) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def _decode_frames(container: InputContainer, stream: AudioStream) -> Iterator[AudioFrame]:
     """Decode frames, tolerating damage in the middle of a file as FFmpeg's CLI does, but
     failing when the very first packets are unreadable."""
     import av
@@ -144,6 +150,10 @@ def _decode_frames(container, stream) -> Iterator[object]:  # type: ignore[no-un
             errors += 1
             if decoded == 0 and errors > 50:
                 raise MediaError(f"cannot decode audio: {_ffmpeg_reason(exc)}") from None
+
+
+def _samples(frame: AudioFrame) -> npt.NDArray[np.float32]:
+    return cast("npt.NDArray[np.float32]", frame.to_ndarray().reshape(-1))
 
 
 def decode_audio(path: Path, start: float = 0.0) -> npt.NDArray[np.float32]:

@@ -59,8 +59,7 @@ class PyannoteDiarizer:
 
     @classmethod
     def load(cls, options: TranscribeOptions, pipeline: str | None = None) -> PyannoteDiarizer:
-        # TranscribeOptions.diarize_model is proposed; until it exists, callers pass `pipeline`.
-        pipeline = pipeline or getattr(options, "diarize_model", None)
+        pipeline = pipeline or options.diarize_model
         source, token = pipeline_source(pipeline, options)
         pipeline_cls = _import_pipeline()
         try:
