@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from woasr_cli import errors
 from woasr_cli.errors import WoasrError
 from woasr_cli.events import Event, Reporter
 from woasr_cli.jobs.manifest import Manifest
@@ -39,7 +40,7 @@ def _worker(
     # The parent decides when to stop; a terminal Ctrl-C reaches the whole process group.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     result = BatchResult()
-    error: str | None = None
+    error: tuple[str, str] | None = None
     try:
         with Manifest.open(manifest_path) as manifest:
             runner = BatchRunner(manifest, options, reporter=events.put, should_stop=stop.is_set)
@@ -49,7 +50,7 @@ def _worker(
             jobs = [(planned, manifest.get(job_id)) for planned, job_id in order]
             runner.execute([(p, j) for p, j in jobs if j is not None], result)
     except WoasrError as exc:
-        error = str(exc)
+        error = (type(exc).__name__, str(exc))
     events.put((_DONE, index, result, error))
 
 
@@ -108,11 +109,22 @@ def _relay(
             running -= 1
             _merge(result, child)
             if error:
-                raise WoasrError(error)
+                stop.set()
+                raise _rebuild(*error)
         else:
             reporter(item)
     for proc in procs:
         proc.join()
+
+
+def _rebuild(kind: str, message: str) -> WoasrError:
+    """The worker's error as the same class, so the CLI maps it to the same exit code."""
+    cls = getattr(errors, kind, WoasrError)
+    if not (isinstance(cls, type) and issubclass(cls, WoasrError)):
+        cls = WoasrError
+    exc = cls.__new__(cls)
+    Exception.__init__(exc, message)
+    return exc
 
 
 def _merge(into: BatchResult, child: BatchResult) -> None:

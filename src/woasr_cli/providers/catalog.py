@@ -28,7 +28,7 @@ register(
 register(
     ProviderSpec(
         name="origin_whisper",
-        module="origin_whisper",
+        module="openai_whisper_engine",
         extra="openai-whisper",
         requires=("whisper", "torch"),
         default_model="base",
@@ -46,7 +46,7 @@ register(
 register(
     ProviderSpec(
         name="hf_auto_asr",
-        module="hf_auto_asr",
+        module="transformers_engine",
         extra="transformers",
         requires=("transformers", "torch"),
         default_model="openai/whisper-tiny",
@@ -64,7 +64,7 @@ register(
 register(
     ProviderSpec(
         name="fast_conformer",
-        module="fast_conformer",
+        module="nemo_engine",
         extra="nemo",
         requires=("nemo", "torch"),
         default_model="nvidia/stt_en_fastconformer_transducer_large",
@@ -82,7 +82,7 @@ register(
 register(
     ProviderSpec(
         name="whisperx",
-        module="whisperx_engine",
+        module="whisperx_asr",
         extra="whisperx",
         requires=("whisperx", "torch"),
         default_model="tiny.en",

@@ -70,7 +70,11 @@ class FasterWhisperProvider:
                 from faster_whisper import BatchedInferencePipeline
 
                 self._batched = BatchedInferencePipeline(self._model)
-            raw, info = self._batched.transcribe(audio, batch_size=self.batch_size, **kwargs)
+            # Timestamps stay on: without them Whisper stops at the first pause in a 30 s chunk
+            # and drops the rest (measured: WER 0.32 vs 0.08 on benchmarks/corpus.py).
+            raw, info = self._batched.transcribe(
+                audio, batch_size=self.batch_size, without_timestamps=False, **kwargs
+            )
         else:
             raw, info = self._model.transcribe(audio, **kwargs)
         language = LanguageInfo(info.language, info.language_probability)
@@ -116,4 +120,10 @@ def load(options: TranscribeOptions) -> FasterWhisperProvider:
             raise ModelNotFound(f"cannot load model '{name}' from {location.path}: {exc}") from None
 
     model = cached(("faster_whisper", str(location.path), device, compute_type, threads), build)
-    return FasterWhisperProvider(model, name, options.batch_size if options.batch_size > 0 else 1)
+    return FasterWhisperProvider(model, name, options.batch_size or default_batch_size(device))
+
+
+def default_batch_size(device: str) -> int:
+    """Batched inference pays on a GPU; on CPU one stream per worker process is faster and more
+    accurate (benchmarks: 8.3 s, WER 0.067 unbatched vs 9.2 s, WER 0.080 at batch 8)."""
+    return 8 if device == "cuda" else 1
