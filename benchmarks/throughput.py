@@ -90,7 +90,7 @@ def runners(folder: Path, out: Path, model: str) -> dict[str, list[str]]:
             "--output_dir",
             str(out / "wct-batched"),
             *files,
-        ],  # fmt: skip
+        ],
         "plain-loop": [PY, str(BENCH / "plain_loop.py"), model, str(out / "plain-loop"), *files],
         "woasr-default": [*woasr, "-o", str(out / "woasr-default")],
         "woasr-serial": [
@@ -103,7 +103,7 @@ def runners(folder: Path, out: Path, model: str) -> dict[str, list[str]]:
             "2",
             "-o",
             str(out / "woasr-serial"),
-        ],  # fmt: skip
+        ],
     }
 
 

@@ -42,7 +42,8 @@ def render() -> str:
         args = [name, "--help"] if name else ["--help"]
         result = runner.invoke(app, args, env={"COLUMNS": "100", "NO_COLOR": "1"})
         title = f"woasr {name}".strip()
-        parts.append(f"## `{title}`\n\n```text\n{result.stdout.rstrip()}\n```\n")
+        body = "\n".join(line.rstrip() for line in result.stdout.strip("\n").splitlines())
+        parts.append(f"## `{title}`\n\n```text\n{body}\n```\n")
     return "\n".join(parts)
 
 

@@ -54,7 +54,8 @@ def providers(
     from rich.table import Table
 
     table = Table(title="woasr providers")
-    for col in ("provider", "installed", "default model", "can", "about"):
+    table.add_column("provider", no_wrap=True)
+    for col in ("installed", "default model", "can", "about"):
         table.add_column(col, overflow="fold")
     for r in rows:
         can = ", ".join(label for key, label in _CAP_LABELS.items() if r["capabilities"][key])

@@ -12,7 +12,6 @@ from woasr_cli.jobs.workers import run_in_workers, usable_cores
 from woasr_cli.media.discover import InputFile
 from woasr_cli.options import TranscribeOptions
 
-
 MAX_DEFAULT_WORKERS = 8
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from woasr_cli.errors import ManifestError, LeaseLost
+from woasr_cli.errors import LeaseLost, ManifestError
 from woasr_cli.jobs.job import COLUMNS, Job
 from woasr_cli.jobs.owner import owner_is_dead_here
 from woasr_cli.jobs.schema import connect, describe
