@@ -177,3 +177,28 @@ def test_help_imports_no_engine() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_unwritable_output_dir_fails_each_job_and_keeps_manifest(
+    speech_dir: Path, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    manifest = tmp_path / "m.db"
+    code, _, err = run(
+        "transcribe", str(speech_dir), "-o", str(blocker / "out"), "--manifest", str(manifest),
+        "-f", "txt", "--workers", "1",
+    )  # fmt: skip
+    assert code == 1
+    failures = [ln for ln in err.splitlines() if ln.startswith("woasr: failed:")]
+    assert len(failures) == 2 and all("cannot write" in ln for ln in failures)
+    code, out, _ = run("status", "--manifest", str(manifest), "--json")
+    assert {j["state"] for j in json.loads(out)["jobs"]} == {"failed"}
+
+
+def test_manifest_location_unusable_is_one_line(speech_dir: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    code, _, err = run("transcribe", str(speech_dir), "-o", str(blocker / "out"), "-f", "txt")
+    assert code == 1
+    assert err.count("\n") == 1 and "manifest" in err and "Traceback" not in err
