@@ -41,6 +41,7 @@ class FileHooks:
     checkpoint: Checkpointer | None = None
     on_language: Callable[[str], None] | None = None
     on_progress: Callable[[float, float | None], None] | None = None
+    on_window_done: Callable[[], None] | None = None
     should_stop: Callable[[], bool] = lambda: False
 
 
@@ -86,6 +87,8 @@ def transcribe_file(
         done = window_end
         if hooks.checkpoint:
             hooks.checkpoint([], done)
+        if hooks.on_window_done:
+            hooks.on_window_done()
         if hooks.on_progress:
             hooks.on_progress(done, info.duration)
     duration = max(done, info.duration or 0.0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -41,8 +40,6 @@ def test_local_directory_resolves_to_its_config(tmp_path: Path) -> None:
 
 
 def _pyannote_importable() -> bool:
-    if importlib.util.find_spec("pyannote.audio") is None:
-        return False
     try:
         import pyannote.audio  # noqa: F401
     except (ImportError, OSError):

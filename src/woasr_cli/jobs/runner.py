@@ -39,6 +39,7 @@ from woasr_cli.options import TranscribeOptions
 from woasr_cli.outputs import output_paths, write_outputs
 from woasr_cli.pipeline import FileHooks, Resume, postprocess, transcribe_file
 from woasr_cli.providers.base import Provider
+from woasr_cli.runtime import limit_malloc_arenas, release_memory
 from woasr_cli.transcript import Segment
 
 LEASE_S = 60.0
@@ -98,6 +99,7 @@ class BatchRunner:
     def provider(self) -> Provider:
         # Loaded on first real work only, so a rerun that skips everything loads no model.
         if self._provider is None:
+            limit_malloc_arenas()
             if self._provider_factory is None:
                 from woasr_cli.providers import load_provider
 
@@ -263,7 +265,9 @@ class BatchRunner:
         def on_progress(done: float, duration: float | None) -> None:
             self.report(Event("progress", input=name, done_seconds=done, duration=duration))
 
-        return FileHooks(checkpoint, on_language, on_progress, self.should_stop)
+        return FileHooks(
+            checkpoint, on_language, on_progress, release_memory, should_stop=self.should_stop
+        )
 
     def _fail_claimed(self, job_id: int, name: str, reason: str, result: BatchResult) -> None:
         self.manifest.fail(job_id, self.owner, reason)

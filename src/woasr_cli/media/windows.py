@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from woasr_cli.media.decode import SAMPLE_RATE, iter_audio
 
-DEFAULT_WINDOW_S = 180.0
+DEFAULT_WINDOW_S = 60.0
 _SEARCH_S = 8.0  # look this far back from the boundary for a quiet cut
 _FRAME = SAMPLE_RATE // 10  # 100 ms energy frames
 
