@@ -1,0 +1,160 @@
+"""``hf_auto_asr``: any transformers ASR model (Whisper-style seq2seq or CTC such as wav2vec2),
+by hub id or local directory, through the transformers ASR pipeline with chunking for long
+audio. Whisper models give segment timestamps; CTC models give word timestamps, which are
+grouped into segments at pauses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from woasr_cli.errors import CapabilityError, ModelNotFound
+from woasr_cli.options import TranscribeOptions
+from woasr_cli.providers.base import Audio, LanguageInfo
+from woasr_cli.transcript import Segment, Word
+
+DEFAULT_MODEL = "openai/whisper-tiny"
+SAMPLE_RATE = 16000
+CHUNK_S = 30.0  # longer audio goes through the pipeline's strided chunking
+SEGMENT_GAP_S = 0.8  # a CTC pause this long starts a new segment
+SEGMENT_MAX_S = 30.0
+
+
+class TransformersProvider:
+    name = "hf_auto_asr"
+
+    def __init__(self, pipe: Any, model_name: str) -> None:
+        self._pipe = pipe
+        self.model_name = model_name
+        self.is_whisper = pipe.model.config.model_type == "whisper"
+        generation = getattr(pipe.model, "generation_config", None)
+        self.multilingual = bool(getattr(generation, "is_multilingual", True))
+
+    def transcribe(
+        self, audio: Audio, options: TranscribeOptions
+    ) -> tuple[Iterator[Segment], LanguageInfo]:
+        if not self.is_whisper and options.task == "translate":
+            raise CapabilityError(f"model '{self.model_name}' is CTC: it cannot translate")
+        duration = len(audio) / SAMPLE_RATE
+        kwargs: dict[str, Any] = {}
+        if duration > CHUNK_S and not self.is_whisper:
+            # CTC models: strided chunks. Whisper uses its own sequential long-form decoding.
+            kwargs["chunk_length_s"] = CHUNK_S
+            kwargs["stride_length_s"] = CHUNK_S / 6
+        if self.is_whisper:
+            kwargs["return_timestamps"] = "word" if options.word_timestamps else True
+            generate: dict[str, Any] = {"num_beams": options.beam_size}
+            if self.multilingual:
+                generate["task"] = options.task
+                if options.language:
+                    generate["language"] = options.language
+            elif options.task == "translate" or options.language not in (None, "en"):
+                raise CapabilityError(
+                    f"model '{self.model_name}' is English-only: no --task translate or "
+                    f"--language {options.language}"
+                )
+            kwargs["generate_kwargs"] = generate
+        else:
+            kwargs["return_timestamps"] = "word"
+        result = self._pipe({"raw": audio, "sampling_rate": SAMPLE_RATE}, **kwargs)
+        chunks = result.get("chunks") or []
+        if self.is_whisper and not options.word_timestamps:
+            segments = _whisper_segments(chunks, result.get("text", ""), duration)
+        else:
+            words = _words(chunks, duration)
+            segments = _group(words) if words else []
+        return iter(segments), LanguageInfo(options.language)
+
+
+def _span(chunk: dict[str, Any], duration: float) -> tuple[float, float]:
+    start, end = chunk.get("timestamp") or (None, None)
+    s = 0.0 if start is None else min(max(float(start), 0.0), duration)
+    e = duration if end is None else min(max(float(end), s), duration)
+    return s, e
+
+
+def _whisper_segments(chunks: list[dict[str, Any]], text: str, duration: float) -> list[Segment]:
+    if not chunks and text.strip():
+        return [Segment(0.0, duration, text.strip())]
+    out = []
+    for chunk in chunks:
+        start, end = _span(chunk, duration)
+        if str(chunk.get("text", "")).strip():
+            out.append(Segment(start, end, str(chunk["text"]).strip()))
+    out.sort(key=lambda s: s.start)
+    return out
+
+
+def _words(chunks: list[dict[str, Any]], duration: float) -> list[Word]:
+    words = []
+    for chunk in chunks:
+        start, end = _span(chunk, duration)
+        text = str(chunk.get("text", "")).strip()
+        if text:
+            words.append(Word(start, end, text))
+    words.sort(key=lambda w: w.start)
+    return words
+
+
+def _group(words: list[Word]) -> list[Segment]:
+    """CTC words into segments: a new one at a pause or when one grows past 30 s."""
+    groups: list[list[Word]] = [[words[0]]]
+    for word in words[1:]:
+        current = groups[-1]
+        if (
+            word.start - current[-1].end >= SEGMENT_GAP_S
+            or word.end - current[0].start > SEGMENT_MAX_S
+        ):
+            groups.append([word])
+        else:
+            current.append(word)
+    return [
+        Segment(g[0].start, g[-1].end, " ".join(w.text for w in g), words=list(g)) for g in groups
+    ]
+
+
+def _device(requested: str) -> int | str:
+    import torch
+
+    if requested == "cuda" or (requested == "auto" and torch.cuda.is_available()):
+        return 0
+    return "cpu"
+
+
+def _cached_snapshot(name: str) -> str:
+    """A hub id from the local hub cache only (offline); one clear line if it is not there."""
+    from huggingface_hub import snapshot_download
+
+    try:
+        return str(snapshot_download(name, local_files_only=True))
+    except Exception as exc:  # huggingface_hub raises several types for "not cached"
+        raise ModelNotFound(
+            f"transformers model '{name}' is not in the local hub cache and woasr is offline: "
+            f"pass a local model directory with --model ({type(exc).__name__})"
+        ) from None
+
+
+def load(options: TranscribeOptions) -> TransformersProvider:
+    from transformers import pipeline
+
+    name = options.model or DEFAULT_MODEL
+    local = Path(name).expanduser()
+    if not local.is_dir() and (local.exists() or name.startswith((".", "/", "~"))):
+        raise ModelNotFound(f"'{name}' is not a transformers model directory")
+    source = str(local) if local.is_dir() else name
+    if options.offline and not local.is_dir():
+        source = _cached_snapshot(name)
+    try:
+        pipe = pipeline(
+            "automatic-speech-recognition",
+            model=source,
+            device=_device(options.device),
+        )
+    except (OSError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        hint = ""
+        if options.offline and not local.is_dir():
+            hint = "; offline: pass a local model directory with --model"
+        raise ModelNotFound(f"cannot load transformers model '{name}': {first}{hint}") from None
+    return TransformersProvider(pipe, name)

@@ -1,0 +1,152 @@
+"""``hf_auto_asr`` on small models the test builds (random weights): real loading through the
+transformers pipeline, long-audio chunking, timestamps, and conversion to the transcript."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from conftest import write_wav
+from woasr_cli.cli.app import app
+from woasr_cli.errors import ModelNotFound
+from woasr_cli.options import TranscribeOptions
+from woasr_cli.providers import load_provider
+
+transformers = pytest.importorskip("transformers", reason="needs pip install 'woasr[transformers]'")
+torch = pytest.importorskip("torch", reason="needs torch (pip install torch==2.13.0)")
+
+
+@pytest.fixture(scope="module")
+def ctc_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("tiny-w2v2")
+    vocab = {"<pad>": 0, "<unk>": 1, "|": 2}
+    vocab.update({c: 3 + i for i, c in enumerate("ABCDEFGH")})
+    (out / "vocab.json").write_text(json.dumps(vocab))
+    tokenizer = transformers.Wav2Vec2CTCTokenizer(
+        str(out / "vocab.json"), unk_token="<unk>", pad_token="<pad>", word_delimiter_token="|"
+    )
+    extractor = transformers.Wav2Vec2FeatureExtractor(
+        feature_size=1, sampling_rate=16000, padding_value=0.0, do_normalize=True
+    )
+    transformers.Wav2Vec2Processor(
+        feature_extractor=extractor, tokenizer=tokenizer
+    ).save_pretrained(out)
+    config = transformers.Wav2Vec2Config(
+        vocab_size=len(vocab), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+        intermediate_size=64, conv_dim=(16,) * 7, num_conv_pos_embeddings=16,
+        num_conv_pos_embedding_groups=2, pad_token_id=0,
+    )  # fmt: skip
+    torch.manual_seed(0)
+    model = transformers.Wav2Vec2ForCTC(config)
+    with torch.no_grad():
+        # Random weights mostly emit blanks; push the blank down so letters and word breaks come
+        # out and the word-timestamp path has words to place.
+        model.lm_head.bias[:2] -= 3.0  # <pad> (the CTC blank) and <unk>
+    model.save_pretrained(out)
+    return out
+
+
+def noise(seconds: float) -> np.ndarray:
+    rng = np.random.default_rng(7)
+    return (0.1 * rng.standard_normal(int(seconds * 16000))).astype(np.float32)
+
+
+def test_ctc_model_from_a_local_directory_long_audio(ctc_model: Path) -> None:
+    options = TranscribeOptions(provider="hf_auto_asr", model=str(ctc_model), offline=True)
+    provider = load_provider(options)
+    audio = noise(70.0)  # over 30 s: the strided chunking path
+    segments, lang = provider.transcribe(audio, options)
+    segments = list(segments)
+    assert segments, "the biased random model must emit words"
+    alphabet = set("ABCDEFGH")
+    for seg in segments:
+        assert 0.0 <= seg.start <= seg.end <= 70.0
+        assert seg.words and seg.text == " ".join(w.text for w in seg.words)
+        for w in seg.words:
+            assert set(w.text) <= alphabet  # decoded by the model's own tokenizer
+            assert seg.start <= w.start <= w.end <= seg.end
+    starts = [w.start for s in segments for w in s.words]
+    assert starts == sorted(starts)
+    assert segments[-1].end > 35.0  # the later chunks were transcribed too
+    assert lang.language is None
+
+
+def test_cli_end_to_end_with_the_built_model(ctc_model: Path, tmp_path: Path) -> None:
+    wav = write_wav(tmp_path / "noise.wav", noise(12.0), 16000)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["transcribe", str(wav), "-o", str(out), "--provider", "hf_auto_asr",
+              "--model", str(ctc_model), "-f", "json,srt"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads((out / "noise.json").read_text())
+    assert doc["provider"] == "hf_auto_asr" and doc["model"] == str(ctc_model)
+    assert doc["segments"] and (out / "noise.srt").read_text().startswith("1\n")
+
+
+def test_unknown_hub_id_offline_is_one_line(tmp_path: Path) -> None:
+    options = TranscribeOptions(provider="hf_auto_asr", model="nobody/no-such-model", offline=True)
+    with pytest.raises(ModelNotFound) as err:
+        load_provider(options)
+    assert "no-such-model" in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.fixture(scope="module")
+def whisper_model(tmp_path_factory: pytest.TempPathFactory, tiny_en: Path) -> Path:
+    """A 1-layer Whisper with random weights and the real tiny.en tokenizer."""
+    out = tmp_path_factory.mktemp("tiny-whisper")
+    special = "<|endoftext|>"
+    tok = transformers.WhisperTokenizerFast(
+        tokenizer_file=str(tiny_en / "tokenizer.json"),
+        bos_token=special, eos_token=special, unk_token=special, pad_token=special,
+    )  # fmt: skip
+    transformers.WhisperProcessor(
+        feature_extractor=transformers.WhisperFeatureExtractor(), tokenizer=tok
+    ).save_pretrained(out)
+    ids = tok.convert_tokens_to_ids
+    tokens = {
+        "decoder_start_token_id": ids("<|startoftranscript|>"),
+        "eos_token_id": ids(special),
+        "pad_token_id": ids(special),
+        "bos_token_id": ids(special),
+    }
+    config = transformers.WhisperConfig(
+        vocab_size=len(tok), d_model=64, encoder_layers=1, decoder_layers=1,
+        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=128,
+        decoder_ffn_dim=128, max_target_positions=448, **tokens,
+    )  # fmt: skip
+    torch.manual_seed(0)
+    transformers.WhisperForConditionalGeneration(config).save_pretrained(out)
+    transformers.GenerationConfig(
+        **tokens, no_timestamps_token_id=ids("<|notimestamps|>"), is_multilingual=False,
+        max_length=24, max_initial_timestamp_index=50,
+    ).save_pretrained(out)  # fmt: skip
+    return out
+
+
+def test_whisper_style_model_long_form(whisper_model: Path, tiny_en: Path) -> None:
+    options = TranscribeOptions(provider="hf_auto_asr", model=str(whisper_model), offline=True,
+                                beam_size=1)  # fmt: skip
+    provider = load_provider(options)
+    segments = list(provider.transcribe(noise(45.0), options)[0])
+    assert segments
+    vocabulary = json.loads((tiny_en / "tokenizer.json").read_text())["model"]["vocab"]
+    for seg in segments:
+        assert 0.0 <= seg.start <= seg.end <= 45.0
+        # Text comes from the real tokenizer: every piece is a vocabulary entry, no raw ids.
+        assert seg.text and "<|" not in seg.text
+    assert any(piece in vocabulary for piece in ("Ġ" + segments[0].text.split()[0],
+                                                 segments[0].text.split()[0]))  # fmt: skip
+
+
+def test_english_only_whisper_refuses_translate(whisper_model: Path) -> None:
+    from woasr_cli.errors import CapabilityError
+
+    options = TranscribeOptions(provider="hf_auto_asr", model=str(whisper_model), offline=True,
+                                task="translate")  # fmt: skip
+    with pytest.raises(CapabilityError, match="English-only"):
+        load_provider(options).transcribe(noise(2.0), options)
