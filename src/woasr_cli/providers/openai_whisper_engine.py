@@ -1,0 +1,128 @@
+"""``origin_whisper``: OpenAI's reference Whisper implementation (PyTorch).
+
+``--model`` is a model name (``tiny``, ``base.en``, ``large-v3`` ...; loaded from openai-whisper's
+download cache, or downloaded when online) or a path to a ``.pt`` checkpoint. openai-whisper has
+no voice activity detection of its own: ``--vad`` is not applied by this provider.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from woasr_cli.errors import CapabilityError, ModelNotFound
+from woasr_cli.models.cache import cached
+from woasr_cli.options import TranscribeOptions
+from woasr_cli.providers.base import Audio, LanguageInfo
+from woasr_cli.transcript import Segment, Word
+
+DEFAULT_MODEL = "base"
+
+
+def download_root(options: TranscribeOptions) -> Path:
+    if options.model_cache_dir:
+        return Path(options.model_cache_dir) / "openai-whisper"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "whisper"
+
+
+class OpenAIWhisperProvider:
+    name = "origin_whisper"
+
+    def __init__(self, model: Any, model_name: str, device: str) -> None:
+        self._model = model
+        self.model_name = model_name
+        self.device = device
+
+    def transcribe(
+        self, audio: Audio, options: TranscribeOptions
+    ) -> tuple[Iterator[Segment], LanguageInfo]:
+        import whisper
+
+        english_only = not self._model.is_multilingual
+        if english_only and (options.task == "translate" or options.language not in (None, "en")):
+            raise CapabilityError(
+                f"model '{self.model_name}' is English-only: no --task translate or "
+                f"--language {options.language}"
+            )
+        result = whisper.transcribe(
+            self._model,
+            audio,
+            language=options.language,
+            task=options.task,
+            temperature=options.temperature,
+            beam_size=options.beam_size if options.temperature[0] == 0 else None,
+            initial_prompt=options.initial_prompt,
+            word_timestamps=options.word_timestamps,
+            fp16=self.device == "cuda",
+            verbose=None,
+        )
+        segments = [_convert(s) for s in result["segments"]]
+        return iter(segments), LanguageInfo(result.get("language") or options.language)
+
+
+def _convert(seg: dict[str, Any]) -> Segment:
+    words = [
+        Word(float(w["start"]), float(w["end"]), str(w["word"]).strip(), float(w["probability"]))
+        for w in seg.get("words", [])
+    ]
+    return Segment(
+        start=float(seg["start"]),
+        end=float(seg["end"]),
+        text=str(seg["text"]).strip(),
+        words=words,
+        avg_logprob=float(seg["avg_logprob"]),
+        no_speech_prob=float(seg["no_speech_prob"]),
+    )
+
+
+def _device(requested: str) -> str:
+    import torch
+
+    if requested == "cuda" or (requested == "auto" and torch.cuda.is_available()):
+        return "cuda"
+    return "cpu"
+
+
+def _checkpoint(name: str, options: TranscribeOptions) -> str:
+    """A local .pt path, or a known name whose checkpoint may be downloaded."""
+    import whisper
+
+    path = Path(name).expanduser()
+    if path.is_file():
+        return str(path)
+    if path.suffix == ".pt" or os.sep in name:
+        raise ModelNotFound(f"no openai-whisper checkpoint at {name}")
+    if name not in whisper.available_models():
+        known = ", ".join(whisper.available_models())
+        raise ModelNotFound(
+            f"unknown openai-whisper model '{name}' (known: {known}, or a .pt path)"
+        )
+    cached_file = download_root(options) / f"{name}.pt"
+    if options.offline and not cached_file.is_file():
+        raise ModelNotFound(
+            f"openai-whisper model '{name}' is not in {cached_file.parent} and woasr is offline: "
+            "pass a .pt checkpoint with --model"
+        )
+    return name
+
+
+def load(options: TranscribeOptions) -> OpenAIWhisperProvider:
+    import whisper
+
+    name = options.model or DEFAULT_MODEL
+    checkpoint = _checkpoint(name, options)
+    device = _device(options.device)
+
+    def build() -> Any:
+        try:
+            return whisper.load_model(
+                checkpoint, device=device, download_root=str(download_root(options))
+            )
+        except (RuntimeError, KeyError, OSError) as exc:
+            raise ModelNotFound(f"cannot load openai-whisper model '{name}': {exc}") from None
+
+    model = cached(("origin_whisper", checkpoint, device), build)
+    return OpenAIWhisperProvider(model, name, device)
