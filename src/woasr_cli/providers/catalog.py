@@ -88,7 +88,7 @@ register(
         default_model="tiny.en",
         capabilities=Capabilities(
             translate=True,
-            word_timestamps=True,
+            word_timestamps=False,
             language_detection=True,
             needs_torch=True,
             gpu=True,

@@ -1,0 +1,108 @@
+"""``whisperx``: whisperX's batched faster-whisper transcription.
+
+The model resolves like faster-whisper's (local CTranslate2 directory, woasr cache, offline model
+packages), and voice activity detection uses the Silero model bundled with faster-whisper, so no
+hub download happens (whisperX's own VAD choices fetch pyannote or torch.hub weights).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from woasr_cli.errors import ProviderUnavailable
+from woasr_cli.models import resolve_ct2_model
+from woasr_cli.options import TranscribeOptions
+from woasr_cli.providers.base import Audio, LanguageInfo
+from woasr_cli.providers.faster_whisper_engine import (
+    default_threads,
+    pick_compute_type,
+    pick_device,
+)
+from woasr_cli.transcript import Segment
+
+DEFAULT_MODEL = "tiny.en"
+BATCH_SIZE = 8
+
+
+def _import_whisperx() -> Any:
+    try:
+        import whisperx.asr
+        from whisperx.vads import Vad
+    except ImportError as exc:
+        # whisperX imports pyannote.audio (and through it torchaudio) at module level.
+        raise ProviderUnavailable("whisperx", "whisperx", f"import failed: {exc}") from None
+    return whisperx.asr, Vad
+
+
+def _silero_vad(vad_base: type) -> Any:
+    """whisperX's Vad interface over faster-whisper's bundled Silero ONNX model."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    class _Turn:
+        def __init__(self, start: float, end: float) -> None:
+            self.start, self.end, self.speaker = start, end, None
+
+    class BundledSilero(vad_base):  # type: ignore[misc, valid-type]
+        def __init__(self) -> None:
+            super().__init__(0.5)
+
+        @staticmethod
+        def preprocess_audio(audio: Audio) -> Audio:
+            return audio
+
+        def __call__(self, data: dict[str, Any], **_: Any) -> list[_Turn]:
+            rate = int(data["sample_rate"])
+            spans = get_speech_timestamps(data["waveform"], VadOptions(speech_pad_ms=800))
+            return [_Turn(s["start"] / rate, s["end"] / rate) for s in spans]
+
+    return BundledSilero()
+
+
+class WhisperXProvider:
+    name = "whisperx"
+
+    def __init__(self, pipeline: Any, model_name: str) -> None:
+        self._pipeline = pipeline
+        self.model_name = model_name
+
+    def transcribe(
+        self, audio: Audio, options: TranscribeOptions
+    ) -> tuple[Iterator[Segment], LanguageInfo]:
+        result = self._pipeline.transcribe(
+            audio,
+            batch_size=options.batch_size or BATCH_SIZE,
+            language=options.language,
+            task=options.task,
+        )
+        segments = [
+            Segment(float(s["start"]), float(s["end"]), str(s["text"]).strip())
+            for s in result["segments"]
+        ]
+        return iter(segments), LanguageInfo(result.get("language") or options.language)
+
+
+def load(options: TranscribeOptions) -> WhisperXProvider:
+    asr, vad_base = _import_whisperx()
+    name = options.model or DEFAULT_MODEL
+    cache = Path(options.model_cache_dir) if options.model_cache_dir else None
+    location = resolve_ct2_model(name, cache, offline=options.offline)
+    device = pick_device(options.device)
+    pipeline = asr.load_model(
+        str(location.path),
+        device=device,
+        compute_type=pick_compute_type(options.compute_type, device),
+        asr_options={
+            "beam_size": options.beam_size,
+            "temperatures": list(options.temperature),
+            "initial_prompt": options.initial_prompt,
+            "hotwords": options.hotwords,
+        },
+        language=options.language,
+        vad_model=_silero_vad(vad_base),
+        task=options.task,
+        local_files_only=True,
+        threads=options.threads or default_threads(1),
+    )
+    return WhisperXProvider(pipeline, name)

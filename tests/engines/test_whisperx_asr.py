@@ -1,0 +1,46 @@
+"""``whisperx``: real accuracy with the offline tiny.en where whisperX imports; otherwise the
+one-line error a user gets."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from conftest import wer
+from woasr_cli.errors import ProviderUnavailable
+from woasr_cli.media import decode_audio
+from woasr_cli.options import TranscribeOptions
+from woasr_cli.providers import load_provider
+
+
+def _whisperx_imports() -> bool:
+    if importlib.util.find_spec("whisperx") is None:
+        return False
+    try:
+        import whisperx.asr  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(_whisperx_imports(), reason="whisperX imports here: the accuracy test runs")
+def test_missing_whisperx_is_one_line() -> None:
+    with pytest.raises(ProviderUnavailable) as err:
+        load_provider(TranscribeOptions(provider="whisperx", offline=True))
+    message = str(err.value)
+    assert message.startswith("provider 'whisperx' needs: pip install 'woasr[whisperx]'")
+    assert "\n" not in message
+
+
+@pytest.mark.skipif(
+    not _whisperx_imports(),
+    reason="needs pip install 'woasr[whisperx]' (whisperX imports pyannote.audio/torchaudio)",
+)
+def test_tiny_en_accuracy(shared_audio: Path, references: dict[str, str]) -> None:
+    options = TranscribeOptions(provider="whisperx", model="tiny.en", offline=True)
+    segments, _ = load_provider(options).transcribe(
+        decode_audio(shared_audio / "jfk.flac"), options
+    )
+    assert wer(references["jfk.flac"], " ".join(s.text for s in segments)) <= 0.10
