@@ -16,7 +16,7 @@ from typing import Protocol
 
 from woasr_cli.errors import Interrupted
 from woasr_cli.media import SAMPLE_RATE, iter_windows, probe
-from woasr_cli.media.windows import DEFAULT_WINDOW_S
+from woasr_cli.media.windows import DEFAULT_WINDOW_S, snap_to_quiet
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import Provider
 from woasr_cli.transcript import Segment, Transcript
@@ -60,8 +60,9 @@ def transcribe_file(
     segments = list(resume.segments)
     language = options.language or resume.language
     language_probability: float | None = None
-    done = resume.offset
-    for offset, samples in iter_windows(path, window_s, resume.offset):
+    start = snap_to_quiet(path, resume.offset) if resume.offset > 0 else 0.0
+    done = start
+    for offset, samples in iter_windows(path, window_s, start):
         if hooks.should_stop():
             raise Interrupted("interrupted")
         if len(samples) == 0:

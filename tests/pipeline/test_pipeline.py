@@ -66,7 +66,7 @@ def test_interrupt_then_resume_matches_clean_run(long_speech: tuple[Path, str]) 
     hooks = FileHooks(checkpoint=lambda segs, done: rest.extend(segs))
     final = transcribe_file(path, provider, options, resume=resume, hooks=hooks, window_s=15.0)
     assert final.segments[:3] == saved
-    assert rest and rest[0].start >= progress[-1] - 1e-6
+    assert rest and rest[0].start >= progress[-1] - 0.6  # resumed in the pause before
     # No stretch transcribed twice, none lost.
     words = normalise(final.text).split()
     assert [w for w in words if w in MARKERS] == list(MARKERS)

@@ -87,6 +87,7 @@ class BatchRunner:
         self.report = reporter
         self.should_stop = should_stop
         self.owner = new_owner()
+        self.started_at = time.time()  # a job that failed after this is not retried in this run
         self._provider: Provider | None = None
         self._provider_factory = provider_factory
         self.format_options = FormatOptions(
@@ -170,6 +171,9 @@ class BatchRunner:
                 result.interrupted = True
                 break
             self.manifest.reclaim_dead_owner(job.id)
+            latest = self.manifest.get(job.id)
+            if latest is None or _failed_since(latest, self.started_at):
+                continue  # another worker of this batch already tried it
             if not self.manifest.claim(job.id, self.owner, LEASE_S):
                 current = self.manifest.get(job.id)
                 if current is not None and current.state == JobState.RUNNING:
@@ -278,6 +282,10 @@ class BatchRunner:
     def _fail(self, job: Job, name: str, reason: str, result: BatchResult) -> None:
         if self.manifest.claim(job.id, self.owner, LEASE_S):
             self._fail_claimed(job.id, name, reason, result)
+
+
+def _failed_since(job: Job, started_at: float) -> bool:
+    return job.state == JobState.FAILED and (job.finished_at or 0.0) >= started_at
 
 
 class _Heartbeat:

@@ -36,6 +36,7 @@ def _worker(
     manifest_path: Path,
     events: Any,
     stop: Any,
+    started_at: float,
 ) -> None:
     # The parent decides when to stop; a terminal Ctrl-C reaches the whole process group.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -44,6 +45,7 @@ def _worker(
     try:
         with Manifest.open(manifest_path) as manifest:
             runner = BatchRunner(manifest, options, reporter=events.put, should_stop=stop.is_set)
+            runner.started_at = started_at
             # Workers start at different points of the list so they rarely race for a claim.
             shift = (index * len(todo)) // max(1, options.workers)
             order = todo[shift:] + todo[:shift]
@@ -76,7 +78,10 @@ def run_in_workers(
         events = ctx.Queue()
         stop = ctx.Event()
         procs = [
-            ctx.Process(target=_worker, args=(i, todo, child_options, manifest_path, events, stop))
+            ctx.Process(
+                target=_worker,
+                args=(i, todo, child_options, manifest_path, events, stop, parent.started_at),
+            )
             for i in range(workers)
         ]
         for proc in procs:
@@ -130,7 +135,7 @@ def _rebuild(kind: str, message: str) -> WoasrError:
 def _merge(into: BatchResult, child: BatchResult) -> None:
     into.done += child.done
     into.failed += child.failed
-    into.elsewhere += child.elsewhere
+    # A child's "elsewhere" jobs were mostly its siblings' work, already counted as done.
     into.lost += child.lost
     into.interrupted = into.interrupted or child.interrupted
     into.failures += child.failures
