@@ -78,7 +78,12 @@ def test_sigkill_mid_file_resumes_from_checkpoint(long_file: Path, tmp_path: Pat
     assert started["resumed_from"] == pytest.approx(killed_at)
     assert started["resumed_from"] >= reported
     doc = json.loads((out / "long.json").read_text())
-    assert markers_in(doc["text"]) == list(MARKERS)  # nothing lost or repeated at the seam
+    # Nothing lost or repeated at the seam: every sentence exactly once. (Marker words are not
+    # compared one by one: tiny.en hears "Oscar" as "Romeo" when context changes.)
+    text = normalise(doc["text"])
+    assert text.split().count("part") == len(MARKERS), text
+    assert text.count("quick brown fox") == len(MARKERS) // 2, text
+    assert text.count("quarterly report") == len(MARKERS) // 2, text
     starts = [s["start"] for s in doc["segments"]]
     assert starts == sorted(starts)
 

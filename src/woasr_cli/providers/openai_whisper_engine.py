@@ -59,18 +59,31 @@ class OpenAIWhisperProvider:
             fp16=self.device == "cuda",
             verbose=None,
         )
-        segments = [_convert(s) for s in result["segments"]]
+        duration = len(audio) / 16000
+        segments = [_convert(s, duration) for s in result["segments"] if str(s["text"]).strip()]
         return iter(segments), LanguageInfo(result.get("language") or options.language)
 
 
-def _convert(seg: dict[str, Any]) -> Segment:
+def _clamp(value: Any, duration: float) -> float:
+    # Whisper's timestamps can fall a few ms outside the audio (seen: -0.02 s).
+    return min(max(float(value), 0.0), duration)
+
+
+def _convert(seg: dict[str, Any], duration: float) -> Segment:
+    start, end = _clamp(seg["start"], duration), _clamp(seg["end"], duration)
+    # Words stay inside their segment (degenerate decodes can time a word past its end).
     words = [
-        Word(float(w["start"]), float(w["end"]), str(w["word"]).strip(), float(w["probability"]))
+        Word(
+            min(max(float(w["start"]), start), end),
+            min(max(float(w["end"]), start), end),
+            str(w["word"]).strip(),
+            float(w["probability"]),
+        )
         for w in seg.get("words", [])
     ]
     return Segment(
-        start=float(seg["start"]),
-        end=float(seg["end"]),
+        start=start,
+        end=end,
         text=str(seg["text"]).strip(),
         words=words,
         avg_logprob=float(seg["avg_logprob"]),
