@@ -3,12 +3,12 @@ from a local directory the way a user passes --align-model."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tinymodels import build_ctc_model
 from woasr_cli.errors import ModelNotFound
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.processing.alignment import backtrack, load_aligner, place_words, trellis
@@ -45,36 +45,9 @@ def test_no_model_given_says_what_to_pass(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def tiny_ctc_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("torch", reason="alignment needs torch")
-    transformers = pytest.importorskip("transformers", reason="alignment needs woasr[transformers]")
-    import torch
-
-    out = tmp_path_factory.mktemp("tiny-ctc")
-    vocab = {"<pad>": 0, "<unk>": 1, "|": 2, "'": 3}
-    vocab.update({chr(c): 4 + i for i, c in enumerate(range(ord("A"), ord("Z") + 1))})
-    (out / "vocab.json").write_text(json.dumps(vocab))
-    tokenizer = transformers.Wav2Vec2CTCTokenizer(
-        str(out / "vocab.json"), unk_token="<unk>", pad_token="<pad>", word_delimiter_token="|"
-    )
-    extractor = transformers.Wav2Vec2FeatureExtractor(
-        feature_size=1, sampling_rate=16000, padding_value=0.0, do_normalize=True
-    )
-    transformers.Wav2Vec2Processor(
-        feature_extractor=extractor, tokenizer=tokenizer
-    ).save_pretrained(out)
-    config = transformers.Wav2Vec2Config(
-        vocab_size=len(vocab),
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=64,
-        conv_dim=(16,) * 7,
-        num_conv_pos_embeddings=16,
-        num_conv_pos_embedding_groups=2,
-        pad_token_id=0,
-    )
-    torch.manual_seed(0)
-    transformers.Wav2Vec2ForCTC(config).save_pretrained(out)
-    return out
+    pytest.importorskip("transformers", reason="alignment needs woasr[transformers]")
+    letters = "".join(chr(c) for c in range(ord("A"), ord("Z") + 1))
+    return build_ctc_model(tmp_path_factory.mktemp("tiny-ctc"), letters)
 
 
 def test_random_model_keeps_words_ordered_inside_segments(tiny_ctc_model: Path) -> None:
