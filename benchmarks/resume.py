@@ -27,6 +27,9 @@ from conftest import SYNTH_SENTENCES, synthesize, write_wav  # noqa: E402
 
 ENV = {**os.environ, "PYTHONPATH": str(REPO / "src"), "WOASR_OFFLINE": "1", "HF_HUB_OFFLINE": "1"}
 WOASR = [sys.executable, "-m", "woasr_cli", "transcribe"]
+# One process, so the CPU of the killed run is all accounted to it (worker processes of a
+# SIGKILLed parent are not this script's children).
+SERIAL = ["--workers", "1"]
 
 
 def children_cpu() -> float:
@@ -87,10 +90,12 @@ def main() -> None:
 
         batch = root / "batch"
         audio = build(batch, 8, 8)
-        clean_wall, clean_cpu, _ = run([str(batch), "-o", str(root / "clean"), "-f", "srt"])
+        clean_wall, clean_cpu, _ = run(
+            [str(batch), "-o", str(root / "clean"), "-f", "srt", *SERIAL]
+        )
         _, kill_cpu = killed_half_way([str(batch), "-o", str(root / "resumed"),
-                                               "-f", "srt"], audio)  # fmt: skip
-        _, resume_cpu, code = run([str(batch), "-o", str(root / "resumed"), "-f", "srt"])
+                                               "-f", "srt", *SERIAL], audio)  # fmt: skip
+        _, resume_cpu, code = run([str(batch), "-o", str(root / "resumed"), "-f", "srt", *SERIAL])
         assert code == 0
     ratio = (kill_cpu + resume_cpu) / clean_cpu
     print(f"no-op rerun, 200 files: {noop_wall:.2f} s wall, {noop_cpu:.2f} s CPU "

@@ -40,11 +40,18 @@ def _worker(
 ) -> None:
     # The parent decides when to stop; a terminal Ctrl-C reaches the whole process group.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def should_stop() -> bool:
+        # A parent killed outright (SIGKILL, OOM) cannot tell us: stop after this segment, as
+        # for Ctrl-C, so the job is left resumable instead of running on unowned.
+        return bool(stop.is_set()) or os.getppid() != parent
+
     result = BatchResult()
     error: tuple[str, str] | None = None
     try:
         with Manifest.open(manifest_path) as manifest:
-            runner = BatchRunner(manifest, options, reporter=events.put, should_stop=stop.is_set)
+            runner = BatchRunner(manifest, options, reporter=events.put, should_stop=should_stop)
             runner.started_at = started_at
             # Workers start at different points of the list so they rarely race for a claim.
             shift = (index * len(todo)) // max(1, options.workers)
