@@ -156,6 +156,11 @@ def runners(folder: Path, out: Path, model: str) -> dict[str, list[str]]:
         ],
         "woasr-default": woasr_cmd([str(folder)], out / "woasr-default", model),
         "woasr-serial": woasr_cmd([str(folder)], out / "woasr-serial", model, *serial),
+        # Before cross-file batching: a worker per core, one stream each.
+        "woasr-unbatched": woasr_cmd(
+            [str(folder)], out / "woasr-unbatched", model, "--batch-size", "1"
+        ),
+        "woasr-1proc": woasr_cmd([str(folder)], out / "woasr-1proc", model, "--workers", "1"),
     }
 
 

@@ -38,7 +38,7 @@ from woasr_cli.media.discover import InputFile
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.outputs import output_paths, write_outputs
 from woasr_cli.pipeline import FileHooks, Resume, postprocess, transcribe_file
-from woasr_cli.providers.base import Provider
+from woasr_cli.providers.base import Provider, concurrent_files, file_session
 from woasr_cli.runtime import limit_malloc_arenas, release_memory
 from woasr_cli.transcript import Segment
 
@@ -84,7 +84,9 @@ class BatchRunner:
     ) -> None:
         self.manifest = manifest
         self.options = options
-        self.report = reporter
+        self._report_lock = threading.Lock()
+        self._reporter = reporter
+        self._tally = threading.Lock()  # job threads share the result counters
         self.should_stop = should_stop
         self.owner = new_owner()
         self.started_at = time.time()  # a job that failed after this is not retried in this run
@@ -95,6 +97,10 @@ class BatchRunner:
             max_line_count=options.max_line_count,
             highlight_words=options.highlight_words,
         )
+
+    def report(self, event: Event) -> None:
+        with self._report_lock:  # job threads report too; front ends expect one caller
+            self._reporter(event)
 
     # -- model -------------------------------------------------------------------------------
     def provider(self) -> Provider:
@@ -131,12 +137,15 @@ class BatchRunner:
         return registered
 
     def execute(self, registered: list[tuple[PlannedJob, Job]], result: BatchResult) -> None:
-        """Claim and run jobs; then wait for those other processes hold, taking over any whose
-        owner died."""
-        waiting = self._run_pass(registered, result)
+        """Claim and run jobs, several at once where the provider batches across files; then
+        wait for those other processes hold, taking over any whose owner died."""
+        if not registered:
+            return
+        width = min(concurrent_files(self.provider()), len(registered))
+        waiting = self._run_pass(registered, result, width)
         while waiting and not result.interrupted:
             time.sleep(0.5)
-            waiting = self._run_pass(waiting, result)
+            waiting = self._run_pass(waiting, result, width)
 
     def _register(self, planned: PlannedJob, force: bool, result: BatchResult) -> Job | None:
         path = planned.item.path
@@ -163,30 +172,66 @@ class BatchRunner:
         return job
 
     def _run_pass(
-        self, pending: list[tuple[PlannedJob, Job]], result: BatchResult
+        self, pending: list[tuple[PlannedJob, Job]], result: BatchResult, width: int = 1
     ) -> list[tuple[PlannedJob, Job]]:
+        """Try every pending job once, ``width`` at a time (one thread each); return those that
+        another process is running."""
+        queue = iter(pending)
         waiting: list[tuple[PlannedJob, Job]] = []
-        for planned, job in pending:
-            if self.should_stop():
-                result.interrupted = True
-                break
-            self.manifest.reclaim_dead_owner(job.id)
-            latest = self.manifest.get(job.id)
-            if latest is None or _failed_since(latest, self.started_at):
-                continue  # another worker of this batch already tried it
-            if not self.manifest.claim(job.id, self.owner, LEASE_S):
-                current = self.manifest.get(job.id)
+        errors: list[BaseException] = []
+
+        def work() -> None:
+            while True:
+                with self._tally:
+                    item = None if errors or result.interrupted else next(queue, None)
+                if item is None:
+                    return
+                try:
+                    self._attempt(*item, result, waiting)
+                except BaseException as exc:  # raised again in the calling thread below
+                    with self._tally:
+                        errors.append(exc)
+                    return
+
+        if width <= 1:
+            work()
+        else:
+            threads = [threading.Thread(target=work, name=f"woasr-job-{i}") for i in range(width)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                while thread.is_alive():  # a timed join keeps the main thread's signals live
+                    thread.join(timeout=0.2)
+        if errors:
+            raise errors[0]
+        return waiting
+
+    def _attempt(
+        self,
+        planned: PlannedJob,
+        job: Job,
+        result: BatchResult,
+        waiting: list[tuple[PlannedJob, Job]],
+    ) -> None:
+        if self.should_stop():
+            result.interrupted = True
+            return
+        self.manifest.reclaim_dead_owner(job.id)
+        latest = self.manifest.get(job.id)
+        if latest is None or _failed_since(latest, self.started_at):
+            return  # another worker of this batch already tried it
+        if not self.manifest.claim(job.id, self.owner, LEASE_S):
+            current = self.manifest.get(job.id)
+            with self._tally:
                 if current is not None and current.state == JobState.RUNNING:
                     waiting.append((planned, current))
                 elif current is not None and current.state == JobState.DONE:
                     result.elsewhere += 1
-                continue
-            try:
-                self._run_job(planned, job.id, result)
-            except Interrupted:
-                result.interrupted = True
-                break
-        return waiting
+            return
+        try:
+            self._run_job(planned, job.id, result)
+        except Interrupted:
+            result.interrupted = True
 
     # -- one job -----------------------------------------------------------------------------
     def _run_job(self, planned: PlannedJob, job_id: int, result: BatchResult) -> None:
@@ -202,18 +247,21 @@ class BatchRunner:
         except InputError:
             duration = None  # transcribe_file reports the reason
         try:
+            provider = self.provider()
             with heartbeat:
-                transcript = transcribe_file(
-                    path, self.provider(), self.options, resume=resume,
-                    hooks=self._hooks(job_id, str(path), heartbeat, duration),
-                )  # fmt: skip
+                with file_session(provider):
+                    transcript = transcribe_file(
+                        path, provider, self.options, resume=resume,
+                        hooks=self._hooks(job_id, str(path), heartbeat, duration),
+                    )  # fmt: skip
                 transcript = postprocess(transcript, path, self.options)
                 outputs = write_outputs(
                     transcript, planned.stem, self.options.formats, self.format_options
                 )
         except LeaseLost as exc:
             # Another process owns this job now (we stalled past the lease); it finishes it.
-            result.lost += 1
+            with self._tally:
+                result.lost += 1
             self.report(Event("failed", input=str(path), reason=str(exc)))
             return
         except Interrupted:
@@ -239,7 +287,8 @@ class BatchRunner:
         self.manifest.finish(
             job_id, self.owner, [str(p) for p in outputs], transcript.duration, elapsed
         )
-        result.done += 1
+        with self._tally:
+            result.done += 1
         worked = max(transcript.duration - offset, 0.0)
         self.report(
             Event(
@@ -275,8 +324,9 @@ class BatchRunner:
 
     def _fail_claimed(self, job_id: int, name: str, reason: str, result: BatchResult) -> None:
         self.manifest.fail(job_id, self.owner, reason)
-        result.failed += 1
-        result.failures.append((name, reason))
+        with self._tally:
+            result.failed += 1
+            result.failures.append((name, reason))
         self.report(Event("failed", input=name, reason=reason))
 
     def _fail(self, job: Job, name: str, reason: str, result: BatchResult) -> None:

@@ -8,7 +8,8 @@ never write files and know nothing of formats.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -59,3 +60,19 @@ class Provider(Protocol):
         detected and reported in the returned :class:`LanguageInfo`.
         """
         ...
+
+
+def concurrent_files(provider: Provider) -> int:
+    """How many files one process should transcribe at once with this provider.
+
+    A provider that batches work across files (``concurrent_files`` > 1) also offers
+    ``file_session()``, a context each file's thread holds while it works on that file.
+    """
+    return max(1, int(getattr(provider, "concurrent_files", 1)))
+
+
+def file_session(provider: Provider) -> AbstractContextManager[None]:
+    session: Callable[[], AbstractContextManager[None]] | None = getattr(
+        provider, "file_session", None
+    )
+    return session() if session is not None else nullcontext()

@@ -1,0 +1,131 @@
+"""Cross-file batching: chunks submitted by several job threads go through the model together.
+
+A process transcribes several files at once, one thread per file (a provider's
+``concurrent_files``). Each thread cuts its audio window into chunks and submits them here; a
+thread that waits for its results runs the next batch itself when the batch is full, when every
+active thread is waiting (no more chunks can come), or when the oldest chunk has waited
+``max_wait`` seconds. One batch runs at a time, since the engine already uses the process's
+cores for it. A batch holds chunks of one key only: what the decoder is prompted with (language,
+task, ...), so files in different languages never share a prompt.
+
+Short files are the reason: most of a media folder's clips hold one or two 30 s chunks of
+speech, so batching within a file leaves batches empty (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+RunBatch = Callable[[Hashable, list[T]], list[R]]
+
+
+@dataclass(eq=False)
+class Ticket(Generic[T, R]):
+    """One submitted chunk; its result (or the batch's error) once its batch has run."""
+
+    payload: T
+    key: Hashable
+    queued_at: float = field(default_factory=time.monotonic)
+    result: R | None = None
+    error: BaseException | None = None
+    done: bool = False
+
+
+class ChunkBatcher(Generic[T, R]):
+    def __init__(self, run: RunBatch[T, R], batch_size: int, max_wait: float = 0.5) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be >= 1")
+        self._run = run
+        self.batch_size = batch_size
+        self._max_wait = max_wait
+        self._cond = threading.Condition()
+        self._queue: deque[Ticket[T, R]] = deque()
+        self._active = 0  # threads with a file in progress (``client``)
+        self._waiting = 0  # threads blocked in ``gather``
+        self._running = False
+        self.batches_run = 0
+
+    @contextmanager
+    def client(self) -> Iterator[None]:
+        """Mark the calling thread as working on a file: batches wait for its chunks too."""
+        with self._cond:
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._active -= 1
+                self._cond.notify_all()
+
+    def submit(self, payloads: Sequence[T], key: Hashable) -> list[Ticket[T, R]]:
+        tickets = [Ticket[T, R](p, key) for p in payloads]
+        with self._cond:
+            self._queue.extend(tickets)
+            self._cond.notify_all()
+        return tickets
+
+    def gather(self, tickets: Sequence[Ticket[T, R]]) -> list[R]:
+        """Wait for ``tickets`` (running batches meanwhile); their results in order."""
+        with self._cond:
+            self._waiting += 1
+            self._cond.notify_all()
+            try:
+                while not all(t.done for t in tickets):
+                    batch = None if self._running else self._take()
+                    if batch is None:
+                        self._cond.wait(timeout=self._max_wait / 4)
+                    else:
+                        self._execute(batch)
+            finally:
+                self._waiting -= 1
+        for t in tickets:
+            if t.error is not None:
+                raise t.error
+        return [t.result for t in tickets]  # type: ignore[misc]  # done and no error: set
+
+    def _take(self) -> list[Ticket[T, R]] | None:
+        """The next batch if one is due (lock held): full, nothing more coming, or overdue."""
+        if not self._queue:
+            return None
+        due = (
+            len(self._queue) >= self.batch_size
+            or self._waiting >= self._active
+            or time.monotonic() - self._queue[0].queued_at >= self._max_wait
+        )
+        if not due:
+            return None
+        key = self._queue[0].key
+        batch = [t for t in self._queue if t.key == key][: self.batch_size]
+        for t in batch:
+            self._queue.remove(t)
+        return batch
+
+    def _execute(self, batch: list[Ticket[T, R]]) -> None:
+        """Run one batch with the lock released, then hand out the results (lock held)."""
+        self._running = True
+        self._cond.release()
+        try:
+            results = self._run(batch[0].key, [t.payload for t in batch])
+            if len(results) != len(batch):
+                raise RuntimeError(f"batch of {len(batch)} chunks gave {len(results)} results")
+            for t, r in zip(batch, results, strict=True):
+                t.result = r
+        except BaseException as exc:  # handed to every thread waiting on this batch
+            for t in batch:
+                t.error = exc
+        finally:
+            self._cond.acquire()
+            self._running = False
+            self.batches_run += 1
+            for t in batch:
+                t.done = True
+            self._cond.notify_all()

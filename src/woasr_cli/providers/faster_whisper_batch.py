@@ -1,0 +1,159 @@
+"""faster-whisper's batched decoding, fed with speech chunks from several files at once.
+
+Each calling thread (one per file in flight) cuts its window into speech chunks and submits them
+to a :class:`~woasr_cli.providers.batcher.ChunkBatcher`; a batch goes through faster-whisper's
+public ``BatchedInferencePipeline.transcribe`` and each segment back to the chunk it came from.
+Timestamps stay on: without them Whisper stops at the first pause in a chunk and drops the rest
+(what makes ``whisper-ctranslate2 --batched`` lose words, docs/performance.md). With them it
+still ends some chunks early; the rest of such a chunk is decoded again in a later batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, cast
+
+import numpy as np
+
+from woasr_cli.media import SAMPLE_RATE
+from woasr_cli.options import TranscribeOptions
+from woasr_cli.providers.base import Audio, LanguageInfo
+from woasr_cli.providers.batcher import ChunkBatcher, Ticket
+from woasr_cli.providers.speech_chunks import CHUNK_S, SpeechChunk, speech_chunks
+from woasr_cli.transcript import Segment
+
+Converter = Any  # faster_whisper Segment -> woasr Segment
+# Undecoded speech after a chunk's last segment shorter than this is Whisper's timing slack.
+TAIL_MIN_S = 1.0
+
+
+DecodeBatch = Callable[[TranscribeOptions, list[Audio]], list[list[Segment]]]
+DetectLanguage = Callable[[Audio], LanguageInfo]
+
+
+class CrossFileDecoder:
+    """Batched decoding shared by the threads of one process.
+
+    ``decode`` turns a batch of chunks (one prompt: ``options``) into each chunk's segments, with
+    times relative to the chunk; ``detect`` names the language of a file's first speech.
+    """
+
+    def __init__(self, decode: DecodeBatch, detect: DetectLanguage, batch_size: int) -> None:
+        self._detect = detect
+        self.batcher: ChunkBatcher[Audio, list[Segment]] = ChunkBatcher(
+            lambda key, chunks: decode(cast(TranscribeOptions, key), chunks), batch_size
+        )
+
+    def transcribe(
+        self, audio: Audio, options: TranscribeOptions
+    ) -> tuple[Iterator[Segment], LanguageInfo]:
+        chunks = speech_chunks(audio, options.vad)
+        if options.language:
+            language = LanguageInfo(options.language, 1.0)
+        elif chunks:
+            # Detected on this file's own speech: a batch may mix files in several languages.
+            language = self._detect(chunks[0].audio)
+        else:
+            language = LanguageInfo(None)
+        if not chunks or language.language is None:
+            return iter(()), language
+        key = options.with_changes(language=language.language)
+        tickets = self.batcher.submit([c.audio for c in chunks], key)
+        return self._segments(chunks, tickets, key), language
+
+    def _segments(
+        self,
+        chunks: list[SpeechChunk],
+        tickets: list[Ticket[Audio, list[Segment]]],
+        key: TranscribeOptions,
+    ) -> Iterator[Segment]:
+        for chunk, ticket in zip(chunks, tickets, strict=True):
+            part, pending, is_tail = chunk, ticket, False
+            while True:
+                (found,) = self.batcher.gather([pending])
+                if is_tail:
+                    found = [s for s in found if not _silence(s)]
+                rest = _undecoded_tail(part, found)
+                for seg in found:
+                    yield _to_window(seg, part)
+                if rest is None:
+                    break
+                # Whisper ended this chunk early (it does at pauses); decode the rest, as its
+                # sequential mode seeks on from the last timestamp.
+                part, is_tail = rest, True
+                (pending,) = self.batcher.submit([rest.audio], key)
+
+
+def pipeline_decoder(model: Any, convert: Converter) -> DecodeBatch:
+    """Batches through faster-whisper's ``BatchedInferencePipeline``: the chunks lie in 30 s
+    slots of one array, decoded as ``clip_timestamps``; a segment's slot names its chunk."""
+    from faster_whisper import BatchedInferencePipeline
+
+    pipeline = BatchedInferencePipeline(model)
+    frames_per_slot = CHUNK_S * model.frames_per_second
+
+    def decode(options: TranscribeOptions, chunks: list[Audio]) -> list[list[Segment]]:
+        slot = int(CHUNK_S * SAMPLE_RATE)
+        joined = np.zeros(slot * len(chunks), dtype=np.float32)
+        clips = []
+        for k, chunk in enumerate(chunks):
+            joined[k * slot : k * slot + len(chunk)] = chunk
+            clips.append({"start": k * CHUNK_S, "end": k * CHUNK_S + len(chunk) / SAMPLE_RATE})
+        raw, _ = pipeline.transcribe(
+            joined,
+            language=options.language,
+            task=options.task,
+            beam_size=options.beam_size,
+            temperature=options.temperature[0],
+            initial_prompt=options.initial_prompt,
+            hotwords=options.hotwords,
+            word_timestamps=options.word_timestamps,
+            without_timestamps=False,
+            vad_filter=False,
+            clip_timestamps=clips,
+            batch_size=len(chunks),
+        )
+        found: list[list[Segment]] = [[] for _ in chunks]
+        for seg in raw:
+            k = min(int(seg.seek // frames_per_slot), len(chunks) - 1)
+            found[k].append(convert(seg).shifted(-k * CHUNK_S))
+        return found
+
+    return decode
+
+
+def model_language_detector(model: Any) -> DetectLanguage:
+    def detect(audio: Audio) -> LanguageInfo:
+        language, probability, _ = model.detect_language(audio=audio)
+        return LanguageInfo(str(language), float(probability))
+
+    return detect
+
+
+def _undecoded_tail(chunk: SpeechChunk, found: list[Segment]) -> SpeechChunk | None:
+    """The part of ``chunk`` after its last segment, if long enough to hold more speech."""
+    if not found:
+        return None
+    last = max(s.end for s in found)
+    if chunk.duration - last < TAIL_MIN_S:
+        return None
+    return chunk.tail(last)
+
+
+def _silence(seg: Segment) -> bool:
+    """Whisper's own no-speech rule (no_speech_prob > 0.6 and avg_logprob < -1)."""
+    return (seg.no_speech_prob or 0.0) > 0.6 and (seg.avg_logprob or 0.0) < -1.0
+
+
+def _to_window(seg: Segment, chunk: SpeechChunk) -> Segment:
+    """Chunk times -> window times; a word stays within the speech span its middle is in."""
+    if seg.words:
+        for w in seg.words:
+            span = chunk.span_index((w.start + w.end) / 2)
+            w.start = chunk.window_time(w.start, span)
+            w.end = max(w.start, chunk.window_time(w.end, span))
+        seg.start, seg.end = seg.words[0].start, seg.words[-1].end
+    else:
+        seg.start = chunk.window_time(seg.start)
+        seg.end = max(seg.start, chunk.window_time(seg.end, is_end=True))
+    return seg

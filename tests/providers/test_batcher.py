@@ -1,0 +1,130 @@
+"""ChunkBatcher: chunks from several threads share batches, results go back to their owners."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Hashable
+
+import pytest
+
+from woasr_cli.providers.batcher import ChunkBatcher
+
+
+class Recorder:
+    """A batch function that squares numbers and remembers every batch it was given."""
+
+    def __init__(self, fail_on: int | None = None) -> None:
+        self.batches: list[tuple[Hashable, list[int]]] = []
+        self.fail_on = fail_on
+        self._lock = threading.Lock()
+
+    def __call__(self, key: Hashable, items: list[int]) -> list[int]:
+        with self._lock:
+            self.batches.append((key, list(items)))
+        if self.fail_on is not None and self.fail_on in items:
+            raise RuntimeError(f"cannot decode {self.fail_on}")
+        time.sleep(0.01)
+        return [i * i for i in items]
+
+
+def run_clients(batcher: ChunkBatcher[int, int], work: dict[str, list[int]], key: object = "k"):
+    results: dict[str, list[int]] = {}
+    errors: dict[str, BaseException] = {}
+    ready = threading.Barrier(len(work))
+
+    def client(name: str, items: list[int]) -> None:
+        with batcher.client():
+            ready.wait()
+            try:
+                results[name] = batcher.gather(batcher.submit(items, key))
+            except RuntimeError as exc:
+                errors[name] = exc
+
+    threads = [threading.Thread(target=client, args=kv) for kv in work.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    assert not any(t.is_alive() for t in threads)
+    return results, errors
+
+
+def test_chunks_of_several_threads_share_batches() -> None:
+    run = Recorder()
+    batcher: ChunkBatcher[int, int] = ChunkBatcher(run, batch_size=4, max_wait=5)
+    work = {f"file{i}": [10 * i + j for j in range(2)] for i in range(4)}
+    results, errors = run_clients(batcher, work)
+    assert not errors
+    assert results == {name: [x * x for x in items] for name, items in work.items()}
+    sizes = [len(items) for _, items in run.batches]
+    assert sum(sizes) == 8
+    assert len(run.batches) == 2 and max(sizes) == 4  # full batches, mixing files
+
+
+def test_a_batch_holds_one_key_only() -> None:
+    run = Recorder()
+    batcher: ChunkBatcher[int, int] = ChunkBatcher(run, batch_size=8)
+    done = threading.Barrier(2)
+    out: dict[str, list[int]] = {}
+
+    def client(name: str, key: str, items: list[int]) -> None:
+        with batcher.client():
+            tickets = batcher.submit(items, key)
+            done.wait()
+            out[name] = batcher.gather(tickets)
+
+    threads = [
+        threading.Thread(target=client, args=("a", "en", [1, 2])),
+        threading.Thread(target=client, args=("b", "ko", [3])),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    assert out == {"a": [1, 4], "b": [9]}
+    assert sorted((k, sorted(v)) for k, v in run.batches) == [("en", [1, 2]), ("ko", [3])]
+
+
+def test_a_lone_caller_runs_at_once() -> None:
+    run = Recorder()
+    batcher: ChunkBatcher[int, int] = ChunkBatcher(run, batch_size=8, max_wait=30)
+    started = time.monotonic()
+    assert batcher.gather(batcher.submit([2, 3], "k")) == [4, 9]
+    assert time.monotonic() - started < 5  # not held back waiting for a full batch
+
+
+def test_a_busy_client_delays_a_batch_at_most_max_wait() -> None:
+    run = Recorder()
+    batcher: ChunkBatcher[int, int] = ChunkBatcher(run, batch_size=8, max_wait=0.3)
+    release = threading.Event()
+
+    def busy() -> None:  # holds a file open but submits nothing (e.g. decoding)
+        with batcher.client():
+            release.wait(10)
+
+    other = threading.Thread(target=busy)
+    other.start()
+    try:
+        with batcher.client():
+            started = time.monotonic()
+            assert batcher.gather(batcher.submit([5], "k")) == [25]
+            waited = time.monotonic() - started
+        assert 0.2 <= waited < 3
+    finally:
+        release.set()
+        other.join()
+
+
+def test_an_error_fails_only_the_chunks_of_its_batch() -> None:
+    run = Recorder(fail_on=13)
+    batcher: ChunkBatcher[int, int] = ChunkBatcher(run, batch_size=1)
+    work = {"good": [1, 2], "bad": [13], "also_good": [3]}
+    results, errors = run_clients(batcher, work)
+    assert results == {"good": [1, 4], "also_good": [9]}
+    assert list(errors) == ["bad"] and "cannot decode 13" in str(errors["bad"])
+
+
+def test_batch_size_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        ChunkBatcher(Recorder(), batch_size=0)

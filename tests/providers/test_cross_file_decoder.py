@@ -1,0 +1,105 @@
+"""CrossFileDecoder with a small rule-based decoder in place of Whisper: chunking, language,
+times back in the window, and the rest of a chunk that the decoder ended early."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from woasr_cli.options import TranscribeOptions
+from woasr_cli.providers.base import Audio, LanguageInfo
+from woasr_cli.providers.faster_whisper_batch import CrossFileDecoder
+from woasr_cli.transcript import Segment
+
+RATE = 16000
+
+
+class StopsEarly:
+    """Decodes at most ``reach`` seconds of each chunk (as Whisper does at some pauses): one
+    segment per chunk, named by the chunk's first sample, which the tests make unique."""
+
+    def __init__(self, reach: float, no_speech: float = 0.0) -> None:
+        self.reach = reach
+        self.no_speech = no_speech
+        self.batches: list[tuple[str | None, int]] = []
+
+    def __call__(self, options: TranscribeOptions, chunks: list[Audio]) -> list[list[Segment]]:
+        self.batches.append((options.language, len(chunks)))
+        out = []
+        for chunk in chunks:
+            end = min(self.reach, len(chunk) / RATE)
+            text = f"at{int(chunk[0])}"
+            out.append([Segment(0.0, end, text, avg_logprob=-0.2, no_speech_prob=self.no_speech)])
+        return out
+
+
+def ramp(seconds: float) -> Audio:
+    """Audio whose sample values count up: a chunk's first sample tells where it came from."""
+    return np.arange(int(seconds * RATE), dtype=np.float32) + 1.0
+
+
+def english(_: Audio) -> LanguageInfo:
+    return LanguageInfo("en", 1.0)
+
+
+def test_the_rest_of_an_early_ended_chunk_is_decoded() -> None:
+    decode = StopsEarly(reach=8.0)
+    decoder = CrossFileDecoder(decode, english, batch_size=4)
+    options = TranscribeOptions(vad=False)
+    segments, language = decoder.transcribe(ramp(20.0), options)
+    found = list(segments)
+    assert language.language == "en"
+    # 20 s in one chunk, decoded 8 s at a time: 0-8, 8-16, 16-20.
+    assert [(s.start, s.end) for s in found] == [(0.0, 8.0), (8.0, 16.0), (16.0, 20.0)]
+    assert [s.text for s in found] == ["at1", f"at{8 * RATE + 1}", f"at{16 * RATE + 1}"]
+
+
+def test_a_short_undecoded_rest_is_timing_slack() -> None:
+    decode = StopsEarly(reach=9.5)
+    decoder = CrossFileDecoder(decode, english, batch_size=4)
+    segments, _ = decoder.transcribe(ramp(10.0), TranscribeOptions(vad=False))
+    assert [(s.start, s.end) for s in segments] == [(0.0, 9.5)]
+    assert decode.batches == [("en", 1)]
+
+
+def test_a_silent_rest_ends_the_chunk() -> None:
+    class Silent(StopsEarly):
+        def __call__(self, options: TranscribeOptions, chunks: list[Audio]) -> list[list[Segment]]:
+            out = super().__call__(options, chunks)
+            if len(self.batches) > 1:  # the rest: Whisper's no-speech rule applies
+                for segs in out:
+                    for s in segs:
+                        s.avg_logprob = -1.5
+            return out
+
+    silent = Silent(reach=5.0, no_speech=0.9)
+    decoder = CrossFileDecoder(silent, english, batch_size=4)
+    segments, _ = decoder.transcribe(ramp(20.0), TranscribeOptions(vad=False))
+    assert [(s.start, s.end) for s in segments] == [(0.0, 5.0)]
+    assert len(silent.batches) == 2  # the rest was tried once, found silent, not tried again
+
+
+def test_windows_longer_than_a_chunk_keep_their_times() -> None:
+    decoder = CrossFileDecoder(StopsEarly(reach=30.0), english, batch_size=8)
+    segments, _ = decoder.transcribe(ramp(70.0), TranscribeOptions(vad=False))
+    assert [(s.start, s.end) for s in segments] == [(0.0, 30.0), (30.0, 60.0), (60.0, 70.0)]
+
+
+def test_language_is_given_detected_or_unknown_without_speech() -> None:
+    calls: list[int] = []
+
+    def korean(audio: Audio) -> LanguageInfo:
+        calls.append(len(audio))
+        return LanguageInfo("ko", 0.93)
+
+    decode = StopsEarly(reach=30.0)
+    decoder = CrossFileDecoder(decode, korean, batch_size=2)
+    _, given = decoder.transcribe(ramp(3.0), TranscribeOptions(vad=False, language="de"))
+    assert given == LanguageInfo("de", 1.0) and calls == []
+    segments, detected = decoder.transcribe(ramp(3.0), TranscribeOptions(vad=False))
+    list(segments)
+    assert detected == LanguageInfo("ko", 0.93) and len(calls) == 1
+    assert decode.batches[-1] == ("ko", 1)  # the batch is prompted with the file's language
+    pytest.importorskip("faster_whisper", reason="Silero VAD ships with faster-whisper")
+    segments, unknown = decoder.transcribe(np.zeros(RATE, dtype=np.float32), TranscribeOptions())
+    assert unknown.language is None and list(segments) == []

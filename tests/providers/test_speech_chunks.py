@@ -1,0 +1,71 @@
+"""Speech chunks: packing VAD spans into <= 30 s chunks and mapping chunk times to the window."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from woasr_cli.providers.speech_chunks import CHUNK_S, SpeechChunk, _pack, speech_chunks
+
+RATE = 16000
+
+
+def test_times_map_back_across_removed_silence() -> None:
+    audio = np.arange(10 * RATE, dtype=np.float32)
+    # Speech at 1-3 s and 6-7 s: the chunk holds 3 s of audio, the 3 s of silence between cut.
+    (chunk,) = _pack(audio, [(1 * RATE, 3 * RATE), (6 * RATE, 7 * RATE)])
+    assert chunk.duration == pytest.approx(3.0)
+    assert chunk.audio[0] == audio[RATE] and chunk.audio[2 * RATE] == audio[6 * RATE]
+    assert chunk.window_time(0.0) == pytest.approx(1.0)
+    assert chunk.window_time(1.5) == pytest.approx(2.5)
+    assert chunk.window_time(2.5) == pytest.approx(6.5)
+    # The seam at 2 s: a start opens the second span, an end closes the first.
+    assert chunk.window_time(2.0) == pytest.approx(6.0)
+    assert chunk.window_time(2.0, is_end=True) == pytest.approx(3.0)
+    # Times past the chunk stay inside the last span.
+    assert chunk.window_time(9.0) == pytest.approx(7.0)
+
+
+def test_a_word_keeps_to_one_span() -> None:
+    audio = np.zeros(10 * RATE, dtype=np.float32)
+    (chunk,) = _pack(audio, [(1 * RATE, 3 * RATE), (6 * RATE, 7 * RATE)])
+    span = chunk.span_index(1.9)
+    assert span == 0
+    assert chunk.window_time(2.2, span) == pytest.approx(3.0)  # clamped to its span's end
+
+
+def test_spans_are_packed_into_chunks_of_at_most_30_s() -> None:
+    audio = np.zeros(100 * RATE, dtype=np.float32)
+    spans = [(s * RATE, (s + 12) * RATE) for s in range(0, 96, 16)]  # six 12 s stretches
+    chunks = _pack(audio, spans)
+    assert [c.duration for c in chunks] == [24.0, 24.0, 24.0]
+    assert all(c.duration <= CHUNK_S for c in chunks)
+    assert [s for c in chunks for s in c.spans] == spans
+
+
+def test_tail_starts_where_decoding_stopped() -> None:
+    audio = np.arange(20 * RATE, dtype=np.float32)
+    (chunk,) = _pack(audio, [(2 * RATE, 6 * RATE), (10 * RATE, 14 * RATE)])
+    rest = chunk.tail(3.0)
+    assert rest.duration == pytest.approx(5.0)
+    assert rest.spans == ((5 * RATE, 6 * RATE), (10 * RATE, 14 * RATE))
+    assert rest.audio[0] == audio[5 * RATE]
+    assert rest.window_time(1.5) == pytest.approx(10.5)
+
+
+def test_without_vad_the_window_is_cut_in_30_s_pieces() -> None:
+    audio = np.ones(70 * RATE, dtype=np.float32)
+    chunks = speech_chunks(audio, vad=False)
+    assert [c.duration for c in chunks] == [30.0, 30.0, 10.0]
+    assert chunks[2].window_time(1.0) == pytest.approx(61.0)
+
+
+def test_vad_finds_no_speech_in_silence() -> None:
+    pytest.importorskip("faster_whisper", reason="Silero VAD ships with faster-whisper")
+    assert speech_chunks(np.zeros(5 * RATE, dtype=np.float32), vad=True) == []
+    assert speech_chunks(np.zeros(0, dtype=np.float32), vad=True) == []
+
+
+def test_chunk_is_typed_float32() -> None:
+    (chunk,) = _pack(np.ones(RATE, dtype=np.float32), [(0, RATE)])
+    assert isinstance(chunk, SpeechChunk) and chunk.audio.dtype == np.float32
