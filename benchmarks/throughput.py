@@ -235,7 +235,7 @@ def memory_lines(cache: Path, out: Path, model: str, long_min: int) -> list[str]
     corpus.build_long(short, 1)
     corpus.build_long(long, long_min)
     lines = []
-    for label, extra in (("default", []), ("batched", ["--batch-size", "8"])):
+    for label, extra in (("default", []), ("unbatched", ["--batch-size", "1"])):
         peaks, walls = [], []
         for src in (short, long):
             target = out / f"mem-{label}-{src.stem}"

@@ -161,7 +161,10 @@ def transcribe(
             "--batch-size",
             envvar="WOASR_BATCH_SIZE",
             min=0,
-            help="Batched inference size (1 = off, 0 = from the machine).",
+            help=(
+                "Speech chunks decoded together, from several files at once (1 = off: one file"
+                " at a time per worker, sequential decoding; 0 = from the machine)."
+            ),
             rich_help_panel=_RUN,
         ),
     ] = 0,
@@ -171,7 +174,7 @@ def transcribe(
             "--workers",
             envvar="WOASR_WORKERS",
             min=0,
-            help="Files transcribed in parallel (0 = from the machine).",
+            help="Worker processes, each with its own model (0 = from the machine).",
             rich_help_panel=_RUN,
         ),
     ] = 0,
