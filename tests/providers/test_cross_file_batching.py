@@ -56,10 +56,12 @@ def transcribe_together(options: TranscribeOptions, audios: list[Audio]) -> list
     return out
 
 
-def test_files_in_shared_batches_keep_their_own_text_and_times(tiny_en: Path) -> None:
+@pytest.mark.parametrize("pack", [True, False], ids=["shared-slots", "own-slots"])
+def test_files_in_shared_batches_keep_their_own_text_and_times(tiny_en: Path, pack: bool) -> None:
+    # The four short files fit into two 30 s slots when packed.
     leads = [0.5, 4.0, 9.0, 2.0]
     audios = [speech(text, lead) for text, lead in zip(SENTENCES, leads, strict=True)]
-    options = TranscribeOptions(model=str(tiny_en), offline=True, batch_size=4)
+    options = TranscribeOptions(model=str(tiny_en), offline=True, batch_size=4, pack=pack)
     results = transcribe_together(options, audios)
     for text, lead, audio, segments in zip(SENTENCES, leads, audios, results, strict=True):
         assert wer(text, " ".join(s.text for s in segments)) == 0.0, segments

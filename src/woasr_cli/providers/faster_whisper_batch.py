@@ -19,7 +19,8 @@ from woasr_cli.media import SAMPLE_RATE
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import Audio, LanguageInfo
 from woasr_cli.providers.batcher import ChunkBatcher, Ticket
-from woasr_cli.providers.speech_chunks import CHUNK_S, SpeechChunk, speech_chunks
+from woasr_cli.providers.slot_packing import SLOT_S, Placement, assign, pack
+from woasr_cli.providers.speech_chunks import SpeechChunk, speech_chunks
 from woasr_cli.transcript import Segment
 
 Converter = Any  # faster_whisper Segment -> woasr Segment
@@ -84,21 +85,27 @@ class CrossFileDecoder:
                 (pending,) = self.batcher.submit([rest.audio], key)
 
 
-def pipeline_decoder(model: Any, convert: Converter) -> DecodeBatch:
+def pipeline_decoder(model: Any, convert: Converter, share_slots: bool = True) -> DecodeBatch:
     """Batches through faster-whisper's ``BatchedInferencePipeline``: the chunks lie in 30 s
-    slots of one array, decoded as ``clip_timestamps``; a segment's slot names its chunk."""
+    slots of one array, several short ones to a slot (slot_packing), decoded as
+    ``clip_timestamps``; a segment's slot and time name its chunk."""
     from faster_whisper import BatchedInferencePipeline
 
     pipeline = BatchedInferencePipeline(model)
-    frames_per_slot = CHUNK_S * model.frames_per_second
+    frames_per_slot = SLOT_S * model.frames_per_second
 
-    def decode(options: TranscribeOptions, chunks: list[Audio]) -> list[list[Segment]]:
-        slot = int(CHUNK_S * SAMPLE_RATE)
-        joined = np.zeros(slot * len(chunks), dtype=np.float32)
-        clips = []
-        for k, chunk in enumerate(chunks):
-            joined[k * slot : k * slot + len(chunk)] = chunk
-            clips.append({"start": k * CHUNK_S, "end": k * CHUNK_S + len(chunk) / SAMPLE_RATE})
+    def run(
+        options: TranscribeOptions, chunks: list[Audio], placements: list[Placement]
+    ) -> list[tuple[int, Segment]]:
+        slots = 1 + max(p.slot for p in placements)
+        width = int(SLOT_S * SAMPLE_RATE)
+        joined = np.zeros(slots * width, dtype=np.float32)
+        ends = [0.0] * slots
+        for p in placements:
+            at = p.slot * width + round(p.offset * SAMPLE_RATE)
+            joined[at : at + len(chunks[p.chunk])] = chunks[p.chunk]
+            ends[p.slot] = max(ends[p.slot], p.offset + len(chunks[p.chunk]) / SAMPLE_RATE)
+        clips = [{"start": k * SLOT_S, "end": k * SLOT_S + end} for k, end in enumerate(ends)]
         raw, _ = pipeline.transcribe(
             joined,
             language=options.language,
@@ -111,13 +118,26 @@ def pipeline_decoder(model: Any, convert: Converter) -> DecodeBatch:
             without_timestamps=False,
             vad_filter=False,
             clip_timestamps=clips,
-            batch_size=len(chunks),
+            batch_size=slots,
         )
-        found: list[list[Segment]] = [[] for _ in chunks]
+        found = []
         for seg in raw:
-            k = min(int(seg.seek // frames_per_slot), len(chunks) - 1)
-            found[k].append(convert(seg).shifted(-k * CHUNK_S))
+            k = min(int(seg.seek // frames_per_slot), slots - 1)
+            found.append((k, convert(seg).shifted(-k * SLOT_S)))
         return found
+
+    def decode(options: TranscribeOptions, chunks: list[Audio]) -> list[list[Segment]]:
+        durations = [len(c) / SAMPLE_RATE for c in chunks]
+        placements = pack(durations, share=share_slots)
+        per_chunk, redo = assign(run(options, chunks, placements), placements, durations)
+        if redo:
+            alone = sorted(redo)
+            lengths = [durations[i] for i in alone]
+            solo = pack(lengths, share=False)
+            again, _ = assign(run(options, [chunks[i] for i in alone], solo), solo, lengths)
+            for i, segments in zip(alone, again, strict=True):
+                per_chunk[i] = segments
+        return per_chunk
 
     return decode
 

@@ -41,7 +41,7 @@ def pick_compute_type(requested: str, device: str) -> str:
 class FasterWhisperProvider:
     name = "faster_whisper"
 
-    def __init__(self, model: Any, model_name: str, batch_size: int) -> None:
+    def __init__(self, model: Any, model_name: str, batch_size: int, pack: bool = True) -> None:
         self._model = model
         self.model_name = model_name
         self.batch_size = batch_size
@@ -55,7 +55,7 @@ class FasterWhisperProvider:
                 if self.multilingual
                 else lambda _: LanguageInfo("en", 1.0)
             )
-            decode = fwb.pipeline_decoder(model, _convert)
+            decode = fwb.pipeline_decoder(model, _convert, share_slots=pack)
             self._batched = fwb.CrossFileDecoder(decode, detect, batch_size)
         # Files a process should keep in flight: enough to fill a batch from short files.
         self.concurrent_files = batch_size if batch_size > 1 else 1
@@ -131,7 +131,8 @@ def load(options: TranscribeOptions) -> FasterWhisperProvider:
             raise ModelNotFound(f"cannot load model '{name}' from {location.path}: {exc}") from None
 
     model = cached(("faster_whisper", str(location.path), device, compute_type, threads), build)
-    return FasterWhisperProvider(model, name, options.batch_size or default_batch_size(device))
+    batch_size = options.batch_size or default_batch_size(device)
+    return FasterWhisperProvider(model, name, batch_size, pack=options.pack)
 
 
 def default_batch_size(device: str) -> int:
