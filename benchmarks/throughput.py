@@ -160,6 +160,7 @@ def runners(folder: Path, out: Path, model: str) -> dict[str, list[str]]:
         "woasr-unbatched": woasr_cmd(
             [str(folder)], out / "woasr-unbatched", model, "--batch-size", "1"
         ),
+        "woasr-nopack": woasr_cmd([str(folder)], out / "woasr-nopack", model, "--no-pack"),
         "woasr-1proc": woasr_cmd([str(folder)], out / "woasr-1proc", model, "--workers", "1"),
     }
 
