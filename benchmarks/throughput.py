@@ -160,7 +160,8 @@ def runners(folder: Path, out: Path, model: str) -> dict[str, list[str]]:
         "woasr-unbatched": woasr_cmd(
             [str(folder)], out / "woasr-unbatched", model, "--batch-size", "1"
         ),
-        "woasr-nopack": woasr_cmd([str(folder)], out / "woasr-nopack", model, "--no-pack"),
+        "woasr-pack": woasr_cmd([str(folder)], out / "woasr-pack", model, "--pack"),
+        "woasr-b8": woasr_cmd([str(folder)], out / "woasr-b8", model, "--batch-size", "8"),
         "woasr-1proc": woasr_cmd([str(folder)], out / "woasr-1proc", model, "--workers", "1"),
     }
 

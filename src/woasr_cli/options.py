@@ -53,7 +53,7 @@ class TranscribeOptions:
     compute_type: str = "default"
     threads: int = 0  # 0: chosen from the machine
     batch_size: int = 0  # 0: chosen from the machine; 1 disables batching
-    pack: bool = True  # short chunks of several files share one 30 s model input
+    pack: bool = False  # short chunks of several files share one 30 s model input
     workers: int = 0  # 0: chosen from the machine
     model_cache_dir: str | None = None  # None: ~/.cache/woasr/models
     offline: bool = False  # never try a hub download

@@ -174,13 +174,13 @@ def transcribe(
             "--pack/--no-pack",
             envvar="WOASR_PACK",
             help=(
-                "Let short speech chunks of different files share one 30 s Whisper input"
-                " (faster on folders of short clips; the decoder then sees the earlier"
-                " file's words as context)."
+                "Let short speech chunks of different files share one 30 s Whisper input:"
+                " ~20 % faster on folders of short clips, but the decoder then reads one"
+                " file's words as context for the next (WER +0.3-0.8 points measured)."
             ),
             rich_help_panel=_RUN,
         ),
-    ] = True,
+    ] = False,
     workers: Annotated[
         int,
         typer.Option(
