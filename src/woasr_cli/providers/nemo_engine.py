@@ -21,7 +21,7 @@ from woasr_cli.media.windows import quiet_cut
 from woasr_cli.models.cache import cached
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import Audio, LanguageInfo
-from woasr_cli.providers.nemo_timestamps import Span, hypothesis_segments
+from woasr_cli.providers.nemo_timestamps import SEGMENT_GAP_S, Span, hypothesis_segments
 from woasr_cli.transcript import Segment
 
 DEFAULT_MODEL = "nvidia/stt_en_fastconformer_transducer_large"
@@ -40,6 +40,10 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _import_asr() -> Any:
+    import logging
+
+    # NeMo's telemetry (nv_one_logger) warns at import that it is disabled: noise on stderr.
+    logging.getLogger("nv_one_logger").setLevel(logging.ERROR)
     try:
         import nemo.collections.asr as nemo_asr
         from nemo.utils import logging as nemo_logging
@@ -80,6 +84,13 @@ class NemoProvider:
         self.device = device
         stride = float(model.cfg.preprocessor.get("window_stride", 0.01))
         self.frame_s = stride * int(getattr(model.encoder, "subsampling_factor", 1))
+        # NeMo's own segments (used where a model gives no word timestamps) then also end at
+        # pauses, not only at . ? ! (and NeMo stops warning that the vocabulary lacks those).
+        from omegaconf import open_dict
+
+        with open_dict(model.cfg):
+            gap = max(1, round(SEGMENT_GAP_S / self.frame_s))
+            model.cfg.decoding.segment_gap_threshold = gap
 
     def transcribe(
         self, audio: Audio, options: TranscribeOptions
