@@ -1,5 +1,5 @@
 """NeMo hypotheses to segments, on hypotheses shaped as the NeMo versions woasr supports give
-them (seconds since NeMo 2.1, frame offsets only before; words, segments or text alone)."""
+them (seconds and frame offsets, or frame offsets only; words, segments or text alone)."""
 
 from __future__ import annotations
 

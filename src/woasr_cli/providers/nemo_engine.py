@@ -104,7 +104,7 @@ class NemoProvider:
             timestamps=True,
             verbose=False,
         )
-        if isinstance(hypotheses, tuple):  # transducers in NeMo < 2.0: (best, n-best)
+        if isinstance(hypotheses, tuple):  # transducers in older NeMo: (best, n-best)
             hypotheses = hypotheses[0]
         segments: list[Segment] = []
         for (offset, samples), hypothesis in zip(pieces, hypotheses, strict=True):

@@ -1,9 +1,10 @@
 """NeMo hypotheses to woasr segments: word timestamps in seconds, grouped into segments.
 
-NeMo reports word (and segment) timestamps as encoder-frame offsets, plus seconds since 2.x
-(``start``/``end``); a segment there ends only at ``.``/``?``/``!``, so a model without
-punctuation gives one segment per input. Segments are therefore built here from the words: a new
-one at a sentence end, at a pause, or before one grows past ``SEGMENT_MAX_S``.
+NeMo reports word (and segment) timestamps as encoder-frame offsets, and in recent versions
+also in seconds (``start``/``end``). Its segments end at ``.``/``?``/``!`` (and at pauses only
+when configured), so a model without punctuation can give one segment per input. Segments are
+therefore built here from the words: a new one at a sentence end, at a pause, or before one
+grows past ``SEGMENT_MAX_S``.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class Span:
 
 def _seconds(entry: Mapping[str, Any], key: str, span: Span) -> float:
     value = entry.get(key)
-    if value is None:  # NeMo before 2.1: frame offsets only
+    if value is None:  # older NeMo: frame offsets only
         value = float(entry[f"{key}_offset"]) * span.frame_s
     # Relative to the chunk; kept inside it (NeMo pads short inputs, so ends can overshoot).
     return min(max(span.start + float(value), span.start), span.end)
