@@ -59,7 +59,7 @@ def options(model: Path | str, **extra: object) -> TranscribeOptions:
                              **extra)  # type: ignore[arg-type]  # fmt: skip
 
 
-def transcribe(model: Path, audio: np.ndarray) -> list[Segment]:
+def transcribe(model: Path | str, audio: np.ndarray) -> list[Segment]:
     opts = options(model)
     segments, lang = load_provider(opts).transcribe(audio, opts)
     assert lang.language is None  # NeMo identifies no language
@@ -175,6 +175,25 @@ def test_missing_corrupt_and_offline_models_are_one_line(
     line = one_line_exit_2(str(wav), "-o", out, "--offline")
     assert "offline" in line and "nvidia/stt_en_fastconformer_transducer_large" in line
     assert ".nemo" in line
+
+
+def test_pretrained_name_found_in_the_hub_cache_offline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ctc_model: Path, speech: np.ndarray
+) -> None:
+    from huggingface_hub import constants
+
+    # The layout huggingface_hub gives a downloaded file: refs/main -> snapshots/<sha>/file.
+    repo = tmp_path / "hub" / "models--acme--tiny-ctc"
+    snapshot = repo / "snapshots" / "0123abcd"
+    snapshot.mkdir(parents=True)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("0123abcd")
+    (snapshot / "tiny-ctc.nemo").write_bytes(ctc_model.read_bytes())
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    segments = transcribe("acme/tiny-ctc", speech[: 5 * RATE])
+    check_well_formed(segments, 5.0, set(LABELS))
+    with pytest.raises(ModelNotFound, match="'acme/other' is not in the local hub cache"):
+        load_provider(options("acme/other"))
 
 
 def test_translate_is_refused_before_loading(ctc_model: Path) -> None:
