@@ -26,6 +26,7 @@ import numpy.typing as npt
 from woasr_cli.errors import ProviderUnavailable
 from woasr_cli.processing.clustering import cosine_affinity, merge_small, spectral_cluster
 from woasr_cli.processing.diarization import Turn, check_speaker_bounds, relabel, speaker_label
+from woasr_cli.processing.speaker_test import several_speakers
 from woasr_cli.providers.base import Audio
 
 SAMPLE_RATE = 16000
@@ -88,27 +89,40 @@ class OfflineDiarizer:
         spans = window_spans(regions, s)
         if not spans:  # speech, but every stretch too short to embed: one speaker
             return [Turn(a * FRAME, b * FRAME, speaker_label(0)) for a, b in regions]
-        embeddings = self._embed(mel, spans)
+        labels = self._cluster(self._embed(mel, spans), num_speakers, min_speakers, max_speakers)
+        count = int(labels.max()) + 1
+        frame_labels = vote(mel.shape[0], regions, spans, labels, count)
+        return relabel(to_turns(frame_labels, regions, round(s.min_turn / FRAME)))
+
+    def _cluster(
+        self,
+        embeddings: npt.NDArray[np.float32],
+        num_speakers: int | None,
+        min_speakers: int | None,
+        max_speakers: int | None,
+    ) -> npt.NDArray[np.int64]:
+        """One label per window: the count given, or one speaker, or estimated among several."""
+        s = self.settings
+        n = len(embeddings)
+        least = min_speakers or 1
+        if num_speakers is None and least == 1 and (
+            max_speakers == 1 or not several_speakers(embeddings)
+        ):
+            return np.zeros(n, dtype=np.int64)
+        # Several speakers: from here on the count is at least two, so that clustering and the
+        # small-cluster merge cannot undo the decision above.
+        least = max(least, 2)
         affinity = cosine_affinity(embeddings)
         labels = spectral_cluster(
             affinity,
             num_clusters=num_speakers,
-            min_clusters=min_speakers or 1,
-            max_clusters=max_speakers or max(s.max_speakers, min_speakers or 1),
+            min_clusters=least,
+            max_clusters=max_speakers or max(s.max_speakers, least),
         ).labels
-        if num_speakers is None:
-            labels = merge_small(
-                affinity,
-                labels,
-                min_size=min(
-                    round(s.min_speaker_speech / s.hop),
-                    int(np.ceil(s.min_speaker_share * len(spans))),
-                ),
-                min_clusters=min_speakers or 1,
-            )
-        count = int(labels.max()) + 1
-        frame_labels = vote(mel.shape[0], regions, spans, labels, count)
-        return relabel(to_turns(frame_labels, regions, round(s.min_turn / FRAME)))
+        if num_speakers is not None:
+            return labels
+        min_size = min(round(s.min_speaker_speech / s.hop), int(np.ceil(s.min_speaker_share * n)))
+        return merge_small(affinity, labels, min_size=min_size, min_clusters=least)
 
     def _mel(self, audio: Audio) -> npt.NDArray[np.float32]:
         resemblyzer = _import_encoder()
