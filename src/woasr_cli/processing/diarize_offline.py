@@ -26,7 +26,7 @@ import numpy.typing as npt
 from woasr_cli.errors import ProviderUnavailable
 from woasr_cli.processing.clustering import cosine_affinity, merge_small, spectral_cluster
 from woasr_cli.processing.diarization import Turn, check_speaker_bounds, relabel, speaker_label
-from woasr_cli.processing.speaker_test import several_speakers
+from woasr_cli.processing.speaker_test import merge_same_speaker, several_speakers
 from woasr_cli.providers.base import Audio
 
 SAMPLE_RATE = 16000
@@ -122,7 +122,8 @@ class OfflineDiarizer:
         if num_speakers is not None:
             return labels
         min_size = min(round(s.min_speaker_speech / s.hop), int(np.ceil(s.min_speaker_share * n)))
-        return merge_small(affinity, labels, min_size=min_size, min_clusters=least)
+        labels = merge_small(affinity, labels, min_size=min_size, min_clusters=least)
+        return merge_same_speaker(embeddings, labels, min_clusters=least)
 
     def _mel(self, audio: Audio) -> npt.NDArray[np.float32]:
         resemblyzer = _import_encoder()

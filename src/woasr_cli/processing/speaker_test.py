@@ -46,3 +46,31 @@ def several_speakers(
 ) -> bool:
     """Whether the windows (in time order) hold more than one voice."""
     return least_similarity(embeddings, span) < threshold
+
+
+def merge_same_speaker(
+    embeddings: npt.NDArray[np.floating],
+    labels: npt.NDArray[np.int64],
+    *,
+    min_clusters: int = 1,
+    threshold: float = THRESHOLD,
+) -> npt.NDArray[np.int64]:
+    """Join clusters, most alike first, while the two together still sound like one voice.
+
+    The same test as :func:`several_speakers`, asked of each pair of clusters' windows (in time
+    order): clustering splits one voice by delivery or content, and this undoes such splits
+    without a second threshold.
+    """
+    labels = np.unique(labels, return_inverse=True)[1].astype(np.int64)
+    while labels.max() + 1 > max(1, min_clusters):
+        count = int(labels.max()) + 1
+        score, a, b = max(
+            (least_similarity(embeddings[(labels == a) | (labels == b)]), a, b)
+            for a in range(count)
+            for b in range(a + 1, count)
+        )
+        if score < threshold:
+            break
+        labels[labels == b] = a
+        labels = np.unique(labels, return_inverse=True)[1].astype(np.int64)
+    return labels
