@@ -1,9 +1,11 @@
 """The offline diarization backend: everything it needs installs from PyPI, weights included.
 
 Silero VAD (bundled with faster-whisper) finds speech; Resemblyzer's GE2E encoder (it ships its
-weights) embeds overlapping windows inside speech; :mod:`.clustering` estimates the speaker
-count and clusters the windows; each 10 ms frame then takes the label most windows covering it
-voted for, and turns shorter than a syllable-scale minimum are merged into their neighbours.
+weights) embeds overlapping windows inside speech; :mod:`.speaker_test` decides between one
+speaker and several; for several, :mod:`.clustering` estimates the count and clusters the
+windows, and clusters that together still sound like one voice are joined; each 10 ms frame then
+takes the label most windows covering it voted for, and turns shorter than a syllable-scale
+minimum are merged into their neighbours.
 
 Parameters, and why:
 
@@ -105,8 +107,10 @@ class OfflineDiarizer:
         s = self.settings
         n = len(embeddings)
         least = min_speakers or 1
-        if num_speakers is None and least == 1 and (
-            max_speakers == 1 or not several_speakers(embeddings)
+        if (
+            num_speakers is None
+            and least == 1
+            and (max_speakers == 1 or not several_speakers(embeddings))
         ):
             return np.zeros(n, dtype=np.int64)
         # Several speakers: from here on the count is at least two, so that clustering and the

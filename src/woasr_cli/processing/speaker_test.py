@@ -8,10 +8,11 @@ noisy; averaging over several seconds leaves mostly the voice), and the recordin
 speakers when the least cosine similarity between two averaged stretches is below
 ``threshold``.
 
-Measured on the shared clips and synthetic ones (see benchmarks/diarization.py): one voice gives a
-least similarity of 0.77 (jfk, an emphatic speech) to 0.90; two real voices give 0.67 to 0.74
-(pyannote_sample 0.74, the stereo clip 0.67). GE2E hardly tells espeak-ng's voices apart (0.85
-on the two-voice espeak dialogue), so that dialogue reads as one speaker.
+Measured with benchmarks/diarization.py on the shared clips and clips built from them: one voice
+gives 0.77 (jfk, an emphatic speech) to 0.90; two voices give 0.33 to 0.74 (pyannote_sample
+0.741, the stereo clip 0.673, the stereo clip's two voices in turn 0.723). The margin is thin
+(0.741 against 0.769). GE2E hardly tells espeak-ng's voices apart: the two-voice espeak dialogue
+gives 0.853 and so reads as one speaker.
 """
 
 from __future__ import annotations
