@@ -27,8 +27,8 @@ def test_pyannote_sample_count_estimated_and_der(diarizer: Diarizer, shared_audi
     turns = diarizer.diarize(decode_audio(shared_audio / "pyannote_sample.wav"))
     assert {t.speaker for t in turns} == {"SPEAKER_00", "SPEAKER_01"}
     reference = read_rttm(shared_audio / "pyannote_sample.rttm")
-    # Measured 0.120 at collar 0.25 (0.200 at collar 0).
-    assert der(reference, turns, collar=0.25) < 0.15
+    # Measured 0.078 at collar 0.25 (0.152 at collar 0); 0.120 before re-segmentation.
+    assert der(reference, turns, collar=0.25) < 0.10
 
 
 @pytest.mark.parametrize(
@@ -60,15 +60,9 @@ def test_two_real_voices_in_turn(diarizer: Diarizer, shared_audio: Path) -> None
     turns = diarizer.diarize(np.concatenate([jfk, pause, libri]))
     assert {t.speaker for t in turns} == {"SPEAKER_00", "SPEAKER_01"}
     boundary = (len(jfk) + len(pause)) / 16000
-
-    def share(speaker: str, a: float, b: float) -> float:
-        inside = [(max(t.start, a), min(t.end, b), t.speaker) for t in turns]
-        time = [(e - s, who) for s, e, who in inside if e > s]
-        return sum(d for d, who in time if who == speaker) / sum(d for d, _ in time)
-
-    # A window straddles the join, so the last word of jfk (0.65 s) goes to LibriSpeech.
-    assert share("SPEAKER_00", 0, boundary) > 0.9
-    assert share("SPEAKER_01", boundary, 1e9) > 0.9
+    # Before re-segmentation a 1.5 s window straddling the join gave jfk's last word to
+    # LibriSpeech; the short windows place the change in the pause.
+    assert all((t.end <= boundary) == (t.speaker == "SPEAKER_00") for t in turns)
 
 
 def test_espeak_dialogue(diarizer: Diarizer, shared_audio: Path) -> None:
@@ -79,8 +73,9 @@ def test_espeak_dialogue(diarizer: Diarizer, shared_audio: Path) -> None:
     assert {t.speaker for t in diarizer.diarize(audio)} == {"SPEAKER_00"}
     turns = diarizer.diarize(audio, num_speakers=2)
     assert len({t.speaker for t in turns}) == 2
-    # Measured 0.331 at collar 0.25.
-    assert der(reference, turns, collar=0.25) < 0.40
+    # Measured 0.396 at collar 0.25 (0.331 before re-segmentation, which helps every other
+    # clip: short windows tell these two voices apart even less than long ones).
+    assert der(reference, turns, collar=0.25) < 0.45
 
 
 def _channel_activity(path: Path) -> list[tuple[float, float]]:
@@ -104,7 +99,7 @@ def test_stereo_speakers_split(diarizer: Diarizer, shared_audio: Path) -> None:
     assert len({t.speaker for t in turns}) == 2
     first_to_stop = min(end for _, end in _channel_activity(path))
     change = next(t.start for t in turns if t.speaker == "SPEAKER_01")
-    assert abs(change - first_to_stop) < 0.5
+    assert abs(change - first_to_stop) < 0.25  # measured 0.12 (0.28 before re-segmentation)
 
 
 def test_known_count_and_bounds(diarizer: Diarizer, shared_audio: Path) -> None:

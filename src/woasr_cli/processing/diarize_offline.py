@@ -14,6 +14,8 @@ Parameters, and why:
   within a quarter second without embedding tiny windows.
 * speech shorter than 0.5 s gets no window of its own and takes the nearest voted label.
 * VAD with 0.25 s minimum silence: turn-taking gaps are often that short.
+* with several speakers, turns are placed again from 0.75 s windows every 0.1 s, each taking
+  the speaker whose centroid (from the 1.5 s windows) it is most like.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ class OfflineSettings:
     min_speaker_speech: float = 3.0  # seconds; less than this is not a speaker of its own
     min_speaker_share: float = 0.25  # ... or less than this share of a short recording's windows
     max_speakers: int = 8  # the default upper bound when the caller gives none
+    fine_window: float = 0.75  # re-segmentation windows, once the speakers are known
+    fine_hop: float = 0.1
 
 
 def _import_encoder() -> Any:
@@ -91,8 +95,11 @@ class OfflineDiarizer:
         spans = window_spans(regions, s)
         if not spans:  # speech, but every stretch too short to embed: one speaker
             return [Turn(a * FRAME, b * FRAME, speaker_label(0)) for a, b in regions]
-        labels = self._cluster(self._embed(mel, spans), num_speakers, min_speakers, max_speakers)
+        embeddings = self._embed(mel, spans)
+        labels = self._cluster(embeddings, num_speakers, min_speakers, max_speakers)
         count = int(labels.max()) + 1
+        if count > 1:
+            spans, labels = self._resegment(mel, regions, centroids(embeddings, labels))
         frame_labels = vote(mel.shape[0], regions, spans, labels, count)
         return relabel(to_turns(frame_labels, regions, round(s.min_turn / FRAME)))
 
@@ -128,6 +135,26 @@ class OfflineDiarizer:
         min_size = min(round(s.min_speaker_speech / s.hop), int(np.ceil(s.min_speaker_share * n)))
         labels = merge_small(affinity, labels, min_size=min_size, min_clusters=least)
         return merge_same_speaker(embeddings, labels, min_clusters=least)
+
+    def _resegment(
+        self,
+        mel: npt.NDArray[np.float32],
+        regions: list[tuple[int, int]],
+        centres: npt.NDArray[np.float64],
+    ) -> tuple[list[npt.NDArray[np.int64]], npt.NDArray[np.int64]]:
+        """Short windows, each labelled with the speaker whose centroid it is most like.
+
+        Clustering needs long windows (stable embeddings); placing turns wants short ones. Once
+        the speakers are known from the long windows, a short window only has to say which of
+        them it is nearest, which it does well enough to move turn boundaries by a few tenths
+        of a second (pyannote_sample DER 0.120 -> 0.078).
+        """
+        s = self.settings
+        fine = OfflineSettings(window=s.fine_window, hop=s.fine_hop, min_window=s.fine_window)
+        spans = window_spans(regions, fine)
+        embeddings = self._embed(mel, spans).astype(np.float64)
+        embeddings /= np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-9)
+        return spans, np.argmax(embeddings @ centres.T, axis=1).astype(np.int64)
 
     def _mel(self, audio: Audio) -> npt.NDArray[np.float32]:
         resemblyzer = _import_encoder()
@@ -191,6 +218,17 @@ def window_spans(regions: list[tuple[int, int]], s: OfflineSettings) -> list[npt
     if starts[-1] + win < n:  # the last window ends exactly at the end of speech
         starts.append(n - win)
     return [speech[x : x + win] for x in starts]
+
+
+def centroids(
+    embeddings: npt.NDArray[np.float32], labels: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]:
+    """Unit-length mean of each cluster's unit-length embeddings, one row per label."""
+    x = embeddings.astype(np.float64)
+    x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
+    out = np.stack([x[labels == k].mean(axis=0) for k in range(int(labels.max()) + 1)])
+    out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+    return out
 
 
 def vote(
