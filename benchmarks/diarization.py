@@ -8,11 +8,11 @@ Clips: every shared clip with speech (one speaker or more), then the clips that
 the VAD's speech in each joined piece, so their DER is mostly speaker confusion). ``least`` is
 the statistic behind the one-speaker-or-several decision
 (:mod:`woasr_cli.processing.speaker_test`): below its threshold the clip has several speakers.
-``sec`` is wall time, ``cpu`` the process's CPU seconds (less sensitive to other load on a
-shared machine). Peak RSS is the whole process (model included) while that clip was diarized,
-sampled every 5 ms.
+``sec`` is wall time, ``cpu`` the process's CPU seconds, each the best of ``--repeat`` runs
+(other load on a shared machine makes torch's threads spin: single runs vary tenfold). Peak
+RSS is the whole process (model included) while that clip was diarized, sampled every 5 ms.
 
-    .venv/bin/python benchmarks/diarization.py [--shared-only]
+    .venv/bin/python benchmarks/diarization.py [--shared-only] [--repeat N]
 """
 
 from __future__ import annotations
@@ -125,6 +125,7 @@ def baseline(d: OfflineDiarizer, audio: np.ndarray, count: int) -> list[Turn]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared-only", action="store_true", help="only the shared clips")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per clip; the fastest is shown")
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
     t0 = time.perf_counter()
@@ -135,7 +136,9 @@ def main() -> None:
     print(f"{'clip':34s} " + " ".join(f"{c:>7s}" for c in cols))
     wrong = 0
     for name, audio, count, ref in clips(args.shared_only):
-        turns, took, cpu, rss = peak_rss_during(lambda audio=audio: d.diarize(audio))
+        runs = [peak_rss_during(lambda audio=audio: d.diarize(audio)) for _ in range(args.repeat)]
+        turns = runs[0][0]
+        took, cpu, rss = (f([r[i] for r in runs]) for i, f in ((1, min), (2, min), (3, max)))
         est = len({t.speaker for t in turns})
         wrong += est != count
         cells = ["-"] * 3
