@@ -1,17 +1,29 @@
-"""Diarization benchmark: DER (pyannote.metrics, collar 0.25 and 0), speaker count, runtime and
-peak RSS per clip, for woasr's offline backend (count estimated) and a plain Resemblyzer
-baseline told the true count (Silero VAD, 1.5 s windows / 0.75 s hop inside each speech region,
-agglomerative average-linkage clustering on cosine distance).
+"""Diarization benchmark: speaker count, DER (pyannote.metrics, collar 0.25 and 0, where a
+reference exists), runtime and peak RSS per clip, for woasr's offline backend (count estimated)
+and a plain Resemblyzer baseline told the true count (Silero VAD, 1.5 s windows / 0.75 s hop
+inside each speech region, agglomerative average-linkage clustering on cosine distance).
 
-    PYTHONPATH=src:tests/processing .venv/bin/python benchmarks/diarization.py
+Clips: every shared clip with speech (one speaker or more), then the clips that
+``diarization_clips.py`` builds (skip them with ``--shared-only``; their reference turns are
+the VAD's speech in each joined piece, so their DER is mostly speaker confusion). ``least`` is
+the statistic behind the one-speaker-or-several decision
+(:mod:`woasr_cli.processing.speaker_test`): below its threshold the clip has several speakers.
+``sec`` is wall time, ``cpu`` the process's CPU seconds, each the best of ``--repeat`` runs
+(other load on a shared machine makes torch's threads spin: single runs vary tenfold). Peak
+RSS is the whole process (model included) while that clip was diarized, sampled every 5 ms.
+
+    .venv/bin/python benchmarks/diarization.py [--shared-only] [--repeat N]
 """
 
 from __future__ import annotations
 
-import resource
+import argparse
+import os
 import sys
+import threading
 import time
 import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "src"), str(REPO / "tests" / "processing")]
 AUDIO = (REPO / ".." / "shared" / "audio").resolve()
 
+from diarization_clips import built_clips  # noqa: E402
 from rttm import der, read_rttm  # noqa: E402
 
 from woasr_cli.media import decode_audio  # noqa: E402
@@ -30,15 +43,63 @@ from woasr_cli.processing.diarize_offline import (  # noqa: E402
     speech_regions,
     to_turns,
     vote,
+    window_spans,
 )
+from woasr_cli.processing.speaker_test import THRESHOLD, least_similarity  # noqa: E402
 
-CLIPS = [
-    ("pyannote_sample.wav", "pyannote_sample.rttm", None),
-    ("synth/espeak_dialogue_2spk.wav", "synth/espeak_dialogue_2spk.rttm", None),
+SHARED = [  # (clip, reference RTTM, true count)
+    ("pyannote_sample.wav", "pyannote_sample.rttm", 2),
+    ("synth/espeak_dialogue_2spk.wav", "synth/espeak_dialogue_2spk.rttm", 2),
     ("fw_stereo_diarization.wav", None, 2),
     ("jfk.wav", None, 1),
     ("librispeech_1272-128104-0000.wav", None, 1),
+    ("korean_read_1.wav", None, 1),
+    ("synth/hibari_en_1.wav", None, 1),
+    ("synth/hibari_en_2.wav", None, 1),
+    ("synth/espeak_en_1.wav", None, 1),
+    ("synth/espeak_en_2.wav", None, 1),
+    ("synth/espeak_ko_1.wav", None, 1),
 ]
+Clip = tuple[str, np.ndarray, int, list[Turn] | None]
+
+
+def clips(shared_only: bool) -> Iterator[Clip]:
+    for name, ref_name, count in SHARED:
+        yield (
+            name,
+            decode_audio(AUDIO / name),
+            count,
+            read_rttm(AUDIO / ref_name) if ref_name else None,
+        )
+    if not shared_only:
+        yield from built_clips()
+
+
+def peak_rss_during(fn: Callable[[], list[Turn]]) -> tuple[list[Turn], float, float, float]:
+    """Run ``fn``; its result, wall and CPU seconds, and the largest RSS (MiB) seen meanwhile."""
+    page = os.sysconf("SC_PAGE_SIZE") / 2**20
+    peak, done = [0.0], threading.Event()
+
+    def poll() -> None:
+        while not done.is_set():
+            with open("/proc/self/statm") as f:
+                peak[0] = max(peak[0], int(f.read().split()[1]) * page)
+            time.sleep(0.005)
+
+    sampler = threading.Thread(target=poll, daemon=True)
+    sampler.start()
+    t, cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    took, cpu = time.perf_counter() - t, time.process_time() - cpu
+    done.set()
+    sampler.join()
+    return result, took, cpu, peak[0]
+
+
+def least(d: OfflineDiarizer, audio: np.ndarray) -> float:
+    regions = speech_regions(audio, d.settings)
+    spans = window_spans(regions, d.settings) if regions else []
+    return least_similarity(d._embed(d._mel(audio), spans)) if spans else 1.0
 
 
 def baseline(d: OfflineDiarizer, audio: np.ndarray, count: int) -> list[Turn]:
@@ -62,35 +123,32 @@ def baseline(d: OfflineDiarizer, audio: np.ndarray, count: int) -> list[Turn]:
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--shared-only", action="store_true", help="only the shared clips")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per clip; the fastest is shown")
+    args = ap.parse_args()
     warnings.filterwarnings("ignore")
     t0 = time.perf_counter()
     d = OfflineDiarizer.load()
-    print(f"load: {time.perf_counter() - t0:.2f} s")
+    print(f"load: {time.perf_counter() - t0:.2f} s; several speakers when least < {THRESHOLD}")
     d.diarize(decode_audio(AUDIO / "jfk.wav"))  # warm-up (VAD session, librosa/numba)
-    cols = ("true", "est", "DER.25", "DER0", "base.25", "ratio", "sec")
+    cols = ("true", "est", "least", "DER.25", "DER0", "base.25", "audio.s", "sec", "cpu", "RSS.MiB")
     print(f"{'clip':34s} " + " ".join(f"{c:>7s}" for c in cols))
-    for name, ref_name, true_count in CLIPS:
-        audio = decode_audio(AUDIO / name)
-        ref = read_rttm(AUDIO / ref_name) if ref_name else None
-        count = len({t.speaker for t in ref}) if ref else true_count
-        t = time.perf_counter()
-        turns = d.diarize(audio)
-        took = time.perf_counter() - t
+    wrong = 0
+    for name, audio, count, ref in clips(args.shared_only):
+        runs = [peak_rss_during(lambda audio=audio: d.diarize(audio)) for _ in range(args.repeat)]
+        turns = runs[0][0]
+        took, cpu, rss = (f([r[i] for r in runs]) for i, f in ((1, min), (2, min), (3, max)))
         est = len({t.speaker for t in turns})
-        cells = ["-"] * 4
+        wrong += est != count
+        cells = ["-"] * 3
         if ref:
-            ours = der(ref, turns, 0.25)
-            base = der(ref, baseline(d, audio, count or 1), 0.25)
-            cells = [
-                f"{ours:.3f}",
-                f"{der(ref, turns, 0.0):.3f}",
-                f"{base:.3f}",
-                f"{ours / base:.2f}",
-            ]
-        row = [str(count), str(est), *cells, f"{took:.2f}"]
-        print(f"{name:34s} " + " ".join(f"{c:>7s}" for c in row))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS: {peak:.0f} MiB (whole process, model included)")
+            base = der(ref, baseline(d, audio, count), 0.25)
+            cells = [f"{der(ref, turns, c):.3f}" for c in (0.25, 0.0)] + [f"{base:.3f}"]
+        row = [str(count), str(est), f"{least(d, audio):.3f}", *cells]
+        row += [f"{len(audio) / 16000:.1f}", f"{took:.2f}", f"{cpu:.2f}", f"{rss:.0f}"]
+        print(f"{name:34s} " + " ".join(f"{c:>7s}" for c in row), flush=True)
+    print(f"speaker count wrong on {wrong} clip(s)")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 """The offline diarization backend: everything it needs installs from PyPI, weights included.
 
 Silero VAD (bundled with faster-whisper) finds speech; Resemblyzer's GE2E encoder (it ships its
-weights) embeds overlapping windows inside speech; :mod:`.clustering` estimates the speaker
-count and clusters the windows; each 10 ms frame then takes the label most windows covering it
-voted for, and turns shorter than a syllable-scale minimum are merged into their neighbours.
+weights) embeds overlapping windows inside speech; :mod:`.speaker_test` decides between one
+speaker and several; for several, :mod:`.clustering` estimates the count and clusters the
+windows, and clusters that together still sound like one voice are joined; each 10 ms frame then
+takes the label most windows covering it voted for, and turns shorter than a syllable-scale
+minimum are merged into their neighbours.
 
 Parameters, and why:
 
@@ -12,6 +14,8 @@ Parameters, and why:
   within a quarter second without embedding tiny windows.
 * speech shorter than 0.5 s gets no window of its own and takes the nearest voted label.
 * VAD with 0.25 s minimum silence: turn-taking gaps are often that short.
+* with several speakers, turns are placed again from 0.75 s windows every 0.1 s, each taking
+  the speaker whose centroid (from the 1.5 s windows) it is most like.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import numpy.typing as npt
 from woasr_cli.errors import ProviderUnavailable
 from woasr_cli.processing.clustering import cosine_affinity, merge_small, spectral_cluster
 from woasr_cli.processing.diarization import Turn, check_speaker_bounds, relabel, speaker_label
+from woasr_cli.processing.speaker_test import merge_same_speaker, several_speakers
 from woasr_cli.providers.base import Audio
 
 SAMPLE_RATE = 16000
@@ -44,6 +49,8 @@ class OfflineSettings:
     min_speaker_speech: float = 3.0  # seconds; less than this is not a speaker of its own
     min_speaker_share: float = 0.25  # ... or less than this share of a short recording's windows
     max_speakers: int = 8  # the default upper bound when the caller gives none
+    fine_window: float = 0.75  # re-segmentation windows, once the speakers are known
+    fine_hop: float = 0.1
 
 
 def _import_encoder() -> Any:
@@ -89,26 +96,65 @@ class OfflineDiarizer:
         if not spans:  # speech, but every stretch too short to embed: one speaker
             return [Turn(a * FRAME, b * FRAME, speaker_label(0)) for a, b in regions]
         embeddings = self._embed(mel, spans)
+        labels = self._cluster(embeddings, num_speakers, min_speakers, max_speakers)
+        count = int(labels.max()) + 1
+        if count > 1:
+            spans, labels = self._resegment(mel, regions, centroids(embeddings, labels))
+        frame_labels = vote(mel.shape[0], regions, spans, labels, count)
+        return relabel(to_turns(frame_labels, regions, round(s.min_turn / FRAME)))
+
+    def _cluster(
+        self,
+        embeddings: npt.NDArray[np.float32],
+        num_speakers: int | None,
+        min_speakers: int | None,
+        max_speakers: int | None,
+    ) -> npt.NDArray[np.int64]:
+        """One label per window: the count given, or one speaker, or estimated among several."""
+        s = self.settings
+        n = len(embeddings)
+        least = min_speakers or 1
+        if (
+            num_speakers is None
+            and least == 1
+            and (max_speakers == 1 or not several_speakers(embeddings))
+        ):
+            return np.zeros(n, dtype=np.int64)
+        # Several speakers: from here on the count is at least two, so that clustering and the
+        # small-cluster merge cannot undo the decision above.
+        least = max(least, 2)
         affinity = cosine_affinity(embeddings)
         labels = spectral_cluster(
             affinity,
             num_clusters=num_speakers,
-            min_clusters=min_speakers or 1,
-            max_clusters=max_speakers or max(s.max_speakers, min_speakers or 1),
+            min_clusters=least,
+            max_clusters=max_speakers or max(s.max_speakers, least),
         ).labels
-        if num_speakers is None:
-            labels = merge_small(
-                affinity,
-                labels,
-                min_size=min(
-                    round(s.min_speaker_speech / s.hop),
-                    int(np.ceil(s.min_speaker_share * len(spans))),
-                ),
-                min_clusters=min_speakers or 1,
-            )
-        count = int(labels.max()) + 1
-        frame_labels = vote(mel.shape[0], regions, spans, labels, count)
-        return relabel(to_turns(frame_labels, regions, round(s.min_turn / FRAME)))
+        if num_speakers is not None:
+            return labels
+        min_size = min(round(s.min_speaker_speech / s.hop), int(np.ceil(s.min_speaker_share * n)))
+        labels = merge_small(affinity, labels, min_size=min_size, min_clusters=least)
+        return merge_same_speaker(embeddings, labels, min_clusters=least)
+
+    def _resegment(
+        self,
+        mel: npt.NDArray[np.float32],
+        regions: list[tuple[int, int]],
+        centres: npt.NDArray[np.float64],
+    ) -> tuple[list[npt.NDArray[np.int64]], npt.NDArray[np.int64]]:
+        """Short windows, each labelled with the speaker whose centroid it is most like.
+
+        Clustering needs long windows (stable embeddings); placing turns wants short ones. Once
+        the speakers are known from the long windows, a short window only has to say which of
+        them it is nearest, which it does well enough to move turn boundaries by a few tenths
+        of a second (pyannote_sample DER 0.120 -> 0.078).
+        """
+        s = self.settings
+        fine = OfflineSettings(window=s.fine_window, hop=s.fine_hop, min_window=s.fine_window)
+        spans = window_spans(regions, fine)
+        embeddings = self._embed(mel, spans).astype(np.float64)
+        embeddings /= np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-9)
+        return spans, np.argmax(embeddings @ centres.T, axis=1).astype(np.int64)
 
     def _mel(self, audio: Audio) -> npt.NDArray[np.float32]:
         resemblyzer = _import_encoder()
@@ -172,6 +218,17 @@ def window_spans(regions: list[tuple[int, int]], s: OfflineSettings) -> list[npt
     if starts[-1] + win < n:  # the last window ends exactly at the end of speech
         starts.append(n - win)
     return [speech[x : x + win] for x in starts]
+
+
+def centroids(
+    embeddings: npt.NDArray[np.float32], labels: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]:
+    """Unit-length mean of each cluster's unit-length embeddings, one row per label."""
+    x = embeddings.astype(np.float64)
+    x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
+    out = np.stack([x[labels == k].mean(axis=0) for k in range(int(labels.max()) + 1)])
+    out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+    return out
 
 
 def vote(
