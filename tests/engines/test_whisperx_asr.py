@@ -20,7 +20,7 @@ def _whisperx_imports() -> bool:
         return False
     try:
         import whisperx.asr  # noqa: F401
-    except ImportError:
+    except (ImportError, OSError):
         return False
     return True
 

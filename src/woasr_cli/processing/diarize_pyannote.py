@@ -8,6 +8,7 @@ downloads. (``options.model`` names the ASR model and is not used here.)
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -42,15 +43,26 @@ def pipeline_source(pipeline: str | None, options: TranscribeOptions) -> tuple[s
     )
 
 
+def import_pyannote_audio() -> Any:
+    """pyannote.audio's ``Pipeline`` class, imported quietly and with its telemetry off.
+
+    pyannote.audio 4 sends usage metrics to a remote server unless told not to; an offline tool
+    must not. Importing it warns when torchcodec cannot load; woasr passes waveforms, not files,
+    so that does not matter. Raises ImportError or OSError (a torchaudio build that needs CUDA).
+    """
+    os.environ["PYANNOTE_METRICS_ENABLED"] = "false"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pyannote.audio import Pipeline
+    return Pipeline
+
+
 def _import_pipeline() -> Any:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from pyannote.audio import Pipeline
+        return import_pyannote_audio()
     except (ImportError, OSError) as exc:
         # OSError: a torchaudio/torchcodec wheel built for another torch cannot load.
         raise ProviderUnavailable("pyannote", "pyannote", str(exc).splitlines()[0]) from None
-    return Pipeline
 
 
 class PyannoteDiarizer:

@@ -7,11 +7,14 @@ hub download happens (whisperX's own VAD choices fetch pyannote or torch.hub wei
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from woasr_cli.errors import ProviderUnavailable
+from woasr_cli.errors import CapabilityError, ProviderUnavailable
 from woasr_cli.models import resolve_ct2_model
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import Audio, LanguageInfo
@@ -27,12 +30,22 @@ BATCH_SIZE = 8
 
 
 def _import_whisperx() -> Any:
+    from woasr_cli.processing.diarize_pyannote import import_pyannote_audio
+
     try:
+        # whisperX imports pyannote.audio (and through it torchaudio) at module level; a
+        # torchaudio build that needs CUDA raises OSError there.
+        import_pyannote_audio()
         import whisperx.asr
         from whisperx.vads import Vad
-    except ImportError as exc:
-        # whisperX imports pyannote.audio (and through it torchaudio) at module level.
-        raise ProviderUnavailable("whisperx", "whisperx", f"import failed: {exc}") from None
+    except (ImportError, OSError) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ProviderUnavailable("whisperx", "whisperx", f"import failed: {detail}") from None
+    # whisperX logs INFO lines to stdout, where `woasr transcribe --json` writes its events.
+    log = logging.getLogger("whisperx")
+    log.handlers.clear()
+    log.setLevel(logging.WARNING)
+    log.propagate = True
     return whisperx.asr, Vad
 
 
@@ -66,14 +79,27 @@ class WhisperXProvider:
     def __init__(self, pipeline: Any, model_name: str) -> None:
         self._pipeline = pipeline
         self.model_name = model_name
+        self.multilingual = bool(pipeline.model.model.is_multilingual)
 
     def transcribe(
         self, audio: Audio, options: TranscribeOptions
     ) -> tuple[Iterator[Segment], LanguageInfo]:
+        language = options.language
+        if not self.multilingual:
+            # whisperX only knows a model is English-only from a name ending in ".en", not
+            # from a directory, and would then run language detection, which such models lack.
+            if language not in (None, "en"):
+                raise CapabilityError(
+                    f"model '{self.model_name}' is English-only; use a multilingual model "
+                    f"(e.g. --model base) for --language {language}"
+                )
+            if options.task == "translate":
+                raise CapabilityError(f"model '{self.model_name}' is English-only: cannot translate")
+            language = "en"
         result = self._pipeline.transcribe(
             audio,
             batch_size=options.batch_size or BATCH_SIZE,
-            language=options.language,
+            language=language,
             task=options.task,
         )
         segments = [
@@ -89,20 +115,22 @@ def load(options: TranscribeOptions) -> WhisperXProvider:
     cache = Path(options.model_cache_dir) if options.model_cache_dir else None
     location = resolve_ct2_model(name, cache, offline=options.offline)
     device = pick_device(options.device)
-    pipeline = asr.load_model(
-        str(location.path),
-        device=device,
-        compute_type=pick_compute_type(options.compute_type, device),
-        asr_options={
-            "beam_size": options.beam_size,
-            "temperatures": list(options.temperature),
-            "initial_prompt": options.initial_prompt,
-            "hotwords": options.hotwords,
-        },
-        language=options.language,
-        vad_model=_silero_vad(vad_base),
-        task=options.task,
-        local_files_only=True,
-        threads=options.threads or default_threads(1),
-    )
+    # load_model print()s a note about the VAD model to stdout.
+    with contextlib.redirect_stdout(sys.stderr):
+        pipeline = asr.load_model(
+            str(location.path),
+            device=device,
+            compute_type=pick_compute_type(options.compute_type, device),
+            asr_options={
+                "beam_size": options.beam_size,
+                "temperatures": list(options.temperature),
+                "initial_prompt": options.initial_prompt,
+                "hotwords": options.hotwords,
+            },
+            language=options.language,
+            vad_model=_silero_vad(vad_base),
+            task=options.task,
+            local_files_only=True,
+            threads=options.threads or default_threads(1),
+        )
     return WhisperXProvider(pipeline, name)
