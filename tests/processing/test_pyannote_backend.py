@@ -1,4 +1,5 @@
-"""The pyannote backend without gated weights: clear errors, and what can run offline."""
+"""The pyannote backend without gated weights: clear errors, and a real pipeline built from
+random-weight models saved locally (tests/tinymodels.py), run on real speech."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tinymodels import build_pyannote_pipeline
 from woasr_cli.errors import ModelNotFound, ProviderUnavailable
+from woasr_cli.media import decode_audio
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.processing.diarization import load_diarizer
 from woasr_cli.processing.diarize_pyannote import HUB_PIPELINE, PyannoteDiarizer, pipeline_source
@@ -59,3 +62,49 @@ def test_broken_local_pipeline_is_model_not_found(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text("pipeline:\n  name: no.such.Pipeline\n")
     with pytest.raises(ModelNotFound, match="cannot load pyannote pipeline"):
         PyannoteDiarizer.load(TranscribeOptions(), pipeline=str(tmp_path))
+
+
+needs_pyannote = pytest.mark.skipif(
+    not _pyannote_importable(), reason="pyannote.audio is not importable here"
+)
+
+
+@pytest.fixture(scope="module")
+def local_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_pyannote_pipeline(tmp_path_factory.mktemp("pyannote-pipeline"))
+
+
+@pytest.fixture(scope="module")
+def diarizer(local_pipeline: Path) -> PyannoteDiarizer:
+    options = TranscribeOptions(diarize=True, diarize_backend="pyannote", offline=True)
+    return PyannoteDiarizer.load(options, pipeline=str(local_pipeline))
+
+
+@needs_pyannote
+def test_local_pipeline_loads_through_load_diarizer(local_pipeline: Path) -> None:
+    options = TranscribeOptions(
+        diarize=True, diarize_backend="pyannote", diarize_model=str(local_pipeline), offline=True
+    )
+    assert isinstance(load_diarizer(options), PyannoteDiarizer)
+
+
+@needs_pyannote
+def test_local_pipeline_labels_real_speech(diarizer: PyannoteDiarizer, shared_audio: Path) -> None:
+    audio = decode_audio(shared_audio / "jfk.wav")
+    duration = len(audio) / 16000
+    turns = diarizer.diarize(audio)
+    assert turns
+    assert all(0 <= t.start < t.end <= duration for t in turns)
+    # The segmentation model says "one speaker" on every frame: speech covers the clip.
+    assert sum(t.end - t.start for t in turns) >= 0.9 * duration
+    assert turns[0].speaker == "SPEAKER_00"
+
+
+@needs_pyannote
+def test_local_pipeline_honours_speaker_counts(
+    diarizer: PyannoteDiarizer, shared_audio: Path
+) -> None:
+    audio = decode_audio(shared_audio / "jfk.wav")
+    assert {t.speaker for t in diarizer.diarize(audio, max_speakers=1)} == {"SPEAKER_00"}
+    two = diarizer.diarize(audio, num_speakers=2)
+    assert {t.speaker for t in two} == {"SPEAKER_00", "SPEAKER_01"}

@@ -106,7 +106,10 @@ class PyannoteDiarizer:
         result = self._pipeline({"waveform": waveform, "sample_rate": SAMPLE_RATE}, **kwargs)
         # pyannote 4 returns an object with .speaker_diarization; 3.x returns the Annotation.
         annotation = getattr(result, "speaker_diarization", result)
+        # The last window is padded past the end of the audio, and turns can run into it.
+        duration = len(audio) / SAMPLE_RATE
         return relabel(
-            Turn(float(seg.start), float(seg.end), str(label))
+            Turn(float(seg.start), min(float(seg.end), duration), str(label))
             for seg, _, label in annotation.itertracks(yield_label=True)
+            if seg.start < duration
         )
