@@ -99,8 +99,9 @@ def build_pyannote_pipeline(out: Path, *, chunk: float = 5.0) -> Path:
     (out / "plda").mkdir()
     dim, lda_dim = 256, 128
     lda = np.random.default_rng(0).standard_normal((dim, lda_dim))
-    np.savez(out / "plda" / "xvec_transform.npz", mean1=np.zeros(dim), mean2=np.zeros(lda_dim), lda=lda)
-    np.savez(out / "plda" / "plda.npz", mu=np.zeros(lda_dim), tr=np.eye(lda_dim), psi=np.ones(lda_dim))
+    zeros, ones = np.zeros(lda_dim), np.ones(lda_dim)
+    np.savez(out / "plda" / "xvec_transform.npz", mean1=np.zeros(dim), mean2=zeros, lda=lda)
+    np.savez(out / "plda" / "plda.npz", mu=zeros, tr=np.eye(lda_dim), psi=ones)
 
     (out / "config.yaml").write_text(
         "pipeline:\n"

@@ -94,7 +94,9 @@ class WhisperXProvider:
                     f"(e.g. --model base) for --language {language}"
                 )
             if options.task == "translate":
-                raise CapabilityError(f"model '{self.model_name}' is English-only: cannot translate")
+                raise CapabilityError(
+                    f"model '{self.model_name}' is English-only: cannot translate"
+                )
             language = "en"
         result = self._pipeline.transcribe(
             audio,
