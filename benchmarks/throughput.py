@@ -162,7 +162,8 @@ def runners(folder: Path, out: Path, model: str) -> dict[str, list[str]]:
         ),
         "woasr-pack": woasr_cmd([str(folder)], out / "woasr-pack", model, "--pack"),
         "woasr-b8": woasr_cmd([str(folder)], out / "woasr-b8", model, "--batch-size", "8"),
-        "woasr-1proc": woasr_cmd([str(folder)], out / "woasr-1proc", model, "--workers", "1"),
+        # Batched, a process per core (woasr's default before the shared model).
+        "woasr-2proc": woasr_cmd([str(folder)], out / "woasr-2proc", model, "--workers", "2"),
     }
 
 

@@ -125,6 +125,21 @@ def test_an_error_fails_only_the_chunks_of_its_batch() -> None:
     assert list(errors) == ["bad"] and "cannot decode 13" in str(errors["bad"])
 
 
-def test_batch_size_must_be_positive() -> None:
+def test_batch_size_and_parallel_must_be_positive() -> None:
     with pytest.raises(ValueError):
         ChunkBatcher(Recorder(), batch_size=0)
+    with pytest.raises(ValueError):
+        ChunkBatcher(Recorder(), batch_size=4, parallel=0)
+
+
+def test_parallel_batches_run_side_by_side() -> None:
+    both_running = threading.Barrier(2, timeout=5)
+
+    def run(key: Hashable, items: list[int]) -> list[int]:
+        both_running.wait()  # breaks (BrokenBarrierError) unless two batches run at once
+        return [-i for i in items]
+
+    batcher: ChunkBatcher[int, int] = ChunkBatcher(run, batch_size=1, parallel=2)
+    results, errors = run_clients(batcher, {"a": [1], "b": [2]})
+    assert not errors
+    assert results == {"a": [-1], "b": [-2]}

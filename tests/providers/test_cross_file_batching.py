@@ -52,7 +52,7 @@ def transcribe_together(options: TranscribeOptions, audios: list[Audio]) -> list
         t.start()
     for t in threads:
         t.join(timeout=120)
-    assert concurrent_files(provider) == options.batch_size
+    assert concurrent_files(provider) >= options.batch_size  # a batch per core on CPU
     return out
 
 

@@ -73,3 +73,20 @@ def test_batched_mode_matches_reference(shared_audio: Path, references: dict[str
     provider = load_provider(options)
     segments, _ = provider.transcribe(decode_audio(shared_audio / "jfk.flac"), options)
     assert wer(references["jfk.flac"], " ".join(s.text for s in segments)) <= 0.10
+
+
+def test_cpu_layout_shares_one_model_between_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    from woasr_cli.providers import faster_whisper_engine as fw
+
+    monkeypatch.setattr(fw, "usable_cores", lambda: 4)
+    layout = fw.cpu_layout
+    # Batched, one process: a batch per core, one thread each, one model.
+    assert layout(TranscribeOptions(), 4, "cpu") == (1, 4)
+    # Batched in each of 2 worker processes: the cores are split between them.
+    assert layout(TranscribeOptions(workers=2, threads=2), 4, "cpu") == (2, 1)
+    assert layout(TranscribeOptions(workers=2), 4, "cpu") == (1, 2)
+    # Sequential decoding: the process's cores as threads for its one stream.
+    assert layout(TranscribeOptions(), 1, "cpu") == (4, 1)
+    assert layout(TranscribeOptions(workers=4), 1, "cpu") == (1, 1)
+    # A GPU runs one batch at a time.
+    assert layout(TranscribeOptions(), 8, "cuda")[1] == 1

@@ -151,7 +151,7 @@ def transcribe(
             "--threads",
             envvar="WOASR_THREADS",
             min=0,
-            help="CPU threads per worker (0 = from the machine).",
+            help="CPU threads per batch, or per worker with --batch-size 1 (0 = from the machine).",
             rich_help_panel=_ASR,
         ),
     ] = 0,

@@ -16,14 +16,18 @@ MAX_DEFAULT_WORKERS = 8
 
 
 def default_workers(options: TranscribeOptions) -> int:
-    """Parallel files when the user did not say.
+    """Worker processes when the user did not say.
 
-    On CPU, CTranslate2 decodes one stream far better with one thread per process than with
-    many threads in one process (2 cores: 1.9x the files per second, docs/performance.md), so
-    faster-whisper gets a worker per core. A GPU is shared by one process; the torch engines
-    parallelise inside their own process.
+    Batched faster-whisper (the default) runs one process: its batches run side by side on one
+    copy of the model, one CTranslate2 worker per core (faster_whisper_engine.cpu_layout).
+    Sequential faster-whisper (``--batch-size 1``) on CPU gets a process per core: CTranslate2
+    decodes one stream far better with one thread per process than with many threads in one
+    process (2 cores: 1.9x the files per second, docs/performance.md). A GPU is shared by one
+    process; the torch engines parallelise inside their own process.
     """
     if options.provider != "faster_whisper" or options.device == "cuda":
+        return 1
+    if options.batch_size != 1:
         return 1
     if options.device == "auto":
         import ctranslate2

@@ -4,9 +4,10 @@ A process transcribes several files at once, one thread per file (a provider's
 ``concurrent_files``). Each thread cuts its audio window into chunks and submits them here; a
 thread that waits for its results runs the next batch itself when the batch is full, when every
 active thread is waiting (no more chunks can come), or when the oldest chunk has waited
-``max_wait`` seconds. One batch runs at a time, since the engine already uses the process's
-cores for it. A batch holds chunks of one key only: what the decoder is prompted with (language,
-task, ...), so files in different languages never share a prompt.
+``max_wait`` seconds. Up to ``parallel`` batches run at once, one per engine worker (CTranslate2
+runs that many side by side on one copy of the weights). A batch holds chunks of one key only:
+what the decoder is prompted with (language, task, ...), so files in different languages never
+share a prompt.
 
 Short files are the reason: most of a media folder's clips hold one or two 30 s chunks of
 speech, so batching within a file leaves batches empty (docs/performance.md).
@@ -41,17 +42,20 @@ class Ticket(Generic[T, R]):
 
 
 class ChunkBatcher(Generic[T, R]):
-    def __init__(self, run: RunBatch[T, R], batch_size: int, max_wait: float = 0.5) -> None:
-        if batch_size < 1:
-            raise ValueError("batch_size must be >= 1")
+    def __init__(
+        self, run: RunBatch[T, R], batch_size: int, max_wait: float = 0.5, parallel: int = 1
+    ) -> None:
+        if batch_size < 1 or parallel < 1:
+            raise ValueError("batch_size and parallel must be >= 1")
         self._run = run
         self.batch_size = batch_size
+        self.parallel = parallel
         self._max_wait = max_wait
         self._cond = threading.Condition()
         self._queue: deque[Ticket[T, R]] = deque()
         self._active = 0  # threads with a file in progress (``client``)
         self._waiting = 0  # threads blocked in ``gather``
-        self._running = False
+        self._running = 0  # batches in progress
         self.batches_run = 0
 
     @contextmanager
@@ -80,7 +84,7 @@ class ChunkBatcher(Generic[T, R]):
             self._cond.notify_all()
             try:
                 while not all(t.done for t in tickets):
-                    batch = None if self._running else self._take()
+                    batch = None if self._running >= self.parallel else self._take()
                     if batch is None:
                         self._cond.wait(timeout=self._max_wait / 4)
                     else:
@@ -111,7 +115,7 @@ class ChunkBatcher(Generic[T, R]):
 
     def _execute(self, batch: list[Ticket[T, R]]) -> None:
         """Run one batch with the lock released, then hand out the results (lock held)."""
-        self._running = True
+        self._running += 1
         self._cond.release()
         try:
             results = self._run(batch[0].key, [t.payload for t in batch])
@@ -124,7 +128,7 @@ class ChunkBatcher(Generic[T, R]):
                 t.error = exc
         finally:
             self._cond.acquire()
-            self._running = False
+            self._running -= 1
             self.batches_run += 1
             for t in batch:
                 t.done = True

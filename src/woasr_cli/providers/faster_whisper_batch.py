@@ -10,6 +10,7 @@ still ends some chunks early; the rest of such a chunk is decoded again in a lat
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any, cast
 
@@ -39,10 +40,14 @@ class CrossFileDecoder:
     times relative to the chunk; ``detect`` names the language of a file's first speech.
     """
 
-    def __init__(self, decode: DecodeBatch, detect: DetectLanguage, batch_size: int) -> None:
+    def __init__(
+        self, decode: DecodeBatch, detect: DetectLanguage, batch_size: int, parallel: int = 1
+    ) -> None:
         self._detect = detect
         self.batcher: ChunkBatcher[Audio, list[Segment]] = ChunkBatcher(
-            lambda key, chunks: decode(cast(TranscribeOptions, key), chunks), batch_size
+            lambda key, chunks: decode(cast(TranscribeOptions, key), chunks),
+            batch_size,
+            parallel=parallel,
         )
 
     def transcribe(
@@ -91,7 +96,9 @@ def pipeline_decoder(model: Any, convert: Converter, share_slots: bool = True) -
     ``clip_timestamps``; a segment's slot and time name its chunk."""
     from faster_whisper import BatchedInferencePipeline
 
-    pipeline = BatchedInferencePipeline(model)
+    # The pipeline object keeps state between the chunks of one call (word-time bookkeeping), so
+    # batches running side by side each get their own; the model under them is shared.
+    local = threading.local()
     frames_per_slot = SLOT_S * model.frames_per_second
 
     def run(
@@ -106,7 +113,9 @@ def pipeline_decoder(model: Any, convert: Converter, share_slots: bool = True) -
             joined[at : at + len(chunks[p.chunk])] = chunks[p.chunk]
             ends[p.slot] = max(ends[p.slot], p.offset + len(chunks[p.chunk]) / SAMPLE_RATE)
         clips = [{"start": k * SLOT_S, "end": k * SLOT_S + end} for k, end in enumerate(ends)]
-        raw, _ = pipeline.transcribe(
+        if not hasattr(local, "pipeline"):
+            local.pipeline = BatchedInferencePipeline(model)
+        raw, _ = local.pipeline.transcribe(
             joined,
             language=options.language,
             task=options.task,

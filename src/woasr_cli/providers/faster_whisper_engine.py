@@ -41,7 +41,9 @@ def pick_compute_type(requested: str, device: str) -> str:
 class FasterWhisperProvider:
     name = "faster_whisper"
 
-    def __init__(self, model: Any, model_name: str, batch_size: int, pack: bool = False) -> None:
+    def __init__(
+        self, model: Any, model_name: str, batch_size: int, pack: bool = False, parallel: int = 1
+    ) -> None:
         self._model = model
         self.model_name = model_name
         self.batch_size = batch_size
@@ -56,9 +58,9 @@ class FasterWhisperProvider:
                 else lambda _: LanguageInfo("en", 1.0)
             )
             decode = fwb.pipeline_decoder(model, _convert, share_slots=pack)
-            self._batched = fwb.CrossFileDecoder(decode, detect, batch_size)
-        # Files a process should keep in flight: enough to fill a batch from short files.
-        self.concurrent_files = batch_size if batch_size > 1 else 1
+            self._batched = fwb.CrossFileDecoder(decode, detect, batch_size, parallel)
+        # Files a process should keep in flight: enough to fill its batches from short files.
+        self.concurrent_files = batch_size * parallel if batch_size > 1 else 1
 
     def file_session(self) -> AbstractContextManager[None]:
         """Held by each thread while it works on a file, so batches wait for its chunks."""
@@ -107,9 +109,27 @@ def _convert(seg: Any) -> Segment:
     )
 
 
-def default_threads(workers: int) -> int:
+def usable_cores() -> int:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, (cores or 1) // max(1, workers))
+    return max(1, cores or 1)
+
+
+def default_threads(workers: int) -> int:
+    return max(1, usable_cores() // max(1, workers))
+
+
+def cpu_layout(options: TranscribeOptions, batch_size: int, device: str) -> tuple[int, int]:
+    """(CTranslate2 threads per batch, batches side by side) for this process.
+
+    Batched on CPU: one thread per batch and as many batches at once as this process's share of
+    the cores, all on one copy of the weights (CTranslate2 shares them between its workers);
+    CTranslate2 uses a second thread on tiny.en's matrices far worse than a second batch.
+    Sequential decoding: the process's share of the cores as threads for its one stream."""
+    workers = options.workers or 1
+    if batch_size > 1 and device == "cpu":
+        threads = options.threads or 1
+        return threads, max(1, usable_cores() // (workers * threads))
+    return options.threads or default_threads(workers), 1
 
 
 def load(options: TranscribeOptions) -> FasterWhisperProvider:
@@ -118,21 +138,26 @@ def load(options: TranscribeOptions) -> FasterWhisperProvider:
     location = resolve_ct2_model(name, cache_dir, offline=options.offline)
     device = pick_device(options.device)
     compute_type = pick_compute_type(options.compute_type, device)
-    threads = options.threads or default_threads(options.workers or 1)
+    batch_size = options.batch_size or default_batch_size(device)
+    threads, parallel = cpu_layout(options, batch_size, device)
 
     def build() -> Any:
         from faster_whisper import WhisperModel
 
         try:
             return WhisperModel(
-                str(location.path), device=device, compute_type=compute_type, cpu_threads=threads
+                str(location.path),
+                device=device,
+                compute_type=compute_type,
+                cpu_threads=threads,
+                num_workers=parallel,
             )
         except (RuntimeError, ValueError) as exc:
             raise ModelNotFound(f"cannot load model '{name}' from {location.path}: {exc}") from None
 
-    model = cached(("faster_whisper", str(location.path), device, compute_type, threads), build)
-    batch_size = options.batch_size or default_batch_size(device)
-    return FasterWhisperProvider(model, name, batch_size, pack=options.pack)
+    key = ("faster_whisper", str(location.path), device, compute_type, threads, parallel)
+    model = cached(key, build)
+    return FasterWhisperProvider(model, name, batch_size, pack=options.pack, parallel=parallel)
 
 
 def default_batch_size(device: str) -> int:
