@@ -82,35 +82,41 @@ class RichReporter:
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
-            TextColumn("{task.completed:.0f}/{task.total:.0f}{task.fields[unit]}"),
+            TextColumn("{task.fields[count]}"),
             TextColumn("{task.fields[speed]}"),
             TimeRemainingColumn(),
             console=self.console,
             transient=False,
         )
         self._overall: TaskID | None = None
-        self._file: TaskID | None = None
-        self._t0 = 0.0
+        # One row per file in flight: a batch decodes several files at once.
+        self._files: dict[str, tuple[TaskID, float]] = {}
         self._started_at = time.monotonic()
         self._audio_done = 0.0
+        self._done = 0
+        self._total = 0
 
     def __call__(self, event: Event) -> None:
         p = self.progress
+        name = event.input or ""
         if event.kind == "batch_started":
             p.start()
-            self._overall = p.add_task("all files", total=event.total_files or 0, unit=" files",
-                                       speed="")  # fmt: skip
+            self._total = event.total_files or 0
+            self._overall = p.add_task(
+                "all files", total=self._total, count=f"0/{self._total} files", speed=""
+            )
         elif event.kind == "started":
-            if self._file is not None:
-                p.remove_task(self._file)
-            self._t0 = time.monotonic()
-            self._file = p.add_task(_short(event.input, 40), total=None, unit="s", speed="")
+            self._drop(name)
+            task = p.add_task(_short(name, 40), total=None, count="", speed="")
+            self._files[name] = (task, time.monotonic())
             if event.resumed_from:
-                p.update(self._file, completed=event.resumed_from)
-        elif event.kind == "progress" and self._file is not None:
-            elapsed = max(time.monotonic() - self._t0, 1e-6)
-            speed = f"{(event.done_seconds or 0) / elapsed:.1f}x"
-            p.update(self._file, completed=event.done_seconds or 0, total=event.duration,
+                p.update(task, completed=event.resumed_from)
+        elif event.kind == "progress" and name in self._files:
+            task, t0 = self._files[name]
+            done = event.done_seconds or 0.0
+            speed = f"{done / max(time.monotonic() - t0, 1e-6):.1f}x"
+            total = f"/{event.duration:.0f}" if event.duration else ""
+            p.update(task, completed=done, total=event.duration, count=f"{done:.0f}{total}s",
                      speed=speed)  # fmt: skip
         elif event.kind in ("done", "skipped", "failed", "interrupted"):
             self._finish_file(event)
@@ -129,13 +135,16 @@ class RichReporter:
         elif event.kind == "interrupted":
             p.console.print(f"[yellow]stopped[/] {event.input}")
         if event.kind != "interrupted" and self._overall is not None:
-            p.advance(self._overall)
+            self._done += 1
             wall = time.monotonic() - self._started_at
             speed = f"{self._audio_done / wall:.1f}x" if wall > 0 and self._audio_done else ""
-            p.update(self._overall, speed=speed)
-        if self._file is not None and event.kind != "skipped":
-            p.remove_task(self._file)
-            self._file = None
+            p.update(self._overall, completed=self._done, count=f"{self._done}/{self._total} files",
+                     speed=speed)  # fmt: skip
+        self._drop(event.input or "")
+
+    def _drop(self, name: str) -> None:
+        if name in self._files:
+            self.progress.remove_task(self._files.pop(name)[0])
 
 
 def make_reporter(*, json_lines: bool, quiet: bool, tty: bool) -> Reporter:

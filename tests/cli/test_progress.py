@@ -1,0 +1,40 @@
+"""The rich progress display with several files in flight (a batch decodes them together)."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from woasr_cli.cli.progress import RichReporter
+from woasr_cli.events import Event
+
+
+def rendered(reporter: RichReporter) -> str:
+    console = Console(file=io.StringIO(), force_terminal=True, width=100, color_system=None)
+    console.print(reporter.progress.get_renderable())
+    out = console.file
+    assert isinstance(out, io.StringIO)
+    return out.getvalue()
+
+
+def test_files_in_flight_each_get_a_row_until_done() -> None:
+    reporter = RichReporter()
+    reporter.console.file = io.StringIO()  # keep the live display off the test's stderr
+    reporter(Event("batch_started", total_files=3))
+    reporter(Event("started", input="/m/a.wav"))
+    reporter(Event("started", input="/m/b.mp3"))
+    # Before any progress the length is unknown: the rows must still render.
+    screen = rendered(reporter)
+    assert "a.wav" in screen and "b.mp3" in screen and "0/3 files" in screen
+    reporter(Event("progress", input="/m/b.mp3", done_seconds=12.0, duration=30.0))
+    assert "12/30s" in rendered(reporter)
+    reporter(Event("done", input="/m/a.wav", duration=8.0, elapsed=1.0, realtime_factor=8.0))
+    screen = rendered(reporter)
+    assert "a.wav" not in screen and "b.mp3" in screen and "1/3 files" in screen
+    reporter(Event("failed", input="/m/b.mp3", reason="cannot decode"))
+    reporter(Event("started", input="/m/c.ogg"))
+    reporter(Event("interrupted", input="/m/c.ogg"))
+    screen = rendered(reporter)
+    assert "2/3 files" in screen and "c.ogg" not in screen
+    reporter(Event("batch_done"))
