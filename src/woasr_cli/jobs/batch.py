@@ -8,9 +8,10 @@ from pathlib import Path
 from woasr_cli.events import Reporter, null_reporter
 from woasr_cli.jobs.manifest import Manifest
 from woasr_cli.jobs.runner import BatchResult, BatchRunner, plan
-from woasr_cli.jobs.workers import run_in_workers, usable_cores
+from woasr_cli.jobs.workers import run_in_workers
 from woasr_cli.media.discover import InputFile
 from woasr_cli.options import TranscribeOptions
+from woasr_cli.runtime import usable_cores
 
 MAX_DEFAULT_WORKERS = 8
 

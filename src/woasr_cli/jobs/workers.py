@@ -19,14 +19,9 @@ from woasr_cli.events import Event, Reporter
 from woasr_cli.jobs.manifest import Manifest
 from woasr_cli.jobs.runner import BatchResult, BatchRunner, PlannedJob
 from woasr_cli.options import TranscribeOptions
+from woasr_cli.runtime import usable_cores
 
 _DONE = "__worker_done__"
-
-
-def usable_cores() -> int:
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return max(1, os.cpu_count() or 1)
 
 
 def _worker(

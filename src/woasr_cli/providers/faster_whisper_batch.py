@@ -24,7 +24,7 @@ from woasr_cli.providers.slot_packing import SLOT_S, Placement, assign, pack
 from woasr_cli.providers.speech_chunks import SpeechChunk, speech_chunks
 from woasr_cli.transcript import Segment
 
-Converter = Any  # faster_whisper Segment -> woasr Segment
+Converter = Callable[[Any], Segment]  # faster_whisper Segment -> woasr Segment
 # Undecoded speech after a chunk's last segment shorter than this is Whisper's timing slack.
 TAIL_MIN_S = 1.0
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
@@ -13,6 +12,7 @@ from woasr_cli.models import resolve_ct2_model
 from woasr_cli.models.cache import cached
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import Audio, LanguageInfo
+from woasr_cli.runtime import usable_cores
 from woasr_cli.transcript import Segment, Word
 
 if TYPE_CHECKING:
@@ -107,11 +107,6 @@ def _convert(seg: Any) -> Segment:
         avg_logprob=float(seg.avg_logprob),
         no_speech_prob=float(seg.no_speech_prob),
     )
-
-
-def usable_cores() -> int:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, cores or 1)
 
 
 def default_threads(workers: int) -> int:
