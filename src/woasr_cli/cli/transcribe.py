@@ -122,8 +122,15 @@ def transcribe(
     ] = None,
     hotwords: Annotated[str | None, typer.Option("--hotwords", rich_help_panel=_ASR)] = None,
     word_timestamps: Annotated[
-        bool, typer.Option("--word-timestamps/--no-word-timestamps", rich_help_panel=_ASR)
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--word-timestamps/--no-word-timestamps",
+            help="Word times from the ASR model. Default: on with --diarize (speakers are "
+            "assigned word by word) unless --align gives the word times, otherwise off.",
+            show_default=False,
+            rich_help_panel=_ASR,
+        ),
+    ] = None,
     vad: Annotated[
         bool,
         typer.Option(
@@ -311,8 +318,12 @@ def transcribe(
             raise UsageError(f"--task must be transcribe or translate, not '{task}'")
         if device not in ("auto", "cpu", "cuda"):
             raise UsageError(f"--device must be auto, cpu or cuda, not '{device}'")
+        from woasr_cli.providers.registry import default_word_timestamps
+
         if highlight_words:
             word_timestamps = True
+        elif word_timestamps is None:
+            word_timestamps = default_word_timestamps(provider, diarize=diarize, align=align)
         options = TranscribeOptions(
             provider=provider, model=model, language=language or None,
             task=task,  # type: ignore[arg-type]

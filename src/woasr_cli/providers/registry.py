@@ -50,6 +50,16 @@ def get_spec(name: str) -> ProviderSpec:
         raise UsageError(f"unknown provider '{name}' (known: {known})") from None
 
 
+def default_word_timestamps(provider: str, *, diarize: bool, align: bool) -> bool:
+    """Word timestamps when the user did not say: on for diarization, so that speakers are
+    assigned word by word and segments split where the speaker changes, if the provider gives
+    word times and ``--align`` does not (it makes its own)."""
+    if not diarize or align:
+        return False
+    spec = _SPECS.get(provider)
+    return spec is not None and spec.capabilities.word_timestamps
+
+
 def check_capabilities(spec: ProviderSpec, options: TranscribeOptions) -> None:
     """Refuse, before any work, options the provider cannot honour."""
     caps = spec.capabilities
