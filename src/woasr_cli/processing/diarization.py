@@ -83,7 +83,8 @@ def load_diarizer(options: TranscribeOptions) -> Diarizer:
     if backend == "offline":
         from woasr_cli.processing.diarize_offline import OfflineDiarizer
 
-        return OfflineDiarizer.load()
+        # --diarize-model names the speaker encoder here: auto, campplus or ge2e.
+        return OfflineDiarizer.load(options.diarize_model or "auto")
     if backend == "pyannote":
         from woasr_cli.processing.diarize_pyannote import PyannoteDiarizer
 

@@ -1,7 +1,8 @@
 """The offline diarization backend: everything it needs installs from PyPI, weights included.
 
-Silero VAD (bundled with faster-whisper) finds speech; Resemblyzer's GE2E encoder (it ships its
-weights) embeds overlapping windows inside speech; :mod:`.speaker_test` decides between one
+Silero VAD (bundled with faster-whisper) finds speech; a speaker encoder (:mod:`.speaker_encoders`:
+CAM++ when its weights are installed, else Resemblyzer's GE2E) embeds overlapping windows inside
+speech; :mod:`.speaker_test` decides between one
 speaker and several; for several, :mod:`.clustering` estimates the count and clusters the
 windows, and clusters that together still sound like one voice are joined; each 10 ms frame then
 takes the label most windows covering it voted for, and turns shorter than a syllable-scale
@@ -9,8 +10,8 @@ minimum are merged into their neighbours.
 
 Parameters, and why:
 
-* window 1.5 s: about the shortest span on which GE2E embeddings are stable (it was trained on
-  1.6 s partials); hop 0.25 s gives six votes per frame, so a change of speaker is placed to
+* window 1.5 s: about the shortest span on which speaker embeddings are stable (GE2E was trained
+  on 1.6 s partials); hop 0.25 s gives six votes per frame, so a change of speaker is placed to
   within a quarter second without embedding tiny windows.
 * speech shorter than 0.5 s gets no window of its own and takes the nearest voted label.
 * VAD with 0.25 s minimum silence: turn-taking gaps are often that short.
@@ -20,16 +21,15 @@ Parameters, and why:
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from woasr_cli.errors import ProviderUnavailable
 from woasr_cli.processing.clustering import cosine_affinity, merge_small, spectral_cluster
 from woasr_cli.processing.diarization import Turn, check_speaker_bounds, relabel, speaker_label
+from woasr_cli.processing.speaker_encoders import SpeakerEncoder, load_encoder
 from woasr_cli.processing.speaker_test import merge_same_speaker, several_speakers
 from woasr_cli.providers.base import Audio
 
@@ -53,30 +53,19 @@ class OfflineSettings:
     fine_hop: float = 0.1
 
 
-def _import_encoder() -> Any:
-    try:
-        with warnings.catch_warnings():
-            # webrtcvad (imported by resemblyzer) still imports the deprecated pkg_resources.
-            warnings.filterwarnings("ignore", message=".*pkg_resources.*")
-            warnings.filterwarnings("ignore", category=DeprecationWarning)
-            import resemblyzer
-    except ImportError as exc:
-        raise ProviderUnavailable("offline diarization", "diarize", str(exc)) from None
-    return resemblyzer
-
-
 class OfflineDiarizer:
     """Load once (:meth:`load`), then :meth:`diarize` any number of arrays."""
 
-    def __init__(self, encoder: Any, settings: OfflineSettings | None = None) -> None:
-        self._encoder = encoder
+    def __init__(self, encoder: SpeakerEncoder, settings: OfflineSettings | None = None) -> None:
+        self.encoder = encoder
         self.settings = settings or OfflineSettings()
 
     @classmethod
-    def load(cls, settings: OfflineSettings | None = None) -> OfflineDiarizer:
-        resemblyzer = _import_encoder()
-        encoder = resemblyzer.VoiceEncoder(device="cpu", verbose=False)
-        return cls(encoder, settings)
+    def load(
+        cls, encoder: str = "auto", settings: OfflineSettings | None = None
+    ) -> OfflineDiarizer:
+        """``encoder``: auto (CAM++ when its weights are installed, else GE2E), campplus, ge2e."""
+        return cls(load_encoder(encoder), settings)
 
     def diarize(
         self,
@@ -91,16 +80,17 @@ class OfflineDiarizer:
         regions = speech_regions(audio, s)
         if not regions:
             return []
-        mel = self._mel(audio)
+        features = self.encoder.features(audio)
         spans = window_spans(regions, s)
         if not spans:  # speech, but every stretch too short to embed: one speaker
             return [Turn(a * FRAME, b * FRAME, speaker_label(0)) for a, b in regions]
-        embeddings = self._embed(mel, spans)
+        embeddings = self.encoder.embed(features, spans)
         labels = self._cluster(embeddings, num_speakers, min_speakers, max_speakers)
         count = int(labels.max()) + 1
         if count > 1:
-            spans, labels = self._resegment(mel, regions, centroids(embeddings, labels))
-        frame_labels = vote(mel.shape[0], regions, spans, labels, count)
+            spans, labels = self._resegment(features, regions, centroids(embeddings, labels))
+        n_frames = int(len(audio) / (SAMPLE_RATE * FRAME)) + 1  # as speech_regions counts
+        frame_labels = vote(n_frames, regions, spans, labels, count)
         return relabel(to_turns(frame_labels, regions, round(s.min_turn / FRAME)))
 
     def _cluster(
@@ -114,10 +104,11 @@ class OfflineDiarizer:
         s = self.settings
         n = len(embeddings)
         least = min_speakers or 1
+        threshold = self.encoder.threshold
         if (
             num_speakers is None
             and least == 1
-            and (max_speakers == 1 or not several_speakers(embeddings))
+            and (max_speakers == 1 or not several_speakers(embeddings, threshold))
         ):
             return np.zeros(n, dtype=np.int64)
         # Several speakers: from here on the count is at least two, so that clustering and the
@@ -134,11 +125,11 @@ class OfflineDiarizer:
             return labels
         min_size = min(round(s.min_speaker_speech / s.hop), int(np.ceil(s.min_speaker_share * n)))
         labels = merge_small(affinity, labels, min_size=min_size, min_clusters=least)
-        return merge_same_speaker(embeddings, labels, min_clusters=least)
+        return merge_same_speaker(embeddings, labels, min_clusters=least, threshold=threshold)
 
     def _resegment(
         self,
-        mel: npt.NDArray[np.float32],
+        features: Any,
         regions: list[tuple[int, int]],
         centres: npt.NDArray[np.float64],
     ) -> tuple[list[npt.NDArray[np.int64]], npt.NDArray[np.int64]]:
@@ -152,32 +143,9 @@ class OfflineDiarizer:
         s = self.settings
         fine = OfflineSettings(window=s.fine_window, hop=s.fine_hop, min_window=s.fine_window)
         spans = window_spans(regions, fine)
-        embeddings = self._embed(mel, spans).astype(np.float64)
+        embeddings = self.encoder.embed(features, spans).astype(np.float64)
         embeddings /= np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-9)
         return spans, np.argmax(embeddings @ centres.T, axis=1).astype(np.int64)
-
-    def _mel(self, audio: Audio) -> npt.NDArray[np.float32]:
-        resemblyzer = _import_encoder()
-        wav = resemblyzer.normalize_volume(
-            np.asarray(audio, dtype=np.float32), -30, increase_only=True
-        )
-        mel: npt.NDArray[np.float32] = resemblyzer.wav_to_mel_spectrogram(wav)
-        return mel
-
-    def _embed(
-        self, mel: npt.NDArray[np.float32], spans: list[npt.NDArray[np.int64]]
-    ) -> npt.NDArray[np.float32]:
-        import torch
-
-        out = np.zeros((len(spans), 256), dtype=np.float32)
-        by_length: dict[int, list[int]] = {}
-        for i, frames in enumerate(spans):
-            by_length.setdefault(len(frames), []).append(i)
-        with torch.inference_mode():
-            for _, idx in sorted(by_length.items()):
-                batch = np.stack([mel[spans[i]] for i in idx])
-                out[idx] = self._encoder(torch.from_numpy(batch)).numpy()
-        return out
 
 
 def speech_regions(audio: Audio, s: OfflineSettings) -> list[tuple[int, int]]:
