@@ -137,3 +137,15 @@ def test_count_holds_in_noise(shared_audio: Path, clip: str, snr: float, count: 
     audio = _with_noise(decode_audio(shared_audio / clip), snr, seed=round(snr * 100))
     turns = OfflineDiarizer.load("campplus").diarize(audio)
     assert len({t.speaker for t in turns}) == count
+
+
+def test_blocks_give_what_one_pass_over_everything_gives(tmp_path: Path) -> None:
+    # Long audio is embedded a block at a time (bounded memory); passes stay aligned, so the
+    # windows come out as if the whole recording had been run at once.
+    encoder = _encoder_with_random_weights(tmp_path)
+    features = fbank(_tone_and_noise(20.0))  # 1998 frames: five passes
+    spans = [np.arange(a, a + 150, dtype=np.int64) for a in range(0, len(features) - 150, 25)]
+    encoder.block = 100
+    whole = encoder.embed(features, spans)
+    encoder.block = 1  # a block per 400-frame pass: windows cross block ends
+    np.testing.assert_allclose(encoder.embed(features, spans), whole, rtol=1e-5, atol=1e-5)

@@ -18,6 +18,7 @@ from woasr_cli.media import decode_audio
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.processing.campplus import find_weights
 from woasr_cli.processing.diarization import Diarizer, load_diarizer
+from woasr_cli.processing.diarize_offline import OfflineDiarizer, OfflineSettings
 
 pytest.importorskip("resemblyzer", reason="the offline backend needs woasr[diarize]")
 pytest.importorskip("pyannote.metrics", reason="DER is scored with pyannote.metrics")
@@ -142,6 +143,18 @@ def test_known_count_and_bounds(diarizer: Diarizer, shared_audio: Path) -> None:
     assert len({t.speaker for t in diarizer.diarize(one_voice, min_speakers=2)}) == 2
     with pytest.raises(UsageError, match="--min-speakers"):
         diarizer.diarize(audio, min_speakers=3, max_speakers=2)
+
+
+def test_long_recordings_cluster_runs_of_windows(diarizer: Diarizer, shared_audio: Path) -> None:
+    # Past ``max_nodes`` windows (about two minutes of speech) clustering works on the means of
+    # runs of consecutive windows; here 85 windows become 29 nodes of 3, and the speakers and
+    # their turns (placed again from short windows) stay as good.
+    assert isinstance(diarizer, OfflineDiarizer)
+    coarse = OfflineDiarizer(diarizer.encoder, OfflineSettings(max_nodes=30))
+    turns = coarse.diarize(decode_audio(shared_audio / "pyannote_sample.wav"))
+    assert {t.speaker for t in turns} == {"SPEAKER_00", "SPEAKER_01"}
+    reference = read_rttm(shared_audio / "pyannote_sample.rttm")
+    assert der(reference, turns, collar=0.25) < 0.12
 
 
 def test_turns_are_ordered_and_inside_audio(diarizer: Diarizer, shared_audio: Path) -> None:

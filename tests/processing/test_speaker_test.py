@@ -67,3 +67,14 @@ def test_merge_keeps_the_minimum() -> None:
     labels = np.array([0] * 20 + [1] * 20)
     assert merge_same_speaker(emb, labels).max() == 0
     assert merge_same_speaker(emb, labels, min_clusters=2).max() == 1
+
+
+def test_long_recordings_compare_a_bounded_number_of_stretches() -> None:
+    # An hour has ~14,000 windows; every stretch against every other would be a 14k x 14k
+    # matrix. Every k-th stretch is compared instead, and a second voice is still found.
+    rng = np.random.default_rng(7)
+    a, b = _centres(rng)
+    one = _voice(9000, a, rng)
+    assert not several_speakers(one)
+    two = np.vstack([one[:4000], _voice(600, b, rng), one[4000:]])
+    assert several_speakers(two)

@@ -53,14 +53,32 @@ def load_model(path: Path) -> Any:
     return model
 
 
-def fbank(audio: Any) -> Any:
-    """Kaldi log-mel filterbanks (frames x 80) of 16 kHz float audio in [-1, 1], as a tensor."""
+def fbank(audio: Any, block: int = 6000) -> Any:
+    """Kaldi log-mel filterbanks (frames x 80) of 16 kHz float audio in [-1, 1], as a tensor.
+
+    Computed ``block`` frames (60 s) at a time: the framed signal and its spectrum take ~40x
+    the memory of the audio, which for an hour would be gigabytes.
+    """
     import torch
 
-    x = torch.as_tensor(audio, dtype=torch.float32) * 32768.0  # Kaldi works on 16-bit samples
-    length, shift, n_fft = 400, 160, 512
+    x = torch.as_tensor(audio, dtype=torch.float32)
+    length, shift = 400, 160
     if len(x) < length:
         return torch.zeros((0, N_MELS))
+    n = (len(x) - length) // shift + 1
+    banks = _mel_banks(512)
+    parts = []
+    for first in range(0, n, block):
+        last = min(n, first + block)
+        piece = x[first * shift : (last - 1) * shift + length]
+        parts.append(_fbank_frames(piece * 32768.0, banks))  # Kaldi works on 16-bit samples
+    return torch.cat(parts)
+
+
+def _fbank_frames(x: Any, banks: Any) -> Any:
+    import torch
+
+    length, shift, n_fft = 400, 160, 512
     frames = x.unfold(0, length, shift)
     frames = frames - frames.mean(dim=1, keepdim=True)
     previous = torch.cat([frames[:, :1], frames[:, :-1]], dim=1)
@@ -68,7 +86,7 @@ def fbank(audio: Any) -> Any:
     window = torch.hann_window(length, periodic=False, dtype=torch.float64).pow(0.85)
     frames = frames * window.to(torch.float32)
     power = torch.fft.rfft(frames, n=n_fft).abs().pow(2)
-    mel = power @ _mel_banks(n_fft).T
+    mel = power @ banks.T
     return torch.log(torch.clamp(mel, min=torch.finfo(torch.float32).eps))
 
 

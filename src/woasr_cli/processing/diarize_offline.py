@@ -51,6 +51,7 @@ class OfflineSettings:
     max_speakers: int = 8  # the default upper bound when the caller gives none
     fine_window: float = 0.75  # re-segmentation windows, once the speakers are known
     fine_hop: float = 0.1
+    max_nodes: int = 500  # clustering nodes at most: ~2 minutes of speech in single windows
 
 
 class OfflineDiarizer:
@@ -114,17 +115,28 @@ class OfflineDiarizer:
         # Several speakers: from here on the count is at least two, so that clustering and the
         # small-cluster merge cannot undo the decision above.
         least = max(least, 2)
-        affinity = cosine_affinity(embeddings)
-        labels = spectral_cluster(
+        # Long recordings are clustered as runs of ``group`` consecutive windows (their mean
+        # embedding), so the affinity and its eigendecompositions stay small; turns are placed
+        # again from short windows afterwards, so coarser nodes cost little there.
+        group = -(-n // s.max_nodes)
+        nodes = node_means(embeddings, group)
+        affinity = cosine_affinity(nodes)
+        node_labels = spectral_cluster(
             affinity,
             num_clusters=num_speakers,
             min_clusters=least,
             max_clusters=max_speakers or max(s.max_speakers, least),
         ).labels
+        if num_speakers is None:
+            min_size = min(
+                round(s.min_speaker_speech / s.hop), int(np.ceil(s.min_speaker_share * n))
+            )
+            node_labels = merge_small(
+                affinity, node_labels, min_size=-(-min_size // group), min_clusters=least
+            )
+        labels = np.repeat(node_labels, group)[:n]
         if num_speakers is not None:
             return labels
-        min_size = min(round(s.min_speaker_speech / s.hop), int(np.ceil(s.min_speaker_share * n)))
-        labels = merge_small(affinity, labels, min_size=min_size, min_clusters=least)
         return merge_same_speaker(embeddings, labels, min_clusters=least, threshold=threshold)
 
     def _resegment(
@@ -186,6 +198,19 @@ def window_spans(regions: list[tuple[int, int]], s: OfflineSettings) -> list[npt
     if starts[-1] + win < n:  # the last window ends exactly at the end of speech
         starts.append(n - win)
     return [speech[x : x + win] for x in starts]
+
+
+def node_means(embeddings: npt.NDArray[np.floating], group: int) -> npt.NDArray[np.float64]:
+    """Mean unit-length embedding of each run of ``group`` consecutive windows (the last run
+    may be shorter); ``group`` 1 gives the windows themselves, normalised."""
+    x: npt.NDArray[np.float64] = np.asarray(embeddings, dtype=np.float64)
+    x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
+    if group <= 1:
+        return x
+    out: npt.NDArray[np.float64] = np.stack(
+        [x[i : i + group].mean(axis=0) for i in range(0, len(x), group)]
+    )
+    return out
 
 
 def centroids(

@@ -101,41 +101,66 @@ class CamPlusEncoder:
         return fbank(audio)
 
     def embed(self, features: Any, spans: Spans) -> npt.NDArray[np.float32]:
+        """Windows in blocks of ``block`` passes, so that memory stays bounded on long audio
+        (the frame-level output is 512 floats per 20 ms: ~0.7 GB for an hour held at once)."""
         import torch
 
+        out = np.zeros((len(spans), 192), dtype=np.float32)
         if not spans:
-            return np.zeros((0, 192), dtype=np.float32)
+            return out
         speech = np.unique(np.concatenate(spans))
         speech = speech[speech < len(features)]  # the last 10 ms frames may have no filterbank
         if len(speech) < 4:  # too short for two output frames: nothing to tell speakers by
-            return np.zeros((len(spans), 192), dtype=np.float32)
-        frames = self._frame_level(features[torch.from_numpy(speech)])  # (ceil(n / 2), C)
+            return out
+        x = features[torch.from_numpy(speech)]
+        # Each window as [start, end) in positions of ``speech`` (windows run over it in order).
+        starts = np.searchsorted(speech, [span[0] for span in spans])
+        ends = starts + np.array([np.count_nonzero(span < len(features)) for span in spans])
+        longest = int((ends - starts).max())
+        step = self.chunk * self.block
+        for first in range(0, len(speech), step):
+            inside = np.flatnonzero((starts >= first) & (starts < first + step))
+            if not len(inside):
+                continue
+            # Passes are aligned on multiples of ``chunk`` wherever a block starts, so every
+            # frame gets the output the whole-recording computation would give it.
+            last = min(len(speech), first + step + -(-longest // self.chunk) * self.chunk)
+            frames = self._frame_level(x, first, last)
+            out[inside] = self._pool(frames, starts[inside] - first, ends[inside] - first)
+        return out
+
+    block = 15  # passes per block: 60 s of speech
+
+    def _pool(
+        self, frames: npt.NDArray[np.float64], starts: npt.NDArray[np.int64], ends: Any
+    ) -> npt.NDArray[np.float32]:
+        """CAM++'s statistics pooling and embedding layer over output frames [start/2, end/2)."""
+        import torch
+
         sums = np.zeros((len(frames) + 1, frames.shape[1]))
         squares = np.zeros_like(sums)
         np.cumsum(frames, axis=0, out=sums[1:])
-        np.cumsum(frames.astype(np.float64) ** 2, axis=0, out=squares[1:])
-        starts = np.searchsorted(speech, [span[0] for span in spans])
-        ends = starts + np.array([np.count_nonzero(span < len(features)) for span in spans])
-        lo = np.minimum(starts // 2, len(frames) - 2)  # at least two frames for a deviation
-        hi = np.maximum((ends + 1) // 2, lo + 2)
+        np.cumsum(frames**2, axis=0, out=squares[1:])
+        lo = np.clip(starts // 2, 0, len(frames) - 2)  # at least two frames for a deviation
+        hi = np.clip((ends + 1) // 2, lo + 2, len(frames))
         count = (hi - lo)[:, None].astype(np.float64)
         mean = (sums[hi] - sums[lo]) / count
         var = ((squares[hi] - squares[lo]) - count * mean**2) / (count - 1)
         stats = np.concatenate([mean, np.sqrt(np.maximum(var, 0.0))], axis=1)
-        dense = self._model.xvector.dense
         with torch.inference_mode():
-            out = dense(torch.from_numpy(stats.astype(np.float32))).numpy()
-        return np.asarray(out, dtype=np.float32)
+            emb = self._model.xvector.dense(torch.from_numpy(stats.astype(np.float32))).numpy()
+        return np.asarray(emb, dtype=np.float32)
 
-    def _frame_level(self, x: Any) -> npt.NDArray[np.float64]:
-        """CAM++ up to its pooling over ``x`` (frames x 80), in overlapping pieces."""
+    def _frame_level(self, x: Any, first: int, last: int) -> npt.NDArray[np.float64]:
+        """CAM++ up to its pooling, for input frames [first, last) of ``x`` (frames x 80), in
+        passes of ``chunk`` frames (``first`` a multiple of it) with ``context`` either side."""
         import torch
 
         n, model = len(x), self._model
         layers = [m for name, m in model.xvector.named_children() if name not in ("stats", "dense")]
         out: npt.NDArray[np.float64] | None = None
         with torch.inference_mode():
-            for start in range(0, n, self.chunk):
+            for start in range(first, last, self.chunk):
                 a, b = max(0, start - self.context), min(n, start + self.chunk + self.context)
                 piece = x[a:b] - x[a:b].mean(dim=0, keepdim=True)
                 h = model.head(piece[None].permute(0, 2, 1))
@@ -143,10 +168,11 @@ class CamPlusEncoder:
                     h = layer(h)
                 h = h[0].T.double().numpy()  # (ceil((b - a) / 2), C): a frame per 20 ms
                 if out is None:
-                    out = np.zeros(((n + 1) // 2, h.shape[1]))
-                keep = (min(n, start + self.chunk) - start + 1) // 2
+                    out = np.zeros(((last - first + 1) // 2, h.shape[1]))
+                keep = (min(last, start + self.chunk) - start + 1) // 2
                 skip = (start - a) // 2
-                out[start // 2 : start // 2 + keep] = h[skip : skip + keep]
+                at = (start - first) // 2
+                out[at : at + keep] = h[skip : skip + keep]
         assert out is not None
         return out
 
@@ -154,6 +180,7 @@ class CamPlusEncoder:
 class Ge2eEncoder:
     name = "ge2e"
     threshold = 0.755
+    batch = 256  # windows per forward pass
 
     def __init__(self) -> None:
         resemblyzer = _import_resemblyzer()
@@ -174,9 +201,11 @@ class Ge2eEncoder:
         for i, frames in enumerate(spans):
             by_length.setdefault(len(frames), []).append(i)
         with torch.inference_mode():
-            for _, idx in sorted(by_length.items()):
-                batch = np.stack([features[spans[i]] for i in idx])
-                out[idx] = self._encoder(torch.from_numpy(batch)).numpy()
+            for _, same in sorted(by_length.items()):
+                for k in range(0, len(same), self.batch):  # the LSTM's activations grow with it
+                    idx = same[k : k + self.batch]
+                    batch = np.stack([features[spans[i]] for i in idx])
+                    out[idx] = self._encoder(torch.from_numpy(batch)).numpy()
         return out
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 SPAN = 11  # windows averaged: 1.5 s + 10 hops of 0.25 s = 4 s of speech
+MAX_STRETCHES = 1500  # stretches compared at most (every k-th one on long recordings)
 THRESHOLD = 0.755  # GE2E: midway between one voice's least (0.77) and two voices' largest (0.74)
 
 
@@ -38,6 +39,9 @@ def least_similarity(embeddings: npt.NDArray[np.floating], span: int = SPAN) -> 
     x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
     sums = np.cumsum(np.vstack([np.zeros((1, x.shape[1])), x]), axis=0)
     means = sums[m:] - sums[:-m]
+    # Long recordings: compare every k-th stretch only, so the comparison matrix stays small
+    # (an hour has 14,000 windows); neighbouring stretches overlap by all but a window anyway.
+    means = means[:: max(1, -(-len(means) // MAX_STRETCHES))]
     means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-9)
     return float((means @ means.T).min())
 
