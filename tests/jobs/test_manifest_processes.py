@@ -160,3 +160,42 @@ def test_processes_opening_a_fresh_manifest_at_once(tmp_path: Path) -> None:
     assert [p.returncode for p in procs] == [0] * 4, errors
     with Manifest.open(path) as m:
         assert sorted(j.input_path for j in m.jobs()) == [f"/in/{i}.wav" for i in range(4)]
+
+
+OPEN_AT = """
+import sys, time
+from woasr_cli.jobs.manifest import Manifest
+path, at = sys.argv[1], float(sys.argv[2])
+while time.time() < at:
+    pass
+with Manifest.open(path) as manifest:
+    manifest.register(f"/media/{sys.argv[3]}.wav", "content", "options")
+print("ok")
+"""
+
+
+def test_processes_opening_a_new_manifest_together(tmp_path: Path) -> None:
+    # Two `woasr transcribe` runs started at once on a new output folder: switching the new file
+    # to WAL failed with "database is locked" at once (SQLite skips its busy handler there) in
+    # about half of such starts. Both must open it and both registrations must land.
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
+    }
+    for attempt in range(12):
+        path = tmp_path / f"m{attempt}.db"
+        at = time.time() + 0.4  # after both interpreters have started
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", OPEN_AT, str(path), str(at), name],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+            )
+            for name in ("a", "b")
+        ]
+        results = [p.communicate(timeout=60) for p in procs]
+        assert [out.strip() for out, _ in results] == ["ok", "ok"], [err for _, err in results]
+        with Manifest.open(path) as manifest:
+            assert sorted(j.input_path for j in manifest.jobs()) == ["/media/a.wav", "/media/b.wav"]

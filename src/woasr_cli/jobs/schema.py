@@ -8,7 +8,9 @@ other SQLite database is refused instead of written into.
 
 from __future__ import annotations
 
+import random
 import sqlite3
+import time
 from pathlib import Path
 
 from woasr_cli.errors import ManifestError
@@ -79,7 +81,7 @@ def connect(path: Path, timeout: float) -> sqlite3.Connection:
         raise describe(exc, path, timeout) from None
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        conn.execute("PRAGMA journal_mode = WAL")
+        _wal(conn, timeout)
         # In WAL mode NORMAL loses no committed transaction when a process dies, only
         # (at worst) the last ones when the whole machine loses power.
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -92,6 +94,26 @@ def connect(path: Path, timeout: float) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _wal(conn: sqlite3.Connection, timeout: float) -> None:
+    """Switch to WAL, retrying while another process holds the file.
+
+    The switch needs an exclusive lock, and SQLite answers "database is locked" at once, without
+    its busy handler, when another connection is reading or switching: two woasr processes
+    started together on a new output folder failed one time in three.
+    """
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL").fetchall()
+            return
+        except sqlite3.OperationalError as exc:
+            if not ("locked" in str(exc) or "busy" in str(exc)) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause * (0.5 + random.random()))
+        pause = min(pause * 2, 0.2)
 
 
 def _migrate(conn: sqlite3.Connection, path: Path) -> None:
@@ -114,8 +136,9 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
 
 
 def _version(conn: sqlite3.Connection, path: Path) -> int:
-    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+    # fetchall: a statement left unfinished would keep holding its read lock.
+    version = int(conn.execute("PRAGMA user_version").fetchall()[0][0])
+    app_id = int(conn.execute("PRAGMA application_id").fetchall()[0][0])
     if app_id not in (0, APPLICATION_ID) or (version and app_id != APPLICATION_ID):
         raise ManifestError(f"{path} is an SQLite database but not a woasr manifest")
     if version > SCHEMA_VERSION:
