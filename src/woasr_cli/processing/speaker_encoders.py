@@ -89,6 +89,7 @@ class CamPlusEncoder:
     # in a clip of three voices (least similarity of its halves 0.55; 0.69 with 4 s).
     chunk = 400
     context = 100
+    block = 15  # passes per block of windows: 60 s of speech
 
     def __init__(self, weights: Any) -> None:
         from woasr_cli.processing.campplus import load_model
@@ -129,10 +130,11 @@ class CamPlusEncoder:
             out[inside] = self._pool(frames, starts[inside] - first, ends[inside] - first)
         return out
 
-    block = 15  # passes per block: 60 s of speech
-
     def _pool(
-        self, frames: npt.NDArray[np.float64], starts: npt.NDArray[np.int64], ends: Any
+        self,
+        frames: npt.NDArray[np.float64],
+        starts: npt.NDArray[np.int64],
+        ends: npt.NDArray[np.int64],
     ) -> npt.NDArray[np.float32]:
         """CAM++'s statistics pooling and embedding layer over output frames [start/2, end/2)."""
         import torch
