@@ -17,8 +17,8 @@ from conftest import REPO, wer
 from woasr_cli import (
     BatchResult,
     CapabilityError,
-    Transcriber,
     TranscribeOptions,
+    Transcriber,
     Transcript,
     UsageError,
     render,
