@@ -32,7 +32,7 @@ BATCH_SIZE = 8
 
 
 def _import_whisperx() -> Any:
-    from woasr_cli.processing.diarize_pyannote import import_pyannote_audio
+    from woasr_cli.pyannote_audio import import_pyannote_audio
 
     try:
         # whisperX imports pyannote.audio (and through it torchaudio) at module level; a
