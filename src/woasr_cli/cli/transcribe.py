@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,10 +12,14 @@ from woasr_cli.cli.exit_codes import INTERRUPTED, OK, SOME_FAILED, exit_code_for
 from woasr_cli.cli.manifest_option import MANIFEST_NAME
 from woasr_cli.errors import UsageError, WoasrError
 
+if TYPE_CHECKING:
+    from woasr_cli.jobs.ray_executor import RayExecutor
+
 _ASR = "ASR"
 _OUT = "Output"
 _POST = "Alignment and diarization"
 _RUN = "Batch"
+_RAY = "Cluster (Ray)"
 
 
 def parse_temperature(value: str | None) -> tuple[float, ...]:
@@ -198,6 +202,54 @@ def transcribe(
             rich_help_panel=_RUN,
         ),
     ] = 0,
+    executor: Annotated[
+        str,
+        typer.Option(
+            "--executor",
+            envvar="WOASR_EXECUTOR",
+            help="local (this machine) or ray (the actors of a Ray cluster, see docs/scaling.md;"
+            " needs the ray extra). The manifest and the outputs stay with this process.",
+            rich_help_panel=_RUN,
+        ),
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray-address",
+            envvar="RAY_ADDRESS",
+            help="auto, HOST:PORT or ray://HOST:PORT (default: a local Ray for this machine).",
+            rich_help_panel=_RAY,
+        ),
+    ] = None,
+    ray_workers: Annotated[
+        int,
+        typer.Option(
+            "--ray-workers",
+            min=0,
+            help="Ray actors, each with its own model (0 = one per node, or one per "
+            "--ray-gpus-per-worker GPUs).",
+            rich_help_panel=_RAY,
+        ),
+    ] = 0,
+    ray_gpus_per_worker: Annotated[
+        float,
+        typer.Option(
+            "--ray-gpus-per-worker",
+            min=0.0,
+            help="GPUs each actor reserves (fractions share a GPU; 0 = CPU only).",
+            rich_help_panel=_RAY,
+        ),
+    ] = 0.0,
+    ray_shared_fs: Annotated[
+        bool | None,
+        typer.Option(
+            "--ray-shared-fs/--no-ray-shared-fs",
+            help="Workers read inputs by path (a shared filesystem) or get their bytes through "
+            "the object store (default: paths when every node is this machine).",
+            show_default=False,
+            rich_help_panel=_RAY,
+        ),
+    ] = None,
     max_line_width: Annotated[
         int | None, typer.Option("--max-line-width", min=1, rich_help_panel=_OUT)
     ] = None,
@@ -342,10 +394,20 @@ def transcribe(
             model_cache_dir=str(model_cache_dir) if model_cache_dir else None,
             offline=offline or os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0"),
         )  # fmt: skip
+        cluster = None
+        if executor == "ray":
+            if workers:
+                raise UsageError("--workers is for the local executor; use --ray-workers")
+            from woasr_cli.jobs.ray_executor import RayExecutor
+
+            cluster = RayExecutor(ray_address or None, ray_workers, ray_gpus_per_worker,
+                                  ray_shared_fs)  # fmt: skip
+        elif executor != "local":
+            raise UsageError(f"--executor must be local or ray, not '{executor}'")
         code = run_transcribe(
             read_inputs(inputs or [], files_from), options, output_dir,
             manifest or output_dir / MANIFEST_NAME, force=force, quiet=quiet,
-            json_events=json_events,
+            json_events=json_events, executor=cluster,
         )  # fmt: skip
     except WoasrError as exc:
         typer.echo(f"woasr: error: {exc}", err=True)
@@ -362,6 +424,7 @@ def run_transcribe(
     force: bool,
     quiet: bool,
     json_events: bool,
+    executor: RayExecutor | None = None,
 ) -> int:
     from woasr_cli.cli.interrupts import StopFlag
     from woasr_cli.cli.progress import make_reporter
@@ -386,7 +449,7 @@ def run_transcribe(
     reporter = make_reporter(json_lines=json_events, quiet=quiet, tty=sys.stderr.isatty())
     result = run_batch(
         found.inputs, options, output_dir, manifest_path, reporter=reporter,
-        should_stop=stop, force=force,
+        should_stop=stop, force=force, executor=executor,
     )  # fmt: skip
     if not json_events:
         for name, reason in result.failures:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from woasr_cli.events import Reporter, null_reporter
 from woasr_cli.jobs.manifest import Manifest
@@ -12,6 +13,9 @@ from woasr_cli.jobs.workers import run_in_workers
 from woasr_cli.media.discover import InputFile
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.runtime import usable_cores
+
+if TYPE_CHECKING:
+    from woasr_cli.jobs.ray_executor import RayExecutor
 
 MAX_DEFAULT_WORKERS = 8
 
@@ -47,8 +51,12 @@ def run_batch(
     reporter: Reporter = null_reporter,
     should_stop: Callable[[], bool] = lambda: False,
     force: bool = False,
+    executor: RayExecutor | None = None,
 ) -> BatchResult:
     jobs = plan(inputs, output_dir.absolute())
+    if executor is not None:  # a Ray cluster runs the files; this process keeps the manifest
+        return executor.run_batch(jobs, options, manifest_path, reporter=reporter,
+                                  should_stop=should_stop, force=force)  # fmt: skip
     workers = options.workers or default_workers(options)
     with Manifest.open(manifest_path) as manifest:
         runner = BatchRunner(manifest, options, reporter=reporter, should_stop=should_stop)
