@@ -170,6 +170,7 @@ class _Driver:
         self.result = result
         self.slots: list[_Slot] = []
         self.replacements = 0
+        self.last_death = ""  # why the last actor died, for files no actor is left to run
         self.running: dict[Any, _Flight] = {}  # object ref of transcribe() -> its file
         self.todo: deque[_Flight] = deque()
         self.waiting: list[tuple[PlannedJob, Job]] = []  # held by another process
@@ -213,7 +214,7 @@ class _Driver:
                     self.waiting.clear()
                     last_wait = now
                 if not any(not s.dead for s in self.slots) and (self.todo or pending):
-                    self._fail_rest(pending, "no Ray workers left")
+                    self._fail_rest(pending, f"no Ray workers left (last: {self.last_death})")
         finally:
             for slot in self.slots:
                 self.ray.kill(slot.handle)
@@ -361,7 +362,7 @@ class _Driver:
             return
         slot.dead = True
         self.ray.kill(slot.handle)
-        why = _first_line(exc)
+        why = self.last_death = _first_line(exc)
         for ref, flight in list(self.running.items()):
             if flight.slot is slot:
                 del self.running[ref]
