@@ -25,7 +25,6 @@ from woasr_cli.events import Event  # noqa: E402
 from woasr_cli.formats import parse_formats  # noqa: E402
 from woasr_cli.jobs.batch import run_batch  # noqa: E402
 from woasr_cli.jobs.ray_executor import NAMESPACE, RayExecutor  # noqa: E402
-from woasr_cli.media.discover import discover_inputs  # noqa: E402
 from woasr_cli.options import TranscribeOptions  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -76,8 +75,7 @@ def local_outputs(
 ) -> dict[str, bytes]:
     """The local executor's outputs on the shared clips: what every Ray run must reproduce."""
     out = tmp_path_factory.mktemp("local")
-    inputs = discover_inputs([str(c) for c in clips]).inputs
-    result = run_batch(inputs, options, out, out / MANIFEST)
+    result = run_batch([str(c) for c in clips], options, out, manifest_path=out / MANIFEST)
     assert result.done == len(clips) and not result.failed
     return _outputs(out)
 
@@ -101,9 +99,9 @@ def test_same_outputs_as_local_and_a_rerun_skips(
     tmp_path: Path,
 ) -> None:
     events: list[Event] = []
-    inputs = discover_inputs([str(c) for c in clips]).inputs
+    inputs = [str(c) for c in clips]
     executor = RayExecutor(workers=2, shared_fs=True)
-    result = run_batch(inputs, options, tmp_path, tmp_path / MANIFEST, reporter=events.append,
+    result = run_batch(inputs, options, tmp_path, manifest_path=tmp_path / MANIFEST, reporter=events.append,
                        executor=executor)  # fmt: skip
     assert (result.done, result.failed, result.interrupted) == (len(clips), 0, False)
     assert _outputs(tmp_path) == local_outputs  # byte for byte, every format
@@ -113,7 +111,7 @@ def test_same_outputs_as_local_and_a_rerun_skips(
     assert {s for s, _ in _states(tmp_path / MANIFEST).values()} == {"done"}
 
     again: list[Event] = []
-    rerun = run_batch(inputs, options, tmp_path, tmp_path / MANIFEST, reporter=again.append,
+    rerun = run_batch(inputs, options, tmp_path, manifest_path=tmp_path / MANIFEST, reporter=again.append,
                       executor=executor)  # fmt: skip
     assert (rerun.done, rerun.skipped) == (0, len(clips))
 
@@ -135,8 +133,8 @@ def test_an_actor_killed_mid_batch_its_files_go_to_another(
             killed.append(name)
             ray.kill(ray.get_actor(name, namespace=NAMESPACE))
 
-    inputs = discover_inputs([str(c) for c in clips]).inputs
-    result = run_batch(inputs, options, tmp_path, tmp_path / MANIFEST, reporter=reporter,
+    inputs = [str(c) for c in clips]
+    result = run_batch(inputs, options, tmp_path, manifest_path=tmp_path / MANIFEST, reporter=reporter,
                        executor=RayExecutor(workers=2))  # fmt: skip
     assert (result.done, result.failed) == (len(clips), 0), result.failures
     assert _outputs(tmp_path) == local_outputs

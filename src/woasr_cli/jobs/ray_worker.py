@@ -1,5 +1,6 @@
-"""What one Ray actor of ``--executor ray`` does: load the model once, transcribe the files the
-driver hands it, several at once so woasr's batching decodes their speech chunks together.
+"""What one Ray actor of ``--executor ray`` does: build the library's :class:`Transcriber` once
+(the model, and the aligner and diarizer when asked), transcribe the files the driver hands it,
+several at once so woasr's batching decodes their speech chunks together.
 
 The actor never touches the manifest or the output folder: it returns each file's transcript
 (as a plain dict) and keeps each file's progress and finished segments for the driver to poll,
@@ -29,9 +30,8 @@ from woasr_cli.errors import (
     WoasrError,
 )
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.pipeline import FileHooks, Resume, postprocess, transcribe_file
-from woasr_cli.providers.base import Provider, concurrent_files, file_session
-from woasr_cli.runtime import limit_malloc_arenas, release_memory
+from woasr_cli.pipeline import Resume
+from woasr_cli.transcriber import Transcriber
 from woasr_cli.transcript import Segment, Transcript, Word
 
 # Errors that would fail every file the same way: the driver stops the batch on them.
@@ -77,15 +77,12 @@ class FileWorker:
         self.name = name
         self.options = options
         self.error: tuple[str, str] | None = None
-        self.provider: Provider | None = None
+        self.transcriber: Transcriber | None = None
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._live: dict[str, _Live] = {}
         try:
-            limit_malloc_arenas()
-            from woasr_cli.providers import load_provider
-
-            self.provider = load_provider(options)
+            self.transcriber = Transcriber(options)
         except WoasrError as exc:  # told to the driver by info(): it stops the batch
             self.error = (type(exc).__name__, str(exc))
 
@@ -95,7 +92,7 @@ class FileWorker:
         context = ray.get_runtime_context()
         return {
             "error": self.error,
-            "width": concurrent_files(self.provider) if self.provider is not None else 1,
+            "width": self.transcriber.concurrent_files if self.transcriber is not None else 1,
             "node_id": context.get_node_id(),
             "node_ip": ray.util.get_node_ip_address(),  # type: ignore[no-untyped-call]
             "pid": os.getpid(),
@@ -135,7 +132,7 @@ class FileWorker:
                 temp.unlink(missing_ok=True)
 
     def _run(self, path: Path, live: _Live, resume: Mapping[str, Any] | None) -> dict[str, Any]:
-        assert self.provider is not None, self.error
+        assert self.transcriber is not None, self.error
         started = time.monotonic()
         earlier = None
         if resume is not None:
@@ -156,13 +153,11 @@ class FileWorker:
         def on_progress(done: float, duration: float | None) -> None:
             live.done, live.duration = max(live.done, done), duration
 
-        hooks = FileHooks(checkpoint, on_language, on_progress, release_memory, self._stop.is_set)
         try:
-            with file_session(self.provider):
-                transcript = transcribe_file(
-                    path, self.provider, self.options, resume=earlier, hooks=hooks
-                )
-            transcript = postprocess(transcript, path, self.options)
+            transcript = self.transcriber.transcribe(
+                path, on_progress=on_progress, resume=earlier, checkpoint=checkpoint,
+                should_stop=self._stop.is_set, on_language=on_language,
+            )  # fmt: skip
         except Interrupted:
             return {"status": "interrupted"}
         except FATAL as exc:
