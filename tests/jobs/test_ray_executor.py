@@ -101,7 +101,8 @@ def test_same_outputs_as_local_and_a_rerun_skips(
     events: list[Event] = []
     inputs = [str(c) for c in clips]
     executor = RayExecutor(workers=2, shared_fs=True)
-    result = run_batch(inputs, options, tmp_path, manifest_path=tmp_path / MANIFEST, reporter=events.append,
+    manifest = tmp_path / MANIFEST
+    result = run_batch(inputs, options, tmp_path, manifest_path=manifest, reporter=events.append,
                        executor=executor)  # fmt: skip
     assert (result.done, result.failed, result.interrupted) == (len(clips), 0, False)
     assert _outputs(tmp_path) == local_outputs  # byte for byte, every format
@@ -111,7 +112,7 @@ def test_same_outputs_as_local_and_a_rerun_skips(
     assert {s for s, _ in _states(tmp_path / MANIFEST).values()} == {"done"}
 
     again: list[Event] = []
-    rerun = run_batch(inputs, options, tmp_path, manifest_path=tmp_path / MANIFEST, reporter=again.append,
+    rerun = run_batch(inputs, options, tmp_path, manifest_path=manifest, reporter=again.append,
                       executor=executor)  # fmt: skip
     assert (rerun.done, rerun.skipped) == (0, len(clips))
 
@@ -134,8 +135,8 @@ def test_an_actor_killed_mid_batch_its_files_go_to_another(
             ray.kill(ray.get_actor(name, namespace=NAMESPACE))
 
     inputs = [str(c) for c in clips]
-    result = run_batch(inputs, options, tmp_path, manifest_path=tmp_path / MANIFEST, reporter=reporter,
-                       executor=RayExecutor(workers=2))  # fmt: skip
+    result = run_batch(inputs, options, tmp_path, manifest_path=tmp_path / MANIFEST,
+                       reporter=reporter, executor=RayExecutor(workers=2))  # fmt: skip
     assert (result.done, result.failed) == (len(clips), 0), result.failures
     assert _outputs(tmp_path) == local_outputs
     retried = [e for e in events if e.kind == "started" and e.reason == "attempt 2 of 3"]
