@@ -22,7 +22,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -181,8 +181,7 @@ class _Driver:
     def run(self, registered: list[tuple[PlannedJob, Job]]) -> None:
         count, cpus, gpus, shared = self._plan(len(registered))
         self.shared_fs = shared
-        threads = self.options.threads or max(1, int(cpus))
-        self.actor_options = replace(self.options, threads=threads, workers=1)
+        self.cpus = cpus
         self.actor_cls = self.ray.remote(FileWorker)
         self.actor_resources = {"num_cpus": cpus, "num_gpus": gpus}
         self.tag = self.runner.owner.rsplit(":", 1)[-1]
@@ -250,7 +249,7 @@ class _Driver:
         handle = self.actor_cls.options(
             name=name, namespace=NAMESPACE, max_concurrency=_MAX_CONCURRENCY, max_restarts=0,
             **self.actor_resources,
-        ).remote(self.actor_options, name)  # fmt: skip
+        ).remote(self.options, name, self.cpus)  # fmt: skip
         return _Slot(index, name, handle, handle.info.remote())
 
     def _fill(self, pending: deque[tuple[PlannedJob, Job]]) -> None:

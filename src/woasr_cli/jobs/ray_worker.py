@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from woasr_cli.errors import (
 )
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.pipeline import Resume
+from woasr_cli.runtime import usable_cores
 from woasr_cli.transcriber import Transcriber
 from woasr_cli.transcript import Segment, Transcript, Word
 
@@ -73,9 +75,12 @@ class _Live:
 class FileWorker:
     """The body of one Ray actor (created with ``max_concurrency`` above its file width)."""
 
-    def __init__(self, options: TranscribeOptions, name: str) -> None:
+    def __init__(self, options: TranscribeOptions, name: str, cpus: float = 1.0) -> None:
         self.name = name
-        self.options = options
+        # The engine sizes its threads to this process's share of the machine's cores (as for
+        # one of `--workers N`): the actor's share is the CPUs Ray reserved for it.
+        share = max(1, usable_cores() // max(1, int(cpus)))
+        self.options = options = replace(options, workers=share)
         self.error: tuple[str, str] | None = None
         self.transcriber: Transcriber | None = None
         self._stop = threading.Event()
