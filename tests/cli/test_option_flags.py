@@ -12,6 +12,8 @@ from woasr_cli.options import TranscribeOptions
 
 # Parameters of `woasr transcribe` that are about the batch, not the transcript options.
 BATCH_ONLY = {"inputs", "files_from", "output_dir", "manifest", "force", "quiet", "json_events"}
+# The executor flags choose where the batch runs, not what it produces.
+BATCH_ONLY |= {"executor", "ray_address", "ray_workers", "ray_gpus_per_worker", "ray_shared_fs"}
 
 
 def transcribe_params() -> set[str]:
