@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from woasr_cli.cli.exit_codes import INTERRUPTED, OK, SOME_FAILED, exit_code_for
+from woasr_cli.cli.exit_codes import OK, SOME_FAILED, exit_code_for
 from woasr_cli.cli.manifest_option import find_manifest
 from woasr_cli.errors import WoasrError
 
@@ -35,7 +35,7 @@ def retry(
     stop = StopFlag()
     stop.install()
     reporter = make_reporter(json_lines=json_events, quiet=quiet, tty=sys.stderr.isatty())
-    failed = 0
+    failed = done = 0
     try:
         with Manifest.open(find_manifest(output_dir, manifest)) as m:
             todo = m.jobs([JobState.FAILED, JobState.INTERRUPTED])
@@ -55,11 +55,12 @@ def retry(
                 runner = BatchRunner(m, options, reporter=reporter, should_stop=stop)
                 result = runner.run(planned)
                 failed += result.failed
-                for name, reason in result.failures:
-                    typer.echo(f"woasr: failed: {name}: {reason}", err=True)
+                done += result.done
                 if result.interrupted:
-                    raise typer.Exit(INTERRUPTED)
+                    raise typer.Exit(stop.exit_code)
     except WoasrError as exc:
         typer.echo(f"woasr: error: {exc}", err=True)
         raise typer.Exit(exit_code_for(exc)) from None
+    if not quiet and not json_events:
+        typer.echo(f"woasr: {done} done, {failed} failed", err=True)
     raise typer.Exit(SOME_FAILED if failed else OK)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from woasr_cli.cli.exit_codes import INTERRUPTED, OK, SOME_FAILED, exit_code_for
+from woasr_cli.cli.exit_codes import OK, SOME_FAILED, exit_code_for
 from woasr_cli.cli.manifest_option import MANIFEST_NAME
 from woasr_cli.errors import UsageError, WoasrError
 
@@ -70,7 +70,8 @@ def transcribe(
         typer.Option(
             "--output-format",
             "-f",
-            help="vtt, srt, json, txt, tsv, rttm or all; repeat or comma-separate.  [default: all]",
+            help="vtt, srt, json, txt, tsv, rttm or all (rttm too with --diarize); repeat or "
+            "comma-separate.  [default: all]",
             rich_help_panel=_OUT,
         ),
     ] = None,
@@ -307,7 +308,7 @@ def transcribe(
     """Transcribe media files and folders into subtitles and transcripts.
 
     Exit codes: 0 all done, 1 some inputs failed (the rest were done), 2 usage error,
-    130 interrupted (rerun the same command to resume).
+    130 interrupted by Ctrl-C, 143 by SIGTERM (rerun the same command to resume).
     """
     import os
 
@@ -337,7 +338,7 @@ def transcribe(
             diarize_backend=diarize_backend,
             diarize_model=diarize_model, num_speakers=num_speakers,
             min_speakers=min_speakers, max_speakers=max_speakers, hf_token=hf_token,
-            formats=parse_formats(output_format or ["all"]), max_line_width=max_line_width,
+            formats=parse_formats(output_format or ["all"], diarize=diarize), max_line_width=max_line_width,
             max_line_count=max_line_count, highlight_words=highlight_words,
             model_cache_dir=str(model_cache_dir) if model_cache_dir else None,
             offline=offline or os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0"),
@@ -379,6 +380,8 @@ def run_transcribe(
     found = discover_inputs(args)
     for arg in found.missing:
         typer.echo(f"woasr: error: {arg}: matched no media files", err=True)
+    for name, reason in [] if quiet else found.skipped:
+        typer.echo(f"woasr: skipped {name}: {reason}", err=True)
     if not found.inputs:
         return SOME_FAILED
     stop = StopFlag()
@@ -388,12 +391,10 @@ def run_transcribe(
         found.inputs, options, output_dir, manifest_path, reporter=reporter,
         should_stop=stop, force=force,
     )  # fmt: skip
-    if not json_events:
-        for name, reason in result.failures:
-            typer.echo(f"woasr: failed: {name}: {reason}", err=True)
+    # Each failure was printed once already, as it happened (the reporter's "failed" line).
     if result.interrupted:
         typer.echo("woasr: interrupted; run the same command again to resume", err=True)
-        return INTERRUPTED
+        return stop.exit_code
     if not quiet and not json_events:
         typer.echo(
             f"woasr: {result.done} done, {result.skipped} skipped, {result.failed} failed"

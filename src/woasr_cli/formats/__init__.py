@@ -37,15 +37,17 @@ def extension(name: str) -> str:
     return name
 
 
-def parse_formats(values: Iterable[str]) -> tuple[str, ...]:
-    """``-f`` values: repeatable, comma lists, ``all`` (= vtt, srt, json, txt, tsv)."""
+def parse_formats(values: Iterable[str], *, diarize: bool = False) -> tuple[str, ...]:
+    """``-f`` values: repeatable, comma lists, ``all`` (= vtt, srt, json, txt, tsv, and rttm
+    when speakers are labelled: ``diarize``)."""
+    every = (*DEFAULT_FORMATS, "rttm") if diarize else DEFAULT_FORMATS
     chosen: dict[str, None] = {}
     for value in values:
         for name in (v.strip().lower() for v in value.split(",")):
             if not name:
                 continue
             if name == "all":
-                chosen.update(dict.fromkeys(DEFAULT_FORMATS))
+                chosen.update(dict.fromkeys(every))
             elif name in FORMATS:
                 chosen[name] = None
             else:
@@ -54,3 +56,4 @@ def parse_formats(values: Iterable[str]) -> tuple[str, ...]:
     if not chosen:
         raise UsageError("no output format given")
     return tuple(chosen)
+
