@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from woasr_cli.cli.app import app
@@ -25,14 +26,29 @@ def test_providers_json_lists_every_engine() -> None:
     assert fw["installed"] and fw["default_model"] == "tiny.en"
     assert fw["capabilities"]["translate"] and fw["capabilities"]["word_timestamps"]
     assert not rows["fast_conformer"]["capabilities"]["translate"]
-    for row in rows.values():
-        assert row["install"].startswith("pip install 'woasr[")
+    # faster_whisper is a core dependency: there is no 'woasr[faster-whisper]' extra to hint.
+    assert (fw["extra"], fw["install"]) == (None, "pip install woasr")
+    for name, row in rows.items():
+        if name != "faster_whisper":
+            assert row["install"] == f"pip install 'woasr[{row['extra']}]'"
         assert row["installed"] == (row["missing"] == [])
 
 
 def test_providers_table() -> None:
     code, out, _ = invoke("providers")
     assert code == 0 and "faster_whisper" in out and "whisperx" in out
+
+
+def test_providers_table_keeps_the_extra_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    from woasr_cli.providers.registry import ProviderSpec
+
+    # Show every engine as missing, so every row carries its install hint.
+    monkeypatch.setattr(ProviderSpec, "missing", lambda self: list(self.requires))
+    result = CliRunner().invoke(app, ["providers"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0
+    assert "pip install 'woasr[openai-whisper]'" in result.stdout
+    assert "pip install 'woasr[whisperx]'" in result.stdout
+    assert "woasr[faster-whisper]" not in result.stdout
 
 
 def test_doctor_reports_media_compute_and_offline_models() -> None:
@@ -74,3 +90,13 @@ def test_status_and_retry_after_a_failure(speech_dir: Path, tmp_path: Path) -> N
     assert {j["state"] for j in json.loads(text)["jobs"]} == {"done"}
     code, _, err = invoke("retry", "-o", str(out))
     assert code == 0 and "nothing to retry" in err
+
+
+def test_doctor_prints_readable_lines() -> None:
+    code, out, _ = invoke("doctor")
+    assert code == 0
+    assert "{" not in out and "}" not in out and "True" not in out
+    lines = out.splitlines()
+    assert "media" in lines and "providers" in lines
+    assert any(ln.startswith("  audio decoders: ") and "mp3" in ln for ln in lines)
+    assert any(ln.startswith("  installed: ") and "faster_whisper" in ln for ln in lines)

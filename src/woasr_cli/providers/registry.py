@@ -16,7 +16,7 @@ from woasr_cli.providers.base import Capabilities, Provider
 class ProviderSpec:
     name: str
     module: str  # woasr_cli.providers.<module>, which defines ``load(options) -> Provider``
-    extra: str  # pip extra that installs the engine
+    extra: str  # pip extra that installs the engine; "" for an engine woasr itself depends on
     requires: tuple[str, ...]  # importable top-level modules the engine needs
     default_model: str
     capabilities: Capabilities
@@ -29,6 +29,15 @@ class ProviderSpec:
     @property
     def installed(self) -> bool:
         return not self.missing()
+
+    @property
+    def install(self) -> str:
+        """The command that installs this engine."""
+        return install_command(self.extra)
+
+
+def install_command(extra: str) -> str:
+    return f"pip install 'woasr[{extra}]'" if extra else "pip install woasr"
 
 
 _SPECS: dict[str, ProviderSpec] = {}
