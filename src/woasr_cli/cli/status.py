@@ -89,12 +89,14 @@ def _print_table(rows: list[dict[str, Any]], totals: dict[str, Any]) -> None:
             str(r["attempts"]),
         )
     if base is not None:
-        console.print(f"inputs in {escape(ellipsize(str(base), console.width - 8))}")
+        console.print(f"inputs in {escape(ellipsize(str(base), console.width - 11))}")
     console.print(table)
     for r in rows:
         if r["error"]:
-            line = f"{ellipsize(_relative(r['input'], base), width)}: {r['error']}"
-            console.print(escape(ellipsize(line, console.width)), style="red")
+            name = ellipsize(_relative(r["input"], base), min(width, console.width // 2))
+            room = max(console.width - len(name) - 2, 8)
+            error = r["error"] if len(r["error"]) <= room else r["error"][: room - 1] + "…"
+            console.print(escape(f"{name}: {error}"), style="red")
     states = ("pending", "running", "interrupted", "failed", "done")
     counts = ", ".join(f"{totals[k]} {k}" for k in states if totals.get(k))
     audio = f"{totals.get('done_seconds', 0):.0f}/{totals.get('audio_seconds', 0):.0f} s of audio"

@@ -7,6 +7,7 @@ open them uses ``O_NONBLOCK`` so a file swapped for a FIFO in between cannot han
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 
@@ -38,6 +39,8 @@ def open_regular(path: str | os.PathLike[str]) -> int:
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     try:
         mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
         reason = not_regular_reason(mode)
         if reason is not None:
             raise OSError(0, reason)
