@@ -87,7 +87,7 @@ def test_status_and_retry_after_a_failure(speech_dir: Path, tmp_path: Path) -> N
     broken.write_bytes((speech_dir / "synth_2.wav").read_bytes())
     code, _, err = invoke("retry", "-o", str(out))
     assert code == 0, err
-    assert err.splitlines()[-1] == "woasr: 1 done, 0 failed"
+    assert err.splitlines()[-1] == "woasr: 1 done, 0 skipped, 0 failed"
     assert (out / "broken.txt").read_text().strip().startswith("Please send")
     code, text, _ = invoke("status", "-o", str(out), "--json")
     assert {j["state"] for j in json.loads(text)["jobs"]} == {"done"}

@@ -153,7 +153,9 @@ def status_jobs(out: Path) -> list[dict[str, object]]:
     return jobs
 
 
-def test_sigterm_ends_within_seconds_exits_143_and_resumes(medium_file: Path, tmp_path: Path) -> None:
+def test_sigterm_ends_within_seconds_exits_143_and_resumes(
+    medium_file: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     proc = start(str(medium_file), "-o", str(out))
     wait_for_progress(proc, 5.0)
@@ -186,7 +188,7 @@ def test_after_sigkill_status_shows_interrupted_and_retry_resumes(
         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": SRC}, timeout=300,
     )  # fmt: skip
     assert retry.returncode == 0, retry.stderr
-    assert "woasr: 1 done, 0 failed" in retry.stderr  # a totals line, as transcribe prints
+    assert "woasr: 1 done, 0 skipped, 0 failed" in retry.stderr  # totals, as transcribe prints
     assert "resuming at" in retry.stderr
     assert [j["state"] for j in status_jobs(out)] == ["done"]
     assert (out / "long.srt").is_file()

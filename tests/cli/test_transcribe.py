@@ -148,9 +148,7 @@ def test_usage_errors_exit_2(
     assert message in err and "Traceback" not in err
 
 
-def test_a_model_that_does_not_load_still_ends_the_batch(
-    speech_dir: Path, tmp_path: Path
-) -> None:
+def test_a_model_that_does_not_load_still_ends_the_batch(speech_dir: Path, tmp_path: Path) -> None:
     code, out, err = run("transcribe", str(speech_dir), "-o", str(tmp_path), "--json",
                          "--model", "nosuchmodel")  # fmt: skip
     assert code == 2 and "nosuchmodel" in err

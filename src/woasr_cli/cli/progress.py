@@ -188,7 +188,8 @@ class RichReporter:
         p = self.progress
         if event.kind == "done":
             self._audio_done += event.duration or 0.0
-            p.console.print(f"[green]done[/] {escape(event.input or '')} [dim]({_file_line(event)})[/]",
+            facts = _file_line(event)
+            p.console.print(f"[green]done[/] {escape(event.input or '')} [dim]({facts})[/]",
                             highlight=False)  # fmt: skip
         elif event.kind == "failed":
             p.console.print(f"[red]failed[/] {escape(event.input or '')}: "

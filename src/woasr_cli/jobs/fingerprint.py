@@ -43,7 +43,8 @@ def fingerprint_file(path: Path | str) -> str:
         raise InputError("is a directory, not a media file") from None
     except FileNotFoundError:
         if os.path.islink(path):
-            raise InputError(f"broken symlink (to {os.readlink(path)}, which does not exist)") from None
+            target = os.readlink(path)
+            raise InputError(f"broken symlink (to {target}, which does not exist)") from None
         raise InputError("no such file") from None
     except PermissionError:
         raise InputError("cannot read: permission denied") from None

