@@ -53,6 +53,22 @@ def test_json_values_are_rounded_to_the_millisecond() -> None:
     assert event["time"] == round(event["time"], 3)
 
 
+def test_json_gives_the_batch_real_time_factor_not_each_files() -> None:
+    import json
+
+    from woasr_cli.cli.progress import JsonReporter
+
+    stream = io.StringIO()
+    reporter = JsonReporter(stream)
+    reporter(Event("batch_started", total_files=1))
+    reporter(Event("started", input="/m/a.wav"))
+    reporter(Event("done", input="/m/a.wav", duration=8.0, elapsed=2.0, realtime_factor=4.0))
+    reporter(Event("batch_done"))
+    done, end = (json.loads(line) for line in stream.getvalue().splitlines()[2:])
+    assert (done["duration"], done["elapsed"]) == (8.0, 2.0) and "realtime_factor" not in done
+    assert end["audio_seconds"] == 8.0 and end["realtime_factor"] > 0
+
+
 def test_plain_lines_give_per_file_facts_and_the_batch_speed_at_the_end() -> None:
     from woasr_cli.cli.progress import PlainReporter
 

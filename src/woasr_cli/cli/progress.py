@@ -44,6 +44,16 @@ class BatchClock:
         elif event.kind == "done":
             self.audio += event.duration or 0.0
 
+    def figures(self) -> dict[str, float]:
+        """``audio_seconds``, ``elapsed`` and ``realtime_factor`` of the batch so far."""
+        if self.started is None:
+            return {}
+        wall = time.monotonic() - self.started
+        out = {"audio_seconds": self.audio, "elapsed": wall}
+        if self.audio and wall > 0:
+            out["realtime_factor"] = self.audio / wall
+        return out
+
     def summary(self) -> str | None:
         if self.started is None:
             return None
@@ -67,14 +77,22 @@ def _file_line(e: Event) -> str:
 
 
 class JsonReporter:
-    """One JSON object per line on stdout, for scripts and CI."""
+    """One JSON object per line on stdout, for scripts and CI. A file's ``done`` carries its
+    audio ``duration`` and wall ``elapsed``; ``batch_done`` the batch's ``realtime_factor``
+    (a file's own would mislead: files decoded together share their wall time)."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
+        self._clock = BatchClock()
 
     def __call__(self, event: Event) -> None:
+        self._clock.add(event)
         payload = {"event": event.kind, "time": time.time(), **event.to_dict()}
         payload.pop("kind", None)
+        if event.kind == "done":
+            payload.pop("realtime_factor", None)
+        elif event.kind == "batch_done":
+            payload.update(self._clock.figures())
         self.stream.write(json.dumps(_rounded(payload), ensure_ascii=False) + "\n")
         self.stream.flush()
 
