@@ -91,3 +91,20 @@ def test_plain_lines_give_per_file_facts_and_the_batch_speed_at_the_end() -> Non
                   Event("failed", input="/m/b.wav", reason="x"), Event("batch_done")):  # fmt: skip
         reporter(event)
     assert quiet.getvalue() == "failed   /m/b.wav: x\n"
+
+
+def test_a_forced_exit_closes_an_open_json_batch_once() -> None:
+    import json
+
+    from woasr_cli.cli.progress import JsonReporter
+
+    stream = io.StringIO()
+    reporter = JsonReporter(stream)
+    reporter.close("stopped by SIGTERM")  # no batch yet: nothing to close
+    reporter(Event("batch_started", total_files=1))
+    reporter.close("stopped by SIGTERM")
+    reporter.close("stopped by SIGTERM")
+    events = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(e["event"], e.get("reason")) for e in events] == [
+        ("batch_started", None), ("batch_done", "stopped by SIGTERM"),
+    ]  # fmt: skip

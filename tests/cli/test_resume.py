@@ -161,9 +161,10 @@ def test_sigterm_ends_within_seconds_exits_143_and_resumes(
     wait_for_progress(proc, 5.0)
     t0 = time.monotonic()
     proc.send_signal(signal.SIGTERM)  # what `timeout` and CI runners send
-    _, stderr = proc.communicate(timeout=30)
+    stdout, stderr = proc.communicate(timeout=30)
     assert time.monotonic() - t0 < 5, stderr
     assert proc.returncode == 143, stderr
+    assert json.loads(stdout.splitlines()[-1])["event"] == "batch_done"  # the stream is closed
     assert [j["state"] for j in status_jobs(out)] == ["interrupted"]
     resumed = start(str(medium_file), "-o", str(out))
     stdout, stderr = resumed.communicate(timeout=300)

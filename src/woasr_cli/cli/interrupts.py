@@ -22,11 +22,13 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from types import FrameType
 
 from woasr_cli.cli.exit_codes import INTERRUPTED, TERMINATED
 
 TERM_GRACE_S = 3.0  # after SIGTERM: time to finish the segment in hand before exiting anyway
+_LAST_WORDS_S = 0.5  # what a forced exit gives the last-words callbacks
 
 _lock = threading.Lock()
 _current: StopFlag | None = None
@@ -37,6 +39,12 @@ class StopFlag:
     def __init__(self) -> None:
         self._event = threading.Event()
         self.signum: int | None = None
+        self._last_words: list[Callable[[], None]] = []
+
+    def before_forced_exit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` (for at most half a second) when SIGTERM's deadline ends the
+        process, e.g. to close a JSON event stream with its ``batch_done``."""
+        self._last_words.append(callback)
 
     def __call__(self) -> bool:
         return self._event.is_set()
@@ -58,7 +66,7 @@ class StopFlag:
                 f"\nwoasr: SIGTERM: stopping (within {TERM_GRACE_S:.0f} s); "
                 "rerun the same command to resume\n"
             )
-            deadline = threading.Timer(TERM_GRACE_S, _exit_now, (self.exit_code,))
+            deadline = threading.Timer(TERM_GRACE_S, self._forced_exit)
             deadline.daemon = True
             deadline.start()
         else:
@@ -66,6 +74,17 @@ class StopFlag:
                 "\nwoasr: Ctrl-C: finishing the current segment; Ctrl-C again to quit now\n"
             )
         sys.stderr.flush()
+
+    def _forced_exit(self) -> None:
+        def say() -> None:
+            for callback in self._last_words:
+                callback()
+
+        # In a thread of its own: a callback stuck on a lock must not keep the process alive.
+        speaker = threading.Thread(target=say, daemon=True)
+        speaker.start()
+        speaker.join(_LAST_WORDS_S)
+        _exit_now(self.exit_code)
 
     def install(self) -> None:
         """Make this flag the one Ctrl-C and SIGTERM set (from the main thread only)."""

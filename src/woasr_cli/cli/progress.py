@@ -84,9 +84,16 @@ class JsonReporter:
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
         self._clock = BatchClock()
+        self._open = False  # between batch_started and batch_done
+
+    def close(self, reason: str) -> None:
+        """End a batch the process cannot finish (a forced exit) with its ``batch_done``."""
+        if self._open:
+            self(Event("batch_done", reason=reason))
 
     def __call__(self, event: Event) -> None:
         self._clock.add(event)
+        self._open = event.kind == "batch_started" or (self._open and event.kind != "batch_done")
         payload = {"event": event.kind, "time": time.time(), **event.to_dict()}
         payload.pop("kind", None)
         if event.kind == "done":

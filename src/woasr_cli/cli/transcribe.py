@@ -329,7 +329,7 @@ def run_transcribe(
     json_events: bool,
 ) -> int:
     from woasr_cli.cli.interrupts import StopFlag
-    from woasr_cli.cli.progress import make_reporter
+    from woasr_cli.cli.progress import JsonReporter, make_reporter
     from woasr_cli.jobs.batch import run_batch
     from woasr_cli.policy import prepare
 
@@ -337,6 +337,8 @@ def run_transcribe(
     stop = StopFlag()
     stop.install()
     reporter = make_reporter(json_lines=json_events, quiet=quiet, tty=sys.stderr.isatty())
+    if isinstance(reporter, JsonReporter):  # a started batch ends, even cut short by SIGTERM
+        stop.before_forced_exit(lambda: reporter.close("stopped by SIGTERM"))
     result = run_batch(
         args, options, output_dir, manifest_path=manifest_path, reporter=reporter,
         should_stop=stop, force=force,
