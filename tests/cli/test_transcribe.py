@@ -212,3 +212,20 @@ def test_manifest_location_unusable_is_one_line(speech_dir: Path, tmp_path: Path
     code, _, err = run("transcribe", str(speech_dir), "-o", str(blocker / "out"), "-f", "txt")
     assert code == 1
     assert err.count("\n") == 1 and "manifest" in err and "Traceback" not in err
+
+
+def test_a_wav_with_zero_samples_is_a_finished_job_with_empty_outputs(tmp_path: Path) -> None:
+    import wave
+
+    empty = tmp_path / "empty.wav"
+    with wave.open(str(empty), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(b"")
+    out = tmp_path / "out"
+    code, _, err = run("transcribe", str(empty), "-o", str(out), "-f", "srt,txt,json")
+    assert code == 0, err
+    assert (out / "empty.srt").read_text() == "" and (out / "empty.txt").read_text() == ""
+    doc = json.loads((out / "empty.json").read_text())
+    assert (doc["segments"], doc["duration"]) == ([], 0.0)

@@ -143,3 +143,7 @@ def test_all_means_rttm_too_when_speakers_are_labelled() -> None:
     assert parse_formats(["all"]) == ("vtt", "srt", "json", "txt", "tsv")
     assert parse_formats(["all"], diarize=True) == ("vtt", "srt", "json", "txt", "tsv", "rttm")
     assert parse_formats(["srt"], diarize=True) == ("srt",)
+    from woasr_cli.options import TranscribeOptions
+
+    assert TranscribeOptions(diarize=True).formats[-1] == "rttm"  # the default is "all"
+    assert "rttm" not in TranscribeOptions().formats
