@@ -29,4 +29,5 @@ torchaudio_dir=$($py -c "import importlib.util as u; print(u.find_spec('torchaud
 rm -f "$torchaudio_dir"/lib/*.so
 .venv/bin/ruff check src tests
 .venv/bin/mypy src
+.venv/bin/lint-imports
 $py -m pytest -q "$@"

@@ -99,7 +99,16 @@ def transcribe(
         str,
         typer.Option("--task", help="transcribe or translate (to English).", rich_help_panel=_ASR),
     ] = "transcribe",
-    beam_size: Annotated[int, typer.Option("--beam-size", min=1, rich_help_panel=_ASR)] = 5,
+    beam_size: Annotated[
+        int | None,
+        typer.Option(
+            "--beam-size",
+            min=1,
+            help="Beam width  [default: 5 where the engine has beam search]",
+            show_default=False,
+            rich_help_panel=_ASR,
+        ),
+    ] = None,
     temperature: Annotated[
         str | None,
         typer.Option(
@@ -123,11 +132,15 @@ def transcribe(
         ),
     ] = None,
     vad: Annotated[
-        bool,
+        bool | None,
         typer.Option(
-            "--vad/--no-vad", help="Silero voice activity detection.", rich_help_panel=_ASR
+            "--vad/--no-vad",
+            help="Silero voice activity detection  [default: on where the engine has it; see"
+            " 'woasr providers']",
+            show_default=False,
+            rich_help_panel=_ASR,
         ),
-    ] = True,
+    ] = None,
     device: Annotated[
         str,
         typer.Option(
