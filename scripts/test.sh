@@ -3,11 +3,16 @@
 # lint, types and the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# espeak-ng speaks the clips of the two-voice diarization test; installed where it is missing
-# and apt can be used (CI runs as root); without it that test skips and says why.
-if ! command -v espeak-ng >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng; } \
-    >/dev/null 2>&1 || echo "espeak-ng could not be installed; its test will skip"
+# Debian packages some tests use, installed where missing and apt can be used (CI runs as root);
+# without one, its tests skip and say why: espeak-ng speaks the clips of the two-voice
+# diarization test, jq is what the GitHub Actions example uses.
+missing=()
+for pair in espeak-ng:espeak-ng jq:jq; do
+  command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
+done
+if [ ${#missing[@]} -gt 0 ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } \
+    >/dev/null 2>&1 || echo "could not install ${missing[*]}; their tests will skip"
 fi
 python3 -m venv .venv
 py=.venv/bin/python
