@@ -25,14 +25,21 @@ def convert(
     max_line_count: Annotated[int | None, typer.Option("--max-line-count", min=1)] = None,
     highlight_words: Annotated[bool, typer.Option("--highlight-words")] = False,
 ) -> None:
-    """Write other formats (srt, vtt, txt, tsv, rttm ...) from woasr JSON transcripts."""
+    """Write other formats (srt, vtt, txt, tsv, rttm ...) from woasr JSON transcripts.
+
+    'all' includes rttm for transcripts with speaker labels. Asking for rttm from a transcript
+    without speakers (made without --diarize) fails that file and writes none of its formats.
+    Exit codes: 0 all converted, 1 some transcripts failed, 2 usage error.
+    """
     from woasr_cli.formats import FormatOptions, parse_formats
     from woasr_cli.outputs import write_outputs
     from woasr_cli.transcript import Transcript
 
     failed = 0
     try:
-        formats = tuple(f for f in parse_formats(output_format or ["all"]) if f != "json")
+        values = output_format or ["all"]
+        plain = tuple(f for f in parse_formats(values) if f != "json")
+        labelled = tuple(f for f in parse_formats(values, diarize=True) if f != "json")
         options = FormatOptions(max_line_width, max_line_count, highlight_words)
     except WoasrError as exc:
         typer.echo(f"woasr: error: {exc}", err=True)
@@ -40,6 +47,11 @@ def convert(
     for path in transcripts:
         try:
             transcript = Transcript.from_dict(_load(path))
+            formats = labelled if transcript.speakers else plain
+            if "rttm" in formats and not transcript.speakers:
+                raise InputError(
+                    "no speaker labels (transcribed without --diarize): nothing to write as rttm"
+                )
             stem = (output_dir or path.parent) / path.name.removesuffix(".json")
             for written in write_outputs(transcript, stem, formats, options):
                 typer.echo(str(written))

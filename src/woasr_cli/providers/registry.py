@@ -18,7 +18,7 @@ class ProviderSpec:
     # woasr_cli.providers.<module>, or any importable dotted path (a plugin): the module
     # defines ``load(options) -> Provider`` and is imported only when the provider loads
     module: str
-    extra: str  # pip extra that installs the engine
+    extra: str  # pip extra that installs the engine; "" for an engine woasr itself depends on
     requires: tuple[str, ...]  # importable top-level modules the engine needs
     default_model: str
     capabilities: Capabilities
@@ -34,6 +34,15 @@ class ProviderSpec:
     @property
     def installed(self) -> bool:
         return not self.missing()
+
+    @property
+    def install(self) -> str:
+        """The command that installs this engine."""
+        return install_command(self.extra)
+
+
+def install_command(extra: str) -> str:
+    return f"pip install 'woasr[{extra}]'" if extra else "pip install woasr"
 
 
 _SPECS: dict[str, ProviderSpec] = {}
