@@ -74,6 +74,20 @@ def default_word_timestamps(provider: str, *, diarize: bool, align: bool) -> boo
     return spec is not None and spec.capabilities.word_timestamps
 
 
+DEFAULT_BEAM_SIZE = 5
+
+
+def engine_defaults(spec: ProviderSpec, options: TranscribeOptions) -> TranscribeOptions:
+    """Options left to the engine (``None``) set to what this engine does by default."""
+    caps = spec.capabilities
+    defaults: dict[str, object] = {}
+    if options.beam_size is None and caps.beam_size:
+        defaults["beam_size"] = DEFAULT_BEAM_SIZE
+    if options.vad is None:
+        defaults["vad"] = caps.vad != "none"
+    return options.with_changes(**defaults) if defaults else options
+
+
 def check_capabilities(spec: ProviderSpec, options: TranscribeOptions) -> None:
     """Refuse, before any work, options the provider cannot honour (``None`` means "the
     engine's default" and is always accepted)."""
@@ -106,6 +120,7 @@ def check_capabilities(spec: ProviderSpec, options: TranscribeOptions) -> None:
 def load_provider(options: TranscribeOptions) -> Provider:
     """Check capabilities and installation, import the engine module and load the model."""
     spec = get_spec(options.provider)
+    options = engine_defaults(spec, options)
     check_capabilities(spec, options)
     missing = spec.missing()
     if missing:
