@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.providers.base import Provider, concurrent_files
+from woasr_cli.providers.base import Provider, check_options, concurrent_files
 from woasr_cli.providers.registry import check_capabilities, get_spec, load_provider
 
 ModelKey = tuple[str, str | None, str, str]
@@ -37,6 +37,11 @@ class ModelCache:
         return (options.provider, options.model, options.device, options.compute_type)
 
     def get(self, options: TranscribeOptions) -> LoadedModel:
+        loaded = self._load(options)
+        check_options(loaded.provider, options)
+        return loaded
+
+    def _load(self, options: TranscribeOptions) -> LoadedModel:
         """The shared model for these options, loaded on first use (in the calling thread).
 
         Raises the library's errors (unknown provider, missing extra, model not found, an
