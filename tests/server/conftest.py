@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("fastapi", reason="needs the serve extra: pip install 'woasr[serve]'")
 pytest.importorskip("prometheus_client", reason="needs the serve extra")
 
-import httpx  # noqa: E402  (after the skip: httpx comes with the serve extra's deps)
+import httpx
 
 REPO = Path(__file__).resolve().parents[2]
 CLIPS = ("jfk.wav", "librispeech_1272-128104-0000.wav", "pyannote_sample.wav")

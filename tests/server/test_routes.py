@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import srt
 import webvtt
-from conftest import wait_job  # type: ignore[import-not-found]
 from fastapi.testclient import TestClient
 
+from conftest import wait_job  # type: ignore[import-not-found]
 from woasr_cli.errors import UsageError
 from woasr_cli.server import ServerSettings, create_app
 
@@ -119,7 +119,9 @@ def test_cancel_and_progress_events(client: TestClient, long_wav: Path) -> None:
 
 def test_upload_errors(client: TestClient, tmp_path: Path, shared_audio: Path) -> None:
     assert client.post("/api/v1/upload").status_code == 422
-    r = client.post("/api/v1/upload", files=[("files", ("notes.wav", b"not audio" * 100, "audio/wav"))])
+    r = client.post(
+        "/api/v1/upload", files=[("files", ("notes.wav", b"not audio" * 100, "audio/wav"))]
+    )
     assert r.status_code == 415 and "notes.wav" in r.json()["detail"]
     uploads = Path(client.app.state.uploads.root)  # type: ignore[attr-defined]
     before = set(uploads.iterdir())
@@ -145,7 +147,11 @@ def test_transcribe_errors(client: TestClient, shared_audio: Path) -> None:
     assert r.status_code == 400 and "no-such-model" in r.json()["detail"]
     r = client.post("/api/v1/transcribe", json={"file_ids": [fid], "language": "ko"})
     assert r.status_code == 400  # tiny.en is English-only: refused now, not failed later
-    for path in ("/api/v1/transcribe/jobs/nope", "/api/v1/results/nope", "/api/v1/results/nope/srt"):
+    for path in (
+        "/api/v1/transcribe/jobs/nope",
+        "/api/v1/results/nope",
+        "/api/v1/results/nope/srt",
+    ):
         assert client.get(path).status_code == 404
     assert client.delete("/api/v1/transcribe/jobs/nope").status_code == 404
 
