@@ -8,7 +8,7 @@ never write files and know nothing of formats.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -88,3 +88,11 @@ def file_session(provider: Provider) -> AbstractContextManager[None]:
     if isinstance(provider, CrossFileBatching):
         return provider.file_session()
     return nullcontext()
+
+
+def check_options(provider: Provider, options: TranscribeOptions) -> None:
+    """Refuse options the loaded model cannot honour, where the provider can tell before any
+    audio (``check(options)``, e.g. a language an English-only model lacks)."""
+    check: Callable[[TranscribeOptions], None] | None = getattr(provider, "check", None)
+    if check is not None:
+        check(options)

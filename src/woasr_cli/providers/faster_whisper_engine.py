@@ -61,10 +61,14 @@ class FasterWhisperProvider:
         """Held by each thread while it works on a file, so batches wait for its chunks."""
         return self._batched.batcher.client() if self._batched else nullcontext()
 
+    def check(self, options: TranscribeOptions) -> None:
+        """Refuse options this loaded model cannot honour (before any work is queued)."""
+        check_english_only(self.model_name, self.multilingual, options)
+
     def transcribe(
         self, audio: Audio, options: TranscribeOptions
     ) -> tuple[Iterator[Segment], LanguageInfo]:
-        check_english_only(self.model_name, self.multilingual, options)
+        self.check(options)
         if self._batched is not None:
             return self._batched.transcribe(audio, options)
         raw, info = self._model.transcribe(
