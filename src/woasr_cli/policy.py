@@ -10,7 +10,12 @@ which call it.
 from __future__ import annotations
 
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.providers.registry import check_capabilities, default_word_timestamps, get_spec
+from woasr_cli.providers.registry import (
+    check_capabilities,
+    default_word_timestamps,
+    get_spec,
+    needs_sequential,
+)
 
 
 def prepare(options: TranscribeOptions) -> TranscribeOptions:
@@ -23,5 +28,9 @@ def prepare(options: TranscribeOptions) -> TranscribeOptions:
                 spec.name, diarize=options.diarize, align=options.align
             )
         )
+    if options.batch_size == 0 and needs_sequential(spec, options):
+        # e.g. --hallucination-silence-threshold: only sequential decoding honours it, so the
+        # automatic batch size becomes 1 rather than the option being dropped
+        options = options.with_changes(batch_size=1)
     check_capabilities(spec, options)
     return options

@@ -32,6 +32,11 @@ class Capabilities:
     hotwords: bool = False
     beam_size: bool = True
     batched: bool = False
+    # Whisper decoding options (options.DECODING_OPTIONS) the engine honours as it runs by
+    # default, and those it honours only with sequential decoding (--batch-size 1); any other
+    # such option set away from its default is refused
+    decoding_options: frozenset[str] = frozenset()
+    sequential_options: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
