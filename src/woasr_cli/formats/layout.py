@@ -57,6 +57,18 @@ def _size(words: list[Word]) -> int:
     return sum(len(w.text) for w in words) + max(0, len(words) - 1)
 
 
+class _Sizes:
+    """Characters of ``words[i:j]`` joined by spaces, in constant time."""
+
+    def __init__(self, words: list[Word]) -> None:
+        self.prefix = [0]
+        for word in words:
+            self.prefix.append(self.prefix[-1] + len(word.text))
+
+    def __call__(self, i: int, j: int) -> int:
+        return self.prefix[j] - self.prefix[i] + max(0, j - i - 1)
+
+
 def _line_count(words: list[Word], limits: Limits) -> int:
     """Lines a greedy wrap needs (the fewest possible)."""
     count, length, in_line = 1, 0, 0
@@ -76,7 +88,8 @@ def wrap(words: list[Word], limits: Limits) -> list[list[Word]]:
     needed = _line_count(words, limits)
     if needed == 1 or len(words) <= 1:
         return [words]
-    n = len(words)
+    n, size = len(words), _Sizes(words)
+    most = limits.words_per_line or n
     # best[k][i]: cost of words[i:] in k lines
     inf = float("inf")
     best = [[inf] * (n + 1) for _ in range(needed + 1)]
@@ -84,21 +97,19 @@ def wrap(words: list[Word], limits: Limits) -> list[list[Word]]:
     best[0][n] = 0.0
     for k in range(1, needed + 1):
         for i in range(n - 1, -1, -1):
-            for j in range(i + 1, n + 1):
-                line = words[i:j]
-                if _size(line) > limits.width and j > i + 1:
-                    break
-                if limits.words_per_line and j - i > limits.words_per_line:
+            for j in range(i + 1, min(n, i + most) + 1):
+                length = size(i, j)
+                if length > limits.width and j > i + 1:
                     break
                 rest = best[k - 1][j]
                 if rest == inf:
                     continue
-                slack = (limits.width - _size(line)) / limits.width
+                slack = (limits.width - length) / limits.width
                 cost = slack * slack
                 if j - i == 1 and n > needed:
                     cost += 4.0  # an orphan word alone on a line
                 if j < n:
-                    last = line[-1].text
+                    last = words[j - 1].text
                     if last.endswith(_SENTENCE_END):
                         cost -= 0.3
                     elif last.endswith(_CLAUSE_END):
@@ -113,6 +124,24 @@ def wrap(words: list[Word], limits: Limits) -> list[list[Word]]:
         lines.append(words[i:j])
         i = j
     return lines
+
+
+def _orphaned(lines: list[list[Word]]) -> bool:
+    return any(len(line) == 1 for line in lines)
+
+
+def _orphaned_wrap(
+    cue: list[Word], i: int, j: int, needed: int, limits: Limits, size: _Sizes
+) -> bool:
+    """Whether the wrap of ``cue`` (``words[i:j]``) leaves a word alone on a line; for two
+    lines (the usual case) without wrapping: is there a split with two words or more a side?"""
+    if needed != 2:
+        return _orphaned(wrap(cue, limits))
+    most = limits.words_per_line or len(cue)
+    for s in range(i + 2, j - 1):
+        if s - i <= most and j - s <= most and max(size(i, s), size(s, j)) <= limits.width:
+            return False
+    return True
 
 
 def _phrases(words: list[Word]) -> Iterator[list[Word]]:
@@ -146,27 +175,29 @@ def _break_cost(words: list[Word], j: int) -> float:
     return cost
 
 
-def _cue_cost(words: list[Word], i: int, j: int, limits: Limits) -> float:
-    cue = words[i:j]
+def _cue_cost(words: list[Word], i: int, j: int, limits: Limits, size: _Sizes) -> float:
     single = j - i == 1
+    chars = size(i, j)
     if not single:
-        if _line_count(cue, limits) > limits.lines:
+        cue = words[i:j]
+        needed = _line_count(cue, limits)
+        if needed > limits.lines or words[j - 1].end - words[i].start > limits.duration:
             return float("inf")
-        if cue[-1].end - cue[0].start > limits.duration:
+        if needed > 1 and len(cue) > needed and _orphaned_wrap(cue, i, j, needed, limits, size):
             return float("inf")
     cost = 1.0 + _break_cost(words, j)
     if single and len(words) > 1:
         cost += 3.0  # a word cut off from its phrase
     # a sentence's first words dangling at the end of a cue
-    ends_sentence = cue[-1].text.endswith(_SENTENCE_END)
+    ends_sentence = words[j - 1].text.endswith(_SENTENCE_END)
     for k in range(i, j - 1):
         if words[k].text.endswith(_SENTENCE_END):
-            cost += 1.5 if not ends_sentence and _size(words[k + 1 : j]) < 20 else 0.3
+            cost += 1.5 if not ends_sentence and size(k + 1, j) < 20 else 0.3
     # short cues flash by: prefer cues that use their room
-    fill = min(1.0, _size(cue) / (limits.width * limits.lines))
+    fill = min(1.0, chars / (limits.width * limits.lines))
     cost += 0.8 * (1.0 - fill) ** 2
-    seconds = max(cue[-1].end - cue[0].start + LINGER_S, MIN_CUE_S)
-    excess = _size(cue) / seconds / limits.chars_per_second - 1.0
+    seconds = max(words[j - 1].end - words[i].start + LINGER_S, MIN_CUE_S)
+    excess = chars / seconds / limits.chars_per_second - 1.0
     if excess > 0:
         cost += 2.0 * excess
     return cost
@@ -174,18 +205,18 @@ def _cue_cost(words: list[Word], i: int, j: int, limits: Limits) -> float:
 
 def _cut(words: list[Word], limits: Limits) -> list[list[Word]]:
     """The cheapest cut of one phrase into cues (dynamic programme over cut points)."""
-    n = len(words)
+    n, size = len(words), _Sizes(words)
     inf = float("inf")
     best = [inf] * (n + 1)
     back = [0] * (n + 1)
     best[0] = 0.0
     for j in range(1, n + 1):
         for i in range(j - 1, -1, -1):
-            if j - i > 1 and _size(words[i:j]) > limits.width * limits.lines:
+            if j - i > 1 and size(i, j) > limits.width * limits.lines:
                 break
             if best[i] == inf:
                 continue
-            cost = best[i] + _cue_cost(words, i, j, limits)
+            cost = best[i] + _cue_cost(words, i, j, limits, size)
             if cost < best[j]:
                 best[j], back[j] = cost, i
     cues: list[list[Word]] = []
@@ -209,7 +240,7 @@ def lay_out(words: list[Word], limits: Limits, until: float) -> list[LaidCue]:
         limit = cues[k + 1].start if k + 1 < len(cues) else until
         chars = sum(_size(line) for line in cue.lines)
         wanted = cue.start + max(MIN_CUE_S, chars / limits.chars_per_second)
-        reach = min(limit, cue.end + LINGER_S)
+        reach = min(limit, cue.end + LINGER_S, cue.start + limits.duration)
         if wanted > cue.end:
             cue.end = max(cue.end, min(wanted, reach))
     return cues
