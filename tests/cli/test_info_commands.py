@@ -56,7 +56,7 @@ def test_status_and_retry_after_a_failure(speech_dir: Path, tmp_path: Path) -> N
     broken = tmp_path / "broken.wav"
     broken.write_text("not audio")
     code, _, _ = invoke("transcribe", str(speech_dir / "synth_1.wav"), str(broken), "-o", str(out),
-                        "-f", "txt")  # fmt: skip
+                        "-f", "txt", "--model", "tiny.en")  # fmt: skip
     assert code == 1
     code, text, _ = invoke("status", "-o", str(out), "--json")
     jobs = {Path(j["input"]).name: j for j in json.loads(text)["jobs"]}

@@ -116,8 +116,9 @@ def transcribe(
         bool | None,
         typer.Option(
             "--word-timestamps/--no-word-timestamps",
-            help="Word times from the ASR model. Default: on with --diarize (speakers are "
-            "assigned word by word) unless --align gives the word times, otherwise off.",
+            help="Word times from the ASR model. Default: on for faster_whisper (subtitle cues "
+            "are cut at pauses by them) and with --diarize (speakers are assigned word by "
+            "word), unless --align gives the word times; otherwise off.",
             show_default=False,
             rich_help_panel=_ASR,
         ),
@@ -252,10 +253,18 @@ def transcribe(
         ),
     ] = 0,
     max_line_width: Annotated[
-        int | None, typer.Option("--max-line-width", min=1, rich_help_panel=_OUT)
+        int | None,
+        typer.Option(
+            "--max-line-width", min=1, help="[default: 42 with the default layout]",
+            rich_help_panel=_OUT,
+        ),
     ] = None,
     max_line_count: Annotated[
-        int | None, typer.Option("--max-line-count", min=1, rich_help_panel=_OUT)
+        int | None,
+        typer.Option(
+            "--max-line-count", min=1, help="[default: 2 with the default layout]",
+            rich_help_panel=_OUT,
+        ),
     ] = None,
     highlight_words: Annotated[
         bool,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import click
+import typer
 from typer.core import TyperCommand
 
 _TRUE = ("true", "1", "yes", "on")
@@ -84,7 +84,7 @@ def _truth(flag: str, value: str | None) -> bool:
     if value is not None and value.lower() in _FALSE:
         return False
     got = "nothing" if value is None else f"'{value}'"
-    raise click.UsageError(f"{flag} takes True or False (as in whisper), not {got}")
+    raise typer.BadParameter(f"{flag} takes True or False (as in whisper), not {got}")
 
 
 def _schedule(start: float, step: float) -> str:
@@ -122,7 +122,7 @@ def rewrite(args: Sequence[str], known: set[str] | None = None) -> list[str]:
             continue
         if value is None:
             if not rest:
-                raise click.UsageError(f"{name} needs a value")
+                raise typer.BadParameter(f"{name} needs a value")
             value = rest.pop(0)
         if name == "--temperature_increment_on_fallback":
             increment = value
@@ -143,7 +143,7 @@ def _with_increment(args: list[str], increment: str) -> list[str]:
     try:
         step = 0.0 if increment.lower() == "none" else float(increment)
     except ValueError:
-        raise click.UsageError(
+        raise typer.BadParameter(
             f"--temperature_increment_on_fallback takes a number, not '{increment}'"
         ) from None
     start, at = 0.0, None
@@ -162,6 +162,11 @@ def _with_increment(args: list[str], increment: str) -> list[str]:
 class WhisperStyleCommand(TyperCommand):
     """A command that also accepts the whisper-style spellings of its flags (hidden)."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
         known = {opt for p in self.params for opt in (*p.opts, *p.secondary_opts)}
-        return super().parse_args(ctx, rewrite(args, known))
+        try:
+            args = rewrite(args, known)
+        except typer.BadParameter as exc:
+            exc.ctx = ctx  # shown with the command's usage line, exit 2
+            raise
+        return super().parse_args(ctx, args)

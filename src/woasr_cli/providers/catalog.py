@@ -51,6 +51,8 @@ register(
             hotwords=True,
             batched=True,
             decoding_options=_FW_BATCHED,
+            # +6 % CPU, +8 % wall on tiny.en (docs/performance.md, "Word timestamps")
+            word_timestamps_by_default=True,
             sequential_options=frozenset(DECODING_OPTIONS) - _FW_BATCHED,
         ),
         summary="Whisper on CTranslate2 (default): fast on CPU, int8, batched, Silero VAD",
