@@ -46,7 +46,8 @@ def test_whisper_spellings_run_a_real_transcription(
     )  # fmt: skip
     assert code == 0, err
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
-        "jfk.json", "jfk.srt"  # fmt: skip
+        "jfk.json",
+        "jfk.srt",
     ]  # "True" was the flag's value, not an input
     doc = json.loads((out / "jfk.json").read_text())
     opts = doc["options"]
@@ -65,15 +66,21 @@ def test_boolean_spellings_take_true_or_false_and_never_an_input(tmp_path: Path)
     code, _, err = invoke("transcribe", "x.wav", "--vad_filter")
     assert code == 2 and "--vad_filter takes True or False (as in whisper), not nothing" in err
     assert rewrite(["--vad_filter", "false", "a.wav", "--highlight_words", "False"]) == [
-        "--no-vad", "a.wav"  # fmt: skip
+        "--no-vad",
+        "a.wav",
     ]
     assert rewrite(["--model_directory", "/m", "--model_dir", "/c", "--local_files_only=True"]) == [
-        "--model", "/m", "--model-cache-dir", "/c", "--offline"  # fmt: skip
+        "--model",
+        "/m",
+        "--model-cache-dir",
+        "/c",
+        "--offline",
     ]
     # whisper's fallback schedule from --temperature and its increment
     assert rewrite(["--temperature_increment_on_fallback", "0.4"]) == ["--temperature", "0,0.4,0.8"]
     assert rewrite(["--temperature", "0.2", "--temperature_increment_on_fallback", "0.3"]) == [
-        "--temperature", "0.2,0.5,0.8"  # fmt: skip
+        "--temperature",
+        "0.2,0.5,0.8",
     ]
     assert rewrite(["--", "--output_dir"]) == ["--", "--output_dir"]  # after --: a file name
     assert "--output_dir" not in invoke("transcribe", "--help")[1]  # hidden
@@ -90,7 +97,7 @@ def test_decoding_options_an_engine_cannot_honour_are_refused() -> None:
     options = prepare(TranscribeOptions(hallucination_silence_threshold=2.0))
     assert options.batch_size == 1
     assert prepare(TranscribeOptions(patience=2.0)).batch_size == 0  # batched decoding does it
-    with pytest.raises(CapabilityError, match="whisperx.*--compression-ratio-threshold"):
+    with pytest.raises(CapabilityError, match=r"whisperx.*--compression-ratio-threshold"):
         prepare(TranscribeOptions(provider="whisperx", compression_ratio_threshold=2.0))
     assert TranscribeOptions(best_of=3).fingerprint() != TranscribeOptions().fingerprint()
     code, _, err = invoke("transcribe", "x.wav", "--patience", "0")

@@ -37,8 +37,12 @@ CASES: list[tuple[str, Callable[[], Transcript], FormatOptions, tuple[str, ...]]
     ("long", long, FormatOptions(), ("srt", "txt")),
     ("long_segments", long, SEGMENTS, ("srt",)),
     ("segments", lambda: sample(False), SEGMENTS, ("srt",)),
-    ("wrapped_segments", lambda: sample(False), FormatOptions(20, 1, subtitle_layout="none"),
-     ("srt",)),  # fmt: skip
+    (
+        "wrapped_segments",
+        lambda: sample(False),
+        FormatOptions(20, 1, subtitle_layout="none"),
+        ("srt",),
+    ),
 ]
 
 

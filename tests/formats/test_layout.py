@@ -3,6 +3,8 @@ output (golden long.srt is tiny.en on pyannote_sample.wav)."""
 
 from __future__ import annotations
 
+import itertools
+
 import srt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,8 +16,18 @@ from woasr_cli.formats.layout import PAUSE_S, Limits, lay_out
 from woasr_cli.transcript import Segment, Transcript, Word
 
 WORD = st.sampled_from(
-    ["a", "I", "the", "word", "longer", "sentence.", "clause,", "question?", "한국어",
-     "extraordinarily-long-compound-word-that-is-wider-than-a-line"]  # fmt: skip
+    [
+        "a",
+        "I",
+        "the",
+        "word",
+        "longer",
+        "sentence.",
+        "clause,",
+        "question?",
+        "한국어",
+        "extraordinarily-long-compound-word-that-is-wider-than-a-line",
+    ]
 )
 
 
@@ -60,7 +72,7 @@ def test_layout_limits_order_and_text(words: list[Word], limits: Limits) -> None
         assert laid[-1].end - cue.start <= limits.duration + 1e-9
         assert cue.end - cue.start <= max(limits.duration, laid[-1].end - cue.start) + 1e-9
         # no cue spans a pause
-        assert all(b.start - a.end < PAUSE_S for a, b in zip(laid, laid[1:], strict=False))
+        assert all(b.start - a.end < PAUSE_S for a, b in itertools.pairwise(laid))
         # never one word alone on a line when the cue has words to spare
         if len(laid) > len(cue.lines):
             assert all(len(line) > 1 for line in cue.lines) or len(cue.lines) == 1
@@ -79,10 +91,8 @@ def test_rendered_srt_keeps_text_in_order(groups: list[list[Word]], timed: bool)
         segments.append(seg)
     transcript = Transcript(segments=segments)
     out = list(srt.parse(render("srt", transcript, FormatOptions())))
-    assert " ".join(c.content.replace("\n", " ") for c in out) == " ".join(
-        s.text for s in segments
-    )
-    for a, b in zip(out, out[1:], strict=False):
+    assert " ".join(c.content.replace("\n", " ") for c in out) == " ".join(s.text for s in segments)
+    for a, b in itertools.pairwise(out):
         assert a.start < a.end <= b.start
     if not timed:  # times shared out within each segment, never past it
         for cue in build_cues(transcript, FormatOptions()):
@@ -98,6 +108,6 @@ def test_real_output_follows_the_guidelines() -> None:
         assert len(cue.lines) <= 2 and all(len(line) <= 42 for line in cue.lines)
         assert cue.end - cue.start <= 7.0
     words = [w for s in transcript.segments for w in s.words]
-    for a, b in zip(words, words[1:], strict=False):
+    for a, b in itertools.pairwise(words):
         if b.start - a.end >= PAUSE_S:  # no cue runs across a pause
             assert not any(c.start < a.end and b.start < c.end for c in cues)

@@ -10,9 +10,7 @@ def register(app: typer.Typer) -> None:
     from woasr_cli.cli.whisper_flags import WhisperStyleCommand
 
     # whisper / whisper-ctranslate2 / whisperX flag spellings work there too (hidden aliases)
-    app.command("transcribe", no_args_is_help=True, cls=WhisperStyleCommand)(
-        transcribe.transcribe
-    )
+    app.command("transcribe", no_args_is_help=True, cls=WhisperStyleCommand)(transcribe.transcribe)
     app.command("convert", no_args_is_help=True, cls=WhisperStyleCommand)(convert.convert)
     app.command("status")(status.status)
     app.command("retry")(retry.retry)

@@ -141,7 +141,8 @@ def transcribe(
     patience: Annotated[
         float | None,
         typer.Option(
-            "--patience", help="Beam search patience factor  [default: 1.0]",
+            "--patience",
+            help="Beam search patience factor  [default: 1.0]",
             rich_help_panel=_DECODE,
         ),
     ] = None,
@@ -255,14 +256,18 @@ def transcribe(
     max_line_width: Annotated[
         int | None,
         typer.Option(
-            "--max-line-width", min=1, help="[default: 42 with the default layout]",
+            "--max-line-width",
+            min=1,
+            help="[default: 42 with the default layout]",
             rich_help_panel=_OUT,
         ),
     ] = None,
     max_line_count: Annotated[
         int | None,
         typer.Option(
-            "--max-line-count", min=1, help="[default: 2 with the default layout]",
+            "--max-line-count",
+            min=1,
+            help="[default: 2 with the default layout]",
             rich_help_panel=_OUT,
         ),
     ] = None,
@@ -290,7 +295,8 @@ def transcribe(
     max_cue_duration: Annotated[
         float | None,
         typer.Option(
-            "--max-cue-duration", help="Seconds a cue may last  [default: 7]",
+            "--max-cue-duration",
+            help="Seconds a cue may last  [default: 7]",
             rich_help_panel=_OUT,
         ),
     ] = None,

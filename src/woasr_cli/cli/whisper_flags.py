@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import typer
 from typer.core import TyperCommand
+
+if TYPE_CHECKING:
+    from typer._click import Context  # Typer's own copy of click
 
 _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off")
@@ -162,7 +166,7 @@ def _with_increment(args: list[str], increment: str) -> list[str]:
 class WhisperStyleCommand(TyperCommand):
     """A command that also accepts the whisper-style spellings of its flags (hidden)."""
 
-    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         known = {opt for p in self.params for opt in (*p.opts, *p.secondary_opts)}
         try:
             args = rewrite(args, known)

@@ -126,9 +126,7 @@ def limits_of(options: FormatOptions) -> layout.Limits:
     )
 
 
-def _laid_out_cues(
-    segment: Segment, options: FormatOptions, until: float
-) -> Iterator[Cue]:
+def _laid_out_cues(segment: Segment, options: FormatOptions, until: float) -> Iterator[Cue]:
     limits = limits_of(options)
     if not segment.words:
         until = segment.end  # times shared out by characters: never past the segment

@@ -31,8 +31,9 @@ SOFT_PAUSE_S = 0.5  # a good place to cut
 MIN_CUE_S = 5 / 6  # Netflix's minimum duration (20 frames)
 LINGER_S = 1.0  # how long a cue may stay up after its last word to be readable
 
-_SENTENCE_END = tuple(".?!…。？！")
-_CLAUSE_END = tuple(",;:、，；：-–—")
+# ASCII and CJK (fullwidth) punctuation
+_SENTENCE_END = tuple(".?!…。\uff1f\uff01")
+_CLAUSE_END = tuple(",;:、\uff0c\uff1b\uff1a-\u2013\u2014")
 
 
 @dataclass(frozen=True)
