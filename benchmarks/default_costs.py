@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from woasr_cli import TranscribeOptions, Transcriber  # noqa: E402
+from woasr_cli import TranscribeOptions, Transcriber
 
 AUDIO = Path(__file__).resolve().parents[2] / "shared" / "audio"
 CLIPS = ["jfk.wav", "librispeech_1272-128104-0000.wav", "pyannote_sample.wav"]
