@@ -36,10 +36,10 @@ class Capabilities:
     # default, and those it honours only with sequential decoding (--batch-size 1); any other
     # such option set away from its default is refused
     decoding_options: frozenset[str] = frozenset()
+    sequential_options: frozenset[str] = frozenset()
     # word times on unless asked otherwise: cheap enough that subtitles get them for their
     # layout (cuts at pauses, cue times from words)
     word_timestamps_by_default: bool = False
-    sequential_options: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
