@@ -22,7 +22,7 @@ def test_providers_json_lists_every_engine() -> None:
     assert set(rows) == {"faster_whisper", "origin_whisper", "hf_auto_asr", "fast_conformer",
                          "whisperx"}  # fmt: skip
     fw = rows["faster_whisper"]
-    assert fw["installed"] and fw["default_model"] == "tiny.en"
+    assert fw["installed"] and fw["default_model"] == "base"
     assert fw["capabilities"]["translate"] and fw["capabilities"]["word_timestamps"]
     assert not rows["fast_conformer"]["capabilities"]["translate"]
     for row in rows.values():

@@ -23,7 +23,8 @@ FORMATS = ("vtt", "srt", "json", "txt", "tsv")
 
 def run(*args: str) -> tuple[int, str, str]:
     if args[:1] == ("transcribe",) and "--model" not in args:
-        args = (*args, "--model", "tiny.en")  # fast; the default model is tested on its own
+        # fast; the default model is tested on its own (before any "--")
+        args = ("transcribe", "--model", "tiny.en", *args[1:])
     result = CliRunner().invoke(app, list(args))
     return result.exit_code, result.stdout, result.stderr
 
