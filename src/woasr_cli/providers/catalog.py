@@ -50,6 +50,7 @@ register(
             initial_prompt=True,
             hotwords=True,
             batched=True,
+            vad="switchable",
             decoding_options=_FW_BATCHED,
             # +6 % CPU, +8 % wall on tiny.en (docs/performance.md, "Word timestamps")
             word_timestamps_by_default=True,
@@ -130,6 +131,7 @@ register(
             initial_prompt=True,
             hotwords=True,
             batched=True,
+            vad="always",
             # its batched pipeline: beam patience; chunks never see earlier text
             decoding_options=frozenset({"patience", "condition_on_previous_text"}),
         ),
