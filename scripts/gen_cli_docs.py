@@ -17,7 +17,8 @@ Generated from the real `--help` by `scripts/gen_cli_docs.py`; do not edit by ha
 
 Exit codes (every command): `0` success, `1` some inputs failed (each with a one-line reason;
 the rest were done), `2` usage error (bad flag; unknown provider, model or format; missing
-extra), `130` interrupted (rerun the same command to resume).
+extra), `130` interrupted by Ctrl-C, `143` stopped by SIGTERM (within 3 s, whatever it was doing;
+rerun the same command, or `woasr retry`, to resume).
 
 Environment: `WOASR_OUTPUT_DIR`, `WOASR_PROVIDER`, `WOASR_MODEL`, `WOASR_LANGUAGE`,
 `WOASR_DEVICE`, `WOASR_COMPUTE_TYPE`, `WOASR_THREADS`, `WOASR_BATCH_SIZE`, `WOASR_WORKERS`,

@@ -34,7 +34,8 @@ class CapabilityError(UsageError):
 
 class ProviderUnavailable(WoasrError):
     def __init__(self, provider: str, extra: str, detail: str = "") -> None:
-        msg = f"provider '{provider}' needs: pip install 'woasr[{extra}]'"
+        install = f"pip install 'woasr[{extra}]'" if extra else "pip install woasr"
+        msg = f"provider '{provider}' needs: {install}"
         if detail:
             msg += f" ({detail})"
         super().__init__(msg)

@@ -83,7 +83,8 @@ class TranscribeOptions:
     max_speakers: int | None = None
     hf_token: str | None = field(default=None, repr=False, compare=False, metadata=_SECRET)
     # Output shaping
-    formats: tuple[str, ...] = field(default=ALL_FORMATS, metadata=_OUTPUT_ONLY)
+    # "all": ALL_FORMATS, and rttm too with diarize
+    formats: tuple[str, ...] = field(default=("all",), metadata=_OUTPUT_ONLY)
     max_line_width: int | None = field(default=None, metadata=_OUTPUT_ONLY)
     max_line_count: int | None = field(default=None, metadata=_OUTPUT_ONLY)
     highlight_words: bool = field(default=False, metadata=_OUTPUT_ONLY)
@@ -139,15 +140,17 @@ class TranscribeOptions:
         return cls(**given)
 
 
-def parse_formats(values: Iterable[str] | str) -> tuple[str, ...]:
-    """``-f`` values: repeatable, comma lists, ``all`` (= vtt, srt, json, txt, tsv)."""
+def parse_formats(values: Iterable[str] | str, *, diarize: bool = False) -> tuple[str, ...]:
+    """``-f`` values: repeatable, comma lists, ``all`` (= vtt, srt, json, txt, tsv, and rttm
+    when speakers are labelled: ``diarize``)."""
+    every = (*ALL_FORMATS, "rttm") if diarize else ALL_FORMATS
     chosen: dict[str, None] = {}
     for value in [values] if isinstance(values, str) else values:
         for name in (v.strip().lower() for v in value.split(",")):
             if not name:
                 continue
             if name == "all":
-                chosen.update(dict.fromkeys(ALL_FORMATS))
+                chosen.update(dict.fromkeys(every))
             elif name in FORMAT_NAMES:
                 chosen[name] = None
             else:
@@ -191,7 +194,7 @@ def _normalise(options: TranscribeOptions) -> None:
     if options.language is not None:
         put("language", _language(options.language))
     put("temperature", parse_temperature(options.temperature))
-    put("formats", parse_formats(options.formats))
+    put("formats", parse_formats(options.formats, diarize=options.diarize))
     if options.beam_size is not None and options.beam_size < 1:
         raise UsageError("--beam-size must be at least 1")
     for name in ("threads", "batch_size", "workers"):

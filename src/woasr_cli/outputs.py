@@ -2,6 +2,9 @@
 
 Each file is written to a temporary name in its final directory, flushed, then renamed over the
 final name, so a crash or Ctrl-C never leaves a partial file under a name a user will open.
+The file gets the mode an ordinary ``open(path, "w")`` would give it under the caller's umask
+(0644 under 022), not the private 0600 of a temporary file: a web server or a colleague reads
+what a CI job wrote.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise OutputError(_describe(path.parent, exc)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            os.fchmod(fd, 0o666 & ~current_umask())
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
@@ -42,6 +46,21 @@ def atomic_write_text(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it (``os.umask`` can only be read by setting
+    it, a race with any thread creating files meanwhile)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass  # not Linux, or a kernel before 4.7: fall back to setting it back at once
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _describe(path: Path, exc: OSError) -> str:

@@ -13,25 +13,17 @@ from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.registry import (
     check_capabilities,
     default_word_timestamps,
+    engine_defaults,
     get_spec,
     needs_sequential,
 )
-
-DEFAULT_BEAM_SIZE = 5
 
 
 def prepare(options: TranscribeOptions) -> TranscribeOptions:
     """The options with provider-dependent defaults filled in; raises ``UsageError`` (or
     ``CapabilityError``) for an unknown provider or an option it cannot honour."""
     spec = get_spec(options.provider)
-    caps = spec.capabilities
-    defaults: dict[str, object] = {}
-    if options.beam_size is None and caps.beam_size:
-        defaults["beam_size"] = DEFAULT_BEAM_SIZE
-    if options.vad is None:
-        defaults["vad"] = caps.vad != "none"
-    if defaults:
-        options = options.with_changes(**defaults)
+    options = engine_defaults(spec, options)
     if options.word_timestamps is None:
         # on for diarization (speakers go word by word), and where the engine gives them
         # cheaply (the default subtitle layout cuts cues at pauses by them); --align makes its own

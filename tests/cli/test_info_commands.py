@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from woasr_cli.cli.app import app
@@ -25,14 +26,29 @@ def test_providers_json_lists_every_engine() -> None:
     assert fw["installed"] and fw["default_model"] == "base"
     assert fw["capabilities"]["translate"] and fw["capabilities"]["word_timestamps"]
     assert not rows["fast_conformer"]["capabilities"]["translate"]
-    for row in rows.values():
-        assert row["install"].startswith("pip install 'woasr[")
+    # faster_whisper is a core dependency: there is no 'woasr[faster-whisper]' extra to hint.
+    assert (fw["extra"], fw["install"]) == (None, "pip install woasr")
+    for name, row in rows.items():
+        if name != "faster_whisper":
+            assert row["install"] == f"pip install 'woasr[{row['extra']}]'"
         assert row["installed"] == (row["missing"] == [])
 
 
 def test_providers_table() -> None:
     code, out, _ = invoke("providers")
     assert code == 0 and "faster_whisper" in out and "whisperx" in out
+
+
+def test_providers_table_keeps_the_extra_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    from woasr_cli.providers.registry import ProviderSpec
+
+    # Show every engine as missing, so every row carries its install hint.
+    monkeypatch.setattr(ProviderSpec, "missing", lambda self: list(self.requires))
+    result = CliRunner().invoke(app, ["providers"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0
+    assert "pip install 'woasr[openai-whisper]'" in result.stdout
+    assert "pip install 'woasr[whisperx]'" in result.stdout
+    assert "woasr[faster-whisper]" not in result.stdout
 
 
 def test_doctor_reports_media_compute_and_offline_models() -> None:
@@ -55,9 +71,11 @@ def test_status_and_retry_after_a_failure(speech_dir: Path, tmp_path: Path) -> N
     out = tmp_path / "out"
     broken = tmp_path / "broken.wav"
     broken.write_text("not audio")
-    code, _, _ = invoke("transcribe", str(speech_dir / "synth_1.wav"), str(broken), "-o", str(out),
-                        "-f", "txt", "--model", "tiny.en")  # fmt: skip
+    code, _, err = invoke("transcribe", str(speech_dir / "synth_1.wav"), str(broken), "-o",
+                          str(out), "-f", "txt", "-q", "--model", "tiny.en")  # fmt: skip
     assert code == 1
+    # -q: nothing but the failure, printed once (not again in a summary at the end).
+    assert err.splitlines() == [f"failed   {broken}: not a media file FFmpeg can read"]
     code, text, _ = invoke("status", "-o", str(out), "--json")
     jobs = {Path(j["input"]).name: j for j in json.loads(text)["jobs"]}
     assert jobs["synth_1.wav"]["state"] == "done" and jobs["synth_1.wav"]["progress"] == 100.0
@@ -69,8 +87,42 @@ def test_status_and_retry_after_a_failure(speech_dir: Path, tmp_path: Path) -> N
     broken.write_bytes((speech_dir / "synth_2.wav").read_bytes())
     code, _, err = invoke("retry", "-o", str(out))
     assert code == 0, err
+    assert err.splitlines()[-1] == "woasr: 1 done, 0 skipped, 0 failed"
     assert (out / "broken.txt").read_text().strip().startswith("Please send")
     code, text, _ = invoke("status", "-o", str(out), "--json")
     assert {j["state"] for j in json.loads(text)["jobs"]} == {"done"}
     code, _, err = invoke("retry", "-o", str(out))
     assert code == 0 and "nothing to retry" in err
+
+
+def test_doctor_prints_readable_lines() -> None:
+    code, out, _ = invoke("doctor")
+    assert code == 0
+    assert "{" not in out and "}" not in out and "True" not in out
+    lines = out.splitlines()
+    assert "media" in lines and "providers" in lines
+    assert any(ln.startswith("  audio decoders: ") and "mp3" in ln for ln in lines)
+    assert any(ln.startswith("  installed: ") and "faster_whisper" in ln for ln in lines)
+
+
+def test_status_keeps_one_row_per_job_at_80_columns(tmp_path: Path) -> None:
+    from woasr_cli.jobs.manifest import Manifest
+
+    out = tmp_path / "out"
+    deep = tmp_path / "archive" / "2024" / "interviews with a long folder name" / "session"
+    names = [f"speaker {i} - a rather long recording name of the interview.wav" for i in range(3)]
+    with Manifest.open(out / ".woasr-manifest.db") as m:
+        jobs = [m.register(str(deep / n), "c", "o") for n in names]
+        for job in jobs[:2]:
+            assert m.claim(job.id, "host:1:x", 60)
+        m.finish(jobs[0].id, "host:1:x", [], 12.5, 3.0)
+        m.fail(jobs[1].id, "host:1:x", "not a media file FFmpeg can read " * 3)
+    result = CliRunner().invoke(app, ["status", "-o", str(out)], env={"COLUMNS": "80"})
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert max(len(ln) for ln in lines) <= 80, result.stdout
+    for i, state in enumerate(("done", "failed", "pending")):
+        rows = [ln for ln in lines if f" {state} " in ln and "speaker" in ln]
+        assert len(rows) == 1, result.stdout  # one line per job, with its file name's ends
+        assert rows[0].lstrip().startswith(f"speaker {i}") and "interview.wav" in rows[0]
+    assert any(ln.startswith("speaker 1") and "not a media file" in ln for ln in lines)

@@ -38,3 +38,73 @@ def test_files_in_flight_each_get_a_row_until_done() -> None:
     screen = rendered(reporter)
     assert "2/3 files" in screen and "c.ogg" not in screen
     reporter(Event("batch_done"))
+
+
+def test_json_values_are_rounded_to_the_millisecond() -> None:
+    import json
+
+    from woasr_cli.cli.progress import JsonReporter
+
+    stream = io.StringIO()
+    JsonReporter(stream)(Event("progress", input="/m/a.wav", done_seconds=92.98599999999999,
+                               duration=120.00000000000001))  # fmt: skip
+    event = json.loads(stream.getvalue())
+    assert (event["done_seconds"], event["duration"]) == (92.986, 120.0)
+    assert event["time"] == round(event["time"], 3)
+
+
+def test_json_gives_the_batch_real_time_factor_not_each_files() -> None:
+    import json
+
+    from woasr_cli.cli.progress import JsonReporter
+
+    stream = io.StringIO()
+    reporter = JsonReporter(stream)
+    reporter(Event("batch_started", total_files=1))
+    reporter(Event("started", input="/m/a.wav"))
+    reporter(Event("done", input="/m/a.wav", duration=8.0, elapsed=2.0, realtime_factor=4.0))
+    reporter(Event("batch_done"))
+    done, end = (json.loads(line) for line in stream.getvalue().splitlines()[2:])
+    assert (done["duration"], done["elapsed"]) == (8.0, 2.0) and "realtime_factor" not in done
+    assert end["audio_seconds"] == 8.0 and end["realtime_factor"] > 0
+
+
+def test_plain_lines_give_per_file_facts_and_the_batch_speed_at_the_end() -> None:
+    from woasr_cli.cli.progress import PlainReporter
+
+    stream = io.StringIO()
+    reporter = PlainReporter(stream)
+    reporter(Event("batch_started", total_files=2))
+    reporter(Event("started", input="/m/a.wav"))
+    reporter(Event("done", input="/m/a.wav", duration=8.0, elapsed=2.0, realtime_factor=4.0))
+    reporter(Event("failed", input="/m/b.wav", reason="cannot decode"))
+    reporter(Event("batch_done"))
+    lines = stream.getvalue().splitlines()
+    assert lines[1] == "done     /m/a.wav (8.0 s audio, 2.0 s)"
+    assert "real time" not in lines[1]
+    assert lines[2] == "failed   /m/b.wav: cannot decode"
+    assert lines[3].startswith("woasr: 8.0 s of audio in ") and lines[3].endswith("x real time)")
+    quiet = io.StringIO()
+    reporter = PlainReporter(quiet, quiet=True)
+    for event in (Event("batch_started"), Event("started", input="/m/a.wav"),
+                  Event("done", input="/m/a.wav", duration=8.0, elapsed=2.0),
+                  Event("failed", input="/m/b.wav", reason="x"), Event("batch_done")):  # fmt: skip
+        reporter(event)
+    assert quiet.getvalue() == "failed   /m/b.wav: x\n"
+
+
+def test_a_forced_exit_closes_an_open_json_batch_once() -> None:
+    import json
+
+    from woasr_cli.cli.progress import JsonReporter
+
+    stream = io.StringIO()
+    reporter = JsonReporter(stream)
+    reporter.close("stopped by SIGTERM")  # no batch yet: nothing to close
+    reporter(Event("batch_started", total_files=1))
+    reporter.close("stopped by SIGTERM")
+    reporter.close("stopped by SIGTERM")
+    events = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(e["event"], e.get("reason")) for e in events] == [
+        ("batch_started", None), ("batch_done", "stopped by SIGTERM"),
+    ]  # fmt: skip

@@ -129,3 +129,67 @@ def test_two_processes_share_one_folder(tmp_path: Path) -> None:
     with sqlite3.connect(out / ".woasr-manifest.db") as db:
         rows = db.execute("SELECT state, attempts FROM jobs").fetchall()
     assert rows == [("done", 1)] * 6
+
+
+@pytest.fixture(scope="module")
+def medium_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """~30 s of speech: long enough to stop mid-file, short enough to finish quickly."""
+    parts: list[np.ndarray] = []
+    rate = 0
+    for i, marker in enumerate(MARKERS[:5]):
+        audio, rate = synthesize(f"Part {marker}. {SYNTH_SENTENCES[i % 2]}")
+        parts += [audio, np.zeros(int(1.0 * rate), dtype=np.float32)]
+    path = tmp_path_factory.mktemp("medium") / "long.wav"
+    write_wav(path, np.concatenate(parts), rate)
+    return path
+
+
+def status_jobs(out: Path) -> list[dict[str, object]]:
+    status = subprocess.run(
+        [sys.executable, "-m", "woasr_cli", "status", "-o", str(out), "--json"],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": SRC}, timeout=60,
+    )  # fmt: skip
+    jobs: list[dict[str, object]] = json.loads(status.stdout)["jobs"]
+    return jobs
+
+
+def test_sigterm_ends_within_seconds_exits_143_and_resumes(
+    medium_file: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    proc = start(str(medium_file), "-o", str(out))
+    wait_for_progress(proc, 5.0)
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGTERM)  # what `timeout` and CI runners send
+    stdout, stderr = proc.communicate(timeout=30)
+    assert time.monotonic() - t0 < 5, stderr
+    assert proc.returncode == 143, stderr
+    assert json.loads(stdout.splitlines()[-1])["event"] == "batch_done"  # the stream is closed
+    assert [j["state"] for j in status_jobs(out)] == ["interrupted"]
+    resumed = start(str(medium_file), "-o", str(out))
+    stdout, stderr = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, stderr
+    events = [json.loads(line) for line in stdout.splitlines()]
+    assert next(e for e in events if e["event"] == "started")["resumed_from"] > 0
+    assert (out / "long.srt").is_file()
+
+
+def test_after_sigkill_status_shows_interrupted_and_retry_resumes(
+    medium_file: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    proc = start(str(medium_file), "-o", str(out))
+    wait_for_progress(proc, 5.0)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    jobs = status_jobs(out)  # the row still says running; its owner is dead
+    assert [j["state"] for j in jobs] == ["interrupted"]
+    retry = subprocess.run(
+        [sys.executable, "-m", "woasr_cli", "retry", "-o", str(out)],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": SRC}, timeout=300,
+    )  # fmt: skip
+    assert retry.returncode == 0, retry.stderr
+    assert "woasr: 1 done, 0 skipped, 0 failed" in retry.stderr  # totals, as transcribe prints
+    assert "resuming at" in retry.stderr
+    assert [j["state"] for j in status_jobs(out)] == ["done"]
+    assert (out / "long.srt").is_file()

@@ -115,7 +115,7 @@ def test_bad_inputs_fail_one_line_each_and_the_batch_goes_on(
     args += [str(tmp_path / "missing.wav"), str(speech_dir / "synth_2.wav"), str(odd)]
     code, _, err = run("transcribe", "-o", str(out), "-f", "txt", "--", *args)
     assert code == 1, err
-    failures = [ln for ln in err.splitlines() if ln.startswith("woasr: failed:")]
+    failures = [ln for ln in err.splitlines() if ln.startswith("failed ")]
     expected = {
         "empty.mp3": "empty file",
         "notes.mp3": "not a media file",
@@ -128,6 +128,7 @@ def test_bad_inputs_fail_one_line_each_and_the_batch_goes_on(
     for name, reason in expected.items():
         line = next(ln for ln in failures if f"/{name}: " in ln)
         assert reason in line
+        assert sum(f"/{name}: " in ln for ln in err.splitlines()) == 1, err  # printed once
     assert (out / "synth_2.txt").is_file()
     for name in ("with space", "ünï 한국어", "-dash"):
         assert wer(SYNTH_SENTENCES[0], (out / f"{name}.txt").read_text()) == 0.0
@@ -148,6 +149,15 @@ def test_usage_errors_exit_2(
     code, _, err = run("transcribe", str(speech_dir), "-o", str(tmp_path), *args)
     assert code == 2
     assert message in err and "Traceback" not in err
+
+
+def test_a_model_that_does_not_load_still_ends_the_batch(speech_dir: Path, tmp_path: Path) -> None:
+    code, out, err = run("transcribe", str(speech_dir), "-o", str(tmp_path), "--json",
+                         "--model", "nosuchmodel")  # fmt: skip
+    assert code == 2 and "nosuchmodel" in err
+    events = [json.loads(line) for line in out.splitlines()]
+    assert [e["event"] for e in events] == ["batch_started", "batch_done"]
+    assert "nosuchmodel" in events[-1]["reason"]
 
 
 def test_subprocess_json_events(speech_dir: Path, tmp_path: Path) -> None:
@@ -193,7 +203,7 @@ def test_unwritable_output_dir_fails_each_job_and_keeps_manifest(
         "-f", "txt", "--workers", "1",
     )  # fmt: skip
     assert code == 1
-    failures = [ln for ln in err.splitlines() if ln.startswith("woasr: failed:")]
+    failures = [ln for ln in err.splitlines() if ln.startswith("failed ")]
     assert len(failures) == 2 and all("cannot write" in ln for ln in failures)
     code, out, _ = run("status", "--manifest", str(manifest), "--json")
     assert {j["state"] for j in json.loads(out)["jobs"]} == {"failed"}
@@ -205,3 +215,20 @@ def test_manifest_location_unusable_is_one_line(speech_dir: Path, tmp_path: Path
     code, _, err = run("transcribe", str(speech_dir), "-o", str(blocker / "out"), "-f", "txt")
     assert code == 1
     assert err.count("\n") == 1 and "manifest" in err and "Traceback" not in err
+
+
+def test_a_wav_with_zero_samples_is_a_finished_job_with_empty_outputs(tmp_path: Path) -> None:
+    import wave
+
+    empty = tmp_path / "empty.wav"
+    with wave.open(str(empty), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(b"")
+    out = tmp_path / "out"
+    code, _, err = run("transcribe", str(empty), "-o", str(out), "-f", "srt,txt,json")
+    assert code == 0, err
+    assert (out / "empty.srt").read_text() == "" and (out / "empty.txt").read_text() == ""
+    doc = json.loads((out / "empty.json").read_text())
+    assert (doc["segments"], doc["duration"]) == ([], 0.0)

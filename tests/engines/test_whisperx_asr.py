@@ -44,3 +44,27 @@ def test_tiny_en_accuracy(shared_audio: Path, references: dict[str, str]) -> Non
         decode_audio(shared_audio / "jfk.flac"), options
     )
     assert wer(references["jfk.flac"], " ".join(s.text for s in segments)) <= 0.10
+
+
+@pytest.mark.skipif(
+    not _whisperx_imports(),
+    reason="needs pip install 'woasr[whisperx]' (whisperX imports pyannote.audio/torchaudio)",
+)
+def test_loading_prints_nothing() -> None:
+    # A fresh process: the library lines come once, at first import and model load.
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from woasr_cli.options import TranscribeOptions\n"
+        "from woasr_cli.providers import load_provider\n"
+        "load_provider(TranscribeOptions(provider='whisperx', model='tiny.en', offline=True))\n"
+    )
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert (done.stdout, done.stderr) == ("", "")

@@ -135,3 +135,15 @@ def test_utf8_and_vtt_escaping() -> None:
     vtt = render("vtt", t, FormatOptions())
     assert "a --&gt; b &lt;i&gt;x&lt;/i&gt; &amp; 한국어 😀" in vtt
     assert vtt.count("-->") == 1
+
+
+def test_all_means_rttm_too_when_speakers_are_labelled() -> None:
+    from woasr_cli.formats import parse_formats
+
+    assert parse_formats(["all"]) == ("vtt", "srt", "json", "txt", "tsv")
+    assert parse_formats(["all"], diarize=True) == ("vtt", "srt", "json", "txt", "tsv", "rttm")
+    assert parse_formats(["srt"], diarize=True) == ("srt",)
+    from woasr_cli.options import TranscribeOptions
+
+    assert TranscribeOptions(diarize=True).formats[-1] == "rttm"  # the default is "all"
+    assert "rttm" not in TranscribeOptions().formats

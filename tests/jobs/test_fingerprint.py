@@ -94,3 +94,31 @@ def test_unreadable_inputs_raise_input_error(tmp_path: Path) -> None:
         fingerprint_file(tmp_path / "missing.wav")
     with pytest.raises(InputError, match="directory"):
         fingerprint_file(tmp_path)
+
+
+def test_special_files_are_refused_without_blocking(tmp_path: Path) -> None:
+    import os
+    import threading
+
+    from woasr_cli.errors import InputError
+
+    fifo = tmp_path / "x.wav"
+    os.mkfifo(fifo)
+    (tmp_path / "link.wav").symlink_to("missing.wav")
+    errors: list[str] = []
+
+    def run() -> None:
+        for path in (fifo, tmp_path / "link.wav"):
+            try:
+                fingerprint_file(path)
+            except InputError as exc:
+                errors.append(str(exc))
+
+    worker = threading.Thread(target=run, daemon=True)  # a blocking open() would hang here
+    worker.start()
+    worker.join(timeout=10)
+    assert not worker.is_alive(), "fingerprint_file blocked opening a FIFO"
+    assert errors == [
+        "a FIFO (named pipe), not a regular file: not read",
+        "broken symlink (to missing.wav, which does not exist)",
+    ]

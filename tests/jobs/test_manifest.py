@@ -319,3 +319,30 @@ def test_a_handle_can_be_shared_with_a_heartbeat_thread(manifest: Manifest) -> N
     thread.join()
     assert errors == []
     assert len(manifest.checkpoints(job.id)[0]) == 50
+
+
+def test_a_running_job_whose_owner_is_gone_reads_as_interrupted(manifest: Manifest) -> None:
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    dead = f"{socket.gethostname()}:{child.stdout.strip()}:dead"
+    live = _running(manifest, "/in/live.wav", A)
+    killed = _running(manifest, "/in/killed.wav", dead)
+    manifest.checkpoint(killed.id, dead, [{"start": 0.0, "end": 2.0, "text": "x"}], 2.0)
+    expired = _running(manifest, "/in/expired.wav", B, lease=0.05)
+    time.sleep(0.1)
+    assert _get(manifest, live.id).state == JobState.RUNNING
+    assert _get(manifest, killed.id).state == JobState.INTERRUPTED
+    assert _get(manifest, expired.id).state == JobState.INTERRUPTED
+    assert [j.input_path for j in manifest.jobs([JobState.INTERRUPTED])] == [
+        "/in/killed.wav", "/in/expired.wav",
+    ]  # fmt: skip
+    assert [j.input_path for j in manifest.jobs([JobState.RUNNING])] == ["/in/live.wav"]
+    assert [j.state for j in manifest.jobs()] == [
+        JobState.RUNNING, JobState.INTERRUPTED, JobState.INTERRUPTED,
+    ]  # fmt: skip
+    totals = manifest.totals_by_state()
+    assert (totals["running"], totals["interrupted"]) == (1, 2)
+    # The row is untouched: the next claim takes it over and resumes from its checkpoint.
+    assert manifest.reclaim_dead_owner(killed.id)
+    assert manifest.claim(killed.id, B, 30)
+    assert manifest.checkpoints(killed.id)[1] == 2.0

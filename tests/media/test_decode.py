@@ -111,3 +111,31 @@ def test_truncated_mp3(tmp_path: Path) -> None:
     header_only.write_bytes(data[:100])
     with pytest.raises(MediaError):
         decode_audio(header_only)
+
+
+def test_a_wav_with_zero_samples_is_empty_audio_not_an_error(tmp_path: Path) -> None:
+    import wave
+
+    path = tmp_path / "empty.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(b"")
+    assert len(decode_audio(path)) == 0
+    # A compressed file that decodes to nothing is still a broken file.
+    data = encode_audio(tmp_path / "full.mp3", tone(2.0, 22050), 22050, codec="libmp3lame")
+    (tmp_path / "head.mp3").write_bytes(data.read_bytes()[:100])
+    with pytest.raises(MediaError):
+        decode_audio(tmp_path / "head.mp3")
+
+
+def test_a_fifo_is_refused_without_opening_it(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "x.wav"
+    os.mkfifo(fifo)  # opening it for reading would block: the tests would hang, not fail
+    with pytest.raises(MediaError, match="a FIFO"):
+        probe(fifo)
+    with pytest.raises(MediaError, match="a FIFO"):
+        decode_audio(fifo)

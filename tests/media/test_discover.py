@@ -72,3 +72,35 @@ def test_output_stems_mirror_tree_and_never_collide(tmp_path: Path) -> None:
     twins = discover_inputs([str(tmp_path / "media/sub/b.wav"), str(tmp_path / "other/b.wav")])
     twin_stems = output_stems(twins.inputs, tmp_path / "out")
     assert len(set(twin_stems)) == 2
+
+
+def test_fifos_and_sockets_in_folders_and_globs_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    import os
+    import socket
+
+    _touch(tmp_path, "a.wav", "sub/b.wav")
+    os.mkfifo(tmp_path / "pipe.wav")
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(tmp_path / "sub" / "sock.mp3"))
+    try:
+        found = discover_inputs([str(tmp_path)])
+        globbed = discover_inputs([str(tmp_path / "*.wav")])
+        named = discover_inputs([str(tmp_path / "pipe.wav")])
+    finally:
+        server.close()
+    assert [str(i.relative) for i in found.inputs] == ["a.wav", "sub/b.wav"]
+    assert found.skipped == [
+        (str(tmp_path / "pipe.wav"), "a FIFO (named pipe), not a regular file: not read"),
+        (str(tmp_path / "sub" / "sock.mp3"), "a socket, not a regular file: not read"),
+    ]
+    assert [i.path.name for i in globbed.inputs] == ["a.wav"]
+    assert [name for name, _ in globbed.skipped] == [str(tmp_path / "pipe.wav")]
+    # Named explicitly, it stays an input: the batch fails it with the same reason.
+    assert [i.path.name for i in named.inputs] == ["pipe.wav"] and not named.skipped
+
+
+def test_a_dangling_symlink_is_named_by_the_link(tmp_path: Path) -> None:
+    _touch(tmp_path, "a.wav")
+    (tmp_path / "broken.wav").symlink_to("gone/elsewhere.wav")
+    found = discover_inputs([str(tmp_path)])
+    assert [i.path for i in found.inputs] == [tmp_path / "a.wav", tmp_path / "broken.wav"]

@@ -56,3 +56,21 @@ def test_package_hint_for_a_model_a_package_ships(
 def test_a_path_that_is_not_a_model(tmp_path: Path) -> None:
     with pytest.raises(ModelNotFound, match="not a CTranslate2 model directory"):
         resolve_ct2_model(str(tmp_path))
+
+
+def test_the_offline_hint_names_only_what_is_really_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from woasr_cli.models.resolve import _not_found_message
+
+    monkeypatch.delenv("WOASR_OFFLINE", raising=False)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    with pytest.raises(ModelNotFound) as err:
+        resolve_ct2_model("large-v3", tmp_path, offline=True)  # --offline, no variable set
+    assert "drop --offline" in str(err.value) and "unset" not in str(err.value)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(ModelNotFound, match=r"unset HF_HUB_OFFLINE\)$"):
+        resolve_ct2_model("large-v3", tmp_path, offline=True)
+    # Downloads were allowed and failed: there is no switch to suggest.
+    failed = _not_found_message("large-v3", "no network, or the hub cannot be reached")
+    assert "unset" not in failed and "download failed (no network" in failed

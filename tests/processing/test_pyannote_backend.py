@@ -29,7 +29,8 @@ def test_offline_mode_never_uses_the_hub() -> None:
 
 
 def test_sources() -> None:
-    assert pipeline_source(None, TranscribeOptions(hf_token="hf_x")) == (HUB_PIPELINE, "hf_x")
+    online = TranscribeOptions(hf_token="hf_x", offline=False)
+    assert pipeline_source(None, online) == (HUB_PIPELINE, "hf_x")
     with pytest.raises(ModelNotFound, match="not found"):
         pipeline_source("/nonexistent/pipeline", TranscribeOptions())
 

@@ -33,14 +33,21 @@ def convert(
     max_cue_duration: Annotated[float | None, typer.Option("--max-cue-duration")] = None,
     max_chars_per_second: Annotated[float | None, typer.Option("--max-chars-per-second")] = None,
 ) -> None:
-    """Write other formats (srt, vtt, txt, tsv, rttm ...) from woasr JSON transcripts."""
+    """Write other formats (srt, vtt, txt, tsv, rttm ...) from woasr JSON transcripts.
+
+    'all' includes rttm for transcripts with speaker labels. Asking for rttm from a transcript
+    without speakers (made without --diarize) fails that file and writes none of its formats.
+    Exit codes: 0 all converted, 1 some transcripts failed, 2 usage error.
+    """
     from woasr_cli.formats import parse_formats
     from woasr_cli.outputs import format_options_for, write_outputs
     from woasr_cli.transcript import Transcript
 
     failed = 0
     try:
-        formats = tuple(f for f in parse_formats(output_format or ["all"]) if f != "json")
+        values = output_format or ["all"]
+        plain = tuple(f for f in parse_formats(values) if f != "json")
+        labelled = tuple(f for f in parse_formats(values, diarize=True) if f != "json")
         from woasr_cli.options import TranscribeOptions
 
         # checked as transcribe checks them (UsageError naming the flag)
@@ -57,6 +64,11 @@ def convert(
     for path in transcripts:
         try:
             transcript = Transcript.from_dict(_load(path))
+            formats = labelled if transcript.speakers else plain
+            if "rttm" in formats and not transcript.speakers:
+                raise InputError(
+                    "no speaker labels (transcribed without --diarize): nothing to write as rttm"
+                )
             stem = (output_dir or path.parent) / path.name.removesuffix(".json")
             for written in write_outputs(transcript, stem, formats, options):
                 typer.echo(str(written))

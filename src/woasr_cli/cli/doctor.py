@@ -106,13 +106,38 @@ def doctor(
     if json_out:
         typer.echo(json.dumps(report, indent=2))
         return
-    from rich.console import Console
-    from rich.pretty import Pretty
-    from rich.rule import Rule
-
-    console = Console()
-    for section, body in report.items():
-        console.print(Rule(section))
-        console.print(Pretty(body))
+    for line in report_lines(report):
+        typer.echo(line)
     if not report["media"].get("ok"):
         raise typer.Exit(1)
+
+
+def report_lines(report: dict[str, Any]) -> list[str]:
+    """The report as short human lines: one heading per section, ``name: value`` under it."""
+    lines: list[str] = []
+    for section, body in report.items():
+        lines.append(section)
+        if section == "providers":  # {name: installed}
+            lines.append(f"  installed: {_value(body)}")
+            continue
+        for key, value in body.items():
+            if key == "ok":
+                continue
+            lines.append(f"  {key.replace('_', ' ')}: {_value(value)}")
+    return lines
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "none"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    if isinstance(value, dict):
+        if value and all(isinstance(v, bool) for v in value.values()):
+            have = [k.split(",")[0] for k, v in value.items() if v]
+            lack = [k.split(",")[0] for k, v in value.items() if not v]
+            return ", ".join(have) + (f" (missing: {', '.join(lack)})" if lack else "")
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    return str(value)

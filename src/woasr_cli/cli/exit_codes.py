@@ -16,7 +16,8 @@ from woasr_cli.errors import (
 OK = 0
 SOME_FAILED = 1  # at least one input failed; the others were done
 USAGE = 2  # bad flag, unknown provider/model/format, missing extra
-INTERRUPTED = 130  # Ctrl-C / SIGTERM
+INTERRUPTED = 130  # Ctrl-C (SIGINT); rerun to resume
+TERMINATED = 143  # SIGTERM (128 + 15, as shells report it); rerun to resume
 
 _TABLE: tuple[tuple[type[WoasrError], int], ...] = (
     (Interrupted, INTERRUPTED),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 from woasr_cli.events import Event, Reporter
 
@@ -15,16 +15,92 @@ def _short(path: str | None, width: int = 48) -> str:
     return text if len(text) <= width else "…" + text[-(width - 1) :]
 
 
+def _rounded(value: Any) -> Any:
+    """Times and durations to the millisecond (no ``92.98599999999999``)."""
+    if isinstance(value, float):
+        return round(value, 3)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
+class BatchClock:
+    """The batch's own real-time factor: audio seconds finished per wall second since the batch
+    started. Per file only the file's audio length and wall time are true: in a batch that
+    decodes several files together, a file's wall time is shared with the others."""
+
+    def __init__(self) -> None:
+        self.started: float | None = None
+        self.audio = 0.0
+
+    def add(self, event: Event) -> None:
+        # From the first job on: loading the model is not transcription speed.
+        if event.kind == "batch_started":
+            self.started, self.audio = None, 0.0
+        elif event.kind == "started" and self.started is None:
+            self.started = time.monotonic()
+        elif event.kind == "done":
+            self.audio += event.duration or 0.0
+
+    def figures(self) -> dict[str, float]:
+        """``audio_seconds``, ``elapsed`` and ``realtime_factor`` of the batch so far."""
+        if self.started is None:
+            return {}
+        wall = time.monotonic() - self.started
+        out = {"audio_seconds": self.audio, "elapsed": wall}
+        if self.audio and wall > 0:
+            out["realtime_factor"] = self.audio / wall
+        return out
+
+    def summary(self) -> str | None:
+        if self.started is None:
+            return None
+        wall = time.monotonic() - self.started
+        if not self.audio or wall <= 0:
+            return None
+        return (
+            f"woasr: {_seconds(self.audio)} of audio in {_seconds(wall)}"
+            f" ({self.audio / wall:.1f}x real time)"
+        )
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.1f} s" if value < 120 else f"{value / 60:.1f} min"
+
+
+def _file_line(e: Event) -> str:
+    """``12.3 s audio, 4.5 s`` (the file's wall time, shared with others in a batch)."""
+    wall = f", {_seconds(e.elapsed)}" if e.elapsed is not None else ""
+    return f"{_seconds(e.duration or 0.0)} audio{wall}"
+
+
 class JsonReporter:
-    """One JSON object per line on stdout, for scripts and CI."""
+    """One JSON object per line on stdout, for scripts and CI. A file's ``done`` carries its
+    audio ``duration`` and wall ``elapsed``; ``batch_done`` the batch's ``realtime_factor``
+    (a file's own would mislead: files decoded together share their wall time)."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
+        self._clock = BatchClock()
+        self._open = False  # between batch_started and batch_done
+
+    def close(self, reason: str) -> None:
+        """End a batch the process cannot finish (a forced exit) with its ``batch_done``."""
+        if self._open:
+            self(Event("batch_done", reason=reason))
 
     def __call__(self, event: Event) -> None:
-        payload = {"event": event.kind, "time": round(time.time(), 3), **event.to_dict()}
+        self._clock.add(event)
+        self._open = event.kind == "batch_started" or (self._open and event.kind != "batch_done")
+        payload = {"event": event.kind, "time": time.time(), **event.to_dict()}
         payload.pop("kind", None)
-        self.stream.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        if event.kind == "done":
+            payload.pop("realtime_factor", None)
+        elif event.kind == "batch_done":
+            payload.update(self._clock.figures())
+        self.stream.write(json.dumps(_rounded(payload), ensure_ascii=False) + "\n")
         self.stream.flush()
 
 
@@ -35,8 +111,10 @@ class PlainReporter:
         self.stream = stream or sys.stderr
         self.quiet = quiet
         self._last_progress = 0.0
+        self._clock = BatchClock()
 
     def __call__(self, event: Event) -> None:
+        self._clock.add(event)
         line = self._line(event)
         if line and (not self.quiet or event.kind in ("failed", "interrupted")):
             self.stream.write(line + "\n")
@@ -54,14 +132,15 @@ class PlainReporter:
             total = f"/{e.duration:.0f}s" if e.duration else "s"
             return f"progress {e.input}: {e.done_seconds or 0:.0f}{total}"
         if e.kind == "done":
-            speed = f", {e.realtime_factor:.1f}x real time" if e.realtime_factor else ""
-            return f"done     {e.input} ({e.duration or 0:.1f}s audio{speed})"
+            return f"done     {e.input} ({_file_line(e)})"
         if e.kind == "skipped":
             return f"skip     {e.input} (already done)"
         if e.kind == "failed":
             return f"failed   {e.input}: {e.reason}"
         if e.kind == "interrupted":
             return f"stopped  {e.input}"
+        if e.kind == "batch_done":
+            return self._clock.summary()
         return None
 
 
@@ -95,8 +174,10 @@ class RichReporter:
         self._audio_done = 0.0
         self._done = 0
         self._total = 0
+        self._clock = BatchClock()
 
     def __call__(self, event: Event) -> None:
+        self._clock.add(event)
         p = self.progress
         name = event.input or ""
         if event.kind == "batch_started":
@@ -112,28 +193,34 @@ class RichReporter:
             if event.resumed_from:
                 p.update(task, completed=event.resumed_from)
         elif event.kind == "progress" and name in self._files:
-            task, t0 = self._files[name]
+            # No per-file speed: files decoded together share the wall time (the overall row
+            # shows the batch's real-time factor).
+            task, _ = self._files[name]
             done = event.done_seconds or 0.0
-            speed = f"{done / max(time.monotonic() - t0, 1e-6):.1f}x"
             total = f"/{event.duration:.0f}" if event.duration else ""
-            p.update(task, completed=done, total=event.duration, count=f"{done:.0f}{total}s",
-                     speed=speed)  # fmt: skip
+            p.update(task, completed=done, total=event.duration, count=f"{done:.0f}{total}s")
         elif event.kind in ("done", "skipped", "failed", "interrupted"):
             self._finish_file(event)
         elif event.kind == "batch_done":
             p.stop()
+            summary = self._clock.summary()
+            if summary:
+                self.console.print(summary, highlight=False, markup=False)
 
     def _finish_file(self, event: Event) -> None:
+        from rich.markup import escape
+
         p = self.progress
         if event.kind == "done":
             self._audio_done += event.duration or 0.0
-            speed = f"{event.realtime_factor:.1f}x" if event.realtime_factor else ""
-            p.console.print(f"[green]done[/] {event.input} [dim]{speed}[/]")
-        elif event.kind == "failed":
-            p.console.print(f"[red]failed[/] {event.input}: {event.reason}", markup=True,
+            facts = _file_line(event)
+            p.console.print(f"[green]done[/] {escape(event.input or '')} [dim]({facts})[/]",
                             highlight=False)  # fmt: skip
+        elif event.kind == "failed":
+            p.console.print(f"[red]failed[/] {escape(event.input or '')}: "
+                            f"{escape(event.reason or '')}", highlight=False)  # fmt: skip
         elif event.kind == "interrupted":
-            p.console.print(f"[yellow]stopped[/] {event.input}")
+            p.console.print(f"[yellow]stopped[/] {escape(event.input or '')}", highlight=False)
         if event.kind != "interrupted" and self._overall is not None:
             self._done += 1
             wall = time.monotonic() - self._started_at

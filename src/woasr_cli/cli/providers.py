@@ -24,7 +24,8 @@ def provider_rows() -> list[dict[str, Any]]:
                 "name": spec.name,
                 "installed": not missing,
                 "missing": missing,
-                "install": f"pip install 'woasr[{spec.extra}]'",
+                "extra": spec.extra or None,  # None: installed with woasr itself
+                "install": spec.install,
                 "default_model": spec.default_model,
                 "capabilities": caps,
                 "summary": spec.summary,
@@ -52,6 +53,7 @@ def providers(
         typer.echo(json.dumps(rows, indent=2))
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="woasr providers")
@@ -63,6 +65,7 @@ def providers(
         vad = r["capabilities"]["vad"]
         labels += ["VAD"] if vad == "switchable" else ["VAD (always on)"] if vad == "always" else []
         can = ", ".join(labels)
-        status = "[green]yes[/]" if r["installed"] else f"[yellow]no[/]: {r['install']}"
-        table.add_row(r["name"], status, r["default_model"], can, r["summary"])
+        # escape(): rich would read "[openai-whisper]" in the install hint as markup.
+        status = "[green]yes[/]" if r["installed"] else f"[yellow]no[/]: {escape(r['install'])}"
+        table.add_row(r["name"], status, escape(r["default_model"]), can, escape(r["summary"]))
     Console().print(table)

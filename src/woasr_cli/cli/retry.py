@@ -50,4 +50,6 @@ def retry(
     if not (result.done or result.failed or result.interrupted or result.skipped):
         typer.echo("woasr: nothing to retry", err=True)
         raise typer.Exit(OK)
-    raise typer.Exit(report_result(result, quiet=quiet, json_events=json_events))
+    raise typer.Exit(
+        report_result(result, quiet=quiet, json_events=json_events, interrupted_code=stop.exit_code)
+    )

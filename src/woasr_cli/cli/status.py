@@ -60,26 +60,76 @@ def _row(job: Any) -> dict[str, Any]:
 
 
 _STYLE = {"done": "green", "failed": "red", "running": "cyan", "interrupted": "yellow"}
+_FIXED_WIDTH = 44  # every column but the input, with the table's padding
 
 
 def _print_table(rows: list[dict[str, Any]], totals: dict[str, Any]) -> None:
+    """One row per job at any terminal width: inputs shown relative to the folder they share,
+    shortened in the middle (the file name stays); errors listed below the table."""
+    from rich import box
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title="woasr jobs", expand=False)
-    for col in ("input", "state", "progress", "audio", "x real time", "tries", "error"):
-        table.add_column(col, overflow="fold")
+    console = Console(highlight=False)
+    base = _common_dir([r["input"] for r in rows])
+    width = max(console.width - _FIXED_WIDTH, 16)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=False)
+    table.add_column("input", no_wrap=True)
+    for col in ("state", "done", "audio", "wall", "tries"):
+        table.add_column(col, no_wrap=True, justify="left" if col == "state" else "right")
     for r in rows:
         style = _STYLE.get(r["state"], "")
         table.add_row(
-            r["input"],
+            escape(ellipsize(_relative(r["input"], base), width)),
             f"[{style}]{r['state']}[/]" if style else r["state"],
             "" if r["progress"] is None else f"{r['progress']:.0f}%",
             "" if r["duration"] is None else f"{r['duration']:.1f}s",
-            "" if r["realtime_factor"] is None else f"{r['realtime_factor']:.1f}x",
+            "" if r["elapsed"] is None else f"{r['elapsed']:.1f}s",
             str(r["attempts"]),
-            r["error"] or "",
         )
-    console = Console()
+    if base is not None:
+        console.print(f"inputs in {escape(ellipsize(str(base), console.width - 11))}")
     console.print(table)
-    console.print(", ".join(f"{k}: {v}" for k, v in totals.items()))
+    for r in rows:
+        if r["error"]:
+            name = ellipsize(_relative(r["input"], base), min(width, console.width // 2))
+            room = max(console.width - len(name) - 2, 8)
+            error = r["error"] if len(r["error"]) <= room else r["error"][: room - 1] + "…"
+            console.print(escape(f"{name}: {error}"), style="red")
+    states = ("pending", "running", "interrupted", "failed", "done")
+    counts = ", ".join(f"{totals[k]} {k}" for k in states if totals.get(k))
+    audio = f"{totals.get('done_seconds', 0):.0f}/{totals.get('audio_seconds', 0):.0f} s of audio"
+    console.print(f"{totals.get('jobs', 0)} jobs: {counts or 'none'}; {audio}")
+
+
+def ellipsize(text: str, width: int) -> str:
+    """``text`` cut in the middle to ``width`` characters, keeping both ends."""
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    tail = (width - 1) * 2 // 3  # the end (file name) matters most
+    head = width - 1 - tail
+    return text[:head] + "…" + text[len(text) - tail :]
+
+
+def _common_dir(paths: list[str]) -> Path | None:
+    if not paths:
+        return None
+    import os
+
+    try:
+        common = Path(os.path.commonpath([str(Path(p).parent) for p in paths]))
+    except ValueError:  # mixed absolute/relative or drives
+        return None
+    return None if common == Path(common.anchor) else common
+
+
+def _relative(path: str, base: Path | None) -> str:
+    if base is None:
+        return path
+    try:
+        return str(Path(path).relative_to(base))
+    except ValueError:
+        return path

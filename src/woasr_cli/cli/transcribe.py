@@ -63,7 +63,8 @@ def transcribe(
         typer.Option(
             "--output-format",
             "-f",
-            help="vtt, srt, json, txt, tsv, rttm or all; repeat or comma-separate.  [default: all]",
+            help="vtt, srt, json, txt, tsv, rttm or all (rttm too with --diarize); repeat or "
+            "comma-separate.  [default: all]",
             rich_help_panel=_OUT,
         ),
     ] = None,
@@ -467,7 +468,7 @@ def transcribe(
     """Transcribe media files and folders into subtitles and transcripts.
 
     Exit codes: 0 all done, 1 some inputs failed (the rest were done), 2 usage error,
-    130 interrupted (rerun the same command to resume).
+    130 interrupted by Ctrl-C, 143 by SIGTERM (rerun the same command to resume).
     """
     from woasr_cli.options import TranscribeOptions
 
@@ -508,7 +509,7 @@ def run_transcribe(
     executor: RayExecutor | None = None,
 ) -> int:
     from woasr_cli.cli.interrupts import StopFlag
-    from woasr_cli.cli.progress import make_reporter
+    from woasr_cli.cli.progress import JsonReporter, make_reporter
     from woasr_cli.jobs.batch import run_batch
     from woasr_cli.policy import prepare
 
@@ -516,23 +517,29 @@ def run_transcribe(
     stop = StopFlag()
     stop.install()
     reporter = make_reporter(json_lines=json_events, quiet=quiet, tty=sys.stderr.isatty())
+    if isinstance(reporter, JsonReporter):  # a started batch ends, even cut short by SIGTERM
+        stop.before_forced_exit(lambda: reporter.close("stopped by SIGTERM"))
     result = run_batch(
         args, options, output_dir, manifest_path=manifest_path, reporter=reporter,
         should_stop=stop, force=force, executor=executor,
     )  # fmt: skip
     for arg in result.missing:
         typer.echo(f"woasr: error: {arg}: matched no media files", err=True)
-    return report_result(result, quiet=quiet, json_events=json_events)
+    for name, reason in [] if quiet else result.ignored:
+        typer.echo(f"woasr: skipped {name}: {reason}", err=True)
+    return report_result(
+        result, quiet=quiet, json_events=json_events, interrupted_code=stop.exit_code
+    )
 
 
-def report_result(result: BatchResult, *, quiet: bool, json_events: bool) -> int:
-    """Print a batch's failures and totals; its exit code (shared by transcribe and retry)."""
-    if not json_events:
-        for name, reason in result.failures:
-            typer.echo(f"woasr: failed: {name}: {reason}", err=True)
+def report_result(
+    result: BatchResult, *, quiet: bool, json_events: bool, interrupted_code: int = INTERRUPTED
+) -> int:
+    """Print a batch's totals; its exit code (shared by transcribe and retry). Failures are not
+    repeated here: the reporter printed each once, as it happened."""
     if result.interrupted:
         typer.echo("woasr: interrupted; run the same command again to resume", err=True)
-        return INTERRUPTED
+        return interrupted_code
     ran = result.done + result.skipped + result.failed + result.elsewhere + result.lost
     if not quiet and not json_events and (ran or not result.missing):
         typer.echo(

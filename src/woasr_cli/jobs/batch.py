@@ -65,8 +65,9 @@ def run_batch(
     ) if any(not isinstance(i, InputFile) for i in inputs) else None  # fmt: skip
     files = [i for i in inputs if isinstance(i, InputFile)] + (found.inputs if found else [])
     missing = found.missing if found else []
+    ignored = found.skipped if found else []
     if not files:
-        return BatchResult(missing=missing)
+        return BatchResult(missing=missing, ignored=ignored)
     jobs = plan(files, output_dir.absolute())
     if executor is not None:
         result = executor.run_batch(
@@ -79,7 +80,7 @@ def run_batch(
         jobs, options, manifest, reporter or null_reporter, should_stop or (lambda: False),
         force=force, transcriber=transcriber,
     )  # fmt: skip
-    result.missing = missing
+    result.missing, result.ignored = missing, ignored
     return result
 
 

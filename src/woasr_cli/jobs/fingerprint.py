@@ -14,11 +14,13 @@ read. ``--force`` is the answer for the rest.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from pathlib import Path
 
 from woasr_cli.errors import InputError
+from woasr_cli.media.filekind import open_regular
 
 EDGE = 1 << 20  # bytes hashed at each end of the file
 BLOCK = 64 << 10  # bytes per sampled block in the middle
@@ -29,7 +31,8 @@ VERSION = "v1"  # bump when the recipe changes, so old fingerprints never match 
 def fingerprint_file(path: Path | str) -> str:
     """Return ``"v1:<hex>"`` for the file's content; :class:`InputError` if it cannot be read."""
     try:
-        with open(path, "rb") as f:
+        # Never a blocking open: a FIFO in a media folder would hang the batch before it starts.
+        with os.fdopen(open_regular(path), "rb") as f:
             size = os.fstat(f.fileno()).st_size
             digest = hashlib.blake2b(digest_size=16)
             digest.update(size.to_bytes(8, "little"))
@@ -39,10 +42,17 @@ def fingerprint_file(path: Path | str) -> str:
     except IsADirectoryError:
         raise InputError("is a directory, not a media file") from None
     except FileNotFoundError:
+        if os.path.islink(path):
+            target = os.readlink(path)
+            raise InputError(f"broken symlink (to {target}, which does not exist)") from None
         raise InputError("no such file") from None
     except PermissionError:
         raise InputError("cannot read: permission denied") from None
     except OSError as exc:
+        if exc.errno == errno.ENXIO:  # opening a socket
+            raise InputError("a socket, not a regular file: not read") from None
+        if not exc.errno and exc.strerror:  # open_regular's reason
+            raise InputError(exc.strerror) from None
         raise InputError(f"cannot read: {exc.strerror or exc}") from None
     return f"{VERSION}:{digest.hexdigest()}"
 

@@ -7,6 +7,12 @@ absent), and a job is claimed with a lease that its owner renews while it works.
 owner died is claimed again once the lease runs out (at once, via :meth:`reclaim_dead_owner`,
 when the owner ran on this host).
 
+Readers see such a job as it really is: a ``running`` row whose lease ran out, or whose owner
+ran on this host and has died (SIGKILL, OOM, power cut), is reported as ``interrupted`` by
+:meth:`get`, :meth:`jobs` and :meth:`totals`, so ``woasr status`` and ``woasr retry`` (and any
+other front end) treat it as the resumable job it is. The row itself is left alone: the next
+claim takes it over, from its checkpoints.
+
 There is one row per input path. Registering it again with other content or options resets
 a finished job, and drops the checkpoints of an unfinished one, since they no longer apply.
 """
@@ -20,6 +26,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -255,21 +262,26 @@ class Manifest:
 
     # -- reading -------------------------------------------------------------------------------
     def get(self, job_id: int) -> Job | None:
+        """The job as it stands (a dead owner's ``running`` job reads as ``interrupted``)."""
         rows = self._read(f"SELECT {COLUMNS} FROM jobs WHERE id = ?", (job_id,))
-        return Job.from_row(rows[0]) if rows else None
+        return _as_seen(Job.from_row(rows[0]), time.time()) if rows else None
 
     def jobs(self, states: Iterable[JobState] | None = None) -> list[Job]:
-        """Jobs in registration order, only those in ``states`` if given."""
+        """Jobs in registration order, only those in ``states`` if given (as :meth:`get` sees
+        them: asking for ``interrupted`` includes running jobs whose owner is dead)."""
+        now = time.time()
         if states is None:
             rows = self._read(f"SELECT {COLUMNS} FROM jobs ORDER BY id")
-        else:
-            wanted = json.dumps([JobState(s).value for s in states])
-            rows = self._read(
-                f"SELECT {COLUMNS} FROM jobs WHERE state IN (SELECT value FROM json_each(?))"
-                " ORDER BY id",
-                (wanted,),
-            )
-        return [Job.from_row(r) for r in rows]
+            return [_as_seen(Job.from_row(r), now) for r in rows]
+        wanted = {JobState(s) for s in states}
+        stored = wanted | ({JobState.RUNNING} if JobState.INTERRUPTED in wanted else set())
+        rows = self._read(
+            f"SELECT {COLUMNS} FROM jobs WHERE state IN (SELECT value FROM json_each(?))"
+            " ORDER BY id",
+            (json.dumps([s.value for s in stored]),),
+        )
+        seen = (_as_seen(Job.from_row(r), now) for r in rows)
+        return [job for job in seen if job.state in wanted]
 
     def totals_by_state(self) -> dict[str, int]:
         """How many jobs are in each state (every state present, zeros included)."""
@@ -281,12 +293,19 @@ class Manifest:
         and ``done_seconds``, all from one consistent read."""
         out: dict[str, int | float] = {s.value: 0 for s in JobState}
         jobs, audio, done = 0, 0.0, 0.0
-        for state, n, state_audio, state_done in self._read(
-            "SELECT state, count(*), coalesce(sum(duration), 0), sum(done_seconds)"
-            " FROM jobs GROUP BY state"
-        ):
+        with self._transaction(write=False) as conn:
+            rows = conn.execute(
+                "SELECT state, count(*), coalesce(sum(duration), 0), sum(done_seconds)"
+                " FROM jobs GROUP BY state"
+            ).fetchall()
+            running = conn.execute(f"SELECT {COLUMNS} FROM jobs WHERE state = 'running'").fetchall()
+        for state, n, state_audio, state_done in rows:
             out[str(state)] = int(n)
             jobs, audio, done = jobs + int(n), audio + state_audio, done + state_done
+        now = time.time()
+        dead = sum(_as_seen(Job.from_row(r), now).state != JobState.RUNNING for r in running)
+        out[JobState.RUNNING.value] = int(out[JobState.RUNNING.value]) - dead
+        out[JobState.INTERRUPTED.value] = int(out[JobState.INTERRUPTED.value]) + dead
         out.update(jobs=jobs, audio_seconds=round(audio, 3), done_seconds=round(done, 3))
         return out
 
@@ -322,3 +341,17 @@ class Manifest:
                 f"{job.state.value}" + (f" for {job.owner}" if job.owner else "")
             )
         return job
+
+
+def owner_is_gone(job: Job, now: float) -> bool:
+    """A ``running`` job nobody works on any more: its lease ran out, or its owner ran on this
+    host and has died."""
+    if job.state != JobState.RUNNING:
+        return False
+    if job.lease_until is not None and job.lease_until < now:
+        return True
+    return bool(job.owner) and owner_is_dead_here(job.owner or "")
+
+
+def _as_seen(job: Job, now: float) -> Job:
+    return replace(job, state=JobState.INTERRUPTED) if owner_is_gone(job, now) else job

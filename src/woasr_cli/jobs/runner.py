@@ -43,6 +43,7 @@ LEASE_S = 60.0
 HEARTBEAT_S = 15.0
 # Errors that make every job fail the same way: stop the batch instead of failing each file.
 _BATCH_FATAL = (UsageError, ProviderUnavailable, ModelNotFound, ManifestError)
+_HELD_OR_ABANDONED = (JobState.RUNNING, JobState.INTERRUPTED)
 
 
 @dataclass
@@ -55,6 +56,8 @@ class BatchResult:
     interrupted: bool = False
     failures: list[tuple[str, str]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # arguments that matched no media file
+    # (path, reason): FIFOs, sockets and devices a folder walk or glob found and did not read
+    ignored: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -109,8 +112,12 @@ class BatchRunner:
     def run(self, jobs: list[PlannedJob], *, force: bool = False) -> BatchResult:
         result = BatchResult()
         self.report(Event("batch_started", total_files=len(jobs)))
-        self.execute(self.prepare(jobs, force, result), result)
-        self.report(Event("batch_done", totals=self.manifest.totals_by_state()))
+        try:
+            self.execute(self.prepare(jobs, force, result), result)
+        except WoasrError as exc:  # e.g. the model does not load: the batch still ends
+            self.report(batch_done(self.manifest, reason=str(exc)))
+            raise
+        self.report(batch_done(self.manifest))
         return result
 
     def prepare(
@@ -214,8 +221,8 @@ class BatchRunner:
         if not self.manifest.claim(job.id, self.owner, LEASE_S):
             current = self.manifest.get(job.id)
             with self._tally:
-                if current is not None and current.state == JobState.RUNNING:
-                    waiting.append((planned, current))
+                if current is not None and current.state in _HELD_OR_ABANDONED:
+                    waiting.append((planned, current))  # an abandoned one is claimed next pass
                 elif current is not None and current.state == JobState.DONE:
                     result.elsewhere += 1
             return
@@ -316,6 +323,15 @@ class BatchRunner:
     def _fail(self, job: Job, name: str, reason: str, result: BatchResult) -> None:
         if self.manifest.claim(job.id, self.owner, LEASE_S):
             self._fail_claimed(job.id, name, reason, result)
+
+
+def batch_done(manifest: Manifest, reason: str | None = None) -> Event:
+    """The event that ends every batch that started, with the reason when it stopped early."""
+    try:
+        totals = manifest.totals_by_state()
+    except ManifestError:
+        totals = {}
+    return Event("batch_done", totals=totals, reason=reason)
 
 
 def _failed_since(job: Job, started_at: float) -> bool:

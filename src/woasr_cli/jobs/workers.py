@@ -17,7 +17,7 @@ from woasr_cli import errors
 from woasr_cli.errors import WoasrError
 from woasr_cli.events import Event, Reporter
 from woasr_cli.jobs.manifest import Manifest
-from woasr_cli.jobs.runner import BatchResult, BatchRunner, PlannedJob
+from woasr_cli.jobs.runner import BatchResult, BatchRunner, PlannedJob, batch_done
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.runtime import usable_cores
 
@@ -71,6 +71,25 @@ def run_in_workers(
 ) -> BatchResult:
     result = BatchResult()
     reporter(Event("batch_started", total_files=len(jobs)))
+    try:
+        _run_children(parent, jobs, manifest_path, workers, force, reporter, should_stop, result)
+    except WoasrError as exc:
+        reporter(batch_done(parent.manifest, reason=str(exc)))
+        raise
+    reporter(batch_done(parent.manifest))
+    return result
+
+
+def _run_children(
+    parent: BatchRunner,
+    jobs: list[PlannedJob],
+    manifest_path: Path,
+    workers: int,
+    force: bool,
+    reporter: Reporter,
+    should_stop: Callable[[], bool],
+    result: BatchResult,
+) -> None:
     todo = [(p, j.id) for p, j in parent.prepare(jobs, force, result)]
     if todo and not result.interrupted:
         workers = min(workers, len(todo))
@@ -90,8 +109,6 @@ def run_in_workers(
         for proc in procs:
             proc.start()
         _relay(procs, events, stop, reporter, should_stop, result)
-    reporter(Event("batch_done", totals=parent.manifest.totals_by_state()))
-    return result
 
 
 def _relay(

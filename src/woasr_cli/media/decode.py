@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from woasr_cli.errors import MediaError
 from woasr_cli.media.audio import SAMPLE_RATE
+from woasr_cli.media.filekind import not_regular_reason
 
 if TYPE_CHECKING:
     from av.audio.frame import AudioFrame
@@ -42,11 +43,15 @@ def _open(path: Path) -> InputContainer:
     if path.is_dir():
         raise MediaError("is a directory, not a media file")
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except FileNotFoundError:
         raise MediaError("no such file") from None
     except PermissionError:
         raise MediaError("permission denied") from None
+    special = not_regular_reason(info.st_mode)
+    if special is not None:  # FFmpeg would block forever opening a FIFO
+        raise MediaError(special)
+    size = info.st_size
     if size == 0:
         raise MediaError("empty file (0 bytes)")
     if not os.access(path, os.R_OK):
@@ -128,10 +133,16 @@ def iter_audio(path: Path, start: float = 0.0) -> Iterator[npt.NDArray[np.float3
         if pending_len:
             produced += pending_len
             yield np.concatenate(pending)
-        if produced == 0 and start == 0:
+        if produced == 0 and start == 0 and not _empty_pcm(stream):
             raise MediaError("no decodable audio (truncated or corrupt file)")
     finally:
         container.close()
+
+
+def _empty_pcm(stream: AudioStream) -> bool:
+    """A PCM stream (WAV, AIFF, ...) whose header declares no samples: a valid recording of
+    nothing, finished like silence, unlike a compressed stream that decoded to nothing."""
+    return stream.codec_context.name.startswith("pcm_") and not stream.frames
 
 
 def _decode_frames(container: InputContainer, stream: AudioStream) -> Iterator[AudioFrame]:

@@ -2,15 +2,21 @@
 
 Order is deterministic (arguments in order, directory contents sorted), duplicates are dropped,
 directory walks keep only known media extensions, and an explicitly named file is always tried.
+FIFOs, sockets and devices found by a walk or a glob are skipped with a reason (opening one for
+reading can block forever); one named explicitly is kept, and fails with that reason.
+A symlink is reported by its own name when its target is missing.
 """
 
 from __future__ import annotations
 
 import glob
 import os
+import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from woasr_cli.media.filekind import not_regular_reason
 
 MEDIA_EXTENSIONS = frozenset(
     {
@@ -38,6 +44,7 @@ class InputFile:
 class Discovery:
     inputs: list[InputFile]
     missing: list[str]  # arguments that matched nothing
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why): FIFOs and such
 
 
 def read_list(lines: Iterable[str]) -> list[str]:
@@ -45,21 +52,42 @@ def read_list(lines: Iterable[str]) -> list[str]:
     return [ln.rstrip("\r\n") for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
 
 
-def _walk(directory: Path) -> list[Path]:
+def _walk(directory: Path, skipped: list[tuple[str, str]]) -> list[Path]:
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(directory, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if Path(name).suffix.lower() in MEDIA_EXTENSIONS and not name.startswith("."):
-                found.append(Path(dirpath) / name)
+                _keep_regular(Path(dirpath) / name, found, skipped)
     return found
 
 
-def _expand(arg: str) -> tuple[list[InputFile], bool]:
+def _keep_regular(path: Path, found: list[Path], skipped: list[tuple[str, str]]) -> None:
+    try:
+        mode = path.stat().st_mode  # follows a symlink to what it names
+    except OSError:
+        found.append(path)  # a dangling link or unreadable entry: the batch says why
+        return
+    reason = not_regular_reason(mode)
+    if reason is None or stat.S_ISDIR(mode):
+        found.append(path)
+    else:
+        skipped.append((str(_located(path)), reason))
+
+
+def _located(path: Path) -> Path:
+    """The absolute path a user can find: the target of a working symlink, the link itself
+    when its target is missing (naming the target would point at nothing in their folder)."""
+    if path.is_symlink() and not path.exists():
+        return path.parent.resolve() / path.name
+    return path.resolve()
+
+
+def _expand(arg: str, skipped: list[tuple[str, str]]) -> tuple[list[InputFile], bool]:
     path = Path(arg).expanduser()
     if path.is_dir() and not (path.suffix.lower() in MEDIA_EXTENSIONS and not any(path.iterdir())):
         root = path.resolve()
-        files = [InputFile(p.resolve(), root) for p in _walk(path)]
+        files = [InputFile(_located(p), root) for p in _walk(path, skipped)]
         return files, bool(files)
     if path.exists() or path.is_symlink():
         resolved = path.resolve() if path.exists() else path.absolute()
@@ -71,9 +99,11 @@ def _expand(arg: str) -> tuple[list[InputFile], bool]:
         for m in matches:
             p = Path(m)
             if p.is_dir():
-                out += [InputFile(q.resolve(), base) for q in _walk(p)]
+                out += [InputFile(_located(q), base) for q in _walk(p, skipped)]
             else:
-                out.append(InputFile(p.resolve(), base))
+                kept: list[Path] = []
+                _keep_regular(p, kept, skipped)
+                out += [InputFile(_located(q), base) for q in kept]
         return out, bool(matches)
     # A path that does not exist is still an input: the batch reports it as failed.
     return [InputFile(path.absolute(), path.absolute().parent)], True
@@ -92,12 +122,14 @@ def discover_inputs(args: Iterable[str]) -> Discovery:
     seen: set[Path] = set()
     inputs: list[InputFile] = []
     missing: list[str] = []
+    skipped: list[tuple[str, str]] = []
     for arg in args:
-        expanded, matched = _expand(arg)
-        if not matched:
+        before = len(skipped)
+        expanded, matched = _expand(arg, skipped)
+        if not matched and len(skipped) == before:
             missing.append(arg)
         for item in expanded:
             if item.path not in seen:
                 seen.add(item.path)
                 inputs.append(item)
-    return Discovery(inputs, missing)
+    return Discovery(inputs, missing, skipped)

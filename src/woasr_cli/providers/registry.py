@@ -18,7 +18,7 @@ class ProviderSpec:
     # woasr_cli.providers.<module>, or any importable dotted path (a plugin): the module
     # defines ``load(options) -> Provider`` and is imported only when the provider loads
     module: str
-    extra: str  # pip extra that installs the engine
+    extra: str  # pip extra that installs the engine; "" for an engine woasr itself depends on
     requires: tuple[str, ...]  # importable top-level modules the engine needs
     default_model: str
     capabilities: Capabilities
@@ -34,6 +34,15 @@ class ProviderSpec:
     @property
     def installed(self) -> bool:
         return not self.missing()
+
+    @property
+    def install(self) -> str:
+        """The command that installs this engine."""
+        return install_command(self.extra)
+
+
+def install_command(extra: str) -> str:
+    return f"pip install 'woasr[{extra}]'" if extra else "pip install woasr"
 
 
 _SPECS: dict[str, ProviderSpec] = {}
@@ -63,6 +72,20 @@ def default_word_timestamps(provider: str, *, diarize: bool, align: bool) -> boo
         return False
     spec = _SPECS.get(provider)
     return spec is not None and spec.capabilities.word_timestamps
+
+
+DEFAULT_BEAM_SIZE = 5
+
+
+def engine_defaults(spec: ProviderSpec, options: TranscribeOptions) -> TranscribeOptions:
+    """Options left to the engine (``None``) set to what this engine does by default."""
+    caps = spec.capabilities
+    defaults: dict[str, object] = {}
+    if options.beam_size is None and caps.beam_size:
+        defaults["beam_size"] = DEFAULT_BEAM_SIZE
+    if options.vad is None:
+        defaults["vad"] = caps.vad != "none"
+    return options.with_changes(**defaults) if defaults else options
 
 
 def check_capabilities(spec: ProviderSpec, options: TranscribeOptions) -> None:
@@ -119,6 +142,7 @@ def needs_sequential(spec: ProviderSpec, options: TranscribeOptions) -> bool:
 def load_provider(options: TranscribeOptions) -> Provider:
     """Check capabilities and installation, import the engine module and load the model."""
     spec = get_spec(options.provider)
+    options = engine_defaults(spec, options)
     check_capabilities(spec, options)
     missing = spec.missing()
     if missing:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import sys
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,8 @@ BATCH_SIZE = 8
 def _import_whisperx() -> Any:
     from woasr_cli.pyannote_audio import import_pyannote_audio
 
+    # NVIDIA's telemetry logger (pulled in through lightning) warns at import that it is off.
+    logging.getLogger("nv_one_logger").setLevel(logging.ERROR)
     try:
         # whisperX imports pyannote.audio (and through it torchaudio) at module level; a
         # torchaudio build that needs CUDA raises OSError there.
@@ -111,8 +113,8 @@ def load(options: TranscribeOptions) -> WhisperXProvider:
     cache = Path(options.model_cache_dir) if options.model_cache_dir else None
     location = resolve_ct2_model(name, cache, offline=options.offline)
     device = pick_device(options.device, ctranslate2_cuda, "whisperX")
-    # load_model print()s a note about the VAD model to stdout.
-    with contextlib.redirect_stdout(sys.stderr):
+    # load_model print()s that it ignores vad_method for the VAD given here: nothing to tell.
+    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
         pipeline = asr.load_model(
             str(location.path),
             device=device,

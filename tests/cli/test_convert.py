@@ -1,0 +1,35 @@
+"""``woasr convert``: rttm only from transcripts that have speakers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from woasr_cli.cli.app import app
+from woasr_cli.transcript import Segment, Transcript
+
+
+def _write(path: Path, speaker: str | None) -> Path:
+    segments = [Segment(0.0, 1.5, " Hello there.", speaker=speaker), Segment(2.0, 3.0, " Hi.")]
+    transcript = Transcript(segments, language="en", duration=3.0, source=str(path))
+    path.write_text(json.dumps(transcript.to_dict()), encoding="utf-8")
+    return path
+
+
+def test_rttm_from_a_transcript_without_speakers_fails_with_a_reason(tmp_path: Path) -> None:
+    plain = _write(tmp_path / "plain.json", None)
+    result = CliRunner().invoke(app, ["convert", str(plain), "-f", "srt,rttm"])
+    assert result.exit_code == 1
+    assert "no speaker labels" in result.stderr and "--diarize" in result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["plain.json"]  # not even the srt
+
+
+def test_all_includes_rttm_for_a_transcript_with_speakers(tmp_path: Path) -> None:
+    labelled = _write(tmp_path / "spk.json", "SPEAKER_00")
+    plain = _write(tmp_path / "plain.json", None)
+    result = CliRunner().invoke(app, ["convert", str(labelled), str(plain)])
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "spk.rttm").read_text().startswith("SPEAKER spk 1 0.000 1.500")
+    assert not (tmp_path / "plain.rttm").exists() and (tmp_path / "plain.srt").is_file()

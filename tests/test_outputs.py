@@ -1,0 +1,25 @@
+"""Output files: atomic, and with the mode an ordinary file gets under the caller's umask."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from woasr_cli.formats import FormatOptions
+from woasr_cli.outputs import write_outputs
+from woasr_cli.transcript import Segment, Transcript
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664)])
+def test_outputs_get_the_umask_mode(tmp_path: Path, umask: int, mode: int) -> None:
+    transcript = Transcript([Segment(0.0, 1.0, " hello")], source="a.wav", duration=1.0)
+    old = os.umask(umask)
+    try:
+        paths = write_outputs(transcript, tmp_path / "a", ("srt", "txt"), FormatOptions())
+    finally:
+        os.umask(old)
+    assert [stat.S_IMODE(p.stat().st_mode) for p in paths] == [mode, mode]
+    assert not list(tmp_path.glob(".*.part"))
