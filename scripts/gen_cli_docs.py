@@ -45,7 +45,42 @@ def render() -> str:
         title = f"woasr {name}".strip()
         body = "\n".join(line.rstrip() for line in result.stdout.strip("\n").splitlines())
         parts.append(f"## `{title}`\n\n```text\n{body}\n```\n")
+    parts.append(whisper_table())
     return "\n".join(parts)
+
+
+WHISPER_INTRO = """## Coming from whisper / whisper-ctranslate2 / whisperX
+
+`woasr transcribe` (and `woasr convert`, for its flags) also accepts the spellings those CLIs use,
+as hidden aliases of its own flags. A boolean takes `True` or `False` after it, as there, and
+anything else is a usage error (never an input file). Decoding options reach every engine that
+honours them; one an engine cannot honour is refused (exit 2) rather than ignored: batched
+faster-whisper (the default) honours `--patience`, the no-speech rule and
+`--no-condition-on-previous-text`; `--best-of`, `--compression-ratio-threshold` and
+`--hallucination-silence-threshold` turn on sequential decoding (`--batch-size 1`) when the batch
+size is automatic. Differences by default: woasr writes every format (`-f all`), detects the
+language per file, lays subtitles out as guidelines ask (`--subtitle-layout none` for one cue per
+segment) and turns word timestamps on with faster_whisper.
+
+| whisper-style flag | woasr flag |
+|---|---|
+"""
+
+
+def whisper_table() -> str:
+    from woasr_cli.cli.whisper_flags import ALIASES
+
+    rows = []
+    for name, alias in ALIASES.items():
+        if alias.boolean:
+            on = " ".join(alias.on or ()) or "(nothing)"
+            off = " ".join(alias.off) or "(nothing)"
+            target = f"`True`: `{on}`, `False`: `{off}`".replace("`(nothing)`", "nothing")
+        else:
+            target = f"`{alias.flag} VALUE`"
+        note = f" ({alias.note})" if alias.note else ""
+        rows.append(f"| `{name}` | {target}{note} |")
+    return WHISPER_INTRO + "\n".join(rows) + "\n"
 
 
 def main() -> None:

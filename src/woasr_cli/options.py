@@ -27,6 +27,18 @@ from woasr_cli.languages import LANGUAGES, language_code
 
 Task = Literal["transcribe", "translate"]
 Device = Literal["auto", "cpu", "cuda"]
+SubtitleLayout = Literal["default", "none"]
+
+# Whisper decoding options (fields above): non-default values are checked against the engine
+DECODING_OPTIONS: tuple[str, ...] = (
+    "best_of",
+    "patience",
+    "condition_on_previous_text",
+    "no_speech_threshold",
+    "compression_ratio_threshold",
+    "logprob_threshold",
+    "hallucination_silence_threshold",
+)
 
 # Every output format woasr writes; ``all`` means DEFAULT_FORMATS (formats/ maps names to writers).
 FORMAT_NAMES: tuple[str, ...] = ("vtt", "srt", "json", "txt", "tsv", "rttm")
@@ -76,6 +88,21 @@ class TranscribeOptions:
     max_line_width: int | None = field(default=None, metadata=_OUTPUT_ONLY)
     max_line_count: int | None = field(default=None, metadata=_OUTPUT_ONLY)
     highlight_words: bool = field(default=False, metadata=_OUTPUT_ONLY)
+    # Whisper decoding, named as whisper and faster-whisper name them (their defaults); which
+    # engine honours which is declared in its Capabilities (decoding_options)
+    best_of: int = 5
+    patience: float = 1.0
+    condition_on_previous_text: bool = True
+    no_speech_threshold: float | None = 0.6
+    compression_ratio_threshold: float | None = 2.4
+    logprob_threshold: float | None = -1.0
+    hallucination_silence_threshold: float | None = None
+    # Subtitle layout (srt, vtt): "default" shapes cues as subtitle guidelines ask (the limits
+    # below, formats/layout.py); "none" keeps one cue per segment
+    subtitle_layout: SubtitleLayout = field(default="default", metadata=_OUTPUT_ONLY)
+    max_words_per_line: int | None = field(default=None, metadata=_OUTPUT_ONLY)
+    max_cue_duration: float | None = field(default=None, metadata=_OUTPUT_ONLY)
+    max_chars_per_second: float | None = field(default=None, metadata=_OUTPUT_ONLY)
 
     def __post_init__(self) -> None:
         _normalise(self)
@@ -177,6 +204,7 @@ def _normalise(options: TranscribeOptions) -> None:
         value = getattr(options, name)
         if value is not None and value < 1:
             raise UsageError(f"--{name.replace('_', '-')} must be at least 1")
+    _check_decoding_and_layout(options)
     check_speaker_bounds(options.num_speakers, options.min_speakers, options.max_speakers)
     if isinstance(options.model_cache_dir, Path):
         put("model_cache_dir", str(options.model_cache_dir))
@@ -185,6 +213,30 @@ def _normalise(options: TranscribeOptions) -> None:
     for name in ("model", "initial_prompt", "hotwords", "align_model", "diarize_model"):
         if getattr(options, name) == "":
             put(name, None)
+
+
+def _check_decoding_and_layout(options: TranscribeOptions) -> None:
+    if options.best_of < 1:
+        raise UsageError("--best-of must be at least 1")
+    if options.patience <= 0:
+        raise UsageError("--patience must be more than 0")
+    if options.subtitle_layout not in ("default", "none"):
+        raise UsageError(
+            f"--subtitle-layout must be default or none, not '{options.subtitle_layout}'"
+        )
+    for name in ("hallucination_silence_threshold", "max_cue_duration", "max_chars_per_second"):
+        value = getattr(options, name)
+        if value is not None and value <= 0:
+            raise UsageError(f"--{name.replace('_', '-')} must be more than 0")
+    if options.max_words_per_line is not None and options.max_words_per_line < 1:
+        raise UsageError("--max-words-per-line must be at least 1")
+
+
+def non_default_decoding(options: TranscribeOptions) -> list[str]:
+    """The Whisper decoding options (DECODING_OPTIONS) set to something other than their
+    default: what an engine must honour or refuse."""
+    defaults = {f.name: f.default for f in fields(TranscribeOptions)}
+    return [n for n in DECODING_OPTIONS if getattr(options, n) != defaults[n]]
 
 
 def _hub_offline() -> bool:

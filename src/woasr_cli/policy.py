@@ -15,6 +15,7 @@ from woasr_cli.providers.registry import (
     default_word_timestamps,
     engine_defaults,
     get_spec,
+    needs_sequential,
 )
 
 
@@ -24,10 +25,15 @@ def prepare(options: TranscribeOptions) -> TranscribeOptions:
     spec = get_spec(options.provider)
     options = engine_defaults(spec, options)
     if options.word_timestamps is None:
-        options = options.with_changes(
-            word_timestamps=default_word_timestamps(
-                spec.name, diarize=options.diarize, align=options.align
-            )
-        )
+        # on for diarization (speakers go word by word), and where the engine gives them
+        # cheaply (the default subtitle layout cuts cues at pauses by them); --align makes its own
+        words = default_word_timestamps(spec.name, diarize=options.diarize, align=options.align)
+        if spec.capabilities.word_timestamps_by_default and not options.align:
+            words = True
+        options = options.with_changes(word_timestamps=words)
+    if options.batch_size == 0 and needs_sequential(spec, options):
+        # e.g. --hallucination-silence-threshold: only sequential decoding honours it, so the
+        # automatic batch size becomes 1 rather than the option being dropped
+        options = options.with_changes(batch_size=1)
     check_capabilities(spec, options)
     return options

@@ -212,7 +212,9 @@ def _failed_batch(tmp_path: Path, shared_audio: Path) -> Path:
     for name in names:
         (media / name).write_bytes(b"RIFF\x00\x00 truncated upload")
     out = tmp_path / "out"
-    result = CliRunner().invoke(app, ["transcribe", str(media), "-o", str(out), "-f", "txt"])
+    result = CliRunner().invoke(
+        app, ["transcribe", str(media), "-o", str(out), "-f", "txt", "--model", "tiny.en"]
+    )
     assert result.exit_code == 1
     for name in names:
         shutil.copy(shared_audio / name, media / name)
@@ -236,11 +238,13 @@ def test_retry_checks_capabilities_before_any_work(tmp_path: Path, shared_audio:
     media.mkdir()
     (media / "broken.wav").write_bytes(b"RIFF not really")
     shutil.copy(shared_audio / "jfk.wav", media / "jfk.wav")
-    first = CliRunner().invoke(app, ["transcribe", str(media), "-o", str(out), "-f", "txt"])
+    first = CliRunner().invoke(
+        app, ["transcribe", str(media), "-o", str(out), "-f", "txt", "--model", "tiny.en"]
+    )
     assert first.exit_code == 1
     manifest = out / ".woasr-manifest.db"
     with sqlite3.connect(manifest) as conn:
-        (job_id, options_json), = conn.execute(
+        ((job_id, options_json),) = conn.execute(
             "SELECT j.id, m.value FROM jobs j JOIN job_meta m ON m.job_id = j.id "
             "WHERE j.state = 'failed' AND m.key = 'options'"
         )

@@ -23,6 +23,8 @@ def test_diarized_outputs_and_convert(shared_audio: Path, tmp_path: Path) -> Non
         "-o",
         str(out),
         "--diarize",  # word timestamps come with it: speakers are assigned word by word
+        "--model",
+        "tiny.en",
         "-f",
         "all,rttm",
     ]

@@ -23,7 +23,7 @@ def test_providers_json_lists_every_engine() -> None:
     assert set(rows) == {"faster_whisper", "origin_whisper", "hf_auto_asr", "fast_conformer",
                          "whisperx"}  # fmt: skip
     fw = rows["faster_whisper"]
-    assert fw["installed"] and fw["default_model"] == "tiny.en"
+    assert fw["installed"] and fw["default_model"] == "base"
     assert fw["capabilities"]["translate"] and fw["capabilities"]["word_timestamps"]
     assert not rows["fast_conformer"]["capabilities"]["translate"]
     # faster_whisper is a core dependency: there is no 'woasr[faster-whisper]' extra to hint.
@@ -72,7 +72,7 @@ def test_status_and_retry_after_a_failure(speech_dir: Path, tmp_path: Path) -> N
     broken = tmp_path / "broken.wav"
     broken.write_text("not audio")
     code, _, err = invoke("transcribe", str(speech_dir / "synth_1.wav"), str(broken), "-o",
-                          str(out), "-f", "txt", "-q")  # fmt: skip
+                          str(out), "-f", "txt", "-q", "--model", "tiny.en")  # fmt: skip
     assert code == 1
     # -q: nothing but the failure, printed once (not again in a summary at the end).
     assert err.splitlines() == [f"failed   {broken}: not a media file FFmpeg can read"]

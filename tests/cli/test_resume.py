@@ -37,8 +37,8 @@ def long_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def start(*args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": SRC}
-    cmd = [sys.executable, "-m", "woasr_cli", "transcribe", *args, "--json", "--workers", "1",
-           "--batch-size", "1", "--threads", "1"]  # fmt: skip
+    cmd = [sys.executable, "-m", "woasr_cli", "transcribe", *args, "--json", "--model", "tiny.en",
+           "--workers", "1", "--batch-size", "1", "--threads", "1"]  # fmt: skip
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 

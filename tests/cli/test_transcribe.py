@@ -22,6 +22,9 @@ FORMATS = ("vtt", "srt", "json", "txt", "tsv")
 
 
 def run(*args: str) -> tuple[int, str, str]:
+    if args[:1] == ("transcribe",) and "--model" not in args:
+        # fast; the default model is tested on its own (before any "--")
+        args = ("transcribe", "--model", "tiny.en", *args[1:])
     result = CliRunner().invoke(app, list(args))
     return result.exit_code, result.stdout, result.stderr
 
@@ -161,7 +164,7 @@ def test_subprocess_json_events(speech_dir: Path, tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
     proc = subprocess.run(
         [sys.executable, "-m", "woasr_cli", "transcribe", str(speech_dir / "synth_1.wav"),
-         str(tmp_path / "nope.wav"), "-o", str(tmp_path / "o"), "--json"],
+         str(tmp_path / "nope.wav"), "-o", str(tmp_path / "o"), "--json", "--model", "tiny.en"],
         capture_output=True, text=True, env=env, timeout=300,
     )  # fmt: skip
     assert proc.returncode == 1, proc.stderr

@@ -22,11 +22,27 @@ def sample(speakers: bool) -> Transcript:
     return t
 
 
+def long() -> Transcript:
+    """tiny.en with word timestamps on ../shared/audio/pyannote_sample.wav (30 s, 2 voices)."""
+    return Transcript.from_dict(json.loads((GOLDEN / "long.json").read_text()))
+
+
+SEGMENTS = FormatOptions(subtitle_layout="none")
 CASES: list[tuple[str, Callable[[], Transcript], FormatOptions, tuple[str, ...]]] = [
     ("plain", lambda: sample(False), FormatOptions(), ("vtt", "srt", "txt", "tsv")),
     ("speakers", lambda: sample(True), FormatOptions(), ("vtt", "srt", "txt", "tsv", "rttm")),
     ("wrapped", lambda: sample(False), FormatOptions(20, 1), ("vtt", "srt")),
     ("highlight", lambda: sample(False), FormatOptions(highlight_words=True), ("vtt", "srt")),
+    # the default layout on real output, and the same without it (one cue per segment)
+    ("long", long, FormatOptions(), ("srt", "txt")),
+    ("long_segments", long, SEGMENTS, ("srt",)),
+    ("segments", lambda: sample(False), SEGMENTS, ("srt",)),
+    (
+        "wrapped_segments",
+        lambda: sample(False),
+        FormatOptions(20, 1, subtitle_layout="none"),
+        ("srt",),
+    ),
 ]
 
 

@@ -7,9 +7,11 @@ import typer
 
 def register(app: typer.Typer) -> None:
     from woasr_cli.cli import convert, doctor, providers, retry, serve, status, transcribe
+    from woasr_cli.cli.whisper_flags import WhisperStyleCommand
 
-    app.command("transcribe", no_args_is_help=True)(transcribe.transcribe)
-    app.command("convert", no_args_is_help=True)(convert.convert)
+    # whisper / whisper-ctranslate2 / whisperX flag spellings work there too (hidden aliases)
+    app.command("transcribe", no_args_is_help=True, cls=WhisperStyleCommand)(transcribe.transcribe)
+    app.command("convert", no_args_is_help=True, cls=WhisperStyleCommand)(convert.convert)
     app.command("status")(status.status)
     app.command("retry")(retry.retry)
     app.command("providers")(providers.providers)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +25,13 @@ def convert(
     max_line_width: Annotated[int | None, typer.Option("--max-line-width", min=1)] = None,
     max_line_count: Annotated[int | None, typer.Option("--max-line-count", min=1)] = None,
     highlight_words: Annotated[bool, typer.Option("--highlight-words")] = False,
+    subtitle_layout: Annotated[
+        str,
+        typer.Option("--subtitle-layout", help="default (subtitle guidelines) or none."),
+    ] = "default",
+    max_words_per_line: Annotated[int | None, typer.Option("--max-words-per-line", min=1)] = None,
+    max_cue_duration: Annotated[float | None, typer.Option("--max-cue-duration")] = None,
+    max_chars_per_second: Annotated[float | None, typer.Option("--max-chars-per-second")] = None,
 ) -> None:
     """Write other formats (srt, vtt, txt, tsv, rttm ...) from woasr JSON transcripts.
 
@@ -31,8 +39,8 @@ def convert(
     without speakers (made without --diarize) fails that file and writes none of its formats.
     Exit codes: 0 all converted, 1 some transcripts failed, 2 usage error.
     """
-    from woasr_cli.formats import FormatOptions, parse_formats
-    from woasr_cli.outputs import write_outputs
+    from woasr_cli.formats import parse_formats
+    from woasr_cli.outputs import format_options_for, write_outputs
     from woasr_cli.transcript import Transcript
 
     failed = 0
@@ -40,7 +48,16 @@ def convert(
         values = output_format or ["all"]
         plain = tuple(f for f in parse_formats(values) if f != "json")
         labelled = tuple(f for f in parse_formats(values, diarize=True) if f != "json")
-        options = FormatOptions(max_line_width, max_line_count, highlight_words)
+        from woasr_cli.options import TranscribeOptions
+
+        # checked as transcribe checks them (UsageError naming the flag)
+        checked = TranscribeOptions(
+            max_line_width=max_line_width, max_line_count=max_line_count,
+            subtitle_layout=subtitle_layout,  # type: ignore[arg-type]
+            max_words_per_line=max_words_per_line, max_cue_duration=max_cue_duration,
+            max_chars_per_second=max_chars_per_second,
+        )  # fmt: skip
+        options = replace(format_options_for(checked), highlight_words=highlight_words)
     except WoasrError as exc:
         typer.echo(f"woasr: error: {exc}", err=True)
         raise typer.Exit(exit_code_for(exc)) from None

@@ -15,8 +15,9 @@ def provider_rows() -> list[dict[str, Any]]:
     rows = []
     for spec in specs():
         caps = asdict(spec.capabilities)
-        if caps["languages"] is not None:
-            caps["languages"] = sorted(caps["languages"])
+        for key, value in caps.items():
+            if isinstance(value, frozenset):  # languages, decoding options: JSON lists
+                caps[key] = sorted(value)
         missing = spec.missing()
         rows.append(
             {

@@ -22,6 +22,7 @@ _OUT = "Output"
 _POST = "Alignment and diarization"
 _RUN = "Batch"
 _RAY = "Cluster (Ray)"
+_DECODE = "Whisper decoding"
 
 
 def read_inputs(inputs: list[str], files_from: str | None) -> list[str]:
@@ -127,8 +128,9 @@ def transcribe(
         bool | None,
         typer.Option(
             "--word-timestamps/--no-word-timestamps",
-            help="Word times from the ASR model. Default: on with --diarize (speakers are "
-            "assigned word by word) unless --align gives the word times, otherwise off.",
+            help="Word times from the ASR model. Default: on for faster_whisper (subtitle cues "
+            "are cut at pauses by them) and with --diarize (speakers are assigned word by "
+            "word), unless --align gives the word times; otherwise off.",
             show_default=False,
             rich_help_panel=_ASR,
         ),
@@ -141,6 +143,69 @@ def transcribe(
             " 'woasr providers']",
             show_default=False,
             rich_help_panel=_ASR,
+        ),
+    ] = None,
+    best_of: Annotated[
+        int | None,
+        typer.Option(
+            "--best-of",
+            min=1,
+            help="Candidates sampled at a fallback temperature  [default: 5]",
+            rich_help_panel=_DECODE,
+        ),
+    ] = None,
+    patience: Annotated[
+        float | None,
+        typer.Option(
+            "--patience",
+            help="Beam search patience factor  [default: 1.0]",
+            rich_help_panel=_DECODE,
+        ),
+    ] = None,
+    condition_on_previous_text: Annotated[
+        bool | None,
+        typer.Option(
+            "--condition-on-previous-text/--no-condition-on-previous-text",
+            help="Prompt each window with the text before it (sequential decoding; batched "
+            "decoding never does)  [default: on]",
+            show_default=False,
+            rich_help_panel=_DECODE,
+        ),
+    ] = None,
+    no_speech_threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--no-speech-threshold",
+            help="A window is silence when its no-speech probability is above this and its "
+            "average log probability below --logprob-threshold  [default: 0.6]",
+            rich_help_panel=_DECODE,
+        ),
+    ] = None,
+    compression_ratio_threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--compression-ratio-threshold",
+            help="Decode again at the next temperature when the text's gzip compression ratio "
+            "is above this (repetition)  [default: 2.4]",
+            rich_help_panel=_DECODE,
+        ),
+    ] = None,
+    logprob_threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--logprob-threshold",
+            help="Decode again at the next temperature when the average log probability is "
+            "below this  [default: -1.0]",
+            rich_help_panel=_DECODE,
+        ),
+    ] = None,
+    hallucination_silence_threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--hallucination-silence-threshold",
+            help="Skip silences longer than this many seconds around a likely hallucination "
+            "(needs word timestamps; turns on sequential decoding)",
+            rich_help_panel=_DECODE,
         ),
     ] = None,
     device: Annotated[
@@ -253,10 +318,22 @@ def transcribe(
         ),
     ] = None,
     max_line_width: Annotated[
-        int | None, typer.Option("--max-line-width", min=1, rich_help_panel=_OUT)
+        int | None,
+        typer.Option(
+            "--max-line-width",
+            min=1,
+            help="[default: 42 with the default layout]",
+            rich_help_panel=_OUT,
+        ),
     ] = None,
     max_line_count: Annotated[
-        int | None, typer.Option("--max-line-count", min=1, rich_help_panel=_OUT)
+        int | None,
+        typer.Option(
+            "--max-line-count",
+            min=1,
+            help="[default: 2 with the default layout]",
+            rich_help_panel=_OUT,
+        ),
     ] = None,
     highlight_words: Annotated[
         bool,
@@ -266,6 +343,35 @@ def transcribe(
             rich_help_panel=_OUT,
         ),
     ] = False,
+    subtitle_layout: Annotated[
+        str,
+        typer.Option(
+            "--subtitle-layout",
+            help="srt/vtt cues: default (<= 42 characters a line, <= 2 lines, <= 7 s and <= 20 "
+            "characters/s a cue, split at pauses and sentence ends) or none (one cue per "
+            "segment, wrapped only as --max-line-width/--max-line-count say).",
+            rich_help_panel=_OUT,
+        ),
+    ] = "default",
+    max_words_per_line: Annotated[
+        int | None, typer.Option("--max-words-per-line", min=1, rich_help_panel=_OUT)
+    ] = None,
+    max_cue_duration: Annotated[
+        float | None,
+        typer.Option(
+            "--max-cue-duration",
+            help="Seconds a cue may last  [default: 7]",
+            rich_help_panel=_OUT,
+        ),
+    ] = None,
+    max_chars_per_second: Annotated[
+        float | None,
+        typer.Option(
+            "--max-chars-per-second",
+            help="Reading speed a cue should not exceed where the speech allows  [default: 20]",
+            rich_help_panel=_OUT,
+        ),
+    ] = None,
     align: Annotated[
         bool,
         typer.Option(

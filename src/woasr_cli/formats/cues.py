@@ -1,5 +1,8 @@
 """Subtitle cues from a transcript: speaker turns, line wrapping, per-word highlighting.
 
+By default cues follow subtitle guidelines (formats/layout.py); with ``subtitle_layout="none"``
+each segment (each speaker turn in it) is one cue, wrapped only as the options say.
+
 Shared by the SRT and VTT writers, which only render. Guarantees, whatever the transcript: cues
 in time order, each ``end > start``, none overlapping the next, no blank lines inside a cue.
 """
@@ -9,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from woasr_cli.formats import layout
 from woasr_cli.formats.options import FormatOptions
 from woasr_cli.transcript import Segment, Transcript, Word
 
@@ -16,6 +20,8 @@ _MIN_CUE_S = 0.05
 # Private-use characters mark the highlighted word; writers turn them into their own markup
 # after escaping, so transcript text can never forge or break the markup.
 HIGHLIGHT_ON, HIGHLIGHT_OFF = "\ue000", "\ue001"
+# txt, tsv and rttm keep whole segments (split only where the speaker changes)
+SEGMENT_CUES = FormatOptions(subtitle_layout="none")
 
 
 @dataclass
@@ -109,8 +115,50 @@ def _highlight_cues(segment: Segment) -> Iterator[Cue]:
             yield Cue(word.start, word.end, [text], speaker)
 
 
+def limits_of(options: FormatOptions) -> layout.Limits:
+    """The default layout's limits, with the options' values where given."""
+    return layout.Limits(
+        width=options.max_line_width or layout.MAX_LINE_WIDTH,
+        lines=options.max_line_count or layout.MAX_LINE_COUNT,
+        words_per_line=options.max_words_per_line,
+        duration=options.max_cue_duration or layout.MAX_CUE_DURATION_S,
+        chars_per_second=options.max_chars_per_second or layout.MAX_CHARS_PER_SECOND,
+    )
+
+
+def _laid_out_cues(segment: Segment, options: FormatOptions, until: float) -> Iterator[Cue]:
+    limits = limits_of(options)
+    if not segment.words:
+        until = segment.end  # times shared out by characters: never past the segment
+    for speaker, words in _turns(segment):
+        tidy = [Word(w.start, w.end, clean(w.text), w.probability, w.speaker) for w in words]
+        for laid in layout.lay_out(tidy, limits, until):
+            if options.highlight_words and segment.words:
+                yield from _highlight_laid(laid, speaker)
+            else:
+                yield Cue(laid.start, laid.end, [_join(ln) for ln in laid.lines], speaker)
+
+
+def _highlight_laid(laid: layout.LaidCue, speaker: str | None) -> Iterator[Cue]:
+    """The cue's lines once per word, that word underlined, from its start to the next's."""
+    spoken = [w for line in laid.lines for w in line]
+    for k, word in enumerate(spoken):
+        end = spoken[k + 1].start if k + 1 < len(spoken) else laid.end
+        lines = [
+            " ".join(f"{HIGHLIGHT_ON}{w.text}{HIGHLIGHT_OFF}" if w is word else w.text for w in ln)
+            for ln in laid.lines
+        ]
+        yield Cue(word.start, max(end, word.end), lines, speaker)
+
+
 def build_cues(transcript: Transcript, options: FormatOptions) -> list[Cue]:
     cues: list[Cue] = []
+    if options.subtitle_layout != "none":
+        end = transcript.duration or float("inf")
+        for segment in transcript.segments:
+            if clean(segment.text):
+                cues.extend(_laid_out_cues(segment, options, end))
+        return _tidy([c for c in cues if any(c.lines)])
     for segment in transcript.segments:
         if not clean(segment.text):
             continue

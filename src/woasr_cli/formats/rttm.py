@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from woasr_cli.formats.cues import build_cues
+from woasr_cli.formats.cues import SEGMENT_CUES, build_cues
 from woasr_cli.formats.options import FormatOptions
 from woasr_cli.transcript import Transcript
 
@@ -19,7 +19,7 @@ def file_id(transcript: Transcript) -> str:
 def speaker_turns(transcript: Transcript) -> list[tuple[str, float, float]]:
     """(speaker, start, end), merging a speaker's cues that follow within half a second."""
     turns: list[tuple[str, float, float]] = []
-    for cue in build_cues(transcript, FormatOptions()):
+    for cue in build_cues(transcript, SEGMENT_CUES):
         if cue.speaker is None:
             continue
         if turns and turns[-1][0] == cue.speaker and cue.start - turns[-1][2] <= _MERGE_GAP_S:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from woasr_cli.formats.cues import build_cues, clean
+from woasr_cli.formats.cues import SEGMENT_CUES, build_cues, clean
 from woasr_cli.formats.options import FormatOptions
 from woasr_cli.transcript import Transcript
 
@@ -15,6 +15,6 @@ def render_txt(transcript: Transcript, options: FormatOptions) -> str:
         # Follow the word-level speakers, so a turn change inside a segment starts a line.
         lines = [
             f"[{c.speaker}]: {' '.join(c.lines)}" if c.speaker else " ".join(c.lines)
-            for c in build_cues(transcript, FormatOptions())
+            for c in build_cues(transcript, SEGMENT_CUES)
         ]
     return "".join(f"{line}\n" for line in lines)

@@ -3,7 +3,7 @@ the transcript has speakers."""
 
 from __future__ import annotations
 
-from woasr_cli.formats.cues import build_cues, clean
+from woasr_cli.formats.cues import SEGMENT_CUES, build_cues, clean
 from woasr_cli.formats.options import FormatOptions
 from woasr_cli.transcript import Transcript
 
@@ -14,7 +14,7 @@ def render_tsv(transcript: Transcript, options: FormatOptions) -> str:
     rows = ["start\tend\ttext" + ("\tspeaker" if with_speakers else "")]
     if with_speakers:
         items = [(c.start, c.end, " ".join(c.lines), c.speaker or "")
-                 for c in build_cues(transcript, FormatOptions())]  # fmt: skip
+                 for c in build_cues(transcript, SEGMENT_CUES)]  # fmt: skip
     else:
         items = [(s.start, s.end, clean(s.text), "") for s in transcript.segments if clean(s.text)]
     for start, end, text, speaker in items:

@@ -35,6 +35,14 @@ class Capabilities:
     # Voice activity detection: "switchable" (--vad/--no-vad), "always" (the engine cuts its
     # input with VAD whatever it is told) or "none" (--vad is refused).
     vad: str = "none"
+    # Whisper decoding options (options.DECODING_OPTIONS) the engine honours as it runs by
+    # default, and those it honours only with sequential decoding (--batch-size 1); any other
+    # such option set away from its default is refused
+    decoding_options: frozenset[str] = frozenset()
+    sequential_options: frozenset[str] = frozenset()
+    # word times on unless asked otherwise: cheap enough that subtitles get them for their
+    # layout (cuts at pauses, cue times from words)
+    word_timestamps_by_default: bool = False
 
 
 @dataclass(frozen=True)

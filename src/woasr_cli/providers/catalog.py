@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from woasr_cli.options import TranscribeOptions
+from woasr_cli.options import DECODING_OPTIONS, TranscribeOptions
 from woasr_cli.providers.base import Capabilities
 from woasr_cli.providers.registry import ProviderSpec, register
 from woasr_cli.runtime import usable_cores
 
 MAX_DEFAULT_WORKERS = 8
+# Batched faster-whisper decodes each speech chunk alone, with the first temperature and no
+# fallback: patience shapes its beam search, the no-speech rule (no_speech_threshold and
+# logprob_threshold) drops silent tails, and chunks never see earlier text (as with
+# --no-condition-on-previous-text). The rest needs sequential decoding.
+_FW_BATCHED = frozenset(
+    {"patience", "no_speech_threshold", "logprob_threshold", "condition_on_previous_text"}
+)
 
 
 def _faster_whisper_workers(options: TranscribeOptions) -> int:
@@ -33,7 +40,7 @@ register(
         module="faster_whisper_engine",
         extra="",  # a core dependency of woasr
         requires=("faster_whisper", "ctranslate2"),
-        default_model="tiny.en",
+        default_model="base",
         capabilities=Capabilities(
             translate=True,
             word_timestamps=True,
@@ -44,6 +51,10 @@ register(
             hotwords=True,
             batched=True,
             vad="switchable",
+            decoding_options=_FW_BATCHED,
+            # +6 % CPU, +8 % wall on tiny.en (docs/performance.md, "Word timestamps")
+            word_timestamps_by_default=True,
+            sequential_options=frozenset(DECODING_OPTIONS) - _FW_BATCHED,
         ),
         summary="Whisper on CTranslate2 (default): fast on CPU, int8, batched, Silero VAD",
         default_workers=_faster_whisper_workers,
@@ -63,6 +74,7 @@ register(
             needs_torch=True,
             gpu=True,
             initial_prompt=True,
+            decoding_options=frozenset(DECODING_OPTIONS),
         ),
         summary="OpenAI's reference Whisper (PyTorch): model name or .pt checkpoint",
     )
@@ -120,6 +132,8 @@ register(
             hotwords=True,
             batched=True,
             vad="always",
+            # its batched pipeline: beam patience; chunks never see earlier text
+            decoding_options=frozenset({"patience", "condition_on_previous_text"}),
         ),
         summary="whisperX batched faster-whisper transcription (local model directory accepted)",
     )

@@ -79,7 +79,7 @@ class CrossFileDecoder:
             while True:
                 (found,) = self.batcher.gather([pending])
                 if is_tail:
-                    found = [s for s in found if not _silence(s)]
+                    found = [s for s in found if not _silence(s, key)]
                 rest = _undecoded_tail(part, found)
                 for seg in found:
                     yield _to_window(seg, part)
@@ -121,6 +121,7 @@ def pipeline_decoder(model: Any, convert: Converter, share_slots: bool = True) -
             language=options.language,
             task=options.task,
             beam_size=options.beam_size,
+            patience=options.patience,
             temperature=options.temperature[0],
             initial_prompt=options.initial_prompt,
             hotwords=options.hotwords,
@@ -170,9 +171,13 @@ def _undecoded_tail(chunk: SpeechChunk, found: list[Segment]) -> SpeechChunk | N
     return chunk.tail(last)
 
 
-def _silence(seg: Segment) -> bool:
-    """Whisper's own no-speech rule (no_speech_prob > 0.6 and avg_logprob < -1)."""
-    return (seg.no_speech_prob or 0.0) > 0.6 and (seg.avg_logprob or 0.0) < -1.0
+def _silence(seg: Segment, options: TranscribeOptions) -> bool:
+    """Whisper's own no-speech rule (by default no_speech_prob > 0.6 and avg_logprob < -1)."""
+    if options.no_speech_threshold is None or options.logprob_threshold is None:
+        return False
+    return (seg.no_speech_prob or 0.0) > options.no_speech_threshold and (
+        seg.avg_logprob or 0.0
+    ) < options.logprob_threshold
 
 
 def _to_window(seg: Segment, chunk: SpeechChunk) -> Segment:

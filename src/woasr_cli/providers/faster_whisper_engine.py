@@ -21,7 +21,7 @@ from woasr_cli.transcript import Segment, Word
 if TYPE_CHECKING:
     from woasr_cli.providers.faster_whisper_batch import CrossFileDecoder
 
-DEFAULT_MODEL = "tiny.en"
+DEFAULT_MODEL = "base"  # multilingual: the language is detected per file
 # Silero's default 400 ms pad clips soft word onsets (seen on Korean read speech, where the
 # first syllable was lost); 800 ms keeps them at a negligible cost in audio decoded.
 VAD_PARAMETERS = {"speech_pad_ms": 800}
@@ -76,7 +76,14 @@ class FasterWhisperProvider:
             language=options.language,
             task=options.task,
             beam_size=options.beam_size,
+            best_of=options.best_of,
+            patience=options.patience,
             temperature=list(options.temperature),
+            condition_on_previous_text=options.condition_on_previous_text,
+            no_speech_threshold=options.no_speech_threshold,
+            compression_ratio_threshold=options.compression_ratio_threshold,
+            log_prob_threshold=options.logprob_threshold,
+            hallucination_silence_threshold=options.hallucination_silence_threshold,
             initial_prompt=options.initial_prompt,
             hotwords=options.hotwords,
             word_timestamps=options.word_timestamps,

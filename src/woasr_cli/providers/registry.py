@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from woasr_cli.errors import CapabilityError, ProviderUnavailable, UsageError
-from woasr_cli.options import TranscribeOptions
+from woasr_cli.options import TranscribeOptions, non_default_decoding
 from woasr_cli.providers.base import Capabilities, Provider
 
 
@@ -110,11 +110,33 @@ def check_capabilities(spec: ProviderSpec, options: TranscribeOptions) -> None:
         raise CapabilityError(f"provider '{spec.name}' does not support --hotwords")
     if options.initial_prompt and not caps.initial_prompt:
         raise CapabilityError(f"provider '{spec.name}' does not support --initial-prompt")
+    for name in non_default_decoding(options):
+        flag = decoding_flag(options, name)
+        if name in caps.decoding_options:
+            continue
+        if name not in caps.sequential_options:
+            raise CapabilityError(f"provider '{spec.name}' does not support {flag}")
+        if options.batch_size > 1:
+            raise CapabilityError(
+                f"{flag} needs sequential decoding with provider '{spec.name}': "
+                "use --batch-size 1 (or leave --batch-size out)"
+            )
     if options.language and caps.languages is not None and options.language not in caps.languages:
         langs = ", ".join(sorted(caps.languages))
         raise CapabilityError(
             f"provider '{spec.name}' does not handle language '{options.language}' ({langs})"
         )
+
+
+def decoding_flag(options: TranscribeOptions, name: str) -> str:
+    """The CLI flag that sets decoding option ``name`` to its value in ``options``."""
+    flag = name.replace("_", "-")
+    return f"--no-{flag}" if getattr(options, name) is False else f"--{flag}"
+
+
+def needs_sequential(spec: ProviderSpec, options: TranscribeOptions) -> bool:
+    """Whether the options ask for something only the engine's sequential decoding does."""
+    return any(n in spec.capabilities.sequential_options for n in non_default_decoding(options))
 
 
 def load_provider(options: TranscribeOptions) -> Provider:

@@ -121,6 +121,8 @@ def load(options: TranscribeOptions) -> WhisperXProvider:
             compute_type=pick_compute_type(options.compute_type, device),
             asr_options={
                 "beam_size": options.beam_size,
+                "patience": options.patience,
+                "condition_on_previous_text": False,
                 "temperatures": list(options.temperature),
                 "initial_prompt": options.initial_prompt,
                 "hotwords": options.hotwords,

@@ -1,0 +1,247 @@
+"""The default subtitle layout: cues shaped as subtitle guidelines ask (Netflix's, roughly).
+
+Per segment and speaker turn, the words are cut into cues by a small dynamic programme:
+
+- hard limits: at most ``max_line_count`` lines of at most ``max_line_width`` characters (and
+  ``max_words_per_line`` words) a cue, at most ``max_cue_duration`` seconds a cue, and never a
+  cue across a pause of ``PAUSE_S`` or more (a lone word longer than a limit gets a cue of its own);
+- preferences: few cues, cuts at sentence ends, then at pauses and clause punctuation, not more
+  than ``max_chars_per_second`` of reading where the speech leaves time, no cue of one word cut
+  from its phrase, no cue ending on a sentence's first words.
+
+Lines inside a cue are balanced and never leave one word alone on a line. Cue times are the
+times of their words: model word times when the segment has them, else the segment's time
+shared out by characters (never past the segment). A cue may stay up into the silence after it
+(up to ``LINGER_S``) to reach a readable duration, never into the next speech.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from woasr_cli.transcript import Word
+
+MAX_LINE_WIDTH = 42
+MAX_LINE_COUNT = 2
+MAX_CUE_DURATION_S = 7.0
+MAX_CHARS_PER_SECOND = 20.0
+PAUSE_S = 1.5  # no cue spans a silence this long between words
+SOFT_PAUSE_S = 0.5  # a good place to cut
+MIN_CUE_S = 5 / 6  # Netflix's minimum duration (20 frames)
+LINGER_S = 1.0  # how long a cue may stay up after its last word to be readable
+
+# ASCII and CJK (fullwidth) punctuation
+_SENTENCE_END = tuple(".?!…。\uff1f\uff01")
+_CLAUSE_END = tuple(",;:、\uff0c\uff1b\uff1a-\u2013\u2014")
+
+
+@dataclass(frozen=True)
+class Limits:
+    width: int = MAX_LINE_WIDTH
+    lines: int = MAX_LINE_COUNT
+    words_per_line: int | None = None
+    duration: float = MAX_CUE_DURATION_S
+    chars_per_second: float = MAX_CHARS_PER_SECOND
+
+
+@dataclass
+class LaidCue:
+    """A cue as lines of words; ``end`` already includes any reading-time linger."""
+
+    start: float
+    end: float
+    lines: list[list[Word]]
+
+
+def _size(words: list[Word]) -> int:
+    return sum(len(w.text) for w in words) + max(0, len(words) - 1)
+
+
+class _Sizes:
+    """Characters of ``words[i:j]`` joined by spaces, in constant time."""
+
+    def __init__(self, words: list[Word]) -> None:
+        self.prefix = [0]
+        for word in words:
+            self.prefix.append(self.prefix[-1] + len(word.text))
+
+    def __call__(self, i: int, j: int) -> int:
+        return self.prefix[j] - self.prefix[i] + max(0, j - i - 1)
+
+
+def _line_count(words: list[Word], limits: Limits) -> int:
+    """Lines a greedy wrap needs (the fewest possible)."""
+    count, length, in_line = 1, 0, 0
+    for word in words:
+        size = len(word.text)
+        per_line = limits.words_per_line
+        if in_line and (length + 1 + size > limits.width or (per_line and in_line >= per_line)):
+            count, length, in_line = count + 1, 0, 0
+        length += size + (1 if in_line else 0)
+        in_line += 1
+    return count
+
+
+def wrap(words: list[Word], limits: Limits) -> list[list[Word]]:
+    """The fewest lines that fit, balanced, preferring to break after punctuation and never
+    leaving a single word on a line when the cue has more words than lines."""
+    needed = _line_count(words, limits)
+    if needed == 1 or len(words) <= 1:
+        return [words]
+    n, size = len(words), _Sizes(words)
+    most = limits.words_per_line or n
+    # best[k][i]: cost of words[i:] in k lines
+    inf = float("inf")
+    best = [[inf] * (n + 1) for _ in range(needed + 1)]
+    cut = [[n] * (n + 1) for _ in range(needed + 1)]
+    best[0][n] = 0.0
+    for k in range(1, needed + 1):
+        for i in range(n - 1, -1, -1):
+            for j in range(i + 1, min(n, i + most) + 1):
+                length = size(i, j)
+                if length > limits.width and j > i + 1:
+                    break
+                rest = best[k - 1][j]
+                if rest == inf:
+                    continue
+                slack = (limits.width - length) / limits.width
+                cost = slack * slack
+                if j - i == 1 and n > needed:
+                    cost += 4.0  # an orphan word alone on a line
+                if j < n:
+                    last = words[j - 1].text
+                    if last.endswith(_SENTENCE_END):
+                        cost -= 0.3
+                    elif last.endswith(_CLAUSE_END):
+                        cost -= 0.15
+                if cost + rest < best[k][i]:
+                    best[k][i], cut[k][i] = cost + rest, j
+    if best[needed][0] == inf:
+        return [words]
+    lines, i = [], 0
+    for k in range(needed, 0, -1):
+        j = cut[k][i]
+        lines.append(words[i:j])
+        i = j
+    return lines
+
+
+def _orphaned(lines: list[list[Word]]) -> bool:
+    return any(len(line) == 1 for line in lines)
+
+
+def _orphaned_wrap(
+    cue: list[Word], i: int, j: int, needed: int, limits: Limits, size: _Sizes
+) -> bool:
+    """Whether the wrap of ``cue`` (``words[i:j]``) leaves a word alone on a line; for two
+    lines (the usual case) without wrapping: is there a split with two words or more a side?"""
+    if needed != 2:
+        return _orphaned(wrap(cue, limits))
+    most = limits.words_per_line or len(cue)
+    for s in range(i + 2, j - 1):
+        if s - i <= most and j - s <= most and max(size(i, s), size(s, j)) <= limits.width:
+            return False
+    return True
+
+
+def _phrases(words: list[Word]) -> Iterator[list[Word]]:
+    """Runs of words with no pause of PAUSE_S or more inside."""
+    run: list[Word] = []
+    for word in words:
+        if run and word.start - run[-1].end >= PAUSE_S:
+            yield run
+            run = []
+        run.append(word)
+    if run:
+        yield run
+
+
+def _break_cost(words: list[Word], j: int) -> float:
+    """What cutting after ``words[j - 1]`` costs: free at a sentence end, cheap at a pause or a
+    clause end, dear in the middle of a phrase."""
+    if j >= len(words):
+        return 0.0
+    last = words[j - 1].text
+    if last.endswith(_SENTENCE_END):
+        return 0.0
+    gap = words[j].start - words[j - 1].end
+    cost = 2.5
+    if last.endswith(_CLAUSE_END):
+        cost = 1.0
+    if gap >= SOFT_PAUSE_S:
+        cost = min(cost, 0.5)
+    elif gap >= 0.2:
+        cost = min(cost, 1.5)
+    return cost
+
+
+def _cue_cost(words: list[Word], i: int, j: int, limits: Limits, size: _Sizes) -> float:
+    single = j - i == 1
+    chars = size(i, j)
+    if not single:
+        cue = words[i:j]
+        needed = _line_count(cue, limits)
+        if needed > limits.lines or words[j - 1].end - words[i].start > limits.duration:
+            return float("inf")
+        if needed > 1 and len(cue) > needed and _orphaned_wrap(cue, i, j, needed, limits, size):
+            return float("inf")
+    cost = 1.0 + _break_cost(words, j)
+    if single and len(words) > 1:
+        cost += 3.0  # a word cut off from its phrase
+    # a sentence's first words dangling at the end of a cue
+    ends_sentence = words[j - 1].text.endswith(_SENTENCE_END)
+    for k in range(i, j - 1):
+        if words[k].text.endswith(_SENTENCE_END):
+            cost += 1.5 if not ends_sentence and size(k + 1, j) < 20 else 0.3
+    # short cues flash by: prefer cues that use their room
+    fill = min(1.0, chars / (limits.width * limits.lines))
+    cost += 0.8 * (1.0 - fill) ** 2
+    seconds = max(words[j - 1].end - words[i].start + LINGER_S, MIN_CUE_S)
+    excess = chars / seconds / limits.chars_per_second - 1.0
+    if excess > 0:
+        cost += 2.0 * excess
+    return cost
+
+
+def _cut(words: list[Word], limits: Limits) -> list[list[Word]]:
+    """The cheapest cut of one phrase into cues (dynamic programme over cut points)."""
+    n, size = len(words), _Sizes(words)
+    inf = float("inf")
+    best = [inf] * (n + 1)
+    back = [0] * (n + 1)
+    best[0] = 0.0
+    for j in range(1, n + 1):
+        for i in range(j - 1, -1, -1):
+            if j - i > 1 and size(i, j) > limits.width * limits.lines:
+                break
+            if best[i] == inf:
+                continue
+            cost = best[i] + _cue_cost(words, i, j, limits, size)
+            if cost < best[j]:
+                best[j], back[j] = cost, i
+    cues: list[list[Word]] = []
+    j = n
+    while j > 0:
+        cues.append(words[back[j] : j])
+        j = back[j]
+    return cues[::-1]
+
+
+def lay_out(words: list[Word], limits: Limits, until: float) -> list[LaidCue]:
+    """Cues for one speaker turn's words (clean, in time order). ``until``: no cue of these
+    words may end later (the segment's end when the times were shared out, else the end of
+    the next silence's reach)."""
+    cues: list[LaidCue] = []
+    for phrase in _phrases(words):
+        for group in _cut(phrase, limits):
+            cues.append(LaidCue(group[0].start, group[-1].end, wrap(group, limits)))
+    for k, cue in enumerate(cues):
+        # stay up long enough to read, into silence only
+        limit = cues[k + 1].start if k + 1 < len(cues) else until
+        chars = sum(_size(line) for line in cue.lines)
+        wanted = cue.start + max(MIN_CUE_S, chars / limits.chars_per_second)
+        reach = min(limit, cue.end + LINGER_S, cue.start + limits.duration)
+        if wanted > cue.end:
+            cue.end = max(cue.end, min(wanted, reach))
+    return cues

@@ -1,0 +1,113 @@
+"""The default subtitle layout: properties over random timed words, and what it does on real
+output (golden long.srt is tiny.en on pyannote_sample.wav)."""
+
+from __future__ import annotations
+
+import itertools
+
+import srt
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from make_golden import long
+from woasr_cli.formats import FormatOptions, render
+from woasr_cli.formats.cues import build_cues
+from woasr_cli.formats.layout import PAUSE_S, Limits, lay_out
+from woasr_cli.transcript import Segment, Transcript, Word
+
+WORD = st.sampled_from(
+    [
+        "a",
+        "I",
+        "the",
+        "word",
+        "longer",
+        "sentence.",
+        "clause,",
+        "question?",
+        "한국어",
+        "extraordinarily-long-compound-word-that-is-wider-than-a-line",
+    ]
+)
+
+
+@st.composite
+def timed_words(draw: st.DrawFn) -> list[Word]:
+    words, t = [], draw(st.floats(0.0, 5.0))
+    for _ in range(draw(st.integers(1, 60))):
+        t += draw(st.sampled_from([0.0, 0.0, 0.05, 0.3, 0.8, 1.6, 4.0]))  # gaps, some pauses
+        length = draw(st.floats(0.05, 1.2))
+        words.append(Word(t, t + length, draw(WORD)))
+        t += length
+    return words
+
+
+LIMITS = st.builds(
+    Limits,
+    width=st.sampled_from([10, 20, 32, 42]),
+    lines=st.sampled_from([1, 2, 3]),
+    words_per_line=st.sampled_from([None, 1, 3, 7]),
+    duration=st.sampled_from([2.0, 7.0]),
+    chars_per_second=st.sampled_from([12.0, 20.0]),
+)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(timed_words(), LIMITS)
+def test_layout_limits_order_and_text(words: list[Word], limits: Limits) -> None:
+    cues = lay_out(words, limits, until=float("inf"))
+    # every word once, in order
+    assert [w for c in cues for line in c.lines for w in line] == words
+    for k, cue in enumerate(cues):
+        laid = [w for line in cue.lines for w in line]
+        assert cue.end >= cue.start == laid[0].start
+        if k + 1 < len(cues):
+            assert cue.end <= cues[k + 1].start  # no overlap
+        if len(laid) == 1:
+            continue  # a lone word wider or longer than a limit keeps a cue of its own
+        assert len(cue.lines) <= limits.lines
+        for line in cue.lines:
+            assert len(" ".join(w.text for w in line)) <= limits.width or len(line) == 1
+            assert limits.words_per_line is None or len(line) <= limits.words_per_line
+        assert laid[-1].end - cue.start <= limits.duration + 1e-9
+        assert cue.end - cue.start <= max(limits.duration, laid[-1].end - cue.start) + 1e-9
+        # no cue spans a pause
+        assert all(b.start - a.end < PAUSE_S for a, b in itertools.pairwise(laid))
+        # never one word alone on a line when the cue has words to spare
+        if len(laid) > len(cue.lines):
+            assert all(len(line) > 1 for line in cue.lines) or len(cue.lines) == 1
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.lists(timed_words(), min_size=1, max_size=4), st.booleans())
+def test_rendered_srt_keeps_text_in_order(groups: list[list[Word]], timed: bool) -> None:
+    segments = []
+    for words in groups:
+        text = " ".join(w.text for w in words)
+        start = segments[-1].end + 0.5 if segments else 0.0
+        shift = start - words[0].start
+        moved = [Word(w.start + shift, w.end + shift, w.text) for w in words]
+        seg = Segment(start, moved[-1].end, text, moved if timed else [])
+        segments.append(seg)
+    transcript = Transcript(segments=segments)
+    out = list(srt.parse(render("srt", transcript, FormatOptions())))
+    assert " ".join(c.content.replace("\n", " ") for c in out) == " ".join(s.text for s in segments)
+    for a, b in itertools.pairwise(out):
+        assert a.start < a.end <= b.start
+    if not timed:  # times shared out within each segment, never past it
+        for cue in build_cues(transcript, FormatOptions()):
+            assert any(s.start - 1e-3 <= cue.start and cue.end <= s.end + 1e-3 for s in segments)
+
+
+def test_real_output_follows_the_guidelines() -> None:
+    transcript = long()
+    cues = build_cues(transcript, FormatOptions())
+    plain = build_cues(transcript, FormatOptions(subtitle_layout="none"))
+    assert max(len(c.text.replace("\n", "")) for c in plain) > 84  # what it replaces
+    for cue in cues:
+        assert len(cue.lines) <= 2 and all(len(line) <= 42 for line in cue.lines)
+        assert cue.end - cue.start <= 7.0
+    words = [w for s in transcript.segments for w in s.words]
+    for a, b in itertools.pairwise(words):
+        if b.start - a.end >= PAUSE_S:  # no cue runs across a pause
+            assert not any(c.start < a.end and b.start < c.end for c in cues)
