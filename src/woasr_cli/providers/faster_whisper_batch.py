@@ -21,6 +21,7 @@ from woasr_cli.media.audio import Audio
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.providers.batcher import ChunkBatcher, Ticket
+from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
 from woasr_cli.providers.slot_packing import SLOT_S, Placement, assign, pack
 from woasr_cli.providers.speech_chunks import SpeechChunk, speech_chunks
 from woasr_cli.transcript import Segment
@@ -54,7 +55,7 @@ class CrossFileDecoder:
     def transcribe(
         self, audio: Audio, options: TranscribeOptions
     ) -> tuple[Iterator[Segment], LanguageInfo]:
-        chunks = speech_chunks(audio, bool(options.vad))
+        chunks = speech_chunks(audio, options.vad is not False)
         if options.language:
             language = LanguageInfo(options.language, 1.0)
         elif chunks:
@@ -120,7 +121,7 @@ def pipeline_decoder(model: Any, convert: Converter, share_slots: bool = True) -
             joined,
             language=options.language,
             task=options.task,
-            beam_size=options.beam_size,
+            beam_size=options.beam_size or DEFAULT_BEAM_SIZE,
             patience=options.patience,
             temperature=options.temperature[0],
             initial_prompt=options.initial_prompt,

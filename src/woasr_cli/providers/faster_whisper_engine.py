@@ -15,6 +15,7 @@ from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.providers.devices import ctranslate2_cuda, pick_device
 from woasr_cli.providers.english_only import check_english_only
+from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
 from woasr_cli.runtime import usable_cores
 from woasr_cli.transcript import Segment, Word
 
@@ -75,7 +76,7 @@ class FasterWhisperProvider:
             audio,
             language=options.language,
             task=options.task,
-            beam_size=options.beam_size,
+            beam_size=options.beam_size or DEFAULT_BEAM_SIZE,
             best_of=options.best_of,
             patience=options.patience,
             temperature=list(options.temperature),
@@ -87,8 +88,8 @@ class FasterWhisperProvider:
             initial_prompt=options.initial_prompt,
             hotwords=options.hotwords,
             word_timestamps=options.word_timestamps,
-            vad_filter=options.vad,
-            vad_parameters=VAD_PARAMETERS if options.vad else None,
+            vad_filter=options.vad is not False,
+            vad_parameters=VAD_PARAMETERS if options.vad is not False else None,
         )
         language = LanguageInfo(info.language, info.language_probability)
         return (_convert(s) for s in raw), language

@@ -19,6 +19,7 @@ from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.providers.devices import pick_device, torch_cuda
 from woasr_cli.providers.english_only import check_english_only
+from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
 from woasr_cli.transcript import Segment, Word
 
 DEFAULT_MODEL = "base"
@@ -45,13 +46,14 @@ class OpenAIWhisperProvider:
         import whisper
 
         check_english_only(self.model_name, bool(self._model.is_multilingual), options)
+        beam_size = options.beam_size or DEFAULT_BEAM_SIZE
         result = whisper.transcribe(
             self._model,
             audio,
             language=options.language,
             task=options.task,
             temperature=options.temperature,
-            beam_size=options.beam_size if options.temperature[0] == 0 else None,
+            beam_size=beam_size if options.temperature[0] == 0 else None,
             best_of=options.best_of,
             patience=options.patience if options.temperature[0] == 0 else None,
             condition_on_previous_text=options.condition_on_previous_text,

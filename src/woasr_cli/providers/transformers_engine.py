@@ -15,6 +15,7 @@ from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.providers.devices import pick_device, torch_cuda
 from woasr_cli.providers.english_only import check_english_only
+from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
 from woasr_cli.providers.word_groups import group_words
 from woasr_cli.transcript import Segment, Word
 
@@ -45,7 +46,7 @@ class TransformersProvider:
             kwargs["stride_length_s"] = CHUNK_S / 6
         if self.is_whisper:
             kwargs["return_timestamps"] = "word" if options.word_timestamps else True
-            generate: dict[str, Any] = {"num_beams": options.beam_size}
+            generate: dict[str, Any] = {"num_beams": options.beam_size or DEFAULT_BEAM_SIZE}
             check_english_only(self.model_name, self.multilingual, options)
             if self.multilingual:
                 generate["task"] = options.task

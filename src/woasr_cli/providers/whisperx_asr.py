@@ -25,6 +25,7 @@ from woasr_cli.providers.faster_whisper_engine import (
     default_threads,
     pick_compute_type,
 )
+from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
 from woasr_cli.transcript import Segment
 
 DEFAULT_MODEL = "tiny.en"
@@ -120,7 +121,7 @@ def load(options: TranscribeOptions) -> WhisperXProvider:
             device=device,
             compute_type=pick_compute_type(options.compute_type, device),
             asr_options={
-                "beam_size": options.beam_size,
+                "beam_size": options.beam_size or DEFAULT_BEAM_SIZE,
                 "patience": options.patience,
                 "condition_on_previous_text": False,
                 "temperatures": list(options.temperature),
