@@ -30,9 +30,11 @@ class LocalAgreement:
         self.pending: list[Word] = []  # the last hypothesis past the committed words
         self.last_end = 0.0  # stream time the committed text reaches
 
-    def update(self, hypothesis: Sequence[Word]) -> list[Word]:
-        """Take a new hypothesis (stream times); return the words it commits."""
-        new = self._unseen(hypothesis)
+    def update(self, hypothesis: Sequence[Word], guard: bool = True) -> list[Word]:
+        """Take a new hypothesis (stream times); return the words it commits. ``guard``: the
+        hypothesis was heard over audio of committed words, so a head that repeats the last
+        committed words is that audio read again."""
+        new = self._unseen(hypothesis, guard)
         agreed = 0
         for old, cur in zip(self.pending, new, strict=False):
             if norm(old.text) != norm(cur.text):
@@ -41,10 +43,10 @@ class LocalAgreement:
         self.pending = new[agreed:]
         return self._commit(new[:agreed])
 
-    def flush(self, hypothesis: Sequence[Word] | None = None) -> list[Word]:
+    def flush(self, hypothesis: Sequence[Word] | None = None, guard: bool = True) -> list[Word]:
         """Commit all of ``hypothesis`` past the committed words (or the pending words): at the
         end of an utterance or of the stream, where no later pass can confirm them."""
-        words = self.pending if hypothesis is None else self._unseen(hypothesis)
+        words = self.pending if hypothesis is None else self._unseen(hypothesis, guard)
         self.pending = []
         return self._commit(words)
 
@@ -54,9 +56,9 @@ class LocalAgreement:
             self.last_end = max(self.last_end, words[-1].end)
         return words
 
-    def _unseen(self, hypothesis: Sequence[Word]) -> list[Word]:
+    def _unseen(self, hypothesis: Sequence[Word], guard: bool) -> list[Word]:
         new = [w for w in hypothesis if w.start > self.last_end - _TIME_SLACK and norm(w.text)]
-        if not new or not self.committed or new[0].start - self.last_end > 1.0:
+        if not guard or not new or not self.committed or new[0].start - self.last_end > 1.0:
             return new
         tail = [norm(w.text) for w in self.committed[-_MAX_NGRAM:]]
         head = [norm(w.text) for w in new[:_MAX_NGRAM]]

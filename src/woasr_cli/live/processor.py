@@ -29,7 +29,8 @@ SAMPLE_RATE = 16000
 @dataclass(frozen=True)
 class StreamConfig:
     min_chunk: float = 1.0  # seconds of new audio between passes
-    catch_up: float = 3.0  # a backlog longer than this is transcribed in steps, not at once
+    first_chunk: float = 0.5  # seconds of speech before an utterance's first pass
+    catch_up: float = 8.0  # a backlog longer than this is transcribed in steps, not at once
     trim_after: float = 10.0  # trim at a committed sentence end once the buffer is this long
     max_buffer: float = 20.0  # trim at any committed word past this
     vad: bool = True
@@ -80,7 +81,7 @@ class StreamProcessor:
         events: list[StreamEvent] = []
         for frame, prob in zip(frames, probs, strict=True):
             events += self._on_frame(frame, float(prob))
-        if self._in_speech and self._unprocessed() >= self._samples(self.config.min_chunk):
+        if self._in_speech and self._unprocessed() >= self._next_pass():
             events += self._pass()
         return events
 
@@ -139,9 +140,9 @@ class StreamProcessor:
             self.language = info.language or self.language
             self.passes += 1
         if final:
-            committed = self.agreement.flush(words)
+            committed = self.agreement.flush(words, guard=self._overlaps_committed())
         else:
-            committed = self.agreement.update(words)
+            committed = self.agreement.update(words, guard=self._overlaps_committed())
             committed += self._trim()
         events = [StreamEvent.of("final", committed)] if committed else []
         partial = join_words(self.agreement.pending)
@@ -171,6 +172,11 @@ class StreamProcessor:
             self._drop_before(round(cut * SAMPLE_RATE))
         return forced
 
+    def _overlaps_committed(self) -> bool:
+        """Whether the buffer holds audio of committed words (after a trim, not after a pause:
+        there a word that repeats the last committed one is said again)."""
+        return self._start / SAMPLE_RATE < self.agreement.last_end - 0.05
+
     def _drop_before(self, sample: int) -> None:
         while self._frames and self._start + len(self._frames[0]) <= sample:
             self._start += len(self._frames.pop(0))
@@ -181,6 +187,14 @@ class StreamProcessor:
         start = self._start / SAMPLE_RATE
         before = [w for w in self.agreement.committed if w.end <= start + 0.05]
         return join_words(before[-60:])[-self.config.prompt_chars :].lstrip()
+
+    def _next_pass(self) -> int:
+        """New samples that call for a pass: few for an utterance's first partial, then
+        ``min_chunk``. A pass costs about the same for any buffer up to 30 s, so under load
+        the passes space out by themselves and each takes all that arrived meanwhile."""
+        if self._done_until <= self._start and self._vad is not None:
+            return self._samples(self.config.pre_roll + self.config.first_chunk)
+        return self._samples(self.config.min_chunk)
 
     def _unprocessed(self) -> int:
         return self.received - max(self._done_until, self._start)
