@@ -138,7 +138,7 @@ def main() -> None:
     import jiwer
     from whisper_normalizer.english import EnglishTextNormalizer  # type: ignore[import-untyped]
 
-    from woasr_cli.live.setup import load_live_provider, live_options, open_processor
+    from woasr_cli.live.setup import live_options, load_live_provider, open_processor
     from woasr_cli.media.decode import decode_audio
     from woasr_cli.options import TranscribeOptions
     from woasr_cli.providers import load_provider

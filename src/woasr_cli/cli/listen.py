@@ -26,15 +26,11 @@ _OUT = "Output"
 def listen(
     stdin: Annotated[
         bool,
-        typer.Option(
-            "--stdin", help="Raw PCM on stdin: s16le, 16 kHz, mono.", rich_help_panel=_IN
-        ),
+        typer.Option("--stdin", help="Raw PCM on stdin: s16le, 16 kHz, mono.", rich_help_panel=_IN),
     ] = False,
     file: Annotated[
         Path | None,
-        typer.Option(
-            "--file", help="A media file instead of the microphone.", rich_help_panel=_IN
-        ),
+        typer.Option("--file", help="A media file instead of the microphone.", rich_help_panel=_IN),
     ] = None,
     realtime: Annotated[
         bool,

@@ -87,7 +87,7 @@ class Microphone:
 
     def __init__(self, device: str | int | None = None) -> None:
         try:
-            import sounddevice
+            import sounddevice  # type: ignore[import-untyped,import-not-found,unused-ignore]
         except (ImportError, OSError) as exc:  # OSError: PortAudio library missing
             raise UsageError(
                 f"microphone input needs: pip install 'woasr[live]' ({exc}); "

@@ -39,5 +39,6 @@ class StreamingVad:
         contexts = np.concatenate([self._context[None, :], frames[:-1, -_CONTEXT:]])
         self._context = frames[-1, -_CONTEXT:].copy()
         batch = np.ascontiguousarray(np.concatenate([contexts, frames], axis=1), np.float32)
-        out, self._h, self._c = self._session.run(None, {"input": batch, "h": self._h, "c": self._c})
+        feed = {"input": batch, "h": self._h, "c": self._c}
+        out, self._h, self._c = self._session.run(None, feed)
         return np.asarray(out, dtype=np.float32).reshape(-1)

@@ -147,7 +147,7 @@ async def _serve(
             if blocks:
                 audio = np.concatenate(blocks)
                 await _send(ws, await loop.run_in_executor(workers, processor.feed, audio))
-            if None in items:
+            if any(item is None for item in items):
                 await _send(ws, await loop.run_in_executor(workers, processor.finish))
                 return
 
@@ -242,7 +242,7 @@ class _Resampler:
         if self.rate % _SR == 0:
             step = self.rate // _SR
             usable = len(audio) // step * step
-            return audio[:usable].reshape(-1, step).mean(axis=1).astype(np.float32)
-        n = int(round(len(audio) * _SR / self.rate))
-        positions = np.arange(n) * (self.rate / _SR)
-        return np.interp(positions, np.arange(len(audio)), audio).astype(np.float32)
+            blocks = audio[:usable].reshape(-1, step)
+            return np.asarray(blocks.mean(axis=1), dtype=np.float32)
+        positions = np.arange(round(len(audio) * _SR / self.rate)) * (self.rate / _SR)
+        return np.asarray(np.interp(positions, np.arange(len(audio)), audio), dtype=np.float32)
