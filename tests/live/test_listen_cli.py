@@ -91,3 +91,17 @@ def test_ctrl_c_flushes_the_tail_and_leaves_valid_files(
     words = [w for s in json.loads((tmp_path / "live.json").read_text())["segments"]
              for w in s["words"]]  # fmt: skip
     assert words[-1]["start"] >= 4.9, text
+
+
+def test_usage_errors_before_any_model_loads(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from woasr_cli.cli.app import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["listen", "--realtime"])
+    assert result.exit_code == 2 and "--realtime plays a --file" in result.output
+    result = runner.invoke(app, ["listen", "--stdin", "--file", str(tmp_path / "x.wav")])
+    assert result.exit_code == 2 and "choose one" in result.output
+    result = runner.invoke(app, ["listen", "--file", str(tmp_path / "missing.wav")])
+    assert result.exit_code == 2 and "no such file" in result.output

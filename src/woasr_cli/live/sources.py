@@ -88,9 +88,13 @@ class Microphone:
     def __init__(self, device: str | int | None = None) -> None:
         try:
             import sounddevice  # type: ignore[import-untyped,import-not-found,unused-ignore]
-        except (ImportError, OSError) as exc:  # OSError: PortAudio library missing
+        except ImportError:
             raise UsageError(
-                f"microphone input needs: pip install 'woasr[live]' ({exc}); "
+                "microphone input needs: pip install 'woasr[live]'; or use --stdin / --file"
+            ) from None
+        except OSError as exc:  # sounddevice is there, the PortAudio library is not
+            raise UsageError(
+                f"microphone input needs PortAudio ({exc}: e.g. apt install libportaudio2); "
                 "or use --stdin / --file"
             ) from None
         self._sd = sounddevice
