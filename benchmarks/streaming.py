@@ -145,7 +145,7 @@ def main() -> None:
     import jiwer
     from whisper_normalizer.english import EnglishTextNormalizer  # type: ignore[import-untyped]
 
-    from woasr_cli.live.setup import live_options, load_live_provider, open_processor
+    from woasr_cli.live.setup import live_transcriber, open_processor
     from woasr_cli.media.decode import decode_audio
     from woasr_cli.options import TranscribeOptions
     from woasr_cli.providers import load_provider
@@ -155,10 +155,10 @@ def main() -> None:
     base = TranscribeOptions(
         model=args.model, compute_type="int8", device="cpu", threads=args.threads, offline=True
     )
-    provider = load_live_provider(live_options(base))
+    transcriber = live_transcriber(base)
 
     def fresh() -> object:
-        return open_processor(base, provider=provider)
+        return open_processor(base, transcriber=transcriber)
 
     load = os.getloadavg()
     print(f"# {args.model} int8, {os.cpu_count()} cores, load before: {load[0]:.2f} {load[1]:.2f}")

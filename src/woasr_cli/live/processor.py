@@ -12,6 +12,7 @@ committed text before the buffer is the prompt for the next passes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,11 +20,15 @@ from woasr_cli.live.agreement import LocalAgreement
 from woasr_cli.live.events import StreamEvent, join_words
 from woasr_cli.live.vad import FRAME, StreamingVad
 from woasr_cli.live.words import hypothesis_words
+from woasr_cli.media.audio import Audio
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.providers.base import Audio, Provider
+from woasr_cli.providers import get_spec
 from woasr_cli.transcript import Word
 
-SAMPLE_RATE = 16000
+if TYPE_CHECKING:
+    from woasr_cli.transcriber import Transcriber
+
+from woasr_cli.media.audio import SAMPLE_RATE
 
 
 @dataclass(frozen=True)
@@ -43,23 +48,23 @@ class StreamConfig:
 class StreamProcessor:
     """Feed 16 kHz mono float32 blocks of any size; get :class:`StreamEvent` lists back.
 
-    Not thread-safe: one stream, one caller. ``finish()`` flushes the tail at the end."""
+    Each pass goes through ``transcriber`` (any provider; several processors may share one).
+    A processor is one stream with one caller at a time. ``finish()`` flushes the tail."""
 
     def __init__(
         self,
-        provider: Provider,
-        options: TranscribeOptions,
+        transcriber: Transcriber,
         config: StreamConfig | None = None,
         *,
-        prompt: bool = True,
+        options: TranscribeOptions | None = None,
     ) -> None:
-        self.provider = provider
-        self.options = options
+        self.transcriber = transcriber
+        self.options = options or transcriber.options  # per pass: language, beam, ...
         self.config = config or StreamConfig()
-        self._prompt = prompt
+        self._prompt = get_spec(self.options.provider).capabilities.initial_prompt
         self._vad = StreamingVad() if self.config.vad else None
         self.agreement = LocalAgreement()
-        self.language: str | None = options.language
+        self.language: str | None = self.options.language
         self.passes = 0  # model calls so far
         self.received = 0  # samples taken into frames
         self._incoming = np.zeros(0, dtype=np.float32)  # less than a frame, waiting
@@ -135,9 +140,9 @@ class StreamProcessor:
             options = self.options
             if self._prompt:
                 options = options.with_changes(initial_prompt=self._prompt_text() or None)
-            segments, info = self.provider.transcribe(audio, options)
-            words = hypothesis_words(list(segments), self._start / SAMPLE_RATE)
-            self.language = info.language or self.language
+            heard = self.transcriber.transcribe(audio, options=options)
+            words = hypothesis_words(heard.segments, self._start / SAMPLE_RATE)
+            self.language = heard.language or self.language
             self.passes += 1
         if final:
             committed = self.agreement.flush(words, guard=self._overlaps_committed())

@@ -11,7 +11,7 @@ import numpy as np
 from woasr_cli.live.events import EventSink, StreamEvent
 from woasr_cli.live.processor import StreamProcessor
 from woasr_cli.live.sources import AudioSource
-from woasr_cli.providers.base import Audio
+from woasr_cli.media.audio import Audio
 
 _POLL = 0.1  # seconds between looks at the stop flag while waiting for audio
 

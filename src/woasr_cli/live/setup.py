@@ -1,12 +1,16 @@
-"""Options and provider for a live stream, checked against what the provider can do."""
+"""Options and the loaded model for a live stream, checked against what the provider can do."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from woasr_cli.errors import CapabilityError
 from woasr_cli.live.processor import StreamConfig, StreamProcessor
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.providers import get_spec, load_provider
-from woasr_cli.providers.base import Provider
+from woasr_cli.providers import get_spec
+
+if TYPE_CHECKING:
+    from woasr_cli.transcriber import Transcriber
 
 
 def live_options(options: TranscribeOptions) -> TranscribeOptions:
@@ -28,16 +32,20 @@ def live_options(options: TranscribeOptions) -> TranscribeOptions:
     return options.with_changes(**changes)
 
 
-def load_live_provider(options: TranscribeOptions) -> Provider:
-    """Load the provider for ``live_options(options)`` (cached: one model per provider/model)."""
-    return load_provider(options)
+def live_transcriber(options: TranscribeOptions) -> Transcriber:
+    """A :class:`Transcriber` loaded for live passes; share it between streams of one model."""
+    from woasr_cli.transcriber import Transcriber
+
+    return Transcriber(live_options(options))
 
 
 def open_processor(
-    options: TranscribeOptions, config: StreamConfig | None = None, provider: Provider | None = None
+    options: TranscribeOptions,
+    config: StreamConfig | None = None,
+    transcriber: Transcriber | None = None,
 ) -> StreamProcessor:
-    opts = live_options(options)
-    spec = get_spec(opts.provider)
-    return StreamProcessor(
-        provider or load_live_provider(opts), opts, config, prompt=spec.capabilities.initial_prompt
-    )
+    """A processor for one stream; ``transcriber`` (from :func:`live_transcriber`) shares a
+    model already loaded, and ``options`` may then differ from it only per call (language)."""
+    if transcriber is None:
+        transcriber = live_transcriber(options)
+    return StreamProcessor(transcriber, config, options=live_options(options))

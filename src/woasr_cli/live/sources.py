@@ -16,7 +16,7 @@ from typing import BinaryIO, Protocol
 import numpy as np
 
 from woasr_cli.errors import UsageError
-from woasr_cli.providers.base import Audio
+from woasr_cli.media.audio import Audio
 
 SAMPLE_RATE = 16000
 BLOCK = 1600  # 100 ms

@@ -33,28 +33,28 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from woasr_cli.errors import WoasrError
 from woasr_cli.live.events import StreamEvent
 from woasr_cli.live.processor import StreamConfig, StreamProcessor
-from woasr_cli.live.setup import live_options, load_live_provider
+from woasr_cli.live.setup import live_options, live_transcriber
 from woasr_cli.live.sources import pcm16_to_float
+from woasr_cli.media.audio import Audio
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.providers import get_spec
-from woasr_cli.providers.base import Audio, Provider
+from woasr_cli.transcriber import Transcriber
 
 CONFIG_TIMEOUT = 10.0  # seconds a client has to send its config
 _SR = 16000
 
 
 class ModelPool:
-    """One loaded provider per provider/model/device, shared by every stream that uses it."""
+    """One :class:`Transcriber` per provider/model/device, shared by every stream using it."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._loaded: dict[tuple[str, str | None, str, str], Provider] = {}
+        self._loaded: dict[tuple[str, str | None, str, str], Transcriber] = {}
 
-    def get(self, options: TranscribeOptions) -> Provider:
+    def get(self, options: TranscribeOptions) -> Transcriber:
         key = (options.provider, options.model, options.device, options.compute_type)
         with self._lock:
             if key not in self._loaded:
-                self._loaded[key] = load_live_provider(options)
+                self._loaded[key] = live_transcriber(options)
             return self._loaded[key]
 
 
@@ -104,11 +104,8 @@ def stream_router(
                 return await _close(ws, exc.code, str(exc))
             loop = asyncio.get_running_loop()
             try:
-                provider = await loop.run_in_executor(workers, pool.get, options)
-                processor = StreamProcessor(
-                    provider, options, config,
-                    prompt=get_spec(options.provider).capabilities.initial_prompt,
-                )  # fmt: skip
+                transcriber = await loop.run_in_executor(workers, pool.get, options)
+                processor = StreamProcessor(transcriber, config, options=options)
             except WoasrError as exc:
                 return await _close(ws, 1011, str(exc))
             await _serve(ws, processor, rate, workers)
