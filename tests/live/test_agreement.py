@@ -43,3 +43,14 @@ def test_no_guard_after_a_pause_keeps_a_word_said_twice() -> None:
     la = LocalAgreement()
     la.flush(words("hello"))
     assert [w.text for w in la.flush(words("hello", start=1.2), guard=False)] == ["hello"]
+
+
+def test_a_provider_without_word_times_gets_them_spread_over_the_segment() -> None:
+    from woasr_cli.live.words import hypothesis_words
+    from woasr_cli.transcript import Segment
+
+    spread = hypothesis_words([Segment(1.0, 4.0, "ab abcd")], offset=10.0)
+    assert [(w.text, round(w.start, 3), round(w.end, 3)) for w in spread] == [
+        ("ab", 11.0, 12.0),
+        ("abcd", 12.0, 14.0),
+    ]
