@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-COMMANDS = ("transcribe", "convert", "status", "retry", "providers", "doctor")
+COMMANDS = ("transcribe", "convert", "status", "retry", "providers", "doctor", "serve", "listen")
 
 HEADER = """# woasr command line
 

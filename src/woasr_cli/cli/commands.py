@@ -6,7 +6,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from woasr_cli.cli import convert, doctor, providers, retry, serve, status, transcribe
+    from woasr_cli.cli import convert, doctor, listen, providers, retry, serve, status, transcribe
     from woasr_cli.cli.whisper_flags import WhisperStyleCommand
 
     # whisper / whisper-ctranslate2 / whisperX flag spellings work there too (hidden aliases)
@@ -17,3 +17,4 @@ def register(app: typer.Typer) -> None:
     app.command("providers")(providers.providers)
     app.command("doctor")(doctor.doctor)
     app.command("serve")(serve.serve)
+    app.command("listen")(listen.listen)

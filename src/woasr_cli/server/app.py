@@ -11,6 +11,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from woasr_cli import __version__
+from woasr_cli.live.ws import stream_router
+from woasr_cli.options import TranscribeOptions
 from woasr_cli.server import errors, routes_openai, routes_original
 from woasr_cli.server.auth import BearerAuth
 from woasr_cli.server.jobs import JobService
@@ -55,6 +57,10 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(routes_original.build_router(settings))
     app.include_router(routes_openai.build_router(settings))
+    app.include_router(stream_router(
+        TranscribeOptions(model=settings.default_model, device=settings.device),  # type: ignore[arg-type]
+        api_key=settings.api_key, max_streams=settings.max_streams,
+    ))  # fmt: skip
 
     @app.get("/", tags=["service"])
     async def root() -> dict[str, str]:

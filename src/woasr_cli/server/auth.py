@@ -7,7 +7,9 @@ import json
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-OPEN_PATHS = frozenset({"/health"})
+# /v1/stream checks the key itself: browsers cannot set headers on a WebSocket, so it also
+# takes ?api_key= or a key in the first message.
+OPEN_PATHS = frozenset({"/health", "/v1/stream"})
 
 
 class BearerAuth:

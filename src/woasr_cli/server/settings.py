@@ -25,6 +25,7 @@ class ServerSettings:
     workers: int = 0  # files transcribed at once; 0: what the provider batches well
     default_model: str | None = None  # None: the provider's default model
     device: str = "auto"
+    max_streams: int = 2  # live WebSocket streams at once; more are refused with 1013
     max_files: int = 10  # per upload request and per job, as the original
 
     @property

@@ -1,0 +1,267 @@
+"""``woasr listen``: live captions from the microphone, raw PCM on stdin, or a file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TextIO
+
+import typer
+
+from woasr_cli.cli.exit_codes import exit_code_for
+from woasr_cli.errors import UsageError, WoasrError
+
+if TYPE_CHECKING:
+    from woasr_cli.live.events import StreamEvent
+    from woasr_cli.live.sources import AudioSource
+
+_ASR = "ASR"
+_IN = "Input"
+_OUT = "Output"
+
+
+def listen(
+    stdin: Annotated[
+        bool,
+        typer.Option("--stdin", help="Raw PCM on stdin: s16le, 16 kHz, mono.", rich_help_panel=_IN),
+    ] = False,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="A media file instead of the microphone.", rich_help_panel=_IN),
+    ] = None,
+    realtime: Annotated[
+        bool,
+        typer.Option(
+            "--realtime",
+            help="With --file: play it at real-time pace (otherwise as fast as it can go).",
+            rich_help_panel=_IN,
+        ),
+    ] = False,
+    input_device: Annotated[
+        str | None,
+        typer.Option(
+            "--input-device",
+            help="Microphone: a sounddevice device name or index  [default: the system's]",
+            rich_help_panel=_IN,
+        ),
+    ] = None,
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--output-dir",
+            "-o",
+            help="Write NAME.srt/.vtt/.json/.txt here, growing as text is committed.",
+            rich_help_panel=_OUT,
+        ),
+    ] = None,
+    output_format: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--output-format",
+            "-f",
+            help="Formats for -o; repeat or comma-separate.  [default: srt,vtt,json,txt]",
+            rich_help_panel=_OUT,
+        ),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            help="File name (no extension) for -o  [default: the file's, or live-DATE-TIME]",
+            rich_help_panel=_OUT,
+        ),
+    ] = None,
+    provider: Annotated[
+        str,
+        typer.Option("--provider", "-p", envvar="WOASR_PROVIDER", rich_help_panel=_ASR),
+    ] = "faster_whisper",
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            "-m",
+            envvar="WOASR_MODEL",
+            help="Model name or local directory  [default: the provider's]",
+            rich_help_panel=_ASR,
+        ),
+    ] = None,
+    language: Annotated[
+        str | None,
+        typer.Option(
+            "--language",
+            "-l",
+            envvar="WOASR_LANGUAGE",
+            help="Spoken language code; detected on each pass when omitted.",
+            rich_help_panel=_ASR,
+        ),
+    ] = None,
+    beam_size: Annotated[int, typer.Option("--beam-size", min=1, rich_help_panel=_ASR)] = 5,
+    device: Annotated[
+        str,
+        typer.Option(
+            "--device", envvar="WOASR_DEVICE", help="auto, cpu or cuda.", rich_help_panel=_ASR
+        ),
+    ] = "auto",
+    compute_type: Annotated[
+        str,
+        typer.Option(
+            "--compute-type",
+            envvar="WOASR_COMPUTE_TYPE",
+            help="int8, float16, float32 ...  [default: int8 on CPU]",
+            rich_help_panel=_ASR,
+        ),
+    ] = "default",
+    vad: Annotated[
+        bool,
+        typer.Option(
+            "--vad/--no-vad",
+            help="Silero VAD gating: silence is never transcribed.",
+            rich_help_panel=_ASR,
+        ),
+    ] = True,
+    model_cache_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--model-cache-dir",
+            envvar="WOASR_MODEL_CACHE",
+            help="[default: ~/.cache/woasr/models]",
+            rich_help_panel=_ASR,
+        ),
+    ] = None,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline/--online",
+            envvar="WOASR_OFFLINE",
+            help="Never download models (also on when HF_HUB_OFFLINE=1).",
+            rich_help_panel=_ASR,
+        ),
+    ] = False,
+    json_events: Annotated[
+        bool,
+        typer.Option("--json", help="One JSON event (partial / final) per line on stdout."),
+    ] = False,
+) -> None:
+    """Live captions: partial text updates in place, committed text is printed once.
+
+    Stops at the end of the input, or on Ctrl-C / SIGTERM, after committing what is left.
+    Exit codes: 0 done, 2 usage error, 1 any other error.
+    """
+    import os
+
+    from woasr_cli.options import TranscribeOptions
+
+    try:
+        from woasr_cli.formats import parse_formats
+
+        if device not in ("auto", "cpu", "cuda"):
+            raise UsageError(f"--device must be auto, cpu or cuda, not '{device}'")
+        if stdin and file is not None:
+            raise UsageError("--stdin and --file are two different inputs: choose one")
+        if realtime and file is None:
+            raise UsageError("--realtime plays a --file at real-time pace; name the file")
+        options = TranscribeOptions(
+            provider=provider, model=model, language=language or None, beam_size=beam_size,
+            device=device,  # type: ignore[arg-type]
+            compute_type=compute_type,
+            model_cache_dir=str(model_cache_dir) if model_cache_dir else None,
+            offline=offline or os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0"),
+            formats=parse_formats(output_format or ["srt,vtt,json,txt"]),
+        )  # fmt: skip
+        source = _source(stdin, file, realtime, input_device)
+        stem = None
+        if output_dir is not None:
+            stem = output_dir / (name or _default_name(file))
+        run_listen(source, options, stem, vad=vad, json_events=json_events)
+    except WoasrError as exc:
+        typer.echo(f"woasr: error: {exc}", err=True)
+        raise typer.Exit(exit_code_for(exc)) from None
+
+
+def _source(stdin: bool, file: Path | None, realtime: bool, device: str | None) -> AudioSource:
+    from woasr_cli.live.sources import FileSource, Microphone, PcmStream
+
+    if stdin:
+        return PcmStream(sys.stdin.buffer)
+    if file is not None:
+        if not file.is_file():
+            raise UsageError(f"--file {file}: no such file")
+        return FileSource(file, realtime=realtime)
+    return Microphone(int(device) if device and device.isdigit() else device)
+
+
+def _default_name(file: Path | None) -> str:
+    return file.stem if file is not None else time.strftime("live-%Y%m%d-%H%M%S")
+
+
+def run_listen(
+    source: AudioSource, options: object, stem: Path | None, *, vad: bool, json_events: bool
+) -> None:
+    from woasr_cli.cli.interrupts import StopFlag
+    from woasr_cli.live.processor import StreamConfig
+    from woasr_cli.live.session import run_stream
+    from woasr_cli.live.setup import open_processor
+    from woasr_cli.live.writers import GrowingTranscript, LiveOutputs
+    from woasr_cli.options import TranscribeOptions
+
+    assert isinstance(options, TranscribeOptions)
+    processor = open_processor(options, StreamConfig(vad=vad))
+    outputs = None
+    if stem is not None:
+        growing = GrowingTranscript(
+            processor.options.provider, processor.options.model or "", source.name
+        )
+        outputs = LiveOutputs(stem, growing, options.formats)
+        outputs.write(processor.language, 0.0)  # the files exist (empty) from the start
+    screen = Screen(sys.stdout, json_events=json_events, tty=sys.stdout.isatty())
+    stop = StopFlag()
+    stop.install()
+
+    def sink(event: StreamEvent) -> None:
+        screen.show(event)
+        if outputs is not None:
+            outputs.add(event, processor.language, processor.received / 16000)
+
+    try:
+        run_stream(source, processor, sink, stop)
+    finally:
+        screen.close()
+        if outputs is not None:
+            outputs.write(processor.language, processor.received / 16000)
+
+
+class Screen:
+    """Committed text printed once; the partial redrawn in place on a terminal."""
+
+    def __init__(self, out: TextIO, *, json_events: bool, tty: bool) -> None:
+        self.out = out
+        self.json = json_events
+        self.tty = tty and not json_events
+        self._shown = False
+
+    def show(self, event: StreamEvent) -> None:
+        if self.json:
+            self.out.write(json.dumps(event.to_dict(), ensure_ascii=False) + "\n")
+        elif event.type == "final":
+            self._clear()
+            self.out.write(event.text + "\n")
+        elif self.tty and event.text:
+            width = shutil.get_terminal_size().columns - 1
+            self._clear()
+            self.out.write("\x1b[2m" + event.text[-width:] + "\x1b[0m")
+            self._shown = True
+        elif self.tty:
+            self._clear()
+        self.out.flush()
+
+    def _clear(self) -> None:
+        if self._shown:
+            self.out.write("\r\x1b[2K")
+            self._shown = False
+
+    def close(self) -> None:
+        self._clear()
+        self.out.flush()

@@ -1,0 +1,209 @@
+"""The streaming processor: audio in, partial and final text out.
+
+Audio is gated by Silero VAD: outside speech only a short pre-roll is kept, so silence costs one
+VAD frame per 32 ms and never reaches the model. During an utterance the buffer is re-transcribed
+whenever ``min_chunk`` seconds of new audio have arrived, and LocalAgreement-2 commits what two
+passes agree on; the rest is the partial. When the speaker pauses (``min_silence``) the utterance
+is transcribed once more and committed whole, and the buffer starts afresh. A long utterance is
+trimmed at the end of a committed sentence (or, past ``max_buffer``, of any committed word). The
+committed text before the buffer is the prompt for the next passes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from woasr_cli.live.agreement import LocalAgreement
+from woasr_cli.live.events import StreamEvent, join_words
+from woasr_cli.live.vad import FRAME, StreamingVad
+from woasr_cli.live.words import hypothesis_words
+from woasr_cli.media.audio import Audio
+from woasr_cli.options import TranscribeOptions
+from woasr_cli.providers import get_spec
+from woasr_cli.transcript import Word
+
+if TYPE_CHECKING:
+    from woasr_cli.transcriber import Transcriber
+
+from woasr_cli.media.audio import SAMPLE_RATE
+
+
+@dataclass(frozen=True)
+class StreamConfig:
+    min_chunk: float = 1.0  # seconds of new audio between passes
+    first_chunk: float = 0.5  # seconds of speech before an utterance's first pass
+    catch_up: float = 8.0  # a backlog longer than this is transcribed in steps, not at once
+    trim_after: float = 10.0  # trim at a committed sentence end once the buffer is this long
+    max_buffer: float = 20.0  # trim at any committed word past this
+    vad: bool = True
+    vad_threshold: float = 0.5
+    min_silence: float = 0.5  # a pause this long ends an utterance
+    pre_roll: float = 0.4  # audio kept before the detected start of speech
+    prompt_chars: int = 200
+
+
+class StreamProcessor:
+    """Feed 16 kHz mono float32 blocks of any size; get :class:`StreamEvent` lists back.
+
+    Each pass goes through ``transcriber`` (any provider; several processors may share one).
+    A processor is one stream with one caller at a time. ``finish()`` flushes the tail."""
+
+    def __init__(
+        self,
+        transcriber: Transcriber,
+        config: StreamConfig | None = None,
+        *,
+        options: TranscribeOptions | None = None,
+    ) -> None:
+        self.transcriber = transcriber
+        self.options = options or transcriber.options  # per pass: language, beam, ...
+        self.config = config or StreamConfig()
+        self._prompt = get_spec(self.options.provider).capabilities.initial_prompt
+        self._vad = StreamingVad() if self.config.vad else None
+        self.agreement = LocalAgreement()
+        self.language: str | None = self.options.language
+        self.passes = 0  # model calls so far
+        self.received = 0  # samples taken into frames
+        self._incoming = np.zeros(0, dtype=np.float32)  # less than a frame, waiting
+        self._frames: list[Audio] = []  # the buffer, from sample _start
+        self._start = 0
+        self._done_until = 0  # stream sample the last pass reached
+        self._in_speech = self._vad is None
+        self._speech = 0  # speech frames in this utterance
+        self._silent = 0  # samples of silence since the last speech frame
+        self._partial = ""
+
+    def feed(self, audio: Audio) -> list[StreamEvent]:
+        """Take new audio; return what it commits and the new partial, if either changed."""
+        data = np.concatenate([self._incoming, np.asarray(audio, dtype=np.float32).reshape(-1)])
+        whole = len(data) // FRAME * FRAME
+        self._incoming = data[whole:]
+        frames = data[:whole].reshape(-1, FRAME)
+        probs = self._vad(frames) if self._vad is not None else np.ones(len(frames), np.float32)
+        events: list[StreamEvent] = []
+        for frame, prob in zip(frames, probs, strict=True):
+            events += self._on_frame(frame, float(prob))
+        if self._in_speech and self._unprocessed() >= self._next_pass():
+            events += self._pass()
+        return events
+
+    def finish(self) -> list[StreamEvent]:
+        """End of stream: transcribe what is left and commit all of it."""
+        if self._in_speech and len(self._incoming):
+            self._frames.append(self._incoming)
+            self.received += len(self._incoming)
+        self._incoming = np.zeros(0, dtype=np.float32)
+        events = self._end_utterance() if self._in_speech else []
+        self._in_speech = self._vad is None
+        return events
+
+    def _on_frame(self, frame: Audio, prob: float) -> list[StreamEvent]:
+        self._frames.append(frame)
+        self.received += len(frame)
+        cfg = self.config
+        if not self._in_speech:
+            if prob >= cfg.vad_threshold:
+                self._in_speech, self._speech, self._silent = True, 1, 0
+            else:
+                self._drop_before(self.received - self._samples(cfg.pre_roll))
+            return []
+        if prob >= cfg.vad_threshold - 0.15:
+            self._speech += 1
+            self._silent = 0
+        else:
+            self._silent += len(frame)
+        if self._vad is not None and self._silent >= self._samples(cfg.min_silence):
+            return self._end_utterance()
+        if self._unprocessed() >= self._samples(cfg.catch_up):
+            return self._pass()
+        return []
+
+    def _end_utterance(self) -> list[StreamEvent]:
+        # A blip shorter than a syllable is noise: Whisper would only invent words for it.
+        if self._speech * FRAME >= self._samples(0.25) or self.agreement.pending:
+            events = self._pass(final=True)
+        else:
+            events = []
+        self._drop_before(self.received)
+        self._in_speech = self._vad is None
+        self._speech = self._silent = 0
+        return events
+
+    def _pass(self, final: bool = False) -> list[StreamEvent]:
+        audio = np.concatenate(self._frames) if self._frames else np.zeros(0, np.float32)
+        self._done_until = self.received
+        words = []
+        if len(audio) >= self._samples(0.1):
+            options = self.options
+            if self._prompt:
+                options = options.with_changes(initial_prompt=self._prompt_text() or None)
+            heard = self.transcriber.transcribe(audio, options=options)
+            words = hypothesis_words(heard.segments, self._start / SAMPLE_RATE)
+            self.language = heard.language or self.language
+            self.passes += 1
+        if final:
+            committed = self.agreement.flush(words, guard=self._overlaps_committed())
+        else:
+            committed = self.agreement.update(words, guard=self._overlaps_committed())
+            committed += self._trim()
+        events = [StreamEvent.of("final", committed)] if committed else []
+        partial = join_words(self.agreement.pending)
+        if partial != self._partial:
+            at = self.received / SAMPLE_RATE
+            events.append(StreamEvent.of("partial", self.agreement.pending, at))
+            self._partial = partial
+        return events
+
+    def _trim(self) -> list[Word]:
+        """Cut the buffer at a committed sentence end once it is long; past ``max_buffer`` at
+        the last committed word; far past it with nothing agreed, commit the hypothesis."""
+        length = (self.received - self._start) / SAMPLE_RATE
+        if length < self.config.trim_after:
+            return []
+        start = self._start / SAMPLE_RATE
+        inside = [w for w in self.agreement.committed if w.end > start + 0.5]
+        cut = next((w.end for w in reversed(inside) if w.text.endswith((".", "?", "!"))), None)
+        forced: list[Word] = []
+        if cut is None and length >= self.config.max_buffer:
+            if inside:
+                cut = inside[-1].end
+            elif length >= 1.5 * self.config.max_buffer:
+                forced = self.agreement.flush()
+                cut = self.received / SAMPLE_RATE
+        if cut is not None:
+            self._drop_before(round(cut * SAMPLE_RATE))
+        return forced
+
+    def _overlaps_committed(self) -> bool:
+        """Whether the buffer holds audio of committed words (after a trim, not after a pause:
+        there a word that repeats the last committed one is said again)."""
+        return self._start / SAMPLE_RATE < self.agreement.last_end - 0.05
+
+    def _drop_before(self, sample: int) -> None:
+        while self._frames and self._start + len(self._frames[0]) <= sample:
+            self._start += len(self._frames.pop(0))
+        if not self._frames:
+            self._start = self.received
+
+    def _prompt_text(self) -> str:
+        start = self._start / SAMPLE_RATE
+        before = [w for w in self.agreement.committed if w.end <= start + 0.05]
+        return join_words(before[-60:])[-self.config.prompt_chars :].lstrip()
+
+    def _next_pass(self) -> int:
+        """New samples that call for a pass: few for an utterance's first partial, then
+        ``min_chunk``. A pass costs about the same for any buffer up to 30 s, so under load
+        the passes space out by themselves and each takes all that arrived meanwhile."""
+        if self._done_until <= self._start and self._vad is not None:
+            return self._samples(self.config.pre_roll + self.config.first_chunk)
+        return self._samples(self.config.min_chunk)
+
+    def _unprocessed(self) -> int:
+        return self.received - max(self._done_until, self._start)
+
+    @staticmethod
+    def _samples(seconds: float) -> int:
+        return int(seconds * SAMPLE_RATE)

@@ -1,0 +1,51 @@
+"""Options and the loaded model for a live stream, checked against what the provider can do."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from woasr_cli.errors import CapabilityError
+from woasr_cli.live.processor import StreamConfig, StreamProcessor
+from woasr_cli.options import TranscribeOptions
+from woasr_cli.providers import get_spec
+
+if TYPE_CHECKING:
+    from woasr_cli.transcriber import Transcriber
+
+
+def live_options(options: TranscribeOptions) -> TranscribeOptions:
+    """The options each pass uses: word times where the provider has them, no batching across
+    files (one short buffer at a time), no VAD inside the pass (the stream is gated before it),
+    and a single temperature unless asked (a fallback pass doubles a pass's cost)."""
+    spec = get_spec(options.provider)
+    if options.task == "translate":
+        raise CapabilityError("live transcription does not translate (--task translate)")
+    if options.diarize or options.align:
+        raise CapabilityError("live transcription does not align or diarize")
+    changes: dict[str, object] = {
+        "word_timestamps": spec.capabilities.word_timestamps,
+        "vad": False,
+        "batch_size": 1,
+    }
+    if options.temperature == TranscribeOptions().temperature:
+        changes["temperature"] = (0.0,)
+    return options.with_changes(**changes)
+
+
+def live_transcriber(options: TranscribeOptions) -> Transcriber:
+    """A :class:`Transcriber` loaded for live passes; share it between streams of one model."""
+    from woasr_cli.transcriber import Transcriber
+
+    return Transcriber(live_options(options))
+
+
+def open_processor(
+    options: TranscribeOptions,
+    config: StreamConfig | None = None,
+    transcriber: Transcriber | None = None,
+) -> StreamProcessor:
+    """A processor for one stream; ``transcriber`` (from :func:`live_transcriber`) shares a
+    model already loaded, and ``options`` may then differ from it only per call (language)."""
+    if transcriber is None:
+        transcriber = live_transcriber(options)
+    return StreamProcessor(transcriber, config, options=live_options(options))

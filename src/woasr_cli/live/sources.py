@@ -1,0 +1,119 @@
+"""Where live audio comes from: the microphone, raw PCM on stdin, or a file.
+
+Every source yields 16 kHz mono float32 blocks. ``live`` sources deliver at the pace of real
+time whatever the reader does, so the session reads them on a thread and hands over everything
+that has arrived since the last pass; a file read as fast as possible is driven block by block.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+import numpy as np
+
+from woasr_cli.errors import UsageError
+from woasr_cli.media.audio import Audio
+
+SAMPLE_RATE = 16000
+BLOCK = 1600  # 100 ms
+
+
+class AudioSource(Protocol):
+    live: bool
+    name: str
+
+    def blocks(self) -> Iterator[Audio]: ...
+
+
+def pcm16_to_float(data: bytes) -> Audio:
+    """s16le bytes (an odd trailing byte is the caller's to keep) -> float32 in [-1, 1)."""
+    pcm = np.frombuffer(data[: len(data) // 2 * 2], dtype="<i2")
+    return (pcm.astype(np.float32) / 32768.0).astype(np.float32)
+
+
+class PcmStream:
+    """Raw s16le 16 kHz mono from a binary stream (``--stdin``), 100 ms at a time."""
+
+    live = True
+
+    def __init__(self, stream: BinaryIO, name: str = "stdin") -> None:
+        self._stream = stream
+        self.name = name
+
+    def blocks(self) -> Iterator[Audio]:
+        carry = b""
+        while True:
+            data = self._stream.read(BLOCK * 2 - len(carry))
+            if not data:
+                return
+            data = carry + data
+            carry = data[len(data) // 2 * 2 :]
+            yield pcm16_to_float(data)
+
+
+class FileSource:
+    """A media file decoded to 16 kHz, in 100 ms blocks; at real-time pace with ``realtime``."""
+
+    def __init__(self, path: Path, realtime: bool = False) -> None:
+        self.path = path
+        self.live = realtime
+        self.name = path.stem
+
+    def blocks(self) -> Iterator[Audio]:
+        from woasr_cli.media.decode import iter_audio
+
+        start = time.monotonic()
+        sent = 0
+        for chunk in iter_audio(self.path):
+            for i in range(0, len(chunk), BLOCK):
+                block = chunk[i : i + BLOCK]
+                if self.live:
+                    delay = start + sent / SAMPLE_RATE - time.monotonic()
+                    if delay > 0:
+                        time.sleep(delay)
+                sent += len(block)
+                yield block
+
+
+class Microphone:
+    """The default input device through sounddevice (``pip install 'woasr[live]'``)."""
+
+    live = True
+    name = "microphone"
+
+    def __init__(self, device: str | int | None = None) -> None:
+        try:
+            import sounddevice  # type: ignore[import-untyped,import-not-found,unused-ignore]
+        except ImportError:
+            raise UsageError(
+                "microphone input needs: pip install 'woasr[live]'; or use --stdin / --file"
+            ) from None
+        except OSError as exc:  # sounddevice is there, the PortAudio library is not
+            raise UsageError(
+                f"microphone input needs PortAudio ({exc}: e.g. apt install libportaudio2); "
+                "or use --stdin / --file"
+            ) from None
+        self._sd = sounddevice
+        self._device = device
+
+    def blocks(self) -> Iterator[Audio]:
+        arrived: queue.Queue[Audio] = queue.Queue()
+
+        def callback(indata: Audio, frames: int, when: object, status: object) -> None:
+            del frames, when, status
+            arrived.put(indata[:, 0].copy())
+
+        try:
+            stream = self._sd.InputStream(
+                samplerate=SAMPLE_RATE, channels=1, dtype="float32", blocksize=BLOCK,
+                device=self._device, callback=callback,
+            )  # fmt: skip
+        except Exception as exc:  # PortAudioError and friends: no device, bad rate
+            raise UsageError(f"cannot open the microphone: {exc}") from None
+        with stream:
+            while True:
+                yield arrived.get()

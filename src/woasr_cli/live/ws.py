@@ -1,0 +1,245 @@
+"""The WebSocket ``/v1/stream`` route: live transcription for any client (FastAPI router).
+
+Protocol (one stream per connection)::
+
+    client: {"model": "tiny.en", "language": "en", "sample_rate": 16000}   text, first
+    client: <binary PCM s16le mono frames, 100-250 ms each> ...
+    client: {"type": "end"}
+    server: {"type": "partial" | "final", "start", "end", "text", "words"} ...
+            (the tail is flushed as finals after "end"), then close 1000
+
+Errors come as ``{"type": "error", "message"}`` before the close: 1008 bad or missing API key,
+1007 bad config, 1013 the server is at its stream limit (try again later), 1011 the model failed.
+With an API key set, a client sends ``Authorization: Bearer KEY``; browsers, which cannot set
+headers on a WebSocket, may put ``?api_key=KEY`` in the URL or ``"api_key"`` in the config.
+
+Inference never runs on the event loop: each stream's passes run in a worker pool of
+``max_streams`` threads, and streams on the same provider/model share one loaded model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from woasr_cli.errors import WoasrError
+from woasr_cli.live.events import StreamEvent
+from woasr_cli.live.processor import StreamConfig, StreamProcessor
+from woasr_cli.live.setup import live_options, live_transcriber
+from woasr_cli.live.sources import pcm16_to_float
+from woasr_cli.media.audio import Audio
+from woasr_cli.options import TranscribeOptions
+from woasr_cli.transcriber import Transcriber
+
+CONFIG_TIMEOUT = 10.0  # seconds a client has to send its config
+_SR = 16000
+
+
+class ModelPool:
+    """One :class:`Transcriber` per provider/model/device, shared by every stream using it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loaded: dict[tuple[str, str | None, str, str], Transcriber] = {}
+
+    def get(self, options: TranscribeOptions) -> Transcriber:
+        key = (options.provider, options.model, options.device, options.compute_type)
+        with self._lock:
+            if key not in self._loaded:
+                self._loaded[key] = live_transcriber(options)
+            return self._loaded[key]
+
+
+class _Refused(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def stream_router(
+    defaults: TranscribeOptions | None = None,
+    *,
+    api_key: str | None = None,
+    max_streams: int = 2,
+    config: StreamConfig | None = None,
+    models: ModelPool | None = None,
+) -> APIRouter:
+    """A router with ``/v1/stream``; ``defaults`` gives the provider/model/device a client does
+    not name. Include it in the server's app: ``app.include_router(stream_router(...))``."""
+    base = defaults or TranscribeOptions()
+    pool = models or ModelPool()
+    workers = ThreadPoolExecutor(max_streams, thread_name_prefix="woasr-stream")
+    active = 0
+    router = APIRouter()
+
+    @router.websocket("/v1/stream")
+    async def stream(ws: WebSocket) -> None:
+        nonlocal active
+        await ws.accept()
+        authorized = api_key is None or _key_ok(_offered_key(ws), api_key)
+        first: dict[str, Any] | None = None
+        if not authorized:
+            first = await _first_message(ws)
+            if first is None or not _key_ok(first.get("api_key"), api_key):
+                return await _close(ws, 1008, "invalid or missing API key")
+        if active >= max_streams:
+            return await _close(ws, 1013, f"at the limit of {max_streams} streams; try later")
+        active += 1
+        try:
+            if first is None:
+                first = await _first_message(ws)
+            if first is None:
+                return await _close(ws, 1007, "the first message must be a JSON config")
+            try:
+                options, rate = _parse_config(first, base)
+            except _Refused as exc:
+                return await _close(ws, exc.code, str(exc))
+            loop = asyncio.get_running_loop()
+            try:
+                transcriber = await loop.run_in_executor(workers, pool.get, options)
+                processor = StreamProcessor(transcriber, config, options=options)
+            except WoasrError as exc:
+                return await _close(ws, 1011, str(exc))
+            await _serve(ws, processor, rate, workers)
+        finally:
+            active -= 1
+
+    return router
+
+
+async def _serve(
+    ws: WebSocket, processor: StreamProcessor, rate: int, workers: ThreadPoolExecutor
+) -> None:
+    """Receive frames on one task, run passes on another: each pass takes every frame that
+    arrived while the last one ran."""
+    loop = asyncio.get_running_loop()
+    arrived: asyncio.Queue[Audio | None] = asyncio.Queue()
+    resample = _Resampler(rate)
+
+    async def receive() -> None:
+        while True:
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                raise WebSocketDisconnect(message.get("code", 1000))
+            if message.get("bytes"):
+                arrived.put_nowait(resample(message["bytes"]))
+            elif message.get("text") and _is_end(message["text"]):
+                arrived.put_nowait(None)
+                return
+
+    async def work() -> None:
+        while True:
+            items = [await arrived.get()]
+            while not arrived.empty():
+                items.append(arrived.get_nowait())
+            blocks = [b for b in items if b is not None]
+            if blocks:
+                audio = np.concatenate(blocks)
+                await _send(ws, await loop.run_in_executor(workers, processor.feed, audio))
+            if any(item is None for item in items):
+                await _send(ws, await loop.run_in_executor(workers, processor.finish))
+                return
+
+    receiver = asyncio.create_task(receive())
+    worker = asyncio.create_task(work())
+    try:
+        done, _ = await asyncio.wait({receiver, worker}, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            task.result()
+        await worker
+        await ws.close(1000)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        for task in (receiver, worker):
+            task.cancel()
+
+
+async def _send(ws: WebSocket, events: list[StreamEvent]) -> None:
+    for event in events:
+        await ws.send_text(json.dumps(event.to_dict(), ensure_ascii=False))
+
+
+async def _close(ws: WebSocket, code: int, message: str) -> None:
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        await ws.send_text(json.dumps({"type": "error", "message": message}))
+        await ws.close(code, message[:120])
+
+
+async def _first_message(ws: WebSocket) -> dict[str, Any] | None:
+    try:
+        text = await asyncio.wait_for(ws.receive_text(), CONFIG_TIMEOUT)
+        data = json.loads(text)
+    except (TimeoutError, json.JSONDecodeError, KeyError, WebSocketDisconnect):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _offered_key(ws: WebSocket) -> str | None:
+    header = ws.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return ws.query_params.get("api_key")
+
+
+def _key_ok(offered: object, expected: str | None) -> bool:
+    if expected is None:
+        return True
+    return isinstance(offered, str) and hmac.compare_digest(offered.encode(), expected.encode())
+
+
+def _parse_config(data: dict[str, Any], base: TranscribeOptions) -> tuple[TranscribeOptions, int]:
+    rate = data.get("sample_rate", _SR)
+    if not isinstance(rate, int) or not 8000 <= rate <= 48000:
+        raise _Refused(1007, "sample_rate must be a whole number of Hz from 8000 to 48000")
+    changes: dict[str, Any] = {}
+    for key in ("model", "language"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise _Refused(1007, f"{key} must be a string")
+        if value:
+            changes[key] = value
+    try:
+        return live_options(base.with_changes(**changes)), rate
+    except WoasrError as exc:
+        raise _Refused(1007, str(exc)) from None
+
+
+def _is_end(text: str) -> bool:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    return isinstance(data, dict) and data.get("type") == "end"
+
+
+class _Resampler:
+    """PCM s16le at the client's rate -> 16 kHz float32 (block means for whole multiples of
+    16 kHz, linear interpolation otherwise: enough for speech). Odd bytes wait for the next
+    frame."""
+
+    def __init__(self, rate: int) -> None:
+        self.rate = rate
+        self._carry = b""
+
+    def __call__(self, data: bytes) -> Audio:
+        data = self._carry + data
+        self._carry = data[len(data) // 2 * 2 :]
+        audio = pcm16_to_float(data)
+        if self.rate == _SR or len(audio) == 0:
+            return audio
+        if self.rate % _SR == 0:
+            step = self.rate // _SR
+            usable = len(audio) // step * step
+            blocks = audio[:usable].reshape(-1, step)
+            return np.asarray(blocks.mean(axis=1), dtype=np.float32)
+        positions = np.arange(round(len(audio) * _SR / self.rate)) * (self.rate / _SR)
+        return np.asarray(np.interp(positions, np.arange(len(audio)), audio), dtype=np.float32)

@@ -1,0 +1,107 @@
+"""``woasr listen --stdin`` as a subprocess fed raw PCM from a real clip."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import wer
+from woasr_cli.media.decode import decode_audio
+
+pytest.importorskip("faster_whisper", reason="needs pip install 'woasr[faster-whisper]'")
+
+
+def pcm(path: Path) -> bytes:
+    audio = decode_audio(path)
+    return (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()
+
+
+def listen(out: Path, *extra: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "woasr_cli", "listen", "--stdin", "--offline", "-m", "tiny.en",
+         "-o", str(out), "--name", "live", *extra],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+
+
+def check_outputs(out: Path) -> str:
+    import srt
+    import webvtt
+
+    cues = list(srt.parse((out / "live.srt").read_text(encoding="utf-8")))
+    vtt = webvtt.read(str(out / "live.vtt"))
+    doc = json.loads((out / "live.json").read_text(encoding="utf-8"))
+    txt = (out / "live.txt").read_text(encoding="utf-8")
+    assert len(cues) == len(vtt.captions) == len(doc["segments"]) >= 1
+    assert all(c.end >= c.start for c in cues)
+    assert [c.content.strip() for c in cues] == [s["text"] for s in doc["segments"]]
+    assert " ".join(txt.split()) == " ".join(doc["text"].split())
+    return str(doc["text"])
+
+
+def test_stdin_json_events_and_files(
+    shared_audio: Path, references: dict[str, str], tiny_en: Path, tmp_path: Path
+) -> None:
+    del tiny_en
+    proc = listen(tmp_path, "--json")
+    stdout, stderr = proc.communicate(pcm(shared_audio / "librispeech_1272-128104-0000.wav"), 120)
+    assert proc.returncode == 0, stderr.decode()
+    events = [json.loads(line) for line in stdout.decode().splitlines()]
+    assert {e["type"] for e in events} <= {"partial", "final"}
+    assert all({"start", "end", "text", "words"} <= set(e) for e in events)
+    said = " ".join(e["text"] for e in events if e["type"] == "final")
+    reference = references["librispeech_1272-128104-0000.wav"]
+    assert wer(reference, said) <= 0.15, said
+    assert wer(reference, check_outputs(tmp_path)) <= 0.15
+
+
+def test_ctrl_c_flushes_the_tail_and_leaves_valid_files(
+    shared_audio: Path, tiny_en: Path, tmp_path: Path
+) -> None:
+    del tiny_en
+    proc = listen(tmp_path)
+    assert proc.stdin is not None and proc.stdout is not None
+    data = pcm(shared_audio / "jfk.wav")
+    proc.stdin.write(data[: 16000 * 2 * 6])  # 6 s of speech, then the input stays open
+    proc.stdin.flush()
+    first: list[bytes] = []
+    reader = threading.Thread(target=lambda: first.append(proc.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(90)  # the first committed line
+    assert first and first[0].strip(), "no committed text before the interrupt"
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    rest, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr.decode()
+    text = check_outputs(tmp_path)
+    printed = " ".join((first[0] + rest).decode().split())
+    assert " ".join(text.split()) == printed  # the files hold all that was printed, once
+    # 'what your country' (from 5.0 s) was cut off at 6 s with no pause after it: only the
+    # flush at Ctrl-C commits it.
+    words = [w for s in json.loads((tmp_path / "live.json").read_text())["segments"]
+             for w in s["words"]]  # fmt: skip
+    assert words[-1]["start"] >= 4.9, text
+
+
+def test_usage_errors_before_any_model_loads(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from woasr_cli.cli.app import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["listen", "--realtime"])
+    assert result.exit_code == 2 and "--realtime plays a --file" in result.output
+    result = runner.invoke(app, ["listen", "--stdin", "--file", str(tmp_path / "x.wav")])
+    assert result.exit_code == 2 and "choose one" in result.output
+    result = runner.invoke(app, ["listen", "--file", str(tmp_path / "missing.wav")])
+    assert result.exit_code == 2 and "no such file" in result.output

@@ -1,0 +1,108 @@
+"""The streaming processor on real clips with the offline tiny.en model."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import normalise, wer
+from woasr_cli.live import StreamEvent, StreamProcessor, open_processor
+from woasr_cli.live.vad import FRAME, StreamingVad
+from woasr_cli.media.decode import decode_audio
+from woasr_cli.options import TranscribeOptions
+
+pytest.importorskip("faster_whisper", reason="needs pip install 'woasr[faster-whisper]'")
+
+
+def stream(processor: StreamProcessor, audio: np.ndarray, block: int = 1600) -> list[StreamEvent]:
+    events: list[StreamEvent] = []
+    for i in range(0, len(audio), block):
+        events += processor.feed(audio[i : i + block])
+    return events + processor.finish()
+
+
+@pytest.fixture(scope="module")
+def jfk_events(shared_audio: Path, tiny_en: Path) -> tuple[list[StreamEvent], StreamProcessor]:
+    del tiny_en
+    processor = open_processor(TranscribeOptions(model="tiny.en", offline=True))
+    return stream(processor, decode_audio(shared_audio / "jfk.wav")), processor
+
+
+def finals(events: list[StreamEvent]) -> list[StreamEvent]:
+    return [e for e in events if e.type == "final"]
+
+
+def test_jfk_committed_text_matches_the_reference(
+    jfk_events: tuple[list[StreamEvent], StreamProcessor], references: dict[str, str]
+) -> None:
+    events, _ = jfk_events
+    text = " ".join(e.text for e in finals(events))
+    assert wer(references["jfk.wav"], text) <= 0.15, text
+    assert any(e.type == "partial" and e.text for e in events)  # partials came before the end
+
+
+def test_committed_text_is_never_rewritten(
+    jfk_events: tuple[list[StreamEvent], StreamProcessor],
+) -> None:
+    events, processor = jfk_events
+    committed = [w for e in finals(events) for w in e.words]
+    # Every final adds words after the last one; together they are exactly what was committed.
+    assert committed == processor.agreement.committed
+    ends = [w.end for w in committed]
+    assert ends == sorted(ends)
+    assert all(b.start >= a.end - 0.1 for a, b in itertools.pairwise(committed))
+    # A partial only ever shows words after the committed ones.
+    last_end = 0.0
+    for event in events:
+        if event.type == "final":
+            last_end = event.end
+        elif event.words:
+            assert event.start >= last_end - 0.1
+
+
+def test_no_word_sequence_is_repeated(
+    jfk_events: tuple[list[StreamEvent], StreamProcessor], references: dict[str, str]
+) -> None:
+    events, _ = jfk_events
+    hyp = normalise(" ".join(e.text for e in finals(events))).split()
+    ref = normalise(references["jfk.wav"]).split()
+    for n in (2, 3):
+        grams = [tuple(hyp[i : i + n]) for i in range(len(hyp) - n + 1)]
+        ref_grams = [tuple(ref[i : i + n]) for i in range(len(ref) - n + 1)]
+        assert all(grams.count(g) <= max(1, ref_grams.count(g)) for g in grams), hyp
+    assert hyp[-3:] == ["for", "your", "country"]  # the tail was flushed, once
+
+
+def test_room_tone_gives_no_text_and_costs_no_pass(shared_audio: Path, tiny_en: Path) -> None:
+    del tiny_en
+    processor = open_processor(TranscribeOptions(model="tiny.en", offline=True))
+    events = stream(processor, decode_audio(shared_audio / "negative" / "room_tone_8s.wav"))
+    assert [e for e in events if e.text] == []
+    assert processor.passes == 0
+
+
+def test_streaming_vad_matches_the_whole_file(shared_audio: Path) -> None:
+    from faster_whisper.vad import get_vad_model
+
+    audio = decode_audio(shared_audio / "librispeech_1272-128104-0000.wav")
+    audio = audio[: len(audio) // FRAME * FRAME]
+    whole = np.asarray(get_vad_model()(audio)).reshape(-1)
+    vad = StreamingVad()
+    frames = audio.reshape(-1, FRAME)
+    parts = [vad(frames[i : i + 7]) for i in range(0, len(frames), 7)]
+    np.testing.assert_allclose(np.concatenate(parts), whole, atol=1e-4)
+
+
+def test_event_json_shape() -> None:
+    from woasr_cli.transcript import Word
+
+    event = StreamEvent.of("final", [Word(0.5, 0.9, "Hello,"), Word(1.0, 1.2, "world.")])
+    assert json.loads(json.dumps(event.to_dict())) == {
+        "type": "final", "start": 0.5, "end": 1.2, "text": "Hello, world.",
+        "words": [{"start": 0.5, "end": 0.9, "text": "Hello,"},
+                  {"start": 1.0, "end": 1.2, "text": "world."}],
+    }  # fmt: skip

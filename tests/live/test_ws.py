@@ -1,0 +1,122 @@
+"""The WebSocket /v1/stream route, driven by a client in the test (FastAPI's TestClient)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from conftest import wer
+from woasr_cli.media.decode import decode_audio
+from woasr_cli.options import TranscribeOptions
+
+pytest.importorskip("fastapi", reason="needs pip install 'woasr[serve]'")
+pytest.importorskip("faster_whisper", reason="needs pip install 'woasr[faster-whisper]'")
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from woasr_cli.live.ws import stream_router
+
+KEY = "s3cret"
+
+
+@pytest.fixture(scope="module")
+def client(tiny_en: Path) -> TestClient:
+    del tiny_en
+    app = FastAPI()
+    app.include_router(
+        stream_router(TranscribeOptions(model="tiny.en", offline=True), api_key=KEY, max_streams=1)
+    )
+    return TestClient(app)
+
+
+def frames(path: Path, rate: int = 16000, ms: int = 200) -> list[bytes]:
+    audio = decode_audio(path)
+    if rate != 16000:  # the client's own rate: the server resamples
+        audio = np.interp(np.arange(int(len(audio) * rate / 16000)) * 16000 / rate,
+                          np.arange(len(audio)), audio)  # fmt: skip
+    pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()
+    step = rate * ms // 1000 * 2
+    return [pcm[i : i + step] for i in range(0, len(pcm), step)]
+
+
+def receive_all(ws: Any) -> tuple[list[dict[str, Any]], int]:
+    events = []
+    while True:
+        try:
+            events.append(json.loads(ws.receive_text()))
+        except WebSocketDisconnect as closed:
+            return events, closed.code
+
+
+def test_stream_a_clip(client: TestClient, shared_audio: Path, references: dict[str, str]) -> None:
+    name = "librispeech_1272-128104-0000.wav"
+    headers = {"Authorization": f"Bearer {KEY}"}
+    with client.websocket_connect("/v1/stream", headers=headers) as ws:
+        ws.send_text(json.dumps({"model": "tiny.en", "language": "en", "sample_rate": 48000}))
+        for frame in frames(shared_audio / name, rate=48000):
+            ws.send_bytes(frame)
+        ws.send_text(json.dumps({"type": "end"}))
+        events, code = receive_all(ws)
+    assert code == 1000
+    assert {e["type"] for e in events} <= {"partial", "final"}
+    assert all({"start", "end", "text", "words"} <= set(e) for e in events)
+    said = " ".join(e["text"] for e in events if e["type"] == "final")
+    assert wer(references[name], said) <= 0.15, said
+
+
+def test_wrong_or_missing_key_is_refused(client: TestClient) -> None:
+    with client.websocket_connect("/v1/stream?api_key=wrong") as ws:
+        ws.send_text(json.dumps({"sample_rate": 16000}))
+        events, code = receive_all(ws)
+    assert code == 1008
+    assert events == [{"type": "error", "message": "invalid or missing API key"}]
+    # A browser's key in the first message is accepted (and bad config refused with 1007).
+    with client.websocket_connect("/v1/stream") as ws:
+        ws.send_text(json.dumps({"api_key": KEY, "sample_rate": 1}))
+        events, code = receive_all(ws)
+    assert code == 1007 and "sample_rate" in events[0]["message"]
+
+
+def test_a_server_at_its_limit_refuses_with_1013(client: TestClient, shared_audio: Path) -> None:
+    first = client.websocket_connect(f"/v1/stream?api_key={KEY}")
+    with first as ws:
+        ws.send_text(json.dumps({"sample_rate": 16000}))
+        ws.send_bytes(frames(shared_audio / "jfk.wav")[0])
+        with client.websocket_connect(f"/v1/stream?api_key={KEY}") as second:
+            events, code = receive_all(second)
+        assert code == 1013 and "limit" in events[0]["message"]
+        ws.send_text(json.dumps({"type": "end"}))
+        assert receive_all(ws)[1] == 1000
+    # The slot is free again.
+    with client.websocket_connect(f"/v1/stream?api_key={KEY}") as ws:
+        ws.send_text(json.dumps({"sample_rate": 16000}))
+        ws.send_text(json.dumps({"type": "end"}))
+        assert receive_all(ws) == ([], 1000)
+
+
+def test_woasr_serve_has_the_stream(tmp_path: Path, shared_audio: Path) -> None:
+    """The route is part of `woasr serve`'s app, under the server's key."""
+    from woasr_cli.server.app import create_app
+    from woasr_cli.server.settings import ServerSettings
+
+    settings = ServerSettings(data_dir=tmp_path, api_key=KEY, default_model="tiny.en")
+    with TestClient(create_app(settings)) as served:
+        with served.websocket_connect("/v1/stream?api_key=wrong") as ws:
+            ws.send_text(json.dumps({"sample_rate": 16000}))
+            assert receive_all(ws)[1] == 1008
+        bearer = {"Authorization": f"Bearer {KEY}"}
+        with served.websocket_connect("/v1/stream", headers=bearer) as ws:
+            ws.send_text(json.dumps({"language": "en", "sample_rate": 16000}))
+            for frame in frames(shared_audio / "jfk.wav"):
+                ws.send_bytes(frame)
+            ws.send_text(json.dumps({"type": "end"}))
+            events, code = receive_all(ws)
+    assert code == 1000
+    said = " ".join(e["text"] for e in events if e["type"] == "final").lower()
+    assert "country" in said, said
