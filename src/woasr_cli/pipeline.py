@@ -10,15 +10,18 @@ stopped.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from woasr_cli.errors import Interrupted
-from woasr_cli.media import SAMPLE_RATE, iter_windows, probe
+from woasr_cli.lookahead import transcribed_windows
+from woasr_cli.media import iter_windows, probe
 from woasr_cli.media.windows import DEFAULT_WINDOW_S, snap_to_quiet
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.providers.base import Provider
+from woasr_cli.processing.pauses import split_at_pauses
+from woasr_cli.providers.base import Provider, window_depth
 from woasr_cli.transcript import Segment, Transcript
 
 
@@ -62,36 +65,38 @@ def transcribe_file(
     language_probability: float | None = None
     start = snap_to_quiet(path, resume.offset) if resume.offset > 0 else 0.0
     done = start
-    for offset, samples in iter_windows(path, window_s, start):
-        if hooks.should_stop():
-            raise Interrupted("interrupted")
-        if len(samples) == 0:
-            continue
-        run_opts = (
-            options if language == options.language else options.with_changes(language=language)
-        )
-        found, lang = provider.transcribe(samples, run_opts)
-        if language is None and lang.language:
-            language, language_probability = lang.language, lang.probability
-            if hooks.on_language:
-                hooks.on_language(language)
-        window_end = offset + len(samples) / SAMPLE_RATE
-        for seg in _clip(found, offset, window_end):
-            segments.append(seg)
-            done = max(done, seg.end)
-            if hooks.checkpoint:
-                hooks.checkpoint([seg], done)
-            if hooks.on_progress:
-                hooks.on_progress(done, info.duration)
+    windows = transcribed_windows(
+        iter_windows(path, window_s, start),
+        provider,
+        options,
+        language,
+        lambda: window_depth(provider),
+    )
+    with closing(windows):  # interrupted: queued windows are given back
+        for window in windows:
             if hooks.should_stop():
                 raise Interrupted("interrupted")
-        done = window_end
-        if hooks.checkpoint:
-            hooks.checkpoint([], done)
-        if hooks.on_window_done:
-            hooks.on_window_done()
-        if hooks.on_progress:
-            hooks.on_progress(done, info.duration)
+            lang = window.language
+            if language is None and lang.language:
+                language, language_probability = lang.language, lang.probability
+                if hooks.on_language:
+                    hooks.on_language(language)
+            for seg in _clip(window.segments, window.offset, window.end):
+                segments.append(seg)
+                done = max(done, seg.end)
+                if hooks.checkpoint:
+                    hooks.checkpoint([seg], done)
+                if hooks.on_progress:
+                    hooks.on_progress(done, info.duration)
+                if hooks.should_stop():
+                    raise Interrupted("interrupted")
+            done = window.end
+            if hooks.checkpoint:
+                hooks.checkpoint([], done)
+            if hooks.on_window_done:
+                hooks.on_window_done()
+            if hooks.on_progress:
+                hooks.on_progress(done, info.duration)
     duration = max(done, info.duration or 0.0)
     return Transcript(
         segments=segments,
@@ -107,7 +112,7 @@ def transcribe_file(
 
 def _clip(found: Iterable[Segment], offset: float, window_end: float) -> Iterable[Segment]:
     """Shift window-relative segments to absolute time, kept inside the window."""
-    for seg in found:
+    for seg in (part for whole in found for part in split_at_pauses(whole)):
         shifted = seg.shifted(offset)
         shifted.end = min(shifted.end, window_end)
         shifted.start = min(shifted.start, shifted.end)

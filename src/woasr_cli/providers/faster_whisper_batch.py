@@ -65,7 +65,10 @@ class CrossFileDecoder:
             return iter(()), language
         key = options.with_changes(language=language.language)
         tickets = self.batcher.submit([c.audio for c in chunks], key)
-        return self._segments(chunks, tickets, key), language
+        segments = _Cancellable(
+            self._segments(chunks, tickets, key), lambda: self.batcher.cancel(tickets)
+        )
+        return segments, language
 
     def _segments(
         self,
@@ -87,13 +90,38 @@ class CrossFileDecoder:
                 # Whisper ended this chunk early (it does at pauses); decode the rest, as its
                 # sequential mode seeks on from the last timestamp.
                 part, is_tail = rest, True
-                (pending,) = self.batcher.submit([rest.audio], key)
+                (pending,) = self.batcher.submit([rest.audio], key, front=True)
 
 
-def pipeline_decoder(model: Any, convert: Converter, share_slots: bool = True) -> DecodeBatch:
+class _Cancellable(Iterator[Segment]):
+    """A window's segments; ``close()`` before reading them takes its chunks off the queue."""
+
+    def __init__(self, inner: Iterator[Segment], cancel: Callable[[], None]) -> None:
+        self._inner = inner
+        self._cancel = cancel
+
+    def __next__(self) -> Segment:
+        return next(self._inner)
+
+    def close(self) -> None:
+        self._cancel()
+        close = getattr(self._inner, "close", None)
+        if close is not None:
+            close()
+
+
+def pipeline_decoder(
+    model: Any,
+    convert: Converter,
+    share_slots: bool = True,
+    words: bool = True,
+    timestamps: bool = True,
+) -> DecodeBatch:
     """Batches through faster-whisper's ``BatchedInferencePipeline``: the chunks lie in 30 s
     slots of one array, several short ones to a slot (slot_packing), decoded as
-    ``clip_timestamps``; a segment's slot and time name its chunk."""
+    ``clip_timestamps``; a segment's slot and time name its chunk. ``words``: word times
+    always (one more decoder pass over the batch, ~5 % of its time), which segments are split
+    by at long pauses and subtitle cues laid out by."""
     from faster_whisper import BatchedInferencePipeline
 
     # The pipeline object keeps state between the chunks of one call (word-time bookkeeping), so
@@ -123,8 +151,8 @@ def pipeline_decoder(model: Any, convert: Converter, share_slots: bool = True) -
             temperature=options.temperature[0],
             initial_prompt=options.initial_prompt,
             hotwords=options.hotwords,
-            word_timestamps=options.word_timestamps,
-            without_timestamps=False,
+            word_timestamps=words or options.word_timestamps,
+            without_timestamps=not timestamps,
             vad_filter=False,
             clip_timestamps=clips,
             batch_size=slots,
