@@ -124,13 +124,21 @@ class ChunkBatcher(Generic[T, R]):
                 raise t.error
         return [t.result for t in tickets]  # type: ignore[misc]  # done and no error: set
 
+    def _limit(self) -> int:
+        """Chunks in the next batch. A lone file's ``parallel`` batches share ``batch_size``
+        between them, so it holds no more chunks in the model at once than one full batch:
+        the encoder's attention (~70 MB a chunk with tiny.en) is what grows with them."""
+        if self._active > 1:
+            return self.batch_size
+        return max(1, -(-self.batch_size // self.parallel))
+
     def _has_due(self) -> bool:
         """Whether the queue holds a batch to run now (lock held): full, nothing more coming,
         or overdue."""
         if not self._queue:
             return False
         return (
-            len(self._queue) >= self.batch_size
+            len(self._queue) >= self._limit()
             or self._waiting >= self._active
             or time.monotonic() - self._queue[0].queued_at >= self._max_wait
         )
@@ -140,7 +148,7 @@ class ChunkBatcher(Generic[T, R]):
         if not self._has_due():
             return None
         key = self._queue[0].key
-        batch = [t for t in self._queue if t.key == key][: self.batch_size]
+        batch = [t for t in self._queue if t.key == key][: self._limit()]
         for t in batch:
             self._queue.remove(t)
         return batch
