@@ -3,6 +3,7 @@ time, in order, words inside their segments, no segment across a long pause, res
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -92,7 +93,7 @@ def test_windows_in_flight_keep_order_words_and_pauses(
     assert progress == sorted(progress)  # checkpoints in time order
     segments = new.segments
     assert [s.start for s in segments] == sorted(s.start for s in segments)
-    for a, b in zip(segments, segments[1:], strict=False):
+    for a, b in pairwise(segments):
         assert a.end <= b.start + 0.5, (a, b)
     for seg in segments:
         assert seg.words, seg

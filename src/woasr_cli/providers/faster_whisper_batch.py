@@ -3,9 +3,13 @@
 Each calling thread (one per file in flight) cuts its window into speech chunks and submits them
 to a :class:`~woasr_cli.providers.batcher.ChunkBatcher`; a batch goes through faster-whisper's
 public ``BatchedInferencePipeline.transcribe`` and each segment back to the chunk it came from.
-Timestamps stay on: without them Whisper stops at the first pause in a chunk and drops the rest
-(what makes ``whisper-ctranslate2 --batched`` lose words, docs/performance.md). With them it
-still ends some chunks early; the rest of such a chunk is decoded again in a later batch.
+Whisper decodes without timestamp tokens (fewer tokens, and on the long recording of
+docs/performance.md a lower WER) and word times come from its cross-attention (faster-whisper's
+``word_timestamps``, one more decoder pass over the batch); a chunk's one segment is cut into
+sentences at the words that end one. Whisper ends some chunks early at a pause (what makes
+``whisper-ctranslate2 --batched`` lose words); the rest of such a chunk, after its last word, is
+decoded again in the next batch. ``--pack`` keeps the timestamp tokens: a segment's times tell
+which chunk of a shared slot it belongs to.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import numpy as np
 
 from woasr_cli.media import SAMPLE_RATE
 from woasr_cli.options import TranscribeOptions
+from woasr_cli.processing.pauses import split_sentences
 from woasr_cli.providers.base import Audio, LanguageInfo
 from woasr_cli.providers.batcher import ChunkBatcher, Ticket
 from woasr_cli.providers.slot_packing import SLOT_S, Placement, assign, pack
@@ -84,7 +89,7 @@ class CrossFileDecoder:
                     found = [s for s in found if not _silence(s)]
                 rest = _undecoded_tail(part, found)
                 for seg in found:
-                    yield _to_window(seg, part)
+                    yield from split_sentences(_to_window(seg, part))
                 if rest is None:
                     break
                 # Whisper ended this chunk early (it does at pauses); decode the rest, as its
@@ -115,13 +120,14 @@ def pipeline_decoder(
     convert: Converter,
     share_slots: bool = True,
     words: bool = True,
-    timestamps: bool = True,
+    timestamps: bool = False,
 ) -> DecodeBatch:
     """Batches through faster-whisper's ``BatchedInferencePipeline``: the chunks lie in 30 s
     slots of one array, several short ones to a slot (slot_packing), decoded as
     ``clip_timestamps``; a segment's slot and time name its chunk. ``words``: word times
-    always (one more decoder pass over the batch, ~5 % of its time), which segments are split
-    by at long pauses and subtitle cues laid out by."""
+    always (one more decoder pass over the batch, ~10 % of its time), which segments are split
+    by at long pauses and subtitle cues laid out by. ``timestamps``: Whisper's timestamp
+    tokens (needed when chunks share a slot)."""
     from faster_whisper import BatchedInferencePipeline
 
     # The pipeline object keeps state between the chunks of one call (word-time bookkeeping), so
@@ -191,7 +197,7 @@ def _undecoded_tail(chunk: SpeechChunk, found: list[Segment]) -> SpeechChunk | N
     """The part of ``chunk`` after its last segment, if long enough to hold more speech."""
     if not found:
         return None
-    last = max(s.end for s in found)
+    last = max(s.words[-1].end if s.words else s.end for s in found)
     if chunk.duration - last < TAIL_MIN_S:
         return None
     return chunk.tail(last)
