@@ -18,8 +18,9 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 
 from woasr_cli.media import SAMPLE_RATE
+from woasr_cli.media.audio import Audio
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.providers.base import Audio, LanguageInfo, Provider
+from woasr_cli.providers.base import LanguageInfo, Provider
 from woasr_cli.transcript import Segment
 
 
