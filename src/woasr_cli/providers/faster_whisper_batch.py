@@ -3,13 +3,14 @@
 Each calling thread (one per file in flight) cuts its window into speech chunks and submits them
 to a :class:`~woasr_cli.providers.batcher.ChunkBatcher`; a batch goes through faster-whisper's
 public ``BatchedInferencePipeline.transcribe`` and each segment back to the chunk it came from.
-Whisper decodes without timestamp tokens (fewer tokens, and on the long recording of
-docs/performance.md a lower WER) and word times come from its cross-attention (faster-whisper's
-``word_timestamps``, one more decoder pass over the batch); a chunk's one segment is cut into
-sentences at the words that end one. Whisper ends some chunks early at a pause (what makes
+Timestamp tokens stay on, and word times always come from Whisper's cross-attention
+(faster-whisper's ``word_timestamps``, one more decoder pass over the batch, ~10 % of its CPU).
+Decoding without timestamp tokens (``timestamps=False``: a chunk's one segment is then cut into
+sentences at the words that end one) costs ~7 % less CPU and gave a lower WER on the long
+recording but a higher one on the mixed folder (docs/performance.md, "Long recordings"), so it
+is not the default. Whisper ends some chunks early at a pause (what makes
 ``whisper-ctranslate2 --batched`` lose words); the rest of such a chunk, after its last word, is
-decoded again in the next batch. ``--pack`` keeps the timestamp tokens: a segment's times tell
-which chunk of a shared slot it belongs to.
+decoded again in the next batch, ahead of other queued chunks.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def pipeline_decoder(
     convert: Converter,
     share_slots: bool = True,
     words: bool = True,
-    timestamps: bool = False,
+    timestamps: bool = True,
 ) -> DecodeBatch:
     """Batches through faster-whisper's ``BatchedInferencePipeline``: the chunks lie in 30 s
     slots of one array, several short ones to a slot (slot_packing), decoded as

@@ -58,7 +58,7 @@ class FasterWhisperProvider:
                 if self.multilingual
                 else lambda _: LanguageInfo("en", 1.0)
             )
-            decode = fwb.pipeline_decoder(model, _convert, share_slots=pack, timestamps=pack)
+            decode = fwb.pipeline_decoder(model, _convert, share_slots=pack)
             self._batched = fwb.CrossFileDecoder(decode, detect, batch_size, parallel)
         # Files a process should keep in flight: enough to fill its batches from short files.
         self.concurrent_files = batch_size * parallel if batch_size > 1 else 1
