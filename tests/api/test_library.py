@@ -240,7 +240,7 @@ def test_retry_checks_capabilities_before_any_work(tmp_path: Path, shared_audio:
     assert first.exit_code == 1
     manifest = out / ".woasr-manifest.db"
     with sqlite3.connect(manifest) as conn:
-        ((job_id, options_json),) = conn.execute(
+        (job_id, options_json), = conn.execute(
             "SELECT j.id, m.value FROM jobs j JOIN job_meta m ON m.job_id = j.id "
             "WHERE j.state = 'failed' AND m.key = 'options'"
         )
