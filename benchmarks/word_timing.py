@@ -117,8 +117,11 @@ class _Event(ctypes.Structure):  # espeak_EVENT from speak_lib.h (x86-64 layout)
     ]
 
 
-def espeak_words(text: str, voice: str) -> tuple[np.ndarray, int, list[RefWord]]:
-    """Synthesise with libespeak-ng; its WORD events carry each word's sample position."""
+def espeak_words(
+    text: str, voice: str, wpm: int | None = None
+) -> tuple[np.ndarray, int, list[RefWord]]:
+    """Synthesise with libespeak-ng (at ``wpm`` words a minute when given); its WORD events carry
+    each word's sample position."""
     lib = ctypes.CDLL("libespeak-ng.so.1")
     rate = lib.espeak_Initialize(2, 0, None, 0)  # AUDIO_OUTPUT_SYNCHRONOUS
     chunks: list[np.ndarray] = []
@@ -143,6 +146,8 @@ def espeak_words(text: str, voice: str) -> tuple[np.ndarray, int, list[RefWord]]
     keep = proto(callback)
     lib.espeak_SetSynthCallback(keep)
     lib.espeak_SetVoiceByName(voice.encode())
+    if wpm is not None:
+        lib.espeak_SetParameter(1, wpm, 0)  # espeakRATE, absolute
     data = text.encode()
     lib.espeak_Synth(data, len(data) + 1, 0, 1, 0, 1, None, None)  # POS_CHARACTER, CHARS_UTF8
     lib.espeak_Synchronize()

@@ -11,16 +11,19 @@ stopped.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from woasr_cli.errors import Interrupted
+from woasr_cli.lookahead import transcribed_windows
 from woasr_cli.media import SAMPLE_RATE, iter_windows, probe
 from woasr_cli.media.audio import Audio
 from woasr_cli.media.windows import DEFAULT_WINDOW_S, iter_array_windows, snap_to_quiet
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.providers.base import Provider
+from woasr_cli.providers.base import Provider, window_depth
+from woasr_cli.providers.pauses import split_at_pauses
 from woasr_cli.transcript import Segment, Transcript
 
 if TYPE_CHECKING:
@@ -104,36 +107,34 @@ def _transcribe_windows(
     language = options.language or resume.language
     language_probability: float | None = None
     done = start
-    for offset, samples in windows:
-        if hooks.should_stop():
-            raise Interrupted("interrupted")
-        if len(samples) == 0:
-            continue
-        run_opts = (
-            options if language == options.language else options.with_changes(language=language)
-        )
-        found, lang = provider.transcribe(samples, run_opts)
-        if language is None and lang.language:
-            language, language_probability = lang.language, lang.probability
-            if hooks.on_language:
-                hooks.on_language(language)
-        window_end = offset + len(samples) / SAMPLE_RATE
-        for seg in _clip(found, offset, window_end):
-            segments.append(seg)
-            done = max(done, seg.end)
-            if hooks.checkpoint:
-                hooks.checkpoint([seg], done)
-            if hooks.on_progress:
-                hooks.on_progress(done, total)
+    in_flight = transcribed_windows(
+        windows, provider, options, language, lambda: window_depth(provider)
+    )
+    with closing(in_flight):  # interrupted: windows queued ahead are given back
+        for window in in_flight:
             if hooks.should_stop():
                 raise Interrupted("interrupted")
-        done = window_end
-        if hooks.checkpoint:
-            hooks.checkpoint([], done)
-        if hooks.on_window_done:
-            hooks.on_window_done()
-        if hooks.on_progress:
-            hooks.on_progress(done, total)
+            lang = window.language
+            if language is None and lang.language:
+                language, language_probability = lang.language, lang.probability
+                if hooks.on_language:
+                    hooks.on_language(language)
+            for seg in _clip(window.segments, window.offset, window.end):
+                segments.append(seg)
+                done = max(done, seg.end)
+                if hooks.checkpoint:
+                    hooks.checkpoint([seg], done)
+                if hooks.on_progress:
+                    hooks.on_progress(done, total)
+                if hooks.should_stop():
+                    raise Interrupted("interrupted")
+            done = window.end
+            if hooks.checkpoint:
+                hooks.checkpoint([], done)
+            if hooks.on_window_done:
+                hooks.on_window_done()
+            if hooks.on_progress:
+                hooks.on_progress(done, total)
     duration = max(done, total or 0.0)
     return Transcript(
         segments=segments,
@@ -148,7 +149,7 @@ def _transcribe_windows(
 
 def _clip(found: Iterable[Segment], offset: float, window_end: float) -> Iterable[Segment]:
     """Shift window-relative segments to absolute time, kept inside the window."""
-    for seg in found:
+    for seg in (part for whole in found for part in split_at_pauses(whole)):
         shifted = seg.shifted(offset)
         shifted.end = min(shifted.end, window_end)
         shifted.start = min(shifted.start, shifted.end)

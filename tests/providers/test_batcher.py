@@ -143,3 +143,35 @@ def test_parallel_batches_run_side_by_side() -> None:
     results, errors = run_clients(batcher, {"a": [1], "b": [2]})
     assert not errors
     assert results == {"a": [-1], "b": [-2]}
+
+
+def test_one_thread_with_queued_chunks_keeps_parallel_batches_busy() -> None:
+    """One long file has one thread: while it runs a batch, a helper runs the next one."""
+    both_running = threading.Barrier(2, timeout=5)
+    threads: set[str] = set()
+
+    def run(key: Hashable, items: list[int]) -> list[int]:
+        threads.add(threading.current_thread().name)
+        both_running.wait()  # breaks (BrokenBarrierError) unless the two batches run at once
+        return [-i for i in items]
+
+    batcher: ChunkBatcher[int, int] = ChunkBatcher(run, batch_size=2, parallel=2)
+    with batcher.client():
+        first = batcher.submit([1, 2], "k")
+        second = batcher.submit([3, 4], "k")
+        assert batcher.gather(first) == [-1, -2]
+        assert batcher.gather(second) == [-3, -4]
+    assert len(threads) == 2
+
+
+def test_cancelled_chunks_never_run_and_front_chunks_run_first() -> None:
+    run = Recorder()
+    batcher: ChunkBatcher[int, int] = ChunkBatcher(run, batch_size=2, max_wait=30)
+    with batcher.client():
+        dropped = batcher.submit([7, 8], "k")
+        kept = batcher.submit([1], "k")
+        urgent = batcher.submit([2], "k", front=True)
+        batcher.cancel(dropped)
+        assert batcher.gather(urgent) == [4]
+        assert batcher.gather(kept) == [1]
+    assert [items for _, items in run.batches] == [[2, 1]]

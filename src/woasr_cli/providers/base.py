@@ -91,6 +91,13 @@ def concurrent_files(provider: Provider) -> int:
     return 1
 
 
+def window_depth(provider: Provider) -> int:
+    """How many windows of one file to hand this provider before reading the first's segments
+    (1: one at a time). Only providers that start work when given a window benefit."""
+    depth: Callable[[], int] | None = getattr(provider, "window_depth", None)
+    return max(1, depth()) if depth is not None else 1
+
+
 def file_session(provider: Provider) -> AbstractContextManager[None]:
     """The provider's per-file context where it batches across files; a no-op otherwise."""
     if isinstance(provider, CrossFileBatching):

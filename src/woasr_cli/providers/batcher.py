@@ -10,7 +10,9 @@ what the decoder is prompted with (language, task, ...), so files in different l
 share a prompt.
 
 Short files are the reason: most of a media folder's clips hold one or two 30 s chunks of
-speech, so batching within a file leaves batches empty (docs/performance.md).
+speech, so batching within a file leaves batches empty (docs/performance.md). One long file is the
+other case: its thread keeps several windows' chunks queued, and while it runs one batch a
+helper thread runs the next, so ``parallel`` batches run even when a single thread waits.
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ class ChunkBatcher(Generic[T, R]):
         self._active = 0  # threads with a file in progress (``client``)
         self._waiting = 0  # threads blocked in ``gather``
         self._running = 0  # batches in progress
+        self._idle = 0  # threads in ``gather`` not running a batch
+        self._helpers = 0  # helper threads running batches nobody else is free to run
         self.batches_run = 0
 
     @contextmanager
@@ -70,17 +74,36 @@ class ChunkBatcher(Generic[T, R]):
                 self._active -= 1
                 self._cond.notify_all()
 
-    def submit(self, payloads: Sequence[T], key: Hashable) -> list[Ticket[T, R]]:
+    @property
+    def active(self) -> int:
+        """Threads with a file in progress."""
+        return self._active
+
+    def submit(
+        self, payloads: Sequence[T], key: Hashable, front: bool = False
+    ) -> list[Ticket[T, R]]:
+        """Queue chunks; ``front``: ahead of the queue (the rest of a chunk its owner waits on)."""
         tickets = [Ticket[T, R](p, key) for p in payloads]
         with self._cond:
-            self._queue.extend(tickets)
+            if front:
+                self._queue.extendleft(reversed(tickets))
+            else:
+                self._queue.extend(tickets)
             self._cond.notify_all()
         return tickets
+
+    def cancel(self, tickets: Sequence[Ticket[T, R]]) -> None:
+        """Drop tickets whose batch has not started (their owner no longer wants them)."""
+        with self._cond:
+            dropped = {id(t) for t in tickets}
+            self._queue = deque(t for t in self._queue if id(t) not in dropped)
+            self._cond.notify_all()
 
     def gather(self, tickets: Sequence[Ticket[T, R]]) -> list[R]:
         """Wait for ``tickets`` (running batches meanwhile); their results in order."""
         with self._cond:
             self._waiting += 1
+            self._idle += 1
             self._cond.notify_all()
             try:
                 while not all(t.done for t in tickets):
@@ -88,34 +111,75 @@ class ChunkBatcher(Generic[T, R]):
                     if batch is None:
                         self._cond.wait(timeout=self._max_wait / 4)
                     else:
-                        self._execute(batch)
+                        self._idle -= 1
+                        try:
+                            self._execute(batch, spare=True)
+                        finally:
+                            self._idle += 1
             finally:
                 self._waiting -= 1
+                self._idle -= 1
         for t in tickets:
             if t.error is not None:
                 raise t.error
         return [t.result for t in tickets]  # type: ignore[misc]  # done and no error: set
 
-    def _take(self) -> list[Ticket[T, R]] | None:
-        """The next batch if one is due (lock held): full, nothing more coming, or overdue."""
+    def _limit(self) -> int:
+        """Chunks in the next batch. A lone file's ``parallel`` batches share ``batch_size``
+        between them, so it holds no more chunks in the model at once than one full batch:
+        the encoder's attention (~70 MB a chunk with tiny.en) is what grows with them."""
+        if self._active > 1:
+            return self.batch_size
+        return max(1, -(-self.batch_size // self.parallel))
+
+    def _has_due(self) -> bool:
+        """Whether the queue holds a batch to run now (lock held): full, nothing more coming,
+        or overdue."""
         if not self._queue:
-            return None
-        due = (
-            len(self._queue) >= self.batch_size
+            return False
+        return (
+            len(self._queue) >= self._limit()
             or self._waiting >= self._active
             or time.monotonic() - self._queue[0].queued_at >= self._max_wait
         )
-        if not due:
+
+    def _take(self) -> list[Ticket[T, R]] | None:
+        """The next batch if one is due (lock held)."""
+        if not self._has_due():
             return None
         key = self._queue[0].key
-        batch = [t for t in self._queue if t.key == key][: self.batch_size]
+        batch = [t for t in self._queue if t.key == key][: self._limit()]
         for t in batch:
             self._queue.remove(t)
         return batch
 
-    def _execute(self, batch: list[Ticket[T, R]]) -> None:
-        """Run one batch with the lock released, then hand out the results (lock held)."""
+    def _help(self) -> None:
+        """A helper thread: run due batches while a slot is free, then end."""
+        with self._cond:
+            try:
+                while self._running < self.parallel:
+                    batch = self._take()
+                    if batch is None:
+                        break
+                    self._execute(batch)
+            finally:
+                self._helpers -= 1
+
+    def _execute(self, batch: list[Ticket[T, R]], spare: bool = False) -> None:
+        """Run one batch with the lock released, then hand out the results (lock held).
+
+        ``spare``: when another batch is due, a slot is free and no waiting thread is idle to
+        take it (one long file has a single thread), start a helper thread to run it."""
         self._running += 1
+        if (
+            spare
+            and self._idle == 0
+            and self._helpers == 0
+            and self._running < self.parallel
+            and self._has_due()
+        ):
+            self._helpers += 1
+            threading.Thread(target=self._help, name="woasr-batch-helper", daemon=True).start()
         self._cond.release()
         try:
             results = self._run(batch[0].key, [t.payload for t in batch])

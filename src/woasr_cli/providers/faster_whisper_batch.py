@@ -3,9 +3,14 @@
 Each calling thread (one per file in flight) cuts its window into speech chunks and submits them
 to a :class:`~woasr_cli.providers.batcher.ChunkBatcher`; a batch goes through faster-whisper's
 public ``BatchedInferencePipeline.transcribe`` and each segment back to the chunk it came from.
-Timestamps stay on: without them Whisper stops at the first pause in a chunk and drops the rest
-(what makes ``whisper-ctranslate2 --batched`` lose words, docs/performance.md). With them it
-still ends some chunks early; the rest of such a chunk is decoded again in a later batch.
+Timestamp tokens stay on, and word times always come from Whisper's cross-attention
+(faster-whisper's ``word_timestamps``, one more decoder pass over the batch, ~10 % of its CPU).
+Decoding without timestamp tokens (``timestamps=False``: a chunk's one segment is then cut into
+sentences at the words that end one) costs ~7 % less CPU and gave a lower WER on the long
+recording but a higher one on the mixed folder (docs/performance.md, "Long recordings"), so it
+is not the default. Whisper ends some chunks early at a pause (what makes
+``whisper-ctranslate2 --batched`` lose words); the rest of such a chunk, after its last word, is
+decoded again in the next batch, ahead of other queued chunks.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from woasr_cli.media.audio import Audio
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.providers.batcher import ChunkBatcher, Ticket
+from woasr_cli.providers.pauses import split_sentences
 from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
 from woasr_cli.providers.slot_packing import SLOT_S, Placement, assign, pack
 from woasr_cli.providers.speech_chunks import SpeechChunk, speech_chunks
@@ -67,7 +73,10 @@ class CrossFileDecoder:
             return iter(()), language
         key = options.with_changes(language=language.language)
         tickets = self.batcher.submit([c.audio for c in chunks], key)
-        return self._segments(chunks, tickets, key), language
+        segments = _Cancellable(
+            self._segments(chunks, tickets, key), lambda: self.batcher.cancel(tickets)
+        )
+        return segments, language
 
     def _segments(
         self,
@@ -83,19 +92,45 @@ class CrossFileDecoder:
                     found = [s for s in found if not _silence(s, key)]
                 rest = _undecoded_tail(part, found)
                 for seg in found:
-                    yield _to_window(seg, part)
+                    yield from split_sentences(_to_window(seg, part))
                 if rest is None:
                     break
                 # Whisper ended this chunk early (it does at pauses); decode the rest, as its
                 # sequential mode seeks on from the last timestamp.
                 part, is_tail = rest, True
-                (pending,) = self.batcher.submit([rest.audio], key)
+                (pending,) = self.batcher.submit([rest.audio], key, front=True)
 
 
-def pipeline_decoder(model: Any, convert: Converter, share_slots: bool = True) -> DecodeBatch:
+class _Cancellable(Iterator[Segment]):
+    """A window's segments; ``close()`` before reading them takes its chunks off the queue."""
+
+    def __init__(self, inner: Iterator[Segment], cancel: Callable[[], None]) -> None:
+        self._inner = inner
+        self._cancel = cancel
+
+    def __next__(self) -> Segment:
+        return next(self._inner)
+
+    def close(self) -> None:
+        self._cancel()
+        close = getattr(self._inner, "close", None)
+        if close is not None:
+            close()
+
+
+def pipeline_decoder(
+    model: Any,
+    convert: Converter,
+    share_slots: bool = True,
+    words: bool = True,
+    timestamps: bool = True,
+) -> DecodeBatch:
     """Batches through faster-whisper's ``BatchedInferencePipeline``: the chunks lie in 30 s
     slots of one array, several short ones to a slot (slot_packing), decoded as
-    ``clip_timestamps``; a segment's slot and time name its chunk."""
+    ``clip_timestamps``; a segment's slot and time name its chunk. ``words``: word times
+    always (one more decoder pass over the batch, ~10 % of its time), which segments are split
+    by at long pauses and subtitle cues laid out by. ``timestamps``: Whisper's timestamp
+    tokens (needed when chunks share a slot)."""
     from faster_whisper import BatchedInferencePipeline
 
     # The pipeline object keeps state between the chunks of one call (word-time bookkeeping), so
@@ -126,8 +161,8 @@ def pipeline_decoder(model: Any, convert: Converter, share_slots: bool = True) -
             temperature=options.temperature[0],
             initial_prompt=options.initial_prompt,
             hotwords=options.hotwords,
-            word_timestamps=options.word_timestamps,
-            without_timestamps=False,
+            word_timestamps=words or options.word_timestamps,
+            without_timestamps=not timestamps,
             vad_filter=False,
             clip_timestamps=clips,
             batch_size=slots,
@@ -166,7 +201,7 @@ def _undecoded_tail(chunk: SpeechChunk, found: list[Segment]) -> SpeechChunk | N
     """The part of ``chunk`` after its last segment, if long enough to hold more speech."""
     if not found:
         return None
-    last = max(s.end for s in found)
+    last = max(s.words[-1].end if s.words else s.end for s in found)
     if chunk.duration - last < TAIL_MIN_S:
         return None
     return chunk.tail(last)

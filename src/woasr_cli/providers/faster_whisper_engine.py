@@ -57,6 +57,16 @@ class FasterWhisperProvider:
             self._batched = fwb.CrossFileDecoder(decode, detect, batch_size, parallel)
         # Files a process should keep in flight: enough to fill its batches from short files.
         self.concurrent_files = batch_size * parallel if batch_size > 1 else 1
+        # Windows (60 s) a process keeps queued: a window holds ~2 chunks of speech, so this
+        # fills every batch slot plus the next batch's first chunks (lookahead.py).
+        self._windows_wanted = batch_size * parallel // 2 + 1
+
+    def window_depth(self) -> int:
+        """Windows one file keeps in flight: the process's share, split between its files."""
+        if self._batched is None:
+            return 1
+        active = max(1, self._batched.batcher.active)
+        return max(1, -(-self._windows_wanted // active))
 
     def file_session(self) -> AbstractContextManager[None]:
         """Held by each thread while it works on a file, so batches wait for its chunks."""

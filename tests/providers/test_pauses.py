@@ -1,0 +1,34 @@
+"""Segments are cut where their words pause >= 1.5 s, and (without timestamp tokens) at sentence
+ends."""
+
+from __future__ import annotations
+
+from woasr_cli.providers.pauses import split_at_pauses, split_sentences
+from woasr_cli.transcript import Segment, Word
+
+
+def segment(*words: tuple[float, float, str]) -> Segment:
+    ws = [Word(a, b, t, 0.9) for a, b, t in words]
+    return Segment(ws[0].start, ws[-1].end, " ".join(w.text for w in ws), ws, avg_logprob=-0.2)
+
+
+def test_a_long_pause_cuts_the_segment_and_a_short_one_does_not() -> None:
+    seg = segment((0.0, 0.4, "Hello"), (0.5, 0.9, "there."), (2.4, 2.8, "Next"), (2.9, 3.3, "one"))
+    first, second = split_at_pauses(seg)
+    assert (first.start, first.end, first.text) == (0.0, 0.9, "Hello there.")
+    assert (second.start, second.end, second.text) == (2.4, 3.3, "Next one")
+    assert first.avg_logprob == -0.2 and [w.text for w in second.words] == ["Next", "one"]
+    assert split_at_pauses(segment((0.0, 0.4, "a"), (1.8, 2.0, "b"))) == [
+        segment((0.0, 0.4, "a"), (1.8, 2.0, "b"))
+    ]
+
+
+def test_without_words_nothing_is_cut() -> None:
+    seg = Segment(0.0, 20.0, "one long stretch")
+    assert split_at_pauses(seg) == [seg]
+
+
+def test_sentences_end_at_their_last_word() -> None:
+    seg = segment((0.0, 0.5, "Stop."), (0.6, 1.0, "Why?"), (1.1, 1.5, "Go"))
+    assert [s.text for s in split_sentences(seg)] == ["Stop.", "Why?", "Go"]
+    assert [s.text for s in split_sentences(segment((0.0, 0.5, "Done.")))] == ["Done."]
