@@ -66,6 +66,8 @@ class TranscribeOptions:
     num_speakers: int | None = None
     min_speakers: int | None = None
     max_speakers: int | None = None
+    speaker_names: tuple[str, ...] = ()  # names for the speakers in order of first appearance
+    speakers_dir: str | None = None  # enrollment clips, one per person: <name>.wav, <name>.mp3
     hf_token: str | None = field(default=None, repr=False, compare=False)
     # Output shaping
     formats: tuple[str, ...] = ALL_FORMATS
@@ -89,6 +91,7 @@ class TranscribeOptions:
         out.pop("hf_token", None)
         out["temperature"] = list(self.temperature)
         out["formats"] = list(self.formats)
+        out["speaker_names"] = list(self.speaker_names)
         return out
 
     def with_changes(self, **changes: Any) -> TranscribeOptions:
@@ -98,7 +101,7 @@ class TranscribeOptions:
     def from_mapping(cls, data: Mapping[str, Any]) -> TranscribeOptions:
         known = {f.name for f in fields(cls)}
         kwargs = {k: v for k, v in data.items() if k in known}
-        for key in ("temperature", "formats"):
+        for key in ("temperature", "formats", "speaker_names"):
             if key in kwargs and kwargs[key] is not None:
                 kwargs[key] = tuple(kwargs[key])
         return cls(**kwargs)

@@ -18,7 +18,7 @@ from woasr_cli.errors import Interrupted
 from woasr_cli.media import SAMPLE_RATE, iter_windows, probe
 from woasr_cli.media.windows import DEFAULT_WINDOW_S, snap_to_quiet
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.providers.base import Provider
+from woasr_cli.providers.base import Audio, Provider
 from woasr_cli.transcript import Segment, Transcript
 
 
@@ -135,14 +135,37 @@ def postprocess(transcript: Transcript, path: Path, options: TranscribeOptions) 
         aligner = load_aligner(options)
         transcript.segments = aligner.align(transcript.segments, audio)
     if options.diarize:
-        from woasr_cli.processing.diarization import load_diarizer
-        from woasr_cli.processing.speakers import assign_speakers
+        transcript = diarize(transcript, audio, options)
+    return transcript
 
-        turns = load_diarizer(options).diarize(
-            audio,
-            num_speakers=options.num_speakers,
-            min_speakers=options.min_speakers,
-            max_speakers=options.max_speakers,
+
+def diarize(transcript: Transcript, audio: Audio, options: TranscribeOptions) -> Transcript:
+    """Speakers on words, segments and turns; then names, from enrollment clips
+    (``speakers_dir``) and from ``speaker_names`` in order of first appearance."""
+    from woasr_cli.processing.diarization import Diarization, Turn, load_diarizer
+    from woasr_cli.processing.speakers import assign_speakers, names_in_order
+
+    diarizer = load_diarizer(options)
+    turns = diarizer.diarize(
+        audio,
+        num_speakers=options.num_speakers,
+        min_speakers=options.min_speakers,
+        max_speakers=options.max_speakers,
+    )
+    confidence = turns.confidence if isinstance(turns, Diarization) else None
+    transcript = assign_speakers(transcript, turns, confidence)
+    if options.speakers_dir:
+        from woasr_cli.processing.diarize_offline import OfflineDiarizer
+        from woasr_cli.processing.enrollment import enrolled_voices, match_names, speaker_voices
+        from woasr_cli.processing.speaker_encoders import load_encoder
+
+        encoder = (
+            diarizer.encoder if isinstance(diarizer, OfflineDiarizer) else load_encoder("auto")
         )
-        transcript = assign_speakers(transcript, turns)
+        enrolled = enrolled_voices(encoder, Path(options.speakers_dir))
+        kept = [Turn(t.start, t.end, t.speaker) for t in transcript.speaker_turns]
+        voices = speaker_voices(encoder, audio, kept)
+        transcript = transcript.renamed(match_names(voices, enrolled, encoder.threshold))
+    if options.speaker_names:
+        transcript = transcript.renamed(names_in_order(transcript.speakers, options.speaker_names))
     return transcript

@@ -24,15 +24,28 @@ def convert(
     max_line_width: Annotated[int | None, typer.Option("--max-line-width", min=1)] = None,
     max_line_count: Annotated[int | None, typer.Option("--max-line-count", min=1)] = None,
     highlight_words: Annotated[bool, typer.Option("--highlight-words")] = False,
+    speaker_names: Annotated[
+        str | None,
+        typer.Option(
+            "--speaker-names",
+            help='Rename the speakers in order of first appearance: "Alice,Bob". The JSON is '
+            "rewritten with the names too.",
+        ),
+    ] = None,
 ) -> None:
     """Write other formats (srt, vtt, txt, tsv, rttm ...) from woasr JSON transcripts."""
+    from woasr_cli.cli.transcribe import parse_speaker_names
     from woasr_cli.formats import FormatOptions, parse_formats
     from woasr_cli.outputs import write_outputs
+    from woasr_cli.processing.speakers import names_in_order
     from woasr_cli.transcript import Transcript
 
     failed = 0
     try:
+        names = parse_speaker_names(speaker_names)
         formats = tuple(f for f in parse_formats(output_format or ["all"]) if f != "json")
+        if names:  # the renamed transcript is kept too
+            formats = ("json", *formats)
         options = FormatOptions(max_line_width, max_line_count, highlight_words)
     except WoasrError as exc:
         typer.echo(f"woasr: error: {exc}", err=True)
@@ -40,6 +53,8 @@ def convert(
     for path in transcripts:
         try:
             transcript = Transcript.from_dict(_load(path))
+            if names:
+                transcript = transcript.renamed(names_in_order(transcript.speakers, names))
             stem = (output_dir or path.parent) / path.name.removesuffix(".json")
             for written in write_outputs(transcript, stem, formats, options):
                 typer.echo(str(written))

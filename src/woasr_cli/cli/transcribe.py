@@ -33,6 +33,16 @@ def parse_temperature(value: str | None) -> tuple[float, ...]:
     return temps
 
 
+def parse_speaker_names(value: str | None) -> tuple[str, ...]:
+    """``"Alice, Bob"`` -> ("Alice", "Bob"); an empty item keeps that speaker's label."""
+    if value is None:
+        return ()
+    names = tuple(n.strip() for n in value.split(","))
+    if not any(names):
+        raise UsageError('--speaker-names takes names separated by commas: "Alice,Bob"')
+    return names
+
+
 def read_inputs(inputs: list[str], files_from: str | None) -> list[str]:
     from woasr_cli.media.discover import read_list
 
@@ -258,6 +268,24 @@ def transcribe(
     max_speakers: Annotated[
         int | None, typer.Option("--max-speakers", min=1, rich_help_panel=_POST)
     ] = None,
+    speaker_names: Annotated[
+        str | None,
+        typer.Option(
+            "--speaker-names",
+            help='Names for the speakers in order of first appearance: "Alice,Bob" (an empty '
+            "item keeps that speaker's label).",
+            rich_help_panel=_POST,
+        ),
+    ] = None,
+    speakers_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--speakers-dir",
+            help="Folder of enrollment clips, one short clip per person named for them "
+            "(alice.wav, bob.mp3): speakers whose voice matches one are named after it.",
+            rich_help_panel=_POST,
+        ),
+    ] = None,
     hf_token: Annotated[
         str | None,
         typer.Option(
@@ -337,6 +365,8 @@ def transcribe(
             diarize_backend=diarize_backend,
             diarize_model=diarize_model, num_speakers=num_speakers,
             min_speakers=min_speakers, max_speakers=max_speakers, hf_token=hf_token,
+            speaker_names=parse_speaker_names(speaker_names),
+            speakers_dir=str(speakers_dir) if speakers_dir else None,
             formats=parse_formats(output_format or ["all"]), max_line_width=max_line_width,
             max_line_count=max_line_count, highlight_words=highlight_words,
             model_cache_dir=str(model_cache_dir) if model_cache_dir else None,
@@ -376,6 +406,12 @@ def run_transcribe(
         from woasr_cli.processing.diarization import check_speaker_bounds
 
         check_speaker_bounds(options.num_speakers, options.min_speakers, options.max_speakers)
+    elif options.speaker_names or options.speakers_dir:
+        raise UsageError("--speaker-names and --speakers-dir name speakers: add --diarize")
+    if options.speakers_dir:
+        from woasr_cli.processing.enrollment import enrollment_clips
+
+        enrollment_clips(Path(options.speakers_dir))
     found = discover_inputs(args)
     for arg in found.missing:
         typer.echo(f"woasr: error: {arg}: matched no media files", err=True)

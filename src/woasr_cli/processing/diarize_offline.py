@@ -28,13 +28,26 @@ import numpy as np
 import numpy.typing as npt
 
 from woasr_cli.processing.clustering import cosine_affinity, merge_small, spectral_cluster
-from woasr_cli.processing.diarization import Turn, check_speaker_bounds, relabel, speaker_label
+from woasr_cli.processing.diarization import (
+    Diarization,
+    Turn,
+    check_speaker_bounds,
+    relabel,
+    speaker_label,
+)
 from woasr_cli.processing.speaker_encoders import SpeakerEncoder, load_encoder
-from woasr_cli.processing.speaker_test import merge_same_speaker, several_speakers
+from woasr_cli.processing.speaker_test import (
+    closest_pair,
+    count_confidence,
+    least_similarity,
+    merge_same_speaker,
+)
 from woasr_cli.providers.base import Audio
 
 SAMPLE_RATE = 16000
 FRAME = 0.01  # seconds per mel frame (Resemblyzer: 10 ms step)
+TARGET_RMS = 0.05  # speech level each region is brought to before embedding (about -26 dBFS)
+MAX_GAIN = 10 ** (30 / 20)
 
 
 @dataclass(frozen=True)
@@ -75,24 +88,25 @@ class OfflineDiarizer:
         num_speakers: int | None = None,
         min_speakers: int | None = None,
         max_speakers: int | None = None,
-    ) -> list[Turn]:
+    ) -> Diarization:
         check_speaker_bounds(num_speakers, min_speakers, max_speakers)
         s = self.settings
         regions = speech_regions(audio, s)
         if not regions:
-            return []
-        features = self.encoder.features(audio)
+            return Diarization()
+        features = self.encoder.features(even_levels(audio, regions))
         spans = window_spans(regions, s)
         if not spans:  # speech, but every stretch too short to embed: one speaker
-            return [Turn(a * FRAME, b * FRAME, speaker_label(0)) for a, b in regions]
+            return Diarization(Turn(a * FRAME, b * FRAME, speaker_label(0)) for a, b in regions)
         embeddings = self.encoder.embed(features, spans)
-        labels = self._cluster(embeddings, num_speakers, min_speakers, max_speakers)
+        labels, confidence = self._cluster(embeddings, num_speakers, min_speakers, max_speakers)
         count = int(labels.max()) + 1
         if count > 1:
             spans, labels = self._resegment(features, regions, centroids(embeddings, labels))
         n_frames = int(len(audio) / (SAMPLE_RATE * FRAME)) + 1  # as speech_regions counts
         frame_labels = vote(n_frames, regions, spans, labels, count)
-        return relabel(to_turns(frame_labels, regions, round(s.min_turn / FRAME)))
+        turns = relabel(to_turns(frame_labels, regions, round(s.min_turn / FRAME)))
+        return Diarization(turns, confidence)
 
     def _cluster(
         self,
@@ -100,18 +114,19 @@ class OfflineDiarizer:
         num_speakers: int | None,
         min_speakers: int | None,
         max_speakers: int | None,
-    ) -> npt.NDArray[np.int64]:
-        """One label per window: the count given, or one speaker, or estimated among several."""
+    ) -> tuple[npt.NDArray[np.int64], float | None]:
+        """One label per window: the count given, or one speaker, or estimated among several;
+        and the confidence in the count (None when the caller fixed it)."""
         s = self.settings
         n = len(embeddings)
         least = min_speakers or 1
         threshold = self.encoder.threshold
-        if (
-            num_speakers is None
-            and least == 1
-            and (max_speakers == 1 or not several_speakers(embeddings, threshold))
-        ):
-            return np.zeros(n, dtype=np.int64)
+        fixed = num_speakers is not None or (max_speakers is not None and least == max_speakers)
+        # How far the one-or-several statistic is from its threshold (positive: one voice).
+        one_margin = least_similarity(embeddings) - threshold
+        if num_speakers is None and least == 1 and (max_speakers == 1 or one_margin >= 0):
+            sure = None if max_speakers == 1 else count_confidence(one_margin)
+            return np.zeros(n, dtype=np.int64), sure
         # Several speakers: from here on the count is at least two, so that clustering and the
         # small-cluster merge cannot undo the decision above.
         least = max(least, 2)
@@ -136,8 +151,14 @@ class OfflineDiarizer:
             )
         labels = np.repeat(node_labels, group)[:n]
         if num_speakers is not None:
-            return labels
-        return merge_same_speaker(embeddings, labels, min_clusters=least, threshold=threshold)
+            return labels, None
+        labels = merge_same_speaker(embeddings, labels, min_clusters=least, threshold=threshold)
+        if fixed:
+            return labels, None
+        # Sure of several when the recording is clearly not one voice and the two most alike
+        # speakers left are clearly two.
+        margin = min(-one_margin, threshold - closest_pair(embeddings, labels))
+        return labels, count_confidence(margin) if margin > 0 else 0.0
 
     def _resegment(
         self,
@@ -177,6 +198,23 @@ def speech_regions(audio: Audio, s: OfflineSettings) -> list[tuple[int, int]]:
         a, b = int(c["start"] / step), min(n_frames, int(np.ceil(c["end"] / step)))
         if b > a:
             out.append((a, b))
+    return out
+
+
+def even_levels(audio: Audio, regions: list[tuple[int, int]]) -> npt.NDArray[np.float32]:
+    """The audio with each speech region scaled to one loudness (gain at most 30 dB).
+
+    A quiet speaker's filterbanks sit far below the others' and the encoder hears the level as
+    part of the voice: in a meeting with one far-off participant, that participant's windows
+    cluster by loudness, or vanish into a louder voice.
+    """
+    out = np.asarray(audio, dtype=np.float32).copy()
+    step = round(SAMPLE_RATE * FRAME)
+    for a, b in regions:
+        piece = out[a * step : b * step]
+        rms = float(np.sqrt(np.mean(piece.astype(np.float64) ** 2))) if len(piece) else 0.0
+        if rms > 0:
+            piece *= min(TARGET_RMS / rms, MAX_GAIN)
     return out
 
 

@@ -23,6 +23,9 @@ import numpy.typing as npt
 SPAN = 11  # windows averaged: 1.5 s + 10 hops of 0.25 s = 4 s of speech
 MAX_STRETCHES = 1500  # stretches compared at most (every k-th one on long recordings)
 THRESHOLD = 0.755  # GE2E: midway between one voice's least (0.77) and two voices' largest (0.74)
+# Distance from the threshold that counts as sure: CAM++'s gap between one voice's least (0.64)
+# and two voices' largest (0.49) similarity is 0.15, so 0.08 either side of the threshold is clear.
+CONFIDENCE_SCALE = 0.08
 
 
 def least_similarity(embeddings: npt.NDArray[np.floating], span: int = SPAN) -> float:
@@ -79,3 +82,22 @@ def merge_same_speaker(
         labels[labels == b] = a
         labels = np.unique(labels, return_inverse=True)[1].astype(np.int64)
     return labels
+
+
+def closest_pair(embeddings: npt.NDArray[np.floating], labels: npt.NDArray[np.int64]) -> float:
+    """The highest :func:`least_similarity` of any two clusters together (-1.0 with one cluster):
+    how near the two most alike "speakers" came to being joined."""
+    count = int(labels.max()) + 1 if len(labels) else 0
+    return max(
+        (
+            least_similarity(embeddings[(labels == a) | (labels == b)])
+            for a in range(count)
+            for b in range(a + 1, count)
+        ),
+        default=-1.0,
+    )
+
+
+def count_confidence(margin: float, scale: float = CONFIDENCE_SCALE) -> float:
+    """0 for a statistic on the threshold, 1 for one at least ``scale`` away from it."""
+    return float(min(1.0, abs(margin) / scale))
