@@ -21,6 +21,7 @@ Parameters, and why:
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,7 @@ from woasr_cli.processing.diarization import (
     relabel,
     speaker_label,
 )
+from woasr_cli.processing.overlap import OverlapDetector
 from woasr_cli.processing.speaker_encoders import SpeakerEncoder, load_encoder
 from woasr_cli.processing.speaker_test import (
     closest_pair,
@@ -65,21 +67,31 @@ class OfflineSettings:
     fine_window: float = 0.75  # re-segmentation windows, once the speakers are known
     fine_hop: float = 0.1
     max_nodes: int = 500  # clustering nodes at most: ~2 minutes of speech in single windows
+    overlap: bool = True  # find overlapped speech at changes of speaker (where installed)
 
 
 class OfflineDiarizer:
     """Load once (:meth:`load`), then :meth:`diarize` any number of arrays."""
 
-    def __init__(self, encoder: SpeakerEncoder, settings: OfflineSettings | None = None) -> None:
+    def __init__(
+        self,
+        encoder: SpeakerEncoder,
+        settings: OfflineSettings | None = None,
+        overlap: OverlapDetector | None = None,
+    ) -> None:
         self.encoder = encoder
         self.settings = settings or OfflineSettings()
+        self.overlap = overlap
 
     @classmethod
     def load(
         cls, encoder: str = "auto", settings: OfflineSettings | None = None
     ) -> OfflineDiarizer:
-        """``encoder``: auto (CAM++ when its weights are installed, else GE2E), campplus, ge2e."""
-        return cls(load_encoder(encoder), settings)
+        """``encoder``: auto (CAM++ when its weights are installed, else GE2E), campplus, ge2e.
+        Overlapped speech is found too where segmentation-3.0 is installed (:mod:`.overlap`)."""
+        settings = settings or OfflineSettings()
+        overlap = OverlapDetector.load() if settings.overlap else None
+        return cls(load_encoder(encoder), settings, overlap)
 
     def diarize(
         self,
@@ -106,6 +118,8 @@ class OfflineDiarizer:
         n_frames = int(len(audio) / (SAMPLE_RATE * FRAME)) + 1  # as speech_regions counts
         frame_labels = vote(n_frames, regions, spans, labels, count)
         turns = relabel(to_turns(frame_labels, regions, round(s.min_turn / FRAME)))
+        if self.overlap is not None and count > 1:
+            turns = with_overlap(turns, self.overlap, audio)
         return Diarization(turns, confidence)
 
     def _cluster(
@@ -179,6 +193,41 @@ class OfflineDiarizer:
         embeddings = self.encoder.embed(features, spans).astype(np.float64)
         embeddings /= np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-9)
         return spans, np.argmax(embeddings @ centres.T, axis=1).astype(np.int64)
+
+
+def with_overlap(
+    turns: list[Turn], detector: OverlapDetector, audio: Audio, max_gap: float = 0.5
+) -> list[Turn]:
+    """The turns, plus both speakers of a change of speaker (consecutive turns of two speakers
+    at most ``max_gap`` apart) wherever the detector hears two voices within reach of it."""
+    changes = [
+        ((a.end + b.start) / 2, a.speaker, b.speaker)
+        for a, b in itertools.pairwise(turns)
+        if a.speaker != b.speaker and b.start - a.end <= max_gap
+    ]
+    if not changes:
+        return turns
+    extra: list[Turn] = []
+    for start, end in detector.around(audio, [c for c, _, _ in changes]):
+        mid = (start + end) / 2
+        at, first, second = min(changes, key=lambda c: abs(c[0] - mid))
+        if abs(at - mid) <= detector.half_window:
+            extra += [Turn(start, end, first), Turn(start, end, second)]
+    return merge_turns([*turns, *extra])
+
+
+def merge_turns(turns: list[Turn]) -> list[Turn]:
+    """Each speaker's overlapping or touching turns joined; in time order."""
+    out: list[Turn] = []
+    last: dict[str, int] = {}
+    for t in sorted(turns, key=lambda t: (t.start, t.end)):
+        i = last.get(t.speaker)
+        if i is not None and t.start <= out[i].end + 1e-6:
+            out[i] = Turn(out[i].start, max(out[i].end, t.end), t.speaker)
+        else:
+            last[t.speaker] = len(out)
+            out.append(t)
+    return out
 
 
 def speech_regions(audio: Audio, s: OfflineSettings) -> list[tuple[int, int]]:
