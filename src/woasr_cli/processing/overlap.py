@@ -52,6 +52,8 @@ class OverlapDetector:
             from pyannote.audio import Model
 
             model = Model.from_pretrained(str(weights))
+        if model is None:
+            return None
         model.eval()
         return cls(model)
 
