@@ -68,6 +68,9 @@ class OfflineSettings:
     fine_hop: float = 0.1
     max_nodes: int = 500  # clustering nodes at most: ~2 minutes of speech in single windows
     overlap: bool = True  # find overlapped speech at changes of speaker (where installed)
+    # ... on recordings up to this long: every change costs 4 s of segmentation-3.0, which on
+    # long meetings (a change every few seconds) would add a third to the diarizer's time.
+    overlap_max_s: float = 600.0
 
 
 class OfflineDiarizer:
@@ -118,7 +121,7 @@ class OfflineDiarizer:
         n_frames = int(len(audio) / (SAMPLE_RATE * FRAME)) + 1  # as speech_regions counts
         frame_labels = vote(n_frames, regions, spans, labels, count)
         turns = relabel(to_turns(frame_labels, regions, round(s.min_turn / FRAME)))
-        if self.overlap is not None and count > 1:
+        if self.overlap is not None and count > 1 and len(audio) <= s.overlap_max_s * SAMPLE_RATE:
             turns = with_overlap(turns, self.overlap, audio)
         return Diarization(turns, confidence)
 
@@ -163,6 +166,10 @@ class OfflineDiarizer:
             node_labels = merge_small(
                 affinity, node_labels, min_size=-(-min_size // group), min_clusters=least
             )
+            node_labels = split_mixed(
+                nodes, affinity, node_labels, threshold, -(-min_size // group),
+                max_speakers or s.max_speakers,
+            )  # fmt: skip
         labels = np.repeat(node_labels, group)[:n]
         if num_speakers is not None:
             return labels, None
@@ -193,6 +200,35 @@ class OfflineDiarizer:
         embeddings = self.encoder.embed(features, spans).astype(np.float64)
         embeddings /= np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-9)
         return spans, np.argmax(embeddings @ centres.T, axis=1).astype(np.int64)
+
+
+def split_mixed(
+    nodes: npt.NDArray[np.float64],
+    affinity: npt.NDArray[np.float64],
+    labels: npt.NDArray[np.int64],
+    threshold: float,
+    min_size: int,
+    most: int,
+) -> npt.NDArray[np.int64]:
+    """Split again each cluster that fails the one-voice test on its own.
+
+    The eigengap sees the coarsest structure first: one voice far from the rest (a real
+    recording among synthetic ones, a distant microphone) makes the others look like one
+    cluster. Asked of that cluster alone, the one-or-several test tells them apart.
+    """
+    labels = labels.copy()
+    for k in range(int(labels.max()) + 1):
+        members = np.flatnonzero(labels == k)
+        if int(labels.max()) + 1 >= most or len(members) < 2 * min_size:
+            continue
+        if least_similarity(nodes[members]) >= threshold:
+            continue
+        sub = affinity[np.ix_(members, members)]
+        parts = spectral_cluster(sub, min_clusters=2, max_clusters=most - int(labels.max())).labels
+        parts = merge_small(sub, parts, min_size=min_size, min_clusters=1)
+        for j in range(1, int(parts.max()) + 1):
+            labels[members[parts == j]] = int(labels.max()) + 1
+    return labels
 
 
 def with_overlap(

@@ -23,6 +23,7 @@ from woasr_cli.providers.base import Audio
 
 SAMPLE_RATE = 16000
 WEIGHTS = Path("models") / "pyannote_segmentation_3.0" / "pytorch_model.bin"
+BLOCK = 8  # windows per forward pass
 PAIRS = 4  # powerset classes 4, 5, 6 are two speakers at once (0: none, 1-3: one)
 
 
@@ -68,8 +69,11 @@ class OverlapDetector:
         if not starts or len(audio) < 2 * half:
             return []
         chunks = np.stack([audio[a : a + 2 * half] for a in starts]).astype(np.float32)
-        with torch.inference_mode():
-            classes = self.model(torch.from_numpy(chunks)[:, None, :]).argmax(-1).numpy()
+        with torch.inference_mode():  # in blocks: SincNet's first layer is 80 x the input
+            classes = np.concatenate([
+                self.model(torch.from_numpy(chunks[i : i + BLOCK])[:, None, :]).argmax(-1).numpy()
+                for i in range(0, len(chunks), BLOCK)
+            ])  # fmt: skip
         step = 2 * half / SAMPLE_RATE / classes.shape[1]
         found: list[tuple[float, float]] = []
         for a, row in zip(starts, classes, strict=True):
