@@ -81,6 +81,9 @@ class TranscribeOptions:
     num_speakers: int | None = None
     min_speakers: int | None = None
     max_speakers: int | None = None
+    # Names for the speakers in order of first appearance ("Alice,Bob" from the CLI)
+    speaker_names: tuple[str, ...] = ()
+    speakers_dir: str | None = None  # enrollment clips, one per person: alice.wav, bob.mp3
     hf_token: str | None = field(default=None, repr=False, compare=False, metadata=_SECRET)
     # Output shaping
     # "all": ALL_FORMATS, and rttm too with diarize
@@ -125,6 +128,7 @@ class TranscribeOptions:
                 out.pop(f.name, None)
         out["temperature"] = list(self.temperature)
         out["formats"] = list(self.formats)
+        out["speaker_names"] = list(self.speaker_names)
         return out
 
     def with_changes(self, **changes: Any) -> TranscribeOptions:
@@ -159,6 +163,16 @@ def parse_formats(values: Iterable[str] | str, *, diarize: bool = False) -> tupl
     if not chosen:
         raise UsageError("no output format given")
     return tuple(chosen)
+
+
+def parse_speaker_names(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    """``"Alice, Bob"`` -> ("Alice", "Bob"); an empty item keeps that speaker's label."""
+    if not value:
+        return ()
+    names = tuple(n.strip() for n in (value.split(",") if isinstance(value, str) else value))
+    if not any(names):
+        raise UsageError('--speaker-names takes names separated by commas: "Alice,Bob"')
+    return names
 
 
 def parse_temperature(value: str | float | Iterable[float] | None) -> tuple[float, ...]:
@@ -206,6 +220,11 @@ def _normalise(options: TranscribeOptions) -> None:
             raise UsageError(f"--{name.replace('_', '-')} must be at least 1")
     _check_decoding_and_layout(options)
     check_speaker_bounds(options.num_speakers, options.min_speakers, options.max_speakers)
+    put("speaker_names", parse_speaker_names(options.speaker_names))
+    if (options.speaker_names or options.speakers_dir) and not options.diarize:
+        raise UsageError("--speaker-names and --speakers-dir name speakers: add --diarize")
+    if isinstance(options.speakers_dir, Path):
+        put("speakers_dir", str(options.speakers_dir))
     if isinstance(options.model_cache_dir, Path):
         put("model_cache_dir", str(options.model_cache_dir))
     if options.highlight_words:

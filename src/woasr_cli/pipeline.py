@@ -177,13 +177,38 @@ def postprocess(
     if options.align and aligner is not None:
         transcript.segments = aligner.align(transcript.segments, audio)
     if options.diarize and diarizer is not None:
-        from woasr_cli.processing.speakers import assign_speakers
+        transcript = diarize(transcript, audio, options, diarizer)
+    return transcript
 
-        turns = diarizer.diarize(
-            audio,
-            num_speakers=options.num_speakers,
-            min_speakers=options.min_speakers,
-            max_speakers=options.max_speakers,
+
+def diarize(
+    transcript: Transcript, audio: Audio, options: TranscribeOptions, diarizer: Diarizer
+) -> Transcript:
+    """Speakers on words, segments and turns; then names, from enrollment clips
+    (``speakers_dir``) and from ``speaker_names`` in order of first appearance."""
+    from woasr_cli.processing.diarization import Diarization, Turn
+    from woasr_cli.processing.speakers import assign_speakers, names_in_order
+
+    turns = diarizer.diarize(
+        audio,
+        num_speakers=options.num_speakers,
+        min_speakers=options.min_speakers,
+        max_speakers=options.max_speakers,
+    )
+    confidence = turns.confidence if isinstance(turns, Diarization) else None
+    transcript = assign_speakers(transcript, turns, confidence)
+    if options.speakers_dir:
+        from woasr_cli.processing.diarize_offline import OfflineDiarizer
+        from woasr_cli.processing.enrollment import enrolled_voices, match_names, speaker_voices
+        from woasr_cli.processing.speaker_encoders import load_encoder
+
+        encoder = (
+            diarizer.encoder if isinstance(diarizer, OfflineDiarizer) else load_encoder("auto")
         )
-        transcript = assign_speakers(transcript, turns)
+        enrolled = enrolled_voices(encoder, Path(options.speakers_dir))
+        kept = [Turn(t.start, t.end, t.speaker) for t in transcript.speaker_turns]
+        voices = speaker_voices(encoder, audio, kept)
+        transcript = transcript.renamed(match_names(voices, enrolled, encoder.threshold))
+    if options.speaker_names:
+        transcript = transcript.renamed(names_in_order(transcript.speakers, options.speaker_names))
     return transcript

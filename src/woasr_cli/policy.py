@@ -36,4 +36,10 @@ def prepare(options: TranscribeOptions) -> TranscribeOptions:
         # automatic batch size becomes 1 rather than the option being dropped
         options = options.with_changes(batch_size=1)
     check_capabilities(spec, options)
+    if options.speakers_dir:
+        from pathlib import Path
+
+        from woasr_cli.processing.enrollment import enrollment_clips
+
+        enrollment_clips(Path(options.speakers_dir))  # a bad folder fails before any model loads
     return options

@@ -8,7 +8,7 @@ serialises losslessly to and from the canonical JSON document (``to_dict``/``fro
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 SCHEMA_VERSION = 1
@@ -105,6 +105,23 @@ class Segment:
         )
 
 
+@dataclass(frozen=True)
+class SpeakerTurn:
+    """One speaker talking from ``start`` to ``end`` as the diarizer found it; turns of different
+    speakers may overlap (RTTM is written from these)."""
+
+    start: float
+    end: float
+    speaker: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": round(self.start, 3), "end": round(self.end, 3), "speaker": self.speaker}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SpeakerTurn:
+        return cls(float(data["start"]), float(data["end"]), str(data["speaker"]))
+
+
 @dataclass
 class Transcript:
     """The result for one input: segments in time order plus what produced them."""
@@ -117,6 +134,9 @@ class Transcript:
     options: dict[str, Any] = field(default_factory=dict)
     source: str | None = None
     language_probability: float | None = None
+    speaker_turns: list[SpeakerTurn] = field(default_factory=list)  # empty: not diarized
+    # How sure the diarizer is of the speaker count, 0 (a coin toss) to 1; None: not reported.
+    speakers_confidence: float | None = None
 
     @property
     def text(self) -> str:
@@ -130,7 +150,26 @@ class Transcript:
             for label in [seg.speaker, *(w.speaker for w in seg.words)]:
                 if label is not None:
                     seen.setdefault(label, None)
+        for turn in self.speaker_turns:
+            seen.setdefault(turn.speaker, None)
         return list(seen)
+
+    def renamed(self, names: Mapping[str, str]) -> Transcript:
+        """A copy with speaker labels replaced by ``names`` (labels it lacks are kept)."""
+
+        def new(label: str | None) -> str | None:
+            return None if label is None else names.get(label, label)
+
+        segments = [
+            replace(
+                seg,
+                speaker=new(seg.speaker),
+                words=[replace(w, speaker=new(w.speaker)) for w in seg.words],
+            )
+            for seg in self.segments
+        ]
+        turns = [replace(t, speaker=names.get(t.speaker, t.speaker)) for t in self.speaker_turns]
+        return replace(self, segments=segments, speaker_turns=turns)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -145,13 +184,18 @@ class Transcript:
             "model": self.model,
             "options": self.options,
             "speakers": self.speakers,
+            **({} if self.speakers_confidence is None else {
+                "speakers_confidence": round(self.speakers_confidence, 3)}),
+            **({} if not self.speaker_turns else {
+                "speaker_turns": [t.to_dict() for t in self.speaker_turns]}),
             "text": self.text,
             "segments": [s.to_dict() for s in self.segments],
-        }
+        }  # fmt: skip
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Transcript:
         lp = data.get("language_probability")
+        sc = data.get("speakers_confidence")
         return cls(
             segments=[Segment.from_dict(s) for s in data.get("segments", [])],
             language=data.get("language"),
@@ -161,4 +205,6 @@ class Transcript:
             options=dict(data.get("options", {})),
             source=data.get("source"),
             language_probability=None if lp is None else float(lp),
+            speaker_turns=[SpeakerTurn.from_dict(t) for t in data.get("speaker_turns", [])],
+            speakers_confidence=None if sc is None else float(sc),
         )

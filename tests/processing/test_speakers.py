@@ -57,3 +57,44 @@ def test_nearest_turn_when_none_overlaps() -> None:
 def test_no_turns_leaves_speakers_unset() -> None:
     out = assign_speakers(_transcript(), [])
     assert out.speakers == [] and len(out.segments) == 2
+
+
+def test_turns_kept_under_the_transcript_labels() -> None:
+    # The diarizer's labels are renumbered in order of appearance in the words; a speaker only
+    # the turns know (speech with no words) comes last. Overlaps stay as they were.
+    turns = [Turn(0.0, 1.15, "q"), Turn(1.1, 2.5, "p"), Turn(3.0, 3.5, "r")]
+    out = assign_speakers(_transcript(), turns, confidence=0.7)
+    assert [(t.start, t.end, t.speaker) for t in out.speaker_turns] == [
+        (0.0, 1.15, "SPEAKER_00"),
+        (1.1, 2.5, "SPEAKER_01"),
+        (3.0, 3.5, "SPEAKER_02"),
+    ]
+    assert out.speakers_confidence == 0.7
+    assert out.speakers == ["SPEAKER_00", "SPEAKER_01", "SPEAKER_02"]
+
+
+def test_no_cue_spans_a_speaker_change() -> None:
+    from woasr_cli.formats.cues import build_cues
+    from woasr_cli.formats.options import FormatOptions
+
+    # A fast exchange inside one ASR segment: every change of turn starts a new cue.
+    words = [Word(0.3 * i, 0.3 * i + 0.25, f" w{i}") for i in range(10)]
+    transcript = Transcript([Segment(0.0, 3.0, "".join(w.text for w in words), words)])
+    turns = [Turn(0.0, 0.55, "a"), Turn(0.55, 1.2, "b"), Turn(1.2, 1.5, "a"), Turn(1.5, 3, "b")]
+    out = assign_speakers(transcript, turns)
+    for options in (FormatOptions(), FormatOptions(max_line_width=6)):
+        cues = build_cues(out, options)
+        for cue in cues:
+            inside = [w for s in out.segments for w in s.words if cue.start <= w.start < cue.end]
+            assert inside and {w.speaker for w in inside} == {cue.speaker}
+    assert [s.text for s in out.segments] == [" w0 w1", " w2 w3", " w4", " w5 w6 w7 w8 w9"]
+
+
+def test_names_in_order_of_appearance() -> None:
+    from woasr_cli.processing.speakers import names_in_order
+
+    speakers = ["SPEAKER_00", "SPEAKER_01", "SPEAKER_02"]
+    assert names_in_order(speakers, ("Alice", "", "Carol", "Dan")) == {
+        "SPEAKER_00": "Alice",
+        "SPEAKER_02": "Carol",
+    }

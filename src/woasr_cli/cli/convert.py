@@ -32,6 +32,14 @@ def convert(
     max_words_per_line: Annotated[int | None, typer.Option("--max-words-per-line", min=1)] = None,
     max_cue_duration: Annotated[float | None, typer.Option("--max-cue-duration")] = None,
     max_chars_per_second: Annotated[float | None, typer.Option("--max-chars-per-second")] = None,
+    speaker_names: Annotated[
+        str | None,
+        typer.Option(
+            "--speaker-names",
+            help='Rename the speakers in order of first appearance: "Alice,Bob". The JSON is '
+            "rewritten with the names too.",
+        ),
+    ] = None,
 ) -> None:
     """Write other formats (srt, vtt, txt, tsv, rttm ...) from woasr JSON transcripts.
 
@@ -40,7 +48,9 @@ def convert(
     Exit codes: 0 all converted, 1 some transcripts failed, 2 usage error.
     """
     from woasr_cli.formats import parse_formats
+    from woasr_cli.options import parse_speaker_names
     from woasr_cli.outputs import format_options_for, write_outputs
+    from woasr_cli.processing.speakers import names_in_order
     from woasr_cli.transcript import Transcript
 
     failed = 0
@@ -58,17 +68,22 @@ def convert(
             max_chars_per_second=max_chars_per_second,
         )  # fmt: skip
         options = replace(format_options_for(checked), highlight_words=highlight_words)
+        names = parse_speaker_names(speaker_names)
     except WoasrError as exc:
         typer.echo(f"woasr: error: {exc}", err=True)
         raise typer.Exit(exit_code_for(exc)) from None
     for path in transcripts:
         try:
             transcript = Transcript.from_dict(_load(path))
+            if names:
+                transcript = transcript.renamed(names_in_order(transcript.speakers, names))
             formats = labelled if transcript.speakers else plain
             if "rttm" in formats and not transcript.speakers:
                 raise InputError(
                     "no speaker labels (transcribed without --diarize): nothing to write as rttm"
                 )
+            if names:  # the renamed transcript is kept too
+                formats = ("json", *formats)
             stem = (output_dir or path.parent) / path.name.removesuffix(".json")
             for written in write_outputs(transcript, stem, formats, options):
                 typer.echo(str(written))

@@ -418,6 +418,24 @@ def transcribe(
     max_speakers: Annotated[
         int | None, typer.Option("--max-speakers", min=1, rich_help_panel=_POST)
     ] = None,
+    speaker_names: Annotated[
+        str | None,
+        typer.Option(
+            "--speaker-names",
+            help='Names for the speakers in order of first appearance: "Alice,Bob" (an empty '
+            "item keeps that speaker's label).",
+            rich_help_panel=_POST,
+        ),
+    ] = None,
+    speakers_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--speakers-dir",
+            help="Folder of enrollment clips, one short clip per person named for them "
+            "(alice.wav, bob.mp3): speakers whose voice matches one are named after it.",
+            rich_help_panel=_POST,
+        ),
+    ] = None,
     hf_token: Annotated[
         str | None,
         typer.Option(

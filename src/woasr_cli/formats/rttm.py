@@ -1,4 +1,9 @@
-"""NIST RTTM speaker turns (the diarization standard): one line per contiguous turn."""
+"""NIST RTTM speaker turns (the diarization standard): one line per contiguous turn.
+
+A diarized transcript carries the diarizer's own turns (``Transcript.speaker_turns``: speech
+activity per speaker, overlaps included), and those are written. A transcript without them
+(older JSON, or speakers from elsewhere) falls back to turns built from its cues.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,10 @@ def file_id(transcript: Transcript) -> str:
 
 
 def speaker_turns(transcript: Transcript) -> list[tuple[str, float, float]]:
-    """(speaker, start, end), merging a speaker's cues that follow within half a second."""
+    """(speaker, start, end): the diarizer's turns, else cues (a speaker's cues that follow
+    within half a second merged)."""
+    if transcript.speaker_turns:
+        return [(t.speaker, t.start, t.end) for t in transcript.speaker_turns if t.end > t.start]
     turns: list[tuple[str, float, float]] = []
     for cue in build_cues(transcript, SEGMENT_CUES):
         if cue.speaker is None:

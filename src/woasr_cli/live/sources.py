@@ -16,9 +16,8 @@ from typing import BinaryIO, Protocol
 import numpy as np
 
 from woasr_cli.errors import UsageError
-from woasr_cli.media.audio import Audio
+from woasr_cli.media.audio import SAMPLE_RATE, Audio
 
-SAMPLE_RATE = 16000
 BLOCK = 1600  # 100 ms
 
 

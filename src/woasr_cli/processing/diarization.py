@@ -33,6 +33,18 @@ class Turn:
     speaker: str
 
 
+class Diarization(list[Turn]):
+    """Turns in time order, plus how sure the backend is of the speaker count.
+
+    ``confidence`` runs from 0 (the count was a coin toss: the evidence sat on the threshold) to
+    1 (clear margins); None when the backend does not say.
+    """
+
+    def __init__(self, turns: Iterable[Turn] = (), confidence: float | None = None) -> None:
+        super().__init__(turns)
+        self.confidence = confidence
+
+
 class Diarizer(Protocol):
     def diarize(
         self,

@@ -21,6 +21,7 @@ Parameters, and why:
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,11 +31,24 @@ import numpy.typing as npt
 from woasr_cli.media.audio import SAMPLE_RATE, Audio
 from woasr_cli.options import check_speaker_bounds
 from woasr_cli.processing.clustering import cosine_affinity, merge_small, spectral_cluster
-from woasr_cli.processing.diarization import Turn, relabel, speaker_label
+from woasr_cli.processing.diarization import (
+    Diarization,
+    Turn,
+    relabel,
+    speaker_label,
+)
+from woasr_cli.processing.overlap import OverlapDetector
 from woasr_cli.processing.speaker_encoders import SpeakerEncoder, load_encoder
-from woasr_cli.processing.speaker_test import merge_same_speaker, several_speakers
+from woasr_cli.processing.speaker_test import (
+    closest_pair,
+    count_confidence,
+    least_similarity,
+    merge_same_speaker,
+)
 
 FRAME = 0.01  # seconds per mel frame (Resemblyzer: 10 ms step)
+TARGET_RMS = 0.05  # speech level each region is brought to before embedding (about -26 dBFS)
+MAX_GAIN = 10 ** (30 / 20)
 
 
 @dataclass(frozen=True)
@@ -52,21 +66,34 @@ class OfflineSettings:
     fine_window: float = 0.75  # re-segmentation windows, once the speakers are known
     fine_hop: float = 0.1
     max_nodes: int = 500  # clustering nodes at most: ~2 minutes of speech in single windows
+    overlap: bool = True  # find overlapped speech at changes of speaker (where installed)
+    # ... on recordings up to this long: every change costs 4 s of segmentation-3.0, which on
+    # long meetings (a change every few seconds) would add a third to the diarizer's time.
+    overlap_max_s: float = 600.0
 
 
 class OfflineDiarizer:
     """Load once (:meth:`load`), then :meth:`diarize` any number of arrays."""
 
-    def __init__(self, encoder: SpeakerEncoder, settings: OfflineSettings | None = None) -> None:
+    def __init__(
+        self,
+        encoder: SpeakerEncoder,
+        settings: OfflineSettings | None = None,
+        overlap: OverlapDetector | None = None,
+    ) -> None:
         self.encoder = encoder
         self.settings = settings or OfflineSettings()
+        self.overlap = overlap
 
     @classmethod
     def load(
         cls, encoder: str = "auto", settings: OfflineSettings | None = None
     ) -> OfflineDiarizer:
-        """``encoder``: auto (CAM++ when its weights are installed, else GE2E), campplus, ge2e."""
-        return cls(load_encoder(encoder), settings)
+        """``encoder``: auto (CAM++ when its weights are installed, else GE2E), campplus, ge2e.
+        Overlapped speech is found too where segmentation-3.0 is installed (:mod:`.overlap`)."""
+        settings = settings or OfflineSettings()
+        overlap = OverlapDetector.load() if settings.overlap else None
+        return cls(load_encoder(encoder), settings, overlap)
 
     def diarize(
         self,
@@ -75,24 +102,27 @@ class OfflineDiarizer:
         num_speakers: int | None = None,
         min_speakers: int | None = None,
         max_speakers: int | None = None,
-    ) -> list[Turn]:
+    ) -> Diarization:
         check_speaker_bounds(num_speakers, min_speakers, max_speakers)
         s = self.settings
         regions = speech_regions(audio, s)
         if not regions:
-            return []
-        features = self.encoder.features(audio)
+            return Diarization()
+        features = self.encoder.features(even_levels(audio, regions))
         spans = window_spans(regions, s)
         if not spans:  # speech, but every stretch too short to embed: one speaker
-            return [Turn(a * FRAME, b * FRAME, speaker_label(0)) for a, b in regions]
+            return Diarization(Turn(a * FRAME, b * FRAME, speaker_label(0)) for a, b in regions)
         embeddings = self.encoder.embed(features, spans)
-        labels = self._cluster(embeddings, num_speakers, min_speakers, max_speakers)
+        labels, confidence = self._cluster(embeddings, num_speakers, min_speakers, max_speakers)
         count = int(labels.max()) + 1
         if count > 1:
             spans, labels = self._resegment(features, regions, centroids(embeddings, labels))
         n_frames = int(len(audio) / (SAMPLE_RATE * FRAME)) + 1  # as speech_regions counts
         frame_labels = vote(n_frames, regions, spans, labels, count)
-        return relabel(to_turns(frame_labels, regions, round(s.min_turn / FRAME)))
+        turns = relabel(to_turns(frame_labels, regions, round(s.min_turn / FRAME)))
+        if self.overlap is not None and count > 1 and len(audio) <= s.overlap_max_s * SAMPLE_RATE:
+            turns = with_overlap(turns, self.overlap, audio)
+        return Diarization(turns, confidence)
 
     def _cluster(
         self,
@@ -100,18 +130,19 @@ class OfflineDiarizer:
         num_speakers: int | None,
         min_speakers: int | None,
         max_speakers: int | None,
-    ) -> npt.NDArray[np.int64]:
-        """One label per window: the count given, or one speaker, or estimated among several."""
+    ) -> tuple[npt.NDArray[np.int64], float | None]:
+        """One label per window: the count given, or one speaker, or estimated among several;
+        and the confidence in the count (None when the caller fixed it)."""
         s = self.settings
         n = len(embeddings)
         least = min_speakers or 1
         threshold = self.encoder.threshold
-        if (
-            num_speakers is None
-            and least == 1
-            and (max_speakers == 1 or not several_speakers(embeddings, threshold))
-        ):
-            return np.zeros(n, dtype=np.int64)
+        fixed = num_speakers is not None or (max_speakers is not None and least == max_speakers)
+        # How far the one-or-several statistic is from its threshold (positive: one voice).
+        one_margin = least_similarity(embeddings) - threshold
+        if num_speakers is None and least == 1 and (max_speakers == 1 or one_margin >= 0):
+            sure = None if max_speakers == 1 else count_confidence(one_margin)
+            return np.zeros(n, dtype=np.int64), sure
         # Several speakers: from here on the count is at least two, so that clustering and the
         # small-cluster merge cannot undo the decision above.
         least = max(least, 2)
@@ -134,10 +165,20 @@ class OfflineDiarizer:
             node_labels = merge_small(
                 affinity, node_labels, min_size=-(-min_size // group), min_clusters=least
             )
+            node_labels = split_mixed(
+                nodes, affinity, node_labels, threshold, -(-min_size // group),
+                max_speakers or s.max_speakers,
+            )  # fmt: skip
         labels = np.repeat(node_labels, group)[:n]
         if num_speakers is not None:
-            return labels
-        return merge_same_speaker(embeddings, labels, min_clusters=least, threshold=threshold)
+            return labels, None
+        labels = merge_same_speaker(embeddings, labels, min_clusters=least, threshold=threshold)
+        if fixed:
+            return labels, None
+        # Sure of several when the recording is clearly not one voice and the two most alike
+        # speakers left are clearly two.
+        margin = min(-one_margin, threshold - closest_pair(embeddings, labels))
+        return labels, count_confidence(margin) if margin > 0 else 0.0
 
     def _resegment(
         self,
@@ -160,6 +201,70 @@ class OfflineDiarizer:
         return spans, np.argmax(embeddings @ centres.T, axis=1).astype(np.int64)
 
 
+def split_mixed(
+    nodes: npt.NDArray[np.float64],
+    affinity: npt.NDArray[np.float64],
+    labels: npt.NDArray[np.int64],
+    threshold: float,
+    min_size: int,
+    most: int,
+) -> npt.NDArray[np.int64]:
+    """Split again each cluster that fails the one-voice test on its own.
+
+    The eigengap sees the coarsest structure first: one voice far from the rest (a real
+    recording among synthetic ones, a distant microphone) makes the others look like one
+    cluster. Asked of that cluster alone, the one-or-several test tells them apart.
+    """
+    labels = labels.copy()
+    for k in range(int(labels.max()) + 1):
+        members = np.flatnonzero(labels == k)
+        if int(labels.max()) + 1 >= most or len(members) < 2 * min_size:
+            continue
+        if least_similarity(nodes[members]) >= threshold:
+            continue
+        sub = affinity[np.ix_(members, members)]
+        parts = spectral_cluster(sub, min_clusters=2, max_clusters=most - int(labels.max())).labels
+        parts = merge_small(sub, parts, min_size=min_size, min_clusters=1)
+        for j in range(1, int(parts.max()) + 1):
+            labels[members[parts == j]] = int(labels.max()) + 1
+    return labels
+
+
+def with_overlap(
+    turns: list[Turn], detector: OverlapDetector, audio: Audio, max_gap: float = 0.5
+) -> list[Turn]:
+    """The turns, plus both speakers of a change of speaker (consecutive turns of two speakers
+    at most ``max_gap`` apart) wherever the detector hears two voices within reach of it."""
+    changes = [
+        ((a.end + b.start) / 2, a.speaker, b.speaker)
+        for a, b in itertools.pairwise(turns)
+        if a.speaker != b.speaker and b.start - a.end <= max_gap
+    ]
+    if not changes:
+        return turns
+    extra: list[Turn] = []
+    for start, end in detector.around(audio, [c for c, _, _ in changes]):
+        mid = (start + end) / 2
+        at, first, second = min(changes, key=lambda c: abs(c[0] - mid))
+        if abs(at - mid) <= detector.half_window:
+            extra += [Turn(start, end, first), Turn(start, end, second)]
+    return merge_turns([*turns, *extra])
+
+
+def merge_turns(turns: list[Turn]) -> list[Turn]:
+    """Each speaker's overlapping or touching turns joined; in time order."""
+    out: list[Turn] = []
+    last: dict[str, int] = {}
+    for t in sorted(turns, key=lambda t: (t.start, t.end)):
+        i = last.get(t.speaker)
+        if i is not None and t.start <= out[i].end + 1e-6:
+            out[i] = Turn(out[i].start, max(out[i].end, t.end), t.speaker)
+        else:
+            last[t.speaker] = len(out)
+            out.append(t)
+    return out
+
+
 def speech_regions(audio: Audio, s: OfflineSettings) -> list[tuple[int, int]]:
     """Speech as (start, end) frame indices, from faster-whisper's bundled Silero VAD."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
@@ -177,6 +282,23 @@ def speech_regions(audio: Audio, s: OfflineSettings) -> list[tuple[int, int]]:
         a, b = int(c["start"] / step), min(n_frames, int(np.ceil(c["end"] / step)))
         if b > a:
             out.append((a, b))
+    return out
+
+
+def even_levels(audio: Audio, regions: list[tuple[int, int]]) -> npt.NDArray[np.float32]:
+    """The audio with each speech region scaled to one loudness (gain at most 30 dB).
+
+    A quiet speaker's filterbanks sit far below the others' and the encoder hears the level as
+    part of the voice: in a meeting with one far-off participant, that participant's windows
+    cluster by loudness, or vanish into a louder voice.
+    """
+    out = np.asarray(audio, dtype=np.float32).copy()
+    step = round(SAMPLE_RATE * FRAME)
+    for a, b in regions:
+        piece = out[a * step : b * step]
+        rms = float(np.sqrt(np.mean(piece.astype(np.float64) ** 2))) if len(piece) else 0.0
+        if rms > 0:
+            piece *= min(TARGET_RMS / rms, MAX_GAIN)
     return out
 
 

@@ -23,6 +23,12 @@ import numpy.typing as npt
 SPAN = 11  # windows averaged: 1.5 s + 10 hops of 0.25 s = 4 s of speech
 MAX_STRETCHES = 1500  # stretches compared at most (every k-th one on long recordings)
 THRESHOLD = 0.755  # GE2E: midway between one voice's least (0.77) and two voices' largest (0.74)
+# Distance from the threshold that counts as sure: CAM++'s gap between one voice's least (0.64)
+# and two voices' largest (0.49) similarity is 0.15, so 0.08 either side of the threshold is clear.
+CONFIDENCE_SCALE = 0.08
+# Two clusters of one voice together are about as alike as each alone; espeak-ng's en-us+m3 and
+# en+m7 (two voices) are 0.61 together against 0.80 and 0.86 alone.
+SELF_DROP = 0.12
 
 
 def least_similarity(embeddings: npt.NDArray[np.floating], span: int = SPAN) -> float:
@@ -59,23 +65,50 @@ def merge_same_speaker(
     *,
     min_clusters: int = 1,
     threshold: float = THRESHOLD,
+    self_drop: float = SELF_DROP,
 ) -> npt.NDArray[np.int64]:
     """Join clusters, most alike first, while the two together still sound like one voice.
 
     The same test as :func:`several_speakers`, asked of each pair of clusters' windows (in time
     order): clustering splits one voice by delivery or content, and this undoes such splits
-    without a second threshold.
+    without a second threshold. A pair is joined only if together they are also nearly as alike
+    as each is on its own (within ``self_drop``): two voices of one synthesiser, or two people
+    of one sex on one channel, pass the absolute test but are each far more alike to
+    themselves.
     """
     labels = np.unique(labels, return_inverse=True)[1].astype(np.int64)
     while labels.max() + 1 > max(1, min_clusters):
         count = int(labels.max()) + 1
-        score, a, b = max(
-            (least_similarity(embeddings[(labels == a) | (labels == b)]), a, b)
+        own = [least_similarity(embeddings[labels == k]) for k in range(count)]
+        candidates = [
+            (score, a, b)
             for a in range(count)
             for b in range(a + 1, count)
-        )
-        if score < threshold:
+            for score in [least_similarity(embeddings[(labels == a) | (labels == b)])]
+            if score >= threshold and score >= min(own[a], own[b]) - self_drop
+        ]
+        if not candidates:
             break
+        _, a, b = max(candidates)
         labels[labels == b] = a
         labels = np.unique(labels, return_inverse=True)[1].astype(np.int64)
     return labels
+
+
+def closest_pair(embeddings: npt.NDArray[np.floating], labels: npt.NDArray[np.int64]) -> float:
+    """The highest :func:`least_similarity` of any two clusters together (-1.0 with one cluster):
+    how near the two most alike "speakers" came to being joined."""
+    count = int(labels.max()) + 1 if len(labels) else 0
+    return max(
+        (
+            least_similarity(embeddings[(labels == a) | (labels == b)])
+            for a in range(count)
+            for b in range(a + 1, count)
+        ),
+        default=-1.0,
+    )
+
+
+def count_confidence(margin: float, scale: float = CONFIDENCE_SCALE) -> float:
+    """0 for a statistic on the threshold, 1 for one at least ``scale`` away from it."""
+    return float(min(1.0, abs(margin) / scale))

@@ -1,15 +1,18 @@
 """Give words and segments the speaker of the diarization turns they overlap most.
 
 Words take the speaker with the largest total overlap (the nearest turn when none overlaps);
-a segment is split where its words change speaker, its text rebuilt from its words.
+a segment is split where its words change speaker, its text rebuilt from its words, so no
+segment (and no subtitle cue) spans a change of speaker. The turns themselves are kept on the
+transcript (``speaker_turns``, overlaps included) under the same labels.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from woasr_cli.processing.diarization import Turn, speaker_label
-from woasr_cli.transcript import Segment, Transcript, Word
+from woasr_cli.transcript import Segment, SpeakerTurn, Transcript, Word
 
 
 def speaker_at(start: float, end: float, turns: list[Turn]) -> str | None:
@@ -59,12 +62,14 @@ def _join(words: list[Word]) -> str:
     return text if words and words[0].text[:1].isspace() else text.lstrip()
 
 
-def assign_speakers(transcript: Transcript, turns: list[Turn]) -> Transcript:
+def assign_speakers(
+    transcript: Transcript, turns: list[Turn], confidence: float | None = None
+) -> Transcript:
     """A new transcript with speakers on words and segments (see the module docstring).
 
     Segments are split where their words change speaker; segments without words take the
     speaker overlapping them most. Labels are renumbered SPEAKER_00, ... in order of first
-    appearance in the transcript.
+    appearance in the transcript (speakers only the turns know come after).
     """
     segments: list[Segment] = []
     for seg in transcript.segments:
@@ -78,8 +83,19 @@ def assign_speakers(transcript: Transcript, turns: list[Turn]) -> Transcript:
         for label in [seg.speaker, *(w.speaker for w in seg.words)]:
             if label is not None:
                 names.setdefault(label, speaker_label(len(names)))
+    for t in sorted(turns, key=lambda t: (t.start, t.end)):
+        names.setdefault(t.speaker, speaker_label(len(names)))
     for seg in segments:
         seg.speaker = None if seg.speaker is None else names[seg.speaker]
         for w in seg.words:
             w.speaker = None if w.speaker is None else names[w.speaker]
-    return replace(transcript, segments=segments)
+    kept = [SpeakerTurn(t.start, t.end, names[t.speaker]) for t in turns]
+    return replace(
+        transcript, segments=segments, speaker_turns=kept, speakers_confidence=confidence
+    )
+
+
+def names_in_order(speakers: list[str], names: Sequence[str]) -> dict[str, str]:
+    """``--speaker-names``: the n-th speaker to appear gets the n-th name; extra names are
+    unused, speakers beyond the names keep their labels."""
+    return {label: name for label, name in zip(speakers, names, strict=False) if name}

@@ -1,0 +1,71 @@
+"""The diarizer's turns on a transcript: RTTM written from them (overlaps kept), kept through
+JSON, and speakers renamed in every format."""
+
+from __future__ import annotations
+
+import json
+
+from woasr_cli.formats import FormatOptions, render
+from woasr_cli.transcript import Segment, SpeakerTurn, Transcript, Word
+
+
+def _diarized() -> Transcript:
+    words = [
+        Word(0.0, 0.4, " Hello?", 0.9, "SPEAKER_00"),
+        Word(0.9, 1.3, " Hello?", 0.9, "SPEAKER_01"),
+        Word(1.5, 2.2, " Oh, hi.", 0.9, "SPEAKER_00"),
+    ]
+    return Transcript(
+        [
+            Segment(0.0, 0.4, " Hello?", words[:1], "SPEAKER_00"),
+            Segment(0.9, 1.3, " Hello?", words[1:2], "SPEAKER_01"),
+            Segment(1.5, 2.2, " Oh, hi.", words[2:], "SPEAKER_00"),
+        ],
+        source="call.wav",
+        speaker_turns=[
+            SpeakerTurn(0.0, 0.45, "SPEAKER_00"),
+            SpeakerTurn(0.85, 1.6, "SPEAKER_01"),
+            SpeakerTurn(1.45, 2.3, "SPEAKER_00"),  # overlaps the turn before
+        ],
+        speakers_confidence=0.8,
+    )
+
+
+def test_rttm_is_the_diarizer_turns_with_overlap() -> None:
+    lines = render("rttm", _diarized(), FormatOptions()).splitlines()
+    assert lines == [
+        "SPEAKER call 1 0.000 0.450 <NA> <NA> SPEAKER_00 <NA> <NA>",
+        "SPEAKER call 1 0.850 0.750 <NA> <NA> SPEAKER_01 <NA> <NA>",
+        "SPEAKER call 1 1.450 0.850 <NA> <NA> SPEAKER_00 <NA> <NA>",
+    ]
+
+
+def test_rttm_without_turns_falls_back_to_cues() -> None:
+    transcript = _diarized()
+    transcript.speaker_turns = []
+    lines = render("rttm", transcript, FormatOptions()).splitlines()
+    assert [ln.split()[7] for ln in lines] == ["SPEAKER_00", "SPEAKER_01", "SPEAKER_00"]
+    assert lines[0].split()[3:5] == ["0.000", "0.400"]
+
+
+def test_turns_and_confidence_survive_json() -> None:
+    transcript = _diarized()
+    doc = json.loads(render("json", transcript, FormatOptions()))
+    assert doc["speakers_confidence"] == 0.8
+    assert doc["speaker_turns"][2] == {"start": 1.45, "end": 2.3, "speaker": "SPEAKER_00"}
+    assert Transcript.from_dict(doc) == transcript
+    # Undiarized transcripts keep the JSON they had.
+    plain = json.loads(render("json", Transcript([Segment(0, 1, "x")]), FormatOptions()))
+    assert "speaker_turns" not in plain and "speakers_confidence" not in plain
+
+
+def test_renamed_speakers_reach_every_format() -> None:
+    named = _diarized().renamed({"SPEAKER_00": "Alice", "SPEAKER_01": "Bob"})
+    assert named.speakers == ["Alice", "Bob"]
+    assert {t.speaker for t in named.speaker_turns} == {"Alice", "Bob"}
+    assert all(w.speaker == s.speaker for s in named.segments for w in s.words)
+    out = {f: render(f, named, FormatOptions()) for f in ("vtt", "srt", "txt", "tsv", "rttm")}
+    assert "<v Alice>" in out["vtt"] and "<v Bob>" in out["vtt"]
+    assert "[Bob]: " in out["srt"] and "[Alice]: " in out["txt"]
+    assert out["tsv"].splitlines()[1].endswith("\tAlice")
+    assert " Bob " in out["rttm"] and "SPEAKER_0" not in "".join(out.values())
