@@ -35,6 +35,10 @@ _NOT_IN_FINGERPRINT = frozenset(
         "offline",
     }
 )
+# Credentials: never hashed, never written to a transcript or the manifest.
+_SECRETS = frozenset({"hf_token", "openai_api_key"})
+# Hashed only when set, so that fingerprints made before these fields existed stay valid.
+_HASHED_WHEN_SET = frozenset({"openai_base_url"})
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,9 @@ class TranscribeOptions:
     min_speakers: int | None = None
     max_speakers: int | None = None
     hf_token: str | None = field(default=None, repr=False, compare=False)
+    # External provider ``openai_api``: any OpenAI-compatible endpoint.
+    openai_base_url: str | None = None
+    openai_api_key: str | None = field(default=None, repr=False, compare=False)
     # Output shaping
     formats: tuple[str, ...] = ALL_FORMATS
     max_line_width: int | None = None
@@ -78,7 +85,9 @@ class TranscribeOptions:
         data = {
             f.name: getattr(self, f.name)
             for f in fields(self)
-            if f.name not in _NOT_IN_FINGERPRINT and f.name != "hf_token"
+            if f.name not in _NOT_IN_FINGERPRINT
+            and f.name not in _SECRETS
+            and not (f.name in _HASHED_WHEN_SET and getattr(self, f.name) is None)
         }
         blob = json.dumps(data, sort_keys=True, default=list)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
@@ -86,7 +95,8 @@ class TranscribeOptions:
     def public_dict(self) -> dict[str, Any]:
         """Options as recorded in the JSON transcript (secrets left out)."""
         out = asdict(self)
-        out.pop("hf_token", None)
+        for secret in _SECRETS:
+            out.pop(secret, None)
         out["temperature"] = list(self.temperature)
         out["formats"] = list(self.formats)
         return out

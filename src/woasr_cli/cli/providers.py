@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -18,12 +19,17 @@ def provider_rows() -> list[dict[str, Any]]:
         if caps["languages"] is not None:
             caps["languages"] = sorted(caps["languages"])
         missing = spec.missing()
+        unset = [s for s in spec.settings if not os.environ.get(s.env)]
         rows.append(
             {
                 "name": spec.name,
                 "installed": not missing,
                 "missing": missing,
                 "install": f"pip install 'woasr[{spec.extra}]'",
+                # External providers are off until configured: what they need, what is unset.
+                "settings": [s.env for s in spec.settings],
+                "configured": not unset,
+                "needs": [s.env for s in unset],
                 "default_model": spec.default_model,
                 "capabilities": caps,
                 "summary": spec.summary,
@@ -60,5 +66,9 @@ def providers(
     for r in rows:
         can = ", ".join(label for key, label in _CAP_LABELS.items() if r["capabilities"][key])
         status = "[green]yes[/]" if r["installed"] else f"[yellow]no[/]: {r['install']}"
+        if r["installed"] and not r["configured"]:
+            status = "[yellow]not configured[/]: set " + ", ".join(r["needs"])
+        elif r["installed"] and r["settings"]:
+            status = "[green]yes, configured[/]"
         table.add_row(r["name"], status, r["default_model"], can, r["summary"])
     Console().print(table)

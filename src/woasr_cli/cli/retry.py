@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +13,17 @@ import typer
 from woasr_cli.cli.exit_codes import INTERRUPTED, OK, SOME_FAILED, exit_code_for
 from woasr_cli.cli.manifest_option import find_manifest
 from woasr_cli.errors import WoasrError
+from woasr_cli.options import TranscribeOptions
+
+
+def with_env_settings(options: TranscribeOptions) -> TranscribeOptions:
+    """Settings kept out of the manifest (an external provider's key) come from the environment
+    again, as ``woasr transcribe`` read them."""
+    from woasr_cli.providers import get_spec
+
+    unset = get_spec(options.provider).unset(options)
+    found = {s.option: os.environ[s.env] for s in unset if os.environ.get(s.env)}
+    return options.with_changes(**found) if found else options
 
 
 def retry(
@@ -30,7 +42,6 @@ def retry(
     from woasr_cli.jobs.runner import BatchRunner, PlannedJob
     from woasr_cli.jobs.states import JobState
     from woasr_cli.media.discover import InputFile
-    from woasr_cli.options import TranscribeOptions
 
     stop = StopFlag()
     stop.install()
@@ -51,7 +62,9 @@ def retry(
                     PlannedJob(InputFile(path, path.parent), stem)
                 )
             for options_json, planned in groups.items():
-                options = TranscribeOptions.from_mapping(json.loads(options_json))
+                options = with_env_settings(
+                    TranscribeOptions.from_mapping(json.loads(options_json))
+                )
                 runner = BatchRunner(m, options, reporter=reporter, should_stop=stop)
                 result = runner.run(planned)
                 failed += result.failed

@@ -268,6 +268,27 @@ def transcribe(
             rich_help_panel=_POST,
         ),
     ] = None,
+    openai_base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--openai-base-url",
+            envvar="WOASR_OPENAI_BASE_URL",
+            show_envvar=True,
+            help="Provider openai_api: the OpenAI-compatible endpoint, e.g. "
+            "https://api.openai.com/v1 or http://127.0.0.1:8000/v1 (woasr serve).",
+            rich_help_panel=_ASR,
+        ),
+    ] = None,
+    openai_api_key: Annotated[
+        str | None,
+        typer.Option(
+            "--openai-api-key",
+            envvar="WOASR_OPENAI_API_KEY",
+            show_envvar=True,
+            help="Provider openai_api: the endpoint's API key (never written to outputs).",
+            rich_help_panel=_ASR,
+        ),
+    ] = None,
     manifest: Annotated[
         Path | None,
         typer.Option(
@@ -337,6 +358,7 @@ def transcribe(
             diarize_backend=diarize_backend,
             diarize_model=diarize_model, num_speakers=num_speakers,
             min_speakers=min_speakers, max_speakers=max_speakers, hf_token=hf_token,
+            openai_base_url=openai_base_url or None, openai_api_key=openai_api_key or None,
             formats=parse_formats(output_format or ["all"]), max_line_width=max_line_width,
             max_line_count=max_line_count, highlight_words=highlight_words,
             model_cache_dir=str(model_cache_dir) if model_cache_dir else None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from woasr_cli.providers.base import Capabilities
-from woasr_cli.providers.registry import ProviderSpec, register
+from woasr_cli.providers.registry import ProviderSpec, Setting, register
 
 register(
     ProviderSpec(
@@ -97,5 +97,29 @@ register(
             batched=True,
         ),
         summary="whisperX batched faster-whisper transcription (local model directory accepted)",
+    )
+)
+register(
+    ProviderSpec(
+        name="openai_api",
+        module="openai_api_engine",
+        extra="openai-api",
+        requires=("openai",),
+        default_model="whisper-1",
+        capabilities=Capabilities(
+            translate=True,
+            word_timestamps=True,
+            language_detection=True,
+            needs_torch=False,
+            gpu=False,
+            initial_prompt=True,
+            beam_size=False,
+        ),
+        summary="Any OpenAI-compatible endpoint (OpenAI, Groq, speaches, LocalAI, woasr serve); "
+        "off until its base URL and key are set",
+        settings=(
+            Setting("openai_base_url", "WOASR_OPENAI_BASE_URL", "--openai-base-url"),
+            Setting("openai_api_key", "WOASR_OPENAI_API_KEY", "--openai-api-key"),
+        ),
     )
 )

@@ -13,6 +13,15 @@ from woasr_cli.providers.base import Capabilities, Provider
 
 
 @dataclass(frozen=True)
+class Setting:
+    """A value a provider cannot run without (an endpoint, a key): where the user gives it."""
+
+    option: str  # TranscribeOptions field
+    env: str  # WOASR_* variable the CLI reads it from
+    flag: str  # CLI flag
+
+
+@dataclass(frozen=True)
 class ProviderSpec:
     name: str
     module: str  # woasr_cli.providers.<module>, which defines ``load(options) -> Provider``
@@ -21,6 +30,11 @@ class ProviderSpec:
     default_model: str
     capabilities: Capabilities
     summary: str
+    settings: tuple[Setting, ...] = ()  # all needed: the provider is off until they are given
+
+    def unset(self, options: TranscribeOptions) -> list[Setting]:
+        """Settings this provider needs that ``options`` leaves empty."""
+        return [s for s in self.settings if not getattr(options, s.option)]
 
     def missing(self) -> list[str]:
         """Top-level modules this engine needs that are not importable here."""
@@ -62,6 +76,10 @@ def default_word_timestamps(provider: str, *, diarize: bool, align: bool) -> boo
 
 def check_capabilities(spec: ProviderSpec, options: TranscribeOptions) -> None:
     """Refuse, before any work, options the provider cannot honour."""
+    unset = spec.unset(options)
+    if unset:
+        wanted = ", ".join(f"{s.flag} (or {s.env})" for s in unset)
+        raise UsageError(f"provider '{spec.name}' is not configured: set {wanted}")
     caps = spec.capabilities
     if options.task == "translate" and not caps.translate:
         raise CapabilityError(f"provider '{spec.name}' cannot translate (--task translate)")
