@@ -43,7 +43,10 @@ def woasr_serve(data_dir: Path, *args: str, ready_s: float = 60.0) -> Iterator[S
     """Start ``woasr serve`` and wait until ``/health`` answers; stop it afterwards."""
     need_serve_extra()
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
+    }
     log = data_dir.parent / f"serve-{port}.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
@@ -63,7 +66,7 @@ def woasr_serve(data_dir: Path, *args: str, ready_s: float = 60.0) -> Iterator[S
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise AssertionError(f"woasr serve not ready: {log.read_text()[-2000:]}")
+                    raise AssertionError(f"not ready: {log.read_text()[-2000:]}") from None
                 time.sleep(0.2)
         yield server
     finally:

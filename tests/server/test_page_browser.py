@@ -29,8 +29,14 @@ def browser() -> Iterator[Any]:
             pytest.skip(f"needs Debian's {package} (apt-get install chromium chromium-driver)")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1280,1400", "--autoplay-policy=no-user-gesture-required"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1400",
+        "--autoplay-policy=no-user-gesture-required",
+    ):
         options.add_argument(arg)  # fmt: skip
     service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
     driver = webdriver.Chrome(options=options, service=service)
@@ -57,7 +63,8 @@ def test_upload_a_clip_and_read_its_transcript_on_the_page(
     with woasr_serve(tmp_path / "data", "--api-key", KEY) as server:
         # API clients asking for JSON still get the original's answer at /.
         request = urllib.request.Request(
-            server.url + "/", headers={"Accept": "application/json", "Authorization": f"Bearer {KEY}"}
+            server.url + "/",
+            headers={"Accept": "application/json", "Authorization": f"Bearer {KEY}"},
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             assert json.load(response)["status"] == "running"
