@@ -103,6 +103,12 @@ def test_upload_a_clip_and_read_its_transcript_on_the_page(
         )
         assert "fellow Americans" in cues
 
+        # A caption on screen for the screenshot.
+        browser.execute_script("document.querySelector('#player').currentTime = 3;")
+        wait.until(lambda d: d.execute_script(
+            "const t = document.querySelector('#player').textTracks[0];"
+            "return t.activeCues && t.activeCues.length > 0;"
+        ))  # fmt: skip
         shot = tmp_path / "woasr-page.png"
         browser.save_screenshot(str(shot))
     width, height = _png_size(shot)

@@ -259,12 +259,12 @@ async function streamEvents(id) {
       if (!data) continue;
       let payload;
       try { payload = JSON.parse(data); } catch (_) { continue; }
-      const job = payload.job || payload;
+      const { type, message, timestamp, ...job } = payload;
       upsertJob({ ...job, job_id: job.job_id || id });
-      if (FINAL.has(job.status)) { reader.cancel(); return; }
+      if (FINAL.has(job.status)) { reader.cancel(); break; }
     }
   }
-  // The stream ended without a final state: make sure with one status read.
+  // One full read at the end: the error of a failed job, per-file states, timestamps.
   const job = await getJSON(API.job(id));
   upsertJob(job);
   if (!FINAL.has(job.status)) throw new Error("stream ended early");
@@ -331,11 +331,24 @@ function renderJob(job) {
   const info = document.createElement("p");
   info.className = "job-info";
   const parts = [`${Math.round(progress.value)}%`];
+  if (job.total_seconds) parts.push(`${seconds(job.done_seconds || 0)} of ${seconds(job.total_seconds)}`);
   if (job.total_files > 1) parts.push(`${job.total_files} files`);
   if (job.current_file && job.status === "processing") parts.push(`now: ${job.current_file}`);
   if (job.model_size || job.model_type) parts.push([job.model_type, job.model_size].filter(Boolean).join(" "));
   info.textContent = parts.join(" · ");
   item.append(head, progress, info);
+  if ((job.files || []).length > 1) {
+    const files = document.createElement("ul");
+    files.className = "job-files";
+    files.append(...job.files.map((f) => {
+      const line = document.createElement("li");
+      line.textContent = `${f.filename}: ${f.status}` +
+        (f.status === "running" || f.status === "processing" ? ` ${f.progress}%` : "") +
+        (f.error ? ` (${f.error})` : "");
+      return line;
+    }));
+    item.append(files);
+  }
   if (job.error || job.resultsError) {
     const error = document.createElement("p");
     error.className = "job-error";
@@ -458,6 +471,10 @@ function speakerOf(segment) {
   for (const w of segment.words || []) if (w.speaker) counts[w.speaker] = (counts[w.speaker] || 0) + 1;
   const best = Object.entries(counts).sort((a, b) => b[1] - a[1])[0];
   return best ? best[0] : null;
+}
+
+function seconds(value) {
+  return value >= 60 ? clock(value).replace(/\.\d$/, "") : `${Number(value).toFixed(1)} s`;
 }
 
 function clock(seconds) {
