@@ -31,6 +31,7 @@ class ScriptedEndpoint:
     replies: list[Reply]
     received: list[Received] = field(default_factory=list)
     base_url: str = ""
+    delay_s: float = 0.0  # wait this long before each answer
 
     def field(self, index: int, name: str) -> list[str]:
         """The values of multipart form field ``name`` in request ``index``."""
@@ -44,8 +45,8 @@ class ScriptedEndpoint:
 
 
 @contextmanager
-def scripted_endpoint(replies: list[Reply]) -> Iterator[ScriptedEndpoint]:
-    endpoint = ScriptedEndpoint(list(replies))
+def scripted_endpoint(replies: list[Reply], delay_s: float = 0.0) -> Iterator[ScriptedEndpoint]:
+    endpoint = ScriptedEndpoint(list(replies), delay_s=delay_s)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -55,6 +56,7 @@ def scripted_endpoint(replies: list[Reply]) -> Iterator[ScriptedEndpoint]:
             status, reply_headers, payload = (
                 endpoint.replies.pop(0) if endpoint.replies else (500, {}, {"error": "no reply"})
             )
+            time.sleep(endpoint.delay_s)
             data = json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

@@ -188,3 +188,15 @@ def test_long_audio_goes_up_in_pieces_cut_in_a_pause() -> None:
     assert 8.0 < offsets[1] < 8.2 and 16.0 < offsets[2] < 16.2
     assert sum(len(p) for _, p in parts) == len(audio)
     assert all(len(p) <= 16000 * 10 for _, p in parts)
+
+
+def test_several_files_go_up_side_by_side(shared_audio: Path, tmp_path: Path) -> None:
+    clips = [str(shared_audio / name) for name in ("jfk.wav", "jfk.flac", "jfk.mp3")]
+    with scripted_endpoint([OK] * 3, delay_s=0.5) as endpoint:
+        code, err = transcribe(*clips, "-p", "openai_api", "--openai-base-url", endpoint.base_url,
+                               "--openai-api-key", KEY, "-o", str(tmp_path), "-f", "txt")  # fmt: skip
+    assert code == 0, err
+    assert len(endpoint.received) == 3 and len(list(tmp_path.glob("jfk*.txt"))) == 3
+    # All three were in flight at once: each arrived before the first answer (0.5 s) left.
+    arrivals = sorted(r.at for r in endpoint.received)
+    assert arrivals[-1] - arrivals[0] < 0.5
