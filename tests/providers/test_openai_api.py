@@ -193,8 +193,19 @@ def test_long_audio_goes_up_in_pieces_cut_in_a_pause() -> None:
 def test_several_files_go_up_side_by_side(shared_audio: Path, tmp_path: Path) -> None:
     clips = [str(shared_audio / name) for name in ("jfk.wav", "jfk.flac", "jfk.mp3")]
     with scripted_endpoint([OK] * 3, delay_s=0.5) as endpoint:
-        code, err = transcribe(*clips, "-p", "openai_api", "--openai-base-url", endpoint.base_url,
-                               "--openai-api-key", KEY, "-o", str(tmp_path), "-f", "txt")  # fmt: skip
+        code, err = transcribe(
+            *clips,
+            "-p",
+            "openai_api",
+            "-o",
+            str(tmp_path),
+            "-f",
+            "txt",
+            "--openai-base-url",
+            endpoint.base_url,
+            "--openai-api-key",
+            KEY,
+        )
     assert code == 0, err
     assert len(endpoint.received) == 3 and len(list(tmp_path.glob("jfk*.txt"))) == 3
     # All three were in flight at once: each arrived before the first answer (0.5 s) left.
