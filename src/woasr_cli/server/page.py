@@ -33,6 +33,11 @@ def wants_html(accept: str) -> bool:
     return html > 0 and html >= json
 
 
+def is_public(path: str, accept: str) -> bool:
+    """Requests that need no API key: the page itself (for a browser) and its static files."""
+    return path.startswith("/static/") or (path == "/" and wants_html(accept))
+
+
 def root_response(accept: str, info: dict[str, Any]) -> Any:
     """The page for browsers, ``info`` (the original's ``GET /`` JSON) for everything else."""
     from fastapi.responses import FileResponse, JSONResponse

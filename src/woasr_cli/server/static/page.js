@@ -51,6 +51,9 @@ async function call(url, options = {}) {
         detail = body.detail.map((d) => `${(d.loc || []).slice(1).join(".")}: ${d.msg}`).join("; ");
       } else if (body.error && body.error.message) detail = body.error.message;
     } catch (_) { /* not JSON */ }
+    if (response.status === 401) {
+      detail = apiKey() ? "the server refused this API key" : "this server needs an API key: enter it above";
+    }
     const error = new Error(detail);
     error.status = response.status;
     throw error;
@@ -78,6 +81,7 @@ async function checkHealth() {
 async function loadProviders() {
   let info;
   try { info = await getJSON(API.providers); } catch (err) { showFormError(err); return; }
+  showFormError(null);
   const select = $("#provider");
   const providers = info.providers || {};
   const names = Object.keys(providers).filter((name) => providers[name]);
@@ -210,7 +214,8 @@ function jobNames(job) {
 function upsertJob(update) {
   const id = update.job_id || update.id;
   if (!id) return;
-  const job = { ...(state.jobs.get(id) || {}), ...update, job_id: id };
+  // One object per job, updated in place: loaders holding it see every later update.
+  const job = Object.assign(state.jobs.get(id) || {}, update, { job_id: id });
   state.jobs.set(id, job);
   renderJobs();
   if (job.status === "completed" && !job.results) loadResults(id);
@@ -297,7 +302,7 @@ async function loadResults(id) {
     job.results = (await getJSON(API.results(id))).results || [];
   } catch (err) { job.resultsError = err.message; }
   renderJobs();
-  if (state.selected === id || !state.selected) openViewer(id);
+  if (state.selected === id) openViewer(id);  // the job started here; others open on request
 }
 
 function renderJobs() {
