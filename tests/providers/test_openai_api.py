@@ -211,3 +211,13 @@ def test_several_files_go_up_side_by_side(shared_audio: Path, tmp_path: Path) ->
     # All three were in flight at once: each arrived before the first answer (0.5 s) left.
     arrivals = sorted(r.at for r in endpoint.received)
     assert arrivals[-1] - arrivals[0] < 0.5
+
+
+def test_a_16_bit_source_goes_up_bit_for_bit(shared_audio: Path) -> None:
+    from woasr_cli.media.decode import decode_audio
+    from woasr_cli.providers.openai_api_engine import wav_bytes
+
+    with wave.open(str(shared_audio / "jfk.wav")) as original:
+        frames = original.readframes(original.getnframes())
+    with wave.open(io.BytesIO(wav_bytes(decode_audio(shared_audio / "jfk.wav")))) as sent:
+        assert sent.readframes(sent.getnframes()) == frames

@@ -30,6 +30,7 @@ from woasr_cli.providers.language_names import language_code
 from woasr_cli.transcript import Segment, Word
 
 DEFAULT_MODEL = "whisper-1"
+DEFAULT_TEMPERATURES = TranscribeOptions().temperature
 MAX_RETRIES = 4  # after the first try: at most 5 requests per piece
 TIMEOUT_S = 600.0
 MAX_PIECE_S = 600.0  # 10 minutes of 16 kHz 16-bit mono: 19.2 MB, under OpenAI's 25 MB
@@ -37,7 +38,8 @@ MAX_PIECE_S = 600.0  # 10 minutes of 16 kHz 16-bit mono: 19.2 MB, under OpenAI's
 
 def wav_bytes(audio: Audio) -> bytes:
     """16 kHz mono float32 -> a 16-bit PCM WAV file in memory."""
-    pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).round().astype("<i2")
+    # x 32768, the inverse of the decoder's scaling: 16-bit sources go up bit for bit.
+    pcm = np.clip(np.round(audio * 32768.0), -32768, 32767).astype("<i2")
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as out:
         out.setnchannels(1)
@@ -166,8 +168,11 @@ class OpenAIAPIProvider:
             "file": ("audio.wav", wav_bytes(samples), "audio/wav"),
             "model": self.model_name,
             "response_format": "verbose_json",
-            "temperature": options.temperature[0],
         }
+        if options.temperature != DEFAULT_TEMPERATURES:
+            # Whisper's fallback schedule is the endpoints' own default (OpenAI: temperature 0
+            # "increases automatically"); anything else goes as its first value.
+            kwargs["temperature"] = options.temperature[0]
         if options.initial_prompt:
             kwargs["prompt"] = options.initial_prompt
         try:
