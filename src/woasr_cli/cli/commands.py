@@ -6,7 +6,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from woasr_cli.cli import convert, doctor, providers, retry, status, transcribe
+    from woasr_cli.cli import convert, doctor, providers, retry, serve, status, transcribe
 
     app.command("transcribe", no_args_is_help=True)(transcribe.transcribe)
     app.command("convert", no_args_is_help=True)(convert.convert)
@@ -14,3 +14,4 @@ def register(app: typer.Typer) -> None:
     app.command("retry")(retry.retry)
     app.command("providers")(providers.providers)
     app.command("doctor")(doctor.doctor)
+    app.command("serve")(serve.serve)

@@ -291,6 +291,13 @@ class Manifest:
             )
             return cur.rowcount
 
+    def forget(self, job_id: int) -> None:
+        """Delete a job with its checkpoints and metadata (a server dropping old work)."""
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM checkpoints WHERE job_id = ?", (job_id,))
+            conn.execute("DELETE FROM job_meta WHERE job_id = ?", (job_id,))
+            conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+
     # -- reading -------------------------------------------------------------------------------
     def get(self, job_id: int) -> Job | None:
         rows = self._read(f"SELECT {COLUMNS} FROM jobs WHERE id = ?", (job_id,))

@@ -268,8 +268,8 @@ class BatchRunner:
             self.manifest.interrupt(job_id, self.owner)
             self.report(Event("interrupted", input=str(path)))
             raise
-        except _BATCH_FATAL:
-            self.manifest.fail(job_id, self.owner, "batch stopped: provider/model unavailable")
+        except _BATCH_FATAL as exc:
+            self.manifest.fail(job_id, self.owner, f"batch stopped: {exc}")
             raise
         except CapabilityError:
             raise

@@ -76,3 +76,11 @@ def file_session(provider: Provider) -> AbstractContextManager[None]:
         provider, "file_session", None
     )
     return session() if session is not None else nullcontext()
+
+
+def check_options(provider: Provider, options: TranscribeOptions) -> None:
+    """Refuse options the loaded model cannot honour, where the provider can tell before any
+    audio (``check(options)``, e.g. a language an English-only model lacks)."""
+    check: Callable[[TranscribeOptions], None] | None = getattr(provider, "check", None)
+    if check is not None:
+        check(options)

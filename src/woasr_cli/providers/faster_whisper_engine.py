@@ -66,9 +66,8 @@ class FasterWhisperProvider:
         """Held by each thread while it works on a file, so batches wait for its chunks."""
         return self._batched.batcher.client() if self._batched else nullcontext()
 
-    def transcribe(
-        self, audio: Audio, options: TranscribeOptions
-    ) -> tuple[Iterator[Segment], LanguageInfo]:
+    def check(self, options: TranscribeOptions) -> None:
+        """Refuse options this loaded model cannot honour (before any work is queued)."""
         if not self.multilingual and options.language not in (None, "en"):
             raise CapabilityError(
                 f"model '{self.model_name}' is English-only; use a multilingual model "
@@ -76,6 +75,11 @@ class FasterWhisperProvider:
             )
         if not self.multilingual and options.task == "translate":
             raise CapabilityError(f"model '{self.model_name}' is English-only: cannot translate")
+
+    def transcribe(
+        self, audio: Audio, options: TranscribeOptions
+    ) -> tuple[Iterator[Segment], LanguageInfo]:
+        self.check(options)
         if self._batched is not None:
             return self._batched.transcribe(audio, options)
         raw, info = self._model.transcribe(

@@ -1,0 +1,81 @@
+"""``woasr serve``: the HTTP job API and OpenAI-compatible API (docs/server.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from woasr_cli.cli.exit_codes import exit_code_for
+from woasr_cli.errors import ProviderUnavailable, WoasrError
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    data_dir: Annotated[
+        Path,
+        typer.Option(
+            "--data-dir",
+            envvar="WOASR_DATA_DIR",
+            help="Uploads, results and the job manifest (jobs survive restarts).",
+        ),
+    ] = Path("woasr-data"),
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            "--api-key",
+            envvar="WOASR_API_KEY",
+            help="Require 'Authorization: Bearer KEY' on every route but /health.",
+        ),
+    ] = None,
+    max_upload_mb: Annotated[
+        float, typer.Option("--max-upload-mb", help="Largest request body (413 past it).")
+    ] = 500.0,
+    keep_days: Annotated[
+        float | None,
+        typer.Option("--keep-days", help="Delete finished jobs and uploads older than this."),
+    ] = None,
+    insecure: Annotated[
+        bool, typer.Option("--insecure", help="Allow a non-loopback address without an API key.")
+    ] = False,
+    cors_origin: Annotated[
+        list[str] | None,
+        typer.Option("--cors-origin", help="Allow browser calls from this origin (repeatable)."),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", "-m", help="Default model (whisper-1, omitted model_size)."),
+    ] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    max_queue: Annotated[
+        int, typer.Option("--max-queue", help="Files queued or running before 503.")
+    ] = 256,
+    workers: Annotated[
+        int, typer.Option("--workers", help="Files transcribed at once (0: automatic).")
+    ] = 0,
+) -> None:
+    """Serve the job API (upload, transcribe, poll, download) and an OpenAI-compatible API."""
+    from woasr_cli.server.settings import ServerSettings
+
+    settings = ServerSettings(
+        data_dir=data_dir, host=host, port=port, api_key=api_key or None,
+        max_upload_mb=max_upload_mb, keep_days=keep_days, insecure=insecure,
+        cors_origins=tuple(cors_origin or ()), max_queue=max_queue, workers=workers,
+        default_model=model, device=device,
+    )  # fmt: skip
+    try:
+        settings.check()
+        try:
+            import uvicorn
+
+            from woasr_cli.server.app import create_app
+        except ImportError as exc:
+            raise ProviderUnavailable("serve", "serve", f"missing {exc.name}") from None
+        app = create_app(settings)
+    except WoasrError as exc:
+        typer.echo(f"woasr: error: {exc}", err=True)
+        raise typer.Exit(exit_code_for(exc)) from None
+    typer.echo(f"woasr serve: http://{host}:{port}/docs  (data: {data_dir})", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=10)

@@ -1,0 +1,98 @@
+"""The FastAPI application: ``create_app(settings)`` wires the stores, the job service, the
+routers and the middleware; uvicorn (``woasr serve``) or a test client runs it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from woasr_cli import __version__
+from woasr_cli.errors import WoasrError
+from woasr_cli.server import errors, routes_openai, routes_original
+from woasr_cli.server.auth import BearerAuth
+from woasr_cli.server.jobs import JobService
+from woasr_cli.server.limits import BodyLimit
+from woasr_cli.server.metrics import ServerMetrics
+from woasr_cli.server.models import ModelCache
+from woasr_cli.server.settings import ServerSettings
+from woasr_cli.server.uploads import UploadStore
+
+TITLE = "woasr"
+
+
+def create_app(settings: ServerSettings | None = None) -> FastAPI:
+    settings = settings or ServerSettings()
+    data = settings.data_dir
+    data.mkdir(parents=True, exist_ok=True)
+    models = ModelCache(settings.default_model, settings.device)
+    uploads = UploadStore(data / "uploads")
+    jobs = JobService(settings, models, uploads)
+    metrics = ServerMetrics(jobs)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(jobs.start)
+        try:
+            yield
+        finally:
+            await run_in_threadpool(jobs.stop)
+
+    app = FastAPI(
+        title=TITLE,
+        version=__version__,
+        description="World-of-ASR job API and an OpenAI-compatible API on woasr (docs/server.md)",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.models = models
+    app.state.uploads = uploads
+    app.state.scratch = UploadStore(data / "tmp")
+    app.state.jobs = jobs
+    app.state.metrics = metrics
+    errors.install(app)
+    app.include_router(routes_original.build_router(settings))
+    app.include_router(routes_openai.build_router(settings))
+
+    @app.get("/", tags=["service"])
+    async def root() -> dict[str, str]:
+        return {"message": "World-of-ASR API (woasr)", "version": __version__, "status": "running"}
+
+    @app.get("/health", tags=["service"])
+    async def health(request: Request) -> dict[str, object]:
+        """Liveness, open without the API key. ``degraded`` if the manifest cannot be read."""
+        try:
+            jobs.queue_length()
+            await run_in_threadpool(jobs.manifest.totals)
+            database = "connected"
+        except WoasrError:
+            database = "unavailable"
+        return {
+            "status": "healthy" if database == "connected" else "degraded",
+            "database": database,
+            "queue_length": jobs.queue_length(),
+            "providers": {p.name: p.model_name for p in models.loaded()},
+        }
+
+    @app.get("/metrics", tags=["service"])
+    async def prometheus() -> Response:
+        body, content_type = await run_in_threadpool(metrics.render)
+        return Response(body, media_type=content_type)
+
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes)
+    if settings.api_key:
+        app.add_middleware(BearerAuth, api_key=settings.api_key)
+    # Outermost: a browser's preflight carries no Authorization header.
+    if settings.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    return app

@@ -1,0 +1,41 @@
+"""One request, one file, answered in the request (the OpenAI-compatible routes).
+
+It runs on the same shared model and under the same slots as the job queue, so its speech
+chunks are batched with the jobs'; it keeps no manifest: the client holds the request open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from woasr_cli.options import TranscribeOptions
+from woasr_cli.pipeline import FileHooks, transcribe_file
+from woasr_cli.providers.base import file_session
+from woasr_cli.server.models import ModelCache
+from woasr_cli.transcript import Segment, Transcript
+
+STREAM_WINDOW_S = 30.0  # shorter windows when streaming: the first text comes sooner
+
+
+def transcribe_now(
+    models: ModelCache,
+    path: Path,
+    options: TranscribeOptions,
+    *,
+    on_segments: Callable[[list[Segment]], None] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+    window_s: float | None = None,
+) -> Transcript:
+    loaded = models.get(options)
+
+    def checkpoint(segments: list[Segment], done_seconds: float) -> None:
+        del done_seconds
+        if segments and on_segments is not None:
+            on_segments(segments)
+
+    hooks = FileHooks(checkpoint=checkpoint, should_stop=should_stop)
+    with loaded.slots, file_session(loaded.provider):
+        if window_s is None:
+            return transcribe_file(path, loaded.provider, options, hooks=hooks)
+        return transcribe_file(path, loaded.provider, options, hooks=hooks, window_s=window_s)

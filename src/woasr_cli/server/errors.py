@@ -1,0 +1,113 @@
+"""HTTP errors: library errors mapped to status codes in one table, rendered in one place.
+
+The original API's envelope is FastAPI's ``{"detail": ...}``; the OpenAI-compatible routes
+(``/v1/...``) answer ``{"error": {"message", "type", "param", "code"}}`` as OpenAI does, which
+its SDK turns into the matching exception.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from woasr_cli.errors import (
+    InputError,
+    ManifestError,
+    ModelNotFound,
+    ProviderUnavailable,
+    UsageError,
+    WoasrError,
+)
+from woasr_cli.server.jobs import Conflict, NotFound, QueueFull
+from woasr_cli.server.uploads import NotMedia
+
+RETRY_AFTER_S = 5
+
+# Most specific first.
+_STATUS: tuple[tuple[type[WoasrError], int], ...] = (
+    (NotFound, 404),
+    (QueueFull, 503),
+    (Conflict, 409),
+    (NotMedia, 415),
+    (ModelNotFound, 400),
+    (ProviderUnavailable, 400),
+    (UsageError, 400),
+    (InputError, 400),
+    (ManifestError, 500),
+)
+
+
+class HTTPProblem(Exception):
+    """An error with its status, raised by the routes; ``detail`` as FastAPI would send it."""
+
+    def __init__(self, status: int, detail: Any, headers: dict[str, str] | None = None) -> None:
+        super().__init__(str(detail))
+        self.status = status
+        self.detail = detail
+        self.headers = headers
+
+
+def status_for(exc: WoasrError) -> int:
+    return next((code for cls, code in _STATUS if isinstance(exc, cls)), 500)
+
+
+def _openai_path(request: Request) -> bool:
+    return request.url.path.startswith("/v1/")
+
+
+def render(request: Request, status: int, detail: Any, headers: dict[str, str] | None = None
+           ) -> JSONResponse:  # fmt: skip
+    if status == 503:
+        headers = {**(headers or {}), "Retry-After": str(RETRY_AFTER_S)}
+    if _openai_path(request):
+        param = None
+        if isinstance(detail, list) and detail and isinstance(detail[0], dict):
+            loc = [str(p) for p in detail[0].get("loc", ()) if p not in ("body", "query")]
+            param = ".".join(loc) or None
+            message = f"{param}: {detail[0].get('msg')}" if param else str(detail[0].get("msg"))
+        else:
+            message = str(detail)
+        kind = "invalid_request_error" if status < 500 else "server_error"
+        body: dict[str, Any] = {
+            "error": {"message": message, "type": kind, "param": param, "code": status}
+        }
+        return JSONResponse(body, status_code=status, headers=headers)
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    async def woasr_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, WoasrError)
+        return render(request, status_for(exc), str(exc))
+
+    async def problem(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HTTPProblem)
+        return render(request, exc.status, exc.detail, exc.headers)
+
+    async def validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        detail = [{k: v for k, v in e.items() if k != "ctx"} for e in exc.errors()]
+        return render(request, 422, _jsonable(detail))
+
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        return render(request, exc.status_code, exc.detail, dict(exc.headers or {}) or None)
+
+    app.add_exception_handler(WoasrError, woasr_error)
+    app.add_exception_handler(HTTPProblem, problem)
+    app.add_exception_handler(RequestValidationError, validation)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)

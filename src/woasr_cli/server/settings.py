@@ -1,0 +1,50 @@
+"""The server's settings: one frozen object built by ``woasr serve`` (flags + environment)."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from pathlib import Path
+
+from woasr_cli.errors import UsageError
+
+API_KEY_ENV = "WOASR_API_KEY"
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    data_dir: Path = Path("woasr-data")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    api_key: str | None = None
+    max_upload_mb: float = 500.0  # per request body
+    keep_days: float | None = None  # None: keep uploads and results forever
+    insecure: bool = False
+    cors_origins: tuple[str, ...] = ()
+    max_queue: int = 256  # files waiting or running; past it new jobs get 503
+    workers: int = 0  # files transcribed at once; 0: what the provider batches well
+    default_model: str | None = None  # None: the provider's default model
+    device: str = "auto"
+    max_files: int = 10  # per upload request and per job, as the original
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+    def check(self) -> None:
+        """Refuse a non-loopback bind without an API key unless ``insecure``."""
+        if self.api_key or self.insecure or is_loopback(self.host):
+            return
+        raise UsageError(
+            f"refusing to listen on {self.host} without an API key: set --api-key or "
+            f"{API_KEY_ENV}, or pass --insecure to serve it open"
+        )
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

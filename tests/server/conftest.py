@@ -1,0 +1,105 @@
+"""Server fixtures: an app on a fresh data dir (TestClient), a real ``woasr serve`` process on
+a free loopback port, and a ~75 s recording made of the shared clips."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("fastapi", reason="needs the serve extra: pip install 'woasr[serve]'")
+pytest.importorskip("prometheus_client", reason="needs the serve extra")
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[2]
+CLIPS = ("jfk.wav", "librispeech_1272-128104-0000.wav", "pyannote_sample.wav")
+
+
+@pytest.fixture(scope="session")
+def long_wav(shared_audio: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """About 75 s of real speech: the shared clips one after another, twice, with pauses."""
+    import soundfile as sf
+
+    from woasr_cli.media import decode_audio
+
+    pause = np.zeros(8000, dtype=np.float32)
+    parts = [p for _ in range(2) for c in CLIPS for p in (decode_audio(shared_audio / c), pause)]
+    path = tmp_path_factory.mktemp("long") / "long.wav"
+    sf.write(path, np.concatenate(parts), 16000, subtype="PCM_16")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    def __init__(self, data_dir: Path, *extra: str) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "woasr_cli", "serve", "--port", str(self.port),
+             "--data-dir", str(data_dir), "--model", "tiny.en", *extra],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"woasr serve exited: {self.proc.stderr.read()!r}")  # type: ignore[union-attr]
+            try:
+                if httpx.get(self.url + "/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("woasr serve did not answer /health in 90 s")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def kill9(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+@pytest.fixture
+def start_server() -> Iterator[Callable[..., Server]]:
+    started: list[Server] = []
+
+    def start(data_dir: Path, *extra: str) -> Server:
+        server = Server(data_dir, *extra)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def wait_job(get: Callable[[str], httpx.Response], job_id: str, timeout: float = 180) -> dict:  # type: ignore[type-arg]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = get(f"/api/v1/transcribe/jobs/{job_id}").json()
+        if job["status"] in ("completed", "failed", "cancelled"):
+            return job  # type: ignore[no-any-return]
+        time.sleep(0.3)
+    raise AssertionError(f"job {job_id} did not finish in {timeout} s: {job}")

@@ -1,0 +1,197 @@
+"""Every route and error of ``woasr serve`` through FastAPI's TestClient, on real tiny.en runs."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import srt
+import webvtt
+from fastapi.testclient import TestClient
+
+from conftest import wait_job  # type: ignore[import-not-found]
+from woasr_cli.errors import UsageError
+from woasr_cli.server import ServerSettings, create_app
+
+pytestmark = pytest.mark.slow
+
+
+def client_for(tmp: Path, **settings: object) -> TestClient:
+    app = create_app(ServerSettings(data_dir=tmp, default_model="tiny.en", **settings))  # type: ignore[arg-type]
+    return TestClient(app)
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    with client_for(tmp_path_factory.mktemp("serve")) as c:
+        yield c
+
+
+def upload(client: TestClient, *paths: Path, name: str | None = None) -> list[str]:
+    files = [("files", (name or p.name, p.read_bytes(), "application/octet-stream")) for p in paths]
+    r = client.post("/api/v1/upload", files=files)
+    assert r.status_code == 201, r.text
+    return list(r.json()["file_ids"])
+
+
+def test_root_health_providers_docs(client: TestClient) -> None:
+    assert client.get("/").json()["status"] == "running"
+    health = client.get("/health").json()
+    assert health["status"] == "healthy" and health["database"] == "connected"
+    providers = client.get("/api/v1/transcribe/providers").json()
+    assert providers["providers"]["faster_whisper"] is True
+    assert "tiny.en" in providers["models"]["faster_whisper"]
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/api/v1/upload", "/api/v1/transcribe", "/api/v1/transcribe/jobs/{job_id}",
+                 "/api/v1/results/{job_id}", "/api/v1/results/{job_id}/{format}",
+                 "/v1/audio/transcriptions", "/v1/models", "/metrics"):  # fmt: skip
+        assert path in paths
+    assert client.get("/docs").status_code == 200
+
+
+def test_original_flow_two_files(client: TestClient, shared_audio: Path) -> None:
+    ids = upload(client, shared_audio / "jfk.wav", shared_audio / "jfk.mp3")
+    r = client.post(
+        "/api/v1/transcribe",
+        json={"file_ids": ids, "model_type": "faster_whisper", "model_size": "tiny.en",
+              "language": "en", "output_formats": ["srt", "vtt", "txt"]},
+    )  # fmt: skip
+    assert r.status_code == 202, r.text
+    body = r.json()
+    assert body["status"] == "queued" and body["files_count"] == 2
+    job = wait_job(client.get, body["job_id"])
+    assert job["status"] == "completed", job
+    assert job["progress"] == 100 and job["done_seconds"] == pytest.approx(22.0, abs=0.2)
+    assert job["started_at"] and job["completed_at"] and job["error"] is None
+    results = client.get(f"/api/v1/results/{body['job_id']}").json()
+    assert results["results_count"] == 2
+    assert [r["filename"] for r in results["results"]] == ["jfk.wav", "jfk.mp3"]
+    assert results["results"][0]["available_formats"] == ["vtt", "srt", "txt"]
+    # Each file on its own (?file_id=), and a zip of both without it.
+    for item in results["results"]:
+        got = client.get(f"/api/v1/results/{body['job_id']}/srt?file_id={item['file_id']}")
+        assert got.headers["content-type"].startswith("application/x-subrip")
+        assert "country" in " ".join(s.content for s in srt.parse(got.text))
+    vtt = client.get(f"/api/v1/results/{body['job_id']}/vtt?file_id={ids[0]}")
+    assert "country" in " ".join(c.text for c in webvtt.from_buffer(io.StringIO(vtt.text)))
+    archive = client.get(f"/api/v1/results/{body['job_id']}/txt")
+    assert archive.headers["content-type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(archive.content)).namelist()
+    assert sorted(names) == ["jfk.mp3.txt", "jfk.txt"]
+    # Errors on results.
+    assert client.get(f"/api/v1/results/{body['job_id']}/xml").status_code == 400
+    assert client.get(f"/api/v1/results/{body['job_id']}/json").status_code == 404
+    assert client.get(f"/api/v1/results/{body['job_id']}/srt?file_id=nope").status_code == 404
+    # Listed, and a finished job cannot be cancelled.
+    listed = client.get("/api/v1/transcribe/jobs?status=completed").json()
+    assert body["job_id"] in [j["job_id"] for j in listed["jobs"]]
+    assert client.delete(f"/api/v1/transcribe/jobs/{body['job_id']}").status_code == 409
+    # SSE: a finished job's stream is one "completed" event.
+    events = client.get(f"/api/v1/transcribe/jobs/{body['job_id']}/events").text
+    assert events.startswith("event: completed\ndata: ")
+    assert json.loads(events.split("data: ", 1)[1])["progress"] == 100
+    metrics = client.get("/metrics").text
+    assert 'woasr_jobs{state="completed"}' in metrics and "woasr_audio_seconds_total" in metrics
+
+
+def test_cancel_and_progress_events(client: TestClient, long_wav: Path) -> None:
+    (fid,) = upload(client, long_wav)
+    r = client.post("/api/v1/transcribe", json={"file_ids": [fid], "model_size": "tiny.en"})
+    job_id = r.json()["job_id"]
+    first = None
+    with client.stream("GET", f"/api/v1/transcribe/jobs/{job_id}/events") as stream:
+        for line in stream.iter_lines():
+            if line.startswith("data: "):
+                first = json.loads(line[6:])
+                break
+    assert first is not None and first["job_id"] == job_id
+    assert first["type"] == "progress" and first["status"] in ("queued", "processing")
+    cancelled = client.delete(f"/api/v1/jobs/{job_id}")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert wait_job(client.get, job_id)["status"] == "cancelled"
+    r = client.get(f"/api/v1/results/{job_id}")
+    assert r.status_code == 400 and "cancelled" in r.json()["detail"]
+
+
+def test_upload_errors(client: TestClient, tmp_path: Path, shared_audio: Path) -> None:
+    assert client.post("/api/v1/upload").status_code == 422
+    r = client.post(
+        "/api/v1/upload", files=[("files", ("notes.wav", b"not audio" * 100, "audio/wav"))]
+    )
+    assert r.status_code == 415 and "notes.wav" in r.json()["detail"]
+    uploads = Path(client.app.state.uploads.root)  # type: ignore[attr-defined]
+    before = set(uploads.iterdir())
+    (fid,) = upload(client, shared_audio / "jfk.wav", name="../../../../tmp/evil.wav")
+    new = set(uploads.iterdir()) - before
+    assert all(p.parent == uploads for p in new) and not Path("/tmp/evil.wav").exists()
+    assert {p.name for p in new} == {f"{fid}.wav", f"{fid}.json"}
+    r = client.post("/api/v1/upload", files=[("files", ("a.wav", b"x", "audio/wav"))] * 11)
+    assert r.status_code == 400
+
+
+def test_transcribe_errors(client: TestClient, shared_audio: Path) -> None:
+    (fid,) = upload(client, shared_audio / "jfk.wav")
+    r = client.post("/api/v1/transcribe", json={"file_ids": [fid, "0" * 32]})
+    assert r.status_code == 404 and "Some files not found" in r.json()["detail"]
+    r = client.post("/api/v1/transcribe", json={"file_ids": [fid], "output_formats": ["xml"]})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "output_formats", 0]
+    r = client.post("/api/v1/transcribe", json={"file_ids": [fid], "model_type": "google_stt"})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "model_type"]
+    r = client.post("/api/v1/transcribe", json={"file_ids": []})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "file_ids"]
+    r = client.post("/api/v1/transcribe", json={"file_ids": [fid], "model_size": "no-such-model"})
+    assert r.status_code == 400 and "no-such-model" in r.json()["detail"]
+    r = client.post("/api/v1/transcribe", json={"file_ids": [fid], "language": "ko"})
+    assert r.status_code == 400  # tiny.en is English-only: refused now, not failed later
+    for path in (
+        "/api/v1/transcribe/jobs/nope",
+        "/api/v1/results/nope",
+        "/api/v1/results/nope/srt",
+    ):
+        assert client.get(path).status_code == 404
+    assert client.delete("/api/v1/transcribe/jobs/nope").status_code == 404
+
+
+def test_api_key(tmp_path: Path) -> None:
+    with client_for(tmp_path, api_key="s3cret") as c:
+        assert c.get("/health").status_code == 200
+        for path in ("/", "/api/v1/transcribe/jobs", "/v1/models", "/metrics", "/docs"):
+            r = c.get(path)
+            assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+        assert c.get("/v1/models", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert c.get("/v1/models", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+
+
+def test_bind_refused_without_key() -> None:
+    with pytest.raises(UsageError, match="--insecure"):
+        ServerSettings(host="0.0.0.0").check()
+    ServerSettings(host="0.0.0.0", api_key="k").check()
+    ServerSettings(host="0.0.0.0", insecure=True).check()
+    ServerSettings(host="::1").check()
+
+
+def test_413_before_the_body_is_stored(tmp_path: Path) -> None:
+    with client_for(tmp_path, max_upload_mb=0.01) as c:
+        r = c.post("/api/v1/upload", files=[("files", ("big.wav", b"\0" * 50_000, "audio/wav"))])
+        assert r.status_code == 413
+        assert list((tmp_path / "uploads").iterdir()) == []
+
+
+def test_full_queue_503(tmp_path: Path, shared_audio: Path) -> None:
+    with client_for(tmp_path, max_queue=1, workers=1) as c:
+        ids = upload(c, shared_audio / "jfk.wav", shared_audio / "jfk.mp3")
+        r = c.post("/api/v1/transcribe", json={"file_ids": ids})
+        assert r.status_code == 503 and r.headers["retry-after"].isdigit()
+
+
+def test_cors_only_when_configured(tmp_path: Path) -> None:
+    pre = {"Origin": "http://app.example", "Access-Control-Request-Method": "POST"}
+    with client_for(tmp_path / "a") as c:
+        assert "access-control-allow-origin" not in c.options("/api/v1/upload", headers=pre).headers
+    with client_for(tmp_path / "b", cors_origins=("http://app.example",)) as c:
+        got = c.options("/api/v1/upload", headers=pre).headers
+        assert got["access-control-allow-origin"] == "http://app.example"
