@@ -4,10 +4,11 @@ the same text as the local one."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from serve_process import woasr_serve
 from typer.testing import CliRunner
 
 from woasr_cli.cli.app import app
@@ -16,7 +17,7 @@ KEY = "through-serve-key"
 
 
 def test_transcribe_through_woasr_serve_matches_the_local_run(
-    shared_audio: Path, tmp_path: Path
+    shared_audio: Path, tmp_path: Path, start_server: Callable[..., Any]
 ) -> None:
     pytest.importorskip("openai", reason="needs pip install 'woasr[openai-api]'")
     clip = str(shared_audio / "jfk.wav")
@@ -25,18 +26,18 @@ def test_transcribe_through_woasr_serve_matches_the_local_run(
     result = runner.invoke(app, ["transcribe", clip, "-o", str(local), "-f", "txt,json",
                                  "-m", "tiny.en"])  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    with woasr_serve(tmp_path / "data", "--api-key", KEY) as server:
-        result = runner.invoke(app, [
-            "transcribe", clip, "-o", str(remote), "-f", "txt,json", "-m", "tiny.en",
-            "--provider", "openai_api", "--openai-base-url", server.url + "/v1",
-            "--openai-api-key", KEY,
-        ])  # fmt: skip
-        assert result.exit_code == 0, result.stderr
-        # A wrong key: the server's 401 stops the batch with exit 2 and one line.
-        denied = runner.invoke(app, [
-            "transcribe", clip, "-o", str(tmp_path / "denied"), "--provider", "openai_api",
-            "--openai-base-url", server.url + "/v1", "--openai-api-key", "wrong",
-        ])  # fmt: skip
+    server = start_server(tmp_path / "data", "--api-key", KEY)
+    result = runner.invoke(app, [
+        "transcribe", clip, "-o", str(remote), "-f", "txt,json", "-m", "tiny.en",
+        "--provider", "openai_api", "--openai-base-url", server.url + "/v1",
+        "--openai-api-key", KEY,
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    # A wrong key: the server's 401 stops the batch with exit 2 and one line.
+    denied = runner.invoke(app, [
+        "transcribe", clip, "-o", str(tmp_path / "denied"), "--provider", "openai_api",
+        "--openai-base-url", server.url + "/v1", "--openai-api-key", "wrong",
+    ])  # fmt: skip
     assert denied.exit_code == 2 and "refused the API key" in denied.stderr
     expected = (local / "jfk.txt").read_text()
     assert "ask not what your country can do for you" in expected.lower()

@@ -8,13 +8,13 @@ import json
 import re
 import shutil
 import struct
+import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from serve_process import woasr_serve
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -54,62 +54,63 @@ def _png_size(path: Path) -> tuple[int, int]:
 
 
 def test_upload_a_clip_and_read_its_transcript_on_the_page(
-    browser: Any, shared_audio: Path, tmp_path: Path
+    browser: Any, shared_audio: Path, tmp_path: Path, start_server: Callable[..., Any]
 ) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    with woasr_serve(tmp_path / "data", "--api-key", KEY) as server:
-        # API clients asking for JSON still get the original's answer at /.
-        request = urllib.request.Request(
-            server.url + "/",
-            headers={"Accept": "application/json", "Authorization": f"Bearer {KEY}"},
+    server = start_server(tmp_path / "data", "--api-key", KEY)
+    # API clients asking for JSON still get the original's answer at /.
+    request = urllib.request.Request(
+        server.url + "/",
+        headers={"Accept": "application/json", "Authorization": f"Bearer {KEY}"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert json.load(response)["status"] == "running"
+    with pytest.raises(urllib.error.HTTPError, match="401"):  # that JSON needs the key
+        urllib.request.urlopen(
+            urllib.request.Request(server.url + "/", headers={"Accept": "application/json"})
         )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            assert json.load(response)["status"] == "running"
 
-        browser.get(server.url + "/")
-        wait = WebDriverWait(browser, 180)
-        assert browser.title == "woasr"
-        browser.find_element(By.ID, "api-key").send_keys(KEY)
-        browser.find_element(By.CSS_SELECTOR, "#key-form button").click()
-        wait.until(ec.text_to_be_present_in_element((By.ID, "health"), "healthy"))
-        # The options come from the server's provider list (needs the key).
-        wait.until(lambda d: "faster_whisper" in d.find_element(By.ID, "provider").text)
-        browser.find_element(By.ID, "model").clear()
-        browser.find_element(By.ID, "model").send_keys("tiny.en")
-        browser.find_element(By.ID, "files").send_keys(str(shared_audio / "jfk.wav"))
-        wait.until(ec.text_to_be_present_in_element((By.ID, "chosen"), "jfk.wav"))
-        browser.find_element(By.ID, "start").click()
+    browser.get(server.url + "/")
+    wait = WebDriverWait(browser, 180)
+    assert browser.title == "woasr"
+    browser.find_element(By.ID, "api-key").send_keys(KEY)
+    browser.find_element(By.CSS_SELECTOR, "#key-form button").click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "health"), "healthy"))
+    # The options come from the server's provider list (needs the key).
+    wait.until(lambda d: "faster_whisper" in d.find_element(By.ID, "provider").text)
+    browser.find_element(By.ID, "model").clear()
+    browser.find_element(By.ID, "model").send_keys("tiny.en")
+    browser.find_element(By.ID, "files").send_keys(str(shared_audio / "jfk.wav"))
+    wait.until(ec.text_to_be_present_in_element((By.ID, "chosen"), "jfk.wav"))
+    browser.find_element(By.ID, "start").click()
 
-        job = wait.until(
-            ec.presence_of_element_located((By.CSS_SELECTOR, "li.job[data-status=completed]"))
-        )
-        assert "jfk.wav" in job.text
-        wait.until(lambda d: d.find_element(By.ID, "transcript").text.strip())
-        text = browser.find_element(By.ID, "transcript").text
-        words = " ".join(re.sub(r"[^a-z ]", " ", text.lower()).split())
-        assert "ask not what your country can do for you" in words, text
-        assert browser.find_element(By.ID, "form-msg").text == ""
-        # Every format can be downloaded; the transcript is the player's subtitle track.
-        links = browser.find_elements(By.CSS_SELECTOR, "#downloads a")
-        assert sorted(a.text.split()[-1] for a in links) == ["json", "srt", "tsv", "txt", "vtt"]
-        cues = wait.until(
-            lambda d: d.execute_script(
-                "const t = document.querySelector('#player').textTracks[0];"
-                "return t && t.cues && t.cues.length ? t.cues[0].text : null;"
-            )
-        )
-        assert "fellow Americans" in cues
-
-        # A caption on screen for the screenshot.
-        browser.execute_script("document.querySelector('#player').currentTime = 3;")
-        wait.until(lambda d: d.execute_script(
+    job = wait.until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "li.job[data-status=completed]"))
+    )
+    assert "jfk.wav" in job.text
+    wait.until(lambda d: d.find_element(By.ID, "transcript").text.strip())
+    text = browser.find_element(By.ID, "transcript").text
+    words = " ".join(re.sub(r"[^a-z ]", " ", text.lower()).split())
+    assert "ask not what your country can do for you" in words, text
+    assert browser.find_element(By.ID, "form-msg").text == ""
+    # Every format can be downloaded; the transcript is the player's subtitle track.
+    links = browser.find_elements(By.CSS_SELECTOR, "#downloads a")
+    assert sorted(a.text.split()[-1] for a in links) == ["json", "srt", "tsv", "txt", "vtt"]
+    cues = wait.until(
+        lambda d: d.execute_script(
             "const t = document.querySelector('#player').textTracks[0];"
-            "return t.activeCues && t.activeCues.length > 0;"
-        ))  # fmt: skip
-        shot = tmp_path / "woasr-page.png"
-        browser.save_screenshot(str(shot))
+            "return t && t.cues && t.cues.length ? t.cues[0].text : null;"
+        )
+    )
+    assert "fellow Americans" in cues
+
+    # A caption on screen for the screenshot: the page draws an audio file's cue itself.
+    browser.execute_script("document.querySelector('#player').currentTime = 3;")
+    wait.until(ec.text_to_be_present_in_element((By.ID, "caption"), "fellow Americans"))
+    shot = tmp_path / "woasr-page.png"
+    browser.save_screenshot(str(shot))
     width, height = _png_size(shot)
     assert width >= 800 and height >= 600

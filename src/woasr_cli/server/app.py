@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from woasr_cli import __version__
 from woasr_cli.errors import WoasrError
-from woasr_cli.server import errors, routes_openai, routes_original
+from woasr_cli.server import errors, page, routes_openai, routes_original
 from woasr_cli.server.auth import BearerAuth
 from woasr_cli.server.jobs import JobService
 from woasr_cli.server.limits import BodyLimit
@@ -58,8 +58,13 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.include_router(routes_openai.build_router(settings))
 
     @app.get("/", tags=["service"])
-    async def root() -> dict[str, str]:
-        return {"message": "World-of-ASR API (woasr)", "version": __version__, "status": "running"}
+    async def root(request: Request) -> Response:
+        """The web page for browsers; the original's JSON for clients that ask for JSON."""
+        info = {"message": "World-of-ASR API (woasr)", "version": __version__, "status": "running"}
+        response: Response = page.root_response(request.headers.get("accept", ""), info)
+        return response
+
+    page.mount_static(app)
 
     @app.get("/health", tags=["service"])
     async def health(request: Request) -> dict[str, object]:

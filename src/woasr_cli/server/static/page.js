@@ -420,9 +420,13 @@ async function showResult(job, result) {
   const formats = result.available_formats || [];
   const fileId = job.results.length > 1 ? result.file_id : null;
   renderDownloads(job, result, formats, fileId);
+  const audioOnly = Boolean(media) && !String(media.type).startsWith("video/");
+  const caption = $("#caption");
+  caption.hidden = !audioOnly;
+  caption.firstElementChild.textContent = "";
   if (media) {
     player.src = media.url;
-    player.classList.toggle("audio-only", !String(media.type).startsWith("video/"));
+    player.classList.toggle("audio-only", audioOnly);
   }
   let segments = [];
   try {
@@ -439,8 +443,15 @@ async function showResult(job, result) {
       track.default = true;
       track.src = await blobURL(API.result(job.job_id, "vtt", fileId));
       player.append(track);
-      track.addEventListener("load", () => { track.track.mode = "showing"; });
-      track.track.mode = "showing";
+      // Video: the browser draws the cues. Audio: they are drawn by the page (#caption).
+      const mode = audioOnly ? "hidden" : "showing";
+      track.addEventListener("load", () => { track.track.mode = mode; });
+      track.track.mode = mode;
+      track.track.addEventListener("cuechange", () => {
+        const cues = [...(track.track.activeCues || [])];
+        caption.firstElementChild.textContent =
+          cues.map((c) => c.text.replace(/<v ([^>]+)>/g, "$1: ").replace(/<[^>]+>/g, "")).join(" ");
+      });
     }
   } catch (err) {
     showFormError(err);
