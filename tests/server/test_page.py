@@ -57,3 +57,12 @@ def test_static_files_are_package_data() -> None:
     patterns = pyproject["tool"]["setuptools"]["package-data"]["woasr_cli"]
     assert "server/static/*" in patterns
     assert {p.name for p in STATIC_DIR.iterdir()} == {"index.html", "page.css", "page.js"}
+
+
+def test_the_page_is_offered_only_providers_the_server_can_run(tmp_path: Path) -> None:
+    with client_for(tmp_path) as c:
+        info = c.get("/api/v1/transcribe/providers").json()
+    assert info["providers"]["faster_whisper"] is True
+    # openai_api needs a base URL and key that jobs of this server never carry.
+    assert info["providers"]["openai_api"] is False
+    assert "WOASR_OPENAI_BASE_URL" in info["missing"]["openai_api"]
