@@ -13,11 +13,20 @@ import srt
 import webvtt
 from fastapi.testclient import TestClient
 
-from conftest import wait_job  # type: ignore[import-not-found]
 from woasr_cli.errors import UsageError
 from woasr_cli.server import ServerSettings, create_app
 
+pytest.importorskip("fastapi", reason="needs the serve extra: pip install 'woasr[serve]'")
+pytest.importorskip("prometheus_client", reason="needs the serve extra: pip install 'woasr[serve]'")
+
+from serving import make_long_wav, wait_job
+
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def long_wav(shared_audio: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_long_wav(shared_audio, tmp_path_factory.mktemp("long"))
 
 
 def client_for(tmp: Path, **settings: object) -> TestClient:

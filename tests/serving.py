@@ -1,5 +1,5 @@
-"""Server fixtures: an app on a fresh data dir (TestClient), a real ``woasr serve`` process on
-a free loopback port, and a ~75 s recording made of the shared clips."""
+"""Helpers of the server tests (tests/server): a real ``woasr serve`` process on a free loopback
+port, a ~75 s recording made of the shared clips, and waiting for a job to finish."""
 
 from __future__ import annotations
 
@@ -8,23 +8,17 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-import pytest
-
-pytest.importorskip("fastapi", reason="needs the serve extra: pip install 'woasr[serve]'")
-pytest.importorskip("prometheus_client", reason="needs the serve extra")
-
 import httpx
+import numpy as np
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 CLIPS = ("jfk.wav", "librispeech_1272-128104-0000.wav", "pyannote_sample.wav")
 
 
-@pytest.fixture(scope="session")
-def long_wav(shared_audio: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def make_long_wav(shared_audio: Path, folder: Path) -> Path:
     """About 75 s of real speech: the shared clips one after another, twice, with pauses."""
     import soundfile as sf
 
@@ -32,7 +26,7 @@ def long_wav(shared_audio: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 
     pause = np.zeros(8000, dtype=np.float32)
     parts = [p for _ in range(2) for c in CLIPS for p in (decode_audio(shared_audio / c), pause)]
-    path = tmp_path_factory.mktemp("long") / "long.wav"
+    path = folder / "long.wav"
     sf.write(path, np.concatenate(parts), 16000, subtype="PCM_16")
     return path
 
@@ -79,20 +73,6 @@ class Server:
     def kill9(self) -> None:
         self.proc.kill()
         self.proc.wait()
-
-
-@pytest.fixture
-def start_server() -> Iterator[Callable[..., Server]]:
-    started: list[Server] = []
-
-    def start(data_dir: Path, *extra: str) -> Server:
-        server = Server(data_dir, *extra)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
 
 
 def wait_job(get: Callable[[str], httpx.Response], job_id: str, timeout: float = 180) -> dict:  # type: ignore[type-arg]

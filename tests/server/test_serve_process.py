@@ -1,0 +1,173 @@
+"""A real ``woasr serve`` on loopback: the original's curl flow, the ``openai`` SDK, and a
+``kill -9`` mid-job followed by a restart that resumes from the checkpoint."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import jiwer
+import pytest
+import srt
+import webvtt
+
+from conftest import normalise
+from woasr_cli.jobs.manifest import Manifest
+
+pytest.importorskip("fastapi", reason="needs the serve extra: pip install 'woasr[serve]'")
+pytest.importorskip("prometheus_client", reason="needs the serve extra: pip install 'woasr[serve]'")
+
+from serving import REPO, Server, make_long_wav, wait_job
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def long_wav(shared_audio: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_long_wav(shared_audio, tmp_path_factory.mktemp("long"))
+
+
+@pytest.fixture
+def start_server() -> Iterator[Callable[..., Server]]:
+    started: list[Server] = []
+
+    def start(data_dir: Path, *extra: str) -> Server:
+        server = Server(data_dir, *extra)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def curl(*args: str) -> str:
+    out = subprocess.run(["curl", "-sS", "--fail-with-body", *args], capture_output=True,
+                         text=True, check=True, timeout=120)  # fmt: skip
+    return out.stdout
+
+
+def cli_outputs(audio: Path, out: Path, *formats: str) -> dict[str, str]:
+    env = {"PYTHONPATH": str(REPO / "src")}
+    flags = [f for fmt in formats for f in ("-f", fmt)]
+    subprocess.run(
+        [sys.executable, "-m", "woasr_cli", "transcribe", str(audio), "-o", str(out),
+         "--model", "tiny.en", "--language", "en", *flags],
+        check=True, timeout=300, capture_output=True, env={**__import__("os").environ, **env},
+    )  # fmt: skip
+    return {fmt: (out / f"{audio.stem}.{fmt}").read_text(encoding="utf-8") for fmt in formats}
+
+
+def test_curl_flow_matches_the_cli(
+    start_server: Callable[..., Server], tmp_path: Path, shared_audio: Path
+) -> None:
+    server = start_server(tmp_path / "data")
+    jfk = shared_audio / "jfk.wav"
+    # curl sends application/octet-stream for a .wav: the original refused it.
+    uploaded = json.loads(curl("-F", f"files=@{jfk}", f"{server.url}/api/v1/upload"))
+    body = {
+        "file_ids": uploaded["file_ids"], "model_type": "faster_whisper",
+        "model_size": "tiny.en", "language": "en", "output_formats": ["srt", "vtt"],
+    }  # fmt: skip
+    job = json.loads(curl("-H", "Content-Type: application/json", "-d", json.dumps(body),
+                          f"{server.url}/api/v1/transcribe"))  # fmt: skip
+    done = wait_job(lambda p: httpx.get(server.url + p), job["job_id"])
+    assert done["status"] == "completed", done
+    got = {f: curl(f"{server.url}/api/v1/results/{job['job_id']}/{f}") for f in ("srt", "vtt")}
+    want = cli_outputs(jfk, tmp_path / "cli", "srt", "vtt")
+    assert got == want
+    subs = list(srt.parse(got["srt"]))
+    assert len(subs) >= 2 and "ask not what your country" in " ".join(s.content for s in subs)
+    cues = webvtt.from_buffer(io.StringIO(got["vtt"]))
+    assert [c.text for c in cues] == [s.content for s in subs]
+
+
+@pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")  # translations.create
+def test_openai_sdk(
+    start_server: Callable[..., Server], tmp_path: Path, shared_audio: Path, long_wav: Path
+) -> None:
+    openai = pytest.importorskip("openai", reason="needs the openai SDK")
+    server = start_server(tmp_path / "data", "--api-key", "k1")
+    client = openai.OpenAI(base_url=server.url + "/v1", api_key="k1", max_retries=0)
+    jfk = shared_audio / "jfk.wav"
+    audio = client.audio.transcriptions
+    plain = audio.create(model="whisper-1", file=jfk.open("rb"))
+    assert "ask not what your country can do for you" in plain.text
+    text = audio.create(model="tiny.en", file=jfk.open("rb"), response_format="text")
+    assert isinstance(text, str) and text.strip() == plain.text
+    subs = audio.create(model="whisper-1", file=jfk.open("rb"), response_format="srt")
+    assert " ".join(s.content for s in srt.parse(subs)) == plain.text
+    vtt = audio.create(model="whisper-1", file=jfk.open("rb"), response_format="vtt")
+    assert " ".join(c.text for c in webvtt.from_buffer(io.StringIO(vtt))) == plain.text
+    verbose = audio.create(
+        model="whisper-1", file=jfk.open("rb"), response_format="verbose_json",
+        timestamp_granularities=["word", "segment"], language="en", temperature=0.0,
+    )  # fmt: skip
+    assert verbose.language == "en" and verbose.duration == pytest.approx(11.0, abs=0.1)
+    assert verbose.segments and verbose.segments[-1].end <= verbose.duration
+    assert verbose.words and verbose.words[0].word.strip().lower() == "and"
+    assert next(m.id for m in client.models.list().data) == "whisper-1"
+    with pytest.raises(openai.BadRequestError, match="English-only"):
+        client.audio.translations.create(model="tiny.en", file=jfk.open("rb"))
+    with pytest.raises(openai.AuthenticationError):
+        openai.OpenAI(base_url=server.url + "/v1", api_key="bad").models.list()
+    # stream=true: the first delta arrives while the rest of the file is still being decoded.
+    started = time.monotonic()
+    arrivals: list[tuple[float, str]] = []
+    for event in audio.create(model="whisper-1", file=long_wav.open("rb"), stream=True):
+        arrivals.append((time.monotonic() - started, event.type))
+        if event.type == "transcript.text.done":
+            done_text = event.text
+    kinds = [k for _, k in arrivals]
+    assert kinds[-1] == "transcript.text.done" and kinds.count("transcript.text.delta") >= 2
+    first_delta, finished = arrivals[0][0], arrivals[-1][0]
+    assert first_delta < 0.8 * finished, arrivals
+    assert "ask not what your country" in done_text
+
+
+def test_kill_9_mid_job_resumes_from_the_checkpoint(
+    start_server: Callable[..., Server], tmp_path: Path, long_wav: Path
+) -> None:
+    data = tmp_path / "data"
+    server = start_server(data)
+    get = lambda p: httpx.get(server.url + p)  # noqa: E731
+    (fid,) = httpx.post(
+        server.url + "/api/v1/upload", files=[("files", ("long.wav", long_wav.read_bytes()))]
+    ).json()["file_ids"]
+    body = {"file_ids": [fid], "model_size": "tiny.en", "language": "en",
+            "output_formats": ["txt", "srt"]}  # fmt: skip
+    job_id = httpx.post(server.url + "/api/v1/transcribe", json=body).json()["job_id"]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        job = get(f"/api/v1/transcribe/jobs/{job_id}").json()
+        if job["done_seconds"] > 0:
+            break
+        time.sleep(0.1)
+    assert job["status"] == "processing" and 0 < job["done_seconds"] < job["total_seconds"], job
+    server.kill9()
+    restarted = start_server(data)
+    done = wait_job(lambda p: httpx.get(restarted.url + p), job_id)
+    assert done["status"] == "completed" and done["progress"] == 100
+    with Manifest.open(data / "manifest.sqlite") as manifest:
+        (row,) = manifest.jobs()
+    assert row.attempts == 2 and row.resumed_from > 0  # resumed, not started over
+    got = list(srt.parse(httpx.get(f"{restarted.url}/api/v1/results/{job_id}/srt").text))
+    want = list(srt.parse(cli_outputs(long_wav, tmp_path / "cli", "srt")["srt"]))
+    # Everything before the resume point is the uninterrupted run's, cue for cue; after it the
+    # audio is cut at the resume point, so the next few seconds may decode slightly differently.
+    before = [s for s in want if s.end.total_seconds() <= row.resumed_from]
+    assert before and got[: len(before)] == before
+    joined = [normalise(" ".join(s.content for s in subs)) for subs in (want, got)]
+    assert jiwer.wer(*joined) < 0.1
+    # Finished work is never redone: another restart leaves the job as it is.
+    restarted.stop()
+    again = start_server(data)
+    assert httpx.get(f"{again.url}/api/v1/transcribe/jobs/{job_id}").json()["status"] == "completed"
+    with Manifest.open(data / "manifest.sqlite") as manifest:
+        assert manifest.jobs()[0].attempts == 2
