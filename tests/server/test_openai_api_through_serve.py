@@ -4,11 +4,13 @@ the same text as the local one."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
+
+pytest.importorskip("fastapi", reason="needs the serve extra: pip install 'woasr[serve]'")
+
+from serving import Server
 from typer.testing import CliRunner
 
 from woasr_cli.cli.app import app
@@ -17,7 +19,7 @@ KEY = "through-serve-key"
 
 
 def test_transcribe_through_woasr_serve_matches_the_local_run(
-    shared_audio: Path, tmp_path: Path, start_server: Callable[..., Any]
+    shared_audio: Path, tmp_path: Path
 ) -> None:
     pytest.importorskip("openai", reason="needs pip install 'woasr[openai-api]'")
     clip = str(shared_audio / "jfk.wav")
@@ -26,18 +28,21 @@ def test_transcribe_through_woasr_serve_matches_the_local_run(
     result = runner.invoke(app, ["transcribe", clip, "-o", str(local), "-f", "txt,json",
                                  "-m", "tiny.en"])  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    server = start_server(tmp_path / "data", "--api-key", KEY)
-    result = runner.invoke(app, [
-        "transcribe", clip, "-o", str(remote), "-f", "txt,json", "-m", "tiny.en",
-        "--provider", "openai_api", "--openai-base-url", server.url + "/v1",
-        "--openai-api-key", KEY,
-    ])  # fmt: skip
+    server = Server(tmp_path / "data", "--api-key", KEY)
+    try:
+        result = runner.invoke(app, [
+            "transcribe", clip, "-o", str(remote), "-f", "txt,json", "-m", "tiny.en",
+            "--provider", "openai_api", "--openai-base-url", server.url + "/v1",
+            "--openai-api-key", KEY,
+        ])  # fmt: skip
+        # A wrong key: the server's 401 stops the batch with exit 2 and one line.
+        denied = runner.invoke(app, [
+            "transcribe", clip, "-o", str(tmp_path / "denied"), "--provider", "openai_api",
+            "--openai-base-url", server.url + "/v1", "--openai-api-key", "wrong",
+        ])  # fmt: skip
+    finally:
+        server.stop()
     assert result.exit_code == 0, result.stderr
-    # A wrong key: the server's 401 stops the batch with exit 2 and one line.
-    denied = runner.invoke(app, [
-        "transcribe", clip, "-o", str(tmp_path / "denied"), "--provider", "openai_api",
-        "--openai-base-url", server.url + "/v1", "--openai-api-key", "wrong",
-    ])  # fmt: skip
     assert denied.exit_code == 2 and "refused the API key" in denied.stderr
     expected = (local / "jfk.txt").read_text()
     assert "ask not what your country can do for you" in expected.lower()

@@ -6,6 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
+pytest.importorskip("fastapi", reason="needs the serve extra: pip install 'woasr[serve]'")
+
 from fastapi.testclient import TestClient
 
 from woasr_cli.server.app import create_app

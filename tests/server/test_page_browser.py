@@ -10,11 +10,15 @@ import shutil
 import struct
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+pytest.importorskip("fastapi", reason="needs the serve extra: pip install 'woasr[serve]'")
+
+from serving import Server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -46,6 +50,13 @@ def browser() -> Iterator[Any]:
         driver.quit()
 
 
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    served = Server(tmp_path / "data", "--api-key", KEY)
+    yield served
+    served.stop()
+
+
 def _png_size(path: Path) -> tuple[int, int]:
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR", "not a PNG"
@@ -54,13 +65,12 @@ def _png_size(path: Path) -> tuple[int, int]:
 
 
 def test_upload_a_clip_and_read_its_transcript_on_the_page(
-    browser: Any, shared_audio: Path, tmp_path: Path, start_server: Callable[..., Any]
+    browser: Any, server: Server, shared_audio: Path, tmp_path: Path
 ) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    server = start_server(tmp_path / "data", "--api-key", KEY)
     # API clients asking for JSON still get the original's answer at /.
     request = urllib.request.Request(
         server.url + "/",
