@@ -221,3 +221,21 @@ def test_a_16_bit_source_goes_up_bit_for_bit(shared_audio: Path) -> None:
         frames = original.readframes(original.getnframes())
     with wave.open(io.BytesIO(wav_bytes(decode_audio(shared_audio / "jfk.wav")))) as sent:
         assert sent.readframes(sent.getnframes()) == frames
+
+
+def test_woasr_providers_shows_whether_it_is_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    def row() -> dict[str, Any]:
+        result = CliRunner().invoke(app, ["providers", "--json"])
+        rows = {r["name"]: r for r in json.loads(result.stdout)}
+        assert rows["faster_whisper"]["configured"] and rows["faster_whisper"]["settings"] == []
+        return rows["openai_api"]
+
+    monkeypatch.delenv("WOASR_OPENAI_BASE_URL", raising=False)
+    monkeypatch.setenv("WOASR_OPENAI_API_KEY", KEY)
+    off = row()
+    assert off["installed"] and not off["configured"]
+    assert off["needs"] == ["WOASR_OPENAI_BASE_URL"]
+    monkeypatch.setenv("WOASR_OPENAI_BASE_URL", "http://127.0.0.1:1/v1")
+    assert row()["configured"]
+    table = CliRunner().invoke(app, ["providers"]).stdout
+    assert "configured" in table

@@ -215,8 +215,14 @@ function upsertJob(update) {
   const id = update.job_id || update.id;
   if (!id) return;
   // One object per job, updated in place: loaders holding it see every later update.
-  const job = Object.assign(state.jobs.get(id) || {}, update, { job_id: id });
+  const before = state.jobs.get(id);
+  const was = before && before.status;
+  const job = Object.assign(before || {}, update, { job_id: id });
   state.jobs.set(id, job);
+  if (was && was !== job.status) {  // state changes only, not every progress step
+    const names = jobNames(job);
+    $("#announce").textContent = `${names.length ? names.join(", ") : "job"}: ${job.status}`;
+  }
   renderJobs();
   if (job.status === "completed" && !job.results) loadResults(id);
 }
@@ -309,7 +315,16 @@ function renderJobs() {
   const jobs = [...state.jobs.values()].sort((a, b) =>
     String(b.created_at || "").localeCompare(String(a.created_at || "")));
   $("#jobs-empty").hidden = jobs.length > 0;
+  // Rebuilt on every event: keep the keyboard focus on the same button of the same job.
+  const focused = document.activeElement;
+  const holder = focused && focused.closest && focused.closest("li.job");
+  const again = holder ? [holder.dataset.jobId, focused.textContent] : null;
   $("#jobs").replaceChildren(...jobs.map(renderJob));
+  if (again) {
+    const item = [...document.querySelectorAll("li.job")].find((li) => li.dataset.jobId === again[0]);
+    const button = item && [...item.querySelectorAll("button")].find((b) => b.textContent === again[1]);
+    if (button) button.focus();
+  }
 }
 
 function renderJob(job) {
