@@ -93,6 +93,16 @@ def test_upload_a_clip_and_read_its_transcript_on_the_page(
     wait.until(lambda d: "faster_whisper" in d.find_element(By.ID, "provider").text)
     browser.find_element(By.ID, "model").clear()
     browser.find_element(By.ID, "model").send_keys("tiny.en")
+    # Drag and drop: a file dropped on the drop zone joins the chosen files (and can leave).
+    browser.execute_script(
+        "const dt = new DataTransfer();"
+        "dt.items.add(new File(['RIFF'], 'dropped.wav', {type: 'audio/wav'}));"
+        "document.querySelector('#drop').dispatchEvent("
+        "  new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));"
+    )
+    wait.until(ec.text_to_be_present_in_element((By.ID, "chosen"), "dropped.wav"))
+    browser.find_element(By.CSS_SELECTOR, "#chosen button[aria-label='Remove dropped.wav']").click()
+    assert "dropped.wav" not in browser.find_element(By.ID, "chosen").text
     browser.find_element(By.ID, "files").send_keys(str(shared_audio / "jfk.wav"))
     wait.until(ec.text_to_be_present_in_element((By.ID, "chosen"), "jfk.wav"))
     browser.find_element(By.ID, "start").click()
