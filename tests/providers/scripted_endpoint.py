@@ -32,6 +32,9 @@ class ScriptedEndpoint:
     received: list[Received] = field(default_factory=list)
     base_url: str = ""
     delay_s: float = 0.0  # wait this long before each answer
+    in_flight: int = 0
+    most_in_flight: int = 0  # the most requests being answered at one time
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def field(self, index: int, name: str) -> list[str]:
         """The values of multipart form field ``name`` in request ``index``."""
@@ -56,7 +59,12 @@ def scripted_endpoint(replies: list[Reply], delay_s: float = 0.0) -> Iterator[Sc
             status, reply_headers, payload = (
                 endpoint.replies.pop(0) if endpoint.replies else (500, {}, {"error": "no reply"})
             )
+            with endpoint.lock:
+                endpoint.in_flight += 1
+                endpoint.most_in_flight = max(endpoint.most_in_flight, endpoint.in_flight)
             time.sleep(endpoint.delay_s)
+            with endpoint.lock:
+                endpoint.in_flight -= 1
             data = json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
