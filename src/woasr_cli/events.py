@@ -32,6 +32,7 @@ class Event:
     resumed_from: float | None = None
     totals: dict[str, int] = field(default_factory=dict)
     total_files: int | None = None
+    worker: str | None = None  # which worker process (or cluster actor) did the work
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v not in (None, [], {})}

@@ -1,66 +1,67 @@
-"""Typed options, built once (CLI flags, ``WOASR_*`` environment) and passed down.
+"""Typed options, built once (CLI flags, ``WOASR_*`` environment, a server request) and passed down.
 
-Nothing deeper in the library reads the environment: the CLI builds a :class:`TranscribeOptions`
-and hands it to the pipeline. ``fingerprint()`` covers exactly the fields that change a result,
-so the manifest can tell whether a finished job is still valid.
+:class:`TranscribeOptions` checks and normalises its own values when it is built, so a bad value
+raises :class:`~woasr_cli.errors.UsageError` with the one-line message the CLI prints, before any
+model loads. What depends on the provider (capabilities, the word-timestamp default) is settled
+by :func:`woasr_cli.policy.prepare` when a :class:`~woasr_cli.Transcriber` or a batch starts.
+
+Adding an option means one field here plus its CLI flag (a Typer parameter of the same name):
+the CLI builds the options from its parsed parameters with :meth:`TranscribeOptions.from_mapping`.
+A field whose ``metadata`` says ``fingerprint=False`` only shapes output files or scheduling;
+``fingerprint()`` covers every other field, so the manifest can tell whether a finished job is
+still valid.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
 from typing import Any, Literal
+
+from woasr_cli.errors import UsageError
+from woasr_cli.languages import LANGUAGES, language_code
 
 Task = Literal["transcribe", "translate"]
 Device = Literal["auto", "cpu", "cuda"]
 
+# Every output format woasr writes; ``all`` means DEFAULT_FORMATS (formats/ maps names to writers).
+FORMAT_NAMES: tuple[str, ...] = ("vtt", "srt", "json", "txt", "tsv", "rttm")
 ALL_FORMATS: tuple[str, ...] = ("vtt", "srt", "json", "txt", "tsv")
+WHISPER_TEMPERATURES: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
-# Fields that only shape output files or scheduling; they never change the transcript itself.
-_NOT_IN_FINGERPRINT = frozenset(
-    {
-        "formats",
-        "max_line_width",
-        "max_line_count",
-        "highlight_words",
-        "device",
-        "threads",
-        "workers",
-        "batch_size",
-        "pack",
-        "compute_type",
-        "model_cache_dir",
-        "offline",
-    }
-)
-# Credentials: never hashed, never written to a transcript or the manifest.
-_SECRETS = frozenset({"hf_token", "openai_api_key"})
-# Hashed only when set, so that fingerprints made before these fields existed stay valid.
-_HASHED_WHEN_SET = frozenset({"openai_base_url"})
+_OUTPUT_ONLY = {"fingerprint": False}  # shapes files or scheduling, never the transcript
+_SECRET = {"fingerprint": False, "secret": True}  # never hashed, never written out
+# Hashed only when set, so that fingerprints made before the field existed stay valid.
+_WHEN_SET = {"fingerprint": "when set"}
 
 
 @dataclass(frozen=True)
 class TranscribeOptions:
     provider: str = "faster_whisper"
     model: str | None = None  # None: the provider's default model
-    language: str | None = None  # None: detect
+    language: str | None = None  # None: detect; a code ("ko") or a name ("Korean")
     task: Task = "transcribe"
     beam_size: int = 5
-    temperature: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    temperature: tuple[float, ...] = WHISPER_TEMPERATURES  # also "0,0.2" or a single number
     initial_prompt: str | None = None
     hotwords: str | None = None
-    word_timestamps: bool = False
+    word_timestamps: bool | None = None  # None: decided by woasr_cli.policy.prepare
     vad: bool = True
-    device: Device = "auto"
-    compute_type: str = "default"
-    threads: int = 0  # 0: chosen from the machine
-    batch_size: int = 0  # 0: chosen from the machine; 1 disables batching
-    pack: bool = False  # short chunks of several files share one 30 s model input
-    workers: int = 0  # 0: chosen from the machine
-    model_cache_dir: str | None = None  # None: ~/.cache/woasr/models
-    offline: bool = False  # never try a hub download
+    device: Device = field(default="auto", metadata=_OUTPUT_ONLY)
+    compute_type: str = field(default="default", metadata=_OUTPUT_ONLY)
+    threads: int = field(default=0, metadata=_OUTPUT_ONLY)  # 0: chosen from the machine
+    # 0: chosen from the machine; 1 disables batching
+    batch_size: int = field(default=0, metadata=_OUTPUT_ONLY)
+    # short chunks of several files share one 30 s model input
+    pack: bool = field(default=False, metadata=_OUTPUT_ONLY)
+    workers: int = field(default=0, metadata=_OUTPUT_ONLY)  # 0: chosen from the machine
+    model_cache_dir: str | None = field(default=None, metadata=_OUTPUT_ONLY)  # ~/.cache/woasr
+    # Never try a hub download; on by default when HF_HUB_OFFLINE is set
+    offline: bool = field(default_factory=lambda: _hub_offline(), metadata=_OUTPUT_ONLY)
     # Post-processing
     align: bool = False
     align_model: str | None = None
@@ -70,24 +71,26 @@ class TranscribeOptions:
     num_speakers: int | None = None
     min_speakers: int | None = None
     max_speakers: int | None = None
-    hf_token: str | None = field(default=None, repr=False, compare=False)
+    hf_token: str | None = field(default=None, repr=False, compare=False, metadata=_SECRET)
     # External provider ``openai_api``: any OpenAI-compatible endpoint.
-    openai_base_url: str | None = None
-    openai_api_key: str | None = field(default=None, repr=False, compare=False)
+    openai_base_url: str | None = field(default=None, metadata=_WHEN_SET)
+    openai_api_key: str | None = field(default=None, repr=False, compare=False, metadata=_SECRET)
     # Output shaping
-    formats: tuple[str, ...] = ALL_FORMATS
-    max_line_width: int | None = None
-    max_line_count: int | None = None
-    highlight_words: bool = False
+    formats: tuple[str, ...] = field(default=ALL_FORMATS, metadata=_OUTPUT_ONLY)
+    max_line_width: int | None = field(default=None, metadata=_OUTPUT_ONLY)
+    max_line_count: int | None = field(default=None, metadata=_OUTPUT_ONLY)
+    highlight_words: bool = field(default=False, metadata=_OUTPUT_ONLY)
+
+    def __post_init__(self) -> None:
+        _normalise(self)
 
     def fingerprint(self) -> str:
         """A short stable hash of every field that changes the transcript."""
         data = {
             f.name: getattr(self, f.name)
             for f in fields(self)
-            if f.name not in _NOT_IN_FINGERPRINT
-            and f.name not in _SECRETS
-            and not (f.name in _HASHED_WHEN_SET and getattr(self, f.name) is None)
+            if f.metadata.get("fingerprint", True) is True
+            or (f.metadata.get("fingerprint") == "when set" and getattr(self, f.name) is not None)
         }
         blob = json.dumps(data, sort_keys=True, default=list)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
@@ -95,8 +98,9 @@ class TranscribeOptions:
     def public_dict(self) -> dict[str, Any]:
         """Options as recorded in the JSON transcript (secrets left out)."""
         out = asdict(self)
-        for secret in _SECRETS:
-            out.pop(secret, None)
+        for f in fields(self):
+            if f.metadata.get("secret"):
+                out.pop(f.name, None)
         out["temperature"] = list(self.temperature)
         out["formats"] = list(self.formats)
         return out
@@ -106,9 +110,124 @@ class TranscribeOptions:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> TranscribeOptions:
+        """Options from a mapping (CLI parameters, a request, a stored job); keys that are not
+        options are ignored, so a front end can pass everything it parsed, and ``None`` or an
+        empty list (a flag not given) leaves the default."""
         known = {f.name for f in fields(cls)}
-        kwargs = {k: v for k, v in data.items() if k in known}
-        for key in ("temperature", "formats"):
-            if key in kwargs and kwargs[key] is not None:
-                kwargs[key] = tuple(kwargs[key])
-        return cls(**kwargs)
+        given = {k: v for k, v in data.items() if k in known and v not in (None, (), [])}
+        return cls(**given)
+
+
+def parse_formats(values: Iterable[str] | str) -> tuple[str, ...]:
+    """``-f`` values: repeatable, comma lists, ``all`` (= vtt, srt, json, txt, tsv)."""
+    chosen: dict[str, None] = {}
+    for value in [values] if isinstance(values, str) else values:
+        for name in (v.strip().lower() for v in value.split(",")):
+            if not name:
+                continue
+            if name == "all":
+                chosen.update(dict.fromkeys(ALL_FORMATS))
+            elif name in FORMAT_NAMES:
+                chosen[name] = None
+            else:
+                known = ", ".join([*FORMAT_NAMES, "all"])
+                raise UsageError(f"unknown output format '{name}' (known: {known})")
+    if not chosen:
+        raise UsageError("no output format given")
+    return tuple(chosen)
+
+
+def parse_temperature(value: str | float | Iterable[float] | None) -> tuple[float, ...]:
+    """``0`` -> (0.0,), ``0,0.2,0.4`` -> as given; omitted -> Whisper's fallback schedule."""
+    if value is None:
+        return WHISPER_TEMPERATURES
+    try:
+        if isinstance(value, str):
+            temps = tuple(float(v) for v in value.split(",") if v.strip())
+        elif isinstance(value, (int, float)):
+            temps = (float(value),)
+        else:
+            temps = tuple(float(v) for v in value)
+    except (TypeError, ValueError):
+        raise UsageError(
+            f"--temperature takes numbers separated by commas, not '{value}'"
+        ) from None
+    if not temps or any(t < 0 or t > 1.5 for t in temps):
+        raise UsageError("--temperature values must lie between 0 and 1.5")
+    return temps
+
+
+def _normalise(options: TranscribeOptions) -> None:
+    """Check every value and put it in its one canonical form (frozen: set via object)."""
+
+    def put(name: str, value: object) -> None:
+        object.__setattr__(options, name, value)
+
+    if options.task not in ("transcribe", "translate"):
+        raise UsageError(f"--task must be transcribe or translate, not '{options.task}'")
+    if options.device not in ("auto", "cpu", "cuda"):
+        raise UsageError(f"--device must be auto, cpu or cuda, not '{options.device}'")
+    if options.language is not None:
+        put("language", _language(options.language))
+    put("temperature", parse_temperature(options.temperature))
+    put("formats", parse_formats(options.formats))
+    for name in ("beam_size",):
+        if getattr(options, name) < 1:
+            raise UsageError(f"--{name.replace('_', '-')} must be at least 1")
+    for name in ("threads", "batch_size", "workers"):
+        if getattr(options, name) < 0:
+            raise UsageError(f"--{name.replace('_', '-')} must be 0 (automatic) or more")
+    for name in ("max_line_width", "max_line_count"):
+        value = getattr(options, name)
+        if value is not None and value < 1:
+            raise UsageError(f"--{name.replace('_', '-')} must be at least 1")
+    check_speaker_bounds(options.num_speakers, options.min_speakers, options.max_speakers)
+    if isinstance(options.model_cache_dir, Path):
+        put("model_cache_dir", str(options.model_cache_dir))
+    if options.highlight_words:
+        put("word_timestamps", True)
+    for name in ("model", "initial_prompt", "hotwords", "align_model", "diarize_model",
+                 "openai_base_url", "openai_api_key"):
+        if getattr(options, name) == "":
+            put(name, None)
+
+
+def _hub_offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0")
+
+
+def _language(value: str) -> str | None:
+    if not value.strip():
+        return None
+    code = language_code(value)
+    if code is None:
+        codes = ", ".join(LANGUAGES)
+        raise UsageError(
+            f"--language '{value}' is not a language Whisper knows; use a code or an English "
+            f"name (codes: {codes})"
+        )
+    return code
+
+
+def check_speaker_bounds(
+    num_speakers: int | None, min_speakers: int | None, max_speakers: int | None
+) -> None:
+    """Reject impossible speaker-count options with a message naming the flags."""
+    for name, value in (
+        ("--num-speakers", num_speakers),
+        ("--min-speakers", min_speakers),
+        ("--max-speakers", max_speakers),
+    ):
+        if value is not None and value < 1:
+            raise UsageError(f"{name} must be at least 1 (got {value})")
+    if min_speakers is not None and max_speakers is not None and min_speakers > max_speakers:
+        raise UsageError(
+            f"--min-speakers ({min_speakers}) is larger than --max-speakers ({max_speakers})"
+        )
+    if num_speakers is not None and (
+        (min_speakers is not None and num_speakers < min_speakers)
+        or (max_speakers is not None and num_speakers > max_speakers)
+    ):
+        raise UsageError(
+            f"--num-speakers ({num_speakers}) lies outside --min-speakers/--max-speakers"
+        )

@@ -1,4 +1,4 @@
-"""Write a transcript's formats to disk, atomically.
+"""Render a transcript's formats, and write them to disk atomically.
 
 Each file is written to a temporary name in its final directory, flushed, then renamed over the
 final name, so a crash or Ctrl-C never leaves a partial file under a name a user will open.
@@ -10,10 +10,15 @@ import contextlib
 import errno
 import os
 import tempfile
+from collections.abc import Iterable
+from dataclasses import fields, replace
 from pathlib import Path
+from typing import Any
 
 from woasr_cli.errors import OutputError
-from woasr_cli.formats import FormatOptions, extension, render
+from woasr_cli.formats import FormatOptions, parse_formats
+from woasr_cli.formats import render as render_format
+from woasr_cli.options import ALL_FORMATS, TranscribeOptions
 from woasr_cli.transcript import Transcript
 
 
@@ -47,16 +52,40 @@ def _describe(path: Path, exc: OSError) -> str:
     return f"cannot write {path}: {exc.strerror or exc}"
 
 
-def output_paths(stem: Path, formats: tuple[str, ...]) -> list[Path]:
-    return [stem.with_name(f"{stem.name}.{extension(fmt)}") for fmt in formats]
+def output_paths(stem: Path, formats: Iterable[str]) -> list[Path]:
+    return [stem.with_name(f"{stem.name}.{fmt}") for fmt in formats]
+
+
+def render(
+    transcript: Transcript,
+    formats: Iterable[str] | str = ALL_FORMATS,
+    options: FormatOptions | None = None,
+    **format_options: Any,
+) -> dict[str, str]:
+    """Each format's text, by name (pure: nothing is written). ``formats`` takes what ``-f``
+    takes (``"srt,vtt"``, ``["all"]``); ``format_options`` are :class:`FormatOptions` fields
+    (``max_line_width=42``, ...)."""
+    shape = replace(options or FormatOptions(), **format_options)
+    return {name: render_format(name, transcript, shape) for name in parse_formats(formats)}
 
 
 def write_outputs(
-    transcript: Transcript, stem: Path, formats: tuple[str, ...], options: FormatOptions
+    transcript: Transcript,
+    stem: Path,
+    formats: Iterable[str] | str = ALL_FORMATS,
+    options: FormatOptions | None = None,
+    **format_options: Any,
 ) -> list[Path]:
-    """Render every format first (pure), then write each file atomically."""
-    rendered = [(path, render(fmt, transcript, options)) for fmt, path in
-                zip(formats, output_paths(stem, formats), strict=True)]  # fmt: skip
-    for path, text in rendered:
+    """Write ``stem.<format>`` for each format: every text is rendered first (so a writer's
+    error leaves nothing half-done), then each file is written atomically."""
+    texts = render(transcript, formats, options, **format_options)
+    paths = output_paths(Path(stem), texts)
+    for path, text in zip(paths, texts.values(), strict=True):
         atomic_write_text(path, text)
-    return [path for path, _ in rendered]
+    return paths
+
+
+def format_options_for(options: TranscribeOptions) -> FormatOptions:
+    """The output-shaping part of a run's options (fields of the same names)."""
+    shared = [f.name for f in fields(FormatOptions) if hasattr(options, f.name)]
+    return FormatOptions(**{name: getattr(options, name) for name in shared})

@@ -1,7 +1,8 @@
 """One file through decode -> ASR -> (align) -> (diarize) -> Transcript.
 
-The pipeline is engine-neutral and knows nothing of files on disk beyond its input: writing
-outputs is :mod:`woasr_cli.outputs`, bookkeeping is the job runner's. It works window by window
+The pipeline is engine-neutral and knows nothing of files on disk beyond its input (a media
+file, or samples in memory): writing outputs is :mod:`woasr_cli.outputs`, loading engines once
+is :mod:`woasr_cli.transcriber`'s, bookkeeping is the job runner's. It works window by window
 so memory stays flat, reports each finished segment to a :class:`Checkpointer` (the manifest),
 and can resume from a checkpoint: segments already done are kept and decoding starts where they
 stopped.
@@ -12,18 +13,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from woasr_cli.errors import Interrupted
 from woasr_cli.media import SAMPLE_RATE, iter_windows, probe
-from woasr_cli.media.windows import DEFAULT_WINDOW_S, snap_to_quiet
+from woasr_cli.media.audio import Audio
+from woasr_cli.media.windows import DEFAULT_WINDOW_S, iter_array_windows, snap_to_quiet
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import Provider
 from woasr_cli.transcript import Segment, Transcript
 
+if TYPE_CHECKING:
+    from woasr_cli.processing.alignment import Aligner
+    from woasr_cli.processing.diarization import Diarizer
+
 
 class Checkpointer(Protocol):
-    def __call__(self, segments: list[Segment], done_seconds: float) -> None:
+    def __call__(self, segments: list[Segment], done_seconds: float, /) -> None:
         """Persist finished segments (absolute times) and progress, atomically."""
 
 
@@ -54,15 +60,51 @@ def transcribe_file(
     hooks: FileHooks | None = None,
     window_s: float = DEFAULT_WINDOW_S,
 ) -> Transcript:
-    hooks = hooks or FileHooks()
+    """ASR over a media file, decoded window by window (memory stays flat)."""
     resume = resume or Resume()
     info = probe(path)
+    start = snap_to_quiet(path, resume.offset) if resume.offset > 0 else 0.0
+    transcript = _transcribe_windows(
+        iter_windows(path, window_s, start), start, info.duration, provider, options, resume,
+        hooks or FileHooks(),
+    )  # fmt: skip
+    transcript.source = str(path)
+    return transcript
+
+
+def transcribe_audio(
+    samples: Audio,
+    provider: Provider,
+    options: TranscribeOptions,
+    *,
+    resume: Resume | None = None,
+    hooks: FileHooks | None = None,
+    window_s: float = DEFAULT_WINDOW_S,
+) -> Transcript:
+    """ASR over 16 kHz mono float32 samples already in memory, in the same windows."""
+    resume = resume or Resume()
+    start = min(max(resume.offset, 0.0), len(samples) / SAMPLE_RATE)
+    windows = iter_array_windows(samples[int(start * SAMPLE_RATE) :], window_s, start)
+    return _transcribe_windows(
+        windows, start, len(samples) / SAMPLE_RATE, provider, options, resume,
+        hooks or FileHooks(),
+    )  # fmt: skip
+
+
+def _transcribe_windows(
+    windows: Iterable[tuple[float, Audio]],
+    start: float,
+    total: float | None,
+    provider: Provider,
+    options: TranscribeOptions,
+    resume: Resume,
+    hooks: FileHooks,
+) -> Transcript:
     segments = list(resume.segments)
     language = options.language or resume.language
     language_probability: float | None = None
-    start = snap_to_quiet(path, resume.offset) if resume.offset > 0 else 0.0
     done = start
-    for offset, samples in iter_windows(path, window_s, start):
+    for offset, samples in windows:
         if hooks.should_stop():
             raise Interrupted("interrupted")
         if len(samples) == 0:
@@ -82,7 +124,7 @@ def transcribe_file(
             if hooks.checkpoint:
                 hooks.checkpoint([seg], done)
             if hooks.on_progress:
-                hooks.on_progress(done, info.duration)
+                hooks.on_progress(done, total)
             if hooks.should_stop():
                 raise Interrupted("interrupted")
         done = window_end
@@ -91,8 +133,8 @@ def transcribe_file(
         if hooks.on_window_done:
             hooks.on_window_done()
         if hooks.on_progress:
-            hooks.on_progress(done, info.duration)
-    duration = max(done, info.duration or 0.0)
+            hooks.on_progress(done, total)
+    duration = max(done, total or 0.0)
     return Transcript(
         segments=segments,
         language=language,
@@ -101,7 +143,6 @@ def transcribe_file(
         provider=provider.name,
         model=provider.model_name,
         options=options.public_dict(),
-        source=str(path),
     )
 
 
@@ -118,27 +159,26 @@ def _clip(found: Iterable[Segment], offset: float, window_end: float) -> Iterabl
             yield shifted
 
 
-def postprocess(transcript: Transcript, path: Path, options: TranscribeOptions) -> Transcript:
-    """Forced alignment and speaker diarization, each only when asked for.
+def postprocess(
+    transcript: Transcript,
+    audio: Audio,
+    options: TranscribeOptions,
+    *,
+    aligner: Aligner | None = None,
+    diarizer: Diarizer | None = None,
+) -> Transcript:
+    """Forced alignment and speaker diarization, each only when asked for, with the aligner
+    and diarizer the caller loaded once (:class:`~woasr_cli.transcriber.Transcriber`).
 
-    Both need the whole file's audio at once (speaker labels must be consistent across the file),
-    so it is decoded once here, after ASR, and only for these opt-in steps.
+    Both need the whole file's audio at once (speaker labels must be consistent across the
+    file), so the caller decodes it once, after ASR, and only for these opt-in steps.
     """
-    if not (options.align or options.diarize):
-        return transcript
-    from woasr_cli.media import decode_audio
-
-    audio = decode_audio(path)
-    if options.align:
-        from woasr_cli.processing.alignment import load_aligner
-
-        aligner = load_aligner(options)
+    if options.align and aligner is not None:
         transcript.segments = aligner.align(transcript.segments, audio)
-    if options.diarize:
-        from woasr_cli.processing.diarization import load_diarizer
+    if options.diarize and diarizer is not None:
         from woasr_cli.processing.speakers import assign_speakers
 
-        turns = load_diarizer(options).diarize(
+        turns = diarizer.diarize(
             audio,
             num_speakers=options.num_speakers,
             min_speakers=options.min_speakers,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from woasr_cli.errors import UsageError
+from woasr_cli.jobs.manifest_path import MANIFEST_NAME
 
-MANIFEST_NAME = ".woasr-manifest.db"
+__all__ = ["MANIFEST_NAME", "find_manifest"]
 
 
 def find_manifest(output_dir: Path, manifest: Path | None) -> Path:

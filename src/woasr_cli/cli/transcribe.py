@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,25 +12,14 @@ from woasr_cli.cli.exit_codes import INTERRUPTED, OK, SOME_FAILED, exit_code_for
 from woasr_cli.cli.manifest_option import MANIFEST_NAME
 from woasr_cli.errors import UsageError, WoasrError
 
+if TYPE_CHECKING:
+    from woasr_cli.jobs.runner import BatchResult
+    from woasr_cli.options import TranscribeOptions
+
 _ASR = "ASR"
 _OUT = "Output"
 _POST = "Alignment and diarization"
 _RUN = "Batch"
-
-
-def parse_temperature(value: str | None) -> tuple[float, ...]:
-    """``0`` -> (0.0,), ``0,0.2,0.4`` -> as given; omitted -> Whisper's fallback schedule."""
-    if value is None:
-        return (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
-    try:
-        temps = tuple(float(v) for v in value.split(",") if v.strip())
-    except ValueError:
-        raise UsageError(
-            f"--temperature takes numbers separated by commas, not '{value}'"
-        ) from None
-    if not temps or any(t < 0 or t > 1.5 for t in temps):
-        raise UsageError("--temperature values must lie between 0 and 1.5")
-    return temps
 
 
 def read_inputs(inputs: list[str], files_from: str | None) -> list[str]:
@@ -52,6 +41,7 @@ def read_inputs(inputs: list[str], files_from: str | None) -> list[str]:
 
 
 def transcribe(
+    ctx: typer.Context,
     inputs: Annotated[
         list[str] | None, typer.Argument(help="Media files, folders (recursive) or globs.")
     ] = None,
@@ -65,7 +55,7 @@ def transcribe(
         Path,
         typer.Option("--output-dir", "-o", envvar="WOASR_OUTPUT_DIR", help="Where outputs go."),
     ] = Path("."),
-    output_format: Annotated[
+    formats: Annotated[
         list[str] | None,
         typer.Option(
             "--output-format",
@@ -312,14 +302,15 @@ def transcribe(
         ),
     ] = None,
     offline: Annotated[
-        bool,
+        bool | None,
         typer.Option(
             "--offline/--online",
             envvar="WOASR_OFFLINE",
-            help="Never download models (also on when HF_HUB_OFFLINE=1).",
+            help="Never download models  [default: offline when HF_HUB_OFFLINE=1]",
+            show_default=False,
             rich_help_panel=_ASR,
         ),
-    ] = False,
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors.")] = False,
     json_events: Annotated[
         bool, typer.Option("--json", help="One JSON event per line on stdout.")
@@ -330,40 +321,12 @@ def transcribe(
     Exit codes: 0 all done, 1 some inputs failed (the rest were done), 2 usage error,
     130 interrupted (rerun the same command to resume).
     """
-    import os
-
     from woasr_cli.options import TranscribeOptions
 
+    # Every parameter named like a TranscribeOptions field is that option: declaring an option
+    # is a field there plus its flag here.
     try:
-        from woasr_cli.formats import parse_formats
-
-        if task not in ("transcribe", "translate"):
-            raise UsageError(f"--task must be transcribe or translate, not '{task}'")
-        if device not in ("auto", "cpu", "cuda"):
-            raise UsageError(f"--device must be auto, cpu or cuda, not '{device}'")
-        from woasr_cli.providers.registry import default_word_timestamps
-
-        if highlight_words:
-            word_timestamps = True
-        elif word_timestamps is None:
-            word_timestamps = default_word_timestamps(provider, diarize=diarize, align=align)
-        options = TranscribeOptions(
-            provider=provider, model=model, language=language or None,
-            task=task,  # type: ignore[arg-type]
-            beam_size=beam_size, temperature=parse_temperature(temperature),
-            initial_prompt=initial_prompt, hotwords=hotwords, word_timestamps=word_timestamps,
-            vad=vad, device=device,  # type: ignore[arg-type]
-            compute_type=compute_type, threads=threads, batch_size=batch_size,
-            pack=pack, workers=workers, align=align, align_model=align_model, diarize=diarize,
-            diarize_backend=diarize_backend,
-            diarize_model=diarize_model, num_speakers=num_speakers,
-            min_speakers=min_speakers, max_speakers=max_speakers, hf_token=hf_token,
-            openai_base_url=openai_base_url or None, openai_api_key=openai_api_key or None,
-            formats=parse_formats(output_format or ["all"]), max_line_width=max_line_width,
-            max_line_count=max_line_count, highlight_words=highlight_words,
-            model_cache_dir=str(model_cache_dir) if model_cache_dir else None,
-            offline=offline or os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0"),
-        )  # fmt: skip
+        options = TranscribeOptions.from_mapping(ctx.params)
         code = run_transcribe(
             read_inputs(inputs or [], files_from), options, output_dir,
             manifest or output_dir / MANIFEST_NAME, force=force, quiet=quiet,
@@ -377,7 +340,7 @@ def transcribe(
 
 def run_transcribe(
     args: list[str],
-    options: object,
+    options: TranscribeOptions,
     output_dir: Path,
     manifest_path: Path,
     *,
@@ -388,38 +351,34 @@ def run_transcribe(
     from woasr_cli.cli.interrupts import StopFlag
     from woasr_cli.cli.progress import make_reporter
     from woasr_cli.jobs.batch import run_batch
-    from woasr_cli.media.discover import discover_inputs
-    from woasr_cli.options import TranscribeOptions
-    from woasr_cli.providers import check_capabilities, get_spec
+    from woasr_cli.policy import prepare
 
-    assert isinstance(options, TranscribeOptions)
-    check_capabilities(get_spec(options.provider), options)
-    if options.diarize:
-        from woasr_cli.processing.diarization import check_speaker_bounds
-
-        check_speaker_bounds(options.num_speakers, options.min_speakers, options.max_speakers)
-    found = discover_inputs(args)
-    for arg in found.missing:
-        typer.echo(f"woasr: error: {arg}: matched no media files", err=True)
-    if not found.inputs:
-        return SOME_FAILED
+    options = prepare(options)  # refuse what the provider cannot do before looking at inputs
     stop = StopFlag()
     stop.install()
     reporter = make_reporter(json_lines=json_events, quiet=quiet, tty=sys.stderr.isatty())
     result = run_batch(
-        found.inputs, options, output_dir, manifest_path, reporter=reporter,
+        args, options, output_dir, manifest_path=manifest_path, reporter=reporter,
         should_stop=stop, force=force,
     )  # fmt: skip
+    for arg in result.missing:
+        typer.echo(f"woasr: error: {arg}: matched no media files", err=True)
+    return report_result(result, quiet=quiet, json_events=json_events)
+
+
+def report_result(result: BatchResult, *, quiet: bool, json_events: bool) -> int:
+    """Print a batch's failures and totals; its exit code (shared by transcribe and retry)."""
     if not json_events:
         for name, reason in result.failures:
             typer.echo(f"woasr: failed: {name}: {reason}", err=True)
     if result.interrupted:
         typer.echo("woasr: interrupted; run the same command again to resume", err=True)
         return INTERRUPTED
-    if not quiet and not json_events:
+    ran = result.done + result.skipped + result.failed + result.elsewhere + result.lost
+    if not quiet and not json_events and (ran or not result.missing):
         typer.echo(
             f"woasr: {result.done} done, {result.skipped} skipped, {result.failed} failed"
             + (f", {result.elsewhere} done by another process" if result.elsewhere else ""),
             err=True,
         )
-    return SOME_FAILED if result.failed or found.missing else OK
+    return SOME_FAILED if result.failed or result.missing else OK

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
-from woasr_cli.errors import UsageError
 from woasr_cli.formats.jsonfmt import render_json
 from woasr_cli.formats.options import FormatOptions
 from woasr_cli.formats.rttm import render_rttm
@@ -12,6 +11,7 @@ from woasr_cli.formats.srt import render_srt
 from woasr_cli.formats.text import render_txt
 from woasr_cli.formats.tsv import render_tsv
 from woasr_cli.formats.vtt import render_vtt
+from woasr_cli.options import ALL_FORMATS, parse_formats
 from woasr_cli.transcript import Transcript
 
 Writer = Callable[[Transcript, FormatOptions], str]
@@ -24,33 +24,10 @@ FORMATS: dict[str, Writer] = {
     "tsv": render_tsv,
     "rttm": render_rttm,
 }
-DEFAULT_FORMATS: tuple[str, ...] = ("vtt", "srt", "json", "txt", "tsv")
+DEFAULT_FORMATS = ALL_FORMATS
 
-__all__ = ["DEFAULT_FORMATS", "FORMATS", "FormatOptions", "extension", "parse_formats", "render"]
+__all__ = ["DEFAULT_FORMATS", "FORMATS", "FormatOptions", "parse_formats", "render"]
 
 
 def render(name: str, transcript: Transcript, options: FormatOptions) -> str:
     return FORMATS[name](transcript, options)
-
-
-def extension(name: str) -> str:
-    return name
-
-
-def parse_formats(values: Iterable[str]) -> tuple[str, ...]:
-    """``-f`` values: repeatable, comma lists, ``all`` (= vtt, srt, json, txt, tsv)."""
-    chosen: dict[str, None] = {}
-    for value in values:
-        for name in (v.strip().lower() for v in value.split(",")):
-            if not name:
-                continue
-            if name == "all":
-                chosen.update(dict.fromkeys(DEFAULT_FORMATS))
-            elif name in FORMATS:
-                chosen[name] = None
-            else:
-                known = ", ".join([*FORMATS, "all"])
-                raise UsageError(f"unknown output format '{name}' (known: {known})")
-    if not chosen:
-        raise UsageError("no output format given")
-    return tuple(chosen)

@@ -1,8 +1,4 @@
-"""Batch jobs: the SQLite manifest, job states, input fingerprints and the batch runner."""
+"""Batch jobs: the SQLite manifest (``manifest``), job states (``states``), input fingerprints
+(``fingerprint``), the batch runner (``runner``) and the library's entry points (``batch``).
 
-from woasr_cli.jobs.fingerprint import fingerprint_file
-from woasr_cli.jobs.job import Job
-from woasr_cli.jobs.manifest import Manifest
-from woasr_cli.jobs.states import JobState
-
-__all__ = ["Job", "JobState", "Manifest", "fingerprint_file"]
+Nothing is imported here, so commands that only read the manifest start fast."""

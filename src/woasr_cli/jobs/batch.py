@@ -1,60 +1,144 @@
-"""The library entry point for a batch: inputs + options -> outputs on disk + manifest."""
+"""The library's batch entry points: inputs + options -> outputs on disk, recorded in a manifest.
+
+:func:`run_batch` is what ``woasr transcribe`` runs and :func:`retry_batch` what ``woasr retry``
+runs; both check the options against the provider before any work, choose the worker
+processes, and return a :class:`~woasr_cli.jobs.runner.BatchResult`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from woasr_cli.events import Reporter, null_reporter
 from woasr_cli.jobs.manifest import Manifest
-from woasr_cli.jobs.runner import BatchResult, BatchRunner, plan
+from woasr_cli.jobs.manifest_path import default_manifest
+from woasr_cli.jobs.runner import BatchResult, BatchRunner, PlannedJob, plan
+from woasr_cli.jobs.states import JobState
 from woasr_cli.jobs.workers import run_in_workers
-from woasr_cli.media.discover import InputFile
+from woasr_cli.media.discover import InputFile, discover_inputs
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.runtime import usable_cores
-
-MAX_DEFAULT_WORKERS = 8
+from woasr_cli.policy import prepare
+from woasr_cli.providers.registry import get_spec
+from woasr_cli.transcriber import Transcriber
 
 
 def default_workers(options: TranscribeOptions) -> int:
-    """Worker processes when the user did not say.
-
-    Batched faster-whisper (the default) runs one process: its batches run side by side on one
-    copy of the model, one CTranslate2 worker per core (faster_whisper_engine.cpu_layout).
-    Sequential faster-whisper (``--batch-size 1``) on CPU gets a process per core: CTranslate2
-    decodes one stream far better with one thread per process than with many threads in one
-    process (2 cores: 1.9x the files per second, docs/performance.md). A GPU is shared by one
-    process; the torch engines parallelise inside their own process.
-    """
-    if options.provider != "faster_whisper" or options.device == "cuda":
-        return 1
-    if options.batch_size != 1:
-        return 1
-    if options.device == "auto":
-        import ctranslate2
-
-        if ctranslate2.get_cuda_device_count() > 0:
-            return 1
-    return min(usable_cores(), MAX_DEFAULT_WORKERS)
+    """Worker processes when the user did not say: the provider's own choice (one process
+    unless its engine decodes better with a process per core)."""
+    return max(1, get_spec(options.provider).default_workers(options))
 
 
 def run_batch(
-    inputs: list[InputFile],
+    inputs: Sequence[str | Path | InputFile],
     options: TranscribeOptions,
-    output_dir: Path,
-    manifest_path: Path,
+    output_dir: Path | str,
     *,
-    reporter: Reporter = null_reporter,
-    should_stop: Callable[[], bool] = lambda: False,
+    manifest_path: Path | str | None = None,
+    reporter: Reporter | None = None,
+    should_stop: Callable[[], bool] | None = None,
     force: bool = False,
+    transcriber: Transcriber | None = None,
 ) -> BatchResult:
-    jobs = plan(inputs, output_dir.absolute())
+    """Transcribe files, folders (recursive) and globs into ``output_dir``.
+
+    Finished inputs with unchanged content, options and outputs are skipped; interrupted ones
+    resume from their last checkpoint. Inputs that match nothing are listed in
+    ``result.missing``; an input that fails is recorded with its reason and the batch goes on.
+    ``transcriber`` shares engines a caller already loaded (a server, a notebook); its options
+    must be the batch's. Raises ``UsageError`` and friends before any work when the options
+    cannot run.
+    """
+    options = prepare(options)
+    output_dir = Path(output_dir)
+    manifest = Path(manifest_path) if manifest_path else default_manifest(output_dir)
+    found = discover_inputs(
+        [str(i) for i in inputs if not isinstance(i, InputFile)]
+    ) if any(not isinstance(i, InputFile) for i in inputs) else None  # fmt: skip
+    files = [i for i in inputs if isinstance(i, InputFile)] + (found.inputs if found else [])
+    missing = found.missing if found else []
+    if not files:
+        return BatchResult(missing=missing)
+    jobs = plan(files, output_dir.absolute())
+    result = _run_planned(
+        jobs, options, manifest, reporter or null_reporter, should_stop or (lambda: False),
+        force=force, transcriber=transcriber,
+    )  # fmt: skip
+    result.missing = missing
+    return result
+
+
+def retry_batch(
+    manifest_path: Path | str,
+    *,
+    workers: int | None = None,
+    reporter: Reporter | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    settings: Mapping[str, str] | None = None,
+) -> BatchResult:
+    """Run a manifest's failed and interrupted jobs again, each with the options it was
+    started with (``workers`` overrides the worker processes). ``settings`` gives back what the
+    manifest never stores (an external provider's key: option name -> value) to jobs that
+    need it."""
+    reporter = reporter or null_reporter
+    stop = should_stop or (lambda: False)
+    total = BatchResult()
+    with Manifest.open(manifest_path) as manifest:
+        groups: dict[str, list[PlannedJob]] = {}
+        for job in manifest.jobs([JobState.FAILED, JobState.INTERRUPTED]):
+            meta = manifest.meta(job.id)
+            path = Path(job.input_path)
+            stem = Path(meta["stem"]) if "stem" in meta else path.with_suffix("")
+            groups.setdefault(meta.get("options", "{}"), []).append(
+                PlannedJob(InputFile(path, path.parent), stem)
+            )
+    plans = []
+    for options_json, planned in groups.items():
+        options = TranscribeOptions.from_mapping(json.loads(options_json))
+        missing = {k: v for k, v in (settings or {}).items() if getattr(options, k) is None}
+        if missing:
+            options = options.with_changes(**missing)
+        if workers is not None:
+            options = replace(options, workers=workers)
+        plans.append((prepare(options), planned))  # every group checked before any work
+    for options, planned in plans:
+        result = _run_planned(planned, options, Path(manifest_path), reporter, stop, force=False)
+        _add(total, result)
+        if result.interrupted:
+            break
+    return total
+
+
+def _run_planned(
+    jobs: list[PlannedJob],
+    options: TranscribeOptions,
+    manifest_path: Path,
+    reporter: Reporter,
+    should_stop: Callable[[], bool],
+    *,
+    force: bool,
+    transcriber: Transcriber | None = None,
+) -> BatchResult:
     workers = options.workers or default_workers(options)
     with Manifest.open(manifest_path) as manifest:
-        runner = BatchRunner(manifest, options, reporter=reporter, should_stop=should_stop)
-        if workers <= 1 or len(jobs) <= 1:
+        runner = BatchRunner(
+            manifest, options, reporter=reporter, should_stop=should_stop, transcriber=transcriber
+        )
+        if workers <= 1 or len(jobs) <= 1 or transcriber is not None:
             return runner.run(jobs, force=force)
         return run_in_workers(
             runner, jobs, manifest_path.absolute(), workers,
             force=force, reporter=reporter, should_stop=should_stop,
         )  # fmt: skip
+
+
+def _add(into: BatchResult, other: BatchResult) -> None:
+    into.done += other.done
+    into.skipped += other.skipped
+    into.failed += other.failed
+    into.elsewhere += other.elsewhere
+    into.lost += other.lost
+    into.interrupted = into.interrupted or other.interrupted
+    into.failures += other.failures

@@ -11,23 +11,21 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from woasr_cli.errors import (
-    CapabilityError,
     InputError,
     Interrupted,
     LeaseLost,
     ManifestError,
     ModelNotFound,
-    OutputError,
     ProviderUnavailable,
     UsageError,
     WoasrError,
 )
 from woasr_cli.events import Event, Reporter, null_reporter
-from woasr_cli.formats import FormatOptions
 from woasr_cli.jobs.fingerprint import fingerprint_file
 from woasr_cli.jobs.layout import output_stems
 from woasr_cli.jobs.manifest import Job, Manifest
@@ -36,10 +34,9 @@ from woasr_cli.jobs.states import JobState
 from woasr_cli.media import probe
 from woasr_cli.media.discover import InputFile
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.outputs import output_paths, write_outputs
-from woasr_cli.pipeline import FileHooks, Resume, postprocess, transcribe_file
-from woasr_cli.providers.base import Provider, concurrent_files, file_session
-from woasr_cli.runtime import limit_malloc_arenas, release_memory
+from woasr_cli.outputs import format_options_for, output_paths, write_outputs
+from woasr_cli.pipeline import Resume
+from woasr_cli.transcriber import Transcriber
 from woasr_cli.transcript import Segment
 
 LEASE_S = 60.0
@@ -57,6 +54,7 @@ class BatchResult:
     lost: int = 0  # taken over by another process after our lease ran out
     interrupted: bool = False
     failures: list[tuple[str, str]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # arguments that matched no media file
 
 
 @dataclass(frozen=True)
@@ -80,7 +78,7 @@ class BatchRunner:
         *,
         reporter: Reporter = null_reporter,
         should_stop: Callable[[], bool] = lambda: False,
-        provider_factory: Callable[[TranscribeOptions], Provider] | None = None,
+        transcriber: Transcriber | None = None,
     ) -> None:
         self.manifest = manifest
         self.options = options
@@ -90,29 +88,22 @@ class BatchRunner:
         self.should_stop = should_stop
         self.owner = new_owner()
         self.started_at = time.time()  # a job that failed after this is not retried in this run
-        self._provider: Provider | None = None
-        self._provider_factory = provider_factory
-        self.format_options = FormatOptions(
-            max_line_width=options.max_line_width,
-            max_line_count=options.max_line_count,
-            highlight_words=options.highlight_words,
-        )
+        self._transcriber = transcriber
+        self.worker: str | None = None  # named in events when several workers share a batch
+        self.format_options = format_options_for(options)
 
     def report(self, event: Event) -> None:
+        if self.worker is not None and event.input is not None:
+            event = replace(event, worker=self.worker)
         with self._report_lock:  # job threads report too; front ends expect one caller
             self._reporter(event)
 
     # -- model -------------------------------------------------------------------------------
-    def provider(self) -> Provider:
+    def transcriber(self) -> Transcriber:
         # Loaded on first real work only, so a rerun that skips everything loads no model.
-        if self._provider is None:
-            limit_malloc_arenas()
-            if self._provider_factory is None:
-                from woasr_cli.providers import load_provider
-
-                self._provider_factory = load_provider
-            self._provider = self._provider_factory(self.options)
-        return self._provider
+        if self._transcriber is None:
+            self._transcriber = Transcriber(self.options)
+        return self._transcriber
 
     # -- batch -------------------------------------------------------------------------------
     def run(self, jobs: list[PlannedJob], *, force: bool = False) -> BatchResult:
@@ -141,7 +132,7 @@ class BatchRunner:
         wait for those other processes hold, taking over any whose owner died."""
         if not registered:
             return
-        width = min(concurrent_files(self.provider()), len(registered))
+        width = min(self.transcriber().concurrent_files, len(registered))
         waiting = self._run_pass(registered, result, width)
         while waiting and not result.interrupted:
             time.sleep(0.5)
@@ -247,14 +238,12 @@ class BatchRunner:
         except InputError:
             duration = None  # transcribe_file reports the reason
         try:
-            provider = self.provider()
+            transcriber = self.transcriber()
             with heartbeat:
-                with file_session(provider):
-                    transcript = transcribe_file(
-                        path, provider, self.options, resume=resume,
-                        hooks=self._hooks(job_id, str(path), heartbeat, duration),
-                    )  # fmt: skip
-                transcript = postprocess(transcript, path, self.options)
+                transcript = transcriber.transcribe(
+                    path, resume=resume, should_stop=self.should_stop,
+                    **self._callbacks(job_id, str(path), heartbeat, duration),
+                )  # fmt: skip
                 outputs = write_outputs(
                     transcript, planned.stem, self.options.formats, self.format_options
                 )
@@ -269,13 +258,10 @@ class BatchRunner:
             self.report(Event("interrupted", input=str(path)))
             raise
         except _BATCH_FATAL as exc:
+            # Every job would fail the same way (a capability the model lacks, a missing model
+            # or extra): record why on this one and stop the batch.
             self.manifest.fail(job_id, self.owner, f"batch stopped: {exc}")
             raise
-        except CapabilityError:
-            raise
-        except (InputError, OutputError) as exc:
-            self._fail_claimed(job_id, str(path), str(exc), result)
-            return
         except WoasrError as exc:
             self._fail_claimed(job_id, str(path), str(exc), result)
             return
@@ -302,9 +288,9 @@ class BatchRunner:
             )
         )
 
-    def _hooks(
+    def _callbacks(
         self, job_id: int, name: str, heartbeat: _Heartbeat, duration: float | None
-    ) -> FileHooks:
+    ) -> dict[str, Any]:
         def checkpoint(segments: list[Segment], done_seconds: float) -> None:
             heartbeat.check()
             self.manifest.checkpoint(
@@ -318,9 +304,7 @@ class BatchRunner:
         def on_progress(done: float, duration: float | None) -> None:
             self.report(Event("progress", input=name, done_seconds=done, duration=duration))
 
-        return FileHooks(
-            checkpoint, on_language, on_progress, release_memory, should_stop=self.should_stop
-        )
+        return {"checkpoint": checkpoint, "on_language": on_language, "on_progress": on_progress}
 
     def _fail_claimed(self, job_id: int, name: str, reason: str, result: BatchResult) -> None:
         self.manifest.fail(job_id, self.owner, reason)

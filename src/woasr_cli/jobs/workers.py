@@ -48,6 +48,7 @@ def _worker(
         with Manifest.open(manifest_path) as manifest:
             runner = BatchRunner(manifest, options, reporter=events.put, should_stop=should_stop)
             runner.started_at = started_at
+            runner.worker = f"worker-{index}"
             # Workers start at different points of the list so they rarely race for a claim.
             shift = (index * len(todo)) // max(1, options.workers)
             order = todo[shift:] + todo[:shift]

@@ -16,13 +16,13 @@ import numpy as np
 import numpy.typing as npt
 
 from woasr_cli.errors import MediaError
+from woasr_cli.media.audio import SAMPLE_RATE
 
 if TYPE_CHECKING:
     from av.audio.frame import AudioFrame
     from av.audio.stream import AudioStream
     from av.container import InputContainer
 
-SAMPLE_RATE = 16000
 _BLOCK = SAMPLE_RATE * 30  # yield ~30 s at a time
 
 

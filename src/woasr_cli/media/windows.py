@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from woasr_cli.media.decode import SAMPLE_RATE, iter_audio
+from woasr_cli.media.audio import SAMPLE_RATE
+from woasr_cli.media.decode import iter_audio
 
 DEFAULT_WINDOW_S = 60.0
 _SEARCH_S = 8.0  # look this far back from the boundary for a quiet cut
@@ -73,3 +74,17 @@ def iter_windows(
             buffer = buffer[cut:]
     if len(buffer) or offset == start:
         yield offset, buffer
+
+
+def iter_array_windows(
+    samples: npt.NDArray[np.float32], window_s: float = DEFAULT_WINDOW_S, start: float = 0.0
+) -> Iterator[tuple[float, npt.NDArray[np.float32]]]:
+    """:func:`iter_windows` over samples already in memory (views, no copies)."""
+    limit = int(window_s * SAMPLE_RATE)
+    offset, rest = start, samples
+    while len(rest) >= limit + SAMPLE_RATE:
+        cut = quiet_cut(rest, limit)
+        yield offset, rest[:cut]
+        offset += cut / SAMPLE_RATE
+        rest = rest[cut:]
+    yield offset, rest

@@ -21,11 +21,10 @@ import numpy as np
 import numpy.typing as npt
 
 from woasr_cli.errors import ModelNotFound, ProviderUnavailable
+from woasr_cli.media.audio import SAMPLE_RATE, Audio
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.providers.base import Audio
 from woasr_cli.transcript import Segment, Word
 
-SAMPLE_RATE = 16000
 Floats = npt.NDArray[np.float64]
 
 

@@ -21,8 +21,9 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
+from woasr_cli.media.audio import SAMPLE_RATE
+
 WEIGHTS = "models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt"
-SAMPLE_RATE = 16000
 N_MELS = 80
 EMBEDDING_SIZE = 192
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from woasr_cli.errors import UsageError
-from woasr_cli.options import TranscribeOptions
-from woasr_cli.providers.base import Audio
+from woasr_cli.media.audio import Audio
+from woasr_cli.options import TranscribeOptions, check_speaker_bounds
 
 BACKENDS: tuple[str, ...] = ("offline", "pyannote")
 
@@ -48,23 +48,6 @@ class Diarizer(Protocol):
 
 def speaker_label(index: int) -> str:
     return f"SPEAKER_{index:02d}"
-
-
-def check_speaker_bounds(
-    num_speakers: int | None, min_speakers: int | None, max_speakers: int | None
-) -> None:
-    """Reject impossible speaker-count options with a message naming the flags."""
-    for name, value in (
-        ("--num-speakers", num_speakers),
-        ("--min-speakers", min_speakers),
-        ("--max-speakers", max_speakers),
-    ):
-        if value is not None and value < 1:
-            raise UsageError(f"{name} must be at least 1 (got {value})")
-    if min_speakers is not None and max_speakers is not None and min_speakers > max_speakers:
-        raise UsageError(
-            f"--min-speakers ({min_speakers}) is larger than --max-speakers ({max_speakers})"
-        )
 
 
 def relabel(turns: Iterable[Turn]) -> list[Turn]:

@@ -27,13 +27,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from woasr_cli.media.audio import SAMPLE_RATE, Audio
+from woasr_cli.options import check_speaker_bounds
 from woasr_cli.processing.clustering import cosine_affinity, merge_small, spectral_cluster
-from woasr_cli.processing.diarization import Turn, check_speaker_bounds, relabel, speaker_label
+from woasr_cli.processing.diarization import Turn, relabel, speaker_label
 from woasr_cli.processing.speaker_encoders import SpeakerEncoder, load_encoder
 from woasr_cli.processing.speaker_test import merge_same_speaker, several_speakers
-from woasr_cli.providers.base import Audio
 
-SAMPLE_RATE = 16000
 FRAME = 0.01  # seconds per mel frame (Resemblyzer: 10 ms step)
 
 

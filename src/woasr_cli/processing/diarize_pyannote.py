@@ -16,12 +16,11 @@ from typing import Any
 import numpy as np
 
 from woasr_cli.errors import ModelNotFound, ProviderUnavailable
-from woasr_cli.options import TranscribeOptions
-from woasr_cli.processing.diarization import Turn, check_speaker_bounds, relabel
-from woasr_cli.providers.base import Audio
+from woasr_cli.media.audio import SAMPLE_RATE, Audio
+from woasr_cli.options import TranscribeOptions, check_speaker_bounds
+from woasr_cli.processing.diarization import Turn, relabel
 
 HUB_PIPELINE = "pyannote/speaker-diarization-3.1"
-SAMPLE_RATE = 16000
 
 
 def pipeline_source(pipeline: str | None, options: TranscribeOptions) -> tuple[str, str | None]:

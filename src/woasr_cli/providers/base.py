@@ -13,13 +13,9 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Protocol
 
-import numpy as np
-import numpy.typing as npt
-
+from woasr_cli.media.audio import Audio
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.transcript import Segment
-
-Audio = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,30 @@
 
 from __future__ import annotations
 
+from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import Capabilities
 from woasr_cli.providers.registry import ProviderSpec, Setting, register
+from woasr_cli.runtime import usable_cores
+
+MAX_DEFAULT_WORKERS = 8
+
+
+def _faster_whisper_workers(options: TranscribeOptions) -> int:
+    """Batched faster-whisper (the default) runs one process: its batches run side by side on
+    one copy of the model, one CTranslate2 worker per core (faster_whisper_engine.cpu_layout).
+    Sequential decoding (``--batch-size 1``) on CPU gets a process per core: CTranslate2 decodes
+    one stream far better with one thread per process than with many threads in one process
+    (2 cores: 1.9x the files per second, docs/performance.md). A GPU is shared by one process.
+    """
+    if options.device == "cuda" or options.batch_size != 1:
+        return 1
+    if options.device == "auto":
+        import ctranslate2
+
+        if ctranslate2.get_cuda_device_count() > 0:
+            return 1
+    return min(usable_cores(), MAX_DEFAULT_WORKERS)
+
 
 register(
     ProviderSpec(
@@ -23,6 +45,7 @@ register(
             batched=True,
         ),
         summary="Whisper on CTranslate2 (default): fast on CPU, int8, batched, Silero VAD",
+        default_workers=_faster_whisper_workers,
     )
 )
 register(

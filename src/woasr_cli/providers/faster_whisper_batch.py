@@ -17,8 +17,9 @@ from typing import Any, cast
 import numpy as np
 
 from woasr_cli.media import SAMPLE_RATE
+from woasr_cli.media.audio import Audio
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.providers.base import Audio, LanguageInfo
+from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.providers.batcher import ChunkBatcher, Ticket
 from woasr_cli.providers.slot_packing import SLOT_S, Placement, assign, pack
 from woasr_cli.providers.speech_chunks import SpeechChunk, speech_chunks

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from woasr_cli.errors import CapabilityError, ModelNotFound
+from woasr_cli.media.audio import Audio
 from woasr_cli.models import resolve_ct2_model
 from woasr_cli.models.cache import cached
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.providers.base import Audio, LanguageInfo
+from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.runtime import usable_cores
 from woasr_cli.transcript import Segment, Word
 

@@ -17,15 +17,15 @@ from typing import Any
 import numpy as np
 
 from woasr_cli.errors import ModelNotFound, ProviderUnavailable
+from woasr_cli.media.audio import SAMPLE_RATE, Audio
 from woasr_cli.media.windows import quiet_cut
 from woasr_cli.models.cache import cached
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.providers.base import Audio, LanguageInfo
+from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.providers.nemo_timestamps import SEGMENT_GAP_S, Span, hypothesis_segments
 from woasr_cli.transcript import Segment
 
 DEFAULT_MODEL = "nvidia/stt_en_fastconformer_transducer_large"
-SAMPLE_RATE = 16000
 # FastConformer models are trained on utterances up to ~20 s; 30 s pieces keep attention cheap
 # on CPU and accuracy close to that, and each cut falls in a pause.
 CHUNK_S = 30.0

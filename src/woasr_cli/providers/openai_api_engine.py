@@ -22,15 +22,14 @@ from typing import Any
 import numpy as np
 
 from woasr_cli.errors import InputError, ModelNotFound, UsageError, WoasrError
-from woasr_cli.media.decode import SAMPLE_RATE
+from woasr_cli.languages import language_code
+from woasr_cli.media.audio import SAMPLE_RATE, Audio
 from woasr_cli.media.windows import quiet_cut
-from woasr_cli.options import TranscribeOptions
-from woasr_cli.providers.base import Audio, LanguageInfo
-from woasr_cli.providers.language_names import language_code
+from woasr_cli.options import WHISPER_TEMPERATURES, TranscribeOptions
+from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.transcript import Segment, Word
 
 DEFAULT_MODEL = "whisper-1"
-DEFAULT_TEMPERATURES = TranscribeOptions().temperature
 MAX_RETRIES = 4  # after the first try: at most 5 requests per piece
 TIMEOUT_S = 600.0
 MAX_PIECE_S = 600.0  # 10 minutes of 16 kHz 16-bit mono: 19.2 MB, under OpenAI's 25 MB
@@ -148,7 +147,8 @@ class OpenAIAPIProvider:
     ) -> tuple[Iterator[Segment], LanguageInfo]:
         chunks = list(pieces(audio))
         response = self._request(chunks[0][1], options)
-        language = language_code(_field(response, "language")) or options.language
+        named = str(_field(response, "language") or "")  # OpenAI names it: "english"
+        language = (language_code(named) or named.lower() or None) if named else options.language
 
         def segments() -> Iterator[Segment]:
             answer = response
@@ -169,7 +169,7 @@ class OpenAIAPIProvider:
             "model": self.model_name,
             "response_format": "verbose_json",
         }
-        if options.temperature != DEFAULT_TEMPERATURES:
+        if options.temperature != WHISPER_TEMPERATURES:
             # Whisper's fallback schedule is the endpoints' own default (OpenAI: temperature 0
             # "increases automatically"); anything else goes as its first value.
             kwargs["temperature"] = options.temperature[0]

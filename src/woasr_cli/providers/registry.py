@@ -24,12 +24,17 @@ class Setting:
 @dataclass(frozen=True)
 class ProviderSpec:
     name: str
-    module: str  # woasr_cli.providers.<module>, which defines ``load(options) -> Provider``
+    # woasr_cli.providers.<module>, or any importable dotted path (a plugin): the module
+    # defines ``load(options) -> Provider`` and is imported only when the provider loads
+    module: str
     extra: str  # pip extra that installs the engine
     requires: tuple[str, ...]  # importable top-level modules the engine needs
     default_model: str
     capabilities: Capabilities
     summary: str
+    # Worker processes when the user did not say (the engine parallelises inside one process
+    # unless it says otherwise).
+    default_workers: Callable[[TranscribeOptions], int] = lambda options: 1
     settings: tuple[Setting, ...] = ()  # all needed: the provider is off until they are given
 
     def unset(self, options: TranscribeOptions) -> list[Setting]:
@@ -105,6 +110,7 @@ def load_provider(options: TranscribeOptions) -> Provider:
     missing = spec.missing()
     if missing:
         raise ProviderUnavailable(spec.name, spec.extra, "missing " + ", ".join(missing))
-    module = importlib.import_module(f"woasr_cli.providers.{spec.module}")
+    name = spec.module if "." in spec.module else f"woasr_cli.providers.{spec.module}"
+    module = importlib.import_module(name)
     loader: Callable[[TranscribeOptions], Provider] = module.load
     return loader(options)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from woasr_cli.media import SAMPLE_RATE
-from woasr_cli.providers.base import Audio
+from woasr_cli.media.audio import Audio
 
 CHUNK_S = 30.0
 # Within a batch the decoder sees each chunk on its own, so a generous pad only adds silence that

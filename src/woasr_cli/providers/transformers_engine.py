@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from woasr_cli.errors import CapabilityError, ModelNotFound
+from woasr_cli.media.audio import SAMPLE_RATE, Audio
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.providers.base import Audio, LanguageInfo
+from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.transcript import Segment, Word
 
 DEFAULT_MODEL = "openai/whisper-tiny"
-SAMPLE_RATE = 16000
 CHUNK_S = 30.0  # longer audio goes through the pipeline's strided chunking
 SEGMENT_GAP_S = 0.8  # a CTC pause this long starts a new segment
 SEGMENT_MAX_S = 30.0

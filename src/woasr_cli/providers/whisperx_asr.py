@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from woasr_cli.errors import CapabilityError, ProviderUnavailable
+from woasr_cli.media.audio import Audio
 from woasr_cli.models import resolve_ct2_model
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.providers.base import Audio, LanguageInfo
+from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.providers.faster_whisper_engine import (
     default_threads,
     pick_compute_type,

@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from woasr_cli.errors import InputError, UsageError, WoasrError
+from woasr_cli.errors import InputError, ManifestError, UsageError, WoasrError
 from woasr_cli.events import Event
 from woasr_cli.jobs.fingerprint import fingerprint_file
 from woasr_cli.jobs.manifest import Manifest
@@ -65,6 +65,7 @@ class JobService:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self.listeners: list[Callable[[str, Event], None]] = []
+        self.manifest_error: str | None = None
 
     # -- life --------------------------------------------------------------------------------
     def start(self) -> None:
@@ -160,10 +161,22 @@ class JobService:
 
     def view(self, job_id: str) -> JobView:
         record = self.get(job_id)
-        return job_view(record, [self.manifest.get(f.manifest_id) for f in record.files])
+        try:
+            rows = [self.manifest.get(f.manifest_id) for f in record.files]
+        except ManifestError as exc:
+            self.manifest_error = str(exc)
+            raise
+        self.manifest_error = None
+        return job_view(record, rows)
 
     def views(self) -> list[JobView]:
         return [self.view(job_id) for job_id in list(self._jobs)]
+
+    def healthy(self) -> bool:
+        """No manifest failure since the last success, and every worker thread alive."""
+        workers = [t for t in self._threads if t.name.startswith("woasr-serve-")]
+        alive = self._stopping.is_set() or all(t.is_alive() for t in workers)
+        return self.manifest_error is None and alive
 
     def queue_length(self) -> int:
         return len(self._queue) + len(self._running)
