@@ -240,8 +240,10 @@ class BatchRunner:
         try:
             transcriber = self.transcriber()
             with heartbeat:
+                # The batch's options per call: a shared Transcriber (a server's) may have been
+                # loaded for another request's language, prompt, ...
                 transcript = transcriber.transcribe(
-                    path, resume=resume, should_stop=self.should_stop,
+                    path, resume=resume, should_stop=self.should_stop, options=self.options,
                     **self._callbacks(job_id, str(path), heartbeat, duration),
                 )  # fmt: skip
                 outputs = write_outputs(

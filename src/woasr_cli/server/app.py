@@ -27,7 +27,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     settings = settings or ServerSettings()
     data = settings.data_dir
     data.mkdir(parents=True, exist_ok=True)
-    models = ModelCache(settings.default_model, settings.device)
+    models = ModelCache()
     uploads = UploadStore(data / "uploads")
     jobs = JobService(settings, models, uploads)
     metrics = ServerMetrics(jobs)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.pipeline import FileHooks, transcribe_file
+from woasr_cli.policy import prepare
 from woasr_cli.providers.base import file_session
 from woasr_cli.server.models import ModelCache
 from woasr_cli.transcript import Segment, Transcript
@@ -34,8 +35,14 @@ def transcribe_now(
         if segments and on_segments is not None:
             on_segments(segments)
 
+    if window_s is None:
+        with loaded.slots:
+            return loaded.transcriber.transcribe(
+                path, options=options, checkpoint=checkpoint, should_stop=should_stop
+            )
+    # Shorter windows than the Transcriber's, so that streamed text starts sooner: the
+    # pipeline itself, on the Transcriber's engine, with the same per-file session.
     hooks = FileHooks(checkpoint=checkpoint, should_stop=should_stop)
+    options = prepare(options)
     with loaded.slots, file_session(loaded.provider):
-        if window_s is None:
-            return transcribe_file(path, loaded.provider, options, hooks=hooks)
         return transcribe_file(path, loaded.provider, options, hooks=hooks, window_s=window_s)

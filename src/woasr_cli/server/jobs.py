@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from woasr_cli.errors import InputError, ManifestError, UsageError, WoasrError
+from woasr_cli.errors import InputError, ManifestError, WoasrError
 from woasr_cli.events import Event
 from woasr_cli.jobs.fingerprint import fingerprint_file
 from woasr_cli.jobs.manifest import Manifest
@@ -228,7 +228,7 @@ class JobService:
 
         runner = BatchRunner(
             self.manifest, options, reporter=lambda e: self._emit(job_id, e),
-            should_stop=should_stop, provider_factory=lambda _: loaded.provider,
+            should_stop=should_stop, transcriber=loaded.transcriber,
         )  # fmt: skip
         link = Path(file.input_path)
         planned = PlannedJob(InputFile(link, link.parent), self.result_stem(job_id, file))
@@ -279,11 +279,6 @@ class JobService:
             with contextlib.suppress(OSError, WoasrError):  # tried again at the next round
                 self.cleanup()
             self._stopping.wait(CLEANUP_EVERY_S)
-
-
-def check_file_count(count: int, settings: ServerSettings) -> None:
-    if not 1 <= count <= settings.max_files:
-        raise UsageError(f"a job takes 1 to {settings.max_files} files, not {count}")
 
 
 __all__ = ["Conflict", "InputError", "JobService", "JobStatus", "NotFound", "QueueFull"]

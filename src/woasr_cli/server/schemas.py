@@ -115,12 +115,6 @@ def to_options(
             min_speakers=diarization.min_speakers,
             max_speakers=max(diarization.min_speakers, diarization.max_speakers),
         )
-        if params.word_timestamps is None:
-            from woasr_cli.providers.registry import default_word_timestamps
-
-            changes["word_timestamps"] = default_word_timestamps(
-                request.model_type, diarize=True, align=request.force_alignment
-            )
     return TranscribeOptions(**changes)
 
 
