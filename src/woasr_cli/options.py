@@ -186,8 +186,8 @@ def _normalise(options: TranscribeOptions) -> None:
         put("model_cache_dir", str(options.model_cache_dir))
     if options.highlight_words:
         put("word_timestamps", True)
-    for name in ("model", "initial_prompt", "hotwords", "align_model", "diarize_model",
-                 "openai_base_url", "openai_api_key"):
+    blank_is_unset = ("model", "initial_prompt", "hotwords", "align_model", "diarize_model")
+    for name in (*blank_is_unset, "openai_base_url", "openai_api_key"):
         if getattr(options, name) == "":
             put(name, None)
 
