@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -204,3 +205,18 @@ def test_cors_only_when_configured(tmp_path: Path) -> None:
     with client_for(tmp_path / "b", cors_origins=("http://app.example",)) as c:
         got = c.options("/api/v1/upload", headers=pre).headers
         assert got["access-control-allow-origin"] == "http://app.example"
+
+
+def test_keep_days_cleanup(tmp_path: Path, shared_audio: Path) -> None:
+    with client_for(tmp_path, keep_days=1) as c:
+        (fid,) = upload(c, shared_audio / "jfk.wav")
+        (fresh,) = upload(c, shared_audio / "jfk.mp3")
+        job_id = c.post("/api/v1/transcribe", json={"file_ids": [fid]}).json()["job_id"]
+        assert wait_job(c.get, job_id)["status"] == "completed"
+        jobs = c.app.state.jobs  # type: ignore[attr-defined]
+        assert jobs.cleanup() == 0  # nothing is a day old yet
+        assert jobs.cleanup(now=time.time() + 2 * 86400) == 1
+        assert c.get(f"/api/v1/transcribe/jobs/{job_id}").status_code == 404
+        assert not (tmp_path / "jobs" / job_id).exists()
+        assert jobs.uploads.get(fid) is None and jobs.uploads.get(fresh) is None
+        assert jobs.manifest.jobs() == []
