@@ -45,12 +45,12 @@ class TranscribeOptions:
     model: str | None = None  # None: the provider's default model
     language: str | None = None  # None: detect; a code ("ko") or a name ("Korean")
     task: Task = "transcribe"
-    beam_size: int = 5
+    beam_size: int | None = None  # None: the engine's default (5 where it has beam search)
     temperature: tuple[float, ...] = WHISPER_TEMPERATURES  # also "0,0.2" or a single number
     initial_prompt: str | None = None
     hotwords: str | None = None
     word_timestamps: bool | None = None  # None: decided by woasr_cli.policy.prepare
-    vad: bool = True
+    vad: bool | None = None  # None: on where the engine has voice activity detection
     device: Device = field(default="auto", metadata=_OUTPUT_ONLY)
     compute_type: str = field(default="default", metadata=_OUTPUT_ONLY)
     threads: int = field(default=0, metadata=_OUTPUT_ONLY)  # 0: chosen from the machine
@@ -171,9 +171,8 @@ def _normalise(options: TranscribeOptions) -> None:
         put("language", _language(options.language))
     put("temperature", parse_temperature(options.temperature))
     put("formats", parse_formats(options.formats))
-    for name in ("beam_size",):
-        if getattr(options, name) < 1:
-            raise UsageError(f"--{name.replace('_', '-')} must be at least 1")
+    if options.beam_size is not None and options.beam_size < 1:
+        raise UsageError("--beam-size must be at least 1")
     for name in ("threads", "batch_size", "workers"):
         if getattr(options, name) < 0:
             raise UsageError(f"--{name.replace('_', '-')} must be 0 (automatic) or more")

@@ -12,11 +12,21 @@ from __future__ import annotations
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.registry import check_capabilities, default_word_timestamps, get_spec
 
+DEFAULT_BEAM_SIZE = 5
+
 
 def prepare(options: TranscribeOptions) -> TranscribeOptions:
     """The options with provider-dependent defaults filled in; raises ``UsageError`` (or
     ``CapabilityError``) for an unknown provider or an option it cannot honour."""
     spec = get_spec(options.provider)
+    caps = spec.capabilities
+    defaults: dict[str, object] = {}
+    if options.beam_size is None and caps.beam_size:
+        defaults["beam_size"] = DEFAULT_BEAM_SIZE
+    if options.vad is None:
+        defaults["vad"] = caps.vad != "none"
+    if defaults:
+        options = options.with_changes(**defaults)
     if options.word_timestamps is None:
         options = options.with_changes(
             word_timestamps=default_word_timestamps(

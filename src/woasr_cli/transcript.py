@@ -7,7 +7,7 @@ serialises losslessly to and from the canonical JSON document (``to_dict``/``fro
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -162,7 +162,3 @@ class Transcript:
             source=data.get("source"),
             language_probability=None if lp is None else float(lp),
         )
-
-    @classmethod
-    def from_segments(cls, segments: Iterable[Segment], **meta: Any) -> Transcript:
-        return cls(segments=list(segments), **meta)

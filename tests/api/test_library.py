@@ -245,7 +245,7 @@ def test_retry_checks_capabilities_before_any_work(tmp_path: Path, shared_audio:
             "WHERE j.state = 'failed' AND m.key = 'options'"
         )
         stored = json.loads(options_json)
-        stored.update(provider="origin_whisper", hotwords="woasr")
+        stored.update(provider="origin_whisper", hotwords="woasr", vad=None)
         conn.execute(
             "UPDATE job_meta SET value = ? WHERE job_id = ? AND key = 'options'",
             (json.dumps(stored), job_id),

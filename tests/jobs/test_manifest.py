@@ -161,7 +161,6 @@ def test_claim_makes_a_job_running_once(manifest: Manifest) -> None:
 def test_done_job_cannot_be_claimed(manifest: Manifest) -> None:
     job = _done(manifest)
     assert not manifest.claim(job.id, B, 30)
-    assert manifest.claim_next(B, 30) is None
 
 
 @pytest.mark.parametrize("ending", ["fail", "interrupt"])
@@ -202,18 +201,6 @@ def test_renew_extends_the_lease(manifest: Manifest) -> None:
     manifest.renew(job.id, A, 100)
     lease = _get(manifest, job.id).lease_until
     assert lease is not None and lease > time.time() + 90
-
-
-def test_claim_next_goes_in_order_and_respects_the_filter(manifest: Manifest) -> None:
-    ids = [manifest.register(f"/in/{i}.wav", "c", "o").id for i in range(4)]
-    first = manifest.claim_next(A, 30)
-    assert first is not None and first.id == ids[0] and first.state == JobState.RUNNING
-    picked = manifest.claim_next(A, 30, [ids[3], ids[0]])
-    assert picked is not None and picked.id == ids[3]
-    assert manifest.claim_next(A, 30, [ids[0], ids[3]]) is None
-    assert manifest.claim_next(A, 30, []) is None
-    rest = [manifest.claim_next(B, 30) for _ in range(3)]
-    assert [j.id if j else None for j in rest] == [ids[1], ids[2], None]
 
 
 def test_ending_a_job_that_is_not_running_is_refused(manifest: Manifest) -> None:
@@ -295,7 +282,7 @@ def test_meta_is_per_job_and_overwritten(manifest: Manifest) -> None:
 
 
 # -- listing and totals --------------------------------------------------------------------------
-def test_jobs_totals_and_reset_failed(manifest: Manifest) -> None:
+def test_jobs_and_totals(manifest: Manifest) -> None:
     _done(manifest, "/in/done.wav")
     failed = _running(manifest, "/in/failed.wav")
     manifest.checkpoint(failed.id, A, [{"start": 0.0, "end": 3.0, "text": "x"}], 3.0)
@@ -312,13 +299,6 @@ def test_jobs_totals_and_reset_failed(manifest: Manifest) -> None:
     }  # fmt: skip
     totals = manifest.totals()
     assert (totals["jobs"], totals["audio_seconds"], totals["done_seconds"]) == (4, 10.0, 13.0)
-
-    assert manifest.reset_failed() == 1
-    again = _get(manifest, failed.id)
-    assert (again.state, again.attempts, again.error) == (JobState.FAILED, 0, "bad data")
-    assert manifest.checkpoints(failed.id) == ([], 0.0)
-    assert manifest.claim(failed.id, B, 30)
-    assert manifest.reset_failed() == 0
 
 
 def test_a_handle_can_be_shared_with_a_heartbeat_thread(manifest: Manifest) -> None:

@@ -54,7 +54,7 @@ def procs() -> Iterator[list[subprocess.Popen[str]]]:
         proc.communicate(timeout=10)
 
 
-def test_two_processes_racing_claim_next_claim_each_job_once(
+def test_two_processes_racing_for_claims_claim_each_job_once(
     tmp_path: Path, procs: list[subprocess.Popen[str]]
 ) -> None:
     path = tmp_path / "m.db"

@@ -6,13 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from woasr_cli.providers.nemo_timestamps import (
-    SEGMENT_GAP_S,
-    SEGMENT_MAX_S,
-    Span,
-    group_words,
-    hypothesis_segments,
-)
+from woasr_cli.providers.nemo_timestamps import Span, hypothesis_segments
+from woasr_cli.providers.word_groups import SEGMENT_GAP_S, SEGMENT_MAX_S, group_words
 from woasr_cli.transcript import Word
 
 

@@ -220,3 +220,24 @@ def test_keep_days_cleanup(tmp_path: Path, shared_audio: Path) -> None:
         assert not (tmp_path / "jobs" / job_id).exists()
         assert jobs.uploads.get(fid) is None and jobs.uploads.get(fresh) is None
         assert jobs.manifest.jobs() == []
+
+
+def test_openai_route_errors(client: TestClient, shared_audio: Path) -> None:
+    jfk = ("jfk.wav", (shared_audio / "jfk.wav").read_bytes())
+    r = client.post("/v1/audio/transcriptions", files={"file": jfk},
+                    data={"response_format": "docx"})  # fmt: skip
+    assert r.status_code == 422 and r.json()["error"]["param"] == "response_format"
+    r = client.post("/v1/audio/transcriptions", files={"file": ("a.mp3", b"no audio here")})
+    assert r.status_code == 415 and "a.mp3" in r.json()["error"]["message"]
+    r = client.post("/v1/audio/transcriptions", files={"file": jfk}, data={"model": "nope"})
+    assert r.status_code == 400 and r.json()["error"]["type"] == "invalid_request_error"
+    assert list(Path(client.app.state.scratch.root).iterdir()) == []  # type: ignore[attr-defined]
+
+
+def test_serve_command_refuses_an_open_bind_without_a_key(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from woasr_cli.cli.app import app
+
+    result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2 and "--insecure" in result.output

@@ -64,7 +64,10 @@ def providers(
     for col in ("installed", "default model", "can", "about"):
         table.add_column(col, overflow="fold")
     for r in rows:
-        can = ", ".join(label for key, label in _CAP_LABELS.items() if r["capabilities"][key])
+        labels = [label for key, label in _CAP_LABELS.items() if r["capabilities"][key]]
+        vad = r["capabilities"]["vad"]
+        labels += ["VAD"] if vad == "switchable" else ["VAD (always on)"] if vad == "always" else []
+        can = ", ".join(labels)
         status = "[green]yes[/]" if r["installed"] else f"[yellow]no[/]: {r['install']}"
         if r["installed"] and not r["configured"]:
             status = "[yellow]not configured[/]: set " + ", ".join(r["needs"])

@@ -13,6 +13,7 @@ from woasr_cli.cli.manifest_option import MANIFEST_NAME
 from woasr_cli.errors import UsageError, WoasrError
 
 if TYPE_CHECKING:
+    from woasr_cli.jobs.ray_executor import RayExecutor
     from woasr_cli.jobs.runner import BatchResult
     from woasr_cli.options import TranscribeOptions
 
@@ -20,6 +21,7 @@ _ASR = "ASR"
 _OUT = "Output"
 _POST = "Alignment and diarization"
 _RUN = "Batch"
+_RAY = "Cluster (Ray)"
 
 
 def read_inputs(inputs: list[str], files_from: str | None) -> list[str]:
@@ -98,7 +100,16 @@ def transcribe(
         str,
         typer.Option("--task", help="transcribe or translate (to English).", rich_help_panel=_ASR),
     ] = "transcribe",
-    beam_size: Annotated[int, typer.Option("--beam-size", min=1, rich_help_panel=_ASR)] = 5,
+    beam_size: Annotated[
+        int | None,
+        typer.Option(
+            "--beam-size",
+            min=1,
+            help="Beam width  [default: 5 where the engine has beam search]",
+            show_default=False,
+            rich_help_panel=_ASR,
+        ),
+    ] = None,
     temperature: Annotated[
         str | None,
         typer.Option(
@@ -122,11 +133,15 @@ def transcribe(
         ),
     ] = None,
     vad: Annotated[
-        bool,
+        bool | None,
         typer.Option(
-            "--vad/--no-vad", help="Silero voice activity detection.", rich_help_panel=_ASR
+            "--vad/--no-vad",
+            help="Silero voice activity detection  [default: on where the engine has it; see"
+            " 'woasr providers']",
+            show_default=False,
+            rich_help_panel=_ASR,
         ),
-    ] = True,
+    ] = None,
     device: Annotated[
         str,
         typer.Option(
@@ -188,6 +203,54 @@ def transcribe(
             rich_help_panel=_RUN,
         ),
     ] = 0,
+    executor: Annotated[
+        str,
+        typer.Option(
+            "--executor",
+            envvar="WOASR_EXECUTOR",
+            help="local (this machine) or ray (the actors of a Ray cluster, see docs/scaling.md;"
+            " needs the ray extra). The manifest and the outputs stay with this process.",
+            rich_help_panel=_RUN,
+        ),
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray-address",
+            envvar="RAY_ADDRESS",
+            help="auto, HOST:PORT or ray://HOST:PORT (default: a local Ray for this machine).",
+            rich_help_panel=_RAY,
+        ),
+    ] = None,
+    ray_workers: Annotated[
+        int,
+        typer.Option(
+            "--ray-workers",
+            min=0,
+            help="Ray actors, each with its own model (0 = one per node, or one per "
+            "--ray-gpus-per-worker GPUs).",
+            rich_help_panel=_RAY,
+        ),
+    ] = 0,
+    ray_gpus_per_worker: Annotated[
+        float,
+        typer.Option(
+            "--ray-gpus-per-worker",
+            min=0.0,
+            help="GPUs each actor reserves (fractions share a GPU; 0 = CPU only).",
+            rich_help_panel=_RAY,
+        ),
+    ] = 0.0,
+    ray_shared_fs: Annotated[
+        bool | None,
+        typer.Option(
+            "--ray-shared-fs/--no-ray-shared-fs",
+            help="Workers read inputs by path (a shared filesystem) or get their bytes through "
+            "the object store (default: paths when every node is this machine).",
+            show_default=False,
+            rich_help_panel=_RAY,
+        ),
+    ] = None,
     max_line_width: Annotated[
         int | None, typer.Option("--max-line-width", min=1, rich_help_panel=_OUT)
     ] = None,
@@ -327,10 +390,20 @@ def transcribe(
     # is a field there plus its flag here.
     try:
         options = TranscribeOptions.from_mapping(ctx.params)
+        cluster = None
+        if executor == "ray":
+            if workers:
+                raise UsageError("--workers is for the local executor; use --ray-workers")
+            from woasr_cli.jobs.ray_executor import RayExecutor
+
+            cluster = RayExecutor(ray_address or None, ray_workers, ray_gpus_per_worker,
+                                  ray_shared_fs)  # fmt: skip
+        elif executor != "local":
+            raise UsageError(f"--executor must be local or ray, not '{executor}'")
         code = run_transcribe(
             read_inputs(inputs or [], files_from), options, output_dir,
             manifest or output_dir / MANIFEST_NAME, force=force, quiet=quiet,
-            json_events=json_events,
+            json_events=json_events, executor=cluster,
         )  # fmt: skip
     except WoasrError as exc:
         typer.echo(f"woasr: error: {exc}", err=True)
@@ -347,6 +420,7 @@ def run_transcribe(
     force: bool,
     quiet: bool,
     json_events: bool,
+    executor: RayExecutor | None = None,
 ) -> int:
     from woasr_cli.cli.interrupts import StopFlag
     from woasr_cli.cli.progress import make_reporter
@@ -359,7 +433,7 @@ def run_transcribe(
     reporter = make_reporter(json_lines=json_events, quiet=quiet, tty=sys.stderr.isatty())
     result = run_batch(
         args, options, output_dir, manifest_path=manifest_path, reporter=reporter,
-        should_stop=stop, force=force,
+        should_stop=stop, force=force, executor=executor,
     )  # fmt: skip
     for arg in result.missing:
         typer.echo(f"woasr: error: {arg}: matched no media files", err=True)

@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from woasr_cli.events import Reporter, null_reporter
 from woasr_cli.jobs.manifest import Manifest
@@ -23,6 +24,9 @@ from woasr_cli.options import TranscribeOptions
 from woasr_cli.policy import prepare
 from woasr_cli.providers.registry import get_spec
 from woasr_cli.transcriber import Transcriber
+
+if TYPE_CHECKING:
+    from woasr_cli.jobs.ray_executor import RayExecutor
 
 
 def default_workers(options: TranscribeOptions) -> int:
@@ -41,6 +45,7 @@ def run_batch(
     should_stop: Callable[[], bool] | None = None,
     force: bool = False,
     transcriber: Transcriber | None = None,
+    executor: RayExecutor | None = None,
 ) -> BatchResult:
     """Transcribe files, folders (recursive) and globs into ``output_dir``.
 
@@ -48,8 +53,9 @@ def run_batch(
     resume from their last checkpoint. Inputs that match nothing are listed in
     ``result.missing``; an input that fails is recorded with its reason and the batch goes on.
     ``transcriber`` shares engines a caller already loaded (a server, a notebook); its options
-    must be the batch's. Raises ``UsageError`` and friends before any work when the options
-    cannot run.
+    must be the batch's. ``executor`` (a :class:`~woasr_cli.jobs.ray_executor.RayExecutor`)
+    runs the files on a Ray cluster instead, this process still keeping the manifest. Raises
+    ``UsageError`` and friends before any work when the options cannot run.
     """
     options = prepare(options)
     output_dir = Path(output_dir)
@@ -62,6 +68,13 @@ def run_batch(
     if not files:
         return BatchResult(missing=missing)
     jobs = plan(files, output_dir.absolute())
+    if executor is not None:
+        result = executor.run_batch(
+            jobs, options, manifest, reporter=reporter or null_reporter,
+            should_stop=should_stop or (lambda: False), force=force,
+        )  # fmt: skip
+        result.missing = missing
+        return result
     result = _run_planned(
         jobs, options, manifest, reporter or null_reporter, should_stop or (lambda: False),
         force=force, transcriber=transcriber,

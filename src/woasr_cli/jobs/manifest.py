@@ -138,25 +138,6 @@ class Manifest:
             )
             return cur.rowcount == 1
 
-    def claim_next(
-        self, owner: str, lease_seconds: float, job_ids: Iterable[int] | None = None
-    ) -> Job | None:
-        """Claim the first claimable job (of ``job_ids``, if given) in registration order."""
-        now = time.time()
-        params: dict[str, Any] = {"owner": owner, "lease": lease_seconds, "now": now}
-        among = ""
-        if job_ids is not None:
-            among = "AND id IN (SELECT value FROM json_each(:ids))"
-            params["ids"] = json.dumps(list(job_ids))
-        with self._transaction() as conn:
-            row = conn.execute(
-                f"SELECT id FROM jobs WHERE {_CLAIM_WHERE} {among} ORDER BY id LIMIT 1", params
-            ).fetchone()
-            if row is None:
-                return None
-            conn.execute(f"UPDATE jobs SET {_CLAIM_SET} WHERE id = :id", {**params, "id": row[0]})
-            return self._get(conn, row[0])
-
     def renew(self, job_id: int, owner: str, lease_seconds: float) -> None:
         """Extend ``owner``'s lease; :class:`ManifestError` if it was lost to another process."""
         now = time.time()
@@ -271,25 +252,6 @@ class Manifest:
                 " owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
                 (state.value, reason, now, now - (job.started_at or now), now, job_id),
             )
-
-    def reset_failed(self) -> int:
-        """Give every failed job a fresh start for ``woasr retry``; returns how many.
-
-        Attempts go back to 0 and checkpoints are dropped, so the retry decodes from the start
-        rather than resuming into what failed. The state stays ``failed`` (the table's only way
-        out of it is a claim) and the last error stays visible until the retry claims the job.
-        """
-        with self._transaction() as conn:
-            conn.execute(
-                "DELETE FROM checkpoints WHERE job_id IN (SELECT id FROM jobs WHERE state = ?)",
-                (JobState.FAILED.value,),
-            )
-            cur = conn.execute(
-                "UPDATE jobs SET attempts = 0, done_seconds = 0, resumed_from = 0,"
-                " updated_at = ? WHERE state = ?",
-                (time.time(), JobState.FAILED.value),
-            )
-            return cur.rowcount
 
     def forget(self, job_id: int) -> None:
         """Delete a job with its checkpoints and metadata (a server dropping old work)."""

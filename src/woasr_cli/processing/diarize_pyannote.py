@@ -8,8 +8,6 @@ downloads. (``options.model`` names the ASR model and is not used here.)
 
 from __future__ import annotations
 
-import os
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ from woasr_cli.errors import ModelNotFound, ProviderUnavailable
 from woasr_cli.media.audio import SAMPLE_RATE, Audio
 from woasr_cli.options import TranscribeOptions, check_speaker_bounds
 from woasr_cli.processing.diarization import Turn, relabel
+from woasr_cli.pyannote_audio import import_pyannote_audio
 
 HUB_PIPELINE = "pyannote/speaker-diarization-3.1"
 
@@ -40,20 +39,6 @@ def pipeline_source(pipeline: str | None, options: TranscribeOptions) -> tuple[s
         "the pyannote backend needs a local pipeline directory (with config.yaml) or a "
         "Hugging Face token for the gated hub pipeline; or use --diarize-backend offline"
     )
-
-
-def import_pyannote_audio() -> Any:
-    """pyannote.audio's ``Pipeline`` class, imported quietly and with its telemetry off.
-
-    pyannote.audio 4 sends usage metrics to a remote server unless told not to; an offline tool
-    must not. Importing it warns when torchcodec cannot load; woasr passes waveforms, not files,
-    so that does not matter. Raises ImportError or OSError (a torchaudio build that needs CUDA).
-    """
-    os.environ["PYANNOTE_METRICS_ENABLED"] = "false"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from pyannote.audio import Pipeline
-    return Pipeline
 
 
 def _import_pipeline() -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from woasr_cli.media.audio import Audio
 from woasr_cli.options import TranscribeOptions
@@ -32,6 +32,9 @@ class Capabilities:
     hotwords: bool = False
     beam_size: bool = True
     batched: bool = False
+    # Voice activity detection: "switchable" (--vad/--no-vad), "always" (the engine cuts its
+    # input with VAD whatever it is told) or "none" (--vad is refused).
+    vad: str = "none"
 
 
 @dataclass(frozen=True)
@@ -58,20 +61,33 @@ class Provider(Protocol):
         ...
 
 
-def concurrent_files(provider: Provider) -> int:
-    """How many files one process should transcribe at once with this provider.
+@runtime_checkable
+class CrossFileBatching(Protocol):
+    """The optional part of the interface, for engines that batch work across files.
 
-    A provider that batches work across files (``concurrent_files`` > 1) also offers
-    ``file_session()``, a context each file's thread holds while it works on that file.
+    Such a provider decodes the speech of several files together: the caller keeps
+    ``concurrent_files`` files in flight, one thread each, and each thread holds
+    ``file_session()`` while it works on its file (so the engine knows how many callers may
+    still add work before it runs a part-full batch).
     """
-    return max(1, int(getattr(provider, "concurrent_files", 1)))
+
+    concurrent_files: int
+
+    def file_session(self) -> AbstractContextManager[None]: ...
+
+
+def concurrent_files(provider: Provider) -> int:
+    """How many files one process should transcribe at once with this provider."""
+    if isinstance(provider, CrossFileBatching):
+        return max(1, provider.concurrent_files)
+    return 1
 
 
 def file_session(provider: Provider) -> AbstractContextManager[None]:
-    session: Callable[[], AbstractContextManager[None]] | None = getattr(
-        provider, "file_session", None
-    )
-    return session() if session is not None else nullcontext()
+    """The provider's per-file context where it batches across files; a no-op otherwise."""
+    if isinstance(provider, CrossFileBatching):
+        return provider.file_session()
+    return nullcontext()
 
 
 def check_options(provider: Provider, options: TranscribeOptions) -> None:

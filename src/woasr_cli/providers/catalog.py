@@ -43,6 +43,7 @@ register(
             initial_prompt=True,
             hotwords=True,
             batched=True,
+            vad="switchable",
         ),
         summary="Whisper on CTranslate2 (default): fast on CPU, int8, batched, Silero VAD",
         default_workers=_faster_whisper_workers,
@@ -118,6 +119,7 @@ register(
             initial_prompt=True,
             hotwords=True,
             batched=True,
+            vad="always",
         ),
         summary="whisperX batched faster-whisper transcription (local model directory accepted)",
     )

@@ -54,7 +54,7 @@ class CrossFileDecoder:
     def transcribe(
         self, audio: Audio, options: TranscribeOptions
     ) -> tuple[Iterator[Segment], LanguageInfo]:
-        chunks = speech_chunks(audio, options.vad)
+        chunks = speech_chunks(audio, bool(options.vad))
         if options.language:
             language = LanguageInfo(options.language, 1.0)
         elif chunks:

@@ -7,12 +7,14 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from woasr_cli.errors import CapabilityError, ModelNotFound
+from woasr_cli.errors import ModelNotFound
 from woasr_cli.media.audio import Audio
 from woasr_cli.models import resolve_ct2_model
 from woasr_cli.models.cache import cached
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import LanguageInfo
+from woasr_cli.providers.devices import ctranslate2_cuda, pick_device
+from woasr_cli.providers.english_only import check_english_only
 from woasr_cli.runtime import usable_cores
 from woasr_cli.transcript import Segment, Word
 
@@ -23,14 +25,6 @@ DEFAULT_MODEL = "tiny.en"
 # Silero's default 400 ms pad clips soft word onsets (seen on Korean read speech, where the
 # first syllable was lost); 800 ms keeps them at a negligible cost in audio decoded.
 VAD_PARAMETERS = {"speech_pad_ms": 800}
-
-
-def pick_device(requested: str) -> str:
-    if requested != "auto":
-        return requested
-    import ctranslate2
-
-    return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
 
 
 def pick_compute_type(requested: str, device: str) -> str:
@@ -69,13 +63,7 @@ class FasterWhisperProvider:
 
     def check(self, options: TranscribeOptions) -> None:
         """Refuse options this loaded model cannot honour (before any work is queued)."""
-        if not self.multilingual and options.language not in (None, "en"):
-            raise CapabilityError(
-                f"model '{self.model_name}' is English-only; use a multilingual model "
-                f"(e.g. --model base) for --language {options.language}"
-            )
-        if not self.multilingual and options.task == "translate":
-            raise CapabilityError(f"model '{self.model_name}' is English-only: cannot translate")
+        check_english_only(self.model_name, self.multilingual, options)
 
     def transcribe(
         self, audio: Audio, options: TranscribeOptions
@@ -136,7 +124,7 @@ def load(options: TranscribeOptions) -> FasterWhisperProvider:
     name = options.model or DEFAULT_MODEL
     cache_dir = Path(options.model_cache_dir) if options.model_cache_dir else None
     location = resolve_ct2_model(name, cache_dir, offline=options.offline)
-    device = pick_device(options.device)
+    device = pick_device(options.device, ctranslate2_cuda, "CTranslate2")
     compute_type = pick_compute_type(options.compute_type, device)
     batch_size = options.batch_size or default_batch_size(device)
     threads, parallel = cpu_layout(options, batch_size, device)

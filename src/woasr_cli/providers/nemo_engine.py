@@ -22,7 +22,9 @@ from woasr_cli.media.windows import quiet_cut
 from woasr_cli.models.cache import cached
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import LanguageInfo
-from woasr_cli.providers.nemo_timestamps import SEGMENT_GAP_S, Span, hypothesis_segments
+from woasr_cli.providers.devices import pick_device, torch_cuda
+from woasr_cli.providers.nemo_timestamps import Span, hypothesis_segments
+from woasr_cli.providers.word_groups import SEGMENT_GAP_S
 from woasr_cli.transcript import Segment
 
 DEFAULT_MODEL = "nvidia/stt_en_fastconformer_transducer_large"
@@ -113,14 +115,6 @@ class NemoProvider:
         return iter(segments), LanguageInfo(options.language)
 
 
-def _device(requested: str) -> str:
-    import torch
-
-    if requested in ("auto", "cuda") and torch.cuda.is_available():
-        return "cuda"
-    return "cpu"
-
-
 def _hub_cached(name: str) -> str | None:
     """The .nemo file of hub id ``name`` in the local hub cache, where NeMo would look first."""
     if "/" not in name:
@@ -178,7 +172,7 @@ def _build(name: str, options: TranscribeOptions, device: str) -> Any:
 
 def load(options: TranscribeOptions) -> NemoProvider:
     name = options.model or DEFAULT_MODEL
-    device = _device(options.device)
+    device = pick_device(options.device, torch_cuda, "NeMo")
     if options.threads:
         import torch
 

@@ -13,11 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from woasr_cli.providers.word_groups import group_words
 from woasr_cli.transcript import Segment, Word
-
-SEGMENT_GAP_S = 0.8  # a pause this long between words starts a new segment
-SEGMENT_MAX_S = 15.0
-SENTENCE_END = (".", "?", "!")
 
 
 @dataclass(frozen=True)
@@ -67,23 +64,3 @@ def hypothesis_segments(hypothesis: Any, span: Span) -> list[Segment]:
     text = str(getattr(hypothesis, "text", "") or "").strip()
     # Text without any timestamps: the only honest times are the chunk's own.
     return [Segment(span.start, span.end, text)] if text else []
-
-
-def group_words(words: list[Word]) -> list[Segment]:
-    """Words (in order) into segments at sentence ends, pauses and ``SEGMENT_MAX_S``."""
-    groups: list[list[Word]] = []
-    for word in words:
-        current = groups[-1] if groups else None
-        if (
-            current is None
-            or current[-1].text.endswith(SENTENCE_END)
-            or word.start - current[-1].end >= SEGMENT_GAP_S
-            or word.end - current[0].start > SEGMENT_MAX_S
-        ):
-            groups.append([word])
-        else:
-            current.append(word)
-    return [
-        Segment(g[0].start, max(w.end for w in g), " ".join(w.text for w in g), words=g)
-        for g in groups
-    ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import wave
 from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import numpy as np
@@ -141,6 +142,9 @@ class OpenAIAPIProvider:
         self._client = client
         self.model_name = model_name
         self.base_url = base_url
+
+    def file_session(self) -> AbstractContextManager[None]:
+        return nullcontext()  # nothing to batch: each file's requests go up on their own
 
     def transcribe(
         self, audio: Audio, options: TranscribeOptions

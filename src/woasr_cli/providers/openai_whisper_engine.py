@@ -12,11 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from woasr_cli.errors import CapabilityError, ModelNotFound
+from woasr_cli.errors import ModelNotFound
 from woasr_cli.media.audio import Audio
 from woasr_cli.models.cache import cached
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import LanguageInfo
+from woasr_cli.providers.devices import pick_device, torch_cuda
+from woasr_cli.providers.english_only import check_english_only
 from woasr_cli.transcript import Segment, Word
 
 DEFAULT_MODEL = "base"
@@ -42,12 +44,7 @@ class OpenAIWhisperProvider:
     ) -> tuple[Iterator[Segment], LanguageInfo]:
         import whisper
 
-        english_only = not self._model.is_multilingual
-        if english_only and (options.task == "translate" or options.language not in (None, "en")):
-            raise CapabilityError(
-                f"model '{self.model_name}' is English-only: no --task translate or "
-                f"--language {options.language}"
-            )
+        check_english_only(self.model_name, bool(self._model.is_multilingual), options)
         result = whisper.transcribe(
             self._model,
             audio,
@@ -92,14 +89,6 @@ def _convert(seg: dict[str, Any], duration: float) -> Segment:
     )
 
 
-def _device(requested: str) -> str:
-    import torch
-
-    if requested == "cuda" or (requested == "auto" and torch.cuda.is_available()):
-        return "cuda"
-    return "cpu"
-
-
 def _checkpoint(name: str, options: TranscribeOptions) -> str:
     """A local .pt path, or a known name whose checkpoint may be downloaded."""
     import whisper
@@ -128,7 +117,7 @@ def load(options: TranscribeOptions) -> OpenAIWhisperProvider:
 
     name = options.model or DEFAULT_MODEL
     checkpoint = _checkpoint(name, options)
-    device = _device(options.device)
+    device = pick_device(options.device, torch_cuda, "openai-whisper")
 
     def build() -> Any:
         try:

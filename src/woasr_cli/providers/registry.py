@@ -80,12 +80,21 @@ def default_word_timestamps(provider: str, *, diarize: bool, align: bool) -> boo
 
 
 def check_capabilities(spec: ProviderSpec, options: TranscribeOptions) -> None:
-    """Refuse, before any work, options the provider cannot honour."""
+    """Refuse, before any work, options the provider cannot honour (``None`` means "the
+    engine's default" and is always accepted)."""
     unset = spec.unset(options)
     if unset:
         wanted = ", ".join(f"{s.flag} (or {s.env})" for s in unset)
         raise UsageError(f"provider '{spec.name}' is not configured: set {wanted}")
     caps = spec.capabilities
+    if options.beam_size is not None and not caps.beam_size:
+        raise CapabilityError(f"provider '{spec.name}' has no beam search (--beam-size)")
+    if options.vad and caps.vad == "none":
+        raise CapabilityError(
+            f"provider '{spec.name}' has no voice activity detection: drop --vad"
+        )
+    if options.vad is False and caps.vad == "always":
+        raise CapabilityError(f"provider '{spec.name}' always uses voice activity detection")
     if options.task == "translate" and not caps.translate:
         raise CapabilityError(f"provider '{spec.name}' cannot translate (--task translate)")
     if options.word_timestamps and not caps.word_timestamps:

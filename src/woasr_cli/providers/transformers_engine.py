@@ -13,12 +13,13 @@ from woasr_cli.errors import CapabilityError, ModelNotFound
 from woasr_cli.media.audio import SAMPLE_RATE, Audio
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import LanguageInfo
+from woasr_cli.providers.devices import pick_device, torch_cuda
+from woasr_cli.providers.english_only import check_english_only
+from woasr_cli.providers.word_groups import group_words
 from woasr_cli.transcript import Segment, Word
 
 DEFAULT_MODEL = "openai/whisper-tiny"
 CHUNK_S = 30.0  # longer audio goes through the pipeline's strided chunking
-SEGMENT_GAP_S = 0.8  # a CTC pause this long starts a new segment
-SEGMENT_MAX_S = 30.0
 
 
 class TransformersProvider:
@@ -45,15 +46,11 @@ class TransformersProvider:
         if self.is_whisper:
             kwargs["return_timestamps"] = "word" if options.word_timestamps else True
             generate: dict[str, Any] = {"num_beams": options.beam_size}
+            check_english_only(self.model_name, self.multilingual, options)
             if self.multilingual:
                 generate["task"] = options.task
                 if options.language:
                     generate["language"] = options.language
-            elif options.task == "translate" or options.language not in (None, "en"):
-                raise CapabilityError(
-                    f"model '{self.model_name}' is English-only: no --task translate or "
-                    f"--language {options.language}"
-                )
             kwargs["generate_kwargs"] = generate
         else:
             kwargs["return_timestamps"] = "word"
@@ -63,7 +60,7 @@ class TransformersProvider:
             segments = _whisper_segments(chunks, result.get("text", ""), duration)
         else:
             words = _words(chunks, duration)
-            segments = _group(words) if words else []
+            segments = group_words(words) if words else []
         return iter(segments), LanguageInfo(options.language)
 
 
@@ -97,31 +94,6 @@ def _words(chunks: list[dict[str, Any]], duration: float) -> list[Word]:
     return words
 
 
-def _group(words: list[Word]) -> list[Segment]:
-    """CTC words into segments: a new one at a pause or when one grows past 30 s."""
-    groups: list[list[Word]] = [[words[0]]]
-    for word in words[1:]:
-        current = groups[-1]
-        if (
-            word.start - current[-1].end >= SEGMENT_GAP_S
-            or word.end - current[0].start > SEGMENT_MAX_S
-        ):
-            groups.append([word])
-        else:
-            current.append(word)
-    return [
-        Segment(g[0].start, g[-1].end, " ".join(w.text for w in g), words=list(g)) for g in groups
-    ]
-
-
-def _device(requested: str) -> int | str:
-    import torch
-
-    if requested == "cuda" or (requested == "auto" and torch.cuda.is_available()):
-        return 0
-    return "cpu"
-
-
 def _cached_snapshot(name: str) -> str:
     """A hub id from the local hub cache only (offline); one clear line if it is not there."""
     from huggingface_hub import snapshot_download
@@ -145,11 +117,12 @@ def load(options: TranscribeOptions) -> TransformersProvider:
     source = str(local) if local.is_dir() else name
     if options.offline and not local.is_dir():
         source = _cached_snapshot(name)
+    device = pick_device(options.device, torch_cuda, "transformers")
     try:
         pipe = pipeline(
             "automatic-speech-recognition",
             model=source,
-            device=_device(options.device),
+            device=0 if device == "cuda" else "cpu",
         )
     except (OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

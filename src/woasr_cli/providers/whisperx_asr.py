@@ -14,15 +14,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from woasr_cli.errors import CapabilityError, ProviderUnavailable
+from woasr_cli.errors import ProviderUnavailable
 from woasr_cli.media.audio import Audio
 from woasr_cli.models import resolve_ct2_model
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import LanguageInfo
+from woasr_cli.providers.devices import ctranslate2_cuda, pick_device
+from woasr_cli.providers.english_only import check_english_only
 from woasr_cli.providers.faster_whisper_engine import (
     default_threads,
     pick_compute_type,
-    pick_device,
 )
 from woasr_cli.transcript import Segment
 
@@ -31,7 +32,7 @@ BATCH_SIZE = 8
 
 
 def _import_whisperx() -> Any:
-    from woasr_cli.processing.diarize_pyannote import import_pyannote_audio
+    from woasr_cli.pyannote_audio import import_pyannote_audio
 
     try:
         # whisperX imports pyannote.audio (and through it torchaudio) at module level; a
@@ -89,15 +90,7 @@ class WhisperXProvider:
         if not self.multilingual:
             # whisperX only knows a model is English-only from a name ending in ".en", not
             # from a directory, and would then run language detection, which such models lack.
-            if language not in (None, "en"):
-                raise CapabilityError(
-                    f"model '{self.model_name}' is English-only; use a multilingual model "
-                    f"(e.g. --model base) for --language {language}"
-                )
-            if options.task == "translate":
-                raise CapabilityError(
-                    f"model '{self.model_name}' is English-only: cannot translate"
-                )
+            check_english_only(self.model_name, self.multilingual, options)
             language = "en"
         result = self._pipeline.transcribe(
             audio,
@@ -117,7 +110,7 @@ def load(options: TranscribeOptions) -> WhisperXProvider:
     name = options.model or DEFAULT_MODEL
     cache = Path(options.model_cache_dir) if options.model_cache_dir else None
     location = resolve_ct2_model(name, cache, offline=options.offline)
-    device = pick_device(options.device)
+    device = pick_device(options.device, ctranslate2_cuda, "whisperX")
     # load_model print()s a note about the VAD model to stdout.
     with contextlib.redirect_stdout(sys.stderr):
         pipeline = asr.load_model(

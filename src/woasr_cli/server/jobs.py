@@ -9,6 +9,7 @@ different requests are decoded in the same batches where the provider batches ac
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 import time
@@ -31,6 +32,8 @@ from woasr_cli.server.records import JobFile, JobRecord, RecordStore
 from woasr_cli.server.settings import ServerSettings
 from woasr_cli.server.status import TERMINAL, JobStatus, JobView, job_view
 from woasr_cli.server.uploads import StoredFile, UploadStore
+
+log = logging.getLogger("woasr.serve")
 
 DEFAULT_WORKERS = 16
 CLEANUP_EVERY_S = 3600.0
@@ -206,6 +209,13 @@ class JobService:
                 self._running.add(unit)
             try:
                 self._run(*unit)
+            except Exception as exc:  # a bug must cost one file, not a worker thread
+                log.exception("job %s file %d failed", *unit)
+                record = self._jobs.get(unit[0])
+                if record is not None:
+                    reason = f"{type(exc).__name__}: {exc}"
+                    with contextlib.suppress(WoasrError):
+                        self._fail(record.files[unit[1]].manifest_id, new_owner(), reason)
             finally:
                 with self._cv:
                     self._running.discard(unit)

@@ -100,7 +100,11 @@ def build_router(settings: ServerSettings) -> APIRouter:
             options = options.with_changes(temperature=(temperature,))
         tmp: UploadStore = request.app.state.scratch
         stored = await run_in_threadpool(tmp.save, file.file, file.filename, file.content_type)
-        await run_in_threadpool(request.app.state.models.get, options)  # 400s before streaming
+        try:  # a model that cannot serve these options answers 400 before any streaming
+            await run_in_threadpool(request.app.state.models.get, options)
+        except BaseException:
+            tmp.delete(stored.file_id)
+            raise
         if stream:
             return StreamingResponse(
                 _stream(request, stored, options, tmp),

@@ -1,0 +1,1 @@
+"""Steps after ASR: forced alignment, speaker diarization and speaker assignment."""

@@ -1,0 +1,35 @@
+"""Every option is one TranscribeOptions field plus a ``woasr transcribe`` flag of the same
+name: the CLI builds its options from its parameters, so neither side can drift."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import typer.main
+
+from woasr_cli.cli.app import app
+from woasr_cli.options import TranscribeOptions
+
+# Parameters of `woasr transcribe` that are about the batch, not the transcript options.
+BATCH_ONLY = {"inputs", "files_from", "output_dir", "manifest", "force", "quiet", "json_events"}
+# The executor flags choose where the batch runs, not what it produces.
+BATCH_ONLY |= {"executor", "ray_address", "ray_workers", "ray_gpus_per_worker", "ray_shared_fs"}
+
+
+def transcribe_params() -> set[str]:
+    command = typer.main.get_command(app).commands["transcribe"]  # type: ignore[attr-defined]
+    return {p.name for p in command.params}
+
+
+def test_every_option_has_its_flag_and_every_flag_its_option() -> None:
+    option_names = {f.name for f in fields(TranscribeOptions)}
+    params = transcribe_params()
+    assert option_names - params == set(), "options without a flag"
+    assert params - option_names - BATCH_ONLY == set(), "flags that are not options"
+
+
+def test_output_only_fields_stay_out_of_the_fingerprint() -> None:
+    base = TranscribeOptions()
+    assert base.with_changes(max_line_width=20, threads=3).fingerprint() == base.fingerprint()
+    assert base.with_changes(beam_size=2).fingerprint() != base.fingerprint()
+    assert "hf_token" not in base.with_changes(hf_token="secret").public_dict()

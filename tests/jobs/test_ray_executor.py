@@ -1,0 +1,261 @@
+"""``--executor ray`` on a real local Ray (2 CPUs, shared by these tests) and on a two-node
+``ray.cluster_utils.Cluster``, all bound to 127.0.0.1: the same outputs as the local executor,
+an actor killed mid-batch, the driver SIGKILLed, Ray missing or unreachable."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Read when Ray is imported: its processes then listen on 127.0.0.1, not the host's address.
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+ray = pytest.importorskip("ray", reason="needs the ray extra: pip install 'woasr[ray]'")
+
+from woasr_cli.events import Event  # noqa: E402
+from woasr_cli.formats import parse_formats  # noqa: E402
+from woasr_cli.jobs.batch import run_batch  # noqa: E402
+from woasr_cli.jobs.ray_executor import NAMESPACE, RayExecutor  # noqa: E402
+from woasr_cli.options import TranscribeOptions  # noqa: E402
+
+pytestmark = pytest.mark.slow
+SRC = str(Path(__file__).parents[2] / "src")
+CLIPS = ("jfk.wav", "librispeech_1272-128104-0000.wav", "synth/hibari_en_1.wav",
+         "synth/hibari_en_2.wav")  # fmt: skip
+MANIFEST = ".woasr-manifest.db"
+
+
+def _env(**extra: str) -> dict[str, str]:
+    path = os.pathsep.join(p for p in (SRC, os.environ.get("PYTHONPATH")) if p)
+    return {**os.environ, "PYTHONPATH": path, **extra}
+
+
+@pytest.fixture(scope="session")
+def local_ray() -> Iterator[str]:
+    """One local Ray for the session; its workers import woasr from this tree."""
+    saved = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = _env()["PYTHONPATH"]
+    ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1",
+             object_store_memory=200 * 2**20, log_to_driver=False)  # fmt: skip
+    try:
+        yield str(ray.get_runtime_context().gcs_address)
+    finally:
+        ray.shutdown()
+        if saved is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = saved
+
+
+@pytest.fixture(scope="session")
+def clips(shared_audio: Path) -> list[Path]:
+    return [shared_audio / name for name in CLIPS]
+
+
+@pytest.fixture(scope="session")
+def options() -> TranscribeOptions:
+    # as the CLI builds them in the subprocess tests (offline: HF_HUB_OFFLINE=1, conftest.py)
+    return TranscribeOptions(
+        model="tiny.en", threads=1, formats=parse_formats(["all"]), offline=True
+    )
+
+
+@pytest.fixture(scope="session")
+def local_outputs(
+    clips: list[Path], options: TranscribeOptions, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, bytes]:
+    """The local executor's outputs on the shared clips: what every Ray run must reproduce."""
+    out = tmp_path_factory.mktemp("local")
+    result = run_batch([str(c) for c in clips], options, out, manifest_path=out / MANIFEST)
+    assert result.done == len(clips) and not result.failed
+    return _outputs(out)
+
+
+def _outputs(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != MANIFEST
+            and not p.name.startswith(MANIFEST)}  # fmt: skip
+
+
+def _states(manifest: Path) -> dict[str, tuple[str, float | None]]:
+    with sqlite3.connect(manifest) as db:
+        rows = db.execute("SELECT input_path, state, finished_at FROM jobs").fetchall()
+    return {Path(p).name: (s, f) for p, s, f in rows}
+
+
+def test_same_outputs_as_local_and_a_rerun_skips(
+    local_ray: str,
+    clips: list[Path],
+    options: TranscribeOptions,
+    local_outputs: dict[str, bytes],
+    tmp_path: Path,
+) -> None:
+    events: list[Event] = []
+    inputs = [str(c) for c in clips]
+    executor = RayExecutor(workers=2, shared_fs=True)
+    manifest = tmp_path / MANIFEST
+    result = run_batch(inputs, options, tmp_path, manifest_path=manifest, reporter=events.append,
+                       executor=executor)  # fmt: skip
+    assert (result.done, result.failed, result.interrupted) == (len(clips), 0, False)
+    assert _outputs(tmp_path) == local_outputs  # byte for byte, every format
+    done = [e for e in events if e.kind == "done"]
+    assert len(done) == len(clips) and all(e.worker and "@127.0.0.1/" in e.worker for e in done)
+    assert events[0].kind == "batch_started" and events[-1].kind == "batch_done"
+    assert {s for s, _ in _states(tmp_path / MANIFEST).values()} == {"done"}
+
+    again: list[Event] = []
+    rerun = run_batch(inputs, options, tmp_path, manifest_path=manifest, reporter=again.append,
+                      executor=executor)  # fmt: skip
+    assert (rerun.done, rerun.skipped) == (0, len(clips))
+
+
+def test_an_actor_killed_mid_batch_its_files_go_to_another(
+    local_ray: str,
+    clips: list[Path],
+    options: TranscribeOptions,
+    local_outputs: dict[str, bytes],
+    tmp_path: Path,
+) -> None:
+    events: list[Event] = []
+    killed: list[str] = []
+
+    def reporter(event: Event) -> None:
+        events.append(event)
+        if event.kind == "started" and event.worker and not killed:
+            name = event.worker.split("@")[0]
+            killed.append(name)
+            ray.kill(ray.get_actor(name, namespace=NAMESPACE))
+
+    inputs = [str(c) for c in clips]
+    result = run_batch(inputs, options, tmp_path, manifest_path=tmp_path / MANIFEST,
+                       reporter=reporter, executor=RayExecutor(workers=2))  # fmt: skip
+    assert (result.done, result.failed) == (len(clips), 0), result.failures
+    assert _outputs(tmp_path) == local_outputs
+    retried = [e for e in events if e.kind == "started" and e.reason == "attempt 2 of 3"]
+    assert retried and all(not e.worker or not e.worker.startswith(killed[0]) for e in retried)
+    done_by = {e.input: e.worker for e in events if e.kind == "done"}
+    assert all(not (w or "").startswith(killed[0] + "@") for w in done_by.values())
+
+
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    cmd = [sys.executable, "-m", "woasr_cli", "transcribe", *args, "-m", "tiny.en",
+           "--threads", "1", "--executor", "ray", "--json"]  # fmt: skip
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env or _env())  # fmt: skip
+
+
+def test_driver_sigkilled_rerun_finishes_each_file_once(
+    local_ray: str, clips: list[Path], tmp_path: Path
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(2):  # eight files: enough to be mid-batch after the first is done
+        for clip in clips:
+            shutil.copyfile(clip, folder / f"{i}_{clip.name}")
+    out = tmp_path / "out"
+    first = _cli(str(folder), "-o", str(out), "--ray-address", local_ray, "--ray-workers", "1")
+    assert first.stdout is not None
+    done_before: set[str] = set()
+    for line in first.stdout:
+        event = json.loads(line)
+        if event["event"] == "done":
+            done_before.add(Path(event["input"]).name)
+            break
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    finished_at = {k: v[1] for k, v in _states(out / MANIFEST).items() if v[0] == "done"}
+    assert done_before and done_before <= set(finished_at)
+    assert len(finished_at) < 8, "the kill came after the whole batch"
+
+    second = _cli(str(folder), "-o", str(out), "--ray-address", local_ray, "--ray-workers", "1")
+    stdout, stderr = second.communicate(timeout=240)
+    assert second.returncode == 0, stderr
+    events = [json.loads(line) for line in stdout.splitlines()]
+    done_after = {Path(e["input"]).name for e in events if e["event"] == "done"}
+    skipped = {Path(e["input"]).name for e in events if e["event"] == "skipped"}
+    assert skipped == set(finished_at) and not done_after & skipped
+    assert done_after | skipped == {p.name for p in folder.iterdir()}
+    states = _states(out / MANIFEST)
+    assert {s for s, _ in states.values()} == {"done"}
+    # what the killed driver recorded as done was not done again
+    assert all(states[name][1] == when for name, when in finished_at.items())
+    for name in states:
+        assert (out / (Path(name).stem + ".srt")).is_file()
+
+
+def test_ray_missing_exits_2_before_any_work(shared_audio: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "site"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text(
+        "import sys\n"
+        "class _NoRay:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'ray' or name.startswith('ray.'):\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, _NoRay())\n"
+    )
+    env = _env(PYTHONPATH=f"{blocker}{os.pathsep}{SRC}")
+    out = tmp_path / "out"
+    proc = _cli(str(shared_audio / "jfk.wav"), "-o", str(out), env=env)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 2, stderr
+    assert stderr.strip().splitlines()[-1] == (
+        "woasr: error: --executor ray needs Ray: pip install 'woasr[ray]'"
+    )
+    assert not stdout and not (out / MANIFEST).exists()
+
+
+def test_unreachable_cluster_exits_2_before_any_work(shared_audio: Path, tmp_path: Path) -> None:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    out = tmp_path / "out"
+    proc = _cli(str(shared_audio / "jfk.wav"), "-o", str(out), "--ray-address",
+                f"127.0.0.1:{port}")  # fmt: skip
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 2, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "no Ray cluster answers" in lines[0]
+    assert not stdout and not (out / MANIFEST).exists()
+
+
+def test_two_node_cluster_inputs_as_bytes(
+    local_ray: str, clips: list[Path], local_outputs: dict[str, bytes], tmp_path: Path
+) -> None:
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(
+        initialize_head=True,
+        head_node_args={"num_cpus": 1, "include_dashboard": False,
+                        "object_store_memory": 100 * 2**20},
+    )  # fmt: skip
+    try:
+        cluster.add_node(num_cpus=1, object_store_memory=100 * 2**20)
+        cluster.wait_for_nodes()
+        out = tmp_path / "out"
+        proc = _cli(*map(str, clips), "-o", str(out), "--ray-address", cluster.address,
+                    "--ray-workers", "2", "--no-ray-shared-fs")  # fmt: skip
+        stdout, stderr = proc.communicate(timeout=240)
+    finally:
+        cluster.shutdown()
+    assert proc.returncode == 0, stderr
+    events = [json.loads(line) for line in stdout.splitlines()]
+    done = [e for e in events if e["event"] == "done"]
+    assert len(done) == len(clips)
+    nodes = {e["worker"].rsplit("/", 1)[1] for e in events if e["event"] == "started"}
+    assert len(nodes) == 2, done  # one actor on each node
+    got = _outputs(out)
+    assert got.keys() == local_outputs.keys()
+    for name, data in got.items():
+        if name.endswith(".json") and data != local_outputs[name]:
+            ours, theirs = json.loads(data), json.loads(local_outputs[name])
+            assert {k: v for k, v in ours.items() if v != theirs.get(k)} == {}, name
+        assert data == local_outputs[name], name
