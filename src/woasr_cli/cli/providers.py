@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -19,6 +20,7 @@ def provider_rows() -> list[dict[str, Any]]:
             if isinstance(value, frozenset):  # languages, decoding options: JSON lists
                 caps[key] = sorted(value)
         missing = spec.missing()
+        unset = [s for s in spec.settings if not os.environ.get(s.env)]
         rows.append(
             {
                 "name": spec.name,
@@ -26,6 +28,10 @@ def provider_rows() -> list[dict[str, Any]]:
                 "missing": missing,
                 "extra": spec.extra or None,  # None: installed with woasr itself
                 "install": spec.install,
+                # External providers are off until configured: what they need, what is unset.
+                "settings": [s.env for s in spec.settings],
+                "configured": not unset,
+                "needs": [s.env for s in unset],
                 "default_model": spec.default_model,
                 "capabilities": caps,
                 "summary": spec.summary,
@@ -67,5 +73,9 @@ def providers(
         can = ", ".join(labels)
         # escape(): rich would read "[openai-whisper]" in the install hint as markup.
         status = "[green]yes[/]" if r["installed"] else f"[yellow]no[/]: {escape(r['install'])}"
+        if r["installed"] and not r["configured"]:
+            status = "[yellow]not configured[/]: set " + ", ".join(r["needs"])
+        elif r["installed"] and r["settings"]:
+            status = "[green]yes, configured[/]"
         table.add_row(r["name"], status, escape(r["default_model"]), can, escape(r["summary"]))
     Console().print(table)

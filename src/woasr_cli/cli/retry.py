@@ -13,6 +13,21 @@ from woasr_cli.cli.manifest_option import find_manifest
 from woasr_cli.errors import WoasrError
 
 
+def env_settings() -> dict[str, str]:
+    """External providers' settings from the environment (``WOASR_OPENAI_API_KEY``, ...), as
+    ``woasr transcribe`` reads them: the manifest never stores a key."""
+    import os
+
+    from woasr_cli.providers import specs
+
+    return {
+        s.option: os.environ[s.env]
+        for spec in specs()
+        for s in spec.settings
+        if os.environ.get(s.env)
+    }
+
+
 def retry(
     output_dir: Annotated[
         Path,
@@ -43,7 +58,9 @@ def retry(
         stop = StopFlag()
         stop.install()
         reporter = make_reporter(json_lines=json_events, quiet=quiet, tty=sys.stderr.isatty())
-        result = retry_batch(path, workers=workers, reporter=reporter, should_stop=stop)
+        result = retry_batch(
+            path, workers=workers, reporter=reporter, should_stop=stop, settings=env_settings()
+        )
     except WoasrError as exc:
         typer.echo(f"woasr: error: {exc}", err=True)
         raise typer.Exit(exit_code_for(exc)) from None

@@ -446,6 +446,27 @@ def transcribe(
             rich_help_panel=_POST,
         ),
     ] = None,
+    openai_base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--openai-base-url",
+            envvar="WOASR_OPENAI_BASE_URL",
+            show_envvar=True,
+            help="Provider openai_api: the OpenAI-compatible endpoint, e.g. "
+            "https://api.openai.com/v1 or http://127.0.0.1:8000/v1 (woasr serve).",
+            rich_help_panel=_ASR,
+        ),
+    ] = None,
+    openai_api_key: Annotated[
+        str | None,
+        typer.Option(
+            "--openai-api-key",
+            envvar="WOASR_OPENAI_API_KEY",
+            show_envvar=True,
+            help="Provider openai_api: the endpoint's API key (never written to outputs).",
+            rich_help_panel=_ASR,
+        ),
+    ] = None,
     manifest: Annotated[
         Path | None,
         typer.Option(

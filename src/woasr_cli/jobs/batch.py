@@ -8,7 +8,7 @@ processes, and return a :class:`~woasr_cli.jobs.runner.BatchResult`.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -90,9 +90,12 @@ def retry_batch(
     workers: int | None = None,
     reporter: Reporter | None = None,
     should_stop: Callable[[], bool] | None = None,
+    settings: Mapping[str, str] | None = None,
 ) -> BatchResult:
     """Run a manifest's failed and interrupted jobs again, each with the options it was
-    started with (``workers`` overrides the worker processes)."""
+    started with (``workers`` overrides the worker processes). ``settings`` gives back what the
+    manifest never stores (an external provider's key: option name -> value) to jobs that
+    need it."""
     reporter = reporter or null_reporter
     stop = should_stop or (lambda: False)
     total = BatchResult()
@@ -108,6 +111,9 @@ def retry_batch(
     plans = []
     for options_json, planned in groups.items():
         options = TranscribeOptions.from_mapping(json.loads(options_json))
+        missing = {k: v for k, v in (settings or {}).items() if getattr(options, k) is None}
+        if missing:
+            options = options.with_changes(**missing)
         if workers is not None:
             options = replace(options, workers=workers)
         plans.append((prepare(options), planned))  # every group checked before any work

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from woasr_cli.options import DECODING_OPTIONS, TranscribeOptions
 from woasr_cli.providers.base import Capabilities
-from woasr_cli.providers.registry import ProviderSpec, register
+from woasr_cli.providers.registry import ProviderSpec, Setting, register
 from woasr_cli.runtime import usable_cores
 
 MAX_DEFAULT_WORKERS = 8
@@ -136,5 +136,29 @@ register(
             decoding_options=frozenset({"patience", "condition_on_previous_text"}),
         ),
         summary="whisperX batched faster-whisper transcription (local model directory accepted)",
+    )
+)
+register(
+    ProviderSpec(
+        name="openai_api",
+        module="openai_api_engine",
+        extra="openai-api",
+        requires=("openai",),
+        default_model="whisper-1",
+        capabilities=Capabilities(
+            translate=True,
+            word_timestamps=True,
+            language_detection=True,
+            needs_torch=False,
+            gpu=False,
+            initial_prompt=True,
+            beam_size=False,
+        ),
+        summary="Any OpenAI-compatible endpoint (OpenAI, Groq, speaches, LocalAI, woasr serve); "
+        "off until its base URL and key are set",
+        settings=(
+            Setting("openai_base_url", "WOASR_OPENAI_BASE_URL", "--openai-base-url"),
+            Setting("openai_api_key", "WOASR_OPENAI_API_KEY", "--openai-api-key"),
+        ),
     )
 )

@@ -13,6 +13,15 @@ from woasr_cli.providers.base import Capabilities, Provider
 
 
 @dataclass(frozen=True)
+class Setting:
+    """A value a provider cannot run without (an endpoint, a key): where the user gives it."""
+
+    option: str  # TranscribeOptions field
+    env: str  # WOASR_* variable the CLI reads it from
+    flag: str  # CLI flag
+
+
+@dataclass(frozen=True)
 class ProviderSpec:
     name: str
     # woasr_cli.providers.<module>, or any importable dotted path (a plugin): the module
@@ -26,6 +35,11 @@ class ProviderSpec:
     # Worker processes when the user did not say (the engine parallelises inside one process
     # unless it says otherwise).
     default_workers: Callable[[TranscribeOptions], int] = lambda options: 1
+    settings: tuple[Setting, ...] = ()  # all needed: the provider is off until they are given
+
+    def unset(self, options: TranscribeOptions) -> list[Setting]:
+        """Settings this provider needs that ``options`` leaves empty."""
+        return [s for s in self.settings if not getattr(options, s.option)]
 
     def missing(self) -> list[str]:
         """Top-level modules this engine needs that are not importable here."""
@@ -91,6 +105,10 @@ def engine_defaults(spec: ProviderSpec, options: TranscribeOptions) -> Transcrib
 def check_capabilities(spec: ProviderSpec, options: TranscribeOptions) -> None:
     """Refuse, before any work, options the provider cannot honour (``None`` means "the
     engine's default" and is always accepted)."""
+    unset = spec.unset(options)
+    if unset:
+        wanted = ", ".join(f"{s.flag} (or {s.env})" for s in unset)
+        raise UsageError(f"provider '{spec.name}' is not configured: set {wanted}")
     caps = spec.capabilities
     if options.beam_size is not None and not caps.beam_size:
         raise CapabilityError(f"provider '{spec.name}' has no beam search (--beam-size)")

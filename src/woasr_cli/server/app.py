@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from woasr_cli import __version__
 from woasr_cli.live.ws import stream_router
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.server import errors, routes_openai, routes_original
+from woasr_cli.server import errors, page, routes_openai, routes_original
 from woasr_cli.server.auth import BearerAuth
 from woasr_cli.server.jobs import JobService
 from woasr_cli.server.limits import BodyLimit
@@ -63,8 +63,13 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     ))  # fmt: skip
 
     @app.get("/", tags=["service"])
-    async def root() -> dict[str, str]:
-        return {"message": "World-of-ASR API (woasr)", "version": __version__, "status": "running"}
+    async def root(request: Request) -> Response:
+        """The web page for browsers; the original's JSON for clients that ask for JSON."""
+        info = {"message": "World-of-ASR API (woasr)", "version": __version__, "status": "running"}
+        response: Response = page.root_response(request.headers.get("accept", ""), info)
+        return response
+
+    page.mount_static(app)
 
     @app.get("/health", tags=["service"])
     async def health() -> dict[str, object]:

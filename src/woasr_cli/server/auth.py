@@ -1,4 +1,5 @@
-"""Bearer-token auth: with an API key, every route but ``/health`` needs it (pure ASGI)."""
+"""Bearer-token auth: with an API key, every route but ``/health`` needs it (pure ASGI); the web
+page and its static files load without it (the key is typed into the page)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import hmac
 import json
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from woasr_cli.server.page import is_public
 
 # /v1/stream checks the key itself: browsers cannot set headers on a WebSocket, so it also
 # takes ?api_key= or a key in the first message.
@@ -18,10 +21,15 @@ class BearerAuth:
         self._key = api_key.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket") or scope["path"] in OPEN_PATHS:
+        headers = dict(scope.get("headers") or [])
+        if (
+            scope["type"] not in ("http", "websocket")
+            or scope["path"] in OPEN_PATHS
+            or is_public(scope["path"], headers.get(b"accept", b"").decode("latin-1"))
+        ):
             await self.app(scope, receive, send)
             return
-        if self._authorised(dict(scope.get("headers") or [])):
+        if self._authorised(headers):
             await self.app(scope, receive, send)
             return
         if scope["type"] == "websocket":

@@ -183,7 +183,8 @@ def build_router(settings: ServerSettings) -> APIRouter:
         from woasr_cli.models.resolve import offline_model_names
 
         all_specs = specs()
-        installed = {s.name: s.installed for s in all_specs}
+        # External providers (openai_api) need settings the server does not pass on: off here.
+        installed = {s.name: s.installed and not s.settings for s in all_specs}
         return {
             "providers": installed,
             "models": {
@@ -192,7 +193,8 @@ def build_router(settings: ServerSettings) -> APIRouter:
                 for s in all_specs if installed[s.name]
             },
             "default_models": {s.name: s.default_model for s in all_specs},
-            "missing": {s.name: s.missing() for s in all_specs if not installed[s.name]},
+            "missing": {s.name: s.missing() + [x.env for x in s.settings]
+                        for s in all_specs if not installed[s.name]},
             "languages": ["auto", "en", "ko", "ja", "zh", "de", "es", "fr", "ru", "it", "pt",
                           "vi", "th"],
             "notes": "false: pip install 'woasr[<extra>]' for the engine (see `woasr providers`)",

@@ -1,0 +1,136 @@
+"""The web page of ``woasr serve`` driven in headless Chromium (Debian's ``chromium`` and
+``chromium-driver``, through Selenium): upload a real clip through the file input, watch the job
+finish, find its text on the page, with the API key set in the page; a screenshot is saved."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import struct
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("fastapi", reason="needs the serve extra: pip install 'woasr[serve]'")
+
+from serving import Server
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+KEY = "page-test-key"
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (test extra)")
+    for binary, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
+        if not Path(binary).is_file():
+            pytest.skip(f"needs Debian's {package} (apt-get install chromium chromium-driver)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1400",
+        "--autoplay-policy=no-user-gesture-required",
+    ):
+        options.add_argument(arg)  # fmt: skip
+    service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
+    driver = webdriver.Chrome(options=options, service=service)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    served = Server(tmp_path / "data", "--api-key", KEY)
+    yield served
+    served.stop()
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR", "not a PNG"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def test_upload_a_clip_and_read_its_transcript_on_the_page(
+    browser: Any, server: Server, shared_audio: Path, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    # API clients asking for JSON still get the original's answer at /.
+    request = urllib.request.Request(
+        server.url + "/",
+        headers={"Accept": "application/json", "Authorization": f"Bearer {KEY}"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert json.load(response)["status"] == "running"
+    with pytest.raises(urllib.error.HTTPError, match="401"):  # that JSON needs the key
+        urllib.request.urlopen(
+            urllib.request.Request(server.url + "/", headers={"Accept": "application/json"})
+        )
+
+    browser.get(server.url + "/")
+    wait = WebDriverWait(browser, 180)
+    assert browser.title == "woasr"
+    browser.find_element(By.ID, "api-key").send_keys(KEY)
+    browser.find_element(By.CSS_SELECTOR, "#key-form button").click()
+    wait.until(ec.text_to_be_present_in_element((By.ID, "health"), "healthy"))
+    # The options come from the server's provider list (needs the key).
+    wait.until(lambda d: "faster_whisper" in d.find_element(By.ID, "provider").text)
+    browser.find_element(By.ID, "model").clear()
+    browser.find_element(By.ID, "model").send_keys("tiny.en")
+    # Drag and drop: a file dropped on the drop zone joins the chosen files (and can leave).
+    browser.execute_script(
+        "const dt = new DataTransfer();"
+        "dt.items.add(new File(['RIFF'], 'dropped.wav', {type: 'audio/wav'}));"
+        "document.querySelector('#drop').dispatchEvent("
+        "  new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));"
+    )
+    wait.until(ec.text_to_be_present_in_element((By.ID, "chosen"), "dropped.wav"))
+    browser.find_element(By.CSS_SELECTOR, "#chosen button[aria-label='Remove dropped.wav']").click()
+    assert "dropped.wav" not in browser.find_element(By.ID, "chosen").text
+    browser.find_element(By.ID, "files").send_keys(str(shared_audio / "jfk.wav"))
+    wait.until(ec.text_to_be_present_in_element((By.ID, "chosen"), "jfk.wav"))
+    browser.find_element(By.ID, "start").click()
+
+    job = wait.until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "li.job[data-status=completed]"))
+    )
+    assert "jfk.wav" in job.text
+    wait.until(lambda d: d.find_element(By.ID, "transcript").text.strip())
+    text = browser.find_element(By.ID, "transcript").text
+    words = " ".join(re.sub(r"[^a-z ]", " ", text.lower()).split())
+    assert "ask not what your country can do for you" in words, text
+    assert browser.find_element(By.ID, "form-msg").text == ""
+    # Every format can be downloaded; the transcript is the player's subtitle track.
+    links = browser.find_elements(By.CSS_SELECTOR, "#downloads a")
+    assert sorted(a.text.split()[-1] for a in links) == ["json", "srt", "tsv", "txt", "vtt"]
+    cues = wait.until(
+        lambda d: d.execute_script(
+            "const t = document.querySelector('#player').textTracks[0];"
+            "return t && t.cues && t.cues.length ? t.cues[0].text : null;"
+        )
+    )
+    assert "fellow Americans" in cues
+
+    # A caption on screen for the screenshot: the page draws an audio file's cue itself.
+    browser.execute_script("document.querySelector('#player').currentTime = 3;")
+    wait.until(ec.text_to_be_present_in_element((By.ID, "caption"), "fellow Americans"))
+    shot = tmp_path / "woasr-page.png"
+    browser.save_screenshot(str(shot))
+    width, height = _png_size(shot)
+    assert width >= 800 and height >= 600
