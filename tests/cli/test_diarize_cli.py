@@ -36,7 +36,7 @@ def test_diarized_outputs_and_convert(shared_audio: Path, tmp_path: Path) -> Non
     assert all(s["words"] for s in doc["segments"])
     # Segments are split where the speaker changes: every word has its segment's speaker.
     assert all(w["speaker"] == s["speaker"] for s in doc["segments"] for w in s["words"])
-    assert len({s["speaker"] for s in doc["segments"][:4]}) == 2
+    assert len({s["speaker"] for s in doc["segments"]}) == 2
     vtt = (out / "pyannote_sample.vtt").read_text()
     assert "<v SPEAKER_00>" in vtt and "<v SPEAKER_01>" in vtt
     assert "[SPEAKER_01]: " in (out / "pyannote_sample.srt").read_text()

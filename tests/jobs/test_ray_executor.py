@@ -63,9 +63,12 @@ def clips(shared_audio: Path) -> list[Path]:
 
 @pytest.fixture(scope="session")
 def options() -> TranscribeOptions:
-    # as the CLI builds them in the subprocess tests (offline: HF_HUB_OFFLINE=1, conftest.py)
+    # as the CLI builds them in the subprocess tests (offline: HF_HUB_OFFLINE=1, conftest.py).
+    # Sequential decoding (batch size 1): with cross-file batching, which chunks share a batch
+    # depends on timing, and word times from cross-attention can move by a frame with the
+    # batch; decoded alone, a file gives the same bytes on any executor.
     return TranscribeOptions(
-        model="tiny.en", threads=1, formats=parse_formats(["all"]), offline=True
+        model="tiny.en", threads=1, batch_size=1, formats=parse_formats(["all"]), offline=True
     )
 
 
@@ -147,7 +150,7 @@ def test_an_actor_killed_mid_batch_its_files_go_to_another(
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     cmd = [sys.executable, "-m", "woasr_cli", "transcribe", *args, "-m", "tiny.en",
-           "--threads", "1", "--executor", "ray", "--json"]  # fmt: skip
+           "--threads", "1", "--batch-size", "1", "--executor", "ray", "--json"]  # fmt: skip
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env or _env())  # fmt: skip
 

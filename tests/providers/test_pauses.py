@@ -32,3 +32,10 @@ def test_sentences_end_at_their_last_word() -> None:
     seg = segment((0.0, 0.5, "Stop."), (0.6, 1.0, "Why?"), (1.1, 1.5, "Go"))
     assert [s.text for s in split_sentences(seg)] == ["Stop.", "Why?", "Go"]
     assert [s.text for s in split_sentences(segment((0.0, 0.5, "Done.")))] == ["Done."]
+
+
+def test_a_title_ends_no_sentence() -> None:
+    words = [Word(0.2, 0.8, "Mr."), Word(1.0, 1.6, "Quilter"), Word(1.7, 2.0, "spoke."),
+             Word(2.1, 2.5, "Yes.")]  # fmt: skip
+    segment = Segment(0.2, 2.5, "Mr. Quilter spoke. Yes.", words=words)
+    assert [s.text for s in split_sentences(segment)] == ["Mr. Quilter spoke.", "Yes."]

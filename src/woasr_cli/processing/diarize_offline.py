@@ -66,7 +66,12 @@ class OfflineSettings:
     fine_window: float = 0.75  # re-segmentation windows, once the speakers are known
     fine_hop: float = 0.1
     max_nodes: int = 500  # clustering nodes at most: ~2 minutes of speech in single windows
-    overlap: bool = True  # find overlapped speech at changes of speaker (where installed)
+    # Overlapped speech at changes of speaker (segmentation-3.0, where installed): off by
+    # default, it still hears one voice as two near some changes (the stereo clip).
+    overlap: bool = False
+    # Each speech region brought to one level before embedding (quiet speakers in meetings):
+    # off by default, it blurs the join of two voices (jfk then LibriSpeech) for re-segmentation.
+    even_levels: bool = False
     # ... on recordings up to this long: every change costs 4 s of segmentation-3.0, which on
     # long meetings (a change every few seconds) would add a third to the diarizer's time.
     overlap_max_s: float = 600.0
@@ -108,7 +113,9 @@ class OfflineDiarizer:
         regions = speech_regions(audio, s)
         if not regions:
             return Diarization()
-        features = self.encoder.features(even_levels(audio, regions))
+        features = self.encoder.features(
+            even_levels(audio, regions) if s.even_levels else audio
+        )
         spans = window_spans(regions, s)
         if not spans:  # speech, but every stretch too short to embed: one speaker
             return Diarization(Turn(a * FRAME, b * FRAME, speaker_label(0)) for a, b in regions)
@@ -231,10 +238,17 @@ def split_mixed(
 
 
 def with_overlap(
-    turns: list[Turn], detector: OverlapDetector, audio: Audio, max_gap: float = 0.5
+    turns: list[Turn],
+    detector: OverlapDetector,
+    audio: Audio,
+    max_gap: float = 0.5,
+    reach: float = 1.0,
 ) -> list[Turn]:
     """The turns, plus both speakers of a change of speaker (consecutive turns of two speakers
-    at most ``max_gap`` apart) wherever the detector hears two voices within reach of it."""
+    at most ``max_gap`` apart) wherever the detector hears two voices at the change, at most
+    ``reach`` seconds either side of it: crosstalk at a change is short, and a longer
+    "overlap" found in the window is the detector hearing one voice as two (the stereo clip's
+    first speaker was heard as both for 2 s)."""
     changes = [
         ((a.end + b.start) / 2, a.speaker, b.speaker)
         for a, b in itertools.pairwise(turns)
@@ -246,7 +260,8 @@ def with_overlap(
     for start, end in detector.around(audio, [c for c, _, _ in changes]):
         mid = (start + end) / 2
         at, first, second = min(changes, key=lambda c: abs(c[0] - mid))
-        if abs(at - mid) <= detector.half_window:
+        start, end = max(start, at - reach), min(end, at + reach)
+        if abs(at - mid) <= detector.half_window and start <= at + max_gap and end >= at - max_gap:
             extra += [Turn(start, end, first), Turn(start, end, second)]
     return merge_turns([*turns, *extra])
 

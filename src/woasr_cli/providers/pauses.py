@@ -41,9 +41,21 @@ def split_sentences(segment: Segment) -> list[Segment]:
     groups: list[list[Word]] = [[]]
     for i, word in enumerate(words):
         groups[-1].append(word)
-        if word.text.endswith(_SENTENCE_END) and i + 1 < len(words):
+        if _ends_sentence(word.text) and i + 1 < len(words):
             groups.append([])
     return _regroup(segment, groups)
+
+
+# Titles and abbreviations whose full stop ends no sentence ("Mr. Quilter").
+_ABBREVIATIONS = frozenset(
+    {"mr.", "mrs.", "ms.", "dr.", "prof.", "st.", "sr.", "jr.", "vs.", "etc.", "e.g.", "i.e.",
+     "no.", "mt.", "gen.", "col.", "capt.", "lt.", "sgt.", "rev.", "fig.", "approx."}
+)  # fmt: skip
+
+
+def _ends_sentence(text: str) -> bool:
+    token = text.strip()
+    return token.endswith(_SENTENCE_END) and token.lower() not in _ABBREVIATIONS
 
 
 def _regroup(segment: Segment, groups: list[list[Word]]) -> list[Segment]:
