@@ -128,7 +128,7 @@ def test_upload_a_clip_and_read_its_transcript_on_the_page(
     assert "fellow Americans" in cues
 
     # A caption on screen for the screenshot: the page draws an audio file's cue itself.
-    browser.execute_script("document.querySelector('#player').currentTime = 3;")
+    browser.execute_script("document.querySelector('#player').currentTime = 1;")
     wait.until(ec.text_to_be_present_in_element((By.ID, "caption"), "fellow Americans"))
     shot = tmp_path / "woasr-page.png"
     browser.save_screenshot(str(shot))
