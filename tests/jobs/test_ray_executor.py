@@ -84,8 +84,19 @@ def local_outputs(
 
 
 def _outputs(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != MANIFEST
-            and not p.name.startswith(MANIFEST)}  # fmt: skip
+    """Every output file's bytes; in the JSON, the options block is left out (it records how
+    the work was scheduled: threads and worker processes differ between the executors)."""
+    out = {}
+    for p in sorted(folder.iterdir()):
+        if p.name.startswith(MANIFEST):
+            continue
+        data = p.read_bytes()
+        if p.suffix == ".json":
+            doc = json.loads(data)
+            doc.pop("options", None)
+            data = json.dumps(doc, sort_keys=True).encode()
+        out[p.name] = data
+    return out
 
 
 def _states(manifest: Path) -> dict[str, tuple[str, float | None]]:

@@ -42,9 +42,12 @@ def check_outputs(out: Path) -> str:
     vtt = webvtt.read(str(out / "live.vtt"))
     doc = json.loads((out / "live.json").read_text(encoding="utf-8"))
     txt = (out / "live.txt").read_text(encoding="utf-8")
-    assert len(cues) == len(vtt.captions) == len(doc["segments"]) >= 1
+    # Subtitle cues follow the subtitle layout (a long segment becomes several cues): the same
+    # words, in order, as the segments.
+    assert len(cues) == len(vtt.captions) >= len(doc["segments"]) >= 1
     assert all(c.end >= c.start for c in cues)
-    assert [c.content.strip() for c in cues] == [s["text"] for s in doc["segments"]]
+    said = " ".join(s["text"] for s in doc["segments"]).split()
+    assert " ".join(c.content for c in cues).split() == said
     assert " ".join(txt.split()) == " ".join(doc["text"].split())
     return str(doc["text"])
 
