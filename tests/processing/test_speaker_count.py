@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from woasr_cli.processing.clustering import cosine_affinity, spectral_cluster
-from woasr_cli.processing.speaker_test import (
+from woasr_cli.processing.speaker_count import (
     THRESHOLD,
     least_similarity,
     merge_same_speaker,
