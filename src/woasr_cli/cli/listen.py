@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
+from woasr_cli.cli.engine_flags import ComputeTypeFlag, DeviceFlag, ModelCacheDirFlag, ModelFlag
 from woasr_cli.cli.exit_codes import exit_code_for
 from woasr_cli.errors import UsageError, WoasrError
 
@@ -78,16 +79,7 @@ def listen(
         str,
         typer.Option("--provider", "-p", envvar="WOASR_PROVIDER", rich_help_panel=_ASR),
     ] = "faster_whisper",
-    model: Annotated[
-        str | None,
-        typer.Option(
-            "--model",
-            "-m",
-            envvar="WOASR_MODEL",
-            help="Model name or local directory  [default: the provider's]",
-            rich_help_panel=_ASR,
-        ),
-    ] = None,
+    model: ModelFlag = None,
     language: Annotated[
         str | None,
         typer.Option(
@@ -99,21 +91,8 @@ def listen(
         ),
     ] = None,
     beam_size: Annotated[int, typer.Option("--beam-size", min=1, rich_help_panel=_ASR)] = 5,
-    device: Annotated[
-        str,
-        typer.Option(
-            "--device", envvar="WOASR_DEVICE", help="auto, cpu or cuda.", rich_help_panel=_ASR
-        ),
-    ] = "auto",
-    compute_type: Annotated[
-        str,
-        typer.Option(
-            "--compute-type",
-            envvar="WOASR_COMPUTE_TYPE",
-            help="int8, float16, float32 ...  [default: int8 on CPU]",
-            rich_help_panel=_ASR,
-        ),
-    ] = "default",
+    device: DeviceFlag = "auto",
+    compute_type: ComputeTypeFlag = "default",
     vad: Annotated[
         bool,
         typer.Option(
@@ -122,15 +101,7 @@ def listen(
             rich_help_panel=_ASR,
         ),
     ] = True,
-    model_cache_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--model-cache-dir",
-            envvar="WOASR_MODEL_CACHE",
-            help="[default: ~/.cache/woasr/models]",
-            rich_help_panel=_ASR,
-        ),
-    ] = None,
+    model_cache_dir: ModelCacheDirFlag = None,
     offline: Annotated[
         bool,
         typer.Option(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from woasr_cli.cli.engine_flags import ComputeTypeFlag, DeviceFlag, ModelCacheDirFlag, ModelFlag
 from woasr_cli.cli.exit_codes import INTERRUPTED, OK, SOME_FAILED, exit_code_for
 from woasr_cli.cli.manifest_option import MANIFEST_NAME
 from woasr_cli.errors import UsageError, WoasrError
@@ -78,16 +79,7 @@ def transcribe(
             rich_help_panel=_ASR,
         ),
     ] = "faster_whisper",
-    model: Annotated[
-        str | None,
-        typer.Option(
-            "--model",
-            "-m",
-            envvar="WOASR_MODEL",
-            help="Model name or local directory  [default: the provider's]",
-            rich_help_panel=_ASR,
-        ),
-    ] = None,
+    model: ModelFlag = None,
     language: Annotated[
         str | None,
         typer.Option(
@@ -208,21 +200,8 @@ def transcribe(
             rich_help_panel=_DECODE,
         ),
     ] = None,
-    device: Annotated[
-        str,
-        typer.Option(
-            "--device", envvar="WOASR_DEVICE", help="auto, cpu or cuda.", rich_help_panel=_ASR
-        ),
-    ] = "auto",
-    compute_type: Annotated[
-        str,
-        typer.Option(
-            "--compute-type",
-            envvar="WOASR_COMPUTE_TYPE",
-            help="int8, float16, float32 ...  [default: int8 on CPU]",
-            rich_help_panel=_ASR,
-        ),
-    ] = "default",
+    device: DeviceFlag = "auto",
+    compute_type: ComputeTypeFlag = "default",
     threads: Annotated[
         int,
         typer.Option(
@@ -480,15 +459,7 @@ def transcribe(
         bool,
         typer.Option("--force", help="Redo every input, even finished ones.", rich_help_panel=_RUN),
     ] = False,
-    model_cache_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--model-cache-dir",
-            envvar="WOASR_MODEL_CACHE",
-            help="[default: ~/.cache/woasr/models]",
-            rich_help_panel=_ASR,
-        ),
-    ] = None,
+    model_cache_dir: ModelCacheDirFlag = None,
     offline: Annotated[
         bool | None,
         typer.Option(
