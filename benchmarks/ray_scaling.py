@@ -11,6 +11,10 @@ tiny.en int8, beam 5, SRT out, every runner a ``woasr transcribe`` subprocess:
 - ``local-2``: the local executor in the same shape: two worker processes, one thread each
   (``--workers 2 --threads 1``), each with its own model like each actor.
 
+Each runner runs ``--repeat`` times (default 2), the rounds interleaved, and its fastest round
+counts. Ray hands the longest files out first (their lengths probed without decoding), as a
+user's run does.
+
 Targets: ray-2 >= 1.6x the throughput of ray-1; ray-2's wall <= 1.15x local-2's (the cost of the
 engine: actor start-up, shipping results back, the driver's bookkeeping). Wall times include
 process start and model loading for every runner. The load average before each run is printed:
@@ -73,6 +77,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="8 files instead of 24")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/woasr-bench"))
+    parser.add_argument(
+        "--repeat", type=int, default=2, help="rounds of the runners; each one's fastest counts"
+    )
     args = parser.parse_args()
     model = model_dir()
     files = 8 if args.quick else 24
@@ -94,11 +101,17 @@ def main() -> None:
     address = str(ray.get_runtime_context().gcs_address)
     try:
         ray_args = ["--executor", "ray", "--ray-address", address, "--ray-workers"]
-        walls = {
-            "local-2": run("local-2", folder, out, model, "--workers", "2"),
-            "ray-1": run("ray-1", folder, out, model, *ray_args, "1"),
-            "ray-2": run("ray-2", folder, out, model, *ray_args, "2"),
+        runners = {
+            "local-2": ("--workers", "2"),
+            "ray-1": (*ray_args, "1"),
+            "ray-2": (*ray_args, "2"),
         }
+        walls: dict[str, tuple[float, float]] = {}
+        for _ in range(max(1, args.repeat)):  # rounds interleave the runners: noise hits all
+            for name, extra in runners.items():
+                wall, before = run(name, folder, out, model, *extra)
+                if name not in walls or wall < walls[name][0]:
+                    walls[name] = (wall, before)
     finally:
         ray.shutdown()
     print("\n| runner | wall s | x real time | load before |\n|---|---|---|---|")

@@ -273,3 +273,61 @@ def test_two_node_cluster_inputs_as_bytes(
             ours, theirs = json.loads(data), json.loads(local_outputs[name])
             assert {k: v for k, v in ours.items() if v != theirs.get(k)} == {}, name
         assert data == local_outputs[name], name
+
+
+def test_retry_on_ray_runs_the_failed_files_there(
+    local_ray: str, clips: list[Path], local_outputs: dict[str, bytes], tmp_path: Path
+) -> None:
+    """`woasr retry --executor ray`: a file that failed in a local run (not media then) is run
+    again on the cluster once it is fixed, with the batch's options; the rest is not redone."""
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    good, broken = clips[0], folder / clips[1].name
+    shutil.copyfile(good, folder / good.name)
+    broken.write_bytes(b"not media at all\n" * 64)
+    first = subprocess.run(
+        [sys.executable, "-m", "woasr_cli", "transcribe", str(folder), "-o", str(out), "-m",
+         "tiny.en", "--threads", "1", "--batch-size", "1", "-f", "all", "--quiet"],
+        capture_output=True, text=True, env=_env(), timeout=240,
+    )  # fmt: skip
+    assert first.returncode == 1, first.stderr
+    before = _states(out / MANIFEST)
+    assert before[broken.name][0] == "failed" and before[good.name][0] == "done"
+
+    shutil.copyfile(clips[1], broken)  # fixed
+    retry = subprocess.run(
+        [sys.executable, "-m", "woasr_cli", "retry", "-o", str(out), "--executor", "ray",
+         "--ray-address", local_ray, "--ray-workers", "1", "--json"],
+        capture_output=True, text=True, env=_env(), timeout=240,
+    )  # fmt: skip
+    assert retry.returncode == 0, retry.stderr
+    events = [json.loads(line) for line in retry.stdout.splitlines()]
+    done = [e for e in events if e["event"] == "done"]
+    assert [Path(e["input"]).name for e in done] == [broken.name]
+    assert "@127.0.0.1/" in done[0]["worker"]  # it ran on a Ray actor
+    after = _states(out / MANIFEST)
+    assert {s for s, _ in after.values()} == {"done"}
+    assert after[good.name] == before[good.name]  # not redone
+    stem = broken.stem
+    got = {k: v for k, v in _outputs(out).items() if k.startswith(stem + ".")}
+    want = {k: v for k, v in local_outputs.items() if k.startswith(stem + ".")}
+    assert got.keys() == want.keys()
+    for name, data in got.items():
+        if name.endswith(".json"):  # the same but for where the input was read
+            ours, theirs = json.loads(data), json.loads(want[name])
+            assert ours.pop("source") == str(broken) and theirs.pop("source") == str(clips[1])
+            assert ours == theirs
+        else:
+            assert data == want[name], name
+
+
+def test_retry_ray_flags_are_refused_with_workers(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "woasr_cli", "retry", "-o", str(tmp_path), "--executor", "ray",
+         "--workers", "2"],
+        capture_output=True, text=True, env=_env(), timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        "woasr: error: --workers is for the local executor; use --ray-workers"
+    )

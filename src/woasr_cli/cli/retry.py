@@ -8,6 +8,14 @@ from typing import Annotated
 
 import typer
 
+from woasr_cli.cli.executor_flags import (
+    ExecutorFlag,
+    RayAddressFlag,
+    RayGpusFlag,
+    RaySharedFsFlag,
+    RayWorkersFlag,
+    make_executor,
+)
 from woasr_cli.cli.exit_codes import OK, exit_code_for
 from woasr_cli.cli.manifest_option import find_manifest
 from woasr_cli.errors import WoasrError
@@ -44,6 +52,11 @@ def retry(
             show_default=False,
         ),
     ] = None,
+    executor: ExecutorFlag = "local",
+    ray_address: RayAddressFlag = None,
+    ray_workers: RayWorkersFlag = 0,
+    ray_gpus_per_worker: RayGpusFlag = 0.0,
+    ray_shared_fs: RaySharedFsFlag = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
     json_events: Annotated[bool, typer.Option("--json", help="JSON event lines.")] = False,
 ) -> None:
@@ -54,13 +67,18 @@ def retry(
     from woasr_cli.jobs.batch import retry_batch
 
     try:
+        cluster = make_executor(
+            executor, workers=workers, ray_address=ray_address, ray_workers=ray_workers,
+            ray_gpus_per_worker=ray_gpus_per_worker, ray_shared_fs=ray_shared_fs,
+        )  # fmt: skip
         path = find_manifest(output_dir, manifest)
         stop = StopFlag()
         stop.install()
         reporter = make_reporter(json_lines=json_events, quiet=quiet, tty=sys.stderr.isatty())
         result = retry_batch(
-            path, workers=workers, reporter=reporter, should_stop=stop, settings=env_settings()
-        )
+            path, workers=workers, reporter=reporter, should_stop=stop, settings=env_settings(),
+            executor=cluster,
+        )  # fmt: skip
     except WoasrError as exc:
         typer.echo(f"woasr: error: {exc}", err=True)
         raise typer.Exit(exit_code_for(exc)) from None

@@ -9,6 +9,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from woasr_cli.cli.engine_flags import ComputeTypeFlag, DeviceFlag, ModelCacheDirFlag, ModelFlag
+from woasr_cli.cli.executor_flags import (
+    RUN_PANEL,
+    ExecutorFlag,
+    RayAddressFlag,
+    RayGpusFlag,
+    RaySharedFsFlag,
+    RayWorkersFlag,
+    make_executor,
+)
 from woasr_cli.cli.exit_codes import INTERRUPTED, OK, SOME_FAILED, exit_code_for
 from woasr_cli.cli.manifest_option import MANIFEST_NAME
 from woasr_cli.errors import UsageError, WoasrError
@@ -21,8 +30,7 @@ if TYPE_CHECKING:
 _ASR = "ASR"
 _OUT = "Output"
 _POST = "Alignment and diarization"
-_RUN = "Batch"
-_RAY = "Cluster (Ray)"
+_RUN = RUN_PANEL
 _DECODE = "Whisper decoding"
 
 
@@ -248,54 +256,11 @@ def transcribe(
             rich_help_panel=_RUN,
         ),
     ] = 0,
-    executor: Annotated[
-        str,
-        typer.Option(
-            "--executor",
-            envvar="WOASR_EXECUTOR",
-            help="local (this machine) or ray (the actors of a Ray cluster, see docs/scaling.md;"
-            " needs the ray extra). The manifest and the outputs stay with this process.",
-            rich_help_panel=_RUN,
-        ),
-    ] = "local",
-    ray_address: Annotated[
-        str | None,
-        typer.Option(
-            "--ray-address",
-            envvar="RAY_ADDRESS",
-            help="auto, HOST:PORT or ray://HOST:PORT (default: a local Ray for this machine).",
-            rich_help_panel=_RAY,
-        ),
-    ] = None,
-    ray_workers: Annotated[
-        int,
-        typer.Option(
-            "--ray-workers",
-            min=0,
-            help="Ray actors, each with its own model (0 = one per node, or one per "
-            "--ray-gpus-per-worker GPUs).",
-            rich_help_panel=_RAY,
-        ),
-    ] = 0,
-    ray_gpus_per_worker: Annotated[
-        float,
-        typer.Option(
-            "--ray-gpus-per-worker",
-            min=0.0,
-            help="GPUs each actor reserves (fractions share a GPU; 0 = CPU only).",
-            rich_help_panel=_RAY,
-        ),
-    ] = 0.0,
-    ray_shared_fs: Annotated[
-        bool | None,
-        typer.Option(
-            "--ray-shared-fs/--no-ray-shared-fs",
-            help="Workers read inputs by path (a shared filesystem) or get their bytes through "
-            "the object store (default: paths when every node is this machine).",
-            show_default=False,
-            rich_help_panel=_RAY,
-        ),
-    ] = None,
+    executor: ExecutorFlag = "local",
+    ray_address: RayAddressFlag = None,
+    ray_workers: RayWorkersFlag = 0,
+    ray_gpus_per_worker: RayGpusFlag = 0.0,
+    ray_shared_fs: RaySharedFsFlag = None,
     max_line_width: Annotated[
         int | None,
         typer.Option(
@@ -486,16 +451,10 @@ def transcribe(
     # is a field there plus its flag here.
     try:
         options = TranscribeOptions.from_mapping(ctx.params)
-        cluster = None
-        if executor == "ray":
-            if workers:
-                raise UsageError("--workers is for the local executor; use --ray-workers")
-            from woasr_cli.jobs.ray_executor import RayExecutor
-
-            cluster = RayExecutor(ray_address or None, ray_workers, ray_gpus_per_worker,
-                                  ray_shared_fs)  # fmt: skip
-        elif executor != "local":
-            raise UsageError(f"--executor must be local or ray, not '{executor}'")
+        cluster = make_executor(
+            executor, workers=workers, ray_address=ray_address, ray_workers=ray_workers,
+            ray_gpus_per_worker=ray_gpus_per_worker, ray_shared_fs=ray_shared_fs,
+        )  # fmt: skip
         code = run_transcribe(
             read_inputs(inputs or [], files_from), options, output_dir,
             manifest or output_dir / MANIFEST_NAME, force=force, quiet=quiet,

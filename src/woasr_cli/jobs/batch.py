@@ -91,11 +91,12 @@ def retry_batch(
     reporter: Reporter | None = None,
     should_stop: Callable[[], bool] | None = None,
     settings: Mapping[str, str] | None = None,
+    executor: RayExecutor | None = None,
 ) -> BatchResult:
     """Run a manifest's failed and interrupted jobs again, each with the options it was
     started with (``workers`` overrides the worker processes). ``settings`` gives back what the
     manifest never stores (an external provider's key: option name -> value) to jobs that
-    need it."""
+    need it. ``executor`` runs them on a Ray cluster, as :func:`run_batch`."""
     reporter = reporter or null_reporter
     stop = should_stop or (lambda: False)
     total = BatchResult()
@@ -117,8 +118,12 @@ def retry_batch(
         if workers is not None:
             options = replace(options, workers=workers)
         plans.append((prepare(options), planned))  # every group checked before any work
+    path = Path(manifest_path)
     for options, planned in plans:
-        result = _run_planned(planned, options, Path(manifest_path), reporter, stop, force=False)
+        if executor is not None:
+            result = executor.run_batch(planned, options, path, reporter=reporter, should_stop=stop)
+        else:
+            result = _run_planned(planned, options, path, reporter, stop, force=False)
         _add(total, result)
         if result.interrupted:
             break
