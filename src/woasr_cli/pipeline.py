@@ -22,7 +22,7 @@ from woasr_cli.media import SAMPLE_RATE, iter_windows, probe
 from woasr_cli.media.audio import Audio
 from woasr_cli.media.windows import DEFAULT_WINDOW_S, iter_array_windows, snap_to_quiet
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.providers.base import Provider, window_depth
+from woasr_cli.providers.base import Provider, window_depth, window_seconds
 from woasr_cli.providers.pauses import split_at_pauses
 from woasr_cli.transcript import Segment, Transcript
 
@@ -61,10 +61,12 @@ def transcribe_file(
     *,
     resume: Resume | None = None,
     hooks: FileHooks | None = None,
-    window_s: float = DEFAULT_WINDOW_S,
+    window_s: float | None = None,
 ) -> Transcript:
-    """ASR over a media file, decoded window by window (memory stays flat)."""
+    """ASR over a media file, decoded window by window (memory stays flat); ``window_s``: the
+    window length (default: the provider's, else ``DEFAULT_WINDOW_S``)."""
     resume = resume or Resume()
+    window_s = window_s or window_seconds(provider, DEFAULT_WINDOW_S)
     info = probe(path)
     start = snap_to_quiet(path, resume.offset) if resume.offset > 0 else 0.0
     transcript = _transcribe_windows(
@@ -82,10 +84,11 @@ def transcribe_audio(
     *,
     resume: Resume | None = None,
     hooks: FileHooks | None = None,
-    window_s: float = DEFAULT_WINDOW_S,
+    window_s: float | None = None,
 ) -> Transcript:
     """ASR over 16 kHz mono float32 samples already in memory, in the same windows."""
     resume = resume or Resume()
+    window_s = window_s or window_seconds(provider, DEFAULT_WINDOW_S)
     start = min(max(resume.offset, 0.0), len(samples) / SAMPLE_RATE)
     windows = iter_array_windows(samples[int(start * SAMPLE_RATE) :], window_s, start)
     return _transcribe_windows(

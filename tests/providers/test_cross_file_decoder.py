@@ -103,3 +103,60 @@ def test_language_is_given_detected_or_unknown_without_speech() -> None:
     pytest.importorskip("faster_whisper", reason="Silero VAD ships with faster-whisper")
     segments, unknown = decoder.transcribe(np.zeros(RATE, dtype=np.float32), TranscribeOptions())
     assert unknown.language is None and list(segments) == []
+
+
+class SkipsOpening:
+    """Whisper's failure seen in batches on a long recording: on a chunk of ``long`` seconds or
+    more it emits one sentence and stops, that sentence's words aligned to the chunk's end (so
+    its opening speech looks undecoded and no rest follows); shorter pieces decode fully, at
+    ``rate`` words a second. ``fails_again``: the pieces give nothing."""
+
+    def __init__(self, long: float = 15.0, rate: float = 2.5, fails_again: bool = False) -> None:
+        self.long, self.rate, self.fails_again = long, rate, fails_again
+        self.batches: list[list[float]] = []
+
+    def __call__(self, options: TranscribeOptions, chunks: list[Audio]) -> list[list[Segment]]:
+        self.batches.append([len(c) / RATE for c in chunks])
+        out = []
+        for chunk in chunks:
+            seconds = len(chunk) / RATE
+            if self.fails_again and len(self.batches) > 1:
+                out.append([])
+            elif seconds >= self.long:
+                words = "the quick brown fox jumps over the lazy dog"
+                out.append([Segment(max(seconds - 1.4, 0.0), seconds, words, avg_logprob=-0.2)])
+            else:
+                words = " ".join(["w"] * int(self.rate * seconds))
+                out.append([Segment(0.0, seconds, f"at{int(chunk[0])} {words}", avg_logprob=-0.2)])
+        return out
+
+
+def test_a_chunk_whose_opening_was_skipped_is_decoded_again_in_two() -> None:
+    decode = SkipsOpening()
+    decoder = CrossFileDecoder(decode, english, batch_size=4)
+    found = list(decoder.transcribe(ramp(20.0), TranscribeOptions(vad=False))[0])
+    assert decode.batches[0] == [20.0] and len(decode.batches) == 2
+    head, tail = decode.batches[1]
+    assert head + tail == pytest.approx(20.0) and min(head, tail) >= 3.0
+    # the two pieces, in window time, one after the other, each named by its first sample
+    assert [(s.start, s.end) for s in found] == [(0.0, head), (head, 20.0)]
+    assert found[0].text.startswith("at1 ")
+    assert found[1].text.startswith(f"at{round(head * RATE) + 1} ")
+    assert sum(len(s.text.split()) for s in found) > 40
+
+
+def test_the_first_decode_stays_when_the_pieces_are_no_better() -> None:
+    decode = SkipsOpening(fails_again=True)
+    decoder = CrossFileDecoder(decode, english, batch_size=4)
+    found = list(decoder.transcribe(ramp(20.0), TranscribeOptions(vad=False))[0])
+    assert len(decode.batches) == 2  # tried once in two pieces, not again
+    assert [(s.start, s.end, s.text) for s in found] == [
+        (18.6, 20.0, "the quick brown fox jumps over the lazy dog")
+    ]
+
+
+def test_a_chunk_decoded_from_its_start_is_decoded_once() -> None:
+    decode = SkipsOpening(long=60.0)
+    decoder = CrossFileDecoder(decode, english, batch_size=4)
+    found = list(decoder.transcribe(ramp(20.0), TranscribeOptions(vad=False))[0])
+    assert decode.batches == [[20.0]] and [(s.start, s.end) for s in found] == [(0.0, 20.0)]

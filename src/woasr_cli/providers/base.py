@@ -98,6 +98,13 @@ def window_depth(provider: Provider) -> int:
     return max(1, depth()) if depth is not None else 1
 
 
+def window_seconds(provider: Provider, default: float) -> float:
+    """How long a window of a file this provider is handed at once (``default`` unless it
+    says: a batched decoder wants windows that fill its 30 s chunks)."""
+    seconds: float | None = getattr(provider, "window_seconds", None)
+    return float(seconds) if seconds else default
+
+
 def file_session(provider: Provider) -> AbstractContextManager[None]:
     """The provider's per-file context where it batches across files; a no-op otherwise."""
     if isinstance(provider, CrossFileBatching):

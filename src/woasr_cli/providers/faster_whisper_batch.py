@@ -35,6 +35,8 @@ from woasr_cli.transcript import Segment
 Converter = Callable[[Any], Segment]  # faster_whisper Segment -> woasr Segment
 # Undecoded speech after a chunk's last segment shorter than this is Whisper's timing slack.
 TAIL_MIN_S = 1.0
+# A chunk whose first decoded word starts this late had its opening speech skipped.
+HEAD_MAX_S = 2.5
 
 
 DecodeBatch = Callable[[TranscribeOptions, list[Audio]], list[list[Segment]]]
@@ -85,20 +87,45 @@ class CrossFileDecoder:
         key: TranscribeOptions,
     ) -> Iterator[Segment]:
         for chunk, ticket in zip(chunks, tickets, strict=True):
-            part, pending, is_tail = chunk, ticket, False
-            while True:
-                (found,) = self.batcher.gather([pending])
-                if is_tail:
-                    found = [s for s in found if not _silence(s, key)]
-                rest = _undecoded_tail(part, found)
-                for seg in found:
-                    yield from split_sentences(_to_window(seg, part))
-                if rest is None:
-                    break
-                # Whisper ended this chunk early (it does at pauses); decode the rest, as its
-                # sequential mode seeks on from the last timestamp.
-                part, is_tail = rest, True
-                (pending,) = self.batcher.submit([rest.audio], key, front=True)
+            yield from self._chunk(chunk, ticket, key)
+
+    def _chunk(
+        self,
+        part: SpeechChunk,
+        pending: Ticket[Audio, list[Segment]],
+        key: TranscribeOptions,
+        again: bool = False,
+    ) -> Iterator[Segment]:
+        """One chunk's segments in window time; ``again``: a piece of a chunk decoded before
+        (Whisper's no-speech rule applies, and it is not cut again)."""
+        (found,) = self.batcher.gather([pending])
+        if again:
+            found = [s for s in found if not _silence(s, key)]
+        if not again and _late_start(found):
+            redone = self._in_halves(part, key)
+            if redone is not None and _words(redone) >= _words(found):
+                yield from redone
+                return
+        rest = _undecoded_tail(part, found)
+        for seg in found:
+            yield from split_sentences(_to_window(seg, part))
+        if rest is not None:
+            # Whisper ended this chunk early (it does at pauses); decode the rest, as its
+            # sequential mode seeks on from the last timestamp.
+            (tail,) = self.batcher.submit([rest.audio], key, front=True)
+            yield from self._chunk(rest, tail, key, again=True)
+
+    def _in_halves(self, chunk: SpeechChunk, key: TranscribeOptions) -> list[Segment] | None:
+        """A chunk whose decode skipped its opening speech, decoded again in two pieces."""
+        halves = chunk.halves()
+        if halves is None:
+            return None
+        tickets = self.batcher.submit([h.audio for h in halves], key, front=True)
+        return [
+            seg
+            for half, ticket in zip(halves, tickets, strict=True)
+            for seg in self._chunk(half, ticket, key, again=True)
+        ]
 
 
 class _Cancellable(Iterator[Segment]):
@@ -205,6 +232,21 @@ def _undecoded_tail(chunk: SpeechChunk, found: list[Segment]) -> SpeechChunk | N
     if chunk.duration - last < TAIL_MIN_S:
         return None
     return chunk.tail(last)
+
+
+def _late_start(found: list[Segment]) -> bool:
+    """The decode's first word comes ``HEAD_MAX_S`` or more into the chunk. A chunk starts with
+    speech (VAD cut it there) and Whisper's first timestamp is at most 1 s in, so the opening
+    speech was skipped: seen in batches where Whisper emitted one sentence and stopped, its
+    words then aligned to the chunk's end, while the chunk decoded alone gave every sentence."""
+    if not found:
+        return False
+    first = found[0].words[0].start if found[0].words else found[0].start
+    return first >= HEAD_MAX_S
+
+
+def _words(segments: list[Segment]) -> int:
+    return sum(len(s.words) if s.words else len(s.text.split()) for s in segments)
 
 
 def _silence(seg: Segment, options: TranscribeOptions) -> bool:

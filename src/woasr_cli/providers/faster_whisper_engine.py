@@ -34,6 +34,9 @@ def pick_compute_type(requested: str, device: str) -> str:
     return "float16" if device == "cuda" else "int8"
 
 
+BATCHED_WINDOW_S = 300.0
+
+
 class FasterWhisperProvider:
     name = "faster_whisper"
 
@@ -57,9 +60,13 @@ class FasterWhisperProvider:
             self._batched = fwb.CrossFileDecoder(decode, detect, batch_size, parallel)
         # Files a process should keep in flight: enough to fill its batches from short files.
         self.concurrent_files = batch_size * parallel if batch_size > 1 else 1
-        # Windows (60 s) a process keeps queued: a window holds ~2 chunks of speech, so this
-        # fills every batch slot plus the next batch's first chunks (lookahead.py).
-        self._windows_wanted = batch_size * parallel // 2 + 1
+        # Windows of a file: long enough that VAD fills their 30 s chunks (a 60 s window left a
+        # part-filled chunk per window, each a full 30 s of encoder: 30 slots for 10 minutes
+        # of speech where 24 do at 300 s, docs/performance.md), and as many queued as fill
+        # every batch slot plus the next batch's first chunks (lookahead.py).
+        self.window_seconds = BATCHED_WINDOW_S if batch_size > 1 else None
+        chunks_per_window = max(1, int(BATCHED_WINDOW_S // 30))
+        self._windows_wanted = -(-batch_size * parallel // chunks_per_window) + 1
 
     def window_depth(self) -> int:
         """Windows one file keeps in flight: the process's share, split between its files."""
@@ -105,14 +112,29 @@ class FasterWhisperProvider:
         return (_convert(s) for s in raw), language
 
 
+# Whisper's cross-attention word times lag the speech: the median word start was 0.087 s late
+# on pyannote_sample's hand-timed utterances, 0.097 s on espeak-ng's exact word events and
+# 0.099 s on the 10-minute recording of benchmarks/long_recording.py (docs/performance.md).
+WORD_LAG_S = 0.08
+
+
 def _convert(seg: Any) -> Segment:
+    """faster-whisper's segment -> woasr's. Word times (from cross-attention) come
+    ``WORD_LAG_S`` earlier, and the segment's bounds with them (faster-whisper sets those from
+    its words)."""
+    lag = WORD_LAG_S if seg.words else 0.0
     words = [
-        Word(float(w.start), float(w.end), str(w.word).strip(), float(w.probability))
+        Word(
+            max(float(w.start) - lag, 0.0),
+            max(float(w.end) - lag, 0.0),
+            str(w.word).strip(),
+            float(w.probability),
+        )
         for w in (seg.words or [])
     ]
     return Segment(
-        start=float(seg.start),
-        end=float(seg.end),
+        start=max(float(seg.start) - lag, 0.0),
+        end=max(float(seg.end) - lag, 0.0),
         text=str(seg.text).strip(),
         words=words,
         avg_logprob=float(seg.avg_logprob),

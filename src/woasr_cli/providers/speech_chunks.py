@@ -14,12 +14,14 @@ import numpy as np
 
 from woasr_cli.media import SAMPLE_RATE
 from woasr_cli.media.audio import Audio
+from woasr_cli.media.windows import quiet_cut
 
 CHUNK_S = 30.0
 # Within a batch the decoder sees each chunk on its own, so a generous pad only adds silence that
 # makes Whisper stop early; faster-whisper's 400 ms default measured best here (WER 0.059 vs
 # 0.144 at 800 ms, docs/performance.md).
 VAD_PAD_MS = 400
+MIN_HALF_S = 3.0  # a chunk is cut in two (to decode again) only into pieces this long
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,37 @@ class SpeechChunk:
                 spans.append((start + max(cut - consumed, 0), end))
             consumed += end - start
         return SpeechChunk(self.audio[cut:], tuple(spans))
+
+    def head(self, t: float) -> SpeechChunk:
+        """What precedes chunk time ``t``, as a chunk of its own."""
+        cut = round(t * SAMPLE_RATE)
+        spans: list[tuple[int, int]] = []
+        consumed = 0
+        for start, end in self.spans:
+            if consumed >= cut:
+                break
+            spans.append((start, min(end, start + cut - consumed)))
+            consumed += end - start
+        return SpeechChunk(self.audio[:cut], tuple(spans))
+
+    def halves(self) -> tuple[SpeechChunk, SpeechChunk] | None:
+        """The chunk in two, cut at the seam between speech spans nearest its middle (in the
+        quietest spot near the middle when no seam is near); None when too short to cut."""
+        if self.duration < 2 * MIN_HALF_S:
+            return None
+        total, least = len(self.audio), int(MIN_HALF_S * SAMPLE_RATE)
+        seams, consumed = [], 0
+        for start, end in self.spans[:-1]:
+            consumed += end - start
+            if least <= consumed <= total - least:
+                seams.append(consumed)
+        middle = total // 2
+        if seams:
+            cut = min(seams, key=lambda s: abs(s - middle))
+        else:
+            cut = min(max(quiet_cut(self.audio, middle + 4 * SAMPLE_RATE), least), total - least)
+        t = cut / SAMPLE_RATE
+        return self.head(t), self.tail(t)
 
 
 def speech_chunks(audio: Audio, vad: bool) -> list[SpeechChunk]:
