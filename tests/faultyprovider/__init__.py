@@ -1,6 +1,7 @@
-"""A provider plugin (engine module ``faultyprovider.engine``) for fault tests: faster-whisper whose segment iterator raises a bug-like
-error (:class:`InjectedBug`, no woasr error nor an engine's ``RuntimeError``) after the first
-segment of a file, as an unexpected library error or a bug in woasr would mid-file.
+"""A provider plugin for fault tests (engine module ``faultyprovider.engine``): faster-whisper
+whose segment iterator raises a bug-like error (:class:`InjectedBug`, no woasr error nor an
+engine's ``RuntimeError``) after the first segment of a file, as an unexpected library error or
+a bug in woasr would mid-file.
 
 ``register_faulty()`` adds it to the registry under ``NAME`` (the spec of ``faster_whisper``
 with this module as its engine); ``unregister_faulty()`` takes it out again.

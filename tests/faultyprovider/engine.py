@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from faultyprovider import FaultyProvider
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import Provider
-
-from faultyprovider import FaultyProvider
 
 
 def load(options: TranscribeOptions) -> Provider:

@@ -13,8 +13,8 @@ import pytest
 pytest.importorskip("fastapi", reason="needs the serve extra: pip install 'woasr[serve]'")
 pytest.importorskip("prometheus_client", reason="needs the serve extra: pip install 'woasr[serve]'")
 
-from faultyprovider import NAME, register_faulty, unregister_faulty
 from fastapi.testclient import TestClient
+from faultyprovider import NAME, register_faulty, unregister_faulty
 from serving import wait_job
 
 from woasr_cli import TranscribeOptions, run_batch

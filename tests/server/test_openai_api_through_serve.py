@@ -73,8 +73,8 @@ def test_server_jobs_with_the_openai_api_provider(shared_audio: Path, tmp_path: 
     try:
         providers = httpx.get(front.url + "/api/v1/transcribe/providers").json()
         assert providers["providers"]["openai_api"] is True
-        (fid,) = httpx.post(front.url + "/api/v1/upload",
-                            files=[("files", ("jfk.wav", jfk.read_bytes()))]).json()["file_ids"]  # fmt: skip
+        files = [("files", ("jfk.wav", jfk.read_bytes()))]
+        (fid,) = httpx.post(front.url + "/api/v1/upload", files=files).json()["file_ids"]
         texts = {}
         for provider in ("openai_api", "faster_whisper"):
             body = {"file_ids": [fid], "model_type": provider, "model_size": "tiny.en",

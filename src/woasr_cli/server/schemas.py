@@ -103,6 +103,8 @@ def to_options(
     }
     if "beam_size" in sent or get_spec(request.model_type).capabilities.beam_size:
         changes["beam_size"] = params.beam_size  # the original's default, 5, where it applies
+    if "batch_size" in sent:  # chunks decoded at once; 1: sequential, reproducible decoding
+        changes["batch_size"] = params.batch_size
     if "temperature" in sent:
         changes["temperature"] = (params.temperature,)
     if "compute_type" in sent:
