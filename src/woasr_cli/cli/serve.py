@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -10,8 +9,6 @@ import typer
 
 from woasr_cli.cli.exit_codes import exit_code_for
 from woasr_cli.errors import ProviderUnavailable, WoasrError
-
-SWITCH_INTERVAL_S = 0.001
 
 
 def serve(
@@ -104,8 +101,4 @@ def serve(
         typer.echo(f"woasr: error: {exc}", err=True)
         raise typer.Exit(exit_code_for(exc)) from None
     typer.echo(f"woasr serve: http://{host}:{port}/docs  (data: {data_dir})", err=True)
-    # The event loop shares the GIL with the job threads: a shorter switch interval than
-    # Python's 5 ms lets it answer (/health, polls) between their Python steps; the engines
-    # compute with the GIL released, so transcription is not slowed.
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=10)
