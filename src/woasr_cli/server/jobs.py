@@ -23,7 +23,7 @@ from woasr_cli.events import Event
 from woasr_cli.jobs.fingerprint import fingerprint_file
 from woasr_cli.jobs.manifest import Manifest
 from woasr_cli.jobs.owner import new_owner
-from woasr_cli.jobs.runner import LEASE_S, BatchRunner, PlannedJob
+from woasr_cli.jobs.runner import LEASE_S, BatchRunner, PlannedJob, one_line
 from woasr_cli.jobs.states import JobState
 from woasr_cli.media.discover import InputFile
 from woasr_cli.options import TranscribeOptions
@@ -221,9 +221,8 @@ class JobService:
                 log.exception("job %s file %d failed", *unit)
                 record = self._jobs.get(unit[0])
                 if record is not None:
-                    reason = f"{type(exc).__name__}: {exc}"
                     with contextlib.suppress(WoasrError):
-                        self._fail(record.files[unit[1]].manifest_id, new_owner(), reason)
+                        self._fail(record.files[unit[1]].manifest_id, new_owner(), one_line(exc))
             finally:
                 with self._cv:
                     self._running.discard(unit)
@@ -255,6 +254,9 @@ class JobService:
                 runner.run([planned])
             except WoasrError as exc:  # fatal for the batch: this file's job failed
                 self._fail(file.manifest_id, runner.owner, str(exc))
+            except Exception as exc:  # the runner fails a file's own errors; this is around it
+                log.exception("job %s file %d failed", job_id, index)
+                self._fail(file.manifest_id, runner.owner, one_line(exc))
 
     def _fail(self, manifest_id: int, owner: str, reason: str) -> None:
         row = self.manifest.get(manifest_id)
