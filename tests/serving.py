@@ -18,16 +18,19 @@ REPO = Path(__file__).resolve().parents[1]
 CLIPS = ("jfk.wav", "librispeech_1272-128104-0000.wav", "pyannote_sample.wav")
 
 
-def make_long_wav(shared_audio: Path, folder: Path) -> Path:
-    """About 5 minutes of real speech: the shared clips one after another, 8 times, with pauses
-    (long enough that a job is still running when its first checkpoint is written: several
-    60 s windows of one file decode at once)."""
+def make_long_wav(shared_audio: Path, folder: Path, repeats: int = 8) -> Path:
+    """About 6.5 minutes of real speech: the shared clips one after another, 8 times, with
+    pauses (long enough that a job is still running when its first checkpoint is written:
+    several 60 s windows of one file decode at once); ``repeats=3``: about 2.5 minutes, three
+    windows."""
     import soundfile as sf
 
     from woasr_cli.media import decode_audio
 
     pause = np.zeros(8000, dtype=np.float32)
-    parts = [p for _ in range(8) for c in CLIPS for p in (decode_audio(shared_audio / c), pause)]
+    parts = [
+        p for _ in range(repeats) for c in CLIPS for p in (decode_audio(shared_audio / c), pause)
+    ]
     path = folder / "long.wav"
     sf.write(path, np.concatenate(parts), 16000, subtype="PCM_16")
     return path

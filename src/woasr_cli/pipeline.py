@@ -3,16 +3,24 @@
 The pipeline is engine-neutral and knows nothing of files on disk beyond its input (a media
 file, or samples in memory): writing outputs is :mod:`woasr_cli.outputs`, loading engines once
 is :mod:`woasr_cli.transcriber`'s, bookkeeping is the job runner's. It works window by window
-so memory stays flat, reports each finished segment to a :class:`Checkpointer` (the manifest),
-and can resume from a checkpoint: segments already done are kept and decoding starts where they
-stopped.
+so memory stays flat, reports each finished window's segments to a :class:`Checkpointer` (the
+manifest), and can resume from a checkpoint.
+
+Resuming gives what an uninterrupted run gives: segments are checkpointed a whole window at a
+time, and a resumed run cuts the file into the same windows as a run from the start (the cuts
+depend on everything before them, so they are found again from the start, which only decodes
+audio) and skips the windows already done. Decoding after the resume point therefore sees the
+very same samples, and windows share no decoder state (no prompt carries over between
+windows; the language is the one the first run settled), so its segments are the same. A resume
+point inside a window (progress reported past the last whole window) restarts that window.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -20,7 +28,7 @@ from woasr_cli.errors import Interrupted
 from woasr_cli.lookahead import transcribed_windows
 from woasr_cli.media import SAMPLE_RATE, iter_windows, probe
 from woasr_cli.media.audio import Audio
-from woasr_cli.media.windows import DEFAULT_WINDOW_S, iter_array_windows, snap_to_quiet
+from woasr_cli.media.windows import DEFAULT_WINDOW_S, iter_array_windows
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import Provider, window_depth, window_seconds
 from woasr_cli.providers.pauses import split_at_pauses
@@ -33,7 +41,15 @@ if TYPE_CHECKING:
 
 class Checkpointer(Protocol):
     def __call__(self, segments: list[Segment], done_seconds: float, /) -> None:
-        """Persist finished segments (absolute times) and progress, atomically."""
+        """Persist finished segments (absolute times) and progress, atomically.
+
+        Segments come a whole window at a time, with ``done_seconds`` the window's end; calls
+        with no segments report progress inside a window (a resume from there restarts the
+        window)."""
+
+
+# Window ends computed twice the same way agree exactly; this only absorbs a round trip.
+_SAME_TIME_S = 1e-6
 
 
 @dataclass
@@ -51,6 +67,7 @@ class FileHooks:
     on_language: Callable[[str], None] | None = None
     on_progress: Callable[[float, float | None], None] | None = None
     on_window_done: Callable[[], None] | None = None
+    on_segment: Callable[[Segment], None] | None = None  # each segment as it is decoded
     should_stop: Callable[[], bool] = lambda: False
 
 
@@ -68,11 +85,10 @@ def transcribe_file(
     resume = resume or Resume()
     window_s = window_s or window_seconds(provider, DEFAULT_WINDOW_S)
     info = probe(path)
-    start = snap_to_quiet(path, resume.offset) if resume.offset > 0 else 0.0
+    windows, resume = _skip_done(iter_windows(path, window_s), resume)
     transcript = _transcribe_windows(
-        iter_windows(path, window_s, start), start, info.duration, provider, options, resume,
-        hooks or FileHooks(),
-    )  # fmt: skip
+        windows, info.duration, provider, options, resume, hooks or FileHooks()
+    )
     transcript.source = str(path)
     return transcript
 
@@ -89,17 +105,30 @@ def transcribe_audio(
     """ASR over 16 kHz mono float32 samples already in memory, in the same windows."""
     resume = resume or Resume()
     window_s = window_s or window_seconds(provider, DEFAULT_WINDOW_S)
-    start = min(max(resume.offset, 0.0), len(samples) / SAMPLE_RATE)
-    windows = iter_array_windows(samples[int(start * SAMPLE_RATE) :], window_s, start)
+    windows, resume = _skip_done(iter_array_windows(samples, window_s), resume)
     return _transcribe_windows(
-        windows, start, len(samples) / SAMPLE_RATE, provider, options, resume,
-        hooks or FileHooks(),
-    )  # fmt: skip
+        windows, len(samples) / SAMPLE_RATE, provider, options, resume, hooks or FileHooks()
+    )
+
+
+def _skip_done(
+    windows: Iterable[tuple[float, Audio]], resume: Resume
+) -> tuple[Iterator[tuple[float, Audio]], Resume]:
+    """The windows a run from the start decodes, less those ``resume`` covers, and the resume
+    moved to the start of the first window left (segments from there on are dropped: that
+    window is decoded again whole)."""
+    found = iter(windows)
+    if resume.offset <= 0:
+        return found, Resume(list(resume.segments), 0.0, resume.language)
+    for offset, samples in found:
+        if offset + len(samples) / SAMPLE_RATE > resume.offset + _SAME_TIME_S:
+            kept = [s for s in resume.segments if s.start < offset]
+            return chain([(offset, samples)], found), Resume(kept, offset, resume.language)
+    return iter(()), resume  # every window was done
 
 
 def _transcribe_windows(
     windows: Iterable[tuple[float, Audio]],
-    start: float,
     total: float | None,
     provider: Provider,
     options: TranscribeOptions,
@@ -109,7 +138,7 @@ def _transcribe_windows(
     segments = list(resume.segments)
     language = options.language or resume.language
     language_probability: float | None = None
-    done = start
+    done = resume.offset
     in_flight = transcribed_windows(
         windows, provider, options, language, lambda: window_depth(provider)
     )
@@ -122,18 +151,22 @@ def _transcribe_windows(
                 language, language_probability = lang.language, lang.probability
                 if hooks.on_language:
                     hooks.on_language(language)
+            found: list[Segment] = []
             for seg in _clip(window.segments, window.offset, window.end):
-                segments.append(seg)
+                found.append(seg)
+                if hooks.on_segment:
+                    hooks.on_segment(seg)
                 done = max(done, seg.end)
                 if hooks.checkpoint:
-                    hooks.checkpoint([seg], done)
+                    hooks.checkpoint([], done)  # progress only: the window is not done
                 if hooks.on_progress:
                     hooks.on_progress(done, total)
                 if hooks.should_stop():
                     raise Interrupted("interrupted")
+            segments += found
             done = window.end
             if hooks.checkpoint:
-                hooks.checkpoint([], done)
+                hooks.checkpoint(found, done)
             if hooks.on_window_done:
                 hooks.on_window_done()
             if hooks.on_progress:

@@ -92,8 +92,9 @@ class Transcriber:
         """Transcribe a media file (any container FFmpeg reads) or 16 kHz mono float32 samples.
 
         ``on_progress(done_seconds, total_seconds)`` follows the audio; ``checkpoint`` receives
-        each finished segment (absolute times) so a caller can persist it, and ``resume``
-        continues an earlier, interrupted run from where its segments stopped. ``options``
+        each finished window's segments (absolute times) so a caller can persist them, and
+        ``resume`` continues an earlier, interrupted run from the window where they stopped,
+        giving what an uninterrupted run gives. ``options``
         overrides per call what does not need another model (language, prompt, beam, ...).
         Raises ``Interrupted`` once ``should_stop()`` turns true (at the next segment).
         """

@@ -52,3 +52,55 @@ def test_transcribe_through_woasr_serve_matches_the_local_run(
     local_doc = json.loads((local / "jfk.json").read_text())
     starts = [s["start"] for s in doc["segments"]]
     assert starts == pytest.approx([s["start"] for s in local_doc["segments"]], abs=0.05)
+
+
+def test_server_jobs_with_the_openai_api_provider(shared_audio: Path, tmp_path: Path) -> None:
+    """``model_type: openai_api`` on a server configured with another ``woasr serve`` as its
+    endpoint: the job completes with the same text as the server's own faster-whisper job; the
+    key is never stored with the job. Unconfigured, the provider is listed off and a job for it
+    is refused with 400 naming what to set."""
+    pytest.importorskip("openai", reason="needs pip install 'woasr[openai-api]'")
+    import httpx
+    from fastapi.testclient import TestClient
+    from serving import wait_job
+
+    from woasr_cli.server import ServerSettings, create_app
+
+    jfk = shared_audio / "jfk.wav"
+    remote = Server(tmp_path / "remote", "--api-key", KEY)
+    front = Server(tmp_path / "front", "--openai-base-url", remote.url + "/v1",
+                   "--openai-api-key", KEY)  # fmt: skip
+    try:
+        providers = httpx.get(front.url + "/api/v1/transcribe/providers").json()
+        assert providers["providers"]["openai_api"] is True
+        files = [("files", ("jfk.wav", jfk.read_bytes()))]
+        (fid,) = httpx.post(front.url + "/api/v1/upload", files=files).json()["file_ids"]
+        texts = {}
+        for provider in ("openai_api", "faster_whisper"):
+            body = {"file_ids": [fid], "model_type": provider, "model_size": "tiny.en",
+                    "language": "en", "output_formats": ["txt", "json"]}  # fmt: skip
+            r = httpx.post(front.url + "/api/v1/transcribe", json=body)
+            assert r.status_code == 202, r.text
+            job = wait_job(lambda p: httpx.get(front.url + p), r.json()["job_id"], timeout=120)
+            assert job["status"] == "completed", job
+            results = f"{front.url}/api/v1/results/{job['job_id']}"
+            texts[provider] = httpx.get(results + "/txt").text
+            assert httpx.get(results + "/json").json()["provider"] == provider
+    finally:
+        front.stop()
+        remote.stop()
+    assert "ask not what your country can do for you" in texts["openai_api"].lower()
+    assert texts["openai_api"] == texts["faster_whisper"]
+    stored = [p.read_text() for p in (tmp_path / "front").rglob("*.json")]
+    assert stored and not any(KEY in text for text in stored)
+
+    with TestClient(create_app(ServerSettings(data_dir=tmp_path / "plain"))) as plain:
+        listed = plain.get("/api/v1/transcribe/providers").json()
+        assert listed["providers"]["openai_api"] is False
+        assert "WOASR_OPENAI_BASE_URL" in listed["missing"]["openai_api"]
+        (fid,) = plain.post("/api/v1/upload", files=[("files", ("jfk.wav", jfk.read_bytes()))]
+                            ).json()["file_ids"]  # fmt: skip
+        r = plain.post("/api/v1/transcribe", json={"file_ids": [fid], "model_type": "openai_api"})
+        assert r.status_code == 400
+        detail = r.json()["detail"]
+        assert "not configured on this server" in detail and "WOASR_OPENAI_API_KEY" in detail

@@ -12,12 +12,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
-import jiwer
 import pytest
 import srt
 import webvtt
 
-from conftest import normalise
 from woasr_cli.jobs.manifest import Manifest
 
 pytest.importorskip("fastapi", reason="needs the serve extra: pip install 'woasr[serve]'")
@@ -54,11 +52,15 @@ def curl(*args: str) -> str:
 
 
 def cli_outputs(audio: Path, out: Path, *formats: str) -> dict[str, str]:
+    """``woasr transcribe`` outputs; a ``--flag`` among ``formats`` and what follows it are
+    passed on as options."""
     env = {"PYTHONPATH": str(REPO / "src")}
+    split = next((i for i, f in enumerate(formats) if f.startswith("--")), len(formats))
+    formats, extra = formats[:split], formats[split:]
     flags = [f for fmt in formats for f in ("-f", fmt)]
     subprocess.run(
         [sys.executable, "-m", "woasr_cli", "transcribe", str(audio), "-o", str(out),
-         "--model", "tiny.en", "--language", "en", *flags],
+         "--model", "tiny.en", "--language", "en", *flags, *extra],
         check=True, timeout=300, capture_output=True, env={**__import__("os").environ, **env},
     )  # fmt: skip
     return {fmt: (out / f"{audio.stem}.{fmt}").read_text(encoding="utf-8") for fmt in formats}
@@ -131,40 +133,55 @@ def test_openai_sdk(
     assert "ask not what your country" in done_text
 
 
-def test_kill_9_mid_job_resumes_from_the_checkpoint(
-    start_server: Callable[..., Server], tmp_path: Path, long_wav: Path
+def checkpointed(manifest_path: Path) -> tuple[int, float]:
+    """The segments a job has checkpointed (whole windows) and its progress, read from the
+    manifest as any other process would."""
+    if not manifest_path.exists():
+        return 0, 0.0
+    with Manifest.open(manifest_path) as manifest:
+        rows = manifest.jobs()
+        if not rows:
+            return 0, 0.0
+        segments, done = manifest.checkpoints(rows[0].id)
+    return len(segments), done
+
+
+def test_kill_9_mid_job_resumes_to_the_uninterrupted_output(
+    start_server: Callable[..., Server], tmp_path: Path, shared_audio: Path
 ) -> None:
+    """Killed after its first window was checkpointed, restarted: the job resumes there and its
+    srt, vtt and txt are byte for byte the CLI's uninterrupted run's. Sequential decoding
+    (``batch_size: 1``), where the result depends only on the window, and a resumed run decodes
+    the same windows; batched decoding may move a timestamp or a word with what shares its
+    batches, so it is not reproducible even uninterrupted (docs/server.md, "Restarts")."""
+    audio = make_long_wav(shared_audio, tmp_path, repeats=3)  # ~145 s: three 60 s windows
     data = tmp_path / "data"
     server = start_server(data)
     get = lambda p: httpx.get(server.url + p)  # noqa: E731
     (fid,) = httpx.post(
-        server.url + "/api/v1/upload", files=[("files", ("long.wav", long_wav.read_bytes()))]
+        server.url + "/api/v1/upload", files=[("files", ("long.wav", audio.read_bytes()))]
     ).json()["file_ids"]
     body = {"file_ids": [fid], "model_size": "tiny.en", "language": "en",
-            "output_formats": ["txt", "srt"]}  # fmt: skip
+            "parameters": {"batch_size": 1}, "output_formats": ["txt", "srt", "vtt"]}  # fmt: skip
     job_id = httpx.post(server.url + "/api/v1/transcribe", json=body).json()["job_id"]
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        job = get(f"/api/v1/transcribe/jobs/{job_id}").json()
-        if job["done_seconds"] > 0:
-            break
-        time.sleep(0.1)
+    while time.monotonic() < deadline and checkpointed(data / "manifest.sqlite")[0] == 0:
+        time.sleep(0.05)
+    job = get(f"/api/v1/transcribe/jobs/{job_id}").json()
     assert job["status"] == "processing" and 0 < job["done_seconds"] < job["total_seconds"], job
     server.kill9()
+    saved, _ = checkpointed(data / "manifest.sqlite")
     restarted = start_server(data)
     done = wait_job(lambda p: httpx.get(restarted.url + p), job_id)
     assert done["status"] == "completed" and done["progress"] == 100
     with Manifest.open(data / "manifest.sqlite") as manifest:
         (row,) = manifest.jobs()
     assert row.attempts == 2 and row.resumed_from > 0  # resumed, not started over
-    got = list(srt.parse(httpx.get(f"{restarted.url}/api/v1/results/{job_id}/srt").text))
-    want = list(srt.parse(cli_outputs(long_wav, tmp_path / "cli", "srt")["srt"]))
-    # Everything before the resume point is the uninterrupted run's, cue for cue; after it the
-    # audio is cut at the resume point, so the next few seconds may decode slightly differently.
-    before = [s for s in want if s.end.total_seconds() <= row.resumed_from]
-    assert before and got[: len(before)] == before
-    joined = [normalise(" ".join(s.content for s in subs)) for subs in (want, got)]
-    assert jiwer.wer(*joined) < 0.1
+    results = f"{restarted.url}/api/v1/results/{job_id}"
+    got = {f: httpx.get(f"{results}/{f}").text for f in ("txt", "srt", "vtt")}
+    want = cli_outputs(audio, tmp_path / "cli", "txt", "srt", "vtt", "--batch-size", "1")
+    assert got == want
+    assert 0 < saved < len(list(srt.parse(got["srt"])))  # some of it was really resumed
     # Finished work is never redone: another restart leaves the job as it is.
     restarted.stop()
     again = start_server(data)

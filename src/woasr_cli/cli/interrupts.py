@@ -7,7 +7,7 @@ inside an engine that holds the main thread for longer than that. Exit codes: 13
 143 after SIGTERM (128 + the signal, as a shell reports it).
 
 The manifest stays consistent either way: every change to it is one SQLite transaction, the
-finished segments of the current job are checkpointed, and a job left ``running`` by a process
+finished windows of the current job are checkpointed, and a job left ``running`` by a process
 that has exited reads as ``interrupted`` (``woasr status``) and resumes on the next run or
 ``woasr retry``.
 

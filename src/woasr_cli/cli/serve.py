@@ -55,15 +55,38 @@ def serve(
     workers: Annotated[
         int, typer.Option("--workers", help="Files transcribed at once (0: automatic).")
     ] = 0,
+    openai_base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--openai-base-url",
+            envvar="WOASR_OPENAI_BASE_URL",
+            show_envvar=True,
+            help="Provider openai_api (model_type): the OpenAI-compatible endpoint its jobs "
+            "are sent to; the provider is off until this and the key are set.",
+        ),
+    ] = None,
+    openai_api_key: Annotated[
+        str | None,
+        typer.Option(
+            "--openai-api-key",
+            envvar="WOASR_OPENAI_API_KEY",
+            show_envvar=True,
+            help="Provider openai_api: the endpoint's API key (never stored with a job).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the job API (upload, transcribe, poll, download) and an OpenAI-compatible API."""
+    from woasr_cli.cli.retry import env_settings
     from woasr_cli.server.settings import ServerSettings
 
+    # External providers' settings as `woasr transcribe` reads them; the flags win.
+    flags = {"openai_base_url": openai_base_url, "openai_api_key": openai_api_key}
+    provider_settings = {**env_settings(), **{k: v for k, v in flags.items() if v}}
     settings = ServerSettings(
         data_dir=data_dir, host=host, port=port, api_key=api_key or None,
         max_upload_mb=max_upload_mb, keep_days=keep_days, insecure=insecure,
         cors_origins=tuple(cors_origin or ()), max_queue=max_queue, workers=workers,
-        default_model=model, device=device,
+        default_model=model, device=device, provider_settings=provider_settings,
     )  # fmt: skip
     try:
         settings.check()

@@ -8,6 +8,7 @@ owner died is reclaimed when its lease runs out (at once, if the owner was on th
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -38,6 +39,8 @@ from woasr_cli.outputs import format_options_for, output_paths, write_outputs
 from woasr_cli.pipeline import Resume
 from woasr_cli.transcriber import Transcriber
 from woasr_cli.transcript import Segment
+
+log = logging.getLogger("woasr.jobs")
 
 LEASE_S = 60.0
 HEARTBEAT_S = 15.0
@@ -274,9 +277,12 @@ class BatchRunner:
         except WoasrError as exc:
             self._fail_claimed(job_id, str(path), str(exc), result)
             return
-        except (RuntimeError, ValueError, MemoryError, OSError) as exc:
-            # Engine failures on one file (e.g. CTranslate2 errors) must not stop the batch.
-            self._fail_claimed(job_id, str(path), f"{type(exc).__name__}: {exc}", result)
+        except Exception as exc:
+            # Anything else raised on one file (an engine's RuntimeError, a library's
+            # unexpected error, a bug) fails that file at once, with the reason, instead of
+            # leaving it running until its lease runs out; the batch goes on.
+            log.info("%s failed", path, exc_info=True)
+            self._fail_claimed(job_id, str(path), one_line(exc), result)
             return
         elapsed = time.monotonic() - started
         self.manifest.finish(
@@ -334,6 +340,13 @@ def batch_done(manifest: Manifest, reason: str | None = None) -> Event:
     except ManifestError:
         totals = {}
     return Event("batch_done", totals=totals, reason=reason)
+
+
+def one_line(exc: BaseException) -> str:
+    """``Type: message`` on one line (a manifest reason, a job's error), at most 500 chars."""
+    text = " ".join(str(exc).split())
+    line = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return line if len(line) <= 500 else line[:499] + "…"
 
 
 def _failed_since(job: Job, started_at: float) -> bool:

@@ -35,29 +35,6 @@ def quiet_cut(samples: npt.NDArray[np.float32], target: int) -> int:
     return lo + int(candidates[-1]) * _FRAME + _FRAME // 2
 
 
-def snap_to_quiet(path: Path, seconds: float, radius: float = 0.6) -> float:
-    """The quietest 50 ms within ``radius`` of ``seconds``: a safe place to resume decoding.
-
-    Whisper's segment end times can overshoot into the next words; restarting exactly there
-    would lose them, while the pause between the two is silent.
-    """
-    start = max(seconds - radius, 0.0)
-    region: list[npt.NDArray[np.float32]] = []
-    wanted = int(2 * radius * SAMPLE_RATE)
-    for block in iter_audio(path, start):
-        region.append(block[: wanted - sum(len(r) for r in region)])
-        if sum(len(r) for r in region) >= wanted:
-            break
-    samples = np.concatenate(region) if region else np.zeros(0, dtype=np.float32)
-    frame = SAMPLE_RATE // 20
-    n = len(samples) // frame
-    if n < 2:
-        return seconds
-    frames = samples[: n * frame].reshape(n, frame)
-    energy = np.einsum("ij,ij->i", frames, frames)
-    return start + (int(np.argmin(energy)) + 0.5) * frame / SAMPLE_RATE
-
-
 def iter_windows(
     path: Path, window_s: float = DEFAULT_WINDOW_S, start: float = 0.0
 ) -> Iterator[tuple[float, npt.NDArray[np.float32]]]:

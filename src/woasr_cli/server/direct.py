@@ -42,7 +42,9 @@ def transcribe_now(
             )
     # Shorter windows than the Transcriber's, so that streamed text starts sooner: the
     # pipeline itself, on the Transcriber's engine, with the same per-file session.
-    hooks = FileHooks(checkpoint=checkpoint, should_stop=should_stop)
+    # Each segment as it is decoded (checkpoints come a whole window at a time).
+    on_segment = None if on_segments is None else (lambda seg: on_segments([seg]))
+    hooks = FileHooks(on_segment=on_segment, should_stop=should_stop)
     options = prepare(options)
     with loaded.slots, file_session(loaded.provider):
         return transcribe_file(path, loaded.provider, options, hooks=hooks, window_s=window_s)

@@ -18,15 +18,16 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from woasr_cli.errors import InputError, ManifestError, WoasrError
+from woasr_cli.errors import InputError, ManifestError, UsageError, WoasrError
 from woasr_cli.events import Event
 from woasr_cli.jobs.fingerprint import fingerprint_file
 from woasr_cli.jobs.manifest import Manifest
 from woasr_cli.jobs.owner import new_owner
-from woasr_cli.jobs.runner import LEASE_S, BatchRunner, PlannedJob
+from woasr_cli.jobs.runner import LEASE_S, BatchRunner, PlannedJob, one_line
 from woasr_cli.jobs.states import JobState
 from woasr_cli.media.discover import InputFile
 from woasr_cli.options import TranscribeOptions
+from woasr_cli.providers.registry import get_spec
 from woasr_cli.server.models import ModelCache
 from woasr_cli.server.records import JobFile, JobRecord, RecordStore
 from woasr_cli.server.settings import ServerSettings
@@ -124,6 +125,13 @@ class JobService:
         with self._cv:
             if self.queue_length() + len(found) > self.settings.max_queue:
                 raise QueueFull(f"the queue is full ({self.settings.max_queue} files)")
+        options = self.settings.complete(options)
+        unset = get_spec(options.provider).unset(options)
+        if unset:
+            raise UsageError(
+                f"provider '{options.provider}' is not configured on this server: start woasr "
+                "serve with " + ", ".join(f"{s.flag} (or {s.env})" for s in unset)
+            )
         self.models.get(options)  # load or fail now, not later in the background
         job_id = str(uuid.uuid4())
         folder = self.records.folder(job_id)
@@ -213,9 +221,8 @@ class JobService:
                 log.exception("job %s file %d failed", *unit)
                 record = self._jobs.get(unit[0])
                 if record is not None:
-                    reason = f"{type(exc).__name__}: {exc}"
                     with contextlib.suppress(WoasrError):
-                        self._fail(record.files[unit[1]].manifest_id, new_owner(), reason)
+                        self._fail(record.files[unit[1]].manifest_id, new_owner(), one_line(exc))
             finally:
                 with self._cv:
                     self._running.discard(unit)
@@ -225,7 +232,7 @@ class JobService:
         if record.cancelled_at is not None:
             return
         file = record.files[index]
-        options = record.transcribe_options
+        options = self.settings.complete(record.transcribe_options)
         owner = new_owner()
         try:
             loaded = self.models.get(options)
@@ -247,6 +254,9 @@ class JobService:
                 runner.run([planned])
             except WoasrError as exc:  # fatal for the batch: this file's job failed
                 self._fail(file.manifest_id, runner.owner, str(exc))
+            except Exception as exc:  # the runner fails a file's own errors; this is around it
+                log.exception("job %s file %d failed", job_id, index)
+                self._fail(file.manifest_id, runner.owner, one_line(exc))
 
     def _fail(self, manifest_id: int, owner: str, reason: str) -> None:
         row = self.manifest.get(manifest_id)

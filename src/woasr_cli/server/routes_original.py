@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from woasr_cli.errors import UsageError
+from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.registry import specs
 from woasr_cli.server.errors import HTTPProblem
 from woasr_cli.server.events import job_events
@@ -183,8 +184,9 @@ def build_router(settings: ServerSettings) -> APIRouter:
         from woasr_cli.models.resolve import offline_model_names
 
         all_specs = specs()
-        # External providers (openai_api) need settings the server does not pass on: off here.
-        installed = {s.name: s.installed and not s.settings for s in all_specs}
+        # External providers (openai_api) are on when the server was given their settings.
+        configured = settings.complete(TranscribeOptions())
+        installed = {s.name: s.installed and not s.unset(configured) for s in all_specs}
         return {
             "providers": installed,
             "models": {
@@ -193,7 +195,7 @@ def build_router(settings: ServerSettings) -> APIRouter:
                 for s in all_specs if installed[s.name]
             },
             "default_models": {s.name: s.default_model for s in all_specs},
-            "missing": {s.name: s.missing() + [x.env for x in s.settings]
+            "missing": {s.name: s.missing() + [x.env for x in s.unset(configured)]
                         for s in all_specs if not installed[s.name]},
             "languages": ["auto", "en", "ko", "ja", "zh", "de", "es", "fr", "ru", "it", "pt",
                           "vi", "th"],

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from woasr_cli.options import ALL_FORMATS, TranscribeOptions
+from woasr_cli.providers.registry import get_spec
 
 
 class OutputFormat(str, Enum):
@@ -96,11 +97,14 @@ def to_options(
         "language": _language(request.language),
         "task": request.task,
         "device": request.device or device,
-        "beam_size": params.beam_size,
         "initial_prompt": params.initial_prompt,
         "align": request.force_alignment,
         "formats": tuple(dict.fromkeys((*requested_formats(request), "json"))),
     }
+    if "beam_size" in sent or get_spec(request.model_type).capabilities.beam_size:
+        changes["beam_size"] = params.beam_size  # the original's default, 5, where it applies
+    if "batch_size" in sent:  # chunks decoded at once; 1: sequential, reproducible decoding
+        changes["batch_size"] = params.batch_size
     if "temperature" in sent:
         changes["temperature"] = (params.temperature,)
     if "compute_type" in sent:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from woasr_cli.errors import UsageError
+from woasr_cli.options import TranscribeOptions
 
 API_KEY_ENV = "WOASR_API_KEY"
 
@@ -27,10 +29,22 @@ class ServerSettings:
     device: str = "auto"
     max_streams: int = 2  # live WebSocket streams at once; more are refused with 1013
     max_files: int = 10  # per upload request and per job, as the original
+    # External providers' settings (option name -> value, e.g. openai_base_url and
+    # openai_api_key for ``openai_api``), from the flags and WOASR_* variables as ``woasr
+    # transcribe`` reads them; never stored with a job, given to each run of it.
+    provider_settings: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
+
+    def complete(self, options: TranscribeOptions) -> TranscribeOptions:
+        """``options`` with the server's provider settings filled in where the job left them
+        unset (a job's record never holds the key)."""
+        missing = {
+            k: v for k, v in self.provider_settings.items() if v and getattr(options, k) is None
+        }
+        return options.with_changes(**missing) if missing else options
 
     def check(self) -> None:
         """Refuse a non-loopback bind without an API key unless ``insecure``."""
