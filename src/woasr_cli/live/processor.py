@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 from woasr_cli.media.audio import SAMPLE_RATE
 
+_TOKENS_PER_SECOND = 10  # a pass decodes at most this many tokens per second of buffer
+_MAX_TOKENS = 300  # and at most this many (with the prompt, under Whisper's 448)
 _SILENCE_SLACK = 0.3  # seconds a word may start after the last speech frame (word times drift)
 
 
@@ -188,7 +190,10 @@ class StreamProcessor:
         self._done_until = self.received
         words = []
         if len(audio) >= self._samples(0.1):
-            options = self.options
+            # Speech is ~5 tokens a second: a pass that decodes far more is a repetition loop,
+            # stopped here before it costs ten passes (Whisper's own limit is 448 tokens).
+            tokens = min(_MAX_TOKENS, int(_TOKENS_PER_SECOND * len(audio) / SAMPLE_RATE) + 10)
+            options = self.options.with_changes(max_new_tokens=tokens)
             if self._prompt:
                 options = options.with_changes(initial_prompt=self._prompt_text() or None)
             began = self.clock()
