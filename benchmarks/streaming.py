@@ -97,7 +97,9 @@ def simulate(processor: object, audio: np.ndarray, clock: str = "wall") -> Run:
                 run.partial_texts.append(ev.text)
 
     while fed < len(audio):
-        arrived = min(len(audio), int(now * SR) // BLOCK * BLOCK)
+        # to the nearest sample: (fed + BLOCK) / SR * SR may come back a hair short of a block,
+        # and the clock would never move on (the 10-minute run that never finished)
+        arrived = min(len(audio), int(now * SR + 0.5) // BLOCK * BLOCK)
         if arrived <= fed:
             now = (fed + BLOCK) / SR
             continue
