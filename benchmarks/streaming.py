@@ -16,10 +16,13 @@ other (an upper bound on their wall time on an idle machine of the same speed).
 
 Targets (each printed with PASS/FAIL):
 - committed-word latency (word end in the audio -> commit) median <= 2.0 s, p95 <= 5 s;
-- first partial <= 1.5 s after speech starts (Silero's speech onset in each clip);
+- first partial <= 1.5 s after speech starts: the first word of the timed reference where the
+  clip has one (pyannote_sample.stm), Silero's earliest onset at a low threshold otherwise,
+  whichever is earlier;
 - compute <= 0.8 of real time over a 10-minute stream of the shared clips with 2 s pauses;
 - latency (median) over its last minute <= first minute + 1 s;
-- streaming WER <= offline WER + 3 points (jfk, librispeech, pyannote_sample, hibari clips);
+- streaming WER <= offline WER + 3 points on each clip set (jfk, librispeech, pyannote_sample,
+  the hibari clips) and over all of them;
 - no repeated word sequence that the reference lacks;
 - 8 s of room tone gives no text.
 """
@@ -48,6 +51,12 @@ CLIPS = [
     "synth/hibari_en_1.wav",
     "synth/hibari_en_2.wav",
 ]
+SETS = {  # the clip sets the WER target names, each checked on its own and all together
+    "jfk": ["jfk.wav"],
+    "librispeech": ["librispeech_1272-128104-0000.wav"],
+    "pyannote_sample": ["pyannote_sample.wav"],
+    "hibari": ["synth/hibari_en_1.wav", "synth/hibari_en_2.wav"],
+}
 SR = 16000
 BLOCK = 1600
 
@@ -74,6 +83,8 @@ def simulate(processor: object, audio: np.ndarray, clock: str = "wall") -> Run:
 
     assert isinstance(processor, StreamProcessor)
     run = Run(duration=len(audio) / SR)
+    if clock == "cpu":
+        processor.clock = time.process_time  # the passes it spaces by their cost: CPU cost too
     now, fed = 0.0, 0
 
     def record(events: list, at: float) -> None:
@@ -86,7 +97,9 @@ def simulate(processor: object, audio: np.ndarray, clock: str = "wall") -> Run:
                 run.partial_texts.append(ev.text)
 
     while fed < len(audio):
-        arrived = min(len(audio), int(now * SR) // BLOCK * BLOCK)
+        # to the nearest sample: (fed + BLOCK) / SR * SR may come back a hair short of a block,
+        # and the clock would never move on (the 10-minute run that never finished)
+        arrived = min(len(audio), int(now * SR + 0.5) // BLOCK * BLOCK)
         if arrived <= fed:
             now = (fed + BLOCK) / SR
             continue
@@ -111,11 +124,19 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-def speech_onset(audio: np.ndarray) -> float:
+def speech_onset(audio: np.ndarray, name: str) -> float:
+    """When speech starts in a clip: its timed reference's first word (an .stm beside it), or
+    Silero's first frame at a threshold below the stream's own (0.3 against 0.4), whichever
+    comes first: an early onset only makes the first partial look later."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    stamps = get_speech_timestamps(audio, VadOptions(speech_pad_ms=0))
-    return stamps[0]["start"] / SR if stamps else 0.0
+    vad = VadOptions(threshold=0.3, speech_pad_ms=0, min_speech_duration_ms=0)
+    stamps = get_speech_timestamps(audio, vad)
+    onset = stamps[0]["start"] / SR if stamps else 0.0
+    stm = (AUDIO / name).with_suffix(".stm")
+    if stm.is_file():
+        onset = min([onset] + [float(line.split()[3]) for line in stm.read_text().splitlines()])
+    return onset
 
 
 def repeats(hyp: list[str], ref: list[str]) -> list[str]:
@@ -178,7 +199,7 @@ def main() -> None:
         refs_n.append(ref)
         stream_n.append(hyp)
         offline_n.append(normalise(" ".join(s.text for s in segs)))
-        onset = 1.0 + speech_onset(clip)
+        onset = 1.0 + speech_onset(clip, name)
         firsts.append((run.first_text_at or float("inf")) - onset)
         reps += repeats(hyp.split(), ref.split())
         clip_lat += run.latencies()
@@ -196,11 +217,20 @@ def main() -> None:
         worst <= 1.5,
         f"median {statistics.median(firsts):.2f} s, worst {worst:.2f} s",
     )
-    ok &= check(
-        "streaming WER <= offline + 3 points",
-        str_wer <= off_wer + 3,
-        f"streaming {str_wer:.1f} %, offline {off_wer:.1f} %",
-    )
+    wers = {"all": (str_wer, off_wer)}
+    for label, names in SETS.items():
+        idx = [CLIPS.index(n) for n in names]
+        ref_set = [refs_n[i] for i in idx]
+        wers[label] = (
+            100 * jiwer.wer(ref_set, [stream_n[i] for i in idx]),
+            100 * jiwer.wer(ref_set, [offline_n[i] for i in idx]),
+        )
+    for label, (streamed, offl) in wers.items():
+        ok &= check(
+            f"streaming WER <= offline + 3 points ({label})",
+            streamed <= offl + 3,
+            f"streaming {streamed:.1f} %, offline {offl:.1f} %",
+        )
     ok &= check("no repeated word sequences", not reps, ", ".join(reps) or "none")
     tone_text = tone_run.text + " ".join(tone_run.partial_texts)
     ok &= check("room tone gives no text", not tone_text.strip(), repr(tone_text))
@@ -243,7 +273,7 @@ def main() -> None:
         args.json.write_text(json.dumps({
             "latency_median": pct(lat, 50), "latency_p95": pct(lat, 95), "first_partial": firsts,
             "rtf": rtf, "first_minute": pct(first_min, 50), "last_minute": pct(last_min, 50),
-            "wer_stream": str_wer, "wer_offline": off_wer, "repeats": reps, "load": load,
+            "wer": wers, "repeats": reps, "load": load,
             "clock": args.clock, "minutes": args.minutes,
         }, indent=1))  # fmt: skip
     sys.exit(0 if ok else 1)

@@ -105,6 +105,8 @@ class TranscribeOptions:
     compression_ratio_threshold: float | None = 2.4
     logprob_threshold: float | None = -1.0
     hallucination_silence_threshold: float | None = None
+    # Tokens one 30 s window may decode (faster-whisper); live passes cap it by their length
+    max_new_tokens: int | None = field(default=None, metadata=_WHEN_SET)
     # Subtitle layout (srt, vtt): "default" shapes cues as subtitle guidelines ask (the limits
     # below, formats/layout.py); "none" keeps one cue per segment
     subtitle_layout: SubtitleLayout = field(default="default", metadata=_OUTPUT_ONLY)

@@ -39,6 +39,15 @@ def test_ngram_guard_drops_a_reread_head_after_a_trim() -> None:
     assert [w.text for w in la.flush(again)] == ["for", "your", "country"]
 
 
+def test_ngram_guard_keeps_a_word_said_again_after_a_pause() -> None:
+    la = LocalAgreement()
+    la.flush(words("hello"))
+    # Over audio kept across a pause the guard is on, but 0.6 s after the last commit the
+    # same word is said again, not re-read.
+    assert [w.text for w in la.flush(words("hello", start=1.1))] == ["hello"]
+    assert [w.text for w in la.flush(words("hello", start=1.7))] == []  # re-read: 0.1 s
+
+
 def test_no_guard_after_a_pause_keeps_a_word_said_twice() -> None:
     la = LocalAgreement()
     la.flush(words("hello"))

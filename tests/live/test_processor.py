@@ -41,7 +41,9 @@ def test_jfk_committed_text_matches_the_reference(
 ) -> None:
     events, _ = jfk_events
     text = " ".join(e.text for e in finals(events))
-    assert wer(references["jfk.wav"], text) <= 0.15, text
+    # At most one word wrong: the 1 s pause after "fellow Americans" once cut the buffer there,
+    # and the first half, heard alone, came out "And so am I fellow Americans".
+    assert wer(references["jfk.wav"], text) <= 0.05, text
     assert any(e.type == "partial" and e.text for e in events)  # partials came before the end
 
 
@@ -106,3 +108,33 @@ def test_event_json_shape() -> None:
         "words": [{"start": 0.5, "end": 0.9, "text": "Hello,"},
                   {"start": 1.0, "end": 1.2, "text": "world."}],
     }  # fmt: skip
+
+
+def test_first_partial_within_a_second_of_the_first_word(shared_audio: Path, tiny_en: Path) -> None:
+    """pyannote_sample's first word ("Hello?", 6.68 s in its .stm, after 1 s of silence here as
+    in benchmarks/streaming.py) is faint: it must still start the utterance, and the first
+    partial must be due 1 s of audio later (a pass then has 0.5 s to run within the 1.5 s
+    target)."""
+    del tiny_en
+    clip = decode_audio(shared_audio / "pyannote_sample.wav")[: 9 * 16000]
+    audio = np.concatenate([np.zeros(16000, np.float32), clip])
+    processor = open_processor(TranscribeOptions(model="tiny.en", offline=True))
+    first = None
+    for i in range(0, len(audio), 1600):
+        if any(e.text for e in processor.feed(audio[i : i + 1600])):
+            first = (i + 1600) / 16000 - 1
+            break
+    assert first is not None and first <= 6.68 + 1.0, first
+
+
+def test_nothing_is_lost_at_the_end_of_the_stream(
+    shared_audio: Path, tiny_en: Path, references: dict[str, str]
+) -> None:
+    """A stream that stops mid-speech (no pause after the last word): the tail is transcribed
+    with the whole buffer and committed, every word of it, once."""
+    del tiny_en
+    audio = decode_audio(shared_audio / "librispeech_1272-128104-0000.wav")
+    processor = open_processor(TranscribeOptions(model="tiny.en", offline=True))
+    text = " ".join(e.text for e in finals(stream(processor, audio)))
+    assert normalise(text) == normalise(references["librispeech_1272-128104-0000.wav"]), text
+    assert processor.agreement.pending == []

@@ -208,6 +208,16 @@ def transcribe(
             rich_help_panel=_DECODE,
         ),
     ] = None,
+    max_new_tokens: Annotated[
+        int | None,
+        typer.Option(
+            "--max-new-tokens",
+            min=1,
+            help="Stop decoding a 30 s window after this many tokens (faster-whisper; cuts a "
+            "repetition loop short)",
+            rich_help_panel=_DECODE,
+        ),
+    ] = None,
     device: DeviceFlag = "auto",
     compute_type: ComputeTypeFlag = "default",
     threads: Annotated[

@@ -4,7 +4,8 @@ Each pass re-transcribes the audio buffer; the words both this hypothesis and th
 begin with (after what is already committed) are committed and never change again. Two guards
 keep committed text from repeating: words that start before the last committed word ended are
 dropped, and a hypothesis whose first 1-5 words repeat the last committed ones (Whisper re-reads
-a word cut at a buffer trim) loses them.
+a word cut at a buffer trim) loses them, unless they start a clear pause (``_SAID_AGAIN``) after
+the last committed word: then they were said again ("Hello? ... Hello?").
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from woasr_cli.transcript import Word
 
 _MAX_NGRAM = 5
 _TIME_SLACK = 0.1  # word times move by a frame or two between passes
+_SAID_AGAIN = 0.5  # seconds after the last committed word: a repeat there is no re-read
 _PUNCT = re.compile(r"[^\w']+")
 
 
@@ -58,7 +60,7 @@ class LocalAgreement:
 
     def _unseen(self, hypothesis: Sequence[Word], guard: bool) -> list[Word]:
         new = [w for w in hypothesis if w.start > self.last_end - _TIME_SLACK and norm(w.text)]
-        if not guard or not new or not self.committed or new[0].start - self.last_end > 1.0:
+        if not guard or not new or not self.committed or new[0].start - self.last_end > _SAID_AGAIN:
             return new
         tail = [norm(w.text) for w in self.committed[-_MAX_NGRAM:]]
         head = [norm(w.text) for w in new[:_MAX_NGRAM]]

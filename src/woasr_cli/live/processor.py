@@ -2,15 +2,21 @@
 
 Audio is gated by Silero VAD: outside speech only a short pre-roll is kept, so silence costs one
 VAD frame per 32 ms and never reaches the model. During an utterance the buffer is re-transcribed
-whenever ``min_chunk`` seconds of new audio have arrived, and LocalAgreement-2 commits what two
+whenever ``min_chunk`` seconds of new audio have arrived (or, if more, ``pace`` times what a pass
+has been taking: passes then use at most 1/pace of real time), and LocalAgreement-2 commits what two
 passes agree on; the rest is the partial. When the speaker pauses (``min_silence``) the utterance
-is transcribed once more and committed whole, and the buffer starts afresh. A long utterance is
-trimmed at the end of a committed sentence (or, past ``max_buffer``, of any committed word). The
-committed text before the buffer is the prompt for the next passes.
+is transcribed once more and what agrees is committed, but the audio stays: speech that resumes
+within ``hold`` seconds is heard with it as context (a 1 s pause inside a sentence otherwise makes
+Whisper guess its first half from a short buffer). A pause of ``hold`` commits the rest and the
+buffer starts afresh; the end of the stream re-transcribes whatever is left and commits all of
+it. A long buffer is trimmed at the end of a committed sentence (or, past ``max_buffer``, of any
+committed word). The committed text before the buffer is the prompt for the next passes.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,17 +36,25 @@ if TYPE_CHECKING:
 
 from woasr_cli.media.audio import SAMPLE_RATE
 
+_TOKENS_PER_SECOND = 10  # a pass decodes at most this many tokens per second of buffer
+_MAX_TOKENS = 300  # and at most this many (with the prompt, under Whisper's 448)
+_SILENCE_SLACK = 0.3  # seconds a word may start after the last speech frame (word times drift)
+
 
 @dataclass(frozen=True)
 class StreamConfig:
-    min_chunk: float = 1.0  # seconds of new audio between passes
+    min_chunk: float = 0.6  # seconds of new audio between passes, at least
+    pace: float = 1.25  # and at least this many times the recent pass time
     first_chunk: float = 0.5  # seconds of speech before an utterance's first pass
     catch_up: float = 8.0  # a backlog longer than this is transcribed in steps, not at once
     trim_after: float = 10.0  # trim at a committed sentence end once the buffer is this long
     max_buffer: float = 20.0  # trim at any committed word past this
     vad: bool = True
-    vad_threshold: float = 0.5
-    min_silence: float = 0.5  # a pause this long ends an utterance
+    vad_threshold: float = 0.4  # a frame this likely to be speech starts an utterance
+    vad_release: float = 0.35  # and frames at least this likely keep it going
+    min_silence: float = 0.5  # a pause this long ends an utterance (one pass, agreed words)
+    hold: float = 1.5  # a pause this long commits the rest and empties the buffer
+    hold_within: float = 6.0  # a pause after a longer buffer commits it at once
     pre_roll: float = 0.4  # audio kept before the detected start of speech
     prompt_chars: int = 200
 
@@ -66,13 +80,16 @@ class StreamProcessor:
         self.agreement = LocalAgreement()
         self.language: str | None = self.options.language
         self.passes = 0  # model calls so far
+        self.clock: Callable[[], float] = time.perf_counter  # times the passes
+        self.pass_time = 0.0  # seconds a pass takes, a running average
         self.received = 0  # samples taken into frames
         self._incoming = np.zeros(0, dtype=np.float32)  # less than a frame, waiting
         self._frames: list[Audio] = []  # the buffer, from sample _start
         self._start = 0
         self._done_until = 0  # stream sample the last pass reached
         self._in_speech = self._vad is None
-        self._speech = 0  # speech frames in this utterance
+        self._held = False  # paused, the buffer kept as context for speech that resumes
+        self._speech = 0  # speech frames in the buffer
         self._silent = 0  # samples of silence since the last speech frame
         self._partial = ""
 
@@ -96,8 +113,13 @@ class StreamProcessor:
             self._frames.append(self._incoming)
             self.received += len(self._incoming)
         self._incoming = np.zeros(0, dtype=np.float32)
-        events = self._end_utterance() if self._in_speech else []
-        self._in_speech = self._vad is None
+        if self._in_speech and not self._blip():
+            events = self._pass(final=True)  # the whole buffer once more, all of it committed
+        elif self._held or self.agreement.pending:
+            events = self._release()  # only silence since the last pass
+        else:
+            events = []
+        self._reset()
         return events
 
     def _on_frame(self, frame: Audio, prob: float) -> list[StreamEvent]:
@@ -106,42 +128,83 @@ class StreamProcessor:
         cfg = self.config
         if not self._in_speech:
             if prob >= cfg.vad_threshold:
-                self._in_speech, self._speech, self._silent = True, 1, 0
+                self._in_speech, self._silent = True, 0
+                self._speech += 1
+            elif self._held:
+                self._silent += len(frame)
+                if self._silent >= self._samples(cfg.hold):
+                    return self._release()
             else:
                 self._drop_before(self.received - self._samples(cfg.pre_roll))
             return []
-        if prob >= cfg.vad_threshold - 0.15:
+        if prob >= cfg.vad_release:
             self._speech += 1
             self._silent = 0
         else:
             self._silent += len(frame)
         if self._vad is not None and self._silent >= self._samples(cfg.min_silence):
-            return self._end_utterance()
+            return self._pause()
         if self._unprocessed() >= self._samples(cfg.catch_up):
             return self._pass()
         return []
 
-    def _end_utterance(self) -> list[StreamEvent]:
-        # A blip shorter than a syllable is noise: Whisper would only invent words for it.
-        if self._speech * FRAME >= self._samples(0.25) or self.agreement.pending:
+    def _blip(self) -> bool:
+        """Speech shorter than a syllable with nothing pending is noise: Whisper would only
+        invent words for it."""
+        return self._speech * FRAME < self._samples(0.25) and not self.agreement.pending
+
+    def _pause(self) -> list[StreamEvent]:
+        """The speaker paused. After a short buffer one pass commits what it agrees on and the
+        audio is kept; after a long one (context enough) the buffer is committed whole."""
+        self._in_speech = False
+        if self._blip():
+            self._reset()
+            return []
+        if self.received - self._start > self._samples(self.config.hold_within):
             events = self._pass(final=True)
-        else:
-            events = []
+            self._reset()
+            return events
+        fresh = self.received - self._done_until >= self._samples(0.3)
+        events = self._pass() if fresh else []
+        self._held = True
+        return events
+
+    def _release(self) -> list[StreamEvent]:
+        """A long pause (or the end) after a pass: its pending words are final; start afresh."""
+        committed = self.agreement.flush()
+        events = [StreamEvent.of("final", committed)] if committed else []
+        if self._partial:
+            events.append(StreamEvent.of("partial", [], self.received / SAMPLE_RATE))
+            self._partial = ""
+        self._reset()
+        return events
+
+    def _reset(self) -> None:
         self._drop_before(self.received)
         self._in_speech = self._vad is None
+        self._held = False
         self._speech = self._silent = 0
-        return events
 
     def _pass(self, final: bool = False) -> list[StreamEvent]:
         audio = np.concatenate(self._frames) if self._frames else np.zeros(0, np.float32)
         self._done_until = self.received
         words = []
         if len(audio) >= self._samples(0.1):
-            options = self.options
+            # Speech is ~5 tokens a second: a pass that decodes far more is a repetition loop,
+            # stopped here before it costs ten passes (Whisper's own limit is 448 tokens).
+            tokens = min(_MAX_TOKENS, int(_TOKENS_PER_SECOND * len(audio) / SAMPLE_RATE) + 10)
+            options = self.options.with_changes(max_new_tokens=tokens)
             if self._prompt:
                 options = options.with_changes(initial_prompt=self._prompt_text() or None)
+            began = self.clock()
             heard = self.transcriber.transcribe(audio, options=options)
+            took = self.clock() - began
+            self.pass_time = took if not self.passes else (self.pass_time + took) / 2
             words = hypothesis_words(heard.segments, self._start / SAMPLE_RATE)
+            # Words that start in the silence after the last speech frame are Whisper's
+            # inventions ("That's it." after the last sentence), not speech.
+            speech_end = (self.received - self._silent) / SAMPLE_RATE + _SILENCE_SLACK
+            words = [w for w in words if w.start <= speech_end]
             self.language = heard.language or self.language
             self.passes += 1
         if final:
@@ -195,11 +258,12 @@ class StreamProcessor:
 
     def _next_pass(self) -> int:
         """New samples that call for a pass: few for an utterance's first partial, then
-        ``min_chunk``. A pass costs about the same for any buffer up to 30 s, so under load
-        the passes space out by themselves and each takes all that arrived meanwhile."""
+        ``min_chunk``, or ``pace`` times the recent pass time where passes are slower (a pass
+        costs about the same for any buffer up to 30 s: spaced so, they stay within 1/pace of
+        real time, and a live source's audio that arrives meanwhile waits in one block)."""
         if self._done_until <= self._start and self._vad is not None:
             return self._samples(self.config.pre_roll + self.config.first_chunk)
-        return self._samples(self.config.min_chunk)
+        return self._samples(max(self.config.min_chunk, self.config.pace * self.pass_time))
 
     def _unprocessed(self) -> int:
         return self.received - max(self._done_until, self._start)

@@ -102,6 +102,7 @@ class FasterWhisperProvider:
             compression_ratio_threshold=options.compression_ratio_threshold,
             log_prob_threshold=options.logprob_threshold,
             hallucination_silence_threshold=options.hallucination_silence_threshold,
+            max_new_tokens=options.max_new_tokens,
             initial_prompt=options.initial_prompt,
             hotwords=options.hotwords,
             word_timestamps=options.word_timestamps,
