@@ -30,7 +30,7 @@ from woasr_cli.media import SAMPLE_RATE, iter_windows, probe
 from woasr_cli.media.audio import Audio
 from woasr_cli.media.windows import DEFAULT_WINDOW_S, iter_array_windows
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.providers.base import Provider, window_depth, window_seconds
+from woasr_cli.providers.base import Provider, window_depth, window_seconds, word_lag
 from woasr_cli.providers.pauses import split_at_pauses
 from woasr_cli.transcript import Segment, Transcript
 
@@ -139,6 +139,7 @@ def _transcribe_windows(
     language = options.language or resume.language
     language_probability: float | None = None
     done = resume.offset
+    lag = word_lag(provider)
     in_flight = transcribed_windows(
         windows, provider, options, language, lambda: window_depth(provider)
     )
@@ -152,7 +153,7 @@ def _transcribe_windows(
                 if hooks.on_language:
                     hooks.on_language(language)
             found: list[Segment] = []
-            for seg in _clip(window.segments, window.offset, window.end):
+            for seg in _clip(window.segments, window.offset, window.end, lag):
                 found.append(seg)
                 if hooks.on_segment:
                     hooks.on_segment(seg)
@@ -183,10 +184,17 @@ def _transcribe_windows(
     )
 
 
-def _clip(found: Iterable[Segment], offset: float, window_end: float) -> Iterable[Segment]:
-    """Shift window-relative segments to absolute time, kept inside the window."""
+def _clip(
+    found: Iterable[Segment], offset: float, window_end: float, lag: float = 0.0
+) -> Iterable[Segment]:
+    """Shift window-relative segments to absolute time, kept inside the window; segments with
+    word times (which lag the speech by ``lag`` seconds) come that much earlier."""
     for seg in (part for whole in found for part in split_at_pauses(whole)):
-        shifted = seg.shifted(offset)
+        shifted = seg.shifted(offset - lag if seg.words else offset)
+        shifted.start = max(shifted.start, offset)  # not before the window
+        shifted.end = max(shifted.end, shifted.start)
+        for w in shifted.words:
+            w.start, w.end = max(w.start, offset), max(w.end, offset)
         shifted.end = min(shifted.end, window_end)
         shifted.start = min(shifted.start, shifted.end)
         for w in shifted.words:

@@ -18,7 +18,23 @@ from woasr_cli.options import TranscribeOptions
 pytest.importorskip("faster_whisper", reason="needs pip install 'woasr[faster-whisper]'")
 
 
+class PassClock:
+    """The processor's clock with every pass taking ``cost`` seconds (0.4: a quiet 2-core
+    machine's pass): passes are paced by their cost, so on the real clock the text would
+    depend on how loaded the machine running the tests is."""
+
+    def __init__(self, cost: float = 0.4) -> None:
+        self.cost, self.now, self.calls = cost, 0.0, 0
+
+    def __call__(self) -> float:
+        self.calls += 1
+        if self.calls % 2 == 0:  # called at each pass's start and end
+            self.now += self.cost
+        return self.now
+
+
 def stream(processor: StreamProcessor, audio: np.ndarray, block: int = 1600) -> list[StreamEvent]:
+    processor.clock = PassClock()
     events: list[StreamEvent] = []
     for i in range(0, len(audio), block):
         events += processor.feed(audio[i : i + block])
@@ -41,9 +57,10 @@ def test_jfk_committed_text_matches_the_reference(
 ) -> None:
     events, _ = jfk_events
     text = " ".join(e.text for e in finals(events))
-    # At most one word wrong: the 1 s pause after "fellow Americans" once cut the buffer there,
-    # and the first half, heard alone, came out "And so am I fellow Americans".
-    assert wer(references["jfk.wav"], text) <= 0.05, text
+    # At most two words wrong: "And so" is committed at once (the first partial), and passes
+    # over the next second hear "my" as "am I" at some pass timings (0.3-0.4 s passes do,
+    # 0.5 s ones do not); the 1 s pause after "fellow Americans" no longer cuts the buffer.
+    assert wer(references["jfk.wav"], text) <= 0.1, text
     assert any(e.type == "partial" and e.text for e in events)  # partials came before the end
 
 

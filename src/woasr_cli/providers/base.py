@@ -105,6 +105,11 @@ def window_seconds(provider: Provider, default: float) -> float:
     return float(seconds) if seconds else default
 
 
+def word_lag(provider: Provider) -> float:
+    """Seconds the provider's word times lag the speech (measured; 0 unless it says)."""
+    return float(getattr(provider, "word_lag_s", 0.0) or 0.0)
+
+
 def file_session(provider: Provider) -> AbstractContextManager[None]:
     """The provider's per-file context where it batches across files; a no-op otherwise."""
     if isinstance(provider, CrossFileBatching):

@@ -35,10 +35,17 @@ def pick_compute_type(requested: str, device: str) -> str:
 
 
 BATCHED_WINDOW_S = 300.0
+# Whisper's cross-attention word times lag the speech: the median word start was 0.087 s late
+# on pyannote_sample's hand-timed utterances, 0.097 s on espeak-ng's exact word events and
+# 0.099 s on the 10-minute recording of benchmarks/long_recording.py (docs/performance.md).
+# A file's transcript (pipeline.py) takes them this much earlier; live streaming, whose commit
+# rules were measured on the engine's own times, does not.
+WORD_LAG_S = 0.08
 
 
 class FasterWhisperProvider:
     name = "faster_whisper"
+    word_lag_s = WORD_LAG_S
 
     def __init__(
         self, model: Any, model_name: str, batch_size: int, pack: bool = False, parallel: int = 1
@@ -113,29 +120,16 @@ class FasterWhisperProvider:
         return (_convert(s) for s in raw), language
 
 
-# Whisper's cross-attention word times lag the speech: the median word start was 0.087 s late
-# on pyannote_sample's hand-timed utterances, 0.097 s on espeak-ng's exact word events and
-# 0.099 s on the 10-minute recording of benchmarks/long_recording.py (docs/performance.md).
-WORD_LAG_S = 0.08
 
 
 def _convert(seg: Any) -> Segment:
-    """faster-whisper's segment -> woasr's. Word times (from cross-attention) come
-    ``WORD_LAG_S`` earlier, and the segment's bounds with them (faster-whisper sets those from
-    its words)."""
-    lag = WORD_LAG_S if seg.words else 0.0
     words = [
-        Word(
-            max(float(w.start) - lag, 0.0),
-            max(float(w.end) - lag, 0.0),
-            str(w.word).strip(),
-            float(w.probability),
-        )
+        Word(float(w.start), float(w.end), str(w.word).strip(), float(w.probability))
         for w in (seg.words or [])
     ]
     return Segment(
-        start=max(float(seg.start) - lag, 0.0),
-        end=max(float(seg.end) - lag, 0.0),
+        start=float(seg.start),
+        end=float(seg.end),
         text=str(seg.text).strip(),
         words=words,
         avg_logprob=float(seg.avg_logprob),
