@@ -269,7 +269,9 @@ def with_overlap(
         at, first, second = min(changes, key=lambda c: abs(c[0] - mid))
         start, end = max(start, at - reach), min(end, at + reach)
         if abs(at - mid) <= detector.half_window and start <= at + max_gap and end >= at - max_gap:
-            extra += [Turn(float(start), float(end), first), Turn(float(start), float(end), second)]
+            # On the 10 ms frame grid, as every other turn (the JSON and RTTM round alike).
+            start, end = round(start / FRAME) * FRAME, round(end / FRAME) * FRAME
+            extra += [Turn(start, end, first), Turn(start, end, second)]
     return merge_turns([*turns, *extra])
 
 
