@@ -90,6 +90,9 @@ class OfflineDiarizer:
         self.encoder = encoder
         self.settings = settings or OfflineSettings()
         self.overlap = overlap
+        # Loaded on first need (several speakers, a recording short enough): pyannote.audio
+        # and the model take ~8 s to load, which one-voice and long recordings need not pay.
+        self._overlap_pending = overlap is None and self.settings.overlap
 
     @classmethod
     def load(
@@ -97,9 +100,7 @@ class OfflineDiarizer:
     ) -> OfflineDiarizer:
         """``encoder``: auto (CAM++ when its weights are installed, else GE2E), campplus, ge2e.
         Overlapped speech is found too where segmentation-3.0 is installed (:mod:`.overlap`)."""
-        settings = settings or OfflineSettings()
-        overlap = OverlapDetector.load() if settings.overlap else None
-        return cls(load_encoder(encoder), settings, overlap)
+        return cls(load_encoder(encoder), settings)
 
     def diarize(
         self,
@@ -128,8 +129,12 @@ class OfflineDiarizer:
         n_frames = int(len(audio) / (SAMPLE_RATE * FRAME)) + 1  # as speech_regions counts
         frame_labels = vote(n_frames, regions, spans, labels, count)
         turns = relabel(to_turns(frame_labels, regions, round(s.min_turn / FRAME)))
-        if self.overlap is not None and count > 1 and len(audio) <= s.overlap_max_s * SAMPLE_RATE:
-            turns = with_overlap(turns, self.overlap, audio)
+        if count > 1 and len(audio) <= s.overlap_max_s * SAMPLE_RATE:
+            if self._overlap_pending:
+                self._overlap_pending = False
+                self.overlap = OverlapDetector.load()
+            if self.overlap is not None:
+                turns = with_overlap(turns, self.overlap, audio)
         return Diarization(turns, confidence)
 
     def _cluster(
