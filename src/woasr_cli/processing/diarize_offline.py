@@ -16,7 +16,10 @@ Parameters, and why:
 * speech shorter than 0.5 s gets no window of its own and takes the nearest voted label.
 * VAD with 0.25 s minimum silence: turn-taking gaps are often that short.
 * with several speakers, turns are placed again from 0.75 s windows every 0.1 s, each taking
-  the speaker whose centroid (from the 1.5 s windows) it is most like.
+  the speaker whose centroid (from the 1.5 s windows) it is most like. These windows stay inside
+  one stretch of speech (a pause is where a change of speaker most often is; a window across it
+  votes for its louder side on both); a stretch shorter than a window gets one window centred
+  on it, from the speech around it.
 """
 
 from __future__ import annotations
@@ -66,12 +69,10 @@ class OfflineSettings:
     fine_window: float = 0.75  # re-segmentation windows, once the speakers are known
     fine_hop: float = 0.1
     max_nodes: int = 500  # clustering nodes at most: ~2 minutes of speech in single windows
-    # Overlapped speech at changes of speaker (segmentation-3.0, where installed): off by
-    # default, it still hears one voice as two near some changes (the stereo clip).
-    overlap: bool = False
-    # Each speech region brought to one level before embedding (quiet speakers in meetings):
-    # off by default, it blurs the join of two voices (jfk then LibriSpeech) for re-segmentation.
-    even_levels: bool = False
+    # Overlapped speech at changes of speaker (segmentation-3.0, where installed).
+    overlap: bool = True
+    # Each speech region brought to one level before embedding (quiet speakers in meetings).
+    even_levels: bool = True
     # ... on recordings up to this long: every change costs 4 s of segmentation-3.0, which on
     # long meetings (a change every few seconds) would add a third to the diarizer's time.
     overlap_max_s: float = 600.0
@@ -89,6 +90,9 @@ class OfflineDiarizer:
         self.encoder = encoder
         self.settings = settings or OfflineSettings()
         self.overlap = overlap
+        # Loaded on first need (several speakers, a recording short enough): pyannote.audio
+        # and the model take ~8 s to load, which one-voice and long recordings need not pay.
+        self._overlap_pending = overlap is None and self.settings.overlap
 
     @classmethod
     def load(
@@ -96,9 +100,7 @@ class OfflineDiarizer:
     ) -> OfflineDiarizer:
         """``encoder``: auto (CAM++ when its weights are installed, else GE2E), campplus, ge2e.
         Overlapped speech is found too where segmentation-3.0 is installed (:mod:`.overlap`)."""
-        settings = settings or OfflineSettings()
-        overlap = OverlapDetector.load() if settings.overlap else None
-        return cls(load_encoder(encoder), settings, overlap)
+        return cls(load_encoder(encoder), settings)
 
     def diarize(
         self,
@@ -127,8 +129,12 @@ class OfflineDiarizer:
         n_frames = int(len(audio) / (SAMPLE_RATE * FRAME)) + 1  # as speech_regions counts
         frame_labels = vote(n_frames, regions, spans, labels, count)
         turns = relabel(to_turns(frame_labels, regions, round(s.min_turn / FRAME)))
-        if self.overlap is not None and count > 1 and len(audio) <= s.overlap_max_s * SAMPLE_RATE:
-            turns = with_overlap(turns, self.overlap, audio)
+        if count > 1 and len(audio) <= s.overlap_max_s * SAMPLE_RATE:
+            if self._overlap_pending:
+                self._overlap_pending = False
+                self.overlap = OverlapDetector.load()
+            if self.overlap is not None:
+                turns = with_overlap(turns, self.overlap, audio)
         return Diarization(turns, confidence)
 
     def _cluster(
@@ -201,8 +207,7 @@ class OfflineDiarizer:
         of a second (pyannote_sample DER 0.120 -> 0.078).
         """
         s = self.settings
-        fine = OfflineSettings(window=s.fine_window, hop=s.fine_hop, min_window=s.fine_window)
-        spans = window_spans(regions, fine)
+        spans = region_windows(regions, round(s.fine_window / FRAME), round(s.fine_hop / FRAME))
         embeddings = self.encoder.embed(features, spans).astype(np.float64)
         embeddings /= np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-9)
         return spans, np.argmax(embeddings @ centres.T, axis=1).astype(np.int64)
@@ -243,12 +248,17 @@ def with_overlap(
     audio: Audio,
     max_gap: float = 0.5,
     reach: float = 1.0,
+    longest: float = 1.0,
 ) -> list[Turn]:
     """The turns, plus both speakers of a change of speaker (consecutive turns of two speakers
     at most ``max_gap`` apart) wherever the detector hears two voices at the change, at most
-    ``reach`` seconds either side of it: crosstalk at a change is short, and a longer
-    "overlap" found in the window is the detector hearing one voice as two (the stereo clip's
-    first speaker was heard as both for 2 s)."""
+    ``reach`` seconds either side of it.
+
+    Only crosstalk is given to the two speakers of the change: two voices for at most
+    ``longest`` seconds (pyannote_sample's overlaps are 0.03-0.65 s, the detector's 0.05-0.72 s).
+    Two voices for longer are a second conversation under the first (the stereo clip's two
+    channels talk together for 2 s before one stops), which the change does not say who is
+    in; those frames keep the one speaker the embeddings gave them."""
     changes = [
         ((a.end + b.start) / 2, a.speaker, b.speaker)
         for a, b in itertools.pairwise(turns)
@@ -258,10 +268,14 @@ def with_overlap(
         return turns
     extra: list[Turn] = []
     for start, end in detector.around(audio, [c for c, _, _ in changes]):
+        if end - start > longest:
+            continue
         mid = (start + end) / 2
         at, first, second = min(changes, key=lambda c: abs(c[0] - mid))
         start, end = max(start, at - reach), min(end, at + reach)
         if abs(at - mid) <= detector.half_window and start <= at + max_gap and end >= at - max_gap:
+            # On the 10 ms frame grid, as every other turn (the JSON and RTTM round alike).
+            start, end = round(start / FRAME) * FRAME, round(end / FRAME) * FRAME
             extra += [Turn(start, end, first), Turn(start, end, second)]
     return merge_turns([*turns, *extra])
 
@@ -335,6 +349,33 @@ def window_spans(regions: list[tuple[int, int]], s: OfflineSettings) -> list[npt
     if starts[-1] + win < n:  # the last window ends exactly at the end of speech
         starts.append(n - win)
     return [speech[x : x + win] for x in starts]
+
+
+def region_windows(
+    regions: list[tuple[int, int]], win: int, hop: int
+) -> list[npt.NDArray[np.int64]]:
+    """Windows of ``win`` frames every ``hop`` inside each stretch of speech, the last one ending
+    with it; a stretch shorter than ``win`` gets one window centred on it, from the speech
+    frames laid end to end (a short reply is too short to embed alone).
+
+    Windows laid across a pause place a change of speaker at the pause only when the two voices
+    are equally loud: otherwise the louder one wins the windows across the pause and with them
+    the last words of the other (jfk then LibriSpeech, their levels evened).
+    """
+    speech = np.concatenate([np.arange(a, b, dtype=np.int64) for a, b in regions])
+    out: list[npt.NDArray[np.int64]] = []
+    at = 0  # where this stretch starts in ``speech``
+    for a, b in regions:
+        if b - a >= win:
+            starts = list(range(a, b - win + 1, hop))
+            if starts[-1] + win < b:
+                starts.append(b - win)
+            out += [np.arange(x, x + win, dtype=np.int64) for x in starts]
+        else:
+            x = max(0, min(len(speech) - win, at + (b - a) // 2 - win // 2))
+            out.append(speech[x : x + win])
+        at += b - a
+    return out
 
 
 def node_means(embeddings: npt.NDArray[np.floating], group: int) -> npt.NDArray[np.float64]:
