@@ -1,5 +1,6 @@
 """Flags that choose and load the engine, declared once for every command that loads one
-(``transcribe``, ``listen``): the same names, environment variables and help everywhere."""
+(``transcribe``, ``listen``, ``serve``): the same names, environment variables and help
+everywhere."""
 
 from __future__ import annotations
 
@@ -41,6 +42,39 @@ ModelCacheDirFlag = Annotated[
         "--model-cache-dir",
         envvar="WOASR_MODEL_CACHE",
         help="[default: ~/.cache/woasr/models]",
+        rich_help_panel=ASR_PANEL,
+    ),
+]
+ProviderFlag = Annotated[
+    str,
+    typer.Option(
+        "--provider",
+        "-p",
+        envvar="WOASR_PROVIDER",
+        help="ASR engine (see 'woasr providers').",
+        rich_help_panel=ASR_PANEL,
+    ),
+]
+OpenAIBaseUrlFlag = Annotated[
+    str | None,
+    typer.Option(
+        "--openai-base-url",
+        envvar="WOASR_OPENAI_BASE_URL",
+        show_envvar=True,
+        help="Provider openai_api: the OpenAI-compatible endpoint, e.g. "
+        "https://api.openai.com/v1 or http://127.0.0.1:8000/v1 (woasr serve); the provider is "
+        "off until this and the key are set.",
+        rich_help_panel=ASR_PANEL,
+    ),
+]
+OpenAIApiKeyFlag = Annotated[
+    str | None,
+    typer.Option(
+        "--openai-api-key",
+        envvar="WOASR_OPENAI_API_KEY",
+        show_envvar=True,
+        help="Provider openai_api: the endpoint's API key (never written to outputs or stored "
+        "with a job).",
         rich_help_panel=ASR_PANEL,
     ),
 ]

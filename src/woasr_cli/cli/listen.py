@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from woasr_cli.cli.engine_flags import ComputeTypeFlag, DeviceFlag, ModelCacheDirFlag, ModelFlag
+from woasr_cli.cli.engine_flags import (
+    ComputeTypeFlag,
+    DeviceFlag,
+    ModelCacheDirFlag,
+    ModelFlag,
+    ProviderFlag,
+)
 from woasr_cli.cli.exit_codes import exit_code_for
 from woasr_cli.errors import UsageError, WoasrError
 
@@ -75,10 +81,7 @@ def listen(
             rich_help_panel=_OUT,
         ),
     ] = None,
-    provider: Annotated[
-        str,
-        typer.Option("--provider", "-p", envvar="WOASR_PROVIDER", rich_help_panel=_ASR),
-    ] = "faster_whisper",
+    provider: ProviderFlag = "faster_whisper",
     model: ModelFlag = None,
     language: Annotated[
         str | None,

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from woasr_cli.cli.engine_flags import OpenAIApiKeyFlag, OpenAIBaseUrlFlag
 from woasr_cli.cli.exit_codes import exit_code_for
 from woasr_cli.errors import ProviderUnavailable, WoasrError
 
@@ -55,25 +56,8 @@ def serve(
     workers: Annotated[
         int, typer.Option("--workers", help="Files transcribed at once (0: automatic).")
     ] = 0,
-    openai_base_url: Annotated[
-        str | None,
-        typer.Option(
-            "--openai-base-url",
-            envvar="WOASR_OPENAI_BASE_URL",
-            show_envvar=True,
-            help="Provider openai_api (model_type): the OpenAI-compatible endpoint its jobs "
-            "are sent to; the provider is off until this and the key are set.",
-        ),
-    ] = None,
-    openai_api_key: Annotated[
-        str | None,
-        typer.Option(
-            "--openai-api-key",
-            envvar="WOASR_OPENAI_API_KEY",
-            show_envvar=True,
-            help="Provider openai_api: the endpoint's API key (never stored with a job).",
-        ),
-    ] = None,
+    openai_base_url: OpenAIBaseUrlFlag = None,
+    openai_api_key: OpenAIApiKeyFlag = None,
 ) -> None:
     """Serve the job API (upload, transcribe, poll, download) and an OpenAI-compatible API."""
     from woasr_cli.cli.retry import env_settings

@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from woasr_cli.cli.engine_flags import ComputeTypeFlag, DeviceFlag, ModelCacheDirFlag, ModelFlag
+from woasr_cli.cli.engine_flags import (
+    ComputeTypeFlag,
+    DeviceFlag,
+    ModelCacheDirFlag,
+    ModelFlag,
+    OpenAIApiKeyFlag,
+    OpenAIBaseUrlFlag,
+    ProviderFlag,
+)
 from woasr_cli.cli.executor_flags import (
     RUN_PANEL,
     ExecutorFlag,
@@ -77,16 +85,7 @@ def transcribe(
             rich_help_panel=_OUT,
         ),
     ] = None,
-    provider: Annotated[
-        str,
-        typer.Option(
-            "--provider",
-            "-p",
-            envvar="WOASR_PROVIDER",
-            help="ASR engine (see 'woasr providers').",
-            rich_help_panel=_ASR,
-        ),
-    ] = "faster_whisper",
+    provider: ProviderFlag = "faster_whisper",
     model: ModelFlag = None,
     language: Annotated[
         str | None,
@@ -400,27 +399,8 @@ def transcribe(
             rich_help_panel=_POST,
         ),
     ] = None,
-    openai_base_url: Annotated[
-        str | None,
-        typer.Option(
-            "--openai-base-url",
-            envvar="WOASR_OPENAI_BASE_URL",
-            show_envvar=True,
-            help="Provider openai_api: the OpenAI-compatible endpoint, e.g. "
-            "https://api.openai.com/v1 or http://127.0.0.1:8000/v1 (woasr serve).",
-            rich_help_panel=_ASR,
-        ),
-    ] = None,
-    openai_api_key: Annotated[
-        str | None,
-        typer.Option(
-            "--openai-api-key",
-            envvar="WOASR_OPENAI_API_KEY",
-            show_envvar=True,
-            help="Provider openai_api: the endpoint's API key (never written to outputs).",
-            rich_help_panel=_ASR,
-        ),
-    ] = None,
+    openai_base_url: OpenAIBaseUrlFlag = None,
+    openai_api_key: OpenAIApiKeyFlag = None,
     manifest: Annotated[
         Path | None,
         typer.Option(
