@@ -1,43 +1,65 @@
-"""Process-level memory tuning for long batches (glibc only; a no-op elsewhere).
+"""Process-level memory tuning for transcription (glibc only; a no-op elsewhere).
 
-CTranslate2's threads and numpy's large temporary arrays make glibc keep one heap arena per
-thread and hold freed pages, so a process's RSS creeps up window after window although the live
-data stays flat. Fewer arenas and a trim after each audio window keep peak RSS on a 60-minute
-input close to a 1-minute one (docs/performance.md).
+glibc serves each thread from its own heap arena and gives every buffer over its mmap threshold
+(128 KiB, rising to 32 MiB) a fresh ``mmap``. CTranslate2's activations for a batch of 30 s
+windows are tens of MiB, so each one was mapped, touched page by page and unmapped again on
+every forward pass; a second arena's heaps were unmapped whole when emptied. Measured with
+``perf stat -e page-faults`` on a 10-minute recording (tiny.en, 2 cores): 1.7 million page faults
+and ~20 % of the CPU time in the kernel zeroing pages; with one arena, no mmap for big blocks and a
+high trim threshold, 0.15-0.2 million, ~10 % less CPU in all on long files and 15-20 % less on
+folders of short clips, at the same peak RSS (docs/performance.md, "Allocator").
+
+Peak RSS stays flat on long inputs because freed memory is still handed back once per audio
+window (:func:`release_memory`, ``malloc_trim``), just not after every buffer.
+Set ``WOASR_MALLOC=system`` to leave glibc's defaults alone.
 """
 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import sys
 from functools import cache
 
+_M_TRIM_THRESHOLD = -1
+_M_TOP_PAD = -2
+_M_MMAP_MAX = -4
 _M_ARENA_MAX = -8
+_TRIM_THRESHOLD = 1 << 30  # free memory kept at the top of the heap before glibc trims it
+_TOP_PAD = 64 << 20  # extra asked of the kernel each time the heap grows
 
 
 @cache
 def _libc() -> ctypes.CDLL | None:
     if not sys.platform.startswith("linux"):
         return None
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return None
     try:
-        libc = ctypes.CDLL(name)
-        libc.malloc_trim  # noqa: B018  (musl has no malloc_trim: treat as not glibc)
+        libc = ctypes.CDLL("libc.so.6")  # already loaded: no search (find_library runs ldconfig)
+        libc.gnu_get_libc_version  # noqa: B018  (glibc, not musl or another libc)
+        libc.malloc_trim  # noqa: B018
         libc.mallopt  # noqa: B018
     except (OSError, AttributeError):
         return None
     return libc
 
 
-def limit_malloc_arenas(arenas: int = 2) -> None:
-    """Call before engine threads start."""
+@cache
+def tune_allocator() -> bool:
+    """One heap arena, big blocks from the heap, trimmed only at :func:`release_memory`.
+
+    Best called before any thread starts (the CLI does so first thing; :class:`Transcriber`
+    calls it too, for library users): arenas threads already own stay in use. Idempotent;
+    returns whether anything was changed."""
+    if os.environ.get("WOASR_MALLOC", "").strip().lower() == "system":
+        return False
     libc = _libc()
-    if libc is not None:
-        libc.mallopt(_M_ARENA_MAX, arenas)
+    if libc is None:
+        return False
+    libc.mallopt(_M_ARENA_MAX, 1)
+    libc.mallopt(_M_MMAP_MAX, 0)
+    libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)
+    libc.mallopt(_M_TOP_PAD, _TOP_PAD)
+    return True
 
 
 def release_memory() -> None:
