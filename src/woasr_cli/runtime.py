@@ -27,6 +27,14 @@ _M_MMAP_MAX = -4
 _M_ARENA_MAX = -8
 _TRIM_THRESHOLD = 1 << 30  # free memory kept at the top of the heap before glibc trims it
 _TOP_PAD = 64 << 20  # extra asked of the kernel each time the heap grows
+# The same settings for processes started from here (worker processes, Ray workers): read by
+# glibc at start-up, before any thread exists, which mallopt() later cannot fully match.
+ALLOCATOR_ENV = {
+    "MALLOC_ARENA_MAX": "1",
+    "MALLOC_MMAP_MAX_": "0",
+    "MALLOC_TRIM_THRESHOLD_": str(_TRIM_THRESHOLD),
+    "MALLOC_TOP_PAD_": str(_TOP_PAD),
+}
 
 
 @cache
@@ -59,7 +67,17 @@ def tune_allocator() -> bool:
     libc.mallopt(_M_MMAP_MAX, 0)
     libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)
     libc.mallopt(_M_TOP_PAD, _TOP_PAD)
+    for name, value in ALLOCATOR_ENV.items():  # a user's own MALLOC_* settings win
+        os.environ.setdefault(name, value)
     return True
+
+
+def allocator_env() -> dict[str, str]:
+    """What a process started elsewhere (a Ray actor on a cluster) needs in its environment
+    to be tuned from its first allocation; empty where tuning is off or not glibc."""
+    if os.environ.get("WOASR_MALLOC", "").strip().lower() == "system" or _libc() is None:
+        return {}
+    return {name: os.environ.get(name, value) for name, value in ALLOCATOR_ENV.items()}
 
 
 def release_memory() -> None:

@@ -43,6 +43,7 @@ from woasr_cli.jobs.states import JobState
 from woasr_cli.jobs.workers import _rebuild
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.outputs import write_outputs
+from woasr_cli.runtime import allocator_env
 
 MAX_ATTEMPTS = 3  # a file is handed to at most this many actors that die under it
 POLL_S = 1.0  # how often the driver collects progress and checkpoints from the actors
@@ -185,6 +186,10 @@ class _Driver:
         self.cpus = cpus
         self.actor_cls = self.ray.remote(FileWorker)
         self.actor_resources = {"num_cpus": cpus, "num_gpus": gpus}
+        # glibc tuned from the actor's first allocation (woasr_cli.runtime): its process is
+        # started for it, as an actor with its own environment is
+        env = allocator_env()
+        self.runtime_env = {"env_vars": env} if env else None
         self.tag = self.runner.owner.rsplit(":", 1)[-1]
         for i in range(count):
             self.slots.append(self._new_slot(i))
@@ -249,7 +254,7 @@ class _Driver:
         name = f"woasr-{self.tag}-{index}-{self.replacements}"
         handle = self.actor_cls.options(
             name=name, namespace=NAMESPACE, max_concurrency=_MAX_CONCURRENCY, max_restarts=0,
-            **self.actor_resources,
+            runtime_env=self.runtime_env, **self.actor_resources,
         ).remote(self.options, name, self.cpus)  # fmt: skip
         return _Slot(index, name, handle, handle.info.remote())
 
