@@ -119,8 +119,8 @@ def main() -> None:
         print(f"| {name} | {wall:.1f} | {audio / wall:.1f} | {before:.2f} |")
     scale = walls["ray-1"][0] / walls["ray-2"][0]
     cost = walls["ray-2"][0] / walls["local-2"][0]
-    print(f"\nray-2 / ray-1 throughput: {scale:.2f}x (target >= 1.6) {verdict(scale >= 1.6)}")
-    print(f"ray-2 / local-2 wall: {cost:.2f}x (target <= 1.15) {verdict(cost <= 1.15)}")
+    print(f"\nray-2 / ray-1 throughput: {scale:.3f}x (target >= 1.6) {verdict(scale >= 1.6)}")
+    print(f"ray-2 / local-2 wall: {cost:.3f}x (target <= 1.15) {verdict(cost <= 1.15)}")
 
 
 if __name__ == "__main__":
