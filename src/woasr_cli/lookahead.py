@@ -52,6 +52,7 @@ def transcribed_windows(
             if language is None and lang.language:
                 language = lang.language
             end = offset + len(samples) / SAMPLE_RATE
+            del samples  # the provider keeps what it needs (speech chunks): not the window
             pending.append(WindowResult(offset, end, found, lang))
             while pending and (language is None or len(pending) >= max(1, depth())):
                 yield pending.popleft()
