@@ -4,8 +4,9 @@ A provider that decodes in shared batches starts work on a window as soon as it 
 window's speech chunks are queued and its segments come when they are read. For a long file the
 pipeline hands it the next few windows before it reads the first one's segments
 (``window_depth``), and reads them in time order, so checkpoints stay in time order and a resume
-restarts where the contiguous finished part ends. What stays in memory is the windows in flight
-(60 s of audio each) and their chunks, however long the file.
+restarts where the contiguous finished part ends. What stays in memory is the speech chunks of the
+windows in flight (a window's samples are let go once the provider has cut them), however long
+the file.
 
 The language is settled on the first window with speech before any other window is started, so
 every window of a file is decoded with one language.
@@ -52,6 +53,7 @@ def transcribed_windows(
             if language is None and lang.language:
                 language = lang.language
             end = offset + len(samples) / SAMPLE_RATE
+            del samples  # the provider keeps what it needs (speech chunks): not the window
             pending.append(WindowResult(offset, end, found, lang))
             while pending and (language is None or len(pending) >= max(1, depth())):
                 yield pending.popleft()

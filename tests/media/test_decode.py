@@ -73,6 +73,9 @@ def test_streaming_never_materialises_the_whole_file(tmp_path: Path) -> None:
     path = encode_audio(tmp_path / "long.flac", tone(95.0, rate), rate, codec="flac")
     sizes = [len(block) for block in iter_audio(path)]
     assert len(sizes) >= 3 and max(sizes) <= 32 * rate
+    # Windows are views of arrays of about a window plus one block, never of the whole file.
+    held = [len(w if w.base is None else w.base) for _, w in iter_windows(path, window_s=12.0)]
+    assert len(held) >= 7 and max(held) <= (12 + 1 + 32) * rate
 
 
 @pytest.mark.parametrize(

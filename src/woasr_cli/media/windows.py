@@ -40,15 +40,24 @@ def iter_windows(
 ) -> Iterator[tuple[float, npt.NDArray[np.float32]]]:
     """Yield ``(offset_seconds, samples)`` windows of at most ``window_s`` seconds."""
     limit = int(window_s * SAMPLE_RATE)
-    buffer = np.zeros(0, dtype=np.float32)
+    # Blocks are joined once a window's worth is in, and a window is a view of that one array
+    # (no copy): a 300 s window costs its 19 MB once, not again for each block appended.
+    blocks: list[npt.NDArray[np.float32]] = []
+    size = 0
     offset = start
     for block in iter_audio(path, start):
-        buffer = np.concatenate([buffer, block]) if len(buffer) else block
+        blocks.append(block)
+        size += len(block)
+        if size < limit + SAMPLE_RATE:
+            continue
+        buffer = np.concatenate(blocks)
         while len(buffer) >= limit + SAMPLE_RATE:
             cut = quiet_cut(buffer, limit)
-            yield offset, buffer[:cut].copy()
+            yield offset, buffer[:cut]
             offset += cut / SAMPLE_RATE
             buffer = buffer[cut:]
+        blocks, size = [buffer], len(buffer)
+    buffer = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
     if len(buffer) or offset == start:
         yield offset, buffer
 

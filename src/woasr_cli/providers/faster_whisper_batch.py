@@ -178,7 +178,8 @@ def pipeline_decoder(
             ends[p.slot] = max(ends[p.slot], p.offset + len(chunks[p.chunk]) / SAMPLE_RATE)
         clips = [{"start": k * SLOT_S, "end": k * SLOT_S + end} for k, end in enumerate(ends)]
         if not hasattr(local, "pipeline"):
-            local.pipeline = BatchedInferencePipeline(model)
+            cpu = model.model.device == "cpu"
+            local.pipeline = BatchedInferencePipeline(ChunkwiseEncoder(model) if cpu else model)
         raw, _ = local.pipeline.transcribe(
             joined,
             language=options.language,
@@ -214,6 +215,28 @@ def pipeline_decoder(
         return per_chunk
 
     return decode
+
+
+class ChunkwiseEncoder:
+    """A ``WhisperModel`` whose ``encode`` runs a batch's chunks through the encoder one at a
+    time (on CPU): the encoder's attention holds ~68 MB per chunk while it runs (tiny.en, 6 heads x
+    1500^2 floats and more), so a batch of 4 took 518 MB against 303 MB one chunk at a time, for
+    the same CPU (docs/performance.md, issue 17); its outputs (2.3 MB a chunk) are joined for the
+    batched decoder. Everything else is the model's own."""
+
+    def __init__(self, model: Any) -> None:
+        self._model = model
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
+
+    def encode(self, features: np.ndarray) -> Any:
+        if features.ndim == 2 or len(features) == 1:
+            return self._model.encode(features)
+        import ctranslate2
+
+        outputs = [np.asarray(self._model.encode(f[None])) for f in features]
+        return ctranslate2.StorageView.from_array(np.concatenate(outputs))
 
 
 def model_language_detector(model: Any) -> DetectLanguage:

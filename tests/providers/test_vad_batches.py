@@ -1,0 +1,70 @@
+"""Silero VAD in short batches and chunk-at-a-time encoding: the same results as faster-whisper's
+own calls, in bounded memory (issue 17, long recordings)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from woasr_cli.media import decode_audio
+
+pytest.importorskip("faster_whisper", reason="needs the faster-whisper extra")
+
+
+@pytest.fixture(scope="module")
+def speech(shared_audio: Path) -> np.ndarray:
+    audio = decode_audio(shared_audio / "pyannote_sample.wav")
+    return np.asarray(audio[: len(audio) - len(audio) % 512], dtype=np.float32)
+
+
+def test_batched_vad_gives_faster_whispers_probabilities_exactly(speech: np.ndarray) -> None:
+    from faster_whisper.utils import get_assets_path
+    from faster_whisper.vad import SileroVADModel
+
+    from woasr_cli.providers.vad_batches import BatchedSilero
+
+    model = SileroVADModel(str(Path(get_assets_path()) / "silero_vad_v6.onnx"))
+    whole = model(speech)  # faster-whisper's one call over the clip
+    for batch in (1, 7, 256):  # the LSTM state carried between calls: identical
+        assert np.array_equal(BatchedSilero(model, batch)(speech), whole)
+
+
+def test_installed_vad_gives_the_same_speech_spans(
+    speech: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import faster_whisper.vad as fwv
+    from faster_whisper.utils import get_assets_path
+
+    from woasr_cli.providers import vad_batches
+
+    model = fwv.SileroVADModel(str(Path(get_assets_path()) / "silero_vad_v6.onnx"))
+    monkeypatch.setattr(fwv, "get_vad_model", lambda: model)  # restored after the test
+    options = fwv.VadOptions(
+        speech_pad_ms=400, max_speech_duration_s=30.0, min_silence_duration_ms=160
+    )
+    reference = fwv.get_speech_timestamps(speech, options)
+    vad_batches.install()
+    vad_batches.install()  # a second call keeps the one wrapper
+    wrapper = fwv.get_vad_model()
+    assert isinstance(wrapper, vad_batches.BatchedSilero) and wrapper.model is model
+    assert fwv.get_speech_timestamps(speech, options) == reference
+    assert len(reference) >= 3
+
+
+def test_chunkwise_encoding_matches_the_batched_encoder(tiny_en: Path, speech: np.ndarray) -> None:
+    from faster_whisper import WhisperModel
+    from faster_whisper.audio import pad_or_trim
+
+    from woasr_cli.providers.faster_whisper_batch import ChunkwiseEncoder
+
+    model = WhisperModel(str(tiny_en), device="cpu", compute_type="int8", cpu_threads=1)
+    pieces = [speech[k * 16000 * 10 : (k + 1) * 16000 * 10] for k in range(2)]
+    features = np.stack([pad_or_trim(model.feature_extractor(p)[..., :-1]) for p in pieces])
+    batched = np.asarray(model.encode(features))
+    chunkwise = np.asarray(ChunkwiseEncoder(model).encode(features))
+    assert chunkwise.shape == batched.shape == (2, 1500, 384)
+    assert np.allclose(chunkwise, batched, atol=1e-3)
+    # Everything but ``encode`` is the model's own.
+    assert ChunkwiseEncoder(model).feature_extractor is model.feature_extractor
