@@ -26,7 +26,11 @@ MAX_LINE_WIDTH = 42
 MAX_LINE_COUNT = 2
 MAX_CUE_DURATION_S = 7.0
 MAX_CHARS_PER_SECOND = 20.0
-PAUSE_S = 1.5  # no cue spans a silence this long between words
+# No cue spans a silence this long between two words' times. Model word times reach into the
+# silence around them (an end late, the next start early: 0.1-0.25 s each), so a 1.5 s pause in
+# the audio can show as 1.2 s between words; cutting there keeps cues off real 1.5 s pauses
+# (the 60-minute recording had one cue over a 1.6 s pause whose words were 1.21 s apart).
+PAUSE_S = 1.2
 SOFT_PAUSE_S = 0.5  # a good place to cut
 MIN_CUE_S = 5 / 6  # Netflix's minimum duration (20 frames)
 LINGER_S = 1.0  # how long a cue may stay up after its last word to be readable
