@@ -3,9 +3,11 @@
 Audio is gated by Silero VAD: outside speech only a short pre-roll is kept, so silence costs one
 VAD frame per 32 ms and never reaches the model. During an utterance the buffer is re-transcribed
 whenever ``min_chunk`` seconds of new audio have arrived (or, if more, ``pace`` times what a pass
-has been taking: passes then use at most 1/pace of real time), and LocalAgreement-2 commits what two
-passes agree on once ``agree_after`` seconds of speech have been heard after it, and a word with
-``settle_after`` seconds of speech after it without waiting for agreement; the rest is the partial. When the speaker pauses (``min_silence``) the utterance
+has been taking: passes then use at most 1/pace of real time), and LocalAgreement-2 commits what
+two passes agree on (in a buffer with under ``agree_buffer`` seconds of speech, only words with
+``agree_after`` seconds of speech heard after them), and a word with ``settle_after`` seconds of
+speech after it without waiting for agreement; the rest is the partial. A decoding loop is cut to
+one copy. When the speaker pauses (``min_silence``) the utterance
 is transcribed once more and what agrees is committed, but the audio stays: speech that resumes
 within ``hold`` seconds is heard with it as context (a 1 s pause inside a sentence otherwise makes
 Whisper guess its first half from a short buffer). A pause of ``hold`` commits the rest and the
