@@ -23,7 +23,7 @@ Targets (each printed with PASS/FAIL):
 - latency (median) over its last minute <= first minute + 1 s;
 - streaming WER <= offline WER + 3 points on each clip set (jfk, librispeech, pyannote_sample,
   the hibari clips) and over all of them;
-- no repeated word sequence that the reference lacks;
+- no repeated word sequence that the reference lacks (a copy of it inserted, not said);
 - 8 s of room tone gives no text.
 """
 
@@ -140,12 +140,30 @@ def speech_onset(audio: np.ndarray, name: str) -> float:
 
 
 def repeats(hyp: list[str], ref: list[str]) -> list[str]:
-    """Word sequences (2-4 words) said more often in the hypothesis than in the reference."""
+    """Word sequences (2-4 words) said more often in the hypothesis than in the reference, one
+    copy of which the speaker did not say there (every word of it an insertion when the
+    hypothesis is aligned to the reference): a sentence committed twice, a decoding loop. A
+    sequence the speaker did say each time is not one: "Hello? Hello? Oh, hello." heard as
+    "Hello. Hello. Hello." repeats "hello hello" only because "oh" was missed."""
+    import jiwer
+
+    inserted = [False] * len(hyp)
+    if hyp and ref:
+        for chunk in jiwer.process_words(" ".join(ref), " ".join(hyp)).alignments[0]:
+            if chunk.type == "insert":
+                inserted[chunk.hyp_start_idx : chunk.hyp_end_idx] = [True] * (
+                    chunk.hyp_end_idx - chunk.hyp_start_idx
+                )
+    else:
+        inserted = [True] * len(hyp)
     found = []
     for n in (2, 3, 4):
         hc = Counter(tuple(hyp[i : i + n]) for i in range(len(hyp) - n + 1))
         rc = Counter(tuple(ref[i : i + n]) for i in range(len(ref) - n + 1))
-        found += [" ".join(g) for g, c in hc.items() if c >= 2 and c > rc[g]]
+        said_twice = {
+            tuple(hyp[i : i + n]) for i in range(len(hyp) - n + 1) if all(inserted[i : i + n])
+        }
+        found += [" ".join(g) for g, c in hc.items() if c >= 2 and c > rc[g] and g in said_twice]
     return found
 
 

@@ -63,3 +63,41 @@ def test_a_provider_without_word_times_gets_them_spread_over_the_segment() -> No
         ("ab", 11.0, 12.0),
         ("abcd", 12.0, 14.0),
     ]
+
+
+def test_a_word_without_enough_speech_after_it_waits_even_when_two_passes_agree() -> None:
+    la = LocalAgreement()
+    heard_after = {"And": 1.6, "so": 1.3, "am": 1.0, "I": 0.9}  # seconds of speech after each
+    la.update(words("And so am I"))
+    committed = la.update(words("And so am I fellow"), ready=lambda w: heard_after[w.text] >= 1.2)
+    assert [w.text for w in committed] == ["And", "so"]
+    assert [w.text for w in la.pending] == ["am", "I", "fellow"]
+    # With the next words heard the pass changes its mind, and nothing wrong was committed.
+    assert la.update(words("my fellow Americans", start=1.0)) == []
+
+
+def test_a_settled_word_is_committed_without_agreement() -> None:
+    la = LocalAgreement()
+    la.update(words("I need the design okay"))
+    # Overlapping talk: each pass reads the start differently, so nothing would ever agree.
+    settled = {"Neither", "did"}
+    committed = la.update(words("Neither did I okay then"), settled=lambda w: w.text in settled)
+    assert [w.text for w in committed] == ["Neither", "did"]
+    assert [w.text for w in la.pending] == ["I", "okay", "then"]
+
+
+def test_a_decoding_loop_is_cut_to_one_copy() -> None:
+    from woasr_cli.live.words import cut_loop
+
+    loop = words("afternoon. " + "Thank you very much, and " * 13)
+    assert [w.text for w in cut_loop(loop)] == [
+        "afternoon.",
+        "Thank",
+        "you",
+        "very",
+        "much,",
+        "and",
+    ]
+    # Words said again by a speaker are no loop: a short run, or fewer than three copies.
+    said = words("Hello? Hello? Hello? I didn't know. I didn't know. you were there")
+    assert cut_loop(said) == said

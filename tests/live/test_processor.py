@@ -155,3 +155,23 @@ def test_nothing_is_lost_at_the_end_of_the_stream(
     text = " ".join(e.text for e in finals(stream(processor, audio)))
     assert normalise(text) == normalise(references["librispeech_1272-128104-0000.wav"]), text
     assert processor.agreement.pending == []
+
+
+def test_overlapping_talk_is_committed_within_seconds(shared_audio: Path, tiny_en: Path) -> None:
+    """pyannote_sample's fast overlapping turns, 6-20 s, where passes disagree most: every word
+    is committed within 5 s of audio after it ends (the p95 target) and the buffer stays under
+    the trim bound. (At 0.4 s a pass this excerpt commits within 3 s with or without settling;
+    the 10-20 s stalls that settling bounds came with slower passes, see test_agreement.)"""
+    del tiny_en
+    audio = decode_audio(shared_audio / "pyannote_sample.wav")[6 * 16000 : 20 * 16000]
+    processor = open_processor(TranscribeOptions(model="tiny.en", offline=True))
+    processor.clock = PassClock()
+    late, longest = [], 0.0
+    for i in range(0, len(audio), 1600):
+        at = (i + 1600) / 16000
+        for event in processor.feed(audio[i : i + 1600]):
+            if event.type == "final":
+                late += [at - w.end for w in event.words]
+        longest = max(longest, (processor.received - processor._start) / 16000)
+    assert late and max(late) <= 5.0, sorted(late)[-5:]
+    assert longest <= processor.config.max_buffer + 1.0

@@ -6,12 +6,19 @@ keep committed text from repeating: words that start before the last committed w
 dropped, and a hypothesis whose first 1-5 words repeat the last committed ones (Whisper re-reads
 a word cut at a buffer trim) loses them, unless they start a clear pause (``_SAID_AGAIN``) after
 the last committed word: then they were said again ("Hello? ... Hello?").
+
+Two bounds on agreement, both judged by the caller from the speech heard after a word: a word
+not ``ready`` (too little speech after it: tiny.en heard "And so my" as "And so am I" in two
+passes over 2-3 s of audio, and as "my" once the next words came) waits even when two passes
+agree; a ``settled`` word (so much speech after it that a later pass would hear it no better) is
+committed from this pass alone, so overlapping talk on which passes keep disagreeing does not
+hold its words back for ten seconds.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from woasr_cli.transcript import Word
 
@@ -32,14 +39,28 @@ class LocalAgreement:
         self.pending: list[Word] = []  # the last hypothesis past the committed words
         self.last_end = 0.0  # stream time the committed text reaches
 
-    def update(self, hypothesis: Sequence[Word], guard: bool = True) -> list[Word]:
-        """Take a new hypothesis (stream times); return the words it commits. ``guard``: the
-        hypothesis was heard over audio of committed words, so a head that repeats the last
-        committed words is that audio read again."""
+    def update(
+        self,
+        hypothesis: Sequence[Word],
+        guard: bool = True,
+        *,
+        ready: Callable[[Word], bool] | None = None,
+        settled: Callable[[Word], bool] | None = None,
+    ) -> list[Word]:
+        """Take a new hypothesis (stream times); return the words it commits: those it begins
+        with that the previous hypothesis began with too (and are ``ready``), then any that are
+        ``settled``. ``guard``: the hypothesis was heard over audio of committed words, so a head
+        that repeats the last committed words is that audio read again."""
         new = self._unseen(hypothesis, guard)
-        agreed = 0
-        for old, cur in zip(self.pending, new, strict=False):
-            if norm(old.text) != norm(cur.text):
+        agreed, agreeing = 0, True
+        for i, cur in enumerate(new):
+            agreeing = (
+                agreeing
+                and i < len(self.pending)
+                and norm(self.pending[i].text) == norm(cur.text)
+                and (ready is None or ready(cur))
+            )
+            if not agreeing and (settled is None or not settled(cur)):
                 break
             agreed += 1
         self.pending = new[agreed:]

@@ -3,8 +3,11 @@
 Audio is gated by Silero VAD: outside speech only a short pre-roll is kept, so silence costs one
 VAD frame per 32 ms and never reaches the model. During an utterance the buffer is re-transcribed
 whenever ``min_chunk`` seconds of new audio have arrived (or, if more, ``pace`` times what a pass
-has been taking: passes then use at most 1/pace of real time), and LocalAgreement-2 commits what two
-passes agree on; the rest is the partial. When the speaker pauses (``min_silence``) the utterance
+has been taking: passes then use at most 1/pace of real time), and LocalAgreement-2 commits what
+two passes agree on (in a buffer with under ``agree_buffer`` seconds of speech, only words with
+``agree_after`` seconds of speech heard after them), and a word with ``settle_after`` seconds of
+speech after it without waiting for agreement; the rest is the partial. A decoding loop is cut to
+one copy. When the speaker pauses (``min_silence``) the utterance
 is transcribed once more and what agrees is committed, but the audio stays: speech that resumes
 within ``hold`` seconds is heard with it as context (a 1 s pause inside a sentence otherwise makes
 Whisper guess its first half from a short buffer). A pause of ``hold`` commits the rest and the
@@ -25,7 +28,7 @@ import numpy as np
 from woasr_cli.live.agreement import LocalAgreement
 from woasr_cli.live.events import StreamEvent, join_words
 from woasr_cli.live.vad import FRAME, StreamingVad
-from woasr_cli.live.words import hypothesis_words
+from woasr_cli.live.words import cut_loop, hypothesis_words
 from woasr_cli.media.audio import Audio
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers import get_spec
@@ -57,6 +60,9 @@ class StreamConfig:
     hold_within: float = 6.0  # a pause after a longer buffer commits it at once
     pre_roll: float = 0.4  # audio kept before the detected start of speech
     prompt_chars: int = 200
+    agree_after: float = 1.2  # seconds of speech after a word before agreement commits it,
+    agree_buffer: float = 2.5  # unless the buffer holds this much speech (a short one misleads)
+    settle_after: float = 2.5  # seconds of speech after a word that commit it from one pass
 
 
 class StreamProcessor:
@@ -85,6 +91,7 @@ class StreamProcessor:
         self.received = 0  # samples taken into frames
         self._incoming = np.zeros(0, dtype=np.float32)  # less than a frame, waiting
         self._frames: list[Audio] = []  # the buffer, from sample _start
+        self._voiced: list[bool] = []  # whether each of those frames is speech
         self._start = 0
         self._done_until = 0  # stream sample the last pass reached
         self._in_speech = self._vad is None
@@ -111,6 +118,7 @@ class StreamProcessor:
         """End of stream: transcribe what is left and commit all of it."""
         if self._in_speech and len(self._incoming):
             self._frames.append(self._incoming)
+            self._voiced.append(True)
             self.received += len(self._incoming)
         self._incoming = np.zeros(0, dtype=np.float32)
         if self._in_speech and not self._blip():
@@ -123,9 +131,10 @@ class StreamProcessor:
         return events
 
     def _on_frame(self, frame: Audio, prob: float) -> list[StreamEvent]:
-        self._frames.append(frame)
-        self.received += len(frame)
         cfg = self.config
+        self._frames.append(frame)
+        self._voiced.append(prob >= cfg.vad_release)
+        self.received += len(frame)
         if not self._in_speech:
             if prob >= cfg.vad_threshold:
                 self._in_speech, self._silent = True, 0
@@ -200,7 +209,7 @@ class StreamProcessor:
             heard = self.transcriber.transcribe(audio, options=options)
             took = self.clock() - began
             self.pass_time = took if not self.passes else (self.pass_time + took) / 2
-            words = hypothesis_words(heard.segments, self._start / SAMPLE_RATE)
+            words = cut_loop(hypothesis_words(heard.segments, self._start / SAMPLE_RATE))
             # Words that start in the silence after the last speech frame are Whisper's
             # inventions ("That's it." after the last sentence), not speech.
             speech_end = (self.received - self._silent) / SAMPLE_RATE + _SILENCE_SLACK
@@ -210,7 +219,14 @@ class StreamProcessor:
         if final:
             committed = self.agreement.flush(words, guard=self._overlaps_committed())
         else:
-            committed = self.agreement.update(words, guard=self._overlaps_committed())
+            after = self._speech_after()
+            long = after(self._start / SAMPLE_RATE) >= self.config.agree_buffer
+            committed = self.agreement.update(
+                words,
+                guard=self._overlaps_committed(),
+                ready=lambda w: long or after(w.end) >= self.config.agree_after,
+                settled=lambda w: after(w.end) >= self.config.settle_after,
+            )
             committed += self._trim()
         events = [StreamEvent.of("final", committed)] if committed else []
         partial = join_words(self.agreement.pending)
@@ -240,6 +256,19 @@ class StreamProcessor:
             self._drop_before(round(cut * SAMPLE_RATE))
         return forced
 
+    def _speech_after(self) -> Callable[[float], float]:
+        """Seconds of speech (VAD frames) in the buffer after a stream time."""
+        lengths = np.array([len(f) for f in self._frames], dtype=np.int64)
+        ends = self._start + np.cumsum(lengths)
+        voiced = lengths * np.array(self._voiced, dtype=bool)
+        from_here = np.concatenate([np.cumsum(voiced[::-1])[::-1], [0]])
+
+        def after(at: float) -> float:
+            frame = np.searchsorted(ends, at * SAMPLE_RATE, side="right")
+            return float(from_here[frame]) / SAMPLE_RATE
+
+        return after
+
     def _overlaps_committed(self) -> bool:
         """Whether the buffer holds audio of committed words (after a trim, not after a pause:
         there a word that repeats the last committed one is said again)."""
@@ -248,6 +277,7 @@ class StreamProcessor:
     def _drop_before(self, sample: int) -> None:
         while self._frames and self._start + len(self._frames[0]) <= sample:
             self._start += len(self._frames.pop(0))
+            self._voiced.pop(0)
         if not self._frames:
             self._start = self.received
 
