@@ -123,18 +123,25 @@ def _noisy(audio: np.ndarray, snr: float, seed: int) -> np.ndarray:
 def meetings() -> Iterator[Meeting]:
     """Each case in ``CASES``: the quiet speaker is the last one (least talk time)."""
     vs = voices()
-    for n, (name, cast, variation) in enumerate(CASES):
-        letters = SCRIPTS[len(cast)].split()
-        pieces = []
-        for i, letter in enumerate(letters):
-            v = vs[cast[ord(letter.upper()) - ord("A")]]
-            audio = v.say(i) if letter.isupper() else v.short(i)
-            if "quiet" in variation and v.name == cast[-1]:
-                audio = audio * np.float32(10 ** (-20 / 20))
-            pieces.append((audio, v.name))
-        audio, turns = _join(pieces)
-        audio = np.concatenate([_pause(0.3), audio])
-        turns = [Turn(t.start + 0.3, t.end + 0.3, t.speaker) for t in turns]
-        if "noise" in variation:
-            audio = _noisy(audio, 20.0, n)
-        yield Meeting(f"meeting/{name}", audio, len(cast), turns, {c: vs[c].enroll() for c in cast})
+    for n in range(len(CASES)):
+        yield meeting(n, vs)
+
+
+def meeting(n: int, vs: dict[str, Voice] | None = None) -> Meeting:
+    """The ``n``-th case in ``CASES`` (tests build one alone)."""
+    vs = vs or voices()
+    name, cast, variation = CASES[n]
+    letters = SCRIPTS[len(cast)].split()
+    pieces = []
+    for i, letter in enumerate(letters):
+        v = vs[cast[ord(letter.upper()) - ord("A")]]
+        audio = v.say(i) if letter.isupper() else v.short(i)
+        if "quiet" in variation and v.name == cast[-1]:
+            audio = audio * np.float32(10 ** (-20 / 20))
+        pieces.append((audio, v.name))
+    audio, turns = _join(pieces)
+    audio = np.concatenate([_pause(0.3), audio])
+    turns = [Turn(t.start + 0.3, t.end + 0.3, t.speaker) for t in turns]
+    if "noise" in variation:
+        audio = _noisy(audio, 20.0, n)
+    return Meeting(f"meeting/{name}", audio, len(cast), turns, {c: vs[c].enroll() for c in cast})

@@ -75,11 +75,16 @@ def merge_same_speaker(
     as each is on its own (within ``self_drop``): two voices of one synthesiser, or two people
     of one sex on one channel, pass the absolute test but are each far more alike to
     themselves.
+
+    A joined cluster keeps the lower of its parts' own similarities as its own: measured again,
+    the union of two halves of one voice is less alike than either (more stretches, more
+    spread), and that lower bar let a third, different voice join it next (espeak-ng's m7 into
+    m3 + m3 in the built meeting with m7 at -20 dB: 0.647 against the union's 0.761 - 0.12).
     """
     labels = np.unique(labels, return_inverse=True)[1].astype(np.int64)
+    own = [least_similarity(embeddings[labels == k]) for k in range(int(labels.max()) + 1)]
     while labels.max() + 1 > max(1, min_clusters):
         count = int(labels.max()) + 1
-        own = [least_similarity(embeddings[labels == k]) for k in range(count)]
         candidates = [
             (score, a, b)
             for a in range(count)
@@ -90,6 +95,8 @@ def merge_same_speaker(
         if not candidates:
             break
         _, a, b = max(candidates)
+        own[a] = min(own[a], own[b])
+        del own[b]  # labels above b move down by one, as np.unique renumbers them
         labels[labels == b] = a
         labels = np.unique(labels, return_inverse=True)[1].astype(np.int64)
     return labels
