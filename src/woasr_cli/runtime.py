@@ -51,6 +51,14 @@ def _libc() -> ctypes.CDLL | None:
     return libc
 
 
+_MALLOPT = {  # the environment variable behind each mallopt() parameter
+    "MALLOC_ARENA_MAX": _M_ARENA_MAX,
+    "MALLOC_MMAP_MAX_": _M_MMAP_MAX,
+    "MALLOC_TRIM_THRESHOLD_": _M_TRIM_THRESHOLD,
+    "MALLOC_TOP_PAD_": _M_TOP_PAD,
+}
+
+
 @cache
 def tune_allocator() -> bool:
     """One heap arena, big blocks from the heap, trimmed only at :func:`release_memory`.
@@ -58,23 +66,23 @@ def tune_allocator() -> bool:
     Best called before any thread starts (the CLI does so first thing; :class:`Transcriber`
     calls it too, for library users): arenas threads already own stay in use. Idempotent;
     returns whether anything was changed."""
-    if os.environ.get("WOASR_MALLOC", "").strip().lower() == "system":
-        return False
+    settings = allocator_env()
     libc = _libc()
-    if libc is None:
+    if not settings or libc is None:
         return False
-    libc.mallopt(_M_ARENA_MAX, 1)
-    libc.mallopt(_M_MMAP_MAX, 0)
-    libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)
-    libc.mallopt(_M_TOP_PAD, _TOP_PAD)
-    for name, value in ALLOCATOR_ENV.items():  # a user's own MALLOC_* settings win
-        os.environ.setdefault(name, value)
+    for name, value in settings.items():
+        try:
+            libc.mallopt(_MALLOPT[name], int(value))
+        except ValueError:  # a user's unreadable MALLOC_* value: glibc ignored it too
+            continue
+        os.environ.setdefault(name, value)  # for the processes started from here
     return True
 
 
 def allocator_env() -> dict[str, str]:
-    """What a process started elsewhere (a Ray actor on a cluster) needs in its environment
-    to be tuned from its first allocation; empty where tuning is off or not glibc."""
+    """The settings, as environment variables (a user's own MALLOC_* values win), for this
+    process and for one started elsewhere (a Ray actor on a cluster) to be tuned from its
+    first allocation; empty where tuning is off or not glibc."""
     if os.environ.get("WOASR_MALLOC", "").strip().lower() == "system" or _libc() is None:
         return {}
     return {name: os.environ.get(name, value) for name, value in ALLOCATOR_ENV.items()}
