@@ -52,11 +52,14 @@ class Result:
     wer: float | None
 
 
-def commands(inputs: list[Path], out: Path, model: str) -> dict[str, list[str]]:
+def commands(
+    inputs: list[Path], out: Path, model: str, device: str = "cpu", compute: str = "int8"
+) -> dict[str, list[str]]:
     files = [str(p) for p in inputs]
-    wct = [str(BIN / "whisper-ctranslate2"), "--model_directory", model, "--compute_type", "int8",
-           "--beam_size", "5", "--vad_filter", "True", "--output_format", "srt", "--device", "cpu",
+    wct = [str(BIN / "whisper-ctranslate2"), "--model_directory", model, "--compute_type", compute,
+           "--beam_size", "5", "--vad_filter", "True", "--output_format", "srt", "--device", device,
            "--verbose", "False", "--local_files_only", "True"]  # fmt: skip
+    engine = ["-f", "json", "--device", device, "--compute-type", compute]
     return {
         "wct-default": [*wct, "--output_dir", str(out / "wct-default"), *files],
         "wct-batched": [
@@ -69,7 +72,7 @@ def commands(inputs: list[Path], out: Path, model: str) -> dict[str, list[str]]:
             str(out / "wct-batched"),
             *files,
         ],
-        "woasr-default": [*woasr_cmd(files, out / "woasr-default", model), "-f", "json"],
+        "woasr-default": [*woasr_cmd(files, out / "woasr-default", model), *engine],
     }
 
 
@@ -170,9 +173,13 @@ def main() -> None:
     )
     parser.add_argument("--cache", type=Path, default=Path("/tmp/woasr-bench"))
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--model", help="CTranslate2 model directory (default: tiny.en)")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda, for every runner")
+    parser.add_argument("--compute-type", default="int8", help="for every runner")
     args = parser.parse_args()
     minutes = args.minutes or (10 if args.quick else 60)
-    model = model_dir()
+    model = args.model or model_dir()
+    engine = (args.device, args.compute_type)
     args.cache.mkdir(parents=True, exist_ok=True)
     recording = args.cache / f"recording_{minutes:g}min.flac"
     meta = corpus.build_recording(recording, minutes)
@@ -182,7 +189,8 @@ def main() -> None:
     folder = args.cache / f"mixed{files}"
     refs = corpus.build_mixed(folder, files)
     out = args.cache / "out17"
-    print(f"machine: {os.cpu_count()} cores; model {model}; uptime load {os.getloadavg()}")
+    print(f"machine: {os.cpu_count()} cores; model {model} on {args.device} {args.compute_type}; "
+          f"uptime load {os.getloadavg()}")  # fmt: skip
     print(f"recording: {minutes:g} min, {len(meta['words'])} known word starts, "
           f"{len(meta['pauses'])} pauses >= 1.5 s; folder: {len(folder_inputs(folder))} files, "
           f"{corpus.duration(folder) / 60:.1f} min, {len(refs)} scored")  # fmt: skip
@@ -190,13 +198,13 @@ def main() -> None:
     results: list[Result] = []
     lines: list[str] = []
     for name in names:
-        cmd = commands([recording], out / "rec", model)[name]
+        cmd = commands([recording], out / "rec", model, *engine)[name]
         wall, cpu, peak, load = run(name, cmd, out / "rec" / name, "recording")
         wer = recording_wer(out / "rec" / name / f"{recording.stem}.srt", meta["reference"])
         results.append(Result(name, "recording", wall, cpu, peak, load, wer))
     if not args.only or "folder" in args.only:
         for name in names:
-            cmd = commands(folder_inputs(folder), out / "folder", model)[name]
+            cmd = commands(folder_inputs(folder), out / "folder", model, *engine)[name]
             wall, cpu, peak, load = run(name, cmd, out / "folder" / name, "folder")
             wer, _ = score(out / "folder" / name, refs)
             results.append(Result(name, "folder", wall, cpu, peak, load, wer))
@@ -206,7 +214,7 @@ def main() -> None:
         lines += cue_lines(woasr.with_suffix(".srt"), meta["pauses"])
         lines += word_lines(woasr.with_suffix(".json"), meta["words"])
     if "woasr-default" in names and (not args.only or "memory" in args.only):
-        cmd = commands([first], out / "mem", model)["woasr-default"]
+        cmd = commands([first], out / "mem", model, *engine)["woasr-default"]
         _, _, peak1, _ = run("woasr-default", cmd, out / "mem" / "woasr-default", "1 minute")
         long = next(r for r in results if r.runner == "woasr-default" and r.input == "recording")
         ratio = long.peak_mb / peak1

@@ -35,7 +35,8 @@ import corpus  # noqa: E402
 
 PY = sys.executable
 BIN = Path(PY).parent
-ENV = {**os.environ, "PYTHONPATH": str(REPO / "src"), "WOASR_OFFLINE": "1", "HF_HUB_OFFLINE": "1"}
+PATHS = os.pathsep.join([str(REPO / "src"), *filter(None, [os.environ.get("PYTHONPATH")])])
+ENV = {**os.environ, "PYTHONPATH": PATHS, "WOASR_OFFLINE": "1", "HF_HUB_OFFLINE": "1"}
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 
