@@ -90,3 +90,8 @@ def test_cpu_layout_shares_one_model_between_batches(monkeypatch: pytest.MonkeyP
     assert layout(TranscribeOptions(workers=4), 1, "cpu") == (1, 1)
     # A GPU runs one batch at a time.
     assert layout(TranscribeOptions(), 8, "cuda")[1] == 1
+    # ... driven by a few host threads (more only spin), unless --threads says otherwise.
+    monkeypatch.setattr(fw, "usable_cores", lambda: 16)
+    assert layout(TranscribeOptions(), 8, "cuda") == (4, 1)
+    assert layout(TranscribeOptions(threads=8), 8, "cuda") == (8, 1)
+    assert layout(TranscribeOptions(workers=8), 8, "cuda") == (2, 1)

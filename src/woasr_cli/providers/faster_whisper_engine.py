@@ -35,6 +35,9 @@ def pick_compute_type(requested: str, device: str) -> str:
 
 
 BATCHED_WINDOW_S = 300.0
+# CTranslate2's CPU threads with the model on a GPU: 16 on a 16-core H100 host spun 291 CPU-s for
+# a 50 s run of the 60-minute recording, 4 took 142 CPU-s and 47 s (docs/performance.md).
+GPU_HOST_THREADS = 4
 # Whisper's cross-attention word times lag the speech: the median word start was 0.087 s late
 # on pyannote_sample's hand-timed utterances, 0.097 s on espeak-ng's exact word events and
 # 0.099 s on the 10-minute recording of benchmarks/long_recording.py (docs/performance.md).
@@ -147,8 +150,11 @@ def cpu_layout(options: TranscribeOptions, batch_size: int, device: str) -> tupl
     Batched on CPU: one thread per batch and as many batches at once as this process's share of
     the cores, all on one copy of the weights (CTranslate2 shares them between its workers);
     CTranslate2 uses a second thread on tiny.en's matrices far worse than a second batch.
-    Sequential decoding: the process's share of the cores as threads for its one stream."""
+    Sequential decoding: the process's share of the cores as threads for its one stream.
+    On a GPU: one batch at a time and at most ``GPU_HOST_THREADS`` threads."""
     workers = options.workers or 1
+    if device == "cuda":
+        return options.threads or min(GPU_HOST_THREADS, default_threads(workers)), 1
     if batch_size > 1 and device == "cpu":
         threads = options.threads or 1
         return threads, max(1, usable_cores() // (workers * threads))
