@@ -246,9 +246,10 @@ def summarise(name: str, pairs: list[tuple[float, float] | None]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--no-vad", action="store_true", help="transcribe without Silero VAD")
+    ap.add_argument("--model", default="tiny.en", help="faster-whisper model (default tiny.en)")
     args = ap.parse_args()
     options = TranscribeOptions(
-        model="tiny.en", offline=True, word_timestamps=True, vad=not args.no_vad, language="en"
+        model=args.model, offline=True, word_timestamps=True, vad=not args.no_vad, language="en"
     )
     provider = load_provider(options)
     with tempfile.TemporaryDirectory() as d:
@@ -261,7 +262,8 @@ def main() -> None:
                 match(case.words, hyp_words(case, provider, options))
             )
         took = time.perf_counter() - t0
-    print(f"tiny.en int8 beam 5, VAD {'off' if args.no_vad else 'on'}; {took:.1f} s to transcribe")
+    vad = "off" if args.no_vad else "on"
+    print(f"{args.model} int8 beam 5, VAD {vad}; {took:.1f} s to transcribe")
     print(
         f"{'set':16s} {'words':>5s} {'matched':>7s} {'median':>7s} {'mean':>6s} {'p90':>6s} "
         f"{'bias':>7s} {'<=0.1':>6s} {'<=0.25':>6s} {'<=0.5':>6s}   (seconds)"

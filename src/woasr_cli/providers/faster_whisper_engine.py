@@ -16,6 +16,7 @@ from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.providers.devices import ctranslate2_cuda, pick_device
 from woasr_cli.providers.english_only import check_english_only
 from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
+from woasr_cli.providers.word_lag import word_lag_s
 from woasr_cli.runtime import usable_cores
 from woasr_cli.transcript import Segment, Word
 
@@ -38,21 +39,24 @@ BATCHED_WINDOW_S = 300.0
 # CTranslate2's CPU threads with the model on a GPU: 16 on a 16-core H100 host spun 291 CPU-s for
 # a 50 s run of the 60-minute recording, 4 took 142 CPU-s and 47 s (docs/performance.md).
 GPU_HOST_THREADS = 4
-# Whisper's cross-attention word times lag the speech: the median word start was 0.087 s late
-# on pyannote_sample's hand-timed utterances, 0.097 s on espeak-ng's exact word events and
-# 0.099 s on the 10-minute recording of benchmarks/long_recording.py (docs/performance.md).
-# A file's transcript (pipeline.py) takes them this much earlier; live streaming, whose commit
-# rules were measured on the engine's own times, does not.
-WORD_LAG_S = 0.08
 
 
 class FasterWhisperProvider:
     name = "faster_whisper"
-    word_lag_s = WORD_LAG_S
 
     def __init__(
-        self, model: Any, model_name: str, batch_size: int, pack: bool = False, parallel: int = 1
+        self,
+        model: Any,
+        model_name: str,
+        batch_size: int,
+        pack: bool = False,
+        parallel: int = 1,
+        word_lag_s: float = 0.0,
     ) -> None:
+        # Seconds its word times lag the speech: a file's transcript (pipeline.py) takes them
+        # this much earlier; live streaming, whose commit rules were measured on the engine's
+        # own times, does not.
+        self.word_lag_s = word_lag_s
         self._model = model
         self.model_name = model_name
         self.batch_size = batch_size
@@ -123,8 +127,6 @@ class FasterWhisperProvider:
         return (_convert(s) for s in raw), language
 
 
-
-
 def _convert(seg: Any) -> Segment:
     words = [
         Word(float(w.start), float(w.end), str(w.word).strip(), float(w.probability))
@@ -186,7 +188,14 @@ def load(options: TranscribeOptions) -> FasterWhisperProvider:
 
     key = ("faster_whisper", str(location.path), device, compute_type, threads, parallel)
     model = cached(key, build)
-    return FasterWhisperProvider(model, name, batch_size, pack=options.pack, parallel=parallel)
+    return FasterWhisperProvider(
+        model,
+        name,
+        batch_size,
+        pack=options.pack,
+        parallel=parallel,
+        word_lag_s=word_lag_s(location.path),
+    )
 
 
 def default_batch_size(device: str) -> int:
