@@ -29,7 +29,7 @@ from woasr_cli.providers.batcher import ChunkBatcher, Ticket
 from woasr_cli.providers.pauses import split_sentences
 from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
 from woasr_cli.providers.slot_packing import SLOT_S, Placement, assign, pack
-from woasr_cli.providers.speech_chunks import SpeechChunk, speech_chunks
+from woasr_cli.providers.speech_chunks import SpeechChunk, joined, speech_chunks
 from woasr_cli.transcript import Segment
 
 Converter = Callable[[Any], Segment]  # faster_whisper Segment -> woasr Segment
@@ -37,6 +37,9 @@ Converter = Callable[[Any], Segment]  # faster_whisper Segment -> woasr Segment
 TAIL_MIN_S = 1.0
 # A chunk whose first decoded word starts this late had its opening speech skipped.
 HEAD_MAX_S = 2.5
+# A window's chunks shorter than this (when it has more than one) are decoded last, joined with
+# the rests of the others' decodes (``joined``).
+HOLD_S = 25.0
 
 
 DecodeBatch = Callable[[TranscribeOptions, list[Audio]], list[list[Segment]]]
@@ -74,9 +77,12 @@ class CrossFileDecoder:
         if not chunks or language.language is None:
             return iter(()), language
         key = options.with_changes(language=language.language)
-        tickets = self.batcher.submit([c.audio for c in chunks], key)
+        # Part-filled chunks wait to be joined with the rest Whisper leaves of the others.
+        held = [c for c in chunks if c.duration < HOLD_S] if len(chunks) > 1 else []
+        now = [c for c in chunks if not any(c is h for h in held)]
+        tickets = self.batcher.submit([c.audio for c in now], key)
         segments = _Cancellable(
-            self._segments(chunks, tickets, key), lambda: self.batcher.cancel(tickets)
+            self._segments(now, tickets, held, key), lambda: self.batcher.cancel(tickets)
         )
         return segments, language
 
@@ -84,10 +90,52 @@ class CrossFileDecoder:
         self,
         chunks: list[SpeechChunk],
         tickets: list[Ticket[Audio, list[Segment]]],
+        held: list[SpeechChunk],
         key: TranscribeOptions,
     ) -> Iterator[Segment]:
+        """The window's segments in time order. Each chunk is decoded once; what Whisper left
+        undecoded at chunk ends (it ends a chunk early at an unfinished sentence) is joined with
+        the other ends and the part-filled chunks (``held``) into as few chunks as hold them,
+        decoded after the others: one encoder pass for several 1-5 s rests instead of one each
+        (docs/performance.md, issue 17, u17)."""
+        found: list[Segment] = []
+        rests: list[tuple[SpeechChunk, bool]] = [(c, False) for c in held]
         for chunk, ticket in zip(chunks, tickets, strict=True):
-            yield from self._chunk(chunk, ticket, key)
+            rest = self._first(chunk, ticket, key, found)
+            if rest is not None:
+                rests.append((rest, True))
+        if rests:
+            rests.sort(key=lambda r: r[0].spans[0][0])
+            pieces = joined([r for r, _ in rests])
+            tails = {id(r) for r, is_tail in rests if is_tail}
+            again = [
+                any(id(r) in tails for r, _ in rests if r.spans[0] in piece.spans)
+                for piece in pieces
+            ]
+            pending = self.batcher.submit([p.audio for p in pieces], key, front=True)
+            for piece, ticket, is_again in zip(pieces, pending, again, strict=True):
+                found.extend(self._chunk(piece, ticket, key, again=is_again))
+        found.sort(key=lambda s: s.start)
+        yield from found
+
+    def _first(
+        self,
+        part: SpeechChunk,
+        pending: Ticket[Audio, list[Segment]],
+        key: TranscribeOptions,
+        out: list[Segment],
+    ) -> SpeechChunk | None:
+        """A chunk's first decode into ``out`` (window time); the rest Whisper left, if any."""
+        (found,) = self.batcher.gather([pending])
+        if _late_start(found):
+            redone = self._in_halves(part, key)
+            if redone is not None and _words(redone) >= _words(found):
+                out.extend(redone)
+                return None
+        rest = _undecoded_tail(part, found)  # before _to_window moves the times
+        for seg in found:
+            out.extend(split_sentences(_to_window(seg, part)))
+        return rest
 
     def _chunk(
         self,
