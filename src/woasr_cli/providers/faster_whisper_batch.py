@@ -8,9 +8,10 @@ Timestamp tokens stay on, and word times always come from Whisper's cross-attent
 Decoding without timestamp tokens (``timestamps=False``: a chunk's one segment is then cut into
 sentences at the words that end one) costs ~7 % less CPU and gave a lower WER on the long
 recording but a higher one on the mixed folder (docs/performance.md, "Long recordings"), so it
-is not the default. Whisper ends some chunks early at a pause (what makes
-``whisper-ctranslate2 --batched`` lose words); the rest of such a chunk, after its last word, is
-decoded again in the next batch, ahead of other queued chunks.
+is not the default. Whisper ends some chunks early (at a sentence the chunk's end cuts: what makes
+``whisper-ctranslate2 --batched`` lose words); the rests of such chunks, after their last words,
+are joined end to end with the window's part-filled chunks and decoded after the window's other
+chunks, ahead of other queued chunks: a few 1-5 s rests share one 30 s encoder pass.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from woasr_cli.media.audio import Audio
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.providers.batcher import ChunkBatcher, Ticket
-from woasr_cli.providers.pauses import split_sentences
+from woasr_cli.providers.pauses import split_at_times, split_sentences
 from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
 from woasr_cli.providers.slot_packing import SLOT_S, Placement, assign, pack
 from woasr_cli.providers.speech_chunks import SpeechChunk, joined, speech_chunks
@@ -113,8 +114,12 @@ class CrossFileDecoder:
                 for piece in pieces
             ]
             pending = self.batcher.submit([p.audio for p in pieces], key, front=True)
+            # A segment whose words lie in two pieces is cut between them (other chunks'
+            # speech lies between the pieces).
+            starts = [r.spans[0][0] / SAMPLE_RATE for r, _ in rests[1:]]
             for piece, ticket, is_again in zip(pieces, pending, again, strict=True):
-                found.extend(self._chunk(piece, ticket, key, again=is_again))
+                for seg in self._chunk(piece, ticket, key, again=is_again):
+                    found.extend(split_at_times(seg, starts))
         found.sort(key=lambda s: s.start)
         yield from found
 
