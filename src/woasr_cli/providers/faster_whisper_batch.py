@@ -97,29 +97,31 @@ class CrossFileDecoder:
         """The window's segments in time order. Each chunk is decoded once; what Whisper left
         undecoded at chunk ends (it ends a chunk early at an unfinished sentence) is joined with
         the other ends and the part-filled chunks (``held``) into as few chunks as hold them,
-        decoded after the others: one encoder pass for several 1-5 s rests instead of one each
-        (docs/performance.md, issue 17, u17)."""
+        decoded after the others, and so on with what those leave: one encoder pass for several
+        1-5 s rests instead of one each (docs/performance.md, issue 17, u17)."""
         found: list[Segment] = []
         rests: list[tuple[SpeechChunk, bool]] = [(c, False) for c in held]
         for chunk, ticket in zip(chunks, tickets, strict=True):
-            rest = self._first(chunk, ticket, key, found)
+            rest = self._first(chunk, ticket, key, found, again=False)
             if rest is not None:
                 rests.append((rest, True))
-        if rests:
+        while rests:
             rests.sort(key=lambda r: r[0].spans[0][0])
             pieces = joined([r for r, _ in rests])
-            tails = {id(r) for r, is_tail in rests if is_tail}
-            again = [
-                any(id(r) in tails for r, _ in rests if r.spans[0] in piece.spans)
-                for piece in pieces
-            ]
+            tails = {r.spans[0] for r, is_tail in rests if is_tail}
+            again = [any(span in tails for span in piece.spans) for piece in pieces]
             pending = self.batcher.submit([p.audio for p in pieces], key, front=True)
             # A segment whose words lie in two pieces is cut between them (other chunks'
             # speech lies between the pieces).
             starts = [r.spans[0][0] / SAMPLE_RATE for r, _ in rests[1:]]
+            rests = []
             for piece, ticket, is_again in zip(pieces, pending, again, strict=True):
-                for seg in self._chunk(piece, ticket, key, again=is_again):
+                decoded: list[Segment] = []
+                rest = self._first(piece, ticket, key, decoded, again=is_again)
+                for seg in decoded:
                     found.extend(split_at_times(seg, starts))
+                if rest is not None and rest.duration <= piece.duration - TAIL_MIN_S:
+                    rests.append((rest, True))  # (only while decoding gets on)
         found.sort(key=lambda s: s.start)
         yield from found
 
@@ -129,10 +131,15 @@ class CrossFileDecoder:
         pending: Ticket[Audio, list[Segment]],
         key: TranscribeOptions,
         out: list[Segment],
+        again: bool,
     ) -> SpeechChunk | None:
-        """A chunk's first decode into ``out`` (window time); the rest Whisper left, if any."""
+        """A chunk's decode into ``out`` (window time); the rest Whisper left, if any.
+        ``again``: it holds speech Whisper left once (its no-speech rule applies; not cut in
+        two)."""
         (found,) = self.batcher.gather([pending])
-        if _late_start(found):
+        if again:
+            found = [s for s in found if not _silence(s, key)]
+        elif _late_start(found):
             redone = self._in_halves(part, key)
             if redone is not None and _words(redone) >= _words(found):
                 out.extend(redone)
