@@ -8,7 +8,7 @@ import pytest
 
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import Audio, LanguageInfo
-from woasr_cli.providers.faster_whisper_batch import CrossFileDecoder
+from woasr_cli.providers.faster_whisper_batch import CrossFileDecoder, in_time_order
 from woasr_cli.transcript import Segment, Word
 
 RATE = 16000
@@ -200,3 +200,15 @@ def test_a_chunk_decoded_from_its_start_is_decoded_once() -> None:
     decoder = CrossFileDecoder(decode, english, batch_size=4)
     found = list(decoder.transcribe(ramp(20.0), TranscribeOptions(vad=False))[0])
     assert decode.batches == [[20.0]] and [(s.start, s.end) for s in found] == [(0.0, 20.0)]
+
+
+def test_a_segment_starting_with_the_one_before_is_made_one_with_it() -> None:
+    # seen on the 60-minute recording: "though." placed on the seam of two joined pieces, at
+    # the start of the next sentence, gave two cues starting together (three lines on screen)
+    late = Segment(4.0, 6.0, "But I'm here.", [Word(4.0, 4.3, "But"), Word(4.3, 6.0, "here.")])
+    seam = Segment(4.0, 4.0, "though.", [Word(4.0, 4.0, "though.")])
+    early = Segment(1.0, 3.0, "We asked.", [Word(1.0, 3.0, "We asked.")])
+    first, second = in_time_order([seam, late, early])
+    assert first is early
+    assert (second.start, second.end, second.text) == (4.0, 6.0, "though. But I'm here.")
+    assert [w.text for w in second.words] == ["though.", "But", "here."]

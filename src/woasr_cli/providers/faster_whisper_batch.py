@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any, cast
 
 import numpy as np
@@ -122,8 +123,7 @@ class CrossFileDecoder:
                     found.extend(split_at_times(seg, starts))
                 if rest is not None and rest.duration <= piece.duration - TAIL_MIN_S:
                     rests.append((rest, True))  # (only while decoding gets on)
-        found.sort(key=lambda s: s.start)
-        yield from found
+        yield from in_time_order(found)
 
     def _first(
         self,
@@ -223,6 +223,7 @@ def pipeline_decoder(
     # The pipeline object keeps state between the chunks of one call (word-time bookkeeping), so
     # batches running side by side each get their own; the model under them is shared.
     local = threading.local()
+    one_encode = threading.Lock()  # one chunk in the encoder at a time, across the batches
     frames_per_slot = SLOT_S * model.frames_per_second
 
     def run(
@@ -239,7 +240,9 @@ def pipeline_decoder(
         clips = [{"start": k * SLOT_S, "end": k * SLOT_S + end} for k, end in enumerate(ends)]
         if not hasattr(local, "pipeline"):
             cpu = model.model.device == "cpu"
-            local.pipeline = BatchedInferencePipeline(ChunkwiseEncoder(model) if cpu else model)
+            local.pipeline = BatchedInferencePipeline(
+                ChunkwiseEncoder(model, one_encode) if cpu else model
+            )
         raw, _ = local.pipeline.transcribe(
             joined,
             language=options.language,
@@ -282,21 +285,48 @@ class ChunkwiseEncoder:
     time (on CPU): the encoder's attention holds ~68 MB per chunk while it runs (tiny.en, 6 heads x
     1500^2 floats and more), so a batch of 4 took 518 MB against 303 MB one chunk at a time, for
     the same CPU (docs/performance.md, issue 17); its outputs (2.3 MB a chunk) are joined for the
-    batched decoder. Everything else is the model's own."""
+    batched decoder. Everything else is the model's own. ``lock``: held while a chunk is in the
+    encoder, shared by the batches running side by side, so they hold one chunk's attention at
+    a time, not one each (a batch waits only while the other encodes; they fall into step, one
+    encoding while the other decodes)."""
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any, lock: threading.Lock | None = None) -> None:
         self._model = model
+        self._lock = lock or threading.Lock()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._model, name)
 
     def encode(self, features: np.ndarray) -> Any:
         if features.ndim == 2 or len(features) == 1:
-            return self._model.encode(features)
+            with self._lock:
+                return self._model.encode(features)
         import ctranslate2
 
-        outputs = [np.asarray(self._model.encode(f[None])) for f in features]
+        outputs = []
+        for f in features:
+            with self._lock:
+                outputs.append(np.asarray(self._model.encode(f[None])))
         return ctranslate2.StorageView.from_array(np.concatenate(outputs))
+
+
+def in_time_order(segments: list[Segment]) -> list[Segment]:
+    """Segments sorted by start; one that starts with the one before it (a word Whisper placed
+    on the seam where two joined pieces meet gets no time of its own) is made one with it, so
+    no two cues start together."""
+    ordered: list[Segment] = []
+    for seg in sorted(segments, key=lambda s: (s.start, s.end)):
+        prev = ordered[-1] if ordered else None
+        if prev is not None and seg.start <= prev.start and prev.words and seg.words:
+            ordered[-1] = replace(
+                prev,
+                end=max(prev.end, seg.end),
+                text=f"{prev.text} {seg.text}".strip(),
+                words=[*prev.words, *seg.words],
+            )
+        else:
+            ordered.append(seg)
+    return ordered
 
 
 def model_language_detector(model: Any) -> DetectLanguage:
