@@ -8,8 +8,8 @@ import pytest
 
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import Audio, LanguageInfo
-from woasr_cli.providers.faster_whisper_batch import CrossFileDecoder
-from woasr_cli.transcript import Segment
+from woasr_cli.providers.faster_whisper_batch import CrossFileDecoder, in_time_order
+from woasr_cli.transcript import Segment, Word
 
 RATE = 16000
 
@@ -77,6 +77,46 @@ def test_a_silent_rest_ends_the_chunk() -> None:
     segments, _ = decoder.transcribe(ramp(20.0), TranscribeOptions(vad=False))
     assert [(s.start, s.end) for s in segments] == [(0.0, 5.0)]
     assert len(silent.batches) == 2  # the rest was tried once, found silent, not tried again
+
+
+class WordsUpTo:
+    """Decodes the first ``reach`` seconds of each chunk as one word a second, each word named by
+    the sample it starts on (so its time in the window can be checked against its name)."""
+
+    def __init__(self, reach: float) -> None:
+        self.reach = reach
+        self.batches: list[list[float]] = []
+
+    def __call__(self, options: TranscribeOptions, chunks: list[Audio]) -> list[list[Segment]]:
+        self.batches.append([len(c) / RATE for c in chunks])
+        out = []
+        for chunk in chunks:
+            n = int(min(self.reach, len(chunk) / RATE))
+            words = [Word(k, k + 1.0, f"at{int(chunk[k * RATE])}") for k in range(n)]
+            text = " ".join(w.text for w in words)
+            out.append([Segment(0.0, float(n), text, words=words, avg_logprob=-0.2)])
+        return out
+
+
+def test_rests_of_several_chunks_are_decoded_together_with_the_part_filled_chunk() -> None:
+    decode = WordsUpTo(reach=27.0)
+    decoder = CrossFileDecoder(decode, english, batch_size=4)
+    found = list(decoder.transcribe(ramp(70.0), TranscribeOptions(vad=False))[0])
+    # 30 + 30 + 10 s: the two full chunks first; their 3 s rests and the 10 s chunk in one more
+    # decode (before: one decode each, four in all, each a full 30 s of encoder)
+    assert decode.batches == [[30.0, 30.0], [16.0]]
+    words = [w for s in found for w in s.words]
+    assert [w.start for w in words] == [float(k) for k in range(70)]
+    assert all(w.text == f"at{round(w.start * RATE) + 1}" for w in words)
+    assert [s.start for s in found] == sorted(s.start for s in found)
+
+
+def test_a_part_filled_chunk_without_rests_is_decoded_on_its_own() -> None:
+    decode = WordsUpTo(reach=30.0)
+    decoder = CrossFileDecoder(decode, english, batch_size=4)
+    found = list(decoder.transcribe(ramp(40.0), TranscribeOptions(vad=False))[0])
+    assert decode.batches == [[30.0], [10.0]]
+    assert [w.start for s in found for w in s.words] == [float(k) for k in range(40)]
 
 
 def test_windows_longer_than_a_chunk_keep_their_times() -> None:
@@ -160,3 +200,15 @@ def test_a_chunk_decoded_from_its_start_is_decoded_once() -> None:
     decoder = CrossFileDecoder(decode, english, batch_size=4)
     found = list(decoder.transcribe(ramp(20.0), TranscribeOptions(vad=False))[0])
     assert decode.batches == [[20.0]] and [(s.start, s.end) for s in found] == [(0.0, 20.0)]
+
+
+def test_a_segment_starting_with_the_one_before_is_made_one_with_it() -> None:
+    # seen on the 60-minute recording: "though." placed on the seam of two joined pieces, at
+    # the start of the next sentence, gave two cues starting together (three lines on screen)
+    late = Segment(4.0, 6.0, "But I'm here.", [Word(4.0, 4.3, "But"), Word(4.3, 6.0, "here.")])
+    seam = Segment(4.0, 4.0, "though.", [Word(4.0, 4.0, "though.")])
+    early = Segment(1.0, 3.0, "We asked.", [Word(1.0, 3.0, "We asked.")])
+    first, second = in_time_order([seam, late, early])
+    assert first is early
+    assert (second.start, second.end, second.text) == (4.0, 6.0, "though. But I'm here.")
+    assert [w.text for w in second.words] == ["though.", "But", "here."]

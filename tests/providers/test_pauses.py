@@ -3,7 +3,7 @@ ends."""
 
 from __future__ import annotations
 
-from woasr_cli.providers.pauses import split_at_pauses, split_sentences
+from woasr_cli.providers.pauses import split_at_pauses, split_at_times, split_sentences
 from woasr_cli.transcript import Segment, Word
 
 
@@ -39,3 +39,13 @@ def test_a_title_ends_no_sentence() -> None:
              Word(2.1, 2.5, "Yes.")]  # fmt: skip
     segment = Segment(0.2, 2.5, "Mr. Quilter spoke. Yes.", words=words)
     assert [s.text for s in split_sentences(segment)] == ["Mr. Quilter spoke.", "Yes."]
+
+
+def test_a_segment_is_cut_where_joined_pieces_meet() -> None:
+    seg = segment((1.0, 1.4, "and"), (1.5, 1.9, "so"), (40.0, 40.4, "my"), (40.5, 40.9, "fellow"))
+    parts = split_at_times(seg, [30.0, 39.0])
+    assert [(p.start, p.end, p.text) for p in parts] == [
+        (1.0, 1.9, "and so"),
+        (40.0, 40.9, "my fellow"),
+    ]
+    assert split_at_times(seg, [50.0]) == [seg]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from woasr_cli.providers.speech_chunks import CHUNK_S, SpeechChunk, _pack, speech_chunks
+from woasr_cli.providers.speech_chunks import CHUNK_S, SpeechChunk, _pack, joined, speech_chunks
 
 RATE = 16000
 
@@ -51,6 +51,26 @@ def test_tail_starts_where_decoding_stopped() -> None:
     assert rest.spans == ((5 * RATE, 6 * RATE), (10 * RATE, 14 * RATE))
     assert rest.audio[0] == audio[5 * RATE]
     assert rest.window_time(1.5) == pytest.approx(10.5)
+
+
+def test_rests_are_joined_into_as_few_chunks_as_hold_them() -> None:
+    audio = np.arange(100 * RATE, dtype=np.float32)
+    chunks = _pack(audio, [(0, 28 * RATE), (30 * RATE, 58 * RATE), (60 * RATE, 80 * RATE)])
+    rests = [chunks[0].tail(25.0), chunks[1].tail(24.0), chunks[2], chunks[0].tail(20.0)]
+    first, second = joined(rests[:3]), joined(rests[3:])
+    # 3 s + 4 s + 20 s in one chunk; its times map back to each piece's place in the window
+    assert [c.duration for c in first] == [27.0] and second[0].duration == 8.0
+    (chunk,) = first
+    assert chunk.spans == ((25 * RATE, 28 * RATE), (54 * RATE, 58 * RATE), (60 * RATE, 80 * RATE))
+    assert chunk.audio[3 * RATE] == audio[54 * RATE]
+    assert chunk.window_time(1.0) == pytest.approx(26.0)
+    assert chunk.window_time(4.0) == pytest.approx(55.0)
+    assert chunk.window_time(8.5) == pytest.approx(61.5)
+    # pieces that do not fit together in 30 s stay apart, in order
+    assert [c.duration for c in joined([chunks[0], chunks[1].tail(20.0), chunks[2]])] == [
+        28.0,
+        28.0,
+    ]
 
 
 def test_without_vad_the_window_is_cut_in_30_s_pieces() -> None:

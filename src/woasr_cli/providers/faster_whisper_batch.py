@@ -8,15 +8,17 @@ Timestamp tokens stay on, and word times always come from Whisper's cross-attent
 Decoding without timestamp tokens (``timestamps=False``: a chunk's one segment is then cut into
 sentences at the words that end one) costs ~7 % less CPU and gave a lower WER on the long
 recording but a higher one on the mixed folder (docs/performance.md, "Long recordings"), so it
-is not the default. Whisper ends some chunks early at a pause (what makes
-``whisper-ctranslate2 --batched`` lose words); the rest of such a chunk, after its last word, is
-decoded again in the next batch, ahead of other queued chunks.
+is not the default. Whisper ends some chunks early (at a sentence the chunk's end cuts: what makes
+``whisper-ctranslate2 --batched`` lose words); the rests of such chunks, after their last words,
+are joined end to end with the window's part-filled chunks and decoded after the window's other
+chunks, ahead of other queued chunks: a few 1-5 s rests share one 30 s encoder pass.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any, cast
 
 import numpy as np
@@ -26,10 +28,10 @@ from woasr_cli.media.audio import Audio
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.providers.batcher import ChunkBatcher, Ticket
-from woasr_cli.providers.pauses import split_sentences
+from woasr_cli.providers.pauses import split_at_times, split_sentences
 from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
 from woasr_cli.providers.slot_packing import SLOT_S, Placement, assign, pack
-from woasr_cli.providers.speech_chunks import SpeechChunk, speech_chunks
+from woasr_cli.providers.speech_chunks import SpeechChunk, joined, speech_chunks
 from woasr_cli.transcript import Segment
 
 Converter = Callable[[Any], Segment]  # faster_whisper Segment -> woasr Segment
@@ -37,6 +39,9 @@ Converter = Callable[[Any], Segment]  # faster_whisper Segment -> woasr Segment
 TAIL_MIN_S = 1.0
 # A chunk whose first decoded word starts this late had its opening speech skipped.
 HEAD_MAX_S = 2.5
+# A window's chunks shorter than this (when it has more than one) are decoded last, joined with
+# the rests of the others' decodes (``joined``).
+HOLD_S = 25.0
 
 
 DecodeBatch = Callable[[TranscribeOptions, list[Audio]], list[list[Segment]]]
@@ -74,9 +79,12 @@ class CrossFileDecoder:
         if not chunks or language.language is None:
             return iter(()), language
         key = options.with_changes(language=language.language)
-        tickets = self.batcher.submit([c.audio for c in chunks], key)
+        # Part-filled chunks wait to be joined with the rest Whisper leaves of the others.
+        held = [c for c in chunks if c.duration < HOLD_S] if len(chunks) > 1 else []
+        now = [c for c in chunks if not any(c is h for h in held)]
+        tickets = self.batcher.submit([c.audio for c in now], key)
         segments = _Cancellable(
-            self._segments(chunks, tickets, key), lambda: self.batcher.cancel(tickets)
+            self._segments(now, tickets, held, key), lambda: self.batcher.cancel(tickets)
         )
         return segments, language
 
@@ -84,10 +92,62 @@ class CrossFileDecoder:
         self,
         chunks: list[SpeechChunk],
         tickets: list[Ticket[Audio, list[Segment]]],
+        held: list[SpeechChunk],
         key: TranscribeOptions,
     ) -> Iterator[Segment]:
+        """The window's segments in time order. Each chunk is decoded once; what Whisper left
+        undecoded at chunk ends (it ends a chunk early at an unfinished sentence) is joined with
+        the other ends and the part-filled chunks (``held``) into as few chunks as hold them,
+        decoded after the others, and so on with what those leave: one encoder pass for several
+        1-5 s rests instead of one each (docs/performance.md, issue 17, u17)."""
+        found: list[Segment] = []
+        rests: list[tuple[SpeechChunk, bool]] = [(c, False) for c in held]
         for chunk, ticket in zip(chunks, tickets, strict=True):
-            yield from self._chunk(chunk, ticket, key)
+            rest = self._first(chunk, ticket, key, found, again=False)
+            if rest is not None:
+                rests.append((rest, True))
+        while rests:
+            rests.sort(key=lambda r: r[0].spans[0][0])
+            pieces = joined([r for r, _ in rests])
+            tails = {r.spans[0] for r, is_tail in rests if is_tail}
+            again = [any(span in tails for span in piece.spans) for piece in pieces]
+            pending = self.batcher.submit([p.audio for p in pieces], key, front=True)
+            # A segment whose words lie in two pieces is cut between them (other chunks'
+            # speech lies between the pieces).
+            starts = [r.spans[0][0] / SAMPLE_RATE for r, _ in rests[1:]]
+            rests = []
+            for piece, ticket, is_again in zip(pieces, pending, again, strict=True):
+                decoded: list[Segment] = []
+                rest = self._first(piece, ticket, key, decoded, again=is_again)
+                for seg in decoded:
+                    found.extend(split_at_times(seg, starts))
+                if rest is not None and rest.duration <= piece.duration - TAIL_MIN_S:
+                    rests.append((rest, True))  # (only while decoding gets on)
+        yield from in_time_order(found)
+
+    def _first(
+        self,
+        part: SpeechChunk,
+        pending: Ticket[Audio, list[Segment]],
+        key: TranscribeOptions,
+        out: list[Segment],
+        again: bool,
+    ) -> SpeechChunk | None:
+        """A chunk's decode into ``out`` (window time); the rest Whisper left, if any.
+        ``again``: it holds speech Whisper left once (its no-speech rule applies; not cut in
+        two)."""
+        (found,) = self.batcher.gather([pending])
+        if again:
+            found = [s for s in found if not _silence(s, key)]
+        elif _late_start(found):
+            redone = self._in_halves(part, key)
+            if redone is not None and _words(redone) >= _words(found):
+                out.extend(redone)
+                return None
+        rest = _undecoded_tail(part, found)  # before _to_window moves the times
+        for seg in found:
+            out.extend(split_sentences(_to_window(seg, part)))
+        return rest
 
     def _chunk(
         self,
@@ -163,6 +223,7 @@ def pipeline_decoder(
     # The pipeline object keeps state between the chunks of one call (word-time bookkeeping), so
     # batches running side by side each get their own; the model under them is shared.
     local = threading.local()
+    one_encode = threading.Lock()  # one chunk in the encoder at a time, across the batches
     frames_per_slot = SLOT_S * model.frames_per_second
 
     def run(
@@ -179,7 +240,9 @@ def pipeline_decoder(
         clips = [{"start": k * SLOT_S, "end": k * SLOT_S + end} for k, end in enumerate(ends)]
         if not hasattr(local, "pipeline"):
             cpu = model.model.device == "cpu"
-            local.pipeline = BatchedInferencePipeline(ChunkwiseEncoder(model) if cpu else model)
+            local.pipeline = BatchedInferencePipeline(
+                ChunkwiseEncoder(model, one_encode) if cpu else model
+            )
         raw, _ = local.pipeline.transcribe(
             joined,
             language=options.language,
@@ -222,21 +285,48 @@ class ChunkwiseEncoder:
     time (on CPU): the encoder's attention holds ~68 MB per chunk while it runs (tiny.en, 6 heads x
     1500^2 floats and more), so a batch of 4 took 518 MB against 303 MB one chunk at a time, for
     the same CPU (docs/performance.md, issue 17); its outputs (2.3 MB a chunk) are joined for the
-    batched decoder. Everything else is the model's own."""
+    batched decoder. Everything else is the model's own. ``lock``: held while a chunk is in the
+    encoder, shared by the batches running side by side, so they hold one chunk's attention at
+    a time, not one each (a batch waits only while the other encodes; they fall into step, one
+    encoding while the other decodes)."""
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any, lock: threading.Lock | None = None) -> None:
         self._model = model
+        self._lock = lock or threading.Lock()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._model, name)
 
     def encode(self, features: np.ndarray) -> Any:
         if features.ndim == 2 or len(features) == 1:
-            return self._model.encode(features)
+            with self._lock:
+                return self._model.encode(features)
         import ctranslate2
 
-        outputs = [np.asarray(self._model.encode(f[None])) for f in features]
+        outputs = []
+        for f in features:
+            with self._lock:
+                outputs.append(np.asarray(self._model.encode(f[None])))
         return ctranslate2.StorageView.from_array(np.concatenate(outputs))
+
+
+def in_time_order(segments: list[Segment]) -> list[Segment]:
+    """Segments sorted by start; one that starts with the one before it (a word Whisper placed
+    on the seam where two joined pieces meet gets no time of its own) is made one with it, so
+    no two cues start together."""
+    ordered: list[Segment] = []
+    for seg in sorted(segments, key=lambda s: (s.start, s.end)):
+        prev = ordered[-1] if ordered else None
+        if prev is not None and seg.start <= prev.start and prev.words and seg.words:
+            ordered[-1] = replace(
+                prev,
+                end=max(prev.end, seg.end),
+                text=f"{prev.text} {seg.text}".strip(),
+                words=[*prev.words, *seg.words],
+            )
+        else:
+            ordered.append(seg)
+    return ordered
 
 
 def model_language_detector(model: Any) -> DetectLanguage:

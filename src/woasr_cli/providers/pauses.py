@@ -32,6 +32,22 @@ def split_at_pauses(segment: Segment, pause_s: float = PAUSE_S) -> list[Segment]
     return _regroup(segment, groups)
 
 
+def split_at_times(segment: Segment, times: list[float]) -> list[Segment]:
+    """``segment`` cut before the first word at or after each of ``times`` (ascending): a
+    segment decoded from pieces of a window joined end to end is cut back into its pieces."""
+    groups: list[list[Word]] = [[]]
+    cuts = iter(times)
+    cut = next(cuts, None)
+    for word in segment.words:
+        moved = False
+        while cut is not None and word.start >= cut:
+            cut, moved = next(cuts, None), True
+        if moved and groups[-1]:
+            groups.append([])
+        groups[-1].append(word)
+    return _regroup(segment, groups)
+
+
 _SENTENCE_END = (".", "?", "!", "\u3002", "\uff1f", "\uff01")
 
 

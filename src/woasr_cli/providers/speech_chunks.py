@@ -94,6 +94,28 @@ class SpeechChunk:
         return self.head(t), self.tail(t)
 
 
+def joined(pieces: list[SpeechChunk]) -> list[SpeechChunk]:
+    """Pieces of one window (in time order) joined end to end into as few chunks of at most
+    30 s as keep each piece whole: the speech Whisper left undecoded at the ends of several
+    chunks, with the window's part-filled chunks, fills one encoder pass instead of one each."""
+    limit = int(CHUNK_S * SAMPLE_RATE)
+    groups: list[list[SpeechChunk]] = []
+    size = 0
+    for piece in pieces:
+        if not groups or size + len(piece.audio) > limit:
+            groups.append([])
+            size = 0
+        groups[-1].append(piece)
+        size += len(piece.audio)
+    return [
+        SpeechChunk(
+            np.concatenate([p.audio for p in group]).astype(np.float32, copy=False),
+            tuple(span for p in group for span in p.spans),
+        )
+        for group in groups
+    ]
+
+
 def speech_chunks(audio: Audio, vad: bool) -> list[SpeechChunk]:
     """The chunks to decode; none when VAD finds no speech."""
     if len(audio) == 0:
