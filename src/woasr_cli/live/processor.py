@@ -36,6 +36,7 @@ from woasr_cli.transcript import Word
 
 if TYPE_CHECKING:
     from woasr_cli.transcriber import Transcriber
+    from woasr_cli.transcript import Transcript
 
 from woasr_cli.media.audio import SAMPLE_RATE
 
@@ -63,6 +64,10 @@ class StreamConfig:
     agree_after: float = 1.2  # seconds of speech after a word before agreement commits it,
     agree_buffer: float = 2.5  # unless the buffer holds this much speech (a short one misleads)
     settle_after: float = 2.5  # seconds of speech after a word that commit it from one pass
+    # Mid-utterance passes encode the buffer plus this many seconds, not Whisper's 30 s
+    # (faster-whisper; None: always 30 s). Passes at a pause or the end, and a pass that
+    # loops, see 30 s.
+    encoder_pad: float | None = 8.0
 
 
 class StreamProcessor:
@@ -82,6 +87,9 @@ class StreamProcessor:
         self.options = options or transcriber.options  # per pass: language, beam, ...
         self.config = config or StreamConfig()
         self._prompt = get_spec(self.options.provider).capabilities.initial_prompt
+        # a multilingual model detects the language on the encoder's window: a full one
+        multilingual = getattr(transcriber.provider, "multilingual", True)
+        self._short_window_ok = bool(self.options.language) or not multilingual
         self._vad = StreamingVad() if self.config.vad else None
         self.agreement = LocalAgreement()
         self.language: str | None = self.options.language
@@ -206,10 +214,19 @@ class StreamProcessor:
             if self._prompt:
                 options = options.with_changes(initial_prompt=self._prompt_text() or None)
             began = self.clock()
-            heard = self.transcriber.transcribe(audio, options=options)
+            # Mid-utterance the encoder sees the buffer plus ``encoder_pad`` seconds (a third
+            # of the cost of 30 s); at a pause and at the end, where all is committed, 30 s.
+            short = self._in_speech and not final and self.config.encoder_pad is not None
+            heard = self._transcribe(audio, options, self.config.encoder_pad if short else None)
+            offset = self._start / SAMPLE_RATE
+            words = hypothesis_words(heard.segments, offset)
+            if short and len(cut_loop(words)) < len(words):
+                # a short window loops on overlapping talk where 30 s does not: hear it again
+                heard = self._transcribe(audio, options, None)
+                words = hypothesis_words(heard.segments, offset)
             took = self.clock() - began
             self.pass_time = took if not self.passes else (self.pass_time + took) / 2
-            words = cut_loop(hypothesis_words(heard.segments, self._start / SAMPLE_RATE))
+            words = cut_loop(words)
             # Words that start in the silence after the last speech frame are Whisper's
             # inventions ("That's it." after the last sentence), not speech.
             speech_end = (self.received - self._silent) / SAMPLE_RATE + _SILENCE_SLACK
@@ -235,6 +252,13 @@ class StreamProcessor:
             events.append(StreamEvent.of("partial", self.agreement.pending, at))
             self._partial = partial
         return events
+
+    def _transcribe(self, audio: Audio, options: TranscribeOptions, pad: float | None) -> Transcript:
+        window = getattr(self.transcriber.provider, "encoder_window", None)
+        if pad is None or window is None or not self._short_window_ok:
+            return self.transcriber.transcribe(audio, options=options)
+        with window(pad):
+            return self.transcriber.transcribe(audio, options=options)
 
     def _trim(self) -> list[Word]:
         """Cut the buffer at a committed sentence end once it is long; past ``max_buffer`` at
