@@ -253,7 +253,11 @@ class StreamProcessor:
             self._partial = partial
         return events
 
-    def _transcribe(self, audio: Audio, options: TranscribeOptions, pad: float | None) -> Transcript:
+    def _transcribe(
+        self, audio: Audio, options: TranscribeOptions, pad: float | None
+    ) -> Transcript:
+        """One model call; ``pad``: the encoder sees the buffer plus this many seconds (where
+        the provider can do that), not 30 s."""
         window = getattr(self.transcriber.provider, "encoder_window", None)
         if pad is None or window is None or not self._short_window_ok:
             return self.transcriber.transcribe(audio, options=options)
