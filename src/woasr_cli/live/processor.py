@@ -14,6 +14,8 @@ Whisper guess its first half from a short buffer). A pause of ``hold`` commits t
 buffer starts afresh; the end of the stream re-transcribes whatever is left and commits all of
 it. A long buffer is trimmed at the end of a committed sentence (or, past ``max_buffer``, of any
 committed word). The committed text before the buffer is the prompt for the next passes.
+Passes during speech encode the buffer plus ``encoder_pad`` seconds instead of Whisper's 30 s
+(about half the cost of a pass); the pass at a pause, the last one and one that loops see 30 s.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from woasr_cli.media.audio import SAMPLE_RATE
 _TOKENS_PER_SECOND = 10  # a pass decodes at most this many tokens per second of buffer
 _MAX_TOKENS = 300  # and at most this many (with the prompt, under Whisper's 448)
 _SILENCE_SLACK = 0.3  # seconds a word may start after the last speech frame (word times drift)
+_TAIL_START, _TAIL_END = 0.2, 0.35  # a word starting this late and ending this far past it
 
 
 @dataclass(frozen=True)
@@ -229,8 +232,15 @@ class StreamProcessor:
             words = cut_loop(words)
             # Words that start in the silence after the last speech frame are Whisper's
             # inventions ("That's it." after the last sentence), not speech.
-            speech_end = (self.received - self._silent) / SAMPLE_RATE + _SILENCE_SLACK
-            words = [w for w in words if w.start <= speech_end]
+            # So are words that begin at the last speech frame and end well past it ("Thank"
+            # 30.98-31.38 s after "now." when pyannote_sample's speech ends at 31.01 s).
+            last = (self.received - self._silent) / SAMPLE_RATE
+            words = [
+                w
+                for w in words
+                if w.start <= last + _SILENCE_SLACK
+                and not (w.start > last - _TAIL_START and w.end > last + _TAIL_END)
+            ]
             self.language = heard.language or self.language
             self.passes += 1
         if final:
