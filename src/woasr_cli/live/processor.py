@@ -45,7 +45,7 @@ from woasr_cli.media.audio import SAMPLE_RATE
 _TOKENS_PER_SECOND = 10  # a pass decodes at most this many tokens per second of buffer
 _MAX_TOKENS = 300  # and at most this many (with the prompt, under Whisper's 448)
 _SILENCE_SLACK = 0.3  # seconds a word may start after the last speech frame (word times drift)
-_TAIL_START, _TAIL_END = 0.2, 0.35  # a word starting this late and ending this far past it
+_TAIL_START, _TAIL_END = 0.35, 0.35  # a word starting this late and ending this far past it
 
 
 @dataclass(frozen=True)
