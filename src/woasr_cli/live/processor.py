@@ -45,6 +45,7 @@ from woasr_cli.media.audio import SAMPLE_RATE
 _TOKENS_PER_SECOND = 10  # a pass decodes at most this many tokens per second of buffer
 _MAX_TOKENS = 300  # and at most this many (with the prompt, under Whisper's 448)
 _SILENCE_SLACK = 0.3  # seconds a word may start after the last speech frame (word times drift)
+_SHORT_AFTER = 0.3  # seconds of speech after a word before a short-window pass agrees on it
 _TAIL_START, _TAIL_END = 0.35, 0.35  # a word starting this late and ending this far past it
 
 
@@ -110,6 +111,7 @@ class StreamProcessor:
         self._speech = 0  # speech frames in the buffer
         self._silent = 0  # samples of silence since the last speech frame
         self._partial = ""
+        self._short_pending = False  # the pending words came from a short-window pass
 
     def feed(self, audio: Audio) -> list[StreamEvent]:
         """Take new audio; return what it commits and the new partial, if either changed."""
@@ -184,8 +186,10 @@ class StreamProcessor:
             events = self._pass(final=True)
             self._reset()
             return events
+        # the pending words are committed at the hold unconfirmed: from a 30 s pass, not a short
+        # one ("now. Okay. Thank you." from a short pass 0.3 s into pyannote_sample's last pause)
         fresh = self.received - self._done_until >= self._samples(0.3)
-        events = self._pass() if fresh else []
+        events = self._pass() if fresh or self._short_pending else []
         self._held = True
         return events
 
@@ -208,7 +212,7 @@ class StreamProcessor:
     def _pass(self, final: bool = False) -> list[StreamEvent]:
         audio = np.concatenate(self._frames) if self._frames else np.zeros(0, np.float32)
         self._done_until = self.received
-        words = []
+        words, short = [], False
         if len(audio) >= self._samples(0.1):
             # Speech is ~5 tokens a second: a pass that decodes far more is a repetition loop,
             # stopped here before it costs ten passes (Whisper's own limit is 448 tokens).
@@ -227,6 +231,7 @@ class StreamProcessor:
                 # a short window loops on overlapping talk where 30 s does not: hear it again
                 heard = self._transcribe(audio, options, None)
                 words = hypothesis_words(heard.segments, offset)
+                short = False
             took = self.clock() - began
             self.pass_time = took if not self.passes else (self.pass_time + took) / 2
             words = cut_loop(words)
@@ -243,6 +248,7 @@ class StreamProcessor:
             ]
             self.language = heard.language or self.language
             self.passes += 1
+        self._short_pending = short
         if final:
             committed = self.agreement.flush(words, guard=self._overlaps_committed())
         else:
@@ -251,7 +257,12 @@ class StreamProcessor:
             committed = self.agreement.update(
                 words,
                 guard=self._overlaps_committed(),
-                ready=lambda w: long or after(w.end) >= self.config.agree_after,
+                # a short window invents words where the buffer ends ("Thank you."): from
+                # such a pass only words with speech heard after them are agreed
+                ready=lambda w: (
+                    (long and (not short or after(w.end) >= _SHORT_AFTER))
+                    or after(w.end) >= self.config.agree_after
+                ),
                 settled=lambda w: after(w.end) >= self.config.settle_after,
             )
             committed += self._trim()
