@@ -45,7 +45,6 @@ from woasr_cli.media.audio import SAMPLE_RATE
 _TOKENS_PER_SECOND = 10  # a pass decodes at most this many tokens per second of buffer
 _MAX_TOKENS = 300  # and at most this many (with the prompt, under Whisper's 448)
 _SILENCE_SLACK = 0.3  # seconds a word may start after the last speech frame (word times drift)
-_SHORT_AFTER = 0.3  # seconds of speech after a word before a short-window pass agrees on it
 _TAIL_START, _TAIL_END = 0.35, 0.35  # a word starting this late and ending this far past it
 
 
@@ -257,12 +256,7 @@ class StreamProcessor:
             committed = self.agreement.update(
                 words,
                 guard=self._overlaps_committed(),
-                # a short window invents words where the buffer ends ("Thank you."): from
-                # such a pass only words with speech heard after them are agreed
-                ready=lambda w: (
-                    (long and (not short or after(w.end) >= _SHORT_AFTER))
-                    or after(w.end) >= self.config.agree_after
-                ),
+                ready=lambda w: long or after(w.end) >= self.config.agree_after,
                 settled=lambda w: after(w.end) >= self.config.settle_after,
             )
             committed += self._trim()
