@@ -14,6 +14,8 @@ Whisper guess its first half from a short buffer). A pause of ``hold`` commits t
 buffer starts afresh; the end of the stream re-transcribes whatever is left and commits all of
 it. A long buffer is trimmed at the end of a committed sentence (or, past ``max_buffer``, of any
 committed word). The committed text before the buffer is the prompt for the next passes.
+Passes during speech encode the buffer plus ``encoder_pad`` seconds instead of Whisper's 30 s
+(about half the cost of a pass); the pass at a pause, the last one and one that loops see 30 s.
 """
 
 from __future__ import annotations
@@ -36,12 +38,14 @@ from woasr_cli.transcript import Word
 
 if TYPE_CHECKING:
     from woasr_cli.transcriber import Transcriber
+    from woasr_cli.transcript import Transcript
 
 from woasr_cli.media.audio import SAMPLE_RATE
 
 _TOKENS_PER_SECOND = 10  # a pass decodes at most this many tokens per second of buffer
 _MAX_TOKENS = 300  # and at most this many (with the prompt, under Whisper's 448)
 _SILENCE_SLACK = 0.3  # seconds a word may start after the last speech frame (word times drift)
+_TAIL_START, _TAIL_END = 0.35, 0.35  # a word starting this late and ending this far past it
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,10 @@ class StreamConfig:
     agree_after: float = 1.2  # seconds of speech after a word before agreement commits it,
     agree_buffer: float = 2.5  # unless the buffer holds this much speech (a short one misleads)
     settle_after: float = 2.5  # seconds of speech after a word that commit it from one pass
+    # Mid-utterance passes encode the buffer plus this many seconds, not Whisper's 30 s
+    # (faster-whisper; None: always 30 s). Passes at a pause or the end, and a pass that
+    # loops, see 30 s.
+    encoder_pad: float | None = 8.0
 
 
 class StreamProcessor:
@@ -82,6 +90,9 @@ class StreamProcessor:
         self.options = options or transcriber.options  # per pass: language, beam, ...
         self.config = config or StreamConfig()
         self._prompt = get_spec(self.options.provider).capabilities.initial_prompt
+        # a multilingual model detects the language on the encoder's window: a full one
+        multilingual = getattr(transcriber.provider, "multilingual", True)
+        self._short_window_ok = bool(self.options.language) or not multilingual
         self._vad = StreamingVad() if self.config.vad else None
         self.agreement = LocalAgreement()
         self.language: str | None = self.options.language
@@ -99,6 +110,7 @@ class StreamProcessor:
         self._speech = 0  # speech frames in the buffer
         self._silent = 0  # samples of silence since the last speech frame
         self._partial = ""
+        self._short_pending = False  # the pending words came from a short-window pass
 
     def feed(self, audio: Audio) -> list[StreamEvent]:
         """Take new audio; return what it commits and the new partial, if either changed."""
@@ -173,8 +185,10 @@ class StreamProcessor:
             events = self._pass(final=True)
             self._reset()
             return events
+        # the pending words are committed at the hold unconfirmed: from a 30 s pass, not a short
+        # one ("now. Okay. Thank you." from a short pass 0.3 s into pyannote_sample's last pause)
         fresh = self.received - self._done_until >= self._samples(0.3)
-        events = self._pass() if fresh else []
+        events = self._pass() if fresh or self._short_pending else []
         self._held = True
         return events
 
@@ -197,7 +211,7 @@ class StreamProcessor:
     def _pass(self, final: bool = False) -> list[StreamEvent]:
         audio = np.concatenate(self._frames) if self._frames else np.zeros(0, np.float32)
         self._done_until = self.received
-        words = []
+        words, short = [], False
         if len(audio) >= self._samples(0.1):
             # Speech is ~5 tokens a second: a pass that decodes far more is a repetition loop,
             # stopped here before it costs ten passes (Whisper's own limit is 448 tokens).
@@ -206,16 +220,34 @@ class StreamProcessor:
             if self._prompt:
                 options = options.with_changes(initial_prompt=self._prompt_text() or None)
             began = self.clock()
-            heard = self.transcriber.transcribe(audio, options=options)
+            # Mid-utterance the encoder sees the buffer plus ``encoder_pad`` seconds (a third
+            # of the cost of 30 s); at a pause and at the end, where all is committed, 30 s.
+            short = self._in_speech and not final and self.config.encoder_pad is not None
+            heard = self._transcribe(audio, options, self.config.encoder_pad if short else None)
+            offset = self._start / SAMPLE_RATE
+            words = hypothesis_words(heard.segments, offset)
+            if short and len(cut_loop(words)) < len(words):
+                # a short window loops on overlapping talk where 30 s does not: hear it again
+                heard = self._transcribe(audio, options, None)
+                words = hypothesis_words(heard.segments, offset)
+                short = False
             took = self.clock() - began
             self.pass_time = took if not self.passes else (self.pass_time + took) / 2
-            words = cut_loop(hypothesis_words(heard.segments, self._start / SAMPLE_RATE))
+            words = cut_loop(words)
             # Words that start in the silence after the last speech frame are Whisper's
             # inventions ("That's it." after the last sentence), not speech.
-            speech_end = (self.received - self._silent) / SAMPLE_RATE + _SILENCE_SLACK
-            words = [w for w in words if w.start <= speech_end]
+            # So are words that begin at the last speech frame and end well past it ("Thank"
+            # 30.98-31.38 s after "now." when pyannote_sample's speech ends at 31.01 s).
+            last = (self.received - self._silent) / SAMPLE_RATE
+            words = [
+                w
+                for w in words
+                if w.start <= last + _SILENCE_SLACK
+                and not (w.start > last - _TAIL_START and w.end > last + _TAIL_END)
+            ]
             self.language = heard.language or self.language
             self.passes += 1
+        self._short_pending = short
         if final:
             committed = self.agreement.flush(words, guard=self._overlaps_committed())
         else:
@@ -235,6 +267,17 @@ class StreamProcessor:
             events.append(StreamEvent.of("partial", self.agreement.pending, at))
             self._partial = partial
         return events
+
+    def _transcribe(
+        self, audio: Audio, options: TranscribeOptions, pad: float | None
+    ) -> Transcript:
+        """One model call; ``pad``: the encoder sees the buffer plus this many seconds (where
+        the provider can do that), not 30 s."""
+        window = getattr(self.transcriber.provider, "encoder_window", None)
+        if pad is None or window is None or not self._short_window_ok:
+            return self.transcriber.transcribe(audio, options=options)
+        with window(pad):
+            return self.transcriber.transcribe(audio, options=options)
 
     def _trim(self) -> list[Word]:
         """Cut the buffer at a committed sentence end once it is long; past ``max_buffer`` at

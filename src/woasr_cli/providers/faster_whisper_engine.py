@@ -89,6 +89,13 @@ class FasterWhisperProvider:
         active = max(1, self._batched.batcher.active)
         return max(1, -(-self._windows_wanted // active))
 
+    def encoder_window(self, pad: float | None) -> AbstractContextManager[None]:
+        """Passes on this thread within the block encode their audio plus ``pad`` seconds, not
+        30 s (sequential decoding only; live passes over short buffers: encoder_window.py)."""
+        from woasr_cli.providers.encoder_window import encoder_window
+
+        return encoder_window(pad if self._batched is None else None)
+
     def file_session(self) -> AbstractContextManager[None]:
         """Held by each thread while it works on a file, so batches wait for its chunks."""
         return self._batched.batcher.client() if self._batched else nullcontext()
