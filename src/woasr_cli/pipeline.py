@@ -240,7 +240,10 @@ def diarize(
         max_speakers=options.max_speakers,
     )
     confidence = turns.confidence if isinstance(turns, Diarization) else None
-    transcript = assign_speakers(transcript, turns, confidence)
+    heard = turns.voices if isinstance(turns, Diarization) else None
+    transcript = assign_speakers(transcript, turns, confidence, heard)
+    if isinstance(turns, Diarization):
+        turns.voices = heard = None  # the features (~115 MB an hour) are not needed again
     if options.speakers_dir:
         from woasr_cli.processing.diarize_offline import OfflineDiarizer
         from woasr_cli.processing.enrollment import enrolled_voices, match_names, speaker_voices

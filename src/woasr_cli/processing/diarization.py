@@ -17,11 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from woasr_cli.errors import UsageError
 from woasr_cli.media.audio import Audio
 from woasr_cli.options import TranscribeOptions, check_speaker_bounds
+
+if TYPE_CHECKING:
+    from woasr_cli.processing.speaker_changes import Voices
 
 BACKENDS: tuple[str, ...] = ("offline", "pyannote")
 
@@ -39,12 +42,20 @@ class Diarization(list[Turn]):
     """Turns in time order, plus how sure the backend is of the speaker count.
 
     ``confidence`` runs from 0 (the count was a coin toss: the evidence sat on the threshold) to
-    1 (clear margins); None when the backend does not say.
+    1 (clear margins); None when the backend does not say. ``voices``: the encoder, features
+    and speaker centroids behind the turns, for placing changes at word resolution
+    (:mod:`.speaker_changes`); None when the backend keeps none or heard one speaker.
     """
 
-    def __init__(self, turns: Iterable[Turn] = (), confidence: float | None = None) -> None:
+    def __init__(
+        self,
+        turns: Iterable[Turn] = (),
+        confidence: float | None = None,
+        voices: Voices | None = None,
+    ) -> None:
         super().__init__(turns)
         self.confidence = confidence
+        self.voices = voices
 
 
 class Diarizer(Protocol):

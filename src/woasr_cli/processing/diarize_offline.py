@@ -41,6 +41,7 @@ from woasr_cli.processing.diarization import (
     speaker_label,
 )
 from woasr_cli.processing.overlap import OverlapDetector
+from woasr_cli.processing.speaker_changes import Voices
 from woasr_cli.processing.speaker_count import (
     closest_pair,
     count_confidence,
@@ -124,18 +125,31 @@ class OfflineDiarizer:
         embeddings = self.encoder.embed(features, spans)
         labels, confidence = self._cluster(embeddings, num_speakers, min_speakers, max_speakers)
         count = int(labels.max()) + 1
+        centres = centroids(embeddings, labels)
         if count > 1:
-            spans, labels = self._resegment(features, regions, centroids(embeddings, labels))
+            spans, labels = self._resegment(features, regions, centres)
         n_frames = int(len(audio) / (SAMPLE_RATE * FRAME)) + 1  # as speech_regions counts
         frame_labels = vote(n_frames, regions, spans, labels, count)
-        turns = relabel(to_turns(frame_labels, regions, round(s.min_turn / FRAME)))
+        raw = to_turns(frame_labels, regions, round(s.min_turn / FRAME))
+        turns = relabel(raw)
+        voices = None
+        if count > 1:
+            # The same renaming relabel() made: cluster k's centroid under its turns' label.
+            names = {
+                r.speaker: t.speaker for r, t in zip(sorted(raw, key=_when), turns, strict=True)
+            }
+            voices = Voices(
+                self.encoder,
+                features,
+                {names[str(k)]: centres[k] for k in range(count) if str(k) in names},
+            )
         if count > 1 and len(audio) <= s.overlap_max_s * SAMPLE_RATE:
             if self._overlap_pending:
                 self._overlap_pending = False
                 self.overlap = OverlapDetector.load()
             if self.overlap is not None:
                 turns = with_overlap(turns, self.overlap, audio)
-        return Diarization(turns, confidence)
+        return Diarization(turns, confidence, voices)
 
     def _cluster(
         self,
@@ -449,6 +463,10 @@ def to_turns(
             runs = _coalesce(runs)
         turns.extend(Turn(r[0] * FRAME, r[1] * FRAME, str(r[2])) for r in runs)
     return turns
+
+
+def _when(t: Turn) -> tuple[float, float]:
+    return (t.start, t.end)
 
 
 def _length(run: list[int]) -> int:

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from woasr_cli.processing.diarization import Turn, speaker_label
 from woasr_cli.transcript import Segment, SpeakerTurn, Transcript, Word
+
+if TYPE_CHECKING:
+    from woasr_cli.processing.speaker_changes import Voices
 
 
 def speaker_at(start: float, end: float, turns: list[Turn]) -> str | None:
@@ -63,21 +67,37 @@ def _join(words: list[Word]) -> str:
 
 
 def assign_speakers(
-    transcript: Transcript, turns: list[Turn], confidence: float | None = None
+    transcript: Transcript,
+    turns: list[Turn],
+    confidence: float | None = None,
+    voices: Voices | None = None,
 ) -> Transcript:
     """A new transcript with speakers on words and segments (see the module docstring).
 
+    With ``voices`` (what the diarizer knew of the speakers), the words' speakers are decided
+    again at word resolution (:mod:`.speaker_changes`) before segments are split.
     Segments are split where their words change speaker; segments without words take the
     speaker overlapping them most. Labels are renumbered SPEAKER_00, ... in order of first
     appearance in the transcript (speakers only the turns know come after).
     """
+    worded = [
+        replace(
+            seg, words=[replace(w, speaker=speaker_at(w.start, w.end, turns)) for w in seg.words]
+        )
+        for seg in transcript.segments
+    ]
+    if voices is not None:
+        from woasr_cli.processing.speaker_changes import refine
+
+        words = [w for seg in worded for w in seg.words]
+        for w, label in zip(words, refine(words, [w.speaker for w in words], voices), strict=True):
+            w.speaker = label
     segments: list[Segment] = []
-    for seg in transcript.segments:
+    for seg in worded:
         if not seg.words:
             segments.append(replace(seg, words=[], speaker=speaker_at(seg.start, seg.end, turns)))
             continue
-        words = [replace(w, speaker=speaker_at(w.start, w.end, turns)) for w in seg.words]
-        segments.extend(_split(replace(seg, words=words)))
+        segments.extend(_split(seg))
     names: dict[str, str] = {}
     for seg in segments:
         for label in [seg.speaker, *(w.speaker for w in seg.words)]:
