@@ -225,7 +225,8 @@ def transcribe(
             "--threads",
             envvar="WOASR_THREADS",
             min=0,
-            help="CPU threads per batch, or per worker with --batch-size 1 (0 = from the machine).",
+            help="CPU threads per batch, or per worker with --batch-size 1 (0 = from the machine;"
+            " at most 4 with --device cuda).",
             rich_help_panel=_ASR,
         ),
     ] = 0,
