@@ -95,3 +95,37 @@ def test_cpu_layout_shares_one_model_between_batches(monkeypatch: pytest.MonkeyP
     assert layout(TranscribeOptions(), 8, "cuda") == (4, 1)
     assert layout(TranscribeOptions(threads=8), 8, "cuda") == (8, 1)
     assert layout(TranscribeOptions(workers=8), 8, "cuda") == (2, 1)
+
+
+def test_a_gpu_ctranslate2_cannot_run_on_is_refused_or_left_for_the_cpu(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, shared_audio: Path
+) -> None:
+    """The H100 case: CTranslate2 sees the GPU and loads the model, and its first encoder pass
+    fails for want of CUDA 12's cuBLAS. --device cuda says so in one line; auto uses the CPU."""
+    import faster_whisper
+
+    from woasr_cli.errors import UsageError
+    from woasr_cli.providers import faster_whisper_engine as fw
+
+    real = faster_whisper.WhisperModel
+
+    class NoCublas:
+        n_mels = 80
+
+        def encode(self, features: object) -> None:
+            raise RuntimeError("Library libcublas.so.12 is not found or cannot be loaded")
+
+    class Loaded:
+        model = NoCublas()
+
+    def whisper_model(path: str, device: str = "cpu", **kwargs: object) -> object:
+        return Loaded() if device == "cuda" else real(path, device=device, **kwargs)
+
+    monkeypatch.setattr(faster_whisper, "WhisperModel", whisper_model)
+    monkeypatch.setattr(fw, "ctranslate2_cuda", lambda: True)
+    with pytest.raises(UsageError, match=r"--device cuda: .*libcublas\.so\.12.*--device cpu"):
+        load_provider(TranscribeOptions(model="tiny.en", offline=True, device="cuda"))
+    provider = load_provider(TranscribeOptions(model="tiny.en", offline=True, device="auto"))
+    assert "using the CPU" in caplog.text
+    segments, _ = provider.transcribe(decode_audio(shared_audio / "jfk.flac"), TranscribeOptions())
+    assert "ask not what your country" in " ".join(s.text for s in segments).lower()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from woasr_cli.errors import ModelNotFound
+from woasr_cli.errors import ModelNotFound, UsageError
 from woasr_cli.media.audio import Audio
 from woasr_cli.models import resolve_ct2_model
 from woasr_cli.models.cache import cached
@@ -175,26 +176,14 @@ def load(options: TranscribeOptions) -> FasterWhisperProvider:
     cache_dir = Path(options.model_cache_dir) if options.model_cache_dir else None
     location = resolve_ct2_model(name, cache_dir, offline=options.offline)
     device = pick_device(options.device, ctranslate2_cuda, "CTranslate2")
-    compute_type = pick_compute_type(options.compute_type, device)
-    batch_size = options.batch_size or default_batch_size(device)
-    threads, parallel = cpu_layout(options, batch_size, device)
-
-    def build() -> Any:
-        from faster_whisper import WhisperModel
-
-        try:
-            return WhisperModel(
-                str(location.path),
-                device=device,
-                compute_type=compute_type,
-                cpu_threads=threads,
-                num_workers=parallel,
-            )
-        except (RuntimeError, ValueError) as exc:
-            raise ModelNotFound(f"cannot load model '{name}' from {location.path}: {exc}") from None
-
-    key = ("faster_whisper", str(location.path), device, compute_type, threads, parallel)
-    model = cached(key, build)
+    try:
+        model, batch_size, parallel = _load_on(device, name, location.path, options)
+    except GpuUnusable as exc:
+        if options.device == "cuda":
+            raise UsageError(f"--device cuda: {exc}") from None
+        # --device auto: the GPU is there but CTranslate2 cannot run on it; the CPU can.
+        logging.getLogger(__name__).warning("%s; using the CPU", exc)
+        model, batch_size, parallel = _load_on("cpu", name, location.path, options)
     return FasterWhisperProvider(
         model,
         name,
@@ -203,6 +192,57 @@ def load(options: TranscribeOptions) -> FasterWhisperProvider:
         parallel=parallel,
         word_lag_s=word_lag_s(location.path),
     )
+
+
+class GpuUnusable(Exception):
+    """CTranslate2 sees a GPU but cannot run this model on it (its CUDA libraries are missing)."""
+
+
+def _load_on(
+    device: str, name: str, path: Path, options: TranscribeOptions
+) -> tuple[Any, int, int]:
+    """(model, batch size, batches side by side) on ``device``, the model shared by the process."""
+    compute_type = pick_compute_type(options.compute_type, device)
+    batch_size = options.batch_size or default_batch_size(device)
+    threads, parallel = cpu_layout(options, batch_size, device)
+
+    def build() -> Any:
+        from faster_whisper import WhisperModel
+
+        try:
+            model = WhisperModel(
+                str(path),
+                device=device,
+                compute_type=compute_type,
+                cpu_threads=threads,
+                num_workers=parallel,
+            )
+        except (RuntimeError, ValueError) as exc:
+            raise ModelNotFound(f"cannot load model '{name}' from {path}: {exc}") from None
+        if device == "cuda":
+            check_gpu_runs(model.model)
+        return model
+
+    key = ("faster_whisper", str(path), device, compute_type, threads, parallel)
+    return cached(key, build), batch_size, parallel
+
+
+def check_gpu_runs(whisper: Any) -> None:
+    """Encode 0.5 s of silence on the GPU: CTranslate2 loads a model on a GPU whose CUDA
+    libraries it cannot open (its CUDA 12 build on a CUDA 13 machine, say) and fails only at the
+    first encoder pass, "Library libcublas.so.12 is not found or cannot be loaded"."""
+    import ctranslate2
+    import numpy as np
+
+    silence = np.zeros((1, int(whisper.n_mels), 50), dtype=np.float32)
+    try:
+        whisper.encode(ctranslate2.StorageView.from_array(silence))
+    except RuntimeError as exc:
+        raise GpuUnusable(
+            f"CTranslate2 cannot run on this GPU: {exc}. Its CUDA build needs CUDA 12's cuBLAS and "
+            "cuDNN 9 on the library path (pip install nvidia-cublas-cu12 nvidia-cudnn-cu12, then "
+            "add their lib folders to LD_LIBRARY_PATH), or use --device cpu"
+        ) from None
 
 
 def default_batch_size(device: str) -> int:
