@@ -228,16 +228,19 @@ def _load_on(
 
 
 def check_gpu_runs(whisper: Any) -> None:
-    """Encode 0.5 s of silence on the GPU: CTranslate2 loads a model on a GPU whose CUDA
-    libraries it cannot open (its CUDA 12 build on a CUDA 13 machine, say) and fails only at the
-    first encoder pass, "Library libcublas.so.12 is not found or cannot be loaded"."""
+    """Encode one window of silence on the GPU (as faster-whisper's first pass would, 30 s of
+    features): CTranslate2 loads a model on a GPU whose CUDA libraries it cannot open (its CUDA
+    12 build on a CUDA 13 machine, say) and fails only at the first encoder pass, "Library
+    libcublas.so.12 is not found or cannot be loaded"."""
     import ctranslate2
     import numpy as np
 
-    silence = np.zeros((1, int(whisper.n_mels), 50), dtype=np.float32)
+    silence = np.zeros((1, int(whisper.n_mels), 3000), dtype=np.float32)
     try:
         whisper.encode(ctranslate2.StorageView.from_array(silence))
     except RuntimeError as exc:
+        if "cannot be loaded" not in str(exc) and "not found" not in str(exc):
+            raise
         raise GpuUnusable(
             f"CTranslate2 cannot run on this GPU: {exc}. Its CUDA build needs CUDA 12's cuBLAS and "
             "cuDNN 9 on the library path (pip install nvidia-cublas-cu12 nvidia-cudnn-cu12, then "
