@@ -24,6 +24,8 @@ from woasr_cli.transcript import Segment, Word
 if TYPE_CHECKING:
     from woasr_cli.providers.faster_whisper_batch import CrossFileDecoder
 
+log = logging.getLogger(__name__)
+
 DEFAULT_MODEL = "base"  # multilingual: the language is detected per file
 # Silero's default 400 ms pad clips soft word onsets (seen on Korean read speech, where the
 # first syllable was lost); 800 ms keeps them at a negligible cost in audio decoded.
@@ -182,7 +184,7 @@ def load(options: TranscribeOptions) -> FasterWhisperProvider:
         if options.device == "cuda":
             raise UsageError(f"--device cuda: {exc}") from None
         # --device auto: the GPU is there but CTranslate2 cannot run on it; the CPU can.
-        logging.getLogger(__name__).warning("%s; using the CPU", exc)
+        log.warning("%s; using the CPU", exc)
         model, batch_size, parallel = _load_on("cpu", name, location.path, options)
     return FasterWhisperProvider(
         model,
