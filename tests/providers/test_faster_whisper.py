@@ -132,3 +132,53 @@ def test_a_gpu_ctranslate2_cannot_run_on_is_refused_or_left_for_the_cpu(
     assert provider._model.model.device == "cpu"  # type: ignore[attr-defined]
     segments, _ = provider.transcribe(decode_audio(shared_audio / "jfk.flac"), TranscribeOptions())
     assert "ask not what your country" in " ".join(s.text for s in segments).lower()
+
+
+def test_on_a_gpu_batches_decode_without_timestamp_tokens(
+    monkeypatch: pytest.MonkeyPatch, shared_audio: Path, references: dict[str, str]
+) -> None:
+    """On a GPU, batched decoding leaves Whisper's timestamp tokens out (they doubled a batch's
+    cost on an H200) and still gives timed sentences; on the CPU they stay on. The "GPU" here is
+    the real tiny.en model on the CPU, reporting device "cuda"; the decode path is the real one."""
+    import faster_whisper
+
+    from woasr_cli.providers import faster_whisper_engine as fw
+
+    real_transcribe = faster_whisper.BatchedInferencePipeline.transcribe
+    asked: list[bool] = []
+
+    def transcribe(self: object, audio: object, **kwargs: object) -> object:
+        asked.append(bool(kwargs["without_timestamps"]))
+        return real_transcribe(self, audio, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(faster_whisper.BatchedInferencePipeline, "transcribe", transcribe)
+    options = TranscribeOptions(model="tiny.en", offline=True, batch_size=4)
+    cpu = load_provider(options)._model  # type: ignore[attr-defined]
+
+    class Reports:
+        def __init__(self, inner: object, device: str) -> None:
+            self._inner, self.device = inner, device
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self._inner, name)
+
+    class OnGpu:
+        model = Reports(cpu.model, "cuda")
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(cpu, name)
+
+    audio = decode_audio(shared_audio / "pyannote_sample.wav")
+    for model, without in ((cpu, False), (OnGpu(), True)):
+        asked.clear()
+        provider = fw.FasterWhisperProvider(model, "tiny.en", batch_size=4)
+        found, _ = provider.transcribe(audio, options)
+        segments = list(found)
+        assert asked and set(asked) == {without}
+        assert wer(references["pyannote_sample.wav"], " ".join(s.text for s in segments)) <= 0.2
+        assert all(s.words and s.start <= s.words[0].start <= s.words[-1].end <= s.end + 1e-6
+                   for s in segments)  # fmt: skip
+        if without:  # one segment per sentence, cut at the words that end one
+            assert len(segments) >= 2
+            assert all(s.text.rstrip().endswith((".", "?", "!")) for s in segments[:-1])
+    assert not fw.timestamp_tokens("cuda", pack=False) and fw.timestamp_tokens("cuda", pack=True)

@@ -3,15 +3,17 @@
 Each calling thread (one per file in flight) cuts its window into speech chunks and submits them
 to a :class:`~woasr_cli.providers.batcher.ChunkBatcher`; a batch goes through faster-whisper's
 public ``BatchedInferencePipeline.transcribe`` and each segment back to the chunk it came from.
-Timestamp tokens stay on, and word times always come from Whisper's cross-attention
+Timestamp tokens stay on on the CPU (on a GPU they are left out: faster_whisper_engine's
+``timestamp_tokens``), and word times always come from Whisper's cross-attention
 (faster-whisper's ``word_timestamps``, one more decoder pass over the batch, ~10 % of its CPU).
 Decoding without timestamp tokens (``timestamps=False``: a chunk's one segment is then cut into
 sentences at the words that end one) costs ~7 % less CPU and gave a lower WER on the long
 recording but a higher one on the mixed folder (docs/performance.md, "Long recordings"), so it
-is not the default. Whisper ends some chunks early (at a sentence the chunk's end cuts: what makes
-``whisper-ctranslate2 --batched`` lose words); the rests of such chunks, after their last words,
-are joined end to end with the window's part-filled chunks and decoded after the window's other
-chunks, ahead of other queued chunks: a few 1-5 s rests share one 30 s encoder pass.
+is not the default there. Whisper ends some chunks early (at a sentence the chunk's end cuts:
+what makes ``whisper-ctranslate2 --batched`` lose words); the rests of such chunks, after their
+last words, are joined end to end with the window's part-filled chunks and decoded after the
+window's other chunks, ahead of other queued chunks: a few 1-5 s rests share one 30 s encoder
+pass.
 """
 
 from __future__ import annotations

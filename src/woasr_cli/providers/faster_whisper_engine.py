@@ -73,7 +73,10 @@ class FasterWhisperProvider:
                 if self.multilingual
                 else lambda _: LanguageInfo("en", 1.0)
             )
-            decode = fwb.pipeline_decoder(model, _convert, share_slots=pack)
+            device = str(model.model.device)
+            decode = fwb.pipeline_decoder(
+                model, _convert, share_slots=pack, timestamps=timestamp_tokens(device, pack)
+            )
             self._batched = fwb.CrossFileDecoder(decode, detect, batch_size, parallel)
         # Files a process should keep in flight: enough to fill its batches from short files.
         self.concurrent_files = batch_size * parallel if batch_size > 1 else 1
@@ -248,6 +251,20 @@ def check_gpu_runs(whisper: Any) -> None:
             "cuDNN 9 on the library path (pip install nvidia-cublas-cu12 nvidia-cudnn-cu12, then "
             "add their lib folders to LD_LIBRARY_PATH), or use --device cpu"
         ) from None
+
+
+def timestamp_tokens(device: str, pack: bool) -> bool:
+    """Whether batched decoding has Whisper emit its timestamp tokens.
+
+    Words are timed from cross-attention either way (segments are then cut into sentences at
+    the words that end one). On a GPU the tokens' rules, applied step by step, about doubled a
+    batch's cost: H200, multilingual ``base`` float16, the 10-minute recording of
+    benchmarks/long_recording.py 11.1 -> 5.4 s with WER 0.065 -> 0.064, its mixed folder WER
+    0.090 -> 0.073 (docs/performance.md, "Long recordings", GPU). On the CPU they cost ~7 %
+    but ``tiny.en`` lost words on the mixed folder without them (WER 0.069 -> 0.087), so they
+    stay on there. Chunks of several files sharing one 30 s input (``--pack``) need them to be
+    told apart."""
+    return pack or device != "cuda"
 
 
 def default_batch_size(device: str) -> int:
