@@ -108,3 +108,95 @@ def test_usage_errors_before_any_model_loads(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "choose one" in result.output
     result = runner.invoke(app, ["listen", "--file", str(tmp_path / "missing.wav")])
     assert result.exit_code == 2 and "no such file" in result.output
+
+
+# A stand-in for the sounddevice package (the microphone's driver layer, not woasr): a device
+# that hears a clip at real-time pace through PortAudio's callback API, then room silence. No
+# PortAudio capture device exists on CI machines; everything above it is woasr's own path.
+STAND_IN = """
+import os, threading, time
+import numpy as np
+
+class PortAudioError(Exception):
+    pass
+
+class InputStream:
+    def __init__(self, samplerate, channels, dtype, blocksize, device, callback):
+        if device not in (None, "stand-in"):
+            raise PortAudioError(f"Error querying device {device}")
+        assert (samplerate, channels, dtype) == (16000, 1, "float32")
+        self._callback, self._block = callback, blocksize or 1600
+        self._stop = threading.Event()
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._hear, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _hear(self):
+        audio = np.load(os.environ["WOASR_TEST_MIC"]).astype(np.float32)
+        start, heard = time.monotonic(), 0
+        while not self._stop.is_set():
+            block = np.zeros(self._block, dtype=np.float32)
+            part = audio[heard : heard + self._block]
+            block[: len(part)] = part
+            heard += self._block
+            time.sleep(max(0.0, start + heard / 16000 - time.monotonic()))
+            self._callback(block[:, None], self._block, None, None)
+"""
+
+
+def microphone(
+    tmp_path: Path, clip: Path, *extra: str, driver: str = STAND_IN
+) -> subprocess.Popen[bytes]:
+    (tmp_path / "driver").mkdir(exist_ok=True)
+    (tmp_path / "driver" / "sounddevice.py").write_text(driver)
+    np.save(tmp_path / "mic.npy", decode_audio(clip))
+    env = {**os.environ, "WOASR_TEST_MIC": str(tmp_path / "mic.npy"),
+           "PYTHONPATH": os.pathsep.join([str(tmp_path / "driver"), *sys.path])}  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-m", "woasr_cli", "listen", "--offline", "-m", "tiny.en",
+         "-o", str(tmp_path / "out"), "--name", "live", *extra],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+
+
+def test_microphone_captions_then_ctrl_c_leaves_valid_files(
+    shared_audio: Path, references: dict[str, str], tiny_en: Path, tmp_path: Path
+) -> None:
+    """`woasr listen` with no input flag hears the default device (here the stand-in playing jfk
+    in real time): committed lines are printed as they come, Ctrl-C stops it, files are whole."""
+    del tiny_en
+    proc = microphone(tmp_path, shared_audio / "jfk.flac", "--input-device", "stand-in")
+    assert proc.stdout is not None
+    printed: list[bytes] = []
+    reader = threading.Thread(target=lambda: printed.extend(iter(proc.stdout.readline, b"")))
+    reader.start()
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and b" ".join(printed).lower().count(b"country") < 2:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    reader.join(10)
+    assert proc.returncode == 0, stderr.decode()
+    text = check_outputs(tmp_path / "out")
+    assert wer(references["jfk.flac"], text) <= 0.15, text
+    assert " ".join(text.split()) == " ".join(b" ".join(printed).decode().split())
+
+
+def test_microphone_errors_are_one_line_usage_errors(shared_audio: Path, tmp_path: Path) -> None:
+    """A device that is not there, or no PortAudio library: exit 2 with one line saying so."""
+    jfk = shared_audio / "jfk.flac"
+    for extra, driver, said in (
+        (["--input-device", "USB Mic 7"], STAND_IN,
+         "cannot open the microphone: Error querying device USB Mic 7"),
+        ([], "raise OSError('PortAudio library not found')", "apt install libportaudio2"),
+        ([], "raise ImportError('No module named sounddevice')", "pip install 'woasr[live]'"),
+    ):  # fmt: skip
+        _, stderr = microphone(tmp_path, jfk, *extra, driver=driver).communicate(timeout=60)
+        lines = [line for line in stderr.decode().splitlines() if line.strip()]
+        assert len(lines) == 1 and said in lines[0], stderr.decode()
