@@ -212,3 +212,52 @@ def test_a_segment_starting_with_the_one_before_is_made_one_with_it() -> None:
     assert first is early
     assert (second.start, second.end, second.text) == (4.0, 6.0, "though. But I'm here.")
     assert [w.text for w in second.words] == ["though.", "But", "here."]
+
+
+def test_windows_cut_ahead_on_other_threads_give_the_same_segments(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a GPU, windows are cut into speech chunks on cutter threads (``cut_ahead``) while the
+    file's thread runs batches: ``transcribe`` returns at once, the segments are the same."""
+    import threading
+    import time
+
+    from woasr_cli.providers import faster_whisper_batch as fwb
+
+    real = fwb.speech_chunks
+    cut_on: list[str] = []
+
+    def slow_cut(audio: Audio, vad: bool) -> list:  # type: ignore[type-arg]
+        cut_on.append(threading.current_thread().name)
+        time.sleep(0.2)
+        return real(audio, vad)
+
+    monkeypatch.setattr(fwb, "speech_chunks", slow_cut)
+    options = TranscribeOptions(vad=False, language="en")
+    windows = [ramp(20.0) + 1e6 * k for k in range(3)]
+    results = []
+    for ahead in (0, 2):
+        decoder = CrossFileDecoder(StopsEarly(reach=8.0), english, batch_size=4, cut_ahead=ahead)
+        cut_on.clear()
+        started = time.monotonic()
+        pending = [decoder.transcribe(w, options) for w in windows]
+        handed = time.monotonic() - started
+        results.append([[(s.start, s.end, s.text) for s in seg] for seg, _ in pending])
+        assert all(lang.language == "en" for _, lang in pending)
+        if ahead:
+            assert handed < 0.2 and all(n.startswith("woasr-vad") for n in cut_on)
+        else:
+            assert handed >= 0.6 and cut_on == [threading.current_thread().name] * 3
+    assert results[0] == results[1] and len(results[0][2]) == 3
+
+
+def test_a_window_cut_ahead_and_closed_unread_is_taken_off_the_queue() -> None:
+    decode = StopsEarly(reach=30.0)
+    decoder = CrossFileDecoder(decode, english, batch_size=4, cut_ahead=2)
+    options = TranscribeOptions(vad=False, language="en")
+    dropped = [decoder.transcribe(ramp(20.0) + 1e6 * k, options)[0] for k in range(3)]
+    for segments in dropped:
+        segments.close()  # type: ignore[attr-defined]
+    kept, _ = decoder.transcribe(ramp(20.0) + 5e6, options)
+    assert [s.text for s in kept] == [f"at{int(5e6) + 1}"]
+    assert decode.batches == [("en", 1)]  # nothing of the closed windows was decoded

@@ -181,4 +181,8 @@ def test_on_a_gpu_batches_decode_without_timestamp_tokens(
         if without:  # one segment per sentence, cut at the words that end one
             assert len(segments) >= 2
             assert all(s.text.rstrip().endswith((".", "?", "!")) for s in segments[:-1])
+            # The language known (the pipeline's later windows): cut by VAD on a cutter thread.
+            assert provider._batched is not None and provider._batched._cutters is not None
+            ahead, _ = provider.transcribe(audio, options.with_changes(language="en"))
+            assert [s.text for s in ahead] == [s.text for s in segments]
     assert not fw.timestamp_tokens("cuda", pack=False) and fw.timestamp_tokens("cuda", pack=True)

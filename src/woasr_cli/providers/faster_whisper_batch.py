@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any, cast
 
@@ -48,6 +49,8 @@ HOLD_S = 25.0
 
 DecodeBatch = Callable[[TranscribeOptions, list[Audio]], list[list[Segment]]]
 DetectLanguage = Callable[[Audio], LanguageInfo]
+# A window's chunks once queued: (submitted, their tickets, held back to be joined).
+_Queued = tuple[list[SpeechChunk], list[Ticket[Audio, list[Segment]]], list[SpeechChunk]]
 
 
 class CrossFileDecoder:
@@ -58,7 +61,12 @@ class CrossFileDecoder:
     """
 
     def __init__(
-        self, decode: DecodeBatch, detect: DetectLanguage, batch_size: int, parallel: int = 1
+        self,
+        decode: DecodeBatch,
+        detect: DetectLanguage,
+        batch_size: int,
+        parallel: int = 1,
+        cut_ahead: int = 0,
     ) -> None:
         self._detect = detect
         self.batcher: ChunkBatcher[Audio, list[Segment]] = ChunkBatcher(
@@ -66,10 +74,21 @@ class CrossFileDecoder:
             batch_size,
             parallel=parallel,
         )
+        # ``cut_ahead`` threads cut windows into speech chunks (VAD) away from the thread that
+        # runs the batches (on a GPU that thread is the file's own: VAD and decoding took turns).
+        self._cutters = (
+            ThreadPoolExecutor(cut_ahead, thread_name_prefix="woasr-vad") if cut_ahead else None
+        )
 
     def transcribe(
         self, audio: Audio, options: TranscribeOptions
     ) -> tuple[Iterator[Segment], LanguageInfo]:
+        if self._cutters is not None and options.language:
+            # The language is known: cut and queue this window on a cutter thread and return.
+            cut = self._cutters.submit(self._cut_and_queue, audio, options)
+            return _Cancellable(self._when_cut(cut, options), lambda: self._drop(cut)), (
+                LanguageInfo(options.language, 1.0)
+            )
         chunks = speech_chunks(audio, options.vad is not False)
         if options.language:
             language = LanguageInfo(options.language, 1.0)
@@ -81,14 +100,35 @@ class CrossFileDecoder:
         if not chunks or language.language is None:
             return iter(()), language
         key = options.with_changes(language=language.language)
+        queued = self._queue(chunks, key)
+        segments = _Cancellable(
+            self._segments(*queued, key), lambda: self.batcher.cancel(queued[1])
+        )
+        return segments, language
+
+    def _queue(self, chunks: list[SpeechChunk], key: TranscribeOptions) -> _Queued:
+        """Submit a window's chunks: (submitted, their tickets, held back)."""
         # Part-filled chunks wait to be joined with the rest Whisper leaves of the others.
         held = [c for c in chunks if c.duration < HOLD_S] if len(chunks) > 1 else []
         now = [c for c in chunks if not any(c is h for h in held)]
-        tickets = self.batcher.submit([c.audio for c in now], key)
-        segments = _Cancellable(
-            self._segments(now, tickets, held, key), lambda: self.batcher.cancel(tickets)
-        )
-        return segments, language
+        return now, self.batcher.submit([c.audio for c in now], key), held
+
+    def _cut_and_queue(self, audio: Audio, key: TranscribeOptions) -> _Queued | None:
+        # Counted as a file in progress while it cuts, so batches wait for its chunks.
+        with self.batcher.client():
+            chunks = speech_chunks(audio, key.vad is not False)
+            return self._queue(chunks, key) if chunks else None
+
+    def _when_cut(self, cut: Future[_Queued | None], key: TranscribeOptions) -> Iterator[Segment]:
+        queued = cut.result()
+        if queued is not None:
+            yield from self._segments(*queued, key)
+
+    def _drop(self, cut: Future[_Queued | None]) -> None:
+        if not cut.cancel():  # already cutting or cut: take its chunks off the queue
+            queued = cut.result()
+            if queued is not None:
+                self.batcher.cancel(queued[1])
 
     def _segments(
         self,

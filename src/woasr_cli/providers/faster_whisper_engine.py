@@ -42,6 +42,10 @@ BATCHED_WINDOW_S = 300.0
 # CTranslate2's CPU threads with the model on a GPU: 16 on a 16-core H100 host spun 291 CPU-s for
 # a 50 s run of the 60-minute recording, 4 took 142 CPU-s and 47 s (docs/performance.md).
 GPU_HOST_THREADS = 4
+# Threads that cut a file's next windows into speech chunks (Silero VAD, on the CPU) while the
+# GPU decodes: the file's thread ran VAD and the GPU's batches by turns, VAD a third of the wall
+# of the 60-minute recording on an H200 (docs/performance.md). On the CPU the cores decode.
+GPU_CUT_AHEAD = 2
 
 
 class FasterWhisperProvider:
@@ -65,6 +69,8 @@ class FasterWhisperProvider:
         self.batch_size = batch_size
         self.multilingual = bool(model.model.is_multilingual)
         self._batched: CrossFileDecoder | None = None
+        device = str(model.model.device)
+        cut_ahead = GPU_CUT_AHEAD if device == "cuda" and batch_size > 1 else 0
         if batch_size > 1:
             from woasr_cli.providers import faster_whisper_batch as fwb
 
@@ -73,11 +79,12 @@ class FasterWhisperProvider:
                 if self.multilingual
                 else lambda _: LanguageInfo("en", 1.0)
             )
-            device = str(model.model.device)
             decode = fwb.pipeline_decoder(
                 model, _convert, share_slots=pack, timestamps=timestamp_tokens(device, pack)
             )
-            self._batched = fwb.CrossFileDecoder(decode, detect, batch_size, parallel)
+            self._batched = fwb.CrossFileDecoder(
+                decode, detect, batch_size, parallel, cut_ahead=cut_ahead
+            )
         # Files a process should keep in flight: enough to fill its batches from short files.
         self.concurrent_files = batch_size * parallel if batch_size > 1 else 1
         # Windows of a file: long enough that VAD fills their 30 s chunks (a 60 s window left a
@@ -86,7 +93,9 @@ class FasterWhisperProvider:
         # every batch slot plus the next batch's first chunks (lookahead.py).
         self.window_seconds = BATCHED_WINDOW_S if batch_size > 1 else None
         chunks_per_window = max(1, int(BATCHED_WINDOW_S // 30))
-        self._windows_wanted = -(-batch_size * parallel // chunks_per_window) + 1
+        # (and on a GPU one more than the windows cut ahead)
+        wanted = -(-batch_size * parallel // chunks_per_window) + 1
+        self._windows_wanted = max(wanted, cut_ahead + 1)
 
     def window_depth(self) -> int:
         """Windows one file keeps in flight: the process's share, split between its files."""
