@@ -68,3 +68,52 @@ def test_chunkwise_encoding_matches_the_batched_encoder(tiny_en: Path, speech: n
     assert np.allclose(chunkwise, batched, atol=1e-3)
     # Everything but ``encode`` is the model's own.
     assert ChunkwiseEncoder(model).feature_extractor is model.feature_extractor
+
+
+class _CountingAligner:
+    """CTranslate2's Whisper with the batch size of each ``align`` call recorded."""
+
+    def __init__(self, whisper: object) -> None:
+        self._whisper = whisper
+        self.aligned: list[int] = []
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._whisper, name)
+
+    def align(self, encoder_output: object, *args: object, **kwargs: object) -> object:
+        self.aligned.append(int(encoder_output.shape[0]))  # type: ignore[attr-defined]
+        return self._whisper.align(encoder_output, *args, **kwargs)  # type: ignore[attr-defined]
+
+
+def test_word_alignment_runs_one_chunk_at_a_time_with_the_same_words(
+    tiny_en: Path, speech: np.ndarray
+) -> None:
+    """Aligning a batch's chunks together held +125 MB on a long file (docs/performance.md,
+    w17s): the wrapper aligns them one at a time, and the words come out the same."""
+    from faster_whisper import BatchedInferencePipeline, WhisperModel
+
+    from woasr_cli.providers.faster_whisper_batch import ChunkwiseEncoder
+
+    model = WhisperModel(str(tiny_en), device="cpu", compute_type="int8", cpu_threads=1)
+    audio = np.concatenate([speech[: 16000 * 25], np.zeros(16000 * 5, np.float32)] * 2)
+    clips = [{"start": 0.0, "end": 25.0}, {"start": 30.0, "end": 55.0}]
+
+    def words(pipeline_model: object) -> list[tuple[str, float, float]]:
+        pipeline = BatchedInferencePipeline(pipeline_model)
+        found, _ = pipeline.transcribe(
+            audio, language="en", beam_size=5, word_timestamps=True, vad_filter=False,
+            clip_timestamps=clips, batch_size=2,
+        )  # fmt: skip
+        return [(w.word, w.start, w.end) for s in found for w in s.words]
+
+    counter = _CountingAligner(model.model)
+    model.model = counter
+    together = words(model)
+    assert counter.aligned == [2]  # faster-whisper's own: both chunks in one call
+    counter.aligned.clear()
+    one_at_a_time = words(ChunkwiseEncoder(model))
+    assert counter.aligned == [1, 1]
+    assert len(together) > 40
+    assert [w for w, _, _ in one_at_a_time] == [w for w, _, _ in together]
+    starts = np.array([s for _, s, _ in one_at_a_time]) - np.array([s for _, s, _ in together])
+    assert np.abs(starts).max() <= 0.02  # the encoder's float differences at most

@@ -330,7 +330,8 @@ class ChunkwiseEncoder:
     batched decoder. Everything else is the model's own. ``lock``: held while a chunk is in the
     encoder, shared by the batches running side by side, so they hold one chunk's attention at
     a time, not one each (a batch waits only while the other encodes; they fall into step, one
-    encoding while the other decodes)."""
+    encoding while the other decodes). Word alignment runs one chunk at a time too
+    (:meth:`find_alignment`)."""
 
     def __init__(self, model: Any, lock: threading.Lock | None = None) -> None:
         self._model = model
@@ -350,6 +351,44 @@ class ChunkwiseEncoder:
             with self._lock:
                 outputs.append(np.asarray(self._model.encode(f[None])))
         return ctranslate2.StorageView.from_array(np.concatenate(outputs))
+
+    def add_word_timestamps(self, *args: Any, **kwargs: Any) -> Any:
+        """faster-whisper's own, bound to this wrapper so that it aligns with
+        :meth:`find_alignment` below."""
+        return type(self._model).add_word_timestamps(self, *args, **kwargs)
+
+    def find_alignment(
+        self,
+        tokenizer: Any,
+        text_tokens: list[list[int]],
+        encoder_output: Any,
+        num_frames: int | list[int],
+        median_filter_width: int = 7,
+    ) -> list[Any]:
+        """Word alignment (CTranslate2 ``align``) one chunk at a time: aligning a batch of 2
+        chunks at once took +125 MB over what its encoder and beam search had left in the heap,
+        one at a time +0-18 MB (docs/performance.md, issue 17, w17s). Same words and times:
+        each chunk's alignment depends only on its own tokens and encoding."""
+        if len(text_tokens) <= 1:
+            return list(
+                self._model.find_alignment(
+                    tokenizer, text_tokens, encoder_output, num_frames, median_filter_width
+                )
+            )
+        import ctranslate2
+
+        encoded = np.asarray(encoder_output)
+        frames = num_frames if isinstance(num_frames, list) else [num_frames] * len(text_tokens)
+        found: list[Any] = []
+        for k, tokens in enumerate(text_tokens):
+            if not tokens:
+                found.append([])  # what a batched call gives a chunk without text
+                continue
+            one = ctranslate2.StorageView.from_array(np.ascontiguousarray(encoded[k : k + 1]))
+            found += self._model.find_alignment(
+                tokenizer, [tokens], one, [frames[k]], median_filter_width
+            )
+        return found
 
 
 def in_time_order(segments: list[Segment]) -> list[Segment]:
