@@ -212,19 +212,3 @@ def test_a_segment_starting_with_the_one_before_is_made_one_with_it() -> None:
     assert first is early
     assert (second.start, second.end, second.text) == (4.0, 6.0, "though. But I'm here.")
     assert [w.text for w in second.words] == ["though.", "But", "here."]
-
-
-def test_a_long_windows_full_chunks_go_to_the_plain_decode_and_its_rests_do_not() -> None:
-    # w17d: a long file's full chunks are decoded without timestamp tokens (``plain``); the
-    # rests Whisper leaves and part-filled chunks keep them, and so does a short file
-    with_ts, plain = WordsUpTo(reach=30.0), WordsUpTo(reach=27.0)
-    decoder = CrossFileDecoder(with_ts, english, batch_size=8, plain=plain)
-    found = list(decoder.transcribe(ramp(130.0), TranscribeOptions(vad=False))[0])
-    assert plain.batches == [[30.0, 30.0, 30.0, 30.0]]
-    # the four 3 s rests joined with the 10 s part-filled chunk: 22 s, timestamp tokens on
-    assert with_ts.batches == [[22.0]]
-    assert [w.start for s in found for w in s.words] == [float(k) for k in range(130)]
-    short = CrossFileDecoder(with_ts, english, batch_size=8, plain=plain)
-    list(short.transcribe(ramp(70.0), TranscribeOptions(vad=False))[0])
-    assert plain.batches == [[30.0, 30.0, 30.0, 30.0]]  # not used for a 70 s window
-    assert with_ts.batches[1:] == [[30.0, 30.0], [10.0]]

@@ -3,26 +3,22 @@
 Each calling thread (one per file in flight) cuts its window into speech chunks and submits them
 to a :class:`~woasr_cli.providers.batcher.ChunkBatcher`; a batch goes through faster-whisper's
 public ``BatchedInferencePipeline.transcribe`` and each segment back to the chunk it came from.
-Word times always come from Whisper's cross-attention (faster-whisper's ``word_timestamps``, one
-more decoder pass over the batch, ~10 % of its CPU). Timestamp tokens stay on, except for the
-full chunks of a long window (``PLAIN_WINDOW_S``: a long file's), decoded without them by
-``plain`` (``timestamps=False``: a chunk's one segment is then cut into sentences at the words
-that end one): they are ~10 % of the tokens Whisper decodes, and on the 60-minute recording
-leaving them out cost 10 % less CPU for WER 0.078 -> 0.080; on short files (the mixed folder's
-telephone excerpts) it cost more WER (0.061 -> 0.073) than the peer's default mode allows, so
-short files, part-filled chunks and the rests below keep them (docs/performance.md, "Long
-recordings", w17d). Whisper ends some chunks early (at a sentence the chunk's end cuts: what
-makes ``whisper-ctranslate2 --batched`` lose words); the rests of such chunks, after their last
-words, are joined end to end with the window's part-filled chunks and decoded after the
-window's other chunks, ahead of other queued chunks: a few 1-5 s rests share one 30 s encoder
-pass.
+Timestamp tokens stay on, and word times always come from Whisper's cross-attention
+(faster-whisper's ``word_timestamps``, one more decoder pass over the batch, ~10 % of its CPU).
+Decoding without timestamp tokens (``timestamps=False``: a chunk's one segment is then cut into
+sentences at the words that end one) costs ~7 % less CPU and gave a lower WER on the long
+recording but a higher one on the mixed folder (docs/performance.md, "Long recordings"), so it
+is not the default. Whisper ends some chunks early (at a sentence the chunk's end cuts: what makes
+``whisper-ctranslate2 --batched`` lose words); the rests of such chunks, after their last words,
+are joined end to end with the window's part-filled chunks and decoded after the window's other
+chunks, ahead of other queued chunks: a few 1-5 s rests share one 30 s encoder pass.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, cast
 
 import numpy as np
@@ -46,9 +42,6 @@ HEAD_MAX_S = 2.5
 # A window's chunks shorter than this (when it has more than one) are decoded last, joined with
 # the rests of the others' decodes (``joined``).
 HOLD_S = 25.0
-# A window at least this long (a long file's; a file shorter than a window is one window) decodes
-# its full chunks without timestamp tokens when the decoder has a ``plain`` decode.
-PLAIN_WINDOW_S = 120.0
 
 
 DecodeBatch = Callable[[TranscribeOptions, list[Audio]], list[list[Segment]]]
@@ -59,30 +52,15 @@ class CrossFileDecoder:
     """Batched decoding shared by the threads of one process.
 
     ``decode`` turns a batch of chunks (one prompt: ``options``) into each chunk's segments, with
-    times relative to the chunk; ``detect`` names the language of a file's first speech;
-    ``plain``, if given, decodes the full chunks of windows of ``PLAIN_WINDOW_S`` or more (without
-    timestamp tokens: their batches are apart from ``decode``'s).
+    times relative to the chunk; ``detect`` names the language of a file's first speech.
     """
 
     def __init__(
-        self,
-        decode: DecodeBatch,
-        detect: DetectLanguage,
-        batch_size: int,
-        parallel: int = 1,
-        plain: DecodeBatch | None = None,
+        self, decode: DecodeBatch, detect: DetectLanguage, batch_size: int, parallel: int = 1
     ) -> None:
         self._detect = detect
-        self._plain = plain
-
-        def run(key: object, chunks: list[Audio]) -> list[list[Segment]]:
-            if isinstance(key, _Plain):
-                assert plain is not None
-                return plain(key.options, chunks)
-            return decode(cast(TranscribeOptions, key), chunks)
-
         self.batcher: ChunkBatcher[Audio, list[Segment]] = ChunkBatcher(
-            run,
+            lambda key, chunks: decode(cast(TranscribeOptions, key), chunks),
             batch_size,
             parallel=parallel,
         )
@@ -104,9 +82,7 @@ class CrossFileDecoder:
         # Part-filled chunks wait to be joined with the rest Whisper leaves of the others.
         held = [c for c in chunks if c.duration < HOLD_S] if len(chunks) > 1 else []
         now = [c for c in chunks if not any(c is h for h in held)]
-        long = len(chunks) > 1 and len(audio) / SAMPLE_RATE >= PLAIN_WINDOW_S
-        first: object = _Plain(key) if long and self._plain is not None else key
-        tickets = self.batcher.submit([c.audio for c in now], first)
+        tickets = self.batcher.submit([c.audio for c in now], key)
         segments = _Cancellable(
             self._segments(now, tickets, held, key), lambda: self.batcher.cancel(tickets)
         )
@@ -210,13 +186,6 @@ class CrossFileDecoder:
             for half, ticket in zip(halves, tickets, strict=True)
             for seg in self._chunk(half, ticket, key, again=True)
         ]
-
-
-@dataclass(frozen=True)
-class _Plain:
-    """The batch key of chunks decoded without timestamp tokens."""
-
-    options: TranscribeOptions
 
 
 class _Cancellable(Iterator[Segment]):

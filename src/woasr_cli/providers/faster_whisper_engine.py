@@ -74,9 +74,7 @@ class FasterWhisperProvider:
                 else lambda _: LanguageInfo("en", 1.0)
             )
             decode = fwb.pipeline_decoder(model, _convert, share_slots=pack)
-            # A long file's full chunks, one to a slot, without timestamp tokens (fwb's docstring).
-            plain = fwb.pipeline_decoder(model, _convert, share_slots=False, timestamps=False)
-            self._batched = fwb.CrossFileDecoder(decode, detect, batch_size, parallel, plain)
+            self._batched = fwb.CrossFileDecoder(decode, detect, batch_size, parallel)
         # Files a process should keep in flight: enough to fill its batches from short files.
         self.concurrent_files = batch_size * parallel if batch_size > 1 else 1
         # Windows of a file: long enough that VAD fills their 30 s chunks (a 60 s window left a
