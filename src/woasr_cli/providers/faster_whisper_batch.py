@@ -7,13 +7,14 @@ Timestamp tokens stay on on the CPU (on a GPU they are left out: faster_whisper_
 ``timestamp_tokens``), and word times always come from Whisper's cross-attention
 (faster-whisper's ``word_timestamps``, one more decoder pass over the batch, ~10 % of its CPU).
 Decoding without timestamp tokens (``timestamps=False``: a chunk's one segment is then cut into
-sentences at the words that end one) costs ~7 % less CPU and gave a lower WER on the long
-recording but a higher one on the mixed folder (docs/performance.md, "Long recordings"), so it
-is not the default there. Whisper ends some chunks early (at a sentence the chunk's end cuts:
-what makes ``whisper-ctranslate2 --batched`` lose words); the rests of such chunks, after their
-last words, are joined end to end with the window's part-filled chunks and decoded after the
-window's other chunks, ahead of other queued chunks: a few 1-5 s rests share one 30 s encoder
-pass.
+sentences at the words that end one) decodes ~10 % fewer tokens but leaves more rests (below) in
+smaller batches: on the CPU no CPU saved on the recordings in an interleaved A/B, for a higher
+WER (mixed folder 0.061 -> 0.073, telephone speech; docs/performance.md, "Long recordings",
+w17d), so it is not the default there. Whisper ends some chunks early (at a sentence the chunk's
+end cuts: what makes ``whisper-ctranslate2 --batched`` lose words); the rests of such chunks,
+after their last words, are joined end to end with the window's part-filled chunks and decoded
+after the window's other chunks, ahead of other queued chunks: a few 1-5 s rests share one 30 s
+encoder pass.
 """
 
 from __future__ import annotations

@@ -269,10 +269,11 @@ def timestamp_tokens(device: str, pack: bool) -> bool:
     the words that end one). On a GPU the tokens' rules, applied step by step, about doubled a
     batch's cost: H200, multilingual ``base`` float16, the 10-minute recording of
     benchmarks/long_recording.py 11.1 -> 5.4 s with WER 0.065 -> 0.064, its mixed folder WER
-    0.090 -> 0.073 (docs/performance.md, "Long recordings", GPU). On the CPU they cost ~7 %
-    but ``tiny.en`` lost words on the mixed folder without them (WER 0.069 -> 0.087), so they
-    stay on there. Chunks of several files sharing one 30 s input (``--pack``) need them to be
-    told apart."""
+    0.090 -> 0.073 (docs/performance.md, "Long recordings", GPU). On the CPU leaving them out
+    saved no CPU in an interleaved A/B (fewer tokens, but more rests Whisper leaves undecoded, in
+    smaller batches) and ``tiny.en`` lost words on telephone speech (mixed folder WER 0.061 ->
+    0.073), so they stay on there. Chunks of several files sharing one 30 s input (``--pack``)
+    need them to be told apart."""
     return pack or device != "cuda"
 
 
