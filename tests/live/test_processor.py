@@ -175,3 +175,28 @@ def test_overlapping_talk_is_committed_within_seconds(shared_audio: Path, tiny_e
         longest = max(longest, (processor.received - processor._start) / 16000)
     assert late and max(late) <= 5.0, sorted(late)[-5:]
     assert longest <= processor.config.max_buffer + 1.0
+
+
+def test_passes_are_paced_by_what_passes_during_speech_cost(
+    shared_audio: Path, tiny_en: Path
+) -> None:
+    """A pass at a pause (or the end) encodes 30 s and costs about twice a pass during speech,
+    but no other pass runs in the pause: it must not space out the next utterance's passes
+    (it did, by up to 0.5 s, and committed-word latency followed)."""
+    del tiny_en
+    processor = open_processor(TranscribeOptions(model="tiny.en", offline=True))
+    slow = []
+
+    def clock() -> float:  # a pass costs 0.3 s during speech, 2 s at a pause or the end
+        clock.now += 0.3 if processor._in_speech else 2.0  # type: ignore[attr-defined]
+        slow.append(not processor._in_speech)
+        return clock.now  # type: ignore[attr-defined]
+
+    clock.now = 0.0  # type: ignore[attr-defined]
+    processor.clock = clock
+    audio = decode_audio(shared_audio / "jfk.wav")
+    for i in range(0, len(audio), 1600):
+        processor.feed(audio[i : i + 1600])
+    assert any(slow)  # jfk pauses after "fellow Americans": a 30 s pass at 2 s was timed
+    assert not all(slow)
+    assert processor.pass_time == pytest.approx(0.3)

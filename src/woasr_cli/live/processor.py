@@ -3,7 +3,9 @@
 Audio is gated by Silero VAD: outside speech only a short pre-roll is kept, so silence costs one
 VAD frame per 32 ms and never reaches the model. During an utterance the buffer is re-transcribed
 whenever ``min_chunk`` seconds of new audio have arrived (or, if more, ``pace`` times what a pass
-has been taking: passes then use at most 1/pace of real time), and LocalAgreement-2 commits what
+during speech has been taking: passes then use at most 1/pace of real time; the longer 30 s pass
+at a pause, with no other pass beside it, does not space out the next ones), and
+LocalAgreement-2 commits what
 two passes agree on (in a buffer with under ``agree_buffer`` seconds of speech, only words with
 ``agree_after`` seconds of speech heard after them), and a word with ``settle_after`` seconds of
 speech after it without waiting for agreement; the rest is the partial. A decoding loop is cut to
@@ -50,8 +52,8 @@ _TAIL_START, _TAIL_END = 0.35, 0.35  # a word starting this late and ending this
 
 @dataclass(frozen=True)
 class StreamConfig:
-    min_chunk: float = 0.6  # seconds of new audio between passes, at least
-    pace: float = 1.25  # and at least this many times the recent pass time
+    min_chunk: float = 0.5  # seconds of new audio between passes, at least
+    pace: float = 1.0  # and at least this many times the recent pass time during speech
     first_chunk: float = 0.5  # seconds of speech before an utterance's first pass
     catch_up: float = 8.0  # a backlog longer than this is transcribed in steps, not at once
     trim_after: float = 10.0  # trim at a committed sentence end once the buffer is this long
@@ -98,7 +100,8 @@ class StreamProcessor:
         self.language: str | None = self.options.language
         self.passes = 0  # model calls so far
         self.clock: Callable[[], float] = time.perf_counter  # times the passes
-        self.pass_time = 0.0  # seconds a pass takes, a running average
+        self.pass_time = 0.0  # seconds a pass during speech takes, a running average
+        self._paced = 0  # passes during speech so far
         self.received = 0  # samples taken into frames
         self._incoming = np.zeros(0, dtype=np.float32)  # less than a frame, waiting
         self._frames: list[Audio] = []  # the buffer, from sample _start
@@ -222,7 +225,8 @@ class StreamProcessor:
             began = self.clock()
             # Mid-utterance the encoder sees the buffer plus ``encoder_pad`` seconds (a third
             # of the cost of 30 s); at a pause and at the end, where all is committed, 30 s.
-            short = self._in_speech and not final and self.config.encoder_pad is not None
+            paced = self._in_speech and not final
+            short = paced and self.config.encoder_pad is not None
             heard = self._transcribe(audio, options, self.config.encoder_pad if short else None)
             offset = self._start / SAMPLE_RATE
             words = hypothesis_words(heard.segments, offset)
@@ -232,7 +236,9 @@ class StreamProcessor:
                 words = hypothesis_words(heard.segments, offset)
                 short = False
             took = self.clock() - began
-            self.pass_time = took if not self.passes else (self.pass_time + took) / 2
+            if paced:  # what passes during speech cost spaces them; a 30 s pause pass does not
+                self.pass_time = took if not self._paced else (self.pass_time + took) / 2
+                self._paced += 1
             words = cut_loop(words)
             # Words that start in the silence after the last speech frame are Whisper's
             # inventions ("That's it." after the last sentence), not speech.
@@ -331,9 +337,9 @@ class StreamProcessor:
 
     def _next_pass(self) -> int:
         """New samples that call for a pass: few for an utterance's first partial, then
-        ``min_chunk``, or ``pace`` times the recent pass time where passes are slower (a pass
-        costs about the same for any buffer up to 30 s: spaced so, they stay within 1/pace of
-        real time, and a live source's audio that arrives meanwhile waits in one block)."""
+        ``min_chunk``, or ``pace`` times the recent time of a pass during speech where passes
+        are slower (spaced so, they stay within 1/pace of real time, and a live source's audio
+        that arrives meanwhile waits in one block)."""
         if self._done_until <= self._start and self._vad is not None:
             return self._samples(self.config.pre_roll + self.config.first_chunk)
         return self._samples(max(self.config.min_chunk, self.config.pace * self.pass_time))
