@@ -200,3 +200,38 @@ def test_passes_are_paced_by_what_passes_during_speech_cost(
     assert any(slow)  # jfk pauses after "fellow Americans": a 30 s pass at 2 s was timed
     assert not all(slow)
     assert processor.pass_time == pytest.approx(0.3)
+
+
+def test_passes_during_speech_use_the_quick_beam_and_the_pause_pass_the_full_one(
+    shared_audio: Path, references: dict[str, str], tiny_en: Path
+) -> None:
+    """Mid-utterance passes only propose words for agreement: they decode with ``mid_beam``
+    (cheaper, so passes come sooner); a pass at a pause or the end, which commits what is
+    left, decodes with the stream's own beam."""
+    del tiny_en
+    processor = open_processor(TranscribeOptions(model="tiny.en", offline=True, beam_size=5))
+    assert processor.config.mid_beam is not None and processor.config.mid_beam < 5
+    real = processor.transcriber.transcribe
+    beams: list[tuple[bool, int | None, int]] = []
+    finishing = [False]
+
+    def transcribe(audio: np.ndarray, options: TranscribeOptions) -> object:
+        beams.append((processor._in_speech and not finishing[0], options.beam_size, len(audio)))
+        return real(audio, options=options)  # type: ignore[arg-type]
+
+    processor.transcriber.transcribe = transcribe  # type: ignore[method-assign,assignment]
+    audio = decode_audio(shared_audio / "jfk.wav")
+    events = []
+    for i in range(0, len(audio), 1600):
+        events += processor.feed(audio[i : i + 1600])
+    finishing[0] = True
+    events += processor.finish()
+    said = " ".join(e.text for e in events if e.type == "final")
+    assert wer(references["jfk.wav"], said) <= 0.1, said
+    quick = [beam == processor.config.mid_beam for in_speech, beam, _ in beams if in_speech]
+    assert sum(quick) >= 0.8 * len(quick)
+    assert {beam for in_speech, beam, _ in beams if not in_speech} == {5}
+    # the only full-beam pass during speech is a quick pass that looped, heard again
+    for before, (in_speech, beam, size) in itertools.pairwise(beams):
+        if in_speech and beam == 5:
+            assert before[1] == processor.config.mid_beam and before[2] == size

@@ -73,6 +73,9 @@ class StreamConfig:
     # (faster-whisper; None: always 30 s). Passes at a pause or the end, and a pass that
     # loops, see 30 s.
     encoder_pad: float | None = 8.0
+    # Beam of mid-utterance passes (None: the stream's own); passes at a pause or the end use
+    # the stream's beam.
+    mid_beam: int | None = 1
 
 
 class StreamProcessor:
@@ -227,7 +230,12 @@ class StreamProcessor:
             # of the cost of 30 s); at a pause and at the end, where all is committed, 30 s.
             paced = self._in_speech and not final
             short = paced and self.config.encoder_pad is not None
-            heard = self._transcribe(audio, options, self.config.encoder_pad if short else None)
+            quick = (
+                options.with_changes(beam_size=self.config.mid_beam)
+                if paced and self.config.mid_beam
+                else options
+            )
+            heard = self._transcribe(audio, quick, self.config.encoder_pad if short else None)
             offset = self._start / SAMPLE_RATE
             words = hypothesis_words(heard.segments, offset)
             if short and len(cut_loop(words)) < len(words):
