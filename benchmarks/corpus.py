@@ -303,13 +303,18 @@ FOREIGN_TEXT = (
 )
 
 
+MIXED_VERSION = "2"  # 2: noisy clips added
+
+
 def build_mixed(folder: Path, files: int = 24) -> dict[str, str]:
-    """``build_corpus`` plus 30 s multi-speaker clips (scored) and non-English clips (timed, not
-    scored: Korean read and synthetic speech, German, Spanish, French by espeak-ng)."""
+    """``build_corpus`` plus 30 s multi-speaker clips (scored), noisy clips (scored: speech
+    under white noise at 10 dB SNR and under the shared room tone raised to 5 dB SNR) and
+    non-English clips (timed, not scored: Korean read and synthetic speech, German, Spanish,
+    French by espeak-ng)."""
     refs = build_corpus(folder, files)
     stamp = folder / ".mixed"
     refs_path = folder.parent / f"{folder.name}.mixed.json"
-    if stamp.exists() and stamp.read_text() == RECORDING_VERSION and refs_path.exists():
+    if stamp.exists() and stamp.read_text() == MIXED_VERSION and refs_path.exists():
         cached: dict[str, str] = json.loads(refs_path.read_text(encoding="utf-8"))
         return cached
     import sys
@@ -336,11 +341,29 @@ def build_mixed(folder: Path, files: int = 24) -> dict[str, str]:
         name = f"dialogue_{i}.wav"
         write(folder / name, audio, "pcm_s16le")
         refs[name] = " ".join(shared[c] for c in clips)
+    # Noise at a fixed SNR over the whole clip (seeded: the same files every build).
+    noise_rng = np.random.default_rng(17)
+    tone = load("negative/room_tone_8s.wav")
+    noisy = (
+        (["jfk.flac", "librispeech_1272-128104-0000.wav"], "white", 10.0),
+        (["pyannote_sample.wav"], "room", 5.0),
+    )
+    for i, (clips, kind, snr_db) in enumerate(noisy):
+        speech = np.concatenate([p for c in clips for p in (load(c), gap)])
+        if kind == "white":
+            noise = noise_rng.standard_normal(len(speech)).astype(np.float32)
+        else:
+            noise = np.resize(tone, len(speech)).astype(np.float32)
+        gain = np.sqrt(np.mean(speech**2) / (np.mean(noise**2) * 10 ** (snr_db / 10)))
+        mixed = np.clip(speech + gain * noise, -1.0, 1.0).astype(np.float32)
+        name = f"noisy_{i}_{kind}{snr_db:g}db.wav"
+        write(folder / name, mixed, "pcm_s16le")
+        refs[name] = " ".join(shared[c] for c in clips)
     write(folder / "korean_synth.wav", load("synth/espeak_ko_1.wav"), "pcm_s16le")
     for lang, text in FOREIGN_TEXT:
         pcm, rate, _ = espeak_words(text, lang, 160)
         audio = np.concatenate([resample(pcm, rate), gap, resample(pcm, rate)])
         write(folder / f"foreign_{lang}.flac", audio, "flac")
     refs_path.write_text(json.dumps(refs, indent=1, ensure_ascii=False), encoding="utf-8")
-    stamp.write_text(RECORDING_VERSION)
+    stamp.write_text(MIXED_VERSION)
     return refs

@@ -6,8 +6,9 @@ Inputs (benchmarks/corpus.py, built once into --cache): a 60-minute recording (1
 of two espeak-ng voices at 140-210 words a minute between the real English clips, with pauses of
 0.3-2.4 s, whose word starts are known where they can be derived (every espeak word, the
 utterance starts of pyannote_sample.stm, the first word of each real clip); and the mixed folder:
-throughput.py's corpus plus four ~30 s two-speaker clips (scored) and six non-English clips
-(Korean, German, Spanish, French; timed, not scored: the model is English-only).
+throughput.py's corpus plus four ~30 s two-speaker clips (scored), two noisy clips (scored:
+white noise at 10 dB SNR, the shared room tone at 5 dB) and six non-English clips (Korean,
+German, Spanish, French; timed, not scored: the model is English-only).
 
 Runners, back to back on the same tiny.en CTranslate2 directory, int8, beam 5, Silero VAD:
 ``wct-default``, ``wct-batched`` (``--batched True --batch_size 8``) and ``woasr-default``
