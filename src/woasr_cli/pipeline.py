@@ -28,9 +28,16 @@ from woasr_cli.errors import Interrupted
 from woasr_cli.lookahead import transcribed_windows
 from woasr_cli.media import SAMPLE_RATE, iter_windows, probe
 from woasr_cli.media.audio import Audio
+from woasr_cli.media.read_ahead import read_ahead
 from woasr_cli.media.windows import DEFAULT_WINDOW_S, iter_array_windows
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.providers.base import Provider, window_depth, window_seconds, word_lag
+from woasr_cli.providers.base import (
+    Provider,
+    window_depth,
+    window_seconds,
+    windows_read_ahead,
+    word_lag,
+)
 from woasr_cli.providers.pauses import split_at_pauses
 from woasr_cli.transcript import Segment, Transcript
 
@@ -85,10 +92,14 @@ def transcribe_file(
     resume = resume or Resume()
     window_s = window_s or window_seconds(provider, DEFAULT_WINDOW_S)
     info = probe(path)
-    windows, resume = _skip_done(iter_windows(path, window_s), resume)
-    transcript = _transcribe_windows(
-        windows, info.duration, provider, options, resume, hooks or FileHooks()
-    )
+    ahead = windows_read_ahead(provider)
+    decoded = iter_windows(path, window_s)
+    source = read_ahead(decoded, ahead) if ahead else decoded
+    with closing(source):  # a reader thread stops, the media is closed
+        windows, resume = _skip_done(source, resume)
+        transcript = _transcribe_windows(
+            windows, info.duration, provider, options, resume, hooks or FileHooks()
+        )
     transcript.source = str(path)
     return transcript
 

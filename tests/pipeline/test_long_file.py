@@ -129,3 +129,46 @@ def test_interrupted_with_windows_in_flight_resumes_in_order(
     starts = [s.start for s in final.segments]
     assert starts == sorted(starts)
     assert wer(reference, final.text) <= 0.1, final.text
+
+
+def test_windows_read_ahead_on_a_reader_thread(
+    monkeypatch: pytest.MonkeyPatch, long_file: tuple[Path, str, list[tuple[float, float]]]
+) -> None:
+    """A provider that asks for it (on a GPU, where the file's thread drives the batches) gets
+    each window decoded from the media on a reader thread: the same words, and an interrupted
+    file stops the reader and closes the media."""
+    import threading
+
+    from woasr_cli import pipeline
+
+    path, reference, _ = long_file
+    options = TranscribeOptions(model="tiny.en", offline=True)
+    provider = load_provider(options)
+    pulled: list[str] = []
+    closed: list[bool] = []
+    real = pipeline.iter_windows
+
+    def iter_windows(*args: object, **kwargs: object) -> object:
+        try:
+            for window in real(*args, **kwargs):  # type: ignore[arg-type]
+                pulled.append(threading.current_thread().name)
+                yield window
+        finally:
+            closed.append(True)
+
+    monkeypatch.setattr(pipeline, "iter_windows", iter_windows)
+    assert provider.read_ahead == 0  # type: ignore[attr-defined]  # on the CPU: where pulled
+    provider.read_ahead = 1  # type: ignore[attr-defined]
+    try:
+        transcript = transcribe_file(path, provider, options, window_s=WINDOW_S)
+        assert len(pulled) >= 6 and set(pulled) == {"woasr-read-ahead"}
+        assert closed == [True]
+        assert wer(reference, transcript.text) <= 0.1, transcript.text
+        saved: list[Segment] = []
+        hooks = FileHooks(checkpoint=lambda s, _: saved.extend(s), should_stop=lambda: bool(saved))
+        with pytest.raises(Interrupted):
+            transcribe_file(path, provider, options, hooks=hooks, window_s=WINDOW_S)
+        assert closed == [True, True]
+        assert not any(t.name == "woasr-read-ahead" for t in threading.enumerate())
+    finally:
+        provider.read_ahead = 0  # type: ignore[attr-defined]

@@ -172,6 +172,8 @@ def test_on_a_gpu_batches_decode_without_timestamp_tokens(
     for model, without in ((cpu, False), (OnGpu(), True)):
         asked.clear()
         provider = fw.FasterWhisperProvider(model, "tiny.en", batch_size=4)
+        # On the GPU a file's windows are decoded from the media on a reader thread.
+        assert provider.read_ahead == (1 if without else 0)
         found, _ = provider.transcribe(audio, options)
         segments = list(found)
         assert asked and set(asked) == {without}
@@ -186,3 +188,41 @@ def test_on_a_gpu_batches_decode_without_timestamp_tokens(
             ahead, _ = provider.transcribe(audio, options.with_changes(language="en"))
             assert [s.text for s in ahead] == [s.text for s in segments]
     assert not fw.timestamp_tokens("cuda", pack=False) and fw.timestamp_tokens("cuda", pack=True)
+
+
+def test_a_batchs_features_computed_side_by_side_are_the_ones_decoded(
+    shared_audio: Path, references: dict[str, str]
+) -> None:
+    """On a GPU a batch's log-mel features are computed on feature threads before the batch
+    (faster-whisper computes them one by one on the thread the GPU waits for). Every chunk's
+    features come from those threads, none is computed again, and the segments are the ones
+    the plain path gives."""
+    import threading
+
+    from woasr_cli.providers import faster_whisper_batch as fwb
+    from woasr_cli.providers import faster_whisper_engine as fw
+
+    options = TranscribeOptions(model="tiny.en", offline=True, batch_size=4, language="en")
+    model = load_provider(options)._model  # type: ignore[attr-defined]
+    real = model.feature_extractor
+    threads: list[str] = []
+
+    class Recording:
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+        def __call__(self, *args: object, **kwargs: object) -> object:
+            threads.append(threading.current_thread().name)
+            return real(*args, **kwargs)
+
+    chunks = [decode_audio(shared_audio / name) for name in ("jfk.wav", "pyannote_sample.wav")]
+    plain = fwb.pipeline_decoder(model, fw._convert)(options, chunks)
+    model.feature_extractor = Recording()
+    try:
+        threads.clear()
+        prepared = fwb.pipeline_decoder(model, fw._convert, feature_threads=2)(options, chunks)
+    finally:
+        model.feature_extractor = real
+    assert len(threads) == len(chunks) and all(t.startswith("woasr-mel") for t in threads)
+    assert [[s.text for s in c] for c in prepared] == [[s.text for s in c] for c in plain]
+    assert wer(references["jfk.wav"], " ".join(s.text for s in prepared[0])) <= 0.1

@@ -6,7 +6,7 @@ quietest 100 ms of the last few seconds of a window keeps words whole at the sea
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +37,7 @@ def quiet_cut(samples: npt.NDArray[np.float32], target: int) -> int:
 
 def iter_windows(
     path: Path, window_s: float = DEFAULT_WINDOW_S, start: float = 0.0
-) -> Iterator[tuple[float, npt.NDArray[np.float32]]]:
+) -> Generator[tuple[float, npt.NDArray[np.float32]], None, None]:
     """Yield ``(offset_seconds, samples)`` windows of at most ``window_s`` seconds."""
     limit = int(window_s * SAMPLE_RATE)
     # Blocks are joined once a window's worth is in, and a window is a view of that one array

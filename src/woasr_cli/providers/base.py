@@ -105,6 +105,12 @@ def window_seconds(provider: Provider, default: float) -> float:
     return float(seconds) if seconds else default
 
 
+def windows_read_ahead(provider: Provider) -> int:
+    """How many windows of a file to decode from its media ahead of the one the provider is
+    being handed, on a reader thread (0: decoded where they are pulled)."""
+    return int(getattr(provider, "read_ahead", 0) or 0)
+
+
 def word_lag(provider: Provider) -> float:
     """Seconds the provider's word times lag the speech (measured; 0 unless it says)."""
     return float(getattr(provider, "word_lag_s", 0.0) or 0.0)

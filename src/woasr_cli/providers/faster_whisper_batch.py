@@ -254,13 +254,15 @@ def pipeline_decoder(
     share_slots: bool = True,
     words: bool = True,
     timestamps: bool = True,
+    feature_threads: int = 0,
 ) -> DecodeBatch:
     """Batches through faster-whisper's ``BatchedInferencePipeline``: the chunks lie in 30 s
     slots of one array, several short ones to a slot (slot_packing), decoded as
     ``clip_timestamps``; a segment's slot and time name its chunk. ``words``: word times
     always (one more decoder pass over the batch, ~10 % of its time), which segments are split
     by at long pauses and subtitle cues laid out by. ``timestamps``: Whisper's timestamp
-    tokens (needed when chunks share a slot)."""
+    tokens (needed when chunks share a slot). ``feature_threads``: threads that compute a
+    batch's log-mel features side by side before it is decoded (:class:`PreparedFeatures`)."""
     from faster_whisper import BatchedInferencePipeline
 
     # The pipeline object keeps state between the chunks of one call (word-time bookkeeping), so
@@ -268,6 +270,9 @@ def pipeline_decoder(
     local = threading.local()
     one_encode = threading.Lock()  # one chunk in the encoder at a time, across the batches
     frames_per_slot = SLOT_S * model.frames_per_second
+    features = (
+        PreparedFeatures(model.feature_extractor, feature_threads) if feature_threads else None
+    )
 
     def run(
         options: TranscribeOptions, chunks: list[Audio], placements: list[Placement]
@@ -283,24 +288,32 @@ def pipeline_decoder(
         clips = [{"start": k * SLOT_S, "end": k * SLOT_S + end} for k, end in enumerate(ends)]
         if not hasattr(local, "pipeline"):
             cpu = model.model.device == "cpu"
+            inner = ChunkwiseEncoder(model, one_encode) if cpu else model
             local.pipeline = BatchedInferencePipeline(
-                ChunkwiseEncoder(model, one_encode) if cpu else model
+                inner if features is None else WithFeatures(inner, features)
             )
-        raw, _ = local.pipeline.transcribe(
-            joined,
-            language=options.language,
-            task=options.task,
-            beam_size=options.beam_size or DEFAULT_BEAM_SIZE,
-            patience=options.patience,
-            temperature=options.temperature[0],
-            initial_prompt=options.initial_prompt,
-            hotwords=options.hotwords,
-            word_timestamps=words or options.word_timestamps,
-            without_timestamps=not timestamps,
-            vad_filter=False,
-            clip_timestamps=clips,
-            batch_size=slots,
-        )
+        if features is not None:  # the chunks faster-whisper cuts from ``joined`` below
+            features.prepare([joined[int(c["start"] * SAMPLE_RATE) : int(c["end"] * SAMPLE_RATE)]
+                              for c in clips])  # fmt: skip
+        try:
+            raw, _ = local.pipeline.transcribe(
+                joined,
+                language=options.language,
+                task=options.task,
+                beam_size=options.beam_size or DEFAULT_BEAM_SIZE,
+                patience=options.patience,
+                temperature=options.temperature[0],
+                initial_prompt=options.initial_prompt,
+                hotwords=options.hotwords,
+                word_timestamps=words or options.word_timestamps,
+                without_timestamps=not timestamps,
+                vad_filter=False,
+                clip_timestamps=clips,
+                batch_size=slots,
+            )
+        finally:
+            if features is not None:
+                features.clear()
         found = []
         for seg in raw:
             k = min(int(seg.seek // frames_per_slot), slots - 1)
@@ -321,6 +334,56 @@ def pipeline_decoder(
         return per_chunk
 
     return decode
+
+
+class PreparedFeatures:
+    """A feature extractor whose calls for a batch's chunks return log-mel features computed
+    beforehand, side by side on ``threads`` threads (:meth:`prepare`); any other call computes
+    as the wrapped extractor does. faster-whisper computes a batch's features one chunk after
+    the other on the thread that then drives the decoder: on a GPU that thread is the one the
+    GPU waits for (1.5 s of a 12.5 s hour-long recording on an H200, docs/performance.md,
+    issue 17). NumPy's FFT and matrix products release the GIL, so the threads run at once."""
+
+    def __init__(self, extractor: Any, threads: int) -> None:
+        self._inner = extractor
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="woasr-mel")
+        self._local = threading.local()  # per batch thread: batches may run side by side
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def prepare(self, chunks: list[np.ndarray]) -> None:
+        """Compute the features of ``chunks`` (views of the batch's audio, as faster-whisper
+        cuts them) for this thread's next calls."""
+        found = self._pool.map(self._inner, chunks)
+        self._local.ready = {_array_key(c): f for c, f in zip(chunks, found, strict=True)}
+
+    def clear(self) -> None:
+        self._local.ready = {}
+
+    def __call__(self, waveform: np.ndarray, *args: Any, **kwargs: Any) -> Any:
+        ready: dict[tuple[int, tuple[int, ...]], Any] = getattr(self._local, "ready", {})
+        if not args and not kwargs:
+            found = ready.pop(_array_key(waveform), None)
+            if found is not None:
+                return found
+        return self._inner(waveform, *args, **kwargs)
+
+
+def _array_key(a: np.ndarray) -> tuple[int, tuple[int, ...]]:
+    """The same memory seen as the same array (faster-whisper slices the batch's audio)."""
+    return int(a.__array_interface__["data"][0]), tuple(a.shape)
+
+
+class WithFeatures:
+    """A ``WhisperModel`` (or a wrapper of one) with another ``feature_extractor``."""
+
+    def __init__(self, model: Any, features: PreparedFeatures) -> None:
+        self._model = model
+        self.feature_extractor = features
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
 
 
 class ChunkwiseEncoder:

@@ -44,8 +44,13 @@ BATCHED_WINDOW_S = 300.0
 GPU_HOST_THREADS = 4
 # Threads that cut a file's next windows into speech chunks (Silero VAD, on the CPU) while the
 # GPU decodes: the file's thread ran VAD and the GPU's batches by turns, VAD a third of the wall
-# of the 60-minute recording on an H200 (docs/performance.md). On the CPU the cores decode.
-GPU_CUT_AHEAD = 2
+# of the 60-minute recording on an H200; with 2 cutters the GPU still waited 3.2 s of 14.5 s
+# for them, 4 took the hour 16.0/15.3 -> 11.9/13.8 s, 8 no better (docs/performance.md). On
+# the CPU the cores decode.
+GPU_CUT_AHEAD = 4
+# Threads computing a GPU batch's log-mel features side by side (faster-whisper computes them
+# one chunk after the other on the thread the GPU waits for: 1.5 s of the hour on an H200).
+GPU_FEATURE_THREADS = 4
 
 
 class FasterWhisperProvider:
@@ -80,11 +85,19 @@ class FasterWhisperProvider:
                 else lambda _: LanguageInfo("en", 1.0)
             )
             decode = fwb.pipeline_decoder(
-                model, _convert, share_slots=pack, timestamps=timestamp_tokens(device, pack)
+                model,
+                _convert,
+                share_slots=pack,
+                timestamps=timestamp_tokens(device, pack),
+                feature_threads=GPU_FEATURE_THREADS if device == "cuda" else 0,
             )
             self._batched = fwb.CrossFileDecoder(
                 decode, detect, batch_size, parallel, cut_ahead=cut_ahead
             )
+        # Windows of a file decoded from its media ahead of the one being handed over, on a
+        # reader thread (pipeline.py): on a GPU the file's thread drives the batches, and
+        # decoding the audio there (1.5 s of the hour on an H200) kept the GPU waiting.
+        self.read_ahead = 1 if cut_ahead else 0
         # Files a process should keep in flight: enough to fill its batches from short files.
         self.concurrent_files = batch_size * parallel if batch_size > 1 else 1
         # Windows of a file: long enough that VAD fills their 30 s chunks (a 60 s window left a
