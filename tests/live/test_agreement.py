@@ -126,6 +126,11 @@ def test_a_word_said_again_right_after_the_committed_one_is_kept() -> None:
     la.flush(timed(("Hello?", 7.36, 8.16), ("hello", 8.88, 9.28)))
     heard = timed(("hello", 8.88, 9.28), ("hello.", 9.26, 9.74), ("I", 9.9, 10.1))
     assert [w.text for w in la.flush(heard)] == ["hello.", "I"]
+    # The second "Hello?" 0.44 s after the first (tests/live/test_processor.py, the same clip).
+    la = LocalAgreement()
+    la.flush(timed(("Hello?", 7.36, 8.16)))
+    heard = timed(("Hello?", 7.36, 8.12), ("Hello?", 8.6, 8.92), ("Oh,", 9.28, 9.5))
+    assert [w.text for w in la.flush(heard)] == ["Hello?", "Oh,"]
 
 
 def test_a_word_read_again_where_it_was_committed_is_dropped() -> None:
