@@ -101,3 +101,86 @@ def test_a_decoding_loop_is_cut_to_one_copy() -> None:
     # Words said again by a speaker are no loop: a short run, or fewer than three copies.
     said = words("Hello? Hello? Hello? I didn't know. I didn't know. you were there")
     assert cut_loop(said) == said
+
+
+def timed(*spec: tuple[str, float, float]) -> list[Word]:
+    return [Word(start, end, text) for text, start, end in spec]
+
+
+# pyannote_sample streamed with 1 s of silence before it (benchmarks/streaming.py), greedy passes
+# after the buffer was trimmed at the first committed "Hello?": "Hello? Hello? Oh, hello." is
+# said at 7.68-8.16, 8.63-9.16 and 9.44-9.88 s (its .stm).
+HELLOS = timed(("Hello?", 7.36, 8.12), ("Hello?", 8.6, 8.92))
+
+
+def test_a_word_said_again_right_after_the_committed_one_is_kept() -> None:
+    la = LocalAgreement()
+    la.flush(HELLOS)
+    # The pass reads the second "Hello?" where it was, then "Oh, hello" as "hello hello.":
+    # they start at the committed end, not over it, so they were said, not re-read.
+    heard = timed(("Hello", 8.54, 8.9), ("hello", 8.9, 9.26), ("hello.", 9.26, 9.76))
+    heard += timed(("I", 9.88, 9.88), ("didn't", 9.88, 10.12))
+    assert [w.text for w in la.flush(heard)] == ["hello", "hello.", "I", "didn't"]
+    # One word: the committed "hello" 8.88-9.28, the next "hello." starting 0.02 s before its end.
+    la = LocalAgreement()
+    la.flush(timed(("Hello?", 7.36, 8.16), ("hello", 8.88, 9.28)))
+    heard = timed(("hello", 8.88, 9.28), ("hello.", 9.26, 9.74), ("I", 9.9, 10.1))
+    assert [w.text for w in la.flush(heard)] == ["hello.", "I"]
+    # The second "Hello?" 0.44 s after the first (tests/live/test_processor.py, the same clip).
+    la = LocalAgreement()
+    la.flush(timed(("Hello?", 7.36, 8.16)))
+    heard = timed(("Hello?", 7.36, 8.12), ("Hello?", 8.6, 8.92), ("Oh,", 9.28, 9.5))
+    assert [w.text for w in la.flush(heard)] == ["Hello?", "Oh,"]
+
+
+def test_a_word_read_again_where_it_was_committed_is_dropped() -> None:
+    """Re-reads seen in the benchmark's clips: the pass has no reading of the committed word in
+    place, its copy is it (its times moved, or a zero-length word at the same time)."""
+    cases = [  # committed, then the pass (its first words lie before the committed end), kept
+        (
+            timed(("here.", 28.1, 28.42), ("So,", 28.74, 28.74)),
+            timed(("down", 27.68, 28.08), ("here.", 28.08, 28.4), ("So", 28.72, 28.72)),
+            [],
+        ),
+        (
+            timed(("know", 10.14, 10.3), ("you", 10.3, 10.38)),
+            timed(("know", 10.12, 10.3), ("you", 10.3, 10.38), ("were", 10.38, 10.6)),
+            ["were"],
+        ),
+        (
+            timed(("the", 1.75, 2.21), ("quarterly", 2.21, 2.21)),
+            timed(("the", 1.75, 2.23), ("quarterly", 2.23, 2.23), ("report", 2.23, 2.65)),
+            ["report"],
+        ),
+        (  # a word cut at a trim read again at the buffer start, not in place
+            timed(("can", 1.5, 2.0), ("do", 2.0, 2.5)),
+            timed(("do", 2.5, 2.8), ("for", 2.8, 3.0)),
+            ["for"],
+        ),
+    ]
+    for committed, heard, kept in cases:
+        la = LocalAgreement()
+        la.flush(committed)
+        assert [w.text for w in la.flush(heard)] == kept
+
+
+def test_zero_length_or_squeezed_words_never_make_a_repeat_look_said_again() -> None:
+    # Read in place, then "Hello. Hello." squeezed into 0.36 s: the second is 0.14 s long, a
+    # guess, not the word said (the offline transcript's five Hellos for three).
+    la = LocalAgreement()
+    la.flush(HELLOS)
+    heard = timed(("Hello.", 7.72, 8.12), ("Hello.", 8.68, 9.08), ("Hello.", 9.26, 9.48))
+    heard += timed(("Hello.", 9.48, 9.62), ("Hello.", 9.84, 9.84), ("I", 9.9, 9.9))
+    assert [w.text for w in la.flush(heard)] == ["Hello.", "I"]
+    # A zero-length committed word ("I need" with "need" 0 s long, from an earlier pass).
+    la = LocalAgreement()
+    la.flush(timed(("I", 10.9, 11.2), ("need", 11.2, 11.2)))
+    heard = timed(("I", 10.9, 11.2), ("need", 11.2, 11.45), ("to", 11.45, 11.6))
+    assert [w.text for w in la.flush(heard)] == ["to"]
+    # A zero-length reading in place is no reading; a zero-length copy is no word.
+    la = LocalAgreement()
+    la.flush(timed(("Hello?", 8.6, 8.92)))
+    assert la.flush(timed(("Hello", 8.7, 8.7), ("hello", 8.92, 9.3))) == []
+    la = LocalAgreement()
+    la.flush(timed(("Hello?", 8.6, 8.92)))
+    assert la.flush(timed(("Hello", 8.6, 8.9), ("hello", 9.0, 9.0))) == []

@@ -144,6 +144,24 @@ def test_first_partial_within_a_second_of_the_first_word(shared_audio: Path, tin
     assert first is not None and first <= 6.68 + 1.0, first
 
 
+def test_a_word_said_again_right_after_a_committed_one_is_kept(
+    shared_audio: Path, tiny_en: Path
+) -> None:
+    """pyannote_sample opens with "Hello? Hello? Oh, hello." (three Hellos in 2.2 s, two
+    speakers). The re-read guard dropped the second "Hello?" (8.6-8.92 s, 0.44 s after the
+    committed first one, under the guard's 0.5 s) although the same pass read the first one in
+    place (7.36-8.12 s): a word said right after a committed one is kept, so three Hellos come
+    out, each once, and the zero-length "Hello." a later pass squeezes in after "Oh, hello." is
+    still dropped."""
+    del tiny_en
+    clip = decode_audio(shared_audio / "pyannote_sample.wav")[: 11 * 16000]
+    audio = np.concatenate([np.zeros(16000, np.float32), clip])
+    processor = open_processor(TranscribeOptions(model="tiny.en", offline=True))
+    said = normalise(" ".join(e.text for e in finals(stream(processor, audio)))).split()
+    assert said[: said.index("i")].count("hello") == 3, said
+    assert said[said.index("i") :][:6] == ["i", "didn't", "know", "you", "were", "there"], said
+
+
 def test_nothing_is_lost_at_the_end_of_the_stream(
     shared_audio: Path, tiny_en: Path, references: dict[str, str]
 ) -> None:

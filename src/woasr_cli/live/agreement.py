@@ -4,8 +4,13 @@ Each pass re-transcribes the audio buffer; the words both this hypothesis and th
 begin with (after what is already committed) are committed and never change again. Two guards
 keep committed text from repeating: words that start before the last committed word ended are
 dropped, and a hypothesis whose first 1-5 words repeat the last committed ones (Whisper re-reads
-a word cut at a buffer trim) loses them, unless they start a clear pause (``_SAID_AGAIN``) after
-the last committed word: then they were said again ("Hello? ... Hello?").
+a word cut at a buffer trim, or one whose times moved) loses them, unless they were said again:
+they start a clear pause (``_SAID_AGAIN``) after the last committed word ("Hello? ... Hello?"),
+or the same pass heard the last committed word where it was and the repeat after it, each of
+its words a real word's length (``_SAID_WORD``) overlapping the committed word it repeats by at
+most a sliver ("Hello? hello. hello." of "Hello? Hello? Oh, hello."). A re-read lacks the
+reading in place (the pass read that audio as the repeat: "So" 28.72 s committed, "So" 28.72 s
+again) or is a squeezed-in fragment (zero-length and 0.1 s words: Whisper's guesses).
 
 Two bounds on agreement, both judged by the caller from the speech heard after a word: a word
 not ``ready`` (too little speech after it: tiny.en heard "And so my" as "And so am I" in two
@@ -25,6 +30,8 @@ from woasr_cli.transcript import Word
 _MAX_NGRAM = 5
 _TIME_SLACK = 0.1  # word times move by a frame or two between passes
 _SAID_AGAIN = 0.5  # seconds after the last committed word: a repeat there is no re-read
+_SAID_WORD = 0.2  # a word said again lasts this long at least (re-read fragments are shorter)
+_SLIVER = 0.25  # of a word: the most a word said again overlaps the committed one it repeats
 _PUNCT = re.compile(r"[^\w']+")
 
 
@@ -87,5 +94,37 @@ class LocalAgreement:
         head = [norm(w.text) for w in new[:_MAX_NGRAM]]
         for n in range(min(len(tail), len(head)), 0, -1):
             if tail[-n:] == head[:n]:
+                heard = [w for w in hypothesis if w.start <= self.last_end - _TIME_SLACK]
+                if self._said_again(self.committed[-n:], new[:n], heard):
+                    return new
                 return new[n:]
         return new
+
+    def _said_again(self, repeated: list[Word], candidate: list[Word], heard: list[Word]) -> bool:
+        """Whether ``candidate`` (the same words as the last committed ones, ``repeated``) was
+        said again rather than re-read: the pass's last word before the committed end (of
+        ``heard``) is its reading of the last committed word in place, and every word on either
+        side lasts ``_SAID_WORD`` at least (zero-length and very short words are Whisper's
+        guesses, their times meaningless) with each candidate word overlapping the committed
+        word it repeats by a sliver at most."""
+        heard = [w for w in heard if norm(w.text)]
+        last = repeated[-1]
+        if not heard or norm(heard[-1].text) != norm(last.text):
+            return False
+        overlap = _overlap(heard[-1], last)
+        if overlap <= 0 or overlap < 0.5 * min(_length(heard[-1]), _length(last)):
+            return False
+        return all(
+            _length(c) >= _SAID_WORD
+            and _length(r) >= _SAID_WORD
+            and _overlap(c, r) <= _SLIVER * _length(c)
+            for c, r in zip(candidate, repeated, strict=True)
+        )
+
+
+def _overlap(a: Word, b: Word) -> float:
+    return max(0.0, min(a.end, b.end) - max(a.start, b.start))
+
+
+def _length(word: Word) -> float:
+    return word.end - word.start
