@@ -51,6 +51,8 @@ GPU_CUT_AHEAD = 4
 # Threads computing a GPU batch's log-mel features side by side (faster-whisper computes them
 # one chunk after the other on the thread the GPU waits for: 1.5 s of the hour on an H200).
 GPU_FEATURE_THREADS = 4
+# CTranslate2's random generator, for the samples of temperature fallback (reproducible runs).
+SAMPLING_SEED = 17
 
 
 class FasterWhisperProvider:
@@ -234,8 +236,13 @@ def _load_on(
     threads, parallel = cpu_layout(options, batch_size, device)
 
     def build() -> Any:
+        import ctranslate2
         from faster_whisper import WhisperModel
 
+        # Temperature fallback samples (a window that fails Whisper's checks at temperature 0,
+        # as pyannote_sample's last one does): seeded, the same file gives the same transcript
+        # in every run, not "Hello." in one and "Hi." in the next.
+        ctranslate2.set_random_seed(SAMPLING_SEED)
         try:
             model = WhisperModel(
                 str(path),
