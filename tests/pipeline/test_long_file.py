@@ -172,3 +172,17 @@ def test_windows_read_ahead_on_a_reader_thread(
         assert not any(t.name == "woasr-read-ahead" for t in threading.enumerate())
     finally:
         provider.read_ahead = 0  # type: ignore[attr-defined]
+
+
+def test_a_lone_long_file_keeps_a_window_cut_ahead_and_a_folder_does_not() -> None:
+    """On the CPU one long file has 3 windows in flight: the one read, the next (decoding
+    beside the first one's rests) and one cut ahead, so the queue does not run dry at a window
+    boundary (docs/performance.md, "Long recordings", x17); files of a folder get 1 each."""
+    from contextlib import ExitStack
+
+    provider = load_provider(TranscribeOptions(model="tiny.en", offline=True))
+    assert provider.window_depth() == 3  # type: ignore[attr-defined]
+    with ExitStack() as files:
+        for _ in range(8):
+            files.enter_context(provider.file_session())  # type: ignore[attr-defined]
+        assert provider.window_depth() == 1  # type: ignore[attr-defined]

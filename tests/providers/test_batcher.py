@@ -175,3 +175,36 @@ def test_cancelled_chunks_never_run_and_front_chunks_run_first() -> None:
         assert batcher.gather(urgent) == [4]
         assert batcher.gather(kept) == [1]
     assert [items for _, items in run.batches] == [[2, 1]]
+
+
+def test_chunks_submitted_to_start_run_while_their_thread_works_on() -> None:
+    """A long file's thread queues a window's chunks and goes on to cut the next window: with
+    ``start`` a helper starts the due batch at once instead of when the thread next waits."""
+    started = threading.Event()
+    threads: list[str] = []
+
+    def run(key: Hashable, items: list[int]) -> list[int]:
+        threads.append(threading.current_thread().name)
+        started.set()
+        return [-i for i in items]
+
+    batcher: ChunkBatcher[int, int] = ChunkBatcher(run, batch_size=2, parallel=2, max_wait=30)
+    with batcher.client():
+        tickets = batcher.submit([1, 2, 3, 4], "k", start=True)
+        assert started.wait(timeout=5)  # the thread has not waited for anything yet
+        assert batcher.gather(tickets) == [-1, -2, -3, -4]
+    assert threads[0] == "woasr-batch-helper"
+
+
+def test_chunks_submitted_without_start_wait_for_a_thread_to_gather() -> None:
+    ran = threading.Event()
+
+    def run(key: Hashable, items: list[int]) -> list[int]:
+        ran.set()
+        return items
+
+    batcher: ChunkBatcher[int, int] = ChunkBatcher(run, batch_size=2, parallel=2, max_wait=30)
+    with batcher.client():
+        tickets = batcher.submit([1, 2], "k")
+        assert not ran.wait(timeout=0.3)
+        assert batcher.gather(tickets) == [1, 2]

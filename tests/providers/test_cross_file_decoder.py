@@ -261,3 +261,24 @@ def test_a_window_cut_ahead_and_closed_unread_is_taken_off_the_queue() -> None:
     kept, _ = decoder.transcribe(ramp(20.0) + 5e6, options)
     assert [s.text for s in kept] == [f"at{int(5e6) + 1}"]
     assert decode.batches == [("en", 1)]  # nothing of the closed windows was decoded
+
+
+def test_a_windows_chunks_start_decoding_before_its_segments_are_read() -> None:
+    """One long file: while its thread cuts the next window, the queued window decodes (a
+    helper thread), so the cores are not left to VAD alone at the start of a file."""
+    import threading
+
+    decoded = threading.Event()
+
+    class Signals(StopsEarly):
+        def __call__(self, options: TranscribeOptions, chunks: list[Audio]) -> list[list[Segment]]:
+            decoded.set()
+            return super().__call__(options, chunks)
+
+    decode = Signals(reach=30.0)
+    decoder = CrossFileDecoder(decode, english, batch_size=4, parallel=2)
+    with decoder.batcher.client():
+        segments, _ = decoder.transcribe(ramp(90.0), TranscribeOptions(vad=False))
+        assert decoded.wait(timeout=5)  # nothing has read the segments yet
+        found = list(segments)
+    assert [s.text for s in found] == ["at1", f"at{30 * RATE + 1}", f"at{60 * RATE + 1}"]

@@ -80,15 +80,20 @@ class ChunkBatcher(Generic[T, R]):
         return self._active
 
     def submit(
-        self, payloads: Sequence[T], key: Hashable, front: bool = False
+        self, payloads: Sequence[T], key: Hashable, front: bool = False, start: bool = False
     ) -> list[Ticket[T, R]]:
-        """Queue chunks; ``front``: ahead of the queue (the rest of a chunk its owner waits on)."""
+        """Queue chunks; ``front``: ahead of the queue (the rest of a chunk its owner waits on).
+        ``start``: if a batch is due, a slot free and no waiting thread idle to run it, a helper
+        thread starts it now, while the caller goes on (a long file's thread cuts its next
+        window meanwhile instead of leaving the cores to it alone)."""
         tickets = [Ticket[T, R](p, key) for p in payloads]
         with self._cond:
             if front:
                 self._queue.extendleft(reversed(tickets))
             else:
                 self._queue.extend(tickets)
+            if start:
+                self._spare_helper()
             self._cond.notify_all()
         return tickets
 
@@ -165,21 +170,26 @@ class ChunkBatcher(Generic[T, R]):
             finally:
                 self._helpers -= 1
 
-    def _execute(self, batch: list[Ticket[T, R]], spare: bool = False) -> None:
-        """Run one batch with the lock released, then hand out the results (lock held).
-
-        ``spare``: when another batch is due, a slot is free and no waiting thread is idle to
-        take it (one long file has a single thread), start a helper thread to run it."""
-        self._running += 1
+    def _spare_helper(self) -> None:
+        """Start a helper thread if a batch is due, a slot is free and no thread waiting in
+        ``gather`` is idle to take it (lock held)."""
         if (
-            spare
-            and self._idle == 0
+            self._idle == 0
             and self._helpers == 0
             and self._running < self.parallel
             and self._has_due()
         ):
             self._helpers += 1
             threading.Thread(target=self._help, name="woasr-batch-helper", daemon=True).start()
+
+    def _execute(self, batch: list[Ticket[T, R]], spare: bool = False) -> None:
+        """Run one batch with the lock released, then hand out the results (lock held).
+
+        ``spare``: when another batch is due, a slot is free and no waiting thread is idle to
+        take it (one long file has a single thread), start a helper thread to run it."""
+        self._running += 1
+        if spare:
+            self._spare_helper()
         self._cond.release()
         try:
             results = self._run(batch[0].key, [t.payload for t in batch])

@@ -112,7 +112,9 @@ class CrossFileDecoder:
         # Part-filled chunks wait to be joined with the rest Whisper leaves of the others.
         held = [c for c in chunks if c.duration < HOLD_S] if len(chunks) > 1 else []
         now = [c for c in chunks if not any(c is h for h in held)]
-        return now, self.batcher.submit([c.audio for c in now], key), held
+        # Started at once when no thread is free to (a long file's thread goes on to cut its
+        # next window: at the start of a file the cores were left to VAD alone).
+        return now, self.batcher.submit([c.audio for c in now], key, start=True), held
 
     def _cut_and_queue(self, audio: Audio, key: TranscribeOptions) -> _Queued | None:
         # Counted as a file in progress while it cuts, so batches wait for its chunks.

@@ -105,11 +105,14 @@ class FasterWhisperProvider:
         # Windows of a file: long enough that VAD fills their 30 s chunks (a 60 s window left a
         # part-filled chunk per window, each a full 30 s of encoder: 30 slots for 10 minutes
         # of speech where 24 do at 300 s, docs/performance.md), and as many queued as fill
-        # every batch slot plus the next batch's first chunks (lookahead.py).
+        # every batch slot, plus one cut ahead (lookahead.py): a window's rests are decoded
+        # after its chunks, by when both threads have drained the next window's, and with
+        # only that one in flight the cores waited on the VAD of the one after (~1 s at each
+        # window boundary; docs/performance.md, "Long recordings", x17).
         self.window_seconds = BATCHED_WINDOW_S if batch_size > 1 else None
         chunks_per_window = max(1, int(BATCHED_WINDOW_S // 30))
         # (and on a GPU one more than the windows cut ahead)
-        wanted = -(-batch_size * parallel // chunks_per_window) + 1
+        wanted = -(-batch_size * parallel // chunks_per_window) + 2
         self._windows_wanted = max(wanted, cut_ahead + 1)
 
     def window_depth(self) -> int:
