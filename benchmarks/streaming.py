@@ -39,6 +39,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# As `woasr listen` and `woasr serve` start (woasr_cli.runtime): one OpenBLAS thread, set
+# before NumPy loads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import numpy as np
 
 AUDIO = Path(os.environ.get("WOASR_SHARED_AUDIO", Path(__file__).parents[2] / "shared" / "audio"))

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -66,3 +67,51 @@ def test_tuning_is_skipped_without_glibc_or_when_asked(monkeypatch: pytest.Monke
         assert runtime.tune_allocator() is False
     finally:
         runtime.tune_allocator.cache_clear()
+
+
+_BLAS_PROBE = textwrap.dedent(
+    """
+    import sys
+    from woasr_cli.cli.app import main
+    sys.argv = ["woasr", "--version"]
+    try:
+        main()
+    except SystemExit:
+        pass
+    import numpy, threadpoolctl
+    print([p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"])
+    """
+)
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs 2 cores: OpenBLAS uses one on one")
+@pytest.mark.parametrize(("user", "threads"), [(None, "[1]"), ("2", "[2]")])
+def test_the_cli_gives_numpys_openblas_one_thread_unless_the_user_says(
+    user: str | None, threads: str
+) -> None:
+    """NumPy's OpenBLAS, one thread per core by default, spun on the cores CTranslate2's batches
+    wanted (docs/performance.md); the CLI sets it to one before NumPy loads. A user's own
+    OPENBLAS_NUM_THREADS wins."""
+    pytest.importorskip("threadpoolctl", reason="threadpoolctl (scikit-learn's) reads the threads")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    env["PYTHONPATH"] = str(Path(__file__).parents[1] / "src")
+    if user:
+        env["OPENBLAS_NUM_THREADS"] = user
+    found = subprocess.run(
+        [sys.executable, "-c", _BLAS_PROBE], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip().splitlines()[-1]
+    assert found == threads
+
+
+def test_blas_threads_are_left_alone_once_numpy_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy  # noqa: F401  (loaded, as in any process that used it before woasr)
+
+    from woasr_cli import runtime
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    runtime.limit_blas_threads.cache_clear()
+    try:
+        assert runtime.limit_blas_threads() is False
+        assert "OPENBLAS_NUM_THREADS" not in os.environ
+    finally:
+        runtime.limit_blas_threads.cache_clear()

@@ -88,6 +88,32 @@ def allocator_env() -> dict[str, str]:
     return {name: os.environ.get(name, value) for name, value in ALLOCATOR_ENV.items()}
 
 
+# NumPy's matrix products in a transcription are small (the log-mel filterbank of each 30 s
+# chunk, 80x201 by 201x3001); OpenBLAS runs each on one thread per core, and its threads then
+# spin waiting for the next call on the cores CTranslate2's batches want. 10-minute recording,
+# tiny.en, 2 cores, 3 interleaved pairs: CPU 27.0 / 25.7 / 29.0 -> 23.8 / 24.1 / 24.7 s, wall
+# 16.8 / 15.1 / 17.6 -> 14.6 / 14.7 / 15.2 s, the same subtitles (docs/performance.md).
+BLAS_ENV = {"OPENBLAS_NUM_THREADS": "1"}
+
+
+def blas_env() -> dict[str, str]:
+    """One OpenBLAS thread, as environment variables (a user's own value wins)."""
+    return {name: os.environ.get(name, value) for name, value in BLAS_ENV.items()}
+
+
+@cache
+def limit_blas_threads() -> bool:
+    """Give NumPy's OpenBLAS one thread (woasr runs its work side by side at the level of
+    batches and files). OpenBLAS reads this when NumPy is first imported, so it is set only
+    if NumPy is not loaded yet (the CLI calls it first thing; :class:`Transcriber` too, for
+    library users who have not imported NumPy). Returns whether it applied."""
+    if "numpy" in sys.modules:
+        return False
+    for name, value in blas_env().items():
+        os.environ.setdefault(name, value)  # also for the processes started from here
+    return True
+
+
 def release_memory() -> None:
     """Return freed heap pages to the OS (cheap; called once per audio window)."""
     libc = _libc()

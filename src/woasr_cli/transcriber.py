@@ -31,7 +31,7 @@ from woasr_cli.options import TranscribeOptions
 from woasr_cli.pipeline import FileHooks, Resume, postprocess, transcribe_audio, transcribe_file
 from woasr_cli.policy import prepare
 from woasr_cli.providers.base import Provider, concurrent_files, file_session
-from woasr_cli.runtime import release_memory, tune_allocator
+from woasr_cli.runtime import limit_blas_threads, release_memory, tune_allocator
 from woasr_cli.transcript import Segment, Transcript
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ class Transcriber:
     def __init__(self, options: TranscribeOptions, *, provider: Provider | None = None) -> None:
         self.options = prepare(options)
         tune_allocator()
+        limit_blas_threads()
         if provider is None:
             from woasr_cli.providers.registry import load_provider
 

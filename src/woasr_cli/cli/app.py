@@ -10,7 +10,7 @@ from woasr_cli import __version__
 from woasr_cli.cli import commands
 from woasr_cli.cli.exit_codes import exit_code_for
 from woasr_cli.errors import WoasrError
-from woasr_cli.runtime import tune_allocator
+from woasr_cli.runtime import limit_blas_threads, tune_allocator
 
 app = typer.Typer(
     name="woasr",
@@ -40,6 +40,7 @@ def _root(
 
 def main() -> None:
     tune_allocator()  # before any thread exists: see woasr_cli.runtime
+    limit_blas_threads()  # before NumPy is imported: see woasr_cli.runtime
     try:
         app(standalone_mode=True)
     except WoasrError as exc:  # errors raised outside a command's own handling

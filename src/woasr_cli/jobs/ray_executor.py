@@ -43,7 +43,7 @@ from woasr_cli.jobs.states import JobState
 from woasr_cli.jobs.workers import _rebuild
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.outputs import write_outputs
-from woasr_cli.runtime import allocator_env
+from woasr_cli.runtime import allocator_env, blas_env
 
 MAX_ATTEMPTS = 3  # a file is handed to at most this many actors that die under it
 POLL_S = 1.0  # how often the driver collects progress and checkpoints from the actors
@@ -186,10 +186,11 @@ class _Driver:
         self.cpus = cpus
         self.actor_cls = self.ray.remote(FileWorker)
         self.actor_resources = {"num_cpus": cpus, "num_gpus": gpus}
-        # glibc tuned from the actor's first allocation (woasr_cli.runtime): its process is
-        # started for it, as an actor with its own environment is
-        env = allocator_env()
-        self.runtime_env = {"env_vars": env} if env else None
+        # glibc tuned from the actor's first allocation and one OpenBLAS thread
+        # (woasr_cli.runtime): its process is started for it, as an actor with its own
+        # environment is
+        env = {**allocator_env(), **blas_env()}
+        self.runtime_env = {"env_vars": env}
         self.tag = self.runner.owner.rsplit(":", 1)[-1]
         for i in range(count):
             self.slots.append(self._new_slot(i))
