@@ -76,8 +76,11 @@ class FasterWhisperProvider:
         self.batch_size = batch_size
         self.multilingual = bool(model.model.is_multilingual)
         self._batched: CrossFileDecoder | None = None
+        # On a GPU the file's thread drives the batches: VAD, log-mel features and audio
+        # decoding are moved off it (cutter, feature and reader threads, below).
         device = str(model.model.device)
-        cut_ahead = GPU_CUT_AHEAD if device == "cuda" and batch_size > 1 else 0
+        on_gpu = device == "cuda"
+        cut_ahead = GPU_CUT_AHEAD if on_gpu and batch_size > 1 else 0
         if batch_size > 1:
             from woasr_cli.providers import faster_whisper_batch as fwb
 
@@ -91,7 +94,7 @@ class FasterWhisperProvider:
                 _convert,
                 share_slots=pack,
                 timestamps=timestamp_tokens(device, pack),
-                feature_threads=GPU_FEATURE_THREADS if device == "cuda" else 0,
+                feature_threads=GPU_FEATURE_THREADS if on_gpu else 0,
             )
             self._batched = fwb.CrossFileDecoder(
                 decode, detect, batch_size, parallel, cut_ahead=cut_ahead
