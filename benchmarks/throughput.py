@@ -56,27 +56,25 @@ class Run:
 
 
 def tree_rss_kb(root: int) -> int:
-    """RSS summed over ``root`` and all its descendants."""
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the process ended while we looked
-        pid = int(entry.name)
-        parents[pid] = int(fields[1])
-        rss[pid] = int(fields[21]) * PAGE_KB
-    tree, frontier = {root}, [root]
+    """RSS summed over ``root`` and all its descendants.
+
+    Walks down from ``root`` through ``/proc/PID/task/TID/children`` (a few small reads), not
+    every process's ``stat``: this runs every 50 ms beside the command being measured, and
+    scanning all of ``/proc`` took ~2 ms of CPU a call, ~4 % of a core taken from a runner that
+    keeps both cores busy (woasr on a long file) and not from one that leaves one idle
+    (docs/performance.md, "Long recordings", y17)."""
+    total, frontier = 0, [root]
     while frontier:
-        parent = frontier.pop()
-        children = [p for p, pp in parents.items() if pp == parent and p not in tree]
-        tree.update(children)
-        frontier += children
-    return sum(rss.get(p, 0) for p in tree)
+        pid = frontier.pop()
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                total += int(fh.read().rsplit(b")", 1)[1].split()[21]) * PAGE_KB
+            for task in os.scandir(f"/proc/{pid}/task"):
+                with open(f"{task.path}/children", "rb") as fh:
+                    frontier += [int(c) for c in fh.read().split()]
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended while we looked
+    return total
 
 
 def measure(cmd: list[str]) -> tuple[float, float, float]:
