@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -76,6 +78,22 @@ def test_streaming_never_materialises_the_whole_file(tmp_path: Path) -> None:
     # Windows are views of arrays of about a window plus one block, never of the whole file.
     held = [len(w if w.base is None else w.base) for _, w in iter_windows(path, window_s=12.0)]
     assert len(held) >= 7 and max(held) <= (12 + 1 + 32) * rate
+
+
+def test_a_windows_memory_goes_when_its_reader_drops_it(tmp_path: Path) -> None:
+    """While a window is out, the reader holds no other reference to its memory: a long
+    file's pipeline drops each window once it is cut into speech chunks, and the 300 s window
+    (20 MB) was held until the next one had been decoded."""
+    rate = 16000
+    path = encode_audio(tmp_path / "long.flac", tone(60.0, rate), rate, codec="flac")
+    reader = iter_windows(path, window_s=12.0)
+    for _ in range(3):
+        _, samples = next(reader)
+        memory = weakref.ref(samples if samples.base is None else samples.base)
+        del samples
+        gc.collect()
+        assert memory() is None
+    assert sum(1 for _ in reader) >= 1  # and the rest still comes
 
 
 @pytest.mark.parametrize(

@@ -51,11 +51,17 @@ def iter_windows(
         if size < limit + SAMPLE_RATE:
             continue
         buffer = np.concatenate(blocks)
+        blocks = []  # joined into ``buffer``: not kept twice while a window is out
         while len(buffer) >= limit + SAMPLE_RATE:
             cut = quiet_cut(buffer, limit)
-            yield offset, buffer[:cut]
-            offset += cut / SAMPLE_RATE
-            buffer = buffer[cut:]
+            window = [buffer[:cut]]
+            # The few seconds after the cut are copied out, so nothing here holds the window's
+            # memory while it is out: it goes when its reader lets it go, not when the next
+            # window has been decoded (on a long file, 20 MB held for the whole time between
+            # two windows, docs/performance.md, "Long recordings", session 16).
+            buffer = buffer[cut:].copy()
+            at, offset = offset, offset + cut / SAMPLE_RATE
+            yield at, window.pop()
         blocks, size = [buffer], len(buffer)
     buffer = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
     if len(buffer) or offset == start:
