@@ -75,8 +75,14 @@ def test_tree_rss_poll_reads_only_the_tree(
 ) -> None:
     # Reading every process's stat in /proc took ~1.8 ms of CPU a poll on the benchmark
     # machine (20 polls a second: ~4 % of a core); a one-process tree is its own few files.
+    # (A process of its own: the test runner may have children of its own by now.)
     import builtins
 
+    lone = subprocess.Popen(
+        [sys.executable, "-c", "import time; print(1, flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE,
+    )
+    assert lone.stdout is not None and lone.stdout.readline().strip() == b"1"  # running
     opened: list[str] = []
     real_open = builtins.open
 
@@ -84,9 +90,13 @@ def test_tree_rss_poll_reads_only_the_tree(
         opened.append(str(file))
         return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
 
-    monkeypatch.setattr(builtins, "open", counting_open)
-    assert throughput.tree_rss_kb(os.getpid()) > 0
-    monkeypatch.undo()
-    tasks = len(os.listdir(f"/proc/{os.getpid()}/task"))
-    assert all(path.startswith(f"/proc/{os.getpid()}/") for path in opened), opened
-    assert len(opened) <= 1 + tasks
+    try:
+        monkeypatch.setattr(builtins, "open", counting_open)
+        assert throughput.tree_rss_kb(lone.pid) > 0
+        monkeypatch.undo()
+        tasks = len(os.listdir(f"/proc/{lone.pid}/task"))
+        assert all(path.startswith(f"/proc/{lone.pid}/") for path in opened), opened
+        assert len(opened) <= 1 + tasks
+    finally:
+        lone.kill()
+        lone.wait()
