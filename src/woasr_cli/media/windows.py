@@ -54,7 +54,7 @@ def iter_windows(
         blocks = []  # joined into ``buffer``: not kept twice while a window is out
         while len(buffer) >= limit + SAMPLE_RATE:
             cut = quiet_cut(buffer, limit)
-            window = [buffer[:cut]]
+            window = [buffer[:cut]]  # emptied by the yield: no local keeps the window
             # The few seconds after the cut are copied out, so nothing here holds the window's
             # memory while it is out: it goes when its reader lets it go, not when the next
             # window has been decoded (on a long file, 20 MB held for the whole time between
