@@ -282,3 +282,33 @@ def test_a_windows_chunks_start_decoding_before_its_segments_are_read() -> None:
         assert decoded.wait(timeout=5)  # nothing has read the segments yet
         found = list(segments)
     assert [s.text for s in found] == ["at1", f"at{30 * RATE + 1}", f"at{60 * RATE + 1}"]
+
+
+def test_a_decoded_chunks_audio_goes_before_its_window_is_read() -> None:
+    """A long file's windows are read in order, long after their chunks were decoded (several
+    in flight): what waits to be read is the decode and the samples of a rest, not every
+    decoded chunk's audio (issue 17, peak memory on long files)."""
+    import gc
+    import time
+    import weakref
+
+    seen: list[weakref.ref[Audio]] = []
+
+    class Remembers(StopsEarly):
+        def __call__(self, options: TranscribeOptions, chunks: list[Audio]) -> list[list[Segment]]:
+            seen.extend(weakref.ref(c) for c in chunks)
+            return super().__call__(options, chunks)
+
+    decode = Remembers(reach=20.0)  # every 30 s chunk leaves a 10 s rest
+    decoder = CrossFileDecoder(decode, english, batch_size=4, parallel=2)
+    with decoder.batcher.client():
+        segments, _ = decoder.transcribe(ramp(60.0), TranscribeOptions(vad=False))
+        deadline = time.monotonic() + 5
+        while decoder.batcher.batches_run < 1:  # the window's one batch (2 chunks), unread
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        gc.collect()
+        assert len(seen) == 2 and all(ref() is None for ref in seen)
+        found = list(segments)
+    starts = [1, 20 * RATE + 1, 30 * RATE + 1]  # the two 10 s rests joined in one piece
+    assert sorted(int(s.text[2:]) for s in found) == starts

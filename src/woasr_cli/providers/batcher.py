@@ -33,14 +33,23 @@ RunBatch = Callable[[Hashable, list[T]], list[R]]
 
 @dataclass(eq=False)
 class Ticket(Generic[T, R]):
-    """One submitted chunk; its result (or the batch's error) once its batch has run."""
+    """One submitted chunk; its result (or the batch's error) once its batch has run. The chunk
+    goes with the batch that takes it (:meth:`take`): a ticket waiting to be read holds its
+    result only (a long file's windows are read long after their chunks were decoded)."""
 
-    payload: T
+    payload: T | None
     key: Hashable
     queued_at: float = field(default_factory=time.monotonic)
     result: R | None = None
     error: BaseException | None = None
     done: bool = False
+
+    def take(self) -> T:
+        """The chunk, handed to the batch that decodes it; the ticket keeps no reference."""
+        payload, self.payload = self.payload, None
+        if payload is None:
+            raise RuntimeError("a chunk was taken by two batches")
+        return payload
 
 
 class ChunkBatcher(Generic[T, R]):
@@ -192,7 +201,7 @@ class ChunkBatcher(Generic[T, R]):
             self._spare_helper()
         self._cond.release()
         try:
-            results = self._run(batch[0].key, [t.payload for t in batch])
+            results = self._run(batch[0].key, [t.take() for t in batch])
             if len(results) != len(batch):
                 raise RuntimeError(f"batch of {len(batch)} chunks gave {len(results)} results")
             for t, r in zip(batch, results, strict=True):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 import numpy as np
@@ -50,8 +50,33 @@ HOLD_S = 25.0
 
 DecodeBatch = Callable[[TranscribeOptions, list[Audio]], list[list[Segment]]]
 DetectLanguage = Callable[[Audio], LanguageInfo]
-# A window's chunks once queued: (submitted, their tickets, held back to be joined).
-_Queued = tuple[list[SpeechChunk], list[Ticket[Audio, list[Segment]]], list[SpeechChunk]]
+
+
+@dataclass(frozen=True)
+class _Part:
+    """A chunk queued for decoding; ``again``: it holds speech Whisper left once (its no-speech
+    rule applies, and it is not cut in two)."""
+
+    chunk: SpeechChunk
+    again: bool = False
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    """A chunk's decode, settled on the thread that ran its batch, so that the chunk's audio
+    goes with the batch: a long file's windows wait their turn to be read long after their
+    chunks were decoded (three in flight), and held every decoded chunk's samples until then
+    (docs/performance.md, issue 17, session 17)."""
+
+    segments: list[Segment]  # in window time, cut at sentence ends
+    words: int
+    rest: SpeechChunk | None  # what Whisper left undecoded after its last words (a copy)
+    skipped: SpeechChunk | None  # the chunk, kept only when its opening speech was skipped
+
+
+_Tickets = list[Ticket[_Part, _Decoded]]
+# A window's chunks once queued: (their tickets, the chunks held back to be joined).
+_Queued = tuple[_Tickets, list[SpeechChunk]]
 
 
 class CrossFileDecoder:
@@ -70,8 +95,9 @@ class CrossFileDecoder:
         cut_ahead: int = 0,
     ) -> None:
         self._detect = detect
-        self.batcher: ChunkBatcher[Audio, list[Segment]] = ChunkBatcher(
-            lambda key, chunks: decode(cast(TranscribeOptions, key), chunks),
+        self._decode = decode
+        self.batcher: ChunkBatcher[_Part, _Decoded] = ChunkBatcher(
+            lambda key, parts: self._decoded(cast(TranscribeOptions, key), parts),
             batch_size,
             parallel=parallel,
         )
@@ -103,18 +129,22 @@ class CrossFileDecoder:
         key = options.with_changes(language=language.language)
         queued = self._queue(chunks, key)
         segments = _Cancellable(
-            self._segments(*queued, key), lambda: self.batcher.cancel(queued[1])
+            self._segments(*queued, key), lambda: self.batcher.cancel(queued[0])
         )
         return segments, language
 
     def _queue(self, chunks: list[SpeechChunk], key: TranscribeOptions) -> _Queued:
-        """Submit a window's chunks: (submitted, their tickets, held back)."""
+        """Submit a window's chunks: (their tickets, held back)."""
         # Part-filled chunks wait to be joined with the rest Whisper leaves of the others.
         held = [c for c in chunks if c.duration < HOLD_S] if len(chunks) > 1 else []
-        now = [c for c in chunks if not any(c is h for h in held)]
+        now = [_Part(c) for c in chunks if not any(c is h for h in held)]
         # Started at once when no thread is free to (a long file's thread goes on to cut its
         # next window: at the start of a file the cores were left to VAD alone).
-        return now, self.batcher.submit([c.audio for c in now], key, start=True), held
+        return self.batcher.submit(now, key, start=True), held
+
+    def _decoded(self, key: TranscribeOptions, parts: list[_Part]) -> list[_Decoded]:
+        found = self._decode(key, [p.chunk.audio for p in parts])
+        return [_settle(p, f, key) for p, f in zip(parts, found, strict=True)]
 
     def _cut_and_queue(self, audio: Audio, key: TranscribeOptions) -> _Queued | None:
         # Counted as a file in progress while it cuts, so batches wait for its chunks.
@@ -131,14 +161,10 @@ class CrossFileDecoder:
         if not cut.cancel():  # already cutting or cut: take its chunks off the queue
             queued = cut.result()
             if queued is not None:
-                self.batcher.cancel(queued[1])
+                self.batcher.cancel(queued[0])
 
     def _segments(
-        self,
-        chunks: list[SpeechChunk],
-        tickets: list[Ticket[Audio, list[Segment]]],
-        held: list[SpeechChunk],
-        key: TranscribeOptions,
+        self, tickets: _Tickets, held: list[SpeechChunk], key: TranscribeOptions
     ) -> Iterator[Segment]:
         """The window's segments in time order. Each chunk is decoded once; what Whisper left
         undecoded at chunk ends (it ends a chunk early at an unfinished sentence) is joined with
@@ -147,8 +173,8 @@ class CrossFileDecoder:
         1-5 s rests instead of one each (docs/performance.md, issue 17, u17)."""
         found: list[Segment] = []
         rests: list[tuple[SpeechChunk, bool]] = [(c, False) for c in held]
-        for chunk, ticket in zip(chunks, tickets, strict=True):
-            rest = self._first(chunk, ticket, key, found, again=False)
+        for ticket in tickets:
+            rest = self._first(ticket, key, found)
             if rest is not None:
                 rests.append((rest, True))
         while rests:
@@ -156,14 +182,15 @@ class CrossFileDecoder:
             pieces = joined([r for r, _ in rests])
             tails = {r.spans[0] for r, is_tail in rests if is_tail}
             again = [any(span in tails for span in piece.spans) for piece in pieces]
-            pending = self.batcher.submit([p.audio for p in pieces], key, front=True)
+            parts = [_Part(p, a) for p, a in zip(pieces, again, strict=True)]
+            pending = self.batcher.submit(parts, key, front=True)
             # A segment whose words lie in two pieces is cut between them (other chunks'
             # speech lies between the pieces).
             starts = [r.spans[0][0] / SAMPLE_RATE for r, _ in rests[1:]]
             rests = []
-            for piece, ticket, is_again in zip(pieces, pending, again, strict=True):
+            for piece, ticket in zip(pieces, pending, strict=True):
                 decoded: list[Segment] = []
-                rest = self._first(piece, ticket, key, decoded, again=is_again)
+                rest = self._first(ticket, key, decoded)
                 for seg in decoded:
                     found.extend(split_at_times(seg, starts))
                 if rest is not None and rest.duration <= piece.duration - TAIL_MIN_S:
@@ -171,66 +198,48 @@ class CrossFileDecoder:
         yield from in_time_order(found)
 
     def _first(
-        self,
-        part: SpeechChunk,
-        pending: Ticket[Audio, list[Segment]],
-        key: TranscribeOptions,
-        out: list[Segment],
-        again: bool,
+        self, pending: Ticket[_Part, _Decoded], key: TranscribeOptions, out: list[Segment]
     ) -> SpeechChunk | None:
-        """A chunk's decode into ``out`` (window time); the rest Whisper left, if any.
-        ``again``: it holds speech Whisper left once (its no-speech rule applies; not cut in
-        two)."""
-        (found,) = self.batcher.gather([pending])
-        if again:
-            found = [s for s in found if not _silence(s, key)]
-        elif _late_start(found):
-            redone = self._in_halves(part, key)
-            if redone is not None and _words(redone) >= _words(found):
+        """A chunk's decode into ``out`` (window time); the rest Whisper left, if any."""
+        (done,) = self.batcher.gather([pending])
+        if done.skipped is not None:
+            redone = self._in_halves(done.skipped, key)
+            if redone is not None and _words(redone) >= done.words:
                 out.extend(redone)
                 return None
-        rest = _undecoded_tail(part, found)  # before _to_window moves the times
-        for seg in found:
-            out.extend(split_sentences(_to_window(seg, part)))
-        return rest
+        out.extend(done.segments)
+        return done.rest
 
-    def _chunk(
-        self,
-        part: SpeechChunk,
-        pending: Ticket[Audio, list[Segment]],
-        key: TranscribeOptions,
-        again: bool = False,
-    ) -> Iterator[Segment]:
-        """One chunk's segments in window time; ``again``: a piece of a chunk decoded before
-        (Whisper's no-speech rule applies, and it is not cut again)."""
-        (found,) = self.batcher.gather([pending])
-        if again:
-            found = [s for s in found if not _silence(s, key)]
-        if not again and _late_start(found):
-            redone = self._in_halves(part, key)
-            if redone is not None and _words(redone) >= _words(found):
-                yield from redone
-                return
-        rest = _undecoded_tail(part, found)
-        for seg in found:
-            yield from split_sentences(_to_window(seg, part))
-        if rest is not None:
-            # Whisper ended this chunk early (it does at pauses); decode the rest, as its
+    def _again(self, pending: Ticket[_Part, _Decoded], key: TranscribeOptions) -> Iterator[Segment]:
+        """The segments of a piece of a chunk decoded before, and of what it leaves."""
+        (done,) = self.batcher.gather([pending])
+        yield from done.segments
+        if done.rest is not None:
+            # Whisper ended this piece early (it does at pauses); decode the rest, as its
             # sequential mode seeks on from the last timestamp.
-            (tail,) = self.batcher.submit([rest.audio], key, front=True)
-            yield from self._chunk(rest, tail, key, again=True)
+            (tail,) = self.batcher.submit([_Part(done.rest, again=True)], key, front=True)
+            yield from self._again(tail, key)
 
     def _in_halves(self, chunk: SpeechChunk, key: TranscribeOptions) -> list[Segment] | None:
         """A chunk whose decode skipped its opening speech, decoded again in two pieces."""
         halves = chunk.halves()
         if halves is None:
             return None
-        tickets = self.batcher.submit([h.audio for h in halves], key, front=True)
-        return [
-            seg
-            for half, ticket in zip(halves, tickets, strict=True)
-            for seg in self._chunk(half, ticket, key, again=True)
-        ]
+        tickets = self.batcher.submit([_Part(h, again=True) for h in halves], key, front=True)
+        return [seg for ticket in tickets for seg in self._again(ticket, key)]
+
+
+def _settle(part: _Part, found: list[Segment], options: TranscribeOptions) -> _Decoded:
+    """What the window needs of a chunk's decode, and no more of its audio than that."""
+    if part.again:
+        found = [s for s in found if not _silence(s, options)]
+    skipped = part.chunk if not part.again and _late_start(found) else None
+    rest = _undecoded_tail(part.chunk, found)  # before _to_window moves the times
+    if rest is not None:
+        rest = SpeechChunk(rest.audio.copy(), rest.spans)  # not a view of the whole chunk
+    words = _words(found)
+    segments = [s for seg in found for s in split_sentences(_to_window(seg, part.chunk))]
+    return _Decoded(segments, words, rest, skipped)
 
 
 class _Cancellable(Iterator[Segment]):
