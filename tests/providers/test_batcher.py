@@ -208,3 +208,38 @@ def test_chunks_submitted_without_start_wait_for_a_thread_to_gather() -> None:
         tickets = batcher.submit([1, 2], "k")
         assert not ran.wait(timeout=0.3)
         assert batcher.gather(tickets) == [1, 2]
+
+
+def test_the_last_chunks_are_spread_over_the_free_slots() -> None:
+    """At the end of a long file (its thread waits, nothing more can come) two queued chunks
+    run as two batches side by side, not as one batch on one core while the other idles."""
+    both_running = threading.Barrier(2, timeout=5)
+    sizes: list[int] = []
+
+    def run(key: Hashable, items: list[int]) -> list[int]:
+        sizes.append(len(items))
+        both_running.wait()  # breaks (BrokenBarrierError) unless two batches run at once
+        return [-i for i in items]
+
+    batcher: ChunkBatcher[int, int] = ChunkBatcher(run, batch_size=4, parallel=2, max_wait=30)
+    with batcher.client():
+        assert batcher.gather(batcher.submit([1, 2], "k")) == [-1, -2]
+    assert sizes == [1, 1]
+
+
+def test_chunks_are_not_spread_while_a_thread_may_still_submit() -> None:
+    """A thread still cutting its file may queue more: the batch keeps its full size."""
+    sizes: list[int] = []
+    ran = threading.Event()
+
+    def run(key: Hashable, items: list[int]) -> list[int]:
+        sizes.append(len(items))
+        ran.set()
+        return items
+
+    batcher: ChunkBatcher[int, int] = ChunkBatcher(run, batch_size=4, parallel=2, max_wait=30)
+    with batcher.client():
+        tickets = batcher.submit([1, 2], "k", start=True)  # full (2 + 2 chunks): starts now
+        assert ran.wait(timeout=5)  # run by a helper while this thread is not waiting
+        assert batcher.gather(tickets) == [1, 2]
+    assert sizes == [2]

@@ -146,6 +146,17 @@ class ChunkBatcher(Generic[T, R]):
             return self.batch_size
         return max(1, -(-self.batch_size // self.parallel))
 
+    def _size(self, queued: int) -> int:
+        """Chunks in the next batch, of ``queued`` of its key (lock held). While every thread
+        waits no more chunks come until a batch ends, so what is queued is spread over the free
+        slots: at the end of a long file the last rests (two joined pieces, say) ran as one
+        batch on one core while the other idled (docs/performance.md, issue 17, x17 / z17c)."""
+        limit = self._limit()
+        free = self.parallel - self._running
+        if free > 1 and self._waiting >= self._active:
+            return max(1, min(limit, -(-queued // free)))
+        return limit
+
     def _has_due(self) -> bool:
         """Whether the queue holds a batch to run now (lock held): full, nothing more coming,
         or overdue."""
@@ -162,7 +173,8 @@ class ChunkBatcher(Generic[T, R]):
         if not self._has_due():
             return None
         key = self._queue[0].key
-        batch = [t for t in self._queue if t.key == key][: self._limit()]
+        same = [t for t in self._queue if t.key == key]
+        batch = same[: self._size(len(same))]
         for t in batch:
             self._queue.remove(t)
         return batch
