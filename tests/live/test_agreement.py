@@ -103,6 +103,32 @@ def test_a_decoding_loop_is_cut_to_one_copy() -> None:
     assert cut_loop(said) == said
 
 
+def test_a_tail_of_guessed_words_is_cut() -> None:
+    from woasr_cli.live.words import cut_guessed_tail
+
+    # espeak_dialogue_2spk's pause pass (30 s, beam 5; stream times): after "Tuesday." the
+    # decoder squeezed "Thank you very much." into 0.06 s, "Thank" at probability 0.04.
+    heard = [
+        Word(15.74, 16.2, "Tuesday.", 1.0),
+        Word(16.24, 16.24, "Thank", 0.04),
+        Word(16.24, 16.26, "you", 0.98),
+        Word(16.26, 16.3, "very", 0.09),
+        Word(16.3, 16.8, "much.", 0.99),
+    ]
+    assert [w.text for w in cut_guessed_tail(heard)] == ["Tuesday."]
+    # An improbable short word with speech after it is a word heard badly, not a guess: kept.
+    said = [
+        Word(25.07, 25.4, "least", 0.98),
+        Word(25.45, 25.5, "you", 0.06),
+        Word(25.95, 26.2, "know", 1.0),
+    ]
+    assert cut_guessed_tail(said) == said
+    # So is an improbable word that lasts (pyannote_sample's "And@24.83(0.03)").
+    assert cut_guessed_tail(said[:1] + [Word(25.5, 25.8, "so", 0.03)]) == said[:1] + [
+        Word(25.5, 25.8, "so", 0.03)
+    ]
+
+
 def timed(*spec: tuple[str, float, float]) -> list[Word]:
     return [Word(start, end, text) for text, start, end in spec]
 

@@ -55,3 +55,25 @@ def cut_loop(words: list[Word]) -> list[Word]:
             if copies >= _LOOP_COPIES and copies * n >= _LOOP_WORDS:
                 return words[: i + n]
     return words
+
+
+_GUESS_PROBABILITY = 0.1  # a word this improbable
+_GUESS_LENGTH = 0.1  # and this short (seconds) has no audio under it: the decoder's guess,
+_SQUEEZE = 0.3  # and so do the words after it when all start this soon after it
+
+
+def cut_guessed_tail(words: list[Word]) -> list[Word]:
+    """The hypothesis without a tail of guessed words: one improbable, (nearly) zero-length
+    word and any words squeezed in right after it, to the end. Whisper ends a buffer so when it
+    has run out of speech ("Tuesday. Thank you very much." with "Thank" at probability 0.04
+    and the four words within 0.06 s); a pass whose words are committed as they stand (at a
+    pause, at the end) would otherwise commit them."""
+    for i, word in enumerate(words):
+        guessed = (
+            word.probability is not None
+            and word.probability < _GUESS_PROBABILITY
+            and word.end - word.start < _GUESS_LENGTH
+        )
+        if guessed and all(w.start - word.start <= _SQUEEZE for w in words[i + 1 :]):
+            return words[:i]
+    return words
