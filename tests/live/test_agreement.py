@@ -124,9 +124,8 @@ def test_a_tail_of_guessed_words_is_cut() -> None:
     ]
     assert cut_guessed_tail(said) == said
     # So is an improbable word that lasts (pyannote_sample's "And@24.83(0.03)").
-    assert cut_guessed_tail(said[:1] + [Word(25.5, 25.8, "so", 0.03)]) == said[:1] + [
-        Word(25.5, 25.8, "so", 0.03)
-    ]
+    lasts = [said[0], Word(25.5, 25.8, "so", 0.03)]
+    assert cut_guessed_tail(lasts) == lasts
 
 
 def timed(*spec: tuple[str, float, float]) -> list[Word]:
