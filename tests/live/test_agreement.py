@@ -116,6 +116,11 @@ def test_a_tail_of_guessed_words_is_cut() -> None:
         Word(16.3, 16.8, "much.", 0.99),
     ]
     assert [w.text for w in cut_guessed_tail(heard)] == ["Tuesday."]
+    # espeak_dialogue_2voices' pause pass: "Thank" lasts 0.28 s, the 40 words after it none.
+    looped = [Word(21.39, 21.73, "report.", 0.99), Word(21.73, 22.01, "Thank", 0.01)]
+    looped += [Word(22.01, 22.01, text, 0.9) for text in ["you", "very", "much,", "and", "thank"]]
+    looped += [Word(22.29, 22.29, text, 0.9) for text in ["you", "very", "much,", "and"]]
+    assert [w.text for w in cut_guessed_tail(looped)] == ["report."]
     # An improbable short word with speech after it is a word heard badly, not a guess: kept.
     said = [
         Word(25.07, 25.4, "least", 0.98),
@@ -123,8 +128,11 @@ def test_a_tail_of_guessed_words_is_cut() -> None:
         Word(25.95, 26.2, "know", 1.0),
     ]
     assert cut_guessed_tail(said) == said
-    # So is an improbable word that lasts (pyannote_sample's "And@24.83(0.03)").
+    # So is an improbable word that lasts, at the end (pyannote_sample's "And@24.83(0.03)")
+    # or with words after it that last too.
     lasts = [said[0], Word(25.5, 25.8, "so", 0.03)]
+    assert cut_guessed_tail(lasts) == lasts
+    lasts.append(Word(26.2, 26.5, "far", 0.9))
     assert cut_guessed_tail(lasts) == lasts
 
 

@@ -57,23 +57,26 @@ def cut_loop(words: list[Word]) -> list[Word]:
     return words
 
 
-_GUESS_PROBABILITY = 0.1  # a word this improbable
-_GUESS_LENGTH = 0.1  # and this short (seconds) has no audio under it: the decoder's guess,
-_SQUEEZE = 0.3  # and so do the words after it when all start this soon after it
+_GUESS_PROBABILITY = 0.1  # a word this improbable starts a guessed tail
+_TIMELESS = 0.1  # if the words after it are shorter than this (seconds): no audio under them,
+_SQUEEZE = 0.3  # or start this soon after it
 
 
 def cut_guessed_tail(words: list[Word]) -> list[Word]:
-    """The hypothesis without a tail of guessed words: one improbable, (nearly) zero-length
-    word and any words squeezed in right after it, to the end. Whisper ends a buffer so when it
-    has run out of speech ("Tuesday. Thank you very much." with "Thank" at probability 0.04
-    and the four words within 0.06 s); a pass whose words are committed as they stand (at a
-    pause, at the end) would otherwise commit them."""
+    """The hypothesis without a tail of guessed words: an improbable word and, after it to the
+    end, only words with no time under them (shorter than ``_TIMELESS``, or squeezed into
+    ``_SQUEEZE`` s after it). Whisper ends a buffer so when it has run out of speech: "Tuesday.
+    Thank you very much." with "Thank" at probability 0.04 and all four words within 0.06 s;
+    "report. Thank" (0.01, 0.28 s) and then "you very much, and thank you ..." all 0 s long. A
+    pass whose words are committed as they stand (at a pause, at the end) would commit them.
+    An improbable last word that lasts is kept: a word heard badly, not a guess."""
     for i, word in enumerate(words):
-        guessed = (
-            word.probability is not None
-            and word.probability < _GUESS_PROBABILITY
-            and word.end - word.start < _GUESS_LENGTH
-        )
-        if guessed and all(w.start - word.start <= _SQUEEZE for w in words[i + 1 :]):
+        if word.probability is None or word.probability >= _GUESS_PROBABILITY:
+            continue
+        after = words[i + 1 :]
+        short = word.end - word.start < _TIMELESS
+        if (short or after) and all(
+            w.end - w.start < _TIMELESS or w.start - word.start <= _SQUEEZE for w in after
+        ):
             return words[:i]
     return words
