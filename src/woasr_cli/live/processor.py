@@ -247,12 +247,12 @@ class StreamProcessor:
             if paced:  # what passes during speech cost spaces them; a 30 s pause pass does not
                 self.pass_time = took if not self._paced else (self.pass_time + took) / 2
                 self._paced += 1
-            words = cut_guessed_tail(cut_loop(words))
             # Words that start in the silence after the last speech frame are Whisper's
             # inventions ("That's it." after the last sentence), not speech.
             # So are words that begin at the last speech frame and end well past it ("Thank"
             # 30.98-31.38 s after "now." when pyannote_sample's speech ends at 31.01 s).
             last = (self.received - self._silent) / SAMPLE_RATE
+            words = cut_guessed_tail(cut_loop(words), last)
             words = [
                 w
                 for w in words
