@@ -252,7 +252,9 @@ class StreamProcessor:
             # So are words that begin at the last speech frame and end well past it ("Thank"
             # 30.98-31.38 s after "now." when pyannote_sample's speech ends at 31.01 s).
             last = (self.received - self._silent) / SAMPLE_RATE
-            words = cut_guessed_tail(cut_loop(words), last)
+            words = cut_loop(words)
+            if final or not self._in_speech:  # committed without a second pass to disagree
+                words = cut_guessed_tail(words, last)
             words = [
                 w
                 for w in words
