@@ -103,6 +103,41 @@ def test_a_decoding_loop_is_cut_to_one_copy() -> None:
     assert cut_loop(said) == said
 
 
+def test_a_tail_of_guessed_words_is_cut() -> None:
+    from woasr_cli.live.words import cut_guessed_tail
+
+    # espeak_dialogue_2spk's pause pass (30 s, beam 5; stream times): after "Tuesday." the
+    # decoder squeezed "Thank you very much." into 0.06 s, "Thank" at probability 0.04.
+    heard = [
+        Word(15.74, 16.2, "Tuesday.", 1.0),
+        Word(16.24, 16.24, "Thank", 0.04),
+        Word(16.24, 16.26, "you", 0.98),
+        Word(16.26, 16.3, "very", 0.09),
+        Word(16.3, 16.8, "much.", 0.99),
+    ]
+    assert [w.text for w in cut_guessed_tail(heard, 16.5)] == ["Tuesday."]
+    # espeak_dialogue_2voices' pause pass: "Thank" lasts 0.28 s, the 40 words after it none.
+    looped = [Word(21.39, 21.73, "report.", 0.99), Word(21.73, 22.01, "Thank", 0.01)]
+    looped += [Word(22.01, 22.01, text, 0.9) for text in ["you", "very", "much,", "and", "thank"]]
+    looped += [Word(22.29, 22.29, text, 0.9) for text in ["you", "very", "much,", "and"]]
+    assert [w.text for w in cut_guessed_tail(looped, 21.9)] == ["report."]
+    # An improbable short word with speech after it is a word heard badly, not a guess: kept.
+    said = [
+        Word(25.07, 25.4, "least", 0.98),
+        Word(25.45, 25.5, "you", 0.06),
+        Word(25.95, 26.2, "know", 1.0),
+    ]
+    assert cut_guessed_tail(said, 26.2) == said
+    # So is an improbable word that lasts, at the end (pyannote_sample's "And@24.83(0.03)")
+    # or with words after it that last too.
+    lasts = [said[0], Word(25.5, 25.8, "so", 0.03)]
+    assert cut_guessed_tail(lasts, 26.5) == lasts
+    lasts.append(Word(26.2, 26.5, "far", 0.9))
+    assert cut_guessed_tail(lasts, 26.5) == lasts
+    # Amid speech (more than 1 s before its end) timeless words are real words badly timed.
+    assert cut_guessed_tail(heard, 18.0) == heard
+
+
 def timed(*spec: tuple[str, float, float]) -> list[Word]:
     return [Word(start, end, text) for text, start, end in spec]
 

@@ -253,3 +253,18 @@ def test_passes_during_speech_use_the_quick_beam_and_the_pause_pass_the_full_one
     for before, (in_speech, beam, size) in itertools.pairwise(beams):
         if in_speech and beam == 5:
             assert before[1] == processor.config.mid_beam and before[2] == size
+
+
+def test_no_words_are_invented_after_the_last_one(shared_audio: Path, tiny_en: Path) -> None:
+    """espeak_dialogue_2spk ends "... scheduled for next Tuesday." and then silence: the pass at
+    that pause (30 s, beam 5, its words committed as they stand) went on "Thank you very much."
+    squeezed into 0.06 s after "Tuesday." ("Thank" at probability 0.04), and "Thank you very"
+    was committed. A tail of guessed words is cut; the text ends where the speaker stopped."""
+    del tiny_en
+    name = "synth/espeak_dialogue_2spk.wav"
+    clip = decode_audio(shared_audio / name)
+    pad = np.zeros(16000, np.float32)
+    processor = open_processor(TranscribeOptions(model="tiny.en", offline=True))
+    events = stream(processor, np.concatenate([pad, clip, pad]))
+    said = normalise(" ".join(e.text for e in finals(events)))
+    assert said.split()[-2:] == ["next", "tuesday"], said

@@ -32,7 +32,7 @@ import numpy as np
 from woasr_cli.live.agreement import LocalAgreement
 from woasr_cli.live.events import StreamEvent, join_words
 from woasr_cli.live.vad import FRAME, StreamingVad
-from woasr_cli.live.words import cut_loop, hypothesis_words
+from woasr_cli.live.words import cut_guessed_tail, cut_loop, hypothesis_words
 from woasr_cli.media.audio import Audio
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers import get_spec
@@ -247,12 +247,14 @@ class StreamProcessor:
             if paced:  # what passes during speech cost spaces them; a 30 s pause pass does not
                 self.pass_time = took if not self._paced else (self.pass_time + took) / 2
                 self._paced += 1
-            words = cut_loop(words)
             # Words that start in the silence after the last speech frame are Whisper's
             # inventions ("That's it." after the last sentence), not speech.
             # So are words that begin at the last speech frame and end well past it ("Thank"
             # 30.98-31.38 s after "now." when pyannote_sample's speech ends at 31.01 s).
             last = (self.received - self._silent) / SAMPLE_RATE
+            words = cut_loop(words)
+            if final or not self._in_speech:  # committed without a second pass to disagree
+                words = cut_guessed_tail(words, last)
             words = [
                 w
                 for w in words

@@ -55,3 +55,34 @@ def cut_loop(words: list[Word]) -> list[Word]:
             if copies >= _LOOP_COPIES and copies * n >= _LOOP_WORDS:
                 return words[: i + n]
     return words
+
+
+_GUESS_PROBABILITY = 0.1  # a word this improbable starts a guessed tail
+_TIMELESS = 0.1  # if the words after it are shorter than this (seconds): no audio under them,
+_SQUEEZE = 0.3  # or start this soon after it
+_NEAR_END = 1.0  # seconds before the end of speech where a guessed tail may start
+
+
+def cut_guessed_tail(words: list[Word], speech_end: float) -> list[Word]:
+    """The hypothesis without a tail of guessed words: an improbable word and, after it to the
+    end, only words with no time under them (shorter than ``_TIMELESS``, or squeezed into
+    ``_SQUEEZE`` s after it). Whisper ends a buffer so when it has run out of speech: "Tuesday.
+    Thank you very much." with "Thank" at probability 0.04 and all four words within 0.06 s;
+    "report. Thank" (0.01, 0.28 s) and then "you very much, and thank you ..." all 0 s long. A
+    pass whose words are committed as they stand (at a pause, at the end) would commit them.
+    An improbable last word that lasts is kept: a word heard badly, not a guess. So is a tail
+    that starts more than ``_NEAR_END`` s before ``speech_end`` (the last speech frame): amid
+    speech (pyannote_sample's overlapping talk) timeless words are real words badly timed, and
+    the pass at a long pause, whose audio is dropped after it, would lose them for good."""
+    for i, word in enumerate(words):
+        if word.probability is None or word.probability >= _GUESS_PROBABILITY:
+            continue
+        if word.start < speech_end - _NEAR_END:
+            continue
+        after = words[i + 1 :]
+        short = word.end - word.start < _TIMELESS
+        if (short or after) and all(
+            w.end - w.start < _TIMELESS or w.start - word.start <= _SQUEEZE for w in after
+        ):
+            return words[:i]
+    return words
