@@ -268,3 +268,35 @@ def test_no_words_are_invented_after_the_last_one(shared_audio: Path, tiny_en: P
     events = stream(processor, np.concatenate([pad, clip, pad]))
     said = normalise(" ".join(e.text for e in finals(events)))
     assert said.split()[-2:] == ["next", "tuesday"], said
+
+
+def test_passes_get_no_prompt_unless_asked(shared_audio: Path, tiny_en: Path) -> None:
+    """pyannote_sample's overlapping turns, 6-20 s, trimmed as they are committed: by default no
+    pass gets the committed text as its prompt; with ``prompt_chars`` the passes after a trim get
+    the end of it (at most that many characters). An empty budget is no prompt, not all of it."""
+    from woasr_cli.live.processor import StreamConfig
+
+    del tiny_en
+    audio = decode_audio(shared_audio / "pyannote_sample.wav")[6 * 16000 : 20 * 16000]
+
+    def prompts(config: StreamConfig | None) -> tuple[list[str | None], StreamProcessor]:
+        processor = open_processor(TranscribeOptions(model="tiny.en", offline=True), config)
+        real = processor.transcriber.transcribe
+        seen: list[str | None] = []
+
+        def transcribe(buffer: np.ndarray, options: TranscribeOptions) -> object:
+            seen.append(options.initial_prompt)
+            return real(buffer, options=options)  # type: ignore[arg-type]
+
+        processor.transcriber.transcribe = transcribe  # type: ignore[method-assign,assignment]
+        stream(processor, audio)
+        return seen, processor
+
+    plain, processor = prompts(None)
+    assert processor.config.prompt_chars == 0
+    assert plain and all(p is None for p in plain), plain
+    asked, processor = prompts(StreamConfig(prompt_chars=40))
+    given = [p for p in asked if p]
+    assert given, asked  # the buffer was trimmed, so later passes had committed text before it
+    committed = " ".join(w.text for w in processor.agreement.committed)
+    assert all(len(p) <= 40 and p in committed for p in given), given

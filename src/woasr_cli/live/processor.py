@@ -15,7 +15,8 @@ within ``hold`` seconds is heard with it as context (a 1 s pause inside a senten
 Whisper guess its first half from a short buffer). A pause of ``hold`` commits the rest and the
 buffer starts afresh; the end of the stream re-transcribes whatever is left and commits all of
 it. A long buffer is trimmed at the end of a committed sentence (or, past ``max_buffer``, of any
-committed word). The committed text before the buffer is the prompt for the next passes.
+committed word). Passes get no prompt unless ``prompt_chars`` asks for the committed text before
+the buffer.
 Passes during speech encode the buffer plus ``encoder_pad`` seconds instead of Whisper's 30 s
 (about half the cost of a pass); the pass at a pause, the last one and one that loops see 30 s.
 """
@@ -65,7 +66,10 @@ class StreamConfig:
     hold: float = 1.5  # a pause this long commits the rest and empties the buffer
     hold_within: float = 6.0  # a pause after a longer buffer commits it at once
     pre_roll: float = 0.4  # audio kept before the detected start of speech
-    prompt_chars: int = 200
+    # Characters of committed text before the buffer given as the prompt (0: none). None by
+    # default: with tiny.en the prompt never helped and sometimes cost words at a buffer's
+    # start ("you know" on pyannote_sample; docs/performance.md, "a15", "session 18").
+    prompt_chars: int = 0
     agree_after: float = 1.2  # seconds of speech after a word before agreement commits it,
     agree_buffer: float = 2.5  # unless the buffer holds this much speech (a short one misleads)
     settle_after: float = 2.5  # seconds of speech after a word that commit it from one pass
@@ -223,7 +227,7 @@ class StreamProcessor:
             # stopped here before it costs ten passes (Whisper's own limit is 448 tokens).
             tokens = min(_MAX_TOKENS, int(_TOKENS_PER_SECOND * len(audio) / SAMPLE_RATE) + 10)
             options = self.options.with_changes(max_new_tokens=tokens)
-            if self._prompt:
+            if self._prompt and self.config.prompt_chars > 0:  # else the caller's own, if any
                 options = options.with_changes(initial_prompt=self._prompt_text() or None)
             began = self.clock()
             # Mid-utterance the encoder sees the buffer plus ``encoder_pad`` seconds (a third
@@ -341,6 +345,8 @@ class StreamProcessor:
             self._start = self.received
 
     def _prompt_text(self) -> str:
+        if self.config.prompt_chars <= 0:
+            return ""
         start = self._start / SAMPLE_RATE
         before = [w for w in self.agreement.committed if w.end <= start + 0.05]
         return join_words(before[-60:])[-self.config.prompt_chars :].lstrip()
