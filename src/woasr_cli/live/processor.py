@@ -66,7 +66,7 @@ class StreamConfig:
     hold: float = 1.5  # a pause this long commits the rest and empties the buffer
     hold_within: float = 6.0  # a pause after a longer buffer commits it at once
     pre_roll: float = 0.4  # audio kept before the detected start of speech
-    # Characters of committed text before the buffer given as the prompt (0: none). None by
+    # Characters of committed text before the buffer given as the prompt (0: none). Off by
     # default: with tiny.en the prompt never helped and sometimes cost words at a buffer's
     # start ("you know" on pyannote_sample; docs/performance.md, "a15", "session 18").
     prompt_chars: int = 0
@@ -345,8 +345,6 @@ class StreamProcessor:
             self._start = self.received
 
     def _prompt_text(self) -> str:
-        if self.config.prompt_chars <= 0:
-            return ""
         start = self._start / SAMPLE_RATE
         before = [w for w in self.agreement.committed if w.end <= start + 0.05]
         return join_words(before[-60:])[-self.config.prompt_chars :].lstrip()
