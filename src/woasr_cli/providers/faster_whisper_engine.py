@@ -17,9 +17,10 @@ from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.providers.devices import ctranslate2_cuda, pick_device
 from woasr_cli.providers.english_only import check_english_only
 from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
+from woasr_cli.providers.whisper_words import whisper_words
 from woasr_cli.providers.word_lag import word_lag_s
 from woasr_cli.runtime import usable_cores
-from woasr_cli.transcript import Segment, Word
+from woasr_cli.transcript import Segment
 
 if TYPE_CHECKING:
     from woasr_cli.providers.faster_whisper_batch import CrossFileDecoder
@@ -171,10 +172,10 @@ class FasterWhisperProvider:
 
 
 def _convert(seg: Any) -> Segment:
-    words = [
-        Word(float(w.start), float(w.end), str(w.word).strip(), float(w.probability))
-        for w in (seg.words or [])
+    pieces = [
+        (float(w.start), float(w.end), str(w.word), float(w.probability)) for w in (seg.words or [])
     ]
+    words = whisper_words(pieces, str(seg.text))
     return Segment(
         start=float(seg.start),
         end=float(seg.end),

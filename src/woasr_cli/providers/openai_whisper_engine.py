@@ -20,7 +20,8 @@ from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.providers.devices import pick_device, torch_cuda
 from woasr_cli.providers.english_only import check_english_only
 from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
-from woasr_cli.transcript import Segment, Word
+from woasr_cli.providers.whisper_words import whisper_words
+from woasr_cli.transcript import Segment
 
 DEFAULT_MODEL = "base"
 
@@ -79,15 +80,16 @@ def _clamp(value: Any, duration: float) -> float:
 def _convert(seg: dict[str, Any], duration: float) -> Segment:
     start, end = _clamp(seg["start"], duration), _clamp(seg["end"], duration)
     # Words stay inside their segment (degenerate decodes can time a word past its end).
-    words = [
-        Word(
+    pieces = [
+        (
             min(max(float(w["start"]), start), end),
             min(max(float(w["end"]), start), end),
-            str(w["word"]).strip(),
+            str(w["word"]),
             float(w["probability"]),
         )
         for w in seg.get("words", [])
     ]
+    words = whisper_words(pieces, str(seg["text"]))
     return Segment(
         start=start,
         end=end,

@@ -16,6 +16,7 @@ from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.providers.devices import pick_device, torch_cuda
 from woasr_cli.providers.english_only import check_english_only
 from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
+from woasr_cli.providers.whisper_words import whisper_words
 from woasr_cli.providers.word_groups import group_words
 from woasr_cli.transcript import Segment, Word
 
@@ -60,7 +61,7 @@ class TransformersProvider:
         if self.is_whisper and not options.word_timestamps:
             segments = _whisper_segments(chunks, result.get("text", ""), duration)
         else:
-            words = _words(chunks, duration)
+            words = _words(chunks, str(result.get("text", "")), duration)
             segments = group_words(words) if words else []
         return iter(segments), LanguageInfo(options.language)
 
@@ -84,15 +85,12 @@ def _whisper_segments(chunks: list[dict[str, Any]], text: str, duration: float) 
     return out
 
 
-def _words(chunks: list[dict[str, Any]], duration: float) -> list[Word]:
-    words = []
-    for chunk in chunks:
-        start, end = _span(chunk, duration)
-        text = str(chunk.get("text", "")).strip()
-        if text:
-            words.append(Word(start, end, text))
-    words.sort(key=lambda w: w.start)
-    return words
+def _words(chunks: list[dict[str, Any]], text: str, duration: float) -> list[Word]:
+    """Word chunks in time order; a Whisper model's pieces of one word (no space before the
+    later ones: "40" ",000") joined (whisper_words)."""
+    pieces = [(*_span(c, duration), str(c.get("text", "")), None) for c in chunks]
+    pieces.sort(key=lambda p: p[0])
+    return whisper_words(pieces, text)
 
 
 def _cached_snapshot(name: str) -> str:

@@ -1,0 +1,51 @@
+"""Whisper's words as woasr words: the pieces of one written word put back together.
+
+Whisper (openai-whisper, faster-whisper, transformers) starts a new word at every token that
+begins with a space *or is punctuation*, so a number or a hyphenated word comes out in pieces
+with no space before the later ones: ``" 40" ",000"``, ``" well" "-known"``, ``" 3" ".5%"``,
+``" U" ".S."``. woasr's words carry no separators and are joined with spaces (subtitle cues,
+a segment's text after it is split, live text), which wrote "about 40 ,000 people" and "a
+well -known plan". So a piece without a leading space belongs to the word before it - in text
+written with spaces; where the segment's text has none (Chinese, Japanese), or no piece after
+the first has a leading space (an engine that strips them: nothing tells the pieces apart),
+the words are kept as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from woasr_cli.transcript import Word
+
+# (start, end, text as Whisper wrote it - leading space and all, probability)
+Piece = tuple[float, float, str, float | None]
+
+
+def whisper_words(pieces: Iterable[Piece], text: str) -> list[Word]:
+    """Words from Whisper's pieces of a segment whose text is ``text``: a piece with no leading
+    space is joined to the word before it (its start, this piece's end, the lower
+    probability)."""
+    given = list(pieces)
+    spaced = " " in text.strip() and any(raw[:1].isspace() for _, _, raw, _ in given[1:])
+    words: list[Word] = []
+    for start, end, raw, probability in given:
+        piece = raw.strip()
+        if not piece:
+            continue
+        if spaced and words and not raw[0].isspace():
+            before = words[-1]
+            words[-1] = Word(
+                before.start,
+                max(before.end, end),
+                before.text + piece,
+                _lower(before.probability, probability),
+            )
+        else:
+            words.append(Word(start, end, piece, probability))
+    return words
+
+
+def _lower(a: float | None, b: float | None) -> float | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return min(a, b)

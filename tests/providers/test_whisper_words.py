@@ -1,0 +1,66 @@
+"""Whisper's pieces of one written word ("40" ",000") come out as one woasr word."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import srt
+
+from conftest import synthesize, write_wav
+from woasr_cli.providers.whisper_words import whisper_words
+from woasr_cli.transcript import Word
+
+
+def test_pieces_without_a_leading_space_join_the_word_before() -> None:
+    pieces = [
+        (0.0, 0.4, " about", 0.9),
+        (0.4, 0.7, " 40", 0.8),
+        (0.7, 1.1, ",000", 0.95),
+        (1.1, 1.5, " people.", 0.99),
+        (1.6, 1.8, " a", 0.9),
+        (1.8, 2.0, " well", 0.7),
+        (2.0, 2.4, "-known", 0.6),
+        (2.4, 2.6, " U", 0.9),
+        (2.6, 2.9, ".S.", 0.9),
+    ]
+    words = whisper_words(pieces, " about 40,000 people. a well-known U.S.")
+    assert [w.text for w in words] == ["about", "40,000", "people.", "a", "well-known", "U.S."]
+    assert words[1] == Word(0.4, 1.1, "40,000", 0.8)  # first start, last end, lower probability
+    assert words[4] == Word(1.8, 2.4, "well-known", 0.6)
+
+
+def test_text_without_spaces_keeps_the_words_apart() -> None:
+    # Chinese: no piece has a space before it, and the segment's text has none either
+    pieces = [(0.0, 0.3, " 你好", 0.9), (0.3, 0.6, "世界", 0.9)]
+    assert [w.text for w in whisper_words(pieces, " 你好世界")] == ["你好", "世界"]
+    # an engine that strips the spaces (CTC word chunks): nothing tells a piece from a word
+    ctc = [(0.0, 0.3, "HELLO", None), (0.3, 0.6, "WORLD", None)]
+    assert [w.text for w in whisper_words(ctc, "HELLO WORLD")] == ["HELLO", "WORLD"]
+
+
+def test_empty_pieces_are_dropped_and_a_leading_piece_starts_a_word() -> None:
+    pieces = [(0.0, 0.2, "Hi", 0.9), (0.2, 0.3, "  ", 0.5), (0.3, 0.6, " there", None)]
+    words = whisper_words(pieces, "Hi there")
+    assert words == [Word(0.0, 0.2, "Hi", 0.9), Word(0.3, 0.6, "there", None)]
+
+
+@pytest.mark.slow
+def test_subtitles_write_numbers_and_hyphenated_words_whole(tiny_en: Path, tmp_path: Path) -> None:
+    """tiny.en writes "forty thousand" as "40,000"; the SRT said "40 ,000" (and "well -known")
+    because Whisper's words for it are " 40" and ",000"."""
+    from typer.testing import CliRunner
+
+    from woasr_cli.cli.app import app
+
+    audio, rate = synthesize("The town has about forty thousand people. It is a well-known plan.")
+    clip = write_wav(tmp_path / "numbers.wav", audio, rate)
+    out = tmp_path / "subs"
+    args = ["transcribe", str(clip), "-o", str(out), "--model", str(tiny_en), "-f", "srt"]
+    result = CliRunner().invoke(app, [*args, "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    text = " ".join(
+        c.content.replace("\n", " ") for c in srt.parse((out / "numbers.srt").read_text())
+    )
+    assert "40,000" in text and "well-known" in text, text
+    assert " ,000" not in text and " -known" not in text
