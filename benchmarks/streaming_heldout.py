@@ -3,8 +3,9 @@
 python benchmarks/streaming_heldout.py [--pass-cost 0.3/0.6 0.35/0.7 0.45/0.9] [--dir DIR]
 
 ``streaming.py``'s clips are few and the stream's policies were tuned on them; a policy is kept
-only if it holds here too. The set (485 words): four hibari-tts paragraphs of running speech
-(one at speed 1.25) and a seven-turn espeak-ng dialogue in two voices, built into ``--dir`` on
+only if it holds here too. The set (531 words): five hibari-tts paragraphs of running speech
+(one at speed 1.25; one of numbers, times and money, scored against its written form) and a
+seven-turn espeak-ng dialogue in two voices, built into ``--dir`` on
 the first run (about 10 s); the shared espeak clips (two dialogues, two sentences); and, where
 ``/tmp/woasr-bench/mixed24`` exists (``long_recording.py`` builds it), its two-voice meeting
 and a LibriSpeech sentence not in ``streaming.py``. Each file is streamed with ``streaming.py``'s
@@ -43,10 +44,21 @@ PARAGRAPHS = {
     "laptop will not start after the update. Did you see any message on the screen? Only a "
     "blue logo, and then it turns off. Okay, hold the power button for ten seconds, then try "
     "again. It is starting now. Great, let me know if it stops on the same screen.",
+    "h_numbers": "The meeting moved to March fourth at nine fifteen. Our revenue grew by twelve "
+    "point five percent to two point three million dollars. Doctor O'Brien said the e-mail "
+    "arrived at three thirty p.m. The ticket costs five dollars and ninety nine cents. Please "
+    "call one eight hundred five five five, zero one nine nine. It was nineteen ninety nine "
+    "when the company went public.",
     "h_fast": "Before we finish, three quick notes. First, the office is closed on Monday for "
     "cleaning. Second, please return the borrowed chairs to the second floor. Third, the "
     "parking rules change next month, so read the email from facilities. That is all for "
     "today, thank you, and see you next week.",
+}
+# What a careful transcriber writes for a paragraph read out in words (scored against this).
+WRITTEN = {
+    "h_numbers": "The meeting moved to March 4th at 9:15. Our revenue grew by 12.5% to $2.3 "
+    "million. Dr. O'Brien said the email arrived at 3:30 p.m. The ticket costs $5.99. Please call "
+    "1-800-555-0199. It was 1999 when the company went public.",
 }
 TURNS = [
     ("en-us+m3", "So did you get the tickets for the concert on Saturday?"),
@@ -84,7 +96,7 @@ def build(out: Path) -> dict[str, str]:
             )
             parts.append(str(part))
         subprocess.run(["sox", *parts, str(out / "e_dialogue.wav")], check=True)
-    return {**PARAGRAPHS, "e_dialogue": " ".join(t for _, t in TURNS)}
+    return {**PARAGRAPHS, **WRITTEN, "e_dialogue": " ".join(t for _, t in TURNS)}
 
 
 def main() -> None:

@@ -31,6 +31,47 @@ def test_committed_words_are_never_offered_again() -> None:
     assert [w.text for w in la.committed] == ["one", "two", "three", "four", "five"]
 
 
+def test_a_word_whose_start_moved_before_the_committed_end_is_not_lost() -> None:
+    """`woasr listen` on "arrived at three thirty p.m.": "at" was committed ending at 2.76 s,
+    and every later pass started "3.30pm." at 2.60 s, so it was taken for committed audio and
+    never shown."""
+    la = LocalAgreement()
+    before = [Word(1.90, 2.32, "arrived"), Word(2.32, 2.76, "at"), Word(2.76, 3.04, "3.30.")]
+    la.update(before)
+    la.update([*before[:2], Word(2.76, 3.10, "3:38")])
+    assert [w.text for w in la.committed] == ["arrived", "at"]
+    moved = [Word(2.32, 2.60, "at"), Word(2.60, 3.66, "3.30pm."), Word(4.30, 4.50, "The")]
+    assert [w.text for w in la.update(moved)] == []
+    assert [w.text for w in la.pending] == ["3.30pm.", "The"]
+    assert [w.text for w in la.update(moved)] == ["3.30pm.", "The"]
+
+
+def test_a_number_that_ends_the_agreed_words_waits_for_the_next_word() -> None:
+    """tiny.en wrote "12" until it heard "point five percent", then "12.5%": committed at once,
+    the live text read "grew by 12 to 2.3 million"."""
+    la = LocalAgreement()
+    la.update(words("revenue grew by 12."))
+    assert [w.text for w in la.update(words("revenue grew by 12"))] == ["revenue", "grew", "by"]
+    assert [w.text for w in la.update(words("revenue grew by 12.5%."))] == []
+    assert [w.text for w in la.update(words("revenue grew by 12.5% to"))] == []
+    # followed by an agreed word, or heard long enough (settled), a number goes
+    assert [w.text for w in la.update(words("revenue grew by 12.5% to 2 million"))] == [
+        "12.5%",
+        "to",
+    ]
+    settled = la.update(words("revenue grew by 12.5% to 2"), settled=lambda w: True)
+    assert [w.text for w in settled] == ["2"]
+
+
+def test_a_later_reading_of_the_last_committed_word_is_not_new() -> None:
+    la = LocalAgreement()
+    la.flush([Word(2.32, 2.60, "at"), Word(2.62, 3.12, "3.30")])
+    # the same audio read as one longer word: the committed "3.30" again, not a new word
+    assert la.flush([Word(2.62, 3.64, "3.30pm.")]) == []
+    # a re-read of a committed word that only reaches a little past the end is not new either
+    assert la.flush([Word(2.50, 3.25, "thirty")]) == []
+
+
 def test_ngram_guard_drops_a_reread_head_after_a_trim() -> None:
     la = LocalAgreement()
     la.flush(words("ask what you can do"))

@@ -300,3 +300,25 @@ def test_passes_get_no_prompt_unless_asked(shared_audio: Path, tiny_en: Path) ->
     assert given, asked  # the buffer was trimmed, so later passes had committed text before it
     committed = " ".join(w.text for w in processor.agreement.committed)
     assert all(len(p) <= 40 and p in committed for p in given), given
+
+
+def test_a_word_read_earlier_than_the_last_commit_ended_is_kept(tmp_path: Path) -> None:
+    """Word edges move between passes: "at" was committed ending at 2.76 s and every later
+    pass began "3.30pm." at 2.60 s, so the agreement took it for audio already committed and
+    `woasr listen` printed "arrived at The ticket" (every pass cost 0.05-0.5 s)."""
+    from conftest import synthesize, write_wav
+
+    text = (
+        "Doctor O'Brien said the e-mail arrived at three thirty p.m. "
+        "The ticket costs five dollars and ninety nine cents. "
+        "Our revenue grew by twelve point five percent to two point three million dollars."
+    )
+    audio, rate = synthesize(text)
+    clip = decode_audio(write_wav(tmp_path / "times.wav", audio, rate))
+    processor = open_processor(TranscribeOptions(model="tiny.en", offline=True))
+    committed = " ".join(e.text for e in finals(stream(processor, clip)))
+    assert "arrived at 3.30" in committed, committed
+    # a number is committed once Whisper has heard all of it, not as "12" then "to 2.3"
+    assert "grew by 12.5% to $2.3 million" in committed, committed
+    expected = "Dr. O'Brien said the email arrived at 3.30 pm. The ticket costs $5.99."
+    assert wer(f"{expected} Our revenue grew by 12.5% to $2.3 million.", committed) <= 0.15

@@ -17,7 +17,8 @@ not ``ready`` (too little speech after it: tiny.en heard "And so my" as "And so 
 passes over 2-3 s of audio, and as "my" once the next words came) waits even when two passes
 agree; a ``settled`` word (so much speech after it that a later pass would hear it no better) is
 committed from this pass alone, so overlapping talk on which passes keep disagreeing does not
-hold its words back for ten seconds.
+hold its words back for ten seconds. A number that ends what two passes agree on waits for the
+next word (Whisper rewrites "12" as "12.5%" when it hears the rest).
 """
 
 from __future__ import annotations
@@ -70,6 +71,11 @@ class LocalAgreement:
             if not agreeing and (settled is None or not settled(cur)):
                 break
             agreed += 1
+        # Whisper writes a number once it has heard all of it ("12" becomes "12.5%", "1"
+        # becomes "1-800-555-0199" as the speech goes on): one that ends what is committed now
+        # waits for a word after it, or until it is settled.
+        while agreed and _may_grow(new[agreed - 1]) and not (settled and settled(new[agreed - 1])):
+            agreed -= 1
         self.pending = new[agreed:]
         return self._commit(new[:agreed])
 
@@ -87,7 +93,7 @@ class LocalAgreement:
         return words
 
     def _unseen(self, hypothesis: Sequence[Word], guard: bool) -> list[Word]:
-        new = [w for w in hypothesis if w.start > self.last_end - _TIME_SLACK and norm(w.text)]
+        new = [w for w in hypothesis if norm(w.text) and self._after_committed(w)]
         if not guard or not new or not self.committed or new[0].start - self.last_end > _SAID_AGAIN:
             return new
         tail = [norm(w.text) for w in self.committed[-_MAX_NGRAM:]]
@@ -99,6 +105,21 @@ class LocalAgreement:
                     return new
                 return new[n:]
         return new
+
+    def _after_committed(self, word: Word) -> bool:
+        """Whether ``word`` lies past the committed text: it starts after its end, or - its
+        start moved earlier in this pass (word edges move by a tenth of a second or more
+        between passes: "3.30pm." at 2.60 s after "at" was committed to 2.76 s) - most of it
+        lies past that end and it is no reading of the last committed word ("3.30pm." after a
+        committed "3.30" is)."""
+        if word.start > self.last_end - _TIME_SLACK:
+            return True
+        if not self.committed or word.end - self.last_end < _SAID_WORD:
+            return False
+        middle = (word.start + word.end) / 2
+        return middle > self.last_end and not norm(word.text).startswith(
+            norm(self.committed[-1].text)
+        )
 
     def _said_again(self, repeated: list[Word], candidate: list[Word], heard: list[Word]) -> bool:
         """Whether ``candidate`` (the same words as the last committed ones, ``repeated``) was
@@ -120,6 +141,10 @@ class LocalAgreement:
             and _overlap(c, r) <= _SLIVER * _length(c)
             for c, r in zip(candidate, repeated, strict=True)
         )
+
+
+def _may_grow(word: Word) -> bool:
+    return any(c.isdigit() for c in word.text)
 
 
 def _overlap(a: Word, b: Word) -> float:
