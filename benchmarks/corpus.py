@@ -246,16 +246,25 @@ def _stm_starts() -> list[tuple[str, float]]:
     return out
 
 
+def cached_meta(path: Path, version: str) -> dict[str, Any] | None:
+    """The JSON cached next to a recording built before, if the same ``version`` built it."""
+    meta_path = path.with_suffix(".json")
+    if path.exists() and meta_path.exists():
+        meta: dict[str, Any] = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("version") == version:
+            return meta
+    return None
+
+
 def build_recording(path: Path, minutes: float, seed: int = 17) -> dict[str, Any]:
     """A ``minutes``-long recording as FLAC: episodes of two voices and real clips with pauses
     of 0.3-2.4 s (reproducible: ``seed``). Returns (and caches next to it as JSON) the reference
     text, the known word starts ``[[word, seconds], ...]`` and the pauses >= 1.5 s
     ``[[start, end], ...]`` between pieces."""
     meta_path = path.with_suffix(".json")
-    if path.exists() and meta_path.exists():
-        meta: dict[str, Any] = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta.get("version") == RECORDING_VERSION:
-            return meta
+    cached = cached_meta(path, RECORDING_VERSION)
+    if cached is not None:
+        return cached
     pieces = _episode_pieces()
     rng = random.Random(seed)
     total = int(minutes * 60 * RATE)

@@ -31,7 +31,6 @@ import json
 import os
 import random
 import sys
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +46,7 @@ from long_recording import (  # noqa: E402
     cue_lines,
     ratio_lines,
     recording_wer,
+    report,
     run,
 )
 from throughput import model_dir, normaliser, transcript_text  # noqa: E402
@@ -129,11 +129,9 @@ def _voice_name(host: bool, k: int) -> str:
 
 def build(path: Path, minutes: float, seed: int = 19) -> dict[str, Any]:
     """The recording as FLAC (cached with its reference text and pauses >= 1.5 s as JSON)."""
-    meta_path = path.with_suffix(".json")
-    if path.exists() and meta_path.exists():
-        meta: dict[str, Any] = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta.get("version") == VERSION:
-            return meta
+    cached = corpus.cached_meta(path, VERSION)
+    if cached is not None:
+        return cached
     from hibari import Hibari
 
     hibari = Hibari()
@@ -180,6 +178,7 @@ def build(path: Path, minutes: float, seed: int = 19) -> dict[str, Any]:
     partial = path.with_suffix(".part.flac")
     corpus.write(partial, mixed, "flac")
     partial.replace(path)
+    meta_path = path.with_suffix(".json")
     meta = {"version": VERSION, "reference": " ".join(texts), "pauses": pauses,
             "sentences": [[v, t] for v, t in zip(voices, texts, strict=True)]}  # fmt: skip
     meta_path.write_text(json.dumps(meta), encoding="utf-8")
@@ -247,10 +246,7 @@ def main() -> None:
         wer = "-" if r.wer is None else f"{r.wer:.3f}"
         rows.append(f"| {r.runner} | {r.wall:.1f} | {args.minutes * 60 / r.wall:.1f} | "
                     f"{r.cpu:.1f} | {wer} | {r.peak_mb:.0f} | {r.load:.2f} |")  # fmt: skip
-    print("\n" + "\n".join(rows) + "\n" + "\n".join(lines))
-    print(f"load after: {os.getloadavg()}")
-    if args.json:
-        args.json.write_text(json.dumps({"results": [asdict(r) for r in results], "lines": lines}))
+    report(rows, lines, results, args.json)
 
 
 if __name__ == "__main__":

@@ -165,6 +165,14 @@ def ratio_lines(results: list[Result], label: str) -> list[str]:
     return lines
 
 
+def report(rows: list[str], lines: list[str], results: list[Result], to: Path | None) -> None:
+    """Print the table and the verdicts; with ``to``, also write them there as JSON."""
+    print("\n" + "\n".join(rows) + "\n" + "\n".join(lines))
+    print(f"uptime load after: {os.getloadavg()}")
+    if to:
+        to.write_text(json.dumps({"results": [asdict(r) for r in results], "lines": lines}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a 10-minute recording, 8+10 files")
@@ -228,10 +236,7 @@ def main() -> None:
         wer = "-" if r.wer is None else f"{r.wer:.3f}"
         rows.append(f"| {r.input} | {r.runner} | {r.wall:.1f} | {seconds[r.input] / r.wall:.1f} "
                     f"| {r.cpu:.1f} | {wer} | {r.peak_mb:.0f} | {r.load:.2f} |")  # fmt: skip
-    print("\n" + "\n".join(rows) + "\n" + "\n".join(lines))
-    print(f"uptime load after: {os.getloadavg()}")
-    if args.json:
-        args.json.write_text(json.dumps({"results": [asdict(r) for r in results], "lines": lines}))
+    report(rows, lines, results, args.json)
 
 
 if __name__ == "__main__":
