@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from woasr_cli.formats import layout
 from woasr_cli.formats.options import FormatOptions
+from woasr_cli.spacing import join_words, separator
 from woasr_cli.transcript import Segment, Transcript, Word
 
 _MIN_CUE_S = 0.05
@@ -77,17 +78,31 @@ def _wrap(words: list[Word], width: int | None) -> list[list[Word]]:
     lines: list[list[Word]] = [[]]
     length = 0
     for word in words:
-        size = len(clean(word.text))
-        if lines[-1] and length + 1 + size > width:
+        text = clean(word.text)
+        gap = len(separator(clean(lines[-1][-1].text), text)) if lines[-1] else 0
+        if lines[-1] and length + gap + len(text) > width:
             lines.append([])
-            length = 0
-        length += size + (1 if lines[-1] else 0)
+            length, gap = 0, 0
+        length += gap + len(text)
         lines[-1].append(word)
     return lines
 
 
 def _join(words: list[Word]) -> str:
-    return clean(" ".join(w.text for w in words))
+    return clean(join_words(w.text for w in words))
+
+
+def _marked(words: list[Word], marked: Word, clip: bool = True) -> str:
+    """The words as text with ``marked`` between the highlight marks."""
+    out, last = "", ""
+    for w in words:
+        text = clean(w.text) if clip else w.text
+        if not text:
+            continue
+        shown = f"{HIGHLIGHT_ON}{text}{HIGHLIGHT_OFF}" if w is marked else text
+        out += separator(last, text) + shown
+        last = text
+    return out
 
 
 def _segment_cues(segment: Segment, options: FormatOptions) -> Iterator[Cue]:
@@ -107,12 +122,8 @@ def _segment_cues(segment: Segment, options: FormatOptions) -> Iterator[Cue]:
 
 def _highlight_cues(segment: Segment) -> Iterator[Cue]:
     for speaker, words in _turns(segment):
-        for i, word in enumerate(words):
-            text = " ".join(
-                f"{HIGHLIGHT_ON}{clean(w.text)}{HIGHLIGHT_OFF}" if j == i else clean(w.text)
-                for j, w in enumerate(words)
-            )
-            yield Cue(word.start, word.end, [text], speaker)
+        for word in words:
+            yield Cue(word.start, word.end, [_marked(words, word)], speaker)
 
 
 def limits_of(options: FormatOptions) -> layout.Limits:
@@ -144,10 +155,7 @@ def _highlight_laid(laid: layout.LaidCue, speaker: str | None) -> Iterator[Cue]:
     spoken = [w for line in laid.lines for w in line]
     for k, word in enumerate(spoken):
         end = spoken[k + 1].start if k + 1 < len(spoken) else laid.end
-        lines = [
-            " ".join(f"{HIGHLIGHT_ON}{w.text}{HIGHLIGHT_OFF}" if w is word else w.text for w in ln)
-            for ln in laid.lines
-        ]
+        lines = [_marked(ln, word, clip=False) for ln in laid.lines]
         yield Cue(word.start, max(end, word.end), lines, speaker)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from woasr_cli.spacing import join_words, separator
 from woasr_cli.transcript import Word
 
 MAX_LINE_WIDTH = 42
@@ -59,30 +60,40 @@ class LaidCue:
 
 
 def _size(words: list[Word]) -> int:
-    return sum(len(w.text) for w in words) + max(0, len(words) - 1)
+    return len(join_words(w.text for w in words))
+
+
+def _gap(before: Word, after: Word) -> int:
+    return len(separator(before.text, after.text))
 
 
 class _Sizes:
-    """Characters of ``words[i:j]`` joined by spaces, in constant time."""
+    """Characters of ``words[i:j]`` joined as text (spacing.py), in constant time."""
 
     def __init__(self, words: list[Word]) -> None:
         self.prefix = [0]
-        for word in words:
+        self.gaps = [0, 0]  # gaps[k]: separators among words[0:k]
+        for k, word in enumerate(words):
             self.prefix.append(self.prefix[-1] + len(word.text))
+            if k:
+                self.gaps.append(self.gaps[-1] + _gap(words[k - 1], word))
 
     def __call__(self, i: int, j: int) -> int:
-        return self.prefix[j] - self.prefix[i] + max(0, j - i - 1)
+        if j <= i:
+            return 0
+        return self.prefix[j] - self.prefix[i] + self.gaps[j] - self.gaps[i + 1]
 
 
 def _line_count(words: list[Word], limits: Limits) -> int:
     """Lines a greedy wrap needs (the fewest possible)."""
     count, length, in_line = 1, 0, 0
-    for word in words:
+    for k, word in enumerate(words):
         size = len(word.text)
+        gap = _gap(words[k - 1], word) if in_line else 0
         per_line = limits.words_per_line
-        if in_line and (length + 1 + size > limits.width or (per_line and in_line >= per_line)):
-            count, length, in_line = count + 1, 0, 0
-        length += size + (1 if in_line else 0)
+        if in_line and (length + gap + size > limits.width or (per_line and in_line >= per_line)):
+            count, length, in_line, gap = count + 1, 0, 0, 0
+        length += size + gap
         in_line += 1
     return count
 

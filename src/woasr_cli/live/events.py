@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from woasr_cli import spacing
 from woasr_cli.transcript import Word
 
 StreamEventKind = Literal["partial", "final"]
@@ -40,7 +41,7 @@ class StreamEvent:
 
 
 def join_words(words: Sequence[Word]) -> str:
-    return " ".join(w.text for w in words if w.text)
+    return spacing.join_words(w.text for w in words)
 
 
 EventSink = Callable[[StreamEvent], None]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from itertools import pairwise
 
+from woasr_cli.spacing import join_words
 from woasr_cli.transcript import Segment, Word
 
 PAUSE_S = 1.5
@@ -77,14 +78,12 @@ def _ends_sentence(text: str) -> bool:
 def _regroup(segment: Segment, groups: list[list[Word]]) -> list[Segment]:
     if len(groups) <= 1:
         return [segment]
-    # Words carry no separators; scripts written without spaces join without them.
-    sep = " " if " " in segment.text.strip() else ""
     return [
         replace(
             segment,
             start=group[0].start,
             end=group[-1].end,
-            text=sep.join(w.text for w in group).strip(),
+            text=join_words(w.text for w in group).strip(),
             words=group,
         )
         for group in groups

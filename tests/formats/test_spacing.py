@@ -1,0 +1,57 @@
+"""Words joined as their script writes them: spaces in English, none in Chinese or Japanese."""
+
+from __future__ import annotations
+
+import srt
+
+from woasr_cli import render
+from woasr_cli.spacing import join_words, separator
+from woasr_cli.transcript import Segment, Transcript, Word
+
+C = "\uff0c"  # the fullwidth comma of CJK text
+
+
+def transcript(words: list[str], language: str, step: float = 0.3) -> Transcript:
+    timed = [Word(i * step, (i + 1) * step, w, 0.9) for i, w in enumerate(words)]
+    text = join_words(words)
+    return Transcript(
+        segments=[Segment(0.0, len(words) * step, text, words=timed)], language=language
+    )
+
+
+def test_scripts_without_spaces_join_without_them() -> None:
+    assert join_words(["今天", "天气", "很", f"好{C}", "我们"]) == f"今天天气很好{C}我们"
+    assert join_words(["東京", "に", "行きます。"]) == "東京に行きます。"
+    assert join_words(["สวัสดี", "ครับ"]) == "สวัสดีครับ"
+    assert join_words(["안녕하세요", "반갑습니다"]) == "안녕하세요 반갑습니다"  # Korean is spaced
+    assert join_words(["The", "", "town", "40,000"]) == "The town 40,000"
+    assert separator("Python", "写") == "" and separator(f"好{C}", "OK") == ""
+    assert separator("hello", "world") == " "
+
+
+def test_chinese_subtitles_have_no_spaces_between_words() -> None:
+    """The SRT and VTT writers joined every word with a space: "今天 天气 很 好"."""
+    words = ["今天", "天气", "很", f"好{C}", "我们", "去", "公园", "散步", "吧。"]
+    out = render(transcript(words, "zh"), ["srt", "vtt", "txt"], highlight_words=False)
+    cues = list(srt.parse(out["srt"]))
+    assert [c.content for c in cues] == [f"今天天气很好{C}我们去公园散步吧。"]
+    assert f"今天天气很好{C}我们去公园散步吧。" in out["vtt"]
+    assert out["txt"].strip() == f"今天天气很好{C}我们去公园散步吧。"
+    marked = render(transcript(words, "zh"), "vtt", highlight_words=True)["vtt"]
+    assert f"今天<u>天气</u>很好{C}" in marked
+
+
+def test_line_width_counts_only_the_spaces_that_are_written() -> None:
+    # 40 characters of Chinese in 20 words: one 40-character line (with a space between words
+    # it would count 59 and take two)
+    words = ["天气"] * 19 + ["好。"]
+    cues = list(srt.parse(render(transcript(words, "zh", step=0.15), "srt")["srt"]))
+    assert [c.content for c in cues] == ["天气" * 19 + "好。"]
+    # English: the same words with their spaces still wrap at 42
+    english = ["word"] * 12
+    lines = [
+        ln
+        for c in srt.parse(render(transcript(english, "en"), "srt")["srt"])
+        for ln in c.content.splitlines()
+    ]
+    assert all(len(ln) <= 42 for ln in lines) and sum(len(ln.split()) for ln in lines) == 12
