@@ -1,5 +1,5 @@
 """Words back into text: a space between two words, none where the script is written without
-spaces (Chinese, Japanese, Thai, Lao, Khmer, Myanmar).
+spaces (Chinese, Japanese, Thai, Lao, Khmer, Myanmar), and how wide text is on screen.
 
 Engine-neutral words carry no separators (transcript.py). Every place that joins them - subtitle
 cues and their line widths, a segment split at a pause, live text - uses this, so a Chinese
@@ -8,6 +8,7 @@ subtitle reads "今天天气很好" and not "今天 天气 很 好".
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 
 # Code points of scripts (and their punctuation) written without spaces between words.
@@ -47,3 +48,12 @@ def join_words(texts: Iterable[str]) -> str:
             out += separator(last, text) + text
             last = text
     return out
+
+
+def columns(text: str) -> int:
+    """Width on screen in columns: a CJK ideograph, kana or Hangul syllable (East Asian wide or
+    fullwidth) takes two, as in a terminal. Subtitle line limits are counted in these, so a
+    42-column line holds 42 Latin characters or 21 Chinese ones (Netflix's Chinese guide: 16)."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)

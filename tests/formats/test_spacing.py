@@ -5,7 +5,7 @@ from __future__ import annotations
 import srt
 
 from woasr_cli import render
-from woasr_cli.spacing import join_words, separator
+from woasr_cli.spacing import columns, join_words, separator
 from woasr_cli.transcript import Segment, Transcript, Word
 
 C = "\uff0c"  # the fullwidth comma of CJK text
@@ -41,17 +41,17 @@ def test_chinese_subtitles_have_no_spaces_between_words() -> None:
     assert f"今天<u>天气</u>很好{C}" in marked
 
 
-def test_line_width_counts_only_the_spaces_that_are_written() -> None:
-    # 40 characters of Chinese in 20 words: one 40-character line (with a space between words
-    # it would count 59 and take two)
+def test_line_width_counts_only_the_spaces_that_are_written_and_wide_characters_twice() -> None:
+    # 40 Chinese characters in 20 words: 80 columns (a CJK character takes two), so two lines
+    # of at most 42 columns (counted in characters it was one line twice a Latin line's width)
     words = ["天气"] * 19 + ["好。"]
     cues = list(srt.parse(render(transcript(words, "zh", step=0.15), "srt")["srt"]))
-    assert [c.content for c in cues] == ["天气" * 19 + "好。"]
+    lines = [ln for c in cues for ln in c.content.splitlines()]
+    assert "".join(lines) == "天气" * 19 + "好。"
+    assert len(cues) == 1 and len(lines) == 2
+    assert all(columns(ln) <= 42 for ln in lines) and columns("天气") == 4
     # English: the same words with their spaces still wrap at 42
     english = ["word"] * 12
-    lines = [
-        ln
-        for c in srt.parse(render(transcript(english, "en"), "srt")["srt"])
-        for ln in c.content.splitlines()
-    ]
+    cues = list(srt.parse(render(transcript(english, "en"), "srt")["srt"]))
+    lines = [ln for c in cues for ln in c.content.splitlines()]
     assert all(len(ln) <= 42 for ln in lines) and sum(len(ln.split()) for ln in lines) == 12

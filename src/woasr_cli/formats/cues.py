@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from woasr_cli.formats import layout
 from woasr_cli.formats.options import FormatOptions
-from woasr_cli.spacing import join_words, separator
+from woasr_cli.spacing import columns, join_words, separator
 from woasr_cli.transcript import Segment, Transcript, Word
 
 _MIN_CUE_S = 0.05
@@ -80,10 +80,10 @@ def _wrap(words: list[Word], width: int | None) -> list[list[Word]]:
     for word in words:
         text = clean(word.text)
         gap = len(separator(clean(lines[-1][-1].text), text)) if lines[-1] else 0
-        if lines[-1] and length + gap + len(text) > width:
+        if lines[-1] and length + gap + columns(text) > width:
             lines.append([])
             length, gap = 0, 0
-        length += gap + len(text)
+        length += gap + columns(text)
         lines[-1].append(word)
     return lines
 

@@ -2,12 +2,15 @@
 
 Per segment and speaker turn, the words are cut into cues by a small dynamic programme:
 
-- hard limits: at most ``max_line_count`` lines of at most ``max_line_width`` characters (and
+- hard limits: at most ``max_line_count`` lines of at most ``max_line_width`` columns (and
   ``max_words_per_line`` words) a cue, at most ``max_cue_duration`` seconds a cue, and never a
   cue across a pause of ``PAUSE_S`` or more (a lone word longer than a limit gets a cue of its own);
 - preferences: few cues, cuts at sentence ends, then at pauses and clause punctuation, not more
   than ``max_chars_per_second`` of reading where the speech leaves time, no cue of one word cut
   from its phrase, no cue ending on a sentence's first words.
+
+Widths and reading speed are counted in screen columns (spacing.columns): a Chinese, Japanese or
+Korean character takes two, so a line holds 42 Latin characters or 21 of those.
 
 Lines inside a cue are balanced and never leave one word alone on a line. Cue times are the
 times of their words: model word times when the segment has them, else the segment's time
@@ -20,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from woasr_cli.spacing import join_words, separator
+from woasr_cli.spacing import columns, join_words, separator
 from woasr_cli.transcript import Word
 
 MAX_LINE_WIDTH = 42
@@ -60,7 +63,7 @@ class LaidCue:
 
 
 def _size(words: list[Word]) -> int:
-    return len(join_words(w.text for w in words))
+    return columns(join_words(w.text for w in words))
 
 
 def _gap(before: Word, after: Word) -> int:
@@ -68,13 +71,13 @@ def _gap(before: Word, after: Word) -> int:
 
 
 class _Sizes:
-    """Characters of ``words[i:j]`` joined as text (spacing.py), in constant time."""
+    """Columns of ``words[i:j]`` joined as text (spacing.py), in constant time."""
 
     def __init__(self, words: list[Word]) -> None:
         self.prefix = [0]
         self.gaps = [0, 0]  # gaps[k]: separators among words[0:k]
         for k, word in enumerate(words):
-            self.prefix.append(self.prefix[-1] + len(word.text))
+            self.prefix.append(self.prefix[-1] + columns(word.text))
             if k:
                 self.gaps.append(self.gaps[-1] + _gap(words[k - 1], word))
 
@@ -88,7 +91,7 @@ def _line_count(words: list[Word], limits: Limits) -> int:
     """Lines a greedy wrap needs (the fewest possible)."""
     count, length, in_line = 1, 0, 0
     for k, word in enumerate(words):
-        size = len(word.text)
+        size = columns(word.text)
         gap = _gap(words[k - 1], word) if in_line else 0
         per_line = limits.words_per_line
         if in_line and (length + gap + size > limits.width or (per_line and in_line >= per_line)):
