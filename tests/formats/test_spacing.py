@@ -55,3 +55,15 @@ def test_line_width_counts_only_the_spaces_that_are_written_and_wide_characters_
     cues = list(srt.parse(render(transcript(english, "en"), "srt")["srt"]))
     lines = [ln for c in cues for ln in c.content.splitlines()]
     assert all(len(ln) <= 42 for ln in lines) and sum(len(ln.split()) for ln in lines) == 12
+
+
+def test_live_files_close_a_cue_at_a_cjk_full_stop() -> None:
+    """Live output files closed a cue only at ". ? !": a Chinese stream's cues ran on to a
+    pause or 8 s."""
+    from woasr_cli.live.writers import GrowingTranscript
+
+    growing = GrowingTranscript()
+    growing.add([Word(0.0, 0.3, "你好。"), Word(0.4, 0.7, "我们"), Word(0.7, 1.0, "走吧。")])
+    growing.add([Word(1.1, 1.4, "Hello."), Word(1.5, 1.8, "Bye")])
+    texts = [s.text for s in growing.transcript("zh", 2.0).segments]
+    assert texts == ["你好。", "我们走吧。", "Hello.", "Bye"]

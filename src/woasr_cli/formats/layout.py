@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from woasr_cli.punctuation import CLAUSE_END, SENTENCE_END
 from woasr_cli.spacing import columns, join_words, separator
 from woasr_cli.transcript import Word
 
@@ -39,9 +40,7 @@ SOFT_PAUSE_S = 0.5  # a good place to cut
 MIN_CUE_S = 5 / 6  # Netflix's minimum duration (20 frames)
 LINGER_S = 1.0  # how long a cue may stay up after its last word to be readable
 
-# ASCII and CJK (fullwidth) punctuation
-_SENTENCE_END = tuple(".?!…。\uff1f\uff01")
-_CLAUSE_END = tuple(",;:、\uff0c\uff1b\uff1a-\u2013\u2014")
+_SENTENCE_END, _CLAUSE_END = SENTENCE_END, CLAUSE_END
 
 
 @dataclass(frozen=True)

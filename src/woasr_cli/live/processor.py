@@ -37,6 +37,7 @@ from woasr_cli.live.words import cut_guessed_tail, cut_loop, hypothesis_words
 from woasr_cli.media.audio import Audio
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers import get_spec
+from woasr_cli.punctuation import ends_sentence
 from woasr_cli.transcript import Word
 
 if TYPE_CHECKING:
@@ -307,7 +308,7 @@ class StreamProcessor:
             return []
         start = self._start / SAMPLE_RATE
         inside = [w for w in self.agreement.committed if w.end > start + 0.5]
-        cut = next((w.end for w in reversed(inside) if w.text.endswith((".", "?", "!"))), None)
+        cut = next((w.end for w in reversed(inside) if ends_sentence(w.text)), None)
         forced: list[Word] = []
         if cut is None and length >= self.config.max_buffer:
             if inside:

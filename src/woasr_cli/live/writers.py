@@ -11,6 +11,7 @@ from pathlib import Path
 from woasr_cli.formats import FormatOptions
 from woasr_cli.live.events import StreamEvent, join_words
 from woasr_cli.outputs import write_outputs
+from woasr_cli.punctuation import ends_sentence
 from woasr_cli.transcript import Segment, Transcript, Word
 
 LIVE_FORMATS: tuple[str, ...] = ("srt", "vtt", "json", "txt")
@@ -51,7 +52,7 @@ class GrowingTranscript:
 def _closed(segment: Segment, word: Word) -> bool:
     previous = segment.words[-1]
     return (
-        previous.text.endswith((".", "?", "!"))
+        ends_sentence(previous.text)
         or word.start - previous.end > _PAUSE
         or word.end - segment.start > _LONGEST
     )

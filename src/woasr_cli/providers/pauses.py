@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from itertools import pairwise
 
+from woasr_cli.punctuation import SENTENCE_END
 from woasr_cli.spacing import join_words
 from woasr_cli.transcript import Segment, Word
 
@@ -49,7 +50,7 @@ def split_at_times(segment: Segment, times: list[float]) -> list[Segment]:
     return _regroup(segment, groups)
 
 
-_SENTENCE_END = (".", "?", "!", "\u3002", "\uff1f", "\uff01")
+_SENTENCE_END = SENTENCE_END
 
 
 def split_sentences(segment: Segment) -> list[Segment]:

@@ -1,0 +1,13 @@
+"""The punctuation that ends a sentence or a clause, in Latin and CJK (fullwidth) text: where
+subtitle cues, segments and a live buffer are best cut."""
+
+from __future__ import annotations
+
+# full stop, question and exclamation marks, ellipsis; the CJK (fullwidth) full stop, ? and !
+SENTENCE_END = tuple(".?!\u2026\u3002\uff1f\uff01")
+# comma, semicolon, colon; the CJK enumeration comma, fullwidth , ; :; hyphen, en and em dash
+CLAUSE_END = tuple(",;:\u3001\uff0c\uff1b\uff1a-\u2013\u2014")
+
+
+def ends_sentence(text: str) -> bool:
+    return text.endswith(SENTENCE_END)
