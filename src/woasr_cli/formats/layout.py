@@ -40,8 +40,6 @@ SOFT_PAUSE_S = 0.5  # a good place to cut
 MIN_CUE_S = 5 / 6  # Netflix's minimum duration (20 frames)
 LINGER_S = 1.0  # how long a cue may stay up after its last word to be readable
 
-_SENTENCE_END, _CLAUSE_END = SENTENCE_END, CLAUSE_END
-
 
 @dataclass(frozen=True)
 class Limits:
@@ -128,9 +126,9 @@ def wrap(words: list[Word], limits: Limits) -> list[list[Word]]:
                     cost += 4.0  # an orphan word alone on a line
                 if j < n:
                     last = words[j - 1].text
-                    if last.endswith(_SENTENCE_END):
+                    if last.endswith(SENTENCE_END):
                         cost -= 0.3
-                    elif last.endswith(_CLAUSE_END):
+                    elif last.endswith(CLAUSE_END):
                         cost -= 0.15
                 if cost + rest < best[k][i]:
                     best[k][i], cut[k][i] = cost + rest, j
@@ -180,11 +178,11 @@ def _break_cost(words: list[Word], j: int) -> float:
     if j >= len(words):
         return 0.0
     last = words[j - 1].text
-    if last.endswith(_SENTENCE_END):
+    if last.endswith(SENTENCE_END):
         return 0.0
     gap = words[j].start - words[j - 1].end
     cost = 2.5
-    if last.endswith(_CLAUSE_END):
+    if last.endswith(CLAUSE_END):
         cost = 1.0
     if gap >= SOFT_PAUSE_S:
         cost = min(cost, 0.5)
@@ -207,9 +205,9 @@ def _cue_cost(words: list[Word], i: int, j: int, limits: Limits, size: _Sizes) -
     if single and len(words) > 1:
         cost += 3.0  # a word cut off from its phrase
     # a sentence's first words dangling at the end of a cue
-    ends_sentence = words[j - 1].text.endswith(_SENTENCE_END)
+    ends_sentence = words[j - 1].text.endswith(SENTENCE_END)
     for k in range(i, j - 1):
-        if words[k].text.endswith(_SENTENCE_END):
+        if words[k].text.endswith(SENTENCE_END):
             cost += 1.5 if not ends_sentence and size(k + 1, j) < 20 else 0.3
     # short cues flash by: prefer cues that use their room
     fill = min(1.0, chars / (limits.width * limits.lines))

@@ -50,9 +50,6 @@ def split_at_times(segment: Segment, times: list[float]) -> list[Segment]:
     return _regroup(segment, groups)
 
 
-_SENTENCE_END = SENTENCE_END
-
-
 def split_sentences(segment: Segment) -> list[Segment]:
     """``segment`` cut after every word that ends a sentence (needs word times)."""
     words = segment.words
@@ -73,7 +70,7 @@ _ABBREVIATIONS = frozenset(
 
 def _ends_sentence(text: str) -> bool:
     token = text.strip()
-    return token.endswith(_SENTENCE_END) and token.lower() not in _ABBREVIATIONS
+    return token.endswith(SENTENCE_END) and token.lower() not in _ABBREVIATIONS
 
 
 def _regroup(segment: Segment, groups: list[list[Word]]) -> list[Segment]:
