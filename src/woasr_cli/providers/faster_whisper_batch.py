@@ -36,6 +36,7 @@ from woasr_cli.providers.pauses import split_at_times, split_sentences
 from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
 from woasr_cli.providers.slot_packing import SLOT_S, Placement, assign, pack
 from woasr_cli.providers.speech_chunks import SpeechChunk, joined, speech_chunks
+from woasr_cli.providers.whisper_fallback import better, needs_fallback
 from woasr_cli.transcript import Segment
 
 Converter = Callable[[Any], Segment]  # faster_whisper Segment -> woasr Segment
@@ -342,7 +343,34 @@ def pipeline_decoder(
             again, _ = assign(run(options, [chunks[i] for i in alone], solo), solo, lengths)
             for i, segments in zip(alone, again, strict=True):
                 per_chunk[i] = segments
+        for i, segments in enumerate(per_chunk):
+            if needs_fallback(segments, options):
+                per_chunk[i] = better(segments, fallback(options, chunks[i]), options)
         return per_chunk
+
+    def fallback(options: TranscribeOptions, chunk: Audio) -> list[Segment]:
+        """``chunk`` decoded alone at the temperatures after the first, with Whisper's checks
+        (faster-whisper's sequential decoding): the batch decoded it at the first and the text
+        failed them (whisper_fallback)."""
+        raw, _ = model.transcribe(
+            chunk,
+            language=options.language,
+            task=options.task,
+            beam_size=options.beam_size or DEFAULT_BEAM_SIZE,
+            best_of=options.best_of,
+            patience=options.patience,
+            temperature=list(options.temperature[1:]),
+            condition_on_previous_text=options.condition_on_previous_text,
+            no_speech_threshold=options.no_speech_threshold,
+            compression_ratio_threshold=options.compression_ratio_threshold,
+            log_prob_threshold=options.logprob_threshold,
+            max_new_tokens=options.max_new_tokens,
+            initial_prompt=options.initial_prompt,
+            hotwords=options.hotwords,
+            word_timestamps=words or options.word_timestamps,
+            vad_filter=False,
+        )
+        return [convert(seg) for seg in raw]
 
     return decode
 

@@ -1,0 +1,85 @@
+"""Whisper's temperature fallback in batched decoding: a chunk whose text loops is decoded again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from woasr_cli.options import TranscribeOptions
+from woasr_cli.providers.whisper_fallback import (
+    better,
+    compression_ratio,
+    needs_fallback,
+    repeats,
+)
+from woasr_cli.transcript import Segment
+
+LOOP = "Thank you for watching, see you in the next video, " + "see you in the next video, " * 12
+PLAIN = "The quick brown fox jumps over the lazy dog. Please send the report before Friday."
+
+
+def seg(text: str, logprob: float = -0.2, no_speech: float = 0.01) -> Segment:
+    return Segment(0.0, 5.0, text, avg_logprob=logprob, no_speech_prob=no_speech)
+
+
+def test_a_loop_compresses_past_whispers_threshold_and_speech_does_not() -> None:
+    assert compression_ratio(LOOP) > 2.4
+    assert compression_ratio(PLAIN) < 2.4
+    assert compression_ratio("") == 0.0
+
+
+def test_whispers_rule_repeats_or_unsure_but_never_silence_or_a_single_temperature() -> None:
+    options = TranscribeOptions()
+    assert needs_fallback([seg(LOOP)], options)
+    # the loop spread over several segments of one decode is still one text
+    assert needs_fallback([seg(LOOP[:60]), seg(LOOP[60:])], options)
+    assert needs_fallback([seg(PLAIN, logprob=-1.4)], options)
+    assert not needs_fallback([seg(PLAIN)], options)
+    assert not needs_fallback([], options)
+    # Whisper's no-speech rule decides for silence
+    assert not needs_fallback([seg(PLAIN, logprob=-1.4, no_speech=0.9)], options)
+    # --temperature 0: no temperature left to try
+    assert not needs_fallback([seg(LOOP)], options.with_changes(temperature=(0.0,)))
+    # a threshold switched off
+    off = options.with_changes(compression_ratio_threshold=None, logprob_threshold=None)
+    assert not needs_fallback([seg(LOOP, logprob=-1.4)], off)
+
+
+def test_the_decode_kept_is_the_surest_that_does_not_loop() -> None:
+    options = TranscribeOptions()
+    first_loop, first_unsure = [seg(LOOP)], [seg(PLAIN, logprob=-1.2)]
+    again_sure, again_worse = [seg("Hello there.", -0.5)], [seg("Hi.", -1.5)]
+    assert better(first_loop, again_worse, options) is again_worse
+    assert better(first_unsure, again_sure, options) is again_sure
+    assert better(first_unsure, again_worse, options) is first_unsure
+    assert better(first_unsure, [seg(LOOP, -0.1)], options) is first_unsure
+    assert better(first_unsure, [], options) is first_unsure
+    assert repeats(first_loop, options) and not repeats(again_sure, options)
+
+
+@pytest.mark.slow
+def test_an_english_model_on_korean_speech_writes_no_loop(
+    tiny_en: Path, shared_audio: Path, tmp_path: Path
+) -> None:
+    """tiny.en on Korean read speech three times over (the mixed folder of
+    benchmarks/long_recording.py has this file): the batch decoded its one chunk at temperature
+    0 into "see you in the next video" 30 times over, compression ratio 10.9, and wrote it."""
+    import soundfile  # type: ignore[import-untyped]
+
+    from woasr_cli import TranscribeOptions as Options
+    from woasr_cli import Transcriber
+
+    korean, rate = soundfile.read(shared_audio / "korean_read_1.wav", dtype="float32")
+    assert rate == 16000
+    pause = np.zeros(rate // 2, dtype=np.float32)
+    audio = np.concatenate([korean, pause] * 3)
+    options = Options(model=str(tiny_en), compute_type="int8", beam_size=5)
+    with Transcriber(options) as transcriber:
+        text = transcriber.transcribe(audio).text
+    assert text.strip()
+    assert compression_ratio(text) <= 2.4, text
+    # and none of it is one phrase over and over
+    words = text.lower().split()
+    assert len(words) < 60, text
