@@ -4,11 +4,12 @@ Whisper decodes a 30 s window at temperature 0 and decodes it again at the next 
 its list when the text fails one of two checks: it compresses too well (gzip ratio above
 ``compression_ratio_threshold``, 2.4: the same words over and over, "Pujulebja nu!" forty times
 for 11 s of French read by espeak-ng that Whisper ``base`` took for Latin), or the decoder was
-unsure of it (mean token log-probability below ``logprob_threshold``, -1), unless the window
-is silence (no-speech probability above ``no_speech_threshold``). faster-whisper's sequential
-``transcribe`` applies it; its batched pipeline decodes at the first temperature only and keeps
-what comes out, loops included. woasr decodes a batch that way, then decodes the chunks that
-fail the rule again, alone and with the rest of the list (faster_whisper_batch.pipeline_decoder).
+unsure of it (mean token log-probability below ``logprob_threshold``, -1), unless it is
+silence (unsure, and the no-speech probability above ``no_speech_threshold``). faster-whisper's
+sequential ``transcribe`` applies it; its batched pipeline decodes at the first temperature only
+and keeps what comes out, loops included. woasr decodes a batch that way, then decodes the
+chunks that fail the rule again, alone and with the rest of the list
+(faster_whisper_batch.pipeline_decoder).
 """
 
 from __future__ import annotations
@@ -47,14 +48,17 @@ def needs_fallback(segments: Sequence[Segment], options: TranscribeOptions) -> b
     """Whisper's rule: decode again at a higher temperature (when the list has one)."""
     if len(options.temperature) < 2 or not segments:
         return False
-    no_speech = max((s.no_speech_prob or 0.0) for s in segments)
-    if options.no_speech_threshold is not None and no_speech > options.no_speech_threshold:
-        return False  # silence: Whisper's no-speech rule decides, not a second decode
-    if repeats(segments, options):
-        return True
     logprob = mean_logprob(segments)
-    threshold = options.logprob_threshold
-    return threshold is not None and logprob is not None and logprob < threshold
+    unsure = (
+        options.logprob_threshold is not None
+        and logprob is not None
+        and logprob < options.logprob_threshold
+    )
+    no_speech = max((s.no_speech_prob or 0.0) for s in segments)
+    threshold = options.no_speech_threshold
+    if unsure and threshold is not None and no_speech > threshold:
+        return False  # silence: Whisper's no-speech rule drops it, a second decode would not
+    return unsure or repeats(segments, options)
 
 
 def better(
