@@ -14,7 +14,10 @@ w17d), so it is not the default there. Whisper ends some chunks early (at a sent
 end cuts: what makes ``whisper-ctranslate2 --batched`` lose words); the rests of such chunks,
 after their last words, are joined end to end with the window's part-filled chunks and decoded
 after the window's other chunks, ahead of other queued chunks: a few 1-5 s rests share one 30 s
-encoder pass.
+encoder pass. A batch is decoded at the first temperature only (faster-whisper's batched
+pipeline has no fallback); a chunk whose text then fails Whisper's fallback rule (it loops, or
+the decoder was unsure of it) is decoded again alone at the other temperatures
+(whisper_fallback).
 """
 
 from __future__ import annotations
