@@ -9,10 +9,10 @@ import pytest
 
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.whisper_fallback import (
-    better,
+    FALLBACK_MAX_NEW_TOKENS,
     compression_ratio,
-    needs_fallback,
-    repeats,
+    fallback_max_new_tokens,
+    loops,
 )
 from woasr_cli.transcript import Segment
 
@@ -30,35 +30,27 @@ def test_a_loop_compresses_past_whispers_threshold_and_speech_does_not() -> None
     assert compression_ratio("") == 0.0
 
 
-def test_whispers_rule_repeats_or_unsure_but_never_silence_or_a_single_temperature() -> None:
+def test_a_decode_that_loops_is_decoded_again_when_a_temperature_is_left() -> None:
     options = TranscribeOptions()
-    assert needs_fallback([seg(LOOP)], options)
+    assert loops([seg(LOOP)], options)
     # the loop spread over several segments of one decode is still one text
-    assert needs_fallback([seg(LOOP[:60]), seg(LOOP[60:])], options)
-    assert needs_fallback([seg(PLAIN, logprob=-1.4)], options)
-    assert not needs_fallback([seg(PLAIN)], options)
-    assert not needs_fallback([], options)
-    # Whisper's no-speech rule drops an unsure decode of what is likely silence ...
-    assert not needs_fallback([seg(PLAIN, logprob=-1.4, no_speech=0.9)], options)
-    # ... but not a sure loop over it ("I'm sorry, " 56 times over music, below)
-    assert needs_fallback([seg(LOOP, logprob=-0.1, no_speech=0.8)], options)
-    # --temperature 0: no temperature left to try
-    assert not needs_fallback([seg(LOOP)], options.with_changes(temperature=(0.0,)))
-    # a threshold switched off
-    off = options.with_changes(compression_ratio_threshold=None, logprob_threshold=None)
-    assert not needs_fallback([seg(LOOP, logprob=-1.4)], off)
+    assert loops([seg(LOOP[:60]), seg(LOOP[60:])], options)
+    # a sure loop over what may be silence ("I'm sorry, " 56 times over music, below)
+    assert loops([seg(LOOP, logprob=-0.1, no_speech=0.8)], options)
+    # unsure text that does not loop is left to sequential mode's full rule
+    assert not loops([seg(PLAIN, logprob=-1.4)], options)
+    assert not loops([seg(PLAIN)], options)
+    assert not loops([], options)
+    # --temperature 0: no temperature left to try; the check switched off
+    assert not loops([seg(LOOP)], options.with_changes(temperature=(0.0,)))
+    assert not loops([seg(LOOP)], options.with_changes(compression_ratio_threshold=None))
 
 
-def test_the_decode_kept_is_the_surest_that_does_not_loop() -> None:
+def test_a_fallback_decode_takes_at_most_whispers_own_token_limit() -> None:
     options = TranscribeOptions()
-    first_loop, first_unsure = [seg(LOOP)], [seg(PLAIN, logprob=-1.2)]
-    again_sure, again_worse = [seg("Hello there.", -0.5)], [seg("Hi.", -1.5)]
-    assert better(first_loop, again_worse, options) is again_worse
-    assert better(first_unsure, again_sure, options) is again_sure
-    assert better(first_unsure, again_worse, options) is first_unsure
-    assert better(first_unsure, [seg(LOOP, -0.1)], options) is first_unsure
-    assert better(first_unsure, [], options) is first_unsure
-    assert repeats(first_loop, options) and not repeats(again_sure, options)
+    assert fallback_max_new_tokens(options) == FALLBACK_MAX_NEW_TOKENS == 224
+    assert fallback_max_new_tokens(options.with_changes(max_new_tokens=100)) == 100
+    assert fallback_max_new_tokens(options.with_changes(max_new_tokens=400)) == 224
 
 
 @pytest.mark.slow

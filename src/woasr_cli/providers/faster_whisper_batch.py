@@ -15,9 +15,8 @@ end cuts: what makes ``whisper-ctranslate2 --batched`` lose words); the rests of
 after their last words, are joined end to end with the window's part-filled chunks and decoded
 after the window's other chunks, ahead of other queued chunks: a few 1-5 s rests share one 30 s
 encoder pass. A batch is decoded at the first temperature only (faster-whisper's batched
-pipeline has no fallback); a chunk whose text then fails Whisper's fallback rule (it loops, or
-the decoder was unsure of it) is decoded again alone at the other temperatures
-(whisper_fallback).
+pipeline has no fallback); a chunk whose text then loops (Whisper's compression-ratio check) is
+decoded again alone at the other temperatures (whisper_fallback).
 """
 
 from __future__ import annotations
@@ -39,7 +38,7 @@ from woasr_cli.providers.pauses import split_at_times, split_sentences
 from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
 from woasr_cli.providers.slot_packing import SLOT_S, Placement, assign, pack
 from woasr_cli.providers.speech_chunks import SpeechChunk, joined, speech_chunks
-from woasr_cli.providers.whisper_fallback import better, needs_fallback
+from woasr_cli.providers.whisper_fallback import fallback_max_new_tokens, loops
 from woasr_cli.transcript import Segment
 
 Converter = Callable[[Any], Segment]  # faster_whisper Segment -> woasr Segment
@@ -347,14 +346,14 @@ def pipeline_decoder(
             for i, segments in zip(alone, again, strict=True):
                 per_chunk[i] = segments
         for i, segments in enumerate(per_chunk):
-            if needs_fallback(segments, options):
-                per_chunk[i] = better(segments, fallback(options, chunks[i]), options)
+            if loops(segments, options):
+                per_chunk[i] = fallback(options, chunks[i])
         return per_chunk
 
     def fallback(options: TranscribeOptions, chunk: Audio) -> list[Segment]:
-        """``chunk`` decoded alone at the temperatures after the first, with Whisper's checks
-        (faster-whisper's sequential decoding): the batch decoded it at the first and the text
-        failed them (whisper_fallback)."""
+        """``chunk``, whose decode at the first temperature looped, decoded alone at the others
+        by faster-whisper's sequential decoder, up to the first whose text does not loop
+        (whisper_fallback)."""
         raw, _ = model.transcribe(
             chunk,
             language=options.language,
@@ -366,8 +365,8 @@ def pipeline_decoder(
             condition_on_previous_text=options.condition_on_previous_text,
             no_speech_threshold=options.no_speech_threshold,
             compression_ratio_threshold=options.compression_ratio_threshold,
-            log_prob_threshold=options.logprob_threshold,
-            max_new_tokens=options.max_new_tokens,
+            log_prob_threshold=None,  # loops only (whisper_fallback)
+            max_new_tokens=fallback_max_new_tokens(options),
             initial_prompt=options.initial_prompt,
             hotwords=options.hotwords,
             word_timestamps=words or options.word_timestamps,
