@@ -194,7 +194,8 @@ def transcribe(
         typer.Option(
             "--logprob-threshold",
             help="Decode again at the next temperature when the average log probability is "
-            "below this  [default: -1.0]",
+            "below this (sequential decoding, --batch-size 1; batched decoding decodes again "
+            "only text that repeats)  [default: -1.0]",
             rich_help_panel=_DECODE,
         ),
     ] = None,
