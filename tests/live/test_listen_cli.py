@@ -84,7 +84,17 @@ def test_ctrl_c_flushes_the_tail_and_leaves_valid_files(
     assert first and first[0].strip(), "no committed text before the interrupt"
     time.sleep(0.5)
     proc.send_signal(signal.SIGINT)
-    rest, stderr = proc.communicate(timeout=60)
+    # The rest is read through the same buffered reader as the first line: its readline may
+    # have read the next committed lines too, which communicate() (reading the pipe itself)
+    # would miss.
+    tail: list[bytes] = []
+    drain = threading.Thread(target=lambda: tail.append(proc.stdout.read()), daemon=True)
+    drain.start()
+    drain.join(60)
+    proc.wait(timeout=10)
+    stderr = proc.stderr.read() if proc.stderr is not None else b""
+    assert tail, "stdout not closed 60 s after Ctrl-C"
+    rest = tail[0]
     assert proc.returncode == 0, stderr.decode()
     text = check_outputs(tmp_path)
     printed = " ".join((first[0] + rest).decode().split())

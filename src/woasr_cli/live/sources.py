@@ -7,9 +7,10 @@ that has arrived since the last pass; a file read as fast as possible is driven 
 
 from __future__ import annotations
 
+import os
 import queue
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -44,14 +45,28 @@ class PcmStream:
         self.name = name
 
     def blocks(self) -> Iterator[Audio]:
+        read = _unbuffered_read(self._stream)
         carry = b""
         while True:
-            data = self._stream.read(BLOCK * 2 - len(carry))
+            data = read(BLOCK * 2 - len(carry))
             if not data:
                 return
             data = carry + data
             carry = data[len(data) // 2 * 2 :]
             yield pcm16_to_float(data)
+
+
+def _unbuffered_read(stream: BinaryIO) -> Callable[[int], bytes]:
+    """``os.read`` on the stream's file descriptor where it has one. The reader thread blocks in
+    it while the producer (``arecord``, a device) keeps the pipe open; blocked in
+    ``sys.stdin.buffer.read`` it held the buffered reader's lock when Ctrl-C ended the program,
+    and the interpreter aborted at exit ("could not acquire lock for <_io.BufferedReader
+    name='<stdin>'> at interpreter shutdown", exit 134) after the files were written."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError
+        return stream.read
+    return lambda n: os.read(fd, n)
 
 
 class FileSource:
