@@ -34,6 +34,7 @@ from woasr_cli.media.audio import Audio
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.providers.batcher import ChunkBatcher, Ticket
+from woasr_cli.providers.faster_whisper_options import transcribe_kwargs
 from woasr_cli.providers.pauses import split_at_times, split_sentences
 from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
 from woasr_cli.providers.slot_packing import SLOT_S, Placement, assign, pack
@@ -354,24 +355,14 @@ def pipeline_decoder(
         """``chunk``, whose decode at the first temperature looped, decoded alone at the others
         by faster-whisper's sequential decoder, up to the first whose text does not loop
         (whisper_fallback)."""
-        raw, _ = model.transcribe(
-            chunk,
-            language=options.language,
-            task=options.task,
-            beam_size=options.beam_size or DEFAULT_BEAM_SIZE,
-            best_of=options.best_of,
-            patience=options.patience,
-            temperature=list(options.temperature[1:]),
-            condition_on_previous_text=options.condition_on_previous_text,
-            no_speech_threshold=options.no_speech_threshold,
-            compression_ratio_threshold=options.compression_ratio_threshold,
-            log_prob_threshold=None,  # loops only (whisper_fallback)
-            max_new_tokens=fallback_max_new_tokens(options),
-            initial_prompt=options.initial_prompt,
-            hotwords=options.hotwords,
-            word_timestamps=words or options.word_timestamps,
-            vad_filter=False,
-        )
+        kwargs = {
+            **transcribe_kwargs(options),
+            "temperature": list(options.temperature[1:]),
+            "log_prob_threshold": None,  # loops only (whisper_fallback)
+            "max_new_tokens": fallback_max_new_tokens(options),
+            "word_timestamps": words or options.word_timestamps,
+        }
+        raw, _ = model.transcribe(chunk, **kwargs, vad_filter=False)
         return [convert(seg) for seg in raw]
 
     return decode

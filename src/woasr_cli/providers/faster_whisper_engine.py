@@ -16,7 +16,7 @@ from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.providers.devices import ctranslate2_cuda, pick_device
 from woasr_cli.providers.english_only import check_english_only
-from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
+from woasr_cli.providers.faster_whisper_options import transcribe_kwargs
 from woasr_cli.providers.whisper_words import whisper_words
 from woasr_cli.providers.word_lag import word_lag_s
 from woasr_cli.runtime import usable_cores
@@ -149,21 +149,7 @@ class FasterWhisperProvider:
             return self._batched.transcribe(audio, options)
         raw, info = self._model.transcribe(
             audio,
-            language=options.language,
-            task=options.task,
-            beam_size=options.beam_size or DEFAULT_BEAM_SIZE,
-            best_of=options.best_of,
-            patience=options.patience,
-            temperature=list(options.temperature),
-            condition_on_previous_text=options.condition_on_previous_text,
-            no_speech_threshold=options.no_speech_threshold,
-            compression_ratio_threshold=options.compression_ratio_threshold,
-            log_prob_threshold=options.logprob_threshold,
-            hallucination_silence_threshold=options.hallucination_silence_threshold,
-            max_new_tokens=options.max_new_tokens,
-            initial_prompt=options.initial_prompt,
-            hotwords=options.hotwords,
-            word_timestamps=options.word_timestamps,
+            **transcribe_kwargs(options),
             vad_filter=options.vad is not False,
             vad_parameters=VAD_PARAMETERS if options.vad is not False else None,
         )
