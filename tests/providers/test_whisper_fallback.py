@@ -13,8 +13,9 @@ from woasr_cli.providers.whisper_fallback import (
     compression_ratio,
     fallback_max_new_tokens,
     loops,
+    without_loop,
 )
-from woasr_cli.transcript import Segment
+from woasr_cli.transcript import Segment, Word
 
 LOOP = "Thank you for watching, see you in the next video, " + "see you in the next video, " * 12
 PLAIN = "The quick brown fox jumps over the lazy dog. Please send the report before Friday."
@@ -51,6 +52,22 @@ def test_a_fallback_decode_takes_at_most_whispers_own_token_limit() -> None:
     assert fallback_max_new_tokens(options) == FALLBACK_MAX_NEW_TOKENS == 224
     assert fallback_max_new_tokens(options.with_changes(max_new_tokens=100)) == 100
     assert fallback_max_new_tokens(options.with_changes(max_new_tokens=400)) == 224
+
+
+def test_a_decode_that_loops_at_every_temperature_keeps_one_copy_of_the_loop() -> None:
+    options = TranscribeOptions()
+    said = ["Bonjour", "à", "tous."]
+    loop = ["būrdu", "ebianu,"] * 13
+    words = [Word(i * 0.5, i * 0.5 + 0.4, t, 0.9) for i, t in enumerate(said + loop)]
+    first = Segment(0.0, 1.4, "Bonjour à tous.", words=words[:3], avg_logprob=-0.3)
+    second = Segment(1.5, 14.4, " ".join(loop), words=words[3:], avg_logprob=-0.3)
+    third = Segment(14.5, 15.0, " ".join(loop[:4]), words=words[3:7], avg_logprob=-0.3)
+    kept = without_loop([first, second, third], options)
+    assert [s.text for s in kept] == ["Bonjour à tous.", "būrdu ebianu,"]
+    assert kept[0] is first and kept[1].end == words[4].end
+    assert [w.text for w in kept[1].words] == ["būrdu", "ebianu,"]
+    # text that does not loop is left as it is
+    assert without_loop([first], options) == [first]
 
 
 @pytest.mark.slow

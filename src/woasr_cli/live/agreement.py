@@ -23,22 +23,16 @@ next word (Whisper rewrites "12" as "12.5%" when it hears the rest).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 
 from woasr_cli.transcript import Word
+from woasr_cli.word_loops import norm as norm
 
 _MAX_NGRAM = 5
 _TIME_SLACK = 0.1  # word times move by a frame or two between passes
 _SAID_AGAIN = 0.5  # seconds after the last committed word: a repeat there is no re-read
 _SAID_WORD = 0.2  # a word said again lasts this long at least (re-read fragments are shorter)
 _SLIVER = 0.25  # of a word: the most a word said again overlaps the committed one it repeats
-_PUNCT = re.compile(r"[^\w']+")
-
-
-def norm(text: str) -> str:
-    """Compare words without case or punctuation: 'Hello,' in one pass is 'hello' in the next."""
-    return _PUNCT.sub("", text.lower())
 
 
 class LocalAgreement:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from woasr_cli.live.agreement import norm
 from woasr_cli.transcript import Segment, Word
+from woasr_cli.word_loops import cut_loop as cut_loop
 
 
 def hypothesis_words(segments: Iterable[Segment], offset: float) -> list[Word]:
@@ -34,27 +34,6 @@ def _spread(texts: list[str], start: float, end: float) -> list[Word]:
         out.append(Word(at, at + step, text))
         at += step
     return out
-
-
-_LOOP_COPIES = 3  # a run of words said this many times in a row, back to back,
-_LOOP_WORDS = 6  # and this many words long in all, is a decoding loop
-_LOOP_LONGEST = 12  # words in the repeated run, at most
-
-
-def cut_loop(words: list[Word]) -> list[Word]:
-    """The hypothesis up to the first repetition loop, with one copy of the looping words.
-    Whisper with one temperature loops on overlapping talk or after the last word ("Thank you
-    very much, and" 13 times over 0.5 s of silence); no speaker says six words or more three
-    times back to back, and what the decoder gives after a loop is no better."""
-    texts = [norm(w.text) for w in words]
-    for i in range(len(texts)):
-        for n in range(1, min(_LOOP_LONGEST, (len(texts) - i) // _LOOP_COPIES) + 1):
-            copies = 1
-            while texts[i : i + n] == texts[i + copies * n : i + (copies + 1) * n]:
-                copies += 1
-            if copies >= _LOOP_COPIES and copies * n >= _LOOP_WORDS:
-                return words[: i + n]
-    return words
 
 
 _GUESS_PROBABILITY = 0.1  # a word this improbable starts a guessed tail

@@ -39,7 +39,11 @@ from woasr_cli.providers.pauses import split_at_times, split_sentences
 from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
 from woasr_cli.providers.slot_packing import SLOT_S, Placement, assign, pack
 from woasr_cli.providers.speech_chunks import SpeechChunk, joined, speech_chunks
-from woasr_cli.providers.whisper_fallback import fallback_max_new_tokens, loops
+from woasr_cli.providers.whisper_fallback import (
+    fallback_max_new_tokens,
+    loops,
+    without_loop,
+)
 from woasr_cli.transcript import Segment
 
 Converter = Callable[[Any], Segment]  # faster_whisper Segment -> woasr Segment
@@ -348,7 +352,7 @@ def pipeline_decoder(
                 per_chunk[i] = segments
         for i, segments in enumerate(per_chunk):
             if loops(segments, options):
-                per_chunk[i] = fallback(options, chunks[i])
+                per_chunk[i] = without_loop(fallback(options, chunks[i]), options)
         return per_chunk
 
     def fallback(options: TranscribeOptions, chunk: Audio) -> list[Segment]:

@@ -22,9 +22,12 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
+from dataclasses import replace
 
 from woasr_cli.options import TranscribeOptions
+from woasr_cli.spacing import join_words
 from woasr_cli.transcript import Segment
+from woasr_cli.word_loops import cut_loop
 
 # Tokens a decode at a fallback temperature may add to its prompt: openai-whisper's own limit
 # per 30 s window (``sample_len``, half the text context). faster-whisper allows the whole
@@ -58,3 +61,27 @@ def fallback_max_new_tokens(options: TranscribeOptions) -> int:
     """The new tokens a fallback decode may take: the caller's limit, at most Whisper's."""
     asked = options.max_new_tokens
     return min(asked, FALLBACK_MAX_NEW_TOKENS) if asked else FALLBACK_MAX_NEW_TOKENS
+
+
+def without_loop(segments: list[Segment], options: TranscribeOptions) -> list[Segment]:
+    """A decode that still loops after every temperature (Whisper then keeps it: "būrdu
+    ebianu, " 13 times for the French clip at one seed), cut after the first copy of the loop
+    (word_loops.cut_loop); the segments after the cut are dropped. Segments without words are
+    left as they are."""
+    if not loops(segments, options) or not all(s.words for s in segments):
+        return segments
+    words = [w for s in segments for w in s.words]
+    kept = len(cut_loop(words))
+    out: list[Segment] = []
+    for seg in segments:
+        if kept <= 0:
+            break
+        mine = seg.words[:kept]
+        kept -= len(seg.words)
+        if len(mine) == len(seg.words):
+            out.append(seg)
+        else:
+            out.append(
+                replace(seg, end=mine[-1].end, text=join_words([w.text for w in mine]), words=mine)
+            )
+    return out
