@@ -27,6 +27,11 @@ def test_scripts_without_spaces_join_without_them() -> None:
     assert join_words(["The", "", "town", "40,000"]) == "The town 40,000"
     assert separator("Python", "写") == "" and separator(f"好{C}", "OK") == ""
     assert separator("hello", "world") == " "
+    # scripts written with spaces, all below the first unspaced range (Thai, U+0E00)
+    assert join_words(["Привет", "мир"]) == "Привет мир"
+    assert join_words(["مرحبا", "بالعالم"]) == "مرحبا بالعالم"
+    assert join_words(["नमस्ते", "दुनिया"]) == "नमस्ते दुनिया"
+    assert separator("\u0dff", "a") == " " and separator("\u0e00", "a") == ""
 
 
 def test_chinese_subtitles_have_no_spaces_between_words() -> None:
