@@ -30,7 +30,8 @@ _UNSPACED = (
 _FIRST_UNSPACED = _UNSPACED[0][0]
 
 
-def _unspaced(char: str) -> bool:
+def unspaced(char: str) -> bool:
+    """``char`` belongs to a script written without spaces between words."""
     point = ord(char)
     # Latin, Greek, Cyrillic, Arabic, Hebrew, Devanagari ... all lie below the first range: one
     # comparison for them (cue layout asks this ~500,000 times for an hour of English).
@@ -40,7 +41,7 @@ def _unspaced(char: str) -> bool:
 def separator(before: str, after: str) -> str:
     """What goes between two words: nothing when either side of the join is in a script
     written without spaces, else one space."""
-    if not before or not after or _unspaced(before[-1]) or _unspaced(after[0]):
+    if not before or not after or unspaced(before[-1]) or unspaced(after[0]):
         return ""
     return " "
 

@@ -47,6 +47,30 @@ def test_a_decode_that_loops_is_decoded_again_when_a_temperature_is_left() -> No
     assert not loops([seg(LOOP)], options.with_changes(compression_ratio_threshold=None))
 
 
+def test_a_sentence_said_twice_compresses_as_well_but_is_not_decoded_again() -> None:
+    """jfk's sentence twice in one 28.5 s chunk of long_recording.py's hour: ratio 2.48, and
+    sampled again at 0.2-0.6 it came back as "asked not" and "Memory Month" (3.7 s of 91)."""
+    options = TranscribeOptions()
+    jfk = (
+        "And so, my fellow Americans ask not what your country can do for you "
+        "ask what you can do for your country. "
+    )
+    twice = jfk * 2 + "Hello,"  # that chunk's text at temperature 0
+    assert compression_ratio(twice) > 2.4
+    assert not loops([seg(twice)], options)
+    # the same sentence three times back to back is a loop
+    assert loops([seg(jfk * 3)], options)
+
+
+def test_a_loop_in_text_written_without_spaces_is_found() -> None:
+    """Chinese text has no spaces to split words at: each character counts as a word."""
+    options = TranscribeOptions()
+    loop = "今天我们去公园。" + "谢谢大家。" * 20
+    assert compression_ratio(loop) > 2.4
+    assert loops([seg(loop)], options)
+    assert not loops([seg("今天我们去公园散步吧。明天我们在家里看书。后天去海边游泳。")], options)
+
+
 def test_a_fallback_decode_takes_at_most_whispers_own_token_limit() -> None:
     options = TranscribeOptions()
     assert fallback_max_new_tokens(options) == FALLBACK_MAX_NEW_TOKENS == 224

@@ -9,12 +9,14 @@ silence. faster-whisper's sequential ``transcribe`` (woasr's ``--batch-size 1``)
 its batched pipeline decodes at the first temperature only and keeps what comes out, loops
 included.
 
-woasr's batched decoding keeps the first check: a chunk whose text loops is decoded again alone
-by the sequential decoder at the temperatures after the first, which stops at the first that
-does not loop (faster_whisper_batch.pipeline_decoder). The second check is left to sequential
-mode: on the benchmarks' English it never fired, and on speech the model cannot transcribe
-(foreign speech under ``tiny.en``) every temperature fails it, so one unsure chunk cost five
-decodes of five samples each for text no better (docs/performance.md, "Long recordings",
+woasr's batched decoding keeps the first check, for loops: a chunk whose text compresses past
+the threshold and holds a run of words three times back to back (word_loops) is decoded again
+alone by the sequential decoder at the temperatures after the first, which stops at the first
+that does not loop (faster_whisper_batch.pipeline_decoder). A sentence said twice passes the
+threshold too; it is speech, and sampled again it comes back worse. The second check is left to
+sequential mode: on the benchmarks' English it never fired, and on speech the model cannot
+transcribe (foreign speech under ``tiny.en``) every temperature fails it, so one unsure chunk
+cost five decodes of five samples each for text no better (docs/performance.md, "Long recordings",
 session 20).
 """
 
@@ -27,12 +29,15 @@ from dataclasses import replace
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.spacing import join_words
 from woasr_cli.transcript import Segment
-from woasr_cli.word_loops import cut_loop
+from woasr_cli.word_loops import cut_loop, loop_start, norm, text_words
 
 # Tokens a decode at a fallback temperature may add to its prompt: openai-whisper's own limit
 # per 30 s window (``sample_len``, half the text context). faster-whisper allows the whole
 # context (448), and a decode that loops runs to it, for each of the ``best_of`` samples.
 FALLBACK_MAX_NEW_TOKENS = 224
+# Words in the repeated run of a loop in one decode: a 30 s chunk holds ~120 words, so three
+# copies of up to 40 (live passes look for runs of up to word_loops.LOOP_LONGEST).
+DECODE_LOOP_LONGEST = 40
 
 
 def compression_ratio(text: str) -> float:
@@ -47,14 +52,24 @@ def decode_text(segments: Sequence[Segment]) -> str:
 
 
 def loops(segments: Sequence[Segment], options: TranscribeOptions) -> bool:
-    """The decode's text compresses better than Whisper allows (text repeated in a loop), and
-    the temperature list has another temperature to decode it at."""
+    """The decode's text compresses better than Whisper allows and holds a loop (a run of
+    words three times back to back, word_loops), and the temperature list has another
+    temperature to decode it at. A sentence said twice compresses as well (jfk's, twice in one
+    chunk of the benchmark's hour: ratio 2.48) but is speech: decoded again at 0.2-0.6 it came
+    back worse ("asked not") for 3.7 s of the hour's 91."""
     threshold = options.compression_ratio_threshold
-    return (
-        threshold is not None
-        and len(options.temperature) > 1
-        and compression_ratio(decode_text(segments)) > threshold
-    )
+    if threshold is None or len(options.temperature) < 2:
+        return False
+    text = decode_text(segments)
+    if compression_ratio(text) <= threshold:
+        return False
+    return loop_start(_words(segments, text), DECODE_LOOP_LONGEST) is not None
+
+
+def _words(segments: Sequence[Segment], text: str) -> list[str]:
+    if segments and all(s.words for s in segments):
+        return [norm(w.text) for s in segments for w in s.words]
+    return text_words(text)
 
 
 def fallback_max_new_tokens(options: TranscribeOptions) -> int:
@@ -71,7 +86,7 @@ def without_loop(segments: list[Segment], options: TranscribeOptions) -> list[Se
     if not loops(segments, options) or not all(s.words for s in segments):
         return segments
     words = [w for s in segments for w in s.words]
-    kept = len(cut_loop(words))
+    kept = len(cut_loop(words, DECODE_LOOP_LONGEST))
     out: list[Segment] = []
     for seg in segments:
         if kept <= 0:
