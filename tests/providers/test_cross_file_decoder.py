@@ -111,6 +111,34 @@ def test_rests_of_several_chunks_are_decoded_together_with_the_part_filled_chunk
     assert [s.start for s in found] == sorted(s.start for s in found)
 
 
+def test_the_rest_of_joined_rests_is_cut_back_into_its_pieces() -> None:
+    """long_recording.py's hour: two chunks' rests (at 30 s and at 193 s of a window) joined in
+    one piece; Whisper ended that piece early, and the rest of it, still holding both, came back
+    as one segment, "Hello, the council meets ... church" from 30.7 to 198.8 s. Split at the
+    pause only later, its second half was written before the 160 s between them."""
+
+    class Rounds(WordsUpTo):
+        def __init__(self, reaches: list[float]) -> None:
+            super().__init__(0.0)
+            self.reaches = reaches
+
+        def __call__(self, options: TranscribeOptions, chunks: list[Audio]) -> list[list[Segment]]:
+            self.reach = self.reaches[min(len(self.batches), len(self.reaches) - 1)]
+            return super().__call__(options, chunks)
+
+    # 30 + 30 + 10 s: the full chunks decode 25 s each; their 5 s rests and the 10 s chunk are
+    # joined (25-30, 55-70 s); that piece decodes 3 s; its rest (28-30, 55-70 s) decodes whole
+    decode = Rounds([25.0, 3.0, 30.0])
+    decoder = CrossFileDecoder(decode, english, batch_size=4)
+    found = list(decoder.transcribe(ramp(70.0), TranscribeOptions(vad=False))[0])
+    assert decode.batches == [[30.0, 30.0], [20.0], [17.0]]
+    words = [w for s in found for w in s.words]
+    assert [w.start for w in words] == [float(k) for k in range(70)]
+    assert all(w.text == f"at{round(w.start * RATE) + 1}" for w in words)
+    assert [s.start for s in found] == sorted(s.start for s in found)
+    assert not any(s.start < 30.0 < s.end and s.end > 55.0 for s in found)
+
+
 def test_a_part_filled_chunk_without_rests_is_decoded_on_its_own() -> None:
     decode = WordsUpTo(reach=30.0)
     decoder = CrossFileDecoder(decode, english, batch_size=4)

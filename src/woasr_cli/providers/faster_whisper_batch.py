@@ -181,6 +181,7 @@ class CrossFileDecoder:
         1-5 s rests instead of one each (docs/performance.md, issue 17, u17)."""
         found: list[Segment] = []
         rests: list[tuple[SpeechChunk, bool]] = [(c, False) for c in held]
+        seams: set[float] = set()  # where joined pieces meet, in window time
         for ticket in tickets:
             rest = self._first(ticket, key, found)
             if rest is not None:
@@ -193,8 +194,10 @@ class CrossFileDecoder:
             parts = [_Part(p, a) for p, a in zip(pieces, again, strict=True)]
             pending = self.batcher.submit(parts, key, front=True)
             # A segment whose words lie in two pieces is cut between them (other chunks'
-            # speech lies between the pieces).
-            starts = [r.spans[0][0] / SAMPLE_RATE for r, _ in rests[1:]]
+            # speech lies between the pieces). The rest of a joined piece holds the seams of the
+            # pieces it was joined from: one rest alone can still span two of them.
+            seams.update(r.spans[0][0] / SAMPLE_RATE for r, _ in rests[1:])
+            starts = sorted(seams)
             rests = []
             for piece, ticket in zip(pieces, pending, strict=True):
                 decoded: list[Segment] = []
