@@ -160,3 +160,53 @@ def test_a_fifo_is_refused_without_opening_it(tmp_path: Path) -> None:
         probe(fifo)
     with pytest.raises(MediaError, match="a FIFO"):
         decode_audio(fifo)
+
+
+def test_files_decoded_on_several_threads_take_turns_a_block_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decoders on eight threads at once handed the GIL to each other for every packet: a
+    folder's 36 files took 4.6-5.0 s on a 16-core machine against 1.1 s one after the other.
+    One block is decoded at a time; a reader holding a block it has not finished with keeps no
+    other file waiting; every thread gets the same audio as one thread alone."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import woasr_cli.media.decode as decode
+
+    rate = 16000
+    paths = [
+        encode_audio(tmp_path / f"f{k}.flac", tone(40.0, rate, freq=200.0 + 50 * k), rate,
+                     codec="flac")
+        for k in range(4)
+    ]  # fmt: skip
+    alone = [decode_audio(p) for p in paths]
+
+    inside, most = 0, 0
+    count = threading.Lock()
+    frames = decode._decode_frames
+
+    def counted(*args: object) -> object:
+        nonlocal inside, most
+        for frame in frames(*args):  # type: ignore[arg-type]
+            with count:
+                inside += 1
+                most = max(most, inside)
+            yield frame
+            with count:
+                inside -= 1
+
+    monkeypatch.setattr(decode, "_decode_frames", counted)
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(decode_audio, paths))
+    assert most == 1
+    for a, b in zip(alone, together, strict=True):
+        assert np.array_equal(a, b)
+
+    # a reader that holds its first block (40 s: two blocks) does not stop another file
+    held = iter_audio(paths[0])
+    first = next(held)
+    with ThreadPoolExecutor(1) as pool:
+        other = pool.submit(decode_audio, paths[1]).result(timeout=30)
+    assert np.array_equal(other, alone[1])
+    assert np.array_equal(np.concatenate([first, *held]), alone[0])

@@ -7,6 +7,7 @@ held twice (compressed + PCM) or at its original rate; callers decide how much t
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +22,16 @@ from woasr_cli.media.filekind import not_regular_reason
 
 if TYPE_CHECKING:
     from av.audio.frame import AudioFrame
+    from av.audio.resampler import AudioResampler
     from av.audio.stream import AudioStream
     from av.container import InputContainer
 
 _BLOCK = SAMPLE_RATE * 30  # yield ~30 s at a time
+# One block decoded at a time in the process. PyAV comes back to Python for every packet (~20
+# a second of audio), and decoders on several threads at once spent their time handing the GIL
+# to each other: a folder's 36 files on 8 threads took 4.6-5.0 s on a 16-core machine against
+# 1.1 s one after the other, and its GPU waited for them (docs/performance.md, session 21).
+_DECODING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -97,46 +104,58 @@ def probe(path: Path) -> MediaInfo:
 
 def iter_audio(path: Path, start: float = 0.0) -> Iterator[npt.NDArray[np.float32]]:
     """Yield 16 kHz mono float32 blocks from ``start`` seconds to the end of the first audio
-    stream. Raises MediaError when nothing decodable is found."""
+    stream. Raises MediaError when nothing decodable is found. Blocks are decoded one at a
+    time across the process (:data:`_DECODING`)."""
     import av
 
     container = _open(path)
     try:
         stream = _audio_stream(container)
-        stream.codec_context.thread_type = "AUTO"
         resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
         if start > 0:
             # Seek lands on a packet at or before ``start``; exact trimming happens below.
             container.seek(int(start * 1_000_000), any_frame=False, backward=True)
-        pending: list[npt.NDArray[np.float32]] = []
-        pending_len = 0
-        position: float | None = None  # seconds of the next sample to emit
+        blocks = _blocks(container, stream, resampler, start)
         produced = 0
-        for frame in _decode_frames(container, stream):
-            if position is None:
-                position = float(frame.time) if frame.time is not None else 0.0
-            for out in resampler.resample(frame):
-                block = _samples(out)
-                if start > 0 and position < start:
-                    skip = min(len(block), round((start - position) * SAMPLE_RATE))
-                    position += skip / SAMPLE_RATE
-                    block = block[skip:]
-                pending.append(block)
-                pending_len += len(block)
-            if pending_len >= _BLOCK:
-                produced += pending_len
-                yield np.concatenate(pending)
-                pending, pending_len = [], 0
-        for out in resampler.resample(None):
-            pending.append(_samples(out))
-            pending_len += len(pending[-1])
-        if pending_len:
-            produced += pending_len
-            yield np.concatenate(pending)
+        while True:
+            with _DECODING:
+                block = next(blocks, None)
+            if block is None:
+                break
+            produced += len(block)
+            yield block
         if produced == 0 and start == 0 and not _empty_pcm(stream):
             raise MediaError("no decodable audio (truncated or corrupt file)")
     finally:
         container.close()
+
+
+def _blocks(
+    container: InputContainer, stream: AudioStream, resampler: AudioResampler, start: float
+) -> Iterator[npt.NDArray[np.float32]]:
+    """The stream's audio from ``start`` in blocks of about ``_BLOCK`` samples."""
+    pending: list[npt.NDArray[np.float32]] = []
+    pending_len = 0
+    position: float | None = None  # seconds of the next sample to emit
+    for frame in _decode_frames(container, stream):
+        if position is None:
+            position = float(frame.time) if frame.time is not None else 0.0
+        for out in resampler.resample(frame):
+            block = _samples(out)
+            if start > 0 and position < start:
+                skip = min(len(block), round((start - position) * SAMPLE_RATE))
+                position += skip / SAMPLE_RATE
+                block = block[skip:]
+            pending.append(block)
+            pending_len += len(block)
+        if pending_len >= _BLOCK:
+            yield np.concatenate(pending)
+            pending, pending_len = [], 0
+    for out in resampler.resample(None):
+        pending.append(_samples(out))
+        pending_len += len(pending[-1])
+    if pending_len:
+        yield np.concatenate(pending)
 
 
 def _empty_pcm(stream: AudioStream) -> bool:
