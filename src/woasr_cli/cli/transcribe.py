@@ -185,7 +185,8 @@ def transcribe(
         typer.Option(
             "--compression-ratio-threshold",
             help="Decode again at the next temperature when the text's gzip compression ratio "
-            "is above this (repetition)  [default: 2.4]",
+            "is above this (repetition; batched decoding also asks for a run of words said "
+            "three times back to back, not a sentence said twice)  [default: 2.4]",
             rich_help_panel=_DECODE,
         ),
     ] = None,
