@@ -187,14 +187,19 @@ def test_files_decoded_on_several_threads_take_turns_a_block_at_a_time(
     frames = decode._decode_frames
 
     def counted(*args: object) -> object:
+        """The real frames, counting the threads inside a decode call at each moment."""
         nonlocal inside, most
-        for frame in frames(*args):  # type: ignore[arg-type]
+        decoding = frames(*args)  # type: ignore[arg-type]
+        while True:
             with count:
                 inside += 1
                 most = max(most, inside)
-            yield frame
+            frame = next(decoding, None)
             with count:
                 inside -= 1
+            if frame is None:
+                return
+            yield frame
 
     monkeypatch.setattr(decode, "_decode_frames", counted)
     with ThreadPoolExecutor(4) as pool:
