@@ -71,6 +71,35 @@ def _write_video(container: av.container.OutputContainer, stream: av.VideoStream
         container.mux(packet)
 
 
+def late_audio(path: Path, audio: np.ndarray, rate: int, lead: float, codec: str = "flac") -> Path:
+    """A video whose sound (``audio``, mono) starts ``lead`` seconds after its picture, as in a
+    clip cut without re-encoding or a capture whose audio came late."""
+    with av.open(str(path), "w") as container:
+        vstream = container.add_stream("mpeg4", rate=10)
+        vstream.width, vstream.height, vstream.pix_fmt = 64, 48, "yuv420p"
+        astream = container.add_stream(codec, rate=rate, layout="mono")
+        _write_video(container, vstream, seconds=lead + len(audio) / rate)
+        step = astream.codec_context.frame_size or 1024
+        target = astream.codec_context.codec.audio_formats[0].name
+        for at in range(0, len(audio), step):
+            frame = av.AudioFrame.from_ndarray(
+                audio[at : at + step].reshape(1, -1), format="flt", layout="mono"
+            )
+            frame.sample_rate = rate
+            frame.pts = round(lead * rate) + at
+            frame.time_base = Fraction(1, rate)
+            for converted in av.AudioResampler(format=target, layout="mono", rate=rate).resample(
+                frame
+            ):
+                converted.pts = frame.pts
+                converted.time_base = frame.time_base
+                for packet in astream.encode(converted):
+                    container.mux(packet)
+        for packet in astream.encode(None):
+            container.mux(packet)
+    return path
+
+
 def video_only(path: Path, seconds: float = 1.0) -> Path:
     with av.open(str(path), "w") as container:
         stream = container.add_stream("mpeg4", rate=10)

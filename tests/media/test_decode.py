@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mediafiles import encode_audio, tone, video_only
+from mediafiles import encode_audio, late_audio, tone, video_only
 from woasr_cli.errors import MediaError
 from woasr_cli.media import SAMPLE_RATE, decode_audio, iter_audio, iter_windows, probe
 
@@ -215,3 +215,23 @@ def test_files_decoded_on_several_threads_take_turns_a_block_at_a_time(
         other = pool.submit(decode_audio, paths[1]).result(timeout=30)
     assert np.array_equal(other, alone[1])
     assert np.array_equal(np.concatenate([first, *held]), alone[0])
+
+
+def test_sound_that_starts_after_the_picture_keeps_the_videos_times(tmp_path: Path) -> None:
+    """A video whose sound starts 2 s after its picture (a clip cut without re-encoding, a
+    capture whose audio came late): the audio was decoded from its first sample, so every
+    subtitle came 2 s early. Players place it 2 s in; so do the times now."""
+    rate = 16000
+    path = late_audio(tmp_path / "late.mkv", tone(3.0, rate), rate, lead=2.0)
+    audio = decode_audio(path)
+    assert abs(len(audio) / rate - 5.0) < 0.05
+    assert np.abs(audio[: int(1.9 * rate)]).max() < 1e-4
+    assert np.abs(audio[int(2.1 * rate) :]).max() > 0.2
+    # a resume 1 s in: 1 s of silence, then the sound
+    tail = decode_audio(path, start=1.0)
+    assert abs(len(tail) / rate - 4.0) < 0.05
+    assert np.abs(tail[: int(0.9 * rate)]).max() < 1e-4
+    assert np.abs(tail[int(1.1 * rate) :]).max() > 0.2
+    # and one that starts with its file is decoded as before
+    plain = encode_audio(tmp_path / "plain.mp3", tone(3.0, rate), rate, codec="libmp3lame")
+    assert abs(len(decode_audio(plain)) / rate - 3.0) < 0.1

@@ -32,6 +32,9 @@ _BLOCK = SAMPLE_RATE * 30  # yield ~30 s at a time
 # to each other: a folder's 36 files on 8 threads took 4.6-5.0 s on a 16-core machine against
 # 1.1 s one after the other, and its GPU waited for them (docs/performance.md, session 21).
 _DECODING = threading.Lock()
+# A stream that starts later than this after the file's start is taken for broken timestamps
+# and decoded from its first sample, with no silence before it.
+_MAX_LEAD_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -112,10 +115,12 @@ def iter_audio(path: Path, start: float = 0.0) -> Iterator[npt.NDArray[np.float3
     try:
         stream = _audio_stream(container)
         resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+        # Times count from the file's start (its first stream's), as players show them.
+        origin = container.start_time / 1_000_000 if container.start_time is not None else 0.0
         if start > 0:
             # Seek lands on a packet at or before ``start``; exact trimming happens below.
-            container.seek(int(start * 1_000_000), any_frame=False, backward=True)
-        blocks = _blocks(container, stream, resampler, start)
+            container.seek(int((origin + start) * 1_000_000), any_frame=False, backward=True)
+        blocks = _blocks(container, stream, resampler, origin + start)
         produced = 0
         while True:
             with _DECODING:
@@ -133,16 +138,27 @@ def iter_audio(path: Path, start: float = 0.0) -> Iterator[npt.NDArray[np.float3
 def _blocks(
     container: InputContainer, stream: AudioStream, resampler: AudioResampler, start: float
 ) -> Iterator[npt.NDArray[np.float32]]:
-    """The stream's audio from ``start`` in blocks of about ``_BLOCK`` samples."""
+    """The stream's audio from ``start`` (seconds of the container's timeline) in blocks of
+    about ``_BLOCK`` samples. Audio that starts after ``start`` (a video whose sound starts
+    2 s in, a clip cut without re-encoding) is preceded by silence up to it, so transcript
+    times are the video's: without it every subtitle came that much early."""
     pending: list[npt.NDArray[np.float32]] = []
     pending_len = 0
     position: float | None = None  # seconds of the next sample to emit
     for frame in _decode_frames(container, stream):
         if position is None:
-            position = float(frame.time) if frame.time is not None else 0.0
+            position = float(frame.time) if frame.time is not None else start
+            lead = round((position - start) * SAMPLE_RATE)
+            if 0 < lead <= _MAX_LEAD_S * SAMPLE_RATE:
+                for at in range(0, lead, _BLOCK):
+                    pending.append(np.zeros(min(_BLOCK, lead - at), dtype=np.float32))
+                    pending_len += len(pending[-1])
+                    if pending_len >= _BLOCK:
+                        yield np.concatenate(pending)
+                        pending, pending_len = [], 0
         for out in resampler.resample(frame):
             block = _samples(out)
-            if start > 0 and position < start:
+            if position < start:
                 skip = min(len(block), round((start - position) * SAMPLE_RATE))
                 position += skip / SAMPLE_RATE
                 block = block[skip:]
