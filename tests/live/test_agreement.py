@@ -128,7 +128,7 @@ def test_a_settled_word_is_committed_without_agreement() -> None:
 
 
 def test_a_decoding_loop_is_cut_to_one_copy() -> None:
-    from woasr_cli.live.words import cut_loop
+    from woasr_cli.word_loops import cut_loop
 
     loop = words("afternoon. " + "Thank you very much, and " * 13)
     assert [w.text for w in cut_loop(loop)] == [

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from woasr_cli.transcript import Word
-from woasr_cli.word_loops import norm as norm
+from woasr_cli.word_loops import norm
 
 _MAX_NGRAM = 5
 _TIME_SLACK = 0.1  # word times move by a frame or two between passes

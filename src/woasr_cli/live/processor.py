@@ -33,12 +33,13 @@ import numpy as np
 from woasr_cli.live.agreement import LocalAgreement
 from woasr_cli.live.events import StreamEvent, join_words
 from woasr_cli.live.vad import FRAME, StreamingVad
-from woasr_cli.live.words import cut_guessed_tail, cut_loop, hypothesis_words
+from woasr_cli.live.words import cut_guessed_tail, hypothesis_words
 from woasr_cli.media.audio import Audio
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers import get_spec
 from woasr_cli.punctuation import ends_sentence
 from woasr_cli.transcript import Word
+from woasr_cli.word_loops import cut_loop
 
 if TYPE_CHECKING:
     from woasr_cli.transcriber import Transcriber

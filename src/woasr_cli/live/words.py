@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from woasr_cli.transcript import Segment, Word
-from woasr_cli.word_loops import cut_loop as cut_loop
 
 
 def hypothesis_words(segments: Iterable[Segment], offset: float) -> list[Word]:
