@@ -111,3 +111,43 @@ def test_real_output_follows_the_guidelines() -> None:
     for a, b in itertools.pairwise(words):
         if b.start - a.end >= PAUSE_S:  # no cue runs across a pause
             assert not any(c.start < a.end and b.start < c.end for c in cues)
+
+
+def _timed(start: float, text: str, step: float = 0.3) -> Segment:
+    words = [Word(start + k * step, start + (k + 1) * step, w) for k, w in enumerate(text.split())]
+    return Segment(words[0].start, words[-1].end, text, words)
+
+
+def test_a_segment_ended_mid_sentence_does_not_end_the_cue() -> None:
+    # pyannote_sample under base: Whisper ended a segment after "At", the next one went on
+    # with "least, ..." at once; laid out per segment, "At" was a cue of its own for 0.12 s.
+    at = Segment(24.06, 24.18, "At", [Word(24.06, 24.18, "At")])
+    rest = _timed(24.18, "least, you know, they all call me a Yankee down here.")
+    cues = build_cues(Transcript(segments=[_timed(21.9, "Well, not much difference."), at, rest]),
+                      FormatOptions())  # fmt: skip
+    texts = [c.text.replace("\n", " ") for c in cues]
+    assert texts == [
+        "Well, not much difference.",
+        "At least, you know, they all call me a Yankee down here.",
+    ]
+    assert cues[1].start == 24.06
+
+
+def test_a_brief_sentence_shares_the_next_ones_cue_and_long_ones_keep_their_own() -> None:
+    hello = Segment(119.82, 119.94, "Hello.", [Word(119.82, 119.94, "Hello.")])
+    said = _timed(119.94, "I didn't know you were there.")
+    diane = _timed(121.9, "This is Diane in New Jersey.")
+    sheila = _timed(diane.end + 0.2, "And I'm Sheila from Texas.")
+    transcript = Transcript(segments=[hello, said, diane, sheila])
+    cues = build_cues(transcript, FormatOptions())
+    assert [c.text.replace("\n", " ") for c in cues] == [
+        "Hello. I didn't know you were there.",  # alone, "Hello." was up for 0.12 s
+        "This is Diane in New Jersey.",
+        "And I'm Sheila from Texas.",
+    ]
+    # the same sentences in one segment are laid out the same way
+    both = f"{diane.text} {sheila.text}"
+    one = Segment(diane.start, sheila.end, both, diane.words + sheila.words)
+    assert [c.text for c in build_cues(Transcript(segments=[one]), FormatOptions())] == [
+        c.text for c in cues[1:]
+    ]

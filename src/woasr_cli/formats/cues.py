@@ -137,17 +137,63 @@ def limits_of(options: FormatOptions) -> layout.Limits:
     )
 
 
-def _laid_out_cues(segment: Segment, options: FormatOptions, until: float) -> Iterator[Cue]:
+def _runs(segments: list[Segment]) -> Iterator[list[Segment]]:
+    """Consecutive segments laid out as one stretch of speech: where a model ends a segment is
+    no reason for a cue to end (Whisper ends one mid-sentence - "At" | "least, you know" - and
+    a cue of "At" flashed by for 0.12 s; a "Hello." said just before the next sentence gets
+    too little time alone). A run breaks at a pause (the layout would cut there anyway), at
+    words that go back in time, and around a segment without word times (its times are shared
+    out within it)."""
+    run: list[Segment] = []
+    for segment in segments:
+        if not clean(segment.text):
+            continue
+        if run and not _continues(run[-1], segment):
+            yield run
+            run = []
+        run.append(segment)
+    if run:
+        yield run
+
+
+def _continues(before: Segment, after: Segment) -> bool:
+    if not (before.words and after.words):
+        return False
+    last, first = before.words[-1], after.words[0]
+    return last.start <= first.start and first.start - last.end < layout.PAUSE_S
+
+
+def _laid_out_cues(run: list[Segment], options: FormatOptions, until: float) -> Iterator[Cue]:
     limits = limits_of(options)
-    if not segment.words:
-        until = segment.end  # times shared out by characters: never past the segment
-    for speaker, words in _turns(segment):
-        tidy = [Word(w.start, w.end, clean(w.text), w.probability, w.speaker) for w in words]
-        for laid in layout.lay_out(tidy, limits, until):
-            if options.highlight_words and segment.words:
+    if not run[0].words:
+        until = run[0].end  # times shared out by characters: never past the segment
+    words: list[Word] = []
+    ends: set[int] = set()  # where a segment ends: a cut there is cheaper
+    for segment in run:
+        for w in _words_of(segment):
+            speaker = w.speaker or segment.speaker
+            words.append(Word(w.start, w.end, clean(w.text), w.probability, speaker))
+        ends.add(len(words))
+    highlight = options.highlight_words and bool(run[0].words)
+    for speaker, turn, turn_ends in _word_turns(words, ends):
+        for laid in layout.lay_out(turn, limits, until, turn_ends):
+            if highlight:
                 yield from _highlight_laid(laid, speaker)
             else:
                 yield Cue(laid.start, laid.end, [_join(ln) for ln in laid.lines], speaker)
+
+
+def _word_turns(
+    words: list[Word], ends: set[int]
+) -> Iterator[tuple[str | None, list[Word], frozenset[int]]]:
+    """Runs of consecutive words by the same speaker, with the segment ends inside each (as
+    numbers of the run's words before them)."""
+    start = 0
+    for k in range(1, len(words) + 1):
+        if k == len(words) or words[k].speaker != words[start].speaker:
+            inside = frozenset(e - start for e in ends if start < e < k)
+            yield words[start].speaker, words[start:k], inside
+            start = k
 
 
 def _highlight_laid(laid: layout.LaidCue, speaker: str | None) -> Iterator[Cue]:
@@ -163,9 +209,8 @@ def build_cues(transcript: Transcript, options: FormatOptions) -> list[Cue]:
     cues: list[Cue] = []
     if options.subtitle_layout != "none":
         end = transcript.duration or float("inf")
-        for segment in transcript.segments:
-            if clean(segment.text):
-                cues.extend(_laid_out_cues(segment, options, end))
+        for run in _runs(transcript.segments):
+            cues.extend(_laid_out_cues(run, options, end))
         return _tidy([c for c in cues if any(c.lines)])
     for segment in transcript.segments:
         if not clean(segment.text):

@@ -1,6 +1,7 @@
 """The default subtitle layout: cues shaped as subtitle guidelines ask (Netflix's, roughly).
 
-Per segment and speaker turn, the words are cut into cues by a small dynamic programme:
+Per speaker turn (across segments: where a model ends one is no reason to end a cue), the
+words are cut into cues by a small dynamic programme:
 
 - hard limits: at most ``max_line_count`` lines of at most ``max_line_width`` columns (and
   ``max_words_per_line`` words) a cue, at most ``max_cue_duration`` seconds a cue, and never a
@@ -160,28 +161,25 @@ def _orphaned_wrap(
     return True
 
 
-def _phrases(words: list[Word]) -> Iterator[list[Word]]:
-    """Runs of words with no pause of PAUSE_S or more inside."""
-    run: list[Word] = []
-    for word in words:
-        if run and word.start - run[-1].end >= PAUSE_S:
-            yield run
-            run = []
-        run.append(word)
-    if run:
-        yield run
+def _phrases(words: list[Word]) -> Iterator[tuple[int, int]]:
+    """``(i, j)``: runs ``words[i:j]`` with no pause of PAUSE_S or more inside."""
+    start = 0
+    for k in range(1, len(words) + 1):
+        if k == len(words) or words[k].start - words[k - 1].end >= PAUSE_S:
+            yield start, k
+            start = k
 
 
-def _break_cost(words: list[Word], j: int) -> float:
+def _break_cost(words: list[Word], j: int, ends: frozenset[int]) -> float:
     """What cutting after ``words[j - 1]`` costs: free at a sentence end, cheap at a pause or a
-    clause end, dear in the middle of a phrase."""
+    clause end, dear in the middle of a phrase (less so where the model ended a segment)."""
     if j >= len(words):
         return 0.0
     last = words[j - 1].text
     if last.endswith(SENTENCE_END):
         return 0.0
     gap = words[j].start - words[j - 1].end
-    cost = 2.5
+    cost = 1.5 if j in ends else 2.5
     if last.endswith(CLAUSE_END):
         cost = 1.0
     if gap >= SOFT_PAUSE_S:
@@ -191,7 +189,9 @@ def _break_cost(words: list[Word], j: int) -> float:
     return cost
 
 
-def _cue_cost(words: list[Word], i: int, j: int, limits: Limits, size: _Sizes) -> float:
+def _cue_cost(
+    words: list[Word], i: int, j: int, limits: Limits, size: _Sizes, ends: frozenset[int]
+) -> float:
     single = j - i == 1
     chars = size(i, j)
     if not single:
@@ -201,14 +201,18 @@ def _cue_cost(words: list[Word], i: int, j: int, limits: Limits, size: _Sizes) -
             return float("inf")
         if needed > 1 and len(cue) > needed and _orphaned_wrap(cue, i, j, needed, limits, size):
             return float("inf")
-    cost = 1.0 + _break_cost(words, j)
+    cost = 1.0 + _break_cost(words, j, ends)
     if single and len(words) > 1:
         cost += 3.0  # a word cut off from its phrase
-    # a sentence's first words dangling at the end of a cue
+    # a sentence's first words dangling at the end of a cue; a sentence sharing a cue with the
+    # next one when what comes before it could stand alone (a brief "Hello." said just before
+    # the next sentence could not: it is on screen only until that one starts)
     ends_sentence = words[j - 1].text.endswith(SENTENCE_END)
     for k in range(i, j - 1):
         if words[k].text.endswith(SENTENCE_END):
             cost += 1.5 if not ends_sentence and size(k + 1, j) < 20 else 0.3
+            if words[k + 1].start - words[i].start >= MIN_CUE_S:
+                cost += 1.5
     # short cues flash by: prefer cues that use their room
     fill = min(1.0, chars / (limits.width * limits.lines))
     cost += 0.8 * (1.0 - fill) ** 2
@@ -219,7 +223,7 @@ def _cue_cost(words: list[Word], i: int, j: int, limits: Limits, size: _Sizes) -
     return cost
 
 
-def _cut(words: list[Word], limits: Limits) -> list[list[Word]]:
+def _cut(words: list[Word], limits: Limits, ends: frozenset[int]) -> list[list[Word]]:
     """The cheapest cut of one phrase into cues (dynamic programme over cut points)."""
     n, size = len(words), _Sizes(words)
     inf = float("inf")
@@ -232,7 +236,7 @@ def _cut(words: list[Word], limits: Limits) -> list[list[Word]]:
                 break
             if best[i] == inf:
                 continue
-            cost = best[i] + _cue_cost(words, i, j, limits, size)
+            cost = best[i] + _cue_cost(words, i, j, limits, size, ends)
             if cost < best[j]:
                 best[j], back[j] = cost, i
     cues: list[list[Word]] = []
@@ -243,13 +247,17 @@ def _cut(words: list[Word], limits: Limits) -> list[list[Word]]:
     return cues[::-1]
 
 
-def lay_out(words: list[Word], limits: Limits, until: float) -> list[LaidCue]:
+def lay_out(
+    words: list[Word], limits: Limits, until: float, ends: frozenset[int] = frozenset()
+) -> list[LaidCue]:
     """Cues for one speaker turn's words (clean, in time order). ``until``: no cue of these
     words may end later (the segment's end when the times were shared out, else the end of
-    the next silence's reach)."""
+    the next silence's reach). ``ends``: where segments end (a cut before ``words[j]``), a
+    better place to cut than the middle of one."""
     cues: list[LaidCue] = []
-    for phrase in _phrases(words):
-        for group in _cut(phrase, limits):
+    for i, j in _phrases(words):
+        inside = frozenset(e - i for e in ends if i < e < j)
+        for group in _cut(words[i:j], limits, inside):
             cues.append(LaidCue(group[0].start, group[-1].end, wrap(group, limits)))
     for k, cue in enumerate(cues):
         # stay up long enough to read, into silence only
