@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from conftest import cer, wer
+from conftest import cer, normalise, wer
 from woasr_cli.errors import CapabilityError
 from woasr_cli.media import decode_audio
 from woasr_cli.options import TranscribeOptions
@@ -66,6 +67,23 @@ def test_vad_removes_hallucination_on_room_tone(shared_audio: Path) -> None:
         decode_audio(shared_audio / "negative" / "room_tone_8s.wav"), options
     )
     assert [s.text for s in segments] == []
+
+
+def test_speech_after_an_intro_tone_keeps_its_first_words(
+    shared_audio: Path, references: dict[str, str]
+) -> None:
+    # 15 s of a sweeping tone (a jingle) before jfk: VAD deafened by it lost "And" and "ask"
+    # (woasr_cli/providers/vad_batches.py).
+    t = np.arange(15 * 16000) / 16000
+    tone = (0.3 * np.sin(2 * np.pi * (440 * t + 440 * t * t / 30))).astype(np.float32)
+    audio = np.concatenate([tone, decode_audio(shared_audio / "jfk.wav")])
+    options = TranscribeOptions(model="tiny.en", offline=True)
+    found, _ = load_provider(options).transcribe(audio, options)
+    segments = list(found)
+    text = " ".join(s.text for s in segments)
+    assert normalise(text).startswith("and so my fellow americans ask not"), text
+    assert wer(references["jfk.wav"], text) <= 0.10, text
+    assert segments[0].start >= 14.5
 
 
 def test_batched_mode_matches_reference(shared_audio: Path, references: dict[str, str]) -> None:

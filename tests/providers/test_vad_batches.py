@@ -27,11 +27,40 @@ def test_batched_vad_gives_faster_whispers_probabilities_exactly(speech: np.ndar
 
     model = SileroVADModel(str(Path(get_assets_path()) / "silero_vad_v6.onnx"))
     whole = model(speech)  # faster-whisper's one call over the clip
-    for batch in (1, 7, 256):  # the LSTM state carried between calls: identical
-        assert np.array_equal(BatchedSilero(model, batch)(speech), whole)
+    for batch in (1, 7, 32, 256):  # the LSTM state carried between calls: identical
+        assert np.array_equal(BatchedSilero(model, batch, reset_after=None)(speech), whole)
+    # Where no 2 s go by without a sign of speech, the fresh starts change nothing.
+    talk = speech[int(7.0 * 16000) // 512 * 512 :]  # from the first words on
+    assert np.array_equal(BatchedSilero(model)(talk), model(talk))
 
 
-def test_installed_vad_gives_the_same_speech_spans(
+def test_speech_after_a_long_tone_is_heard_as_after_silence(shared_audio: Path) -> None:
+    # 15 s of a sweeping tone (an intro jingle) before jfk.wav: with the state carried through
+    # it, the first second of speech scored 0.01-0.2, and "And" and "ask" were lost.
+    from faster_whisper.utils import get_assets_path
+    from faster_whisper.vad import SileroVADModel
+
+    from woasr_cli.providers.vad_batches import BatchedSilero
+
+    model = SileroVADModel(str(Path(get_assets_path()) / "silero_vad_v6.onnx"))
+    jfk = decode_audio(shared_audio / "jfk.wav")
+    jfk = np.asarray(jfk[: len(jfk) - len(jfk) % 512], dtype=np.float32)
+    t = np.arange(15 * 16000) / 16000
+    tone = (0.3 * np.sin(2 * np.pi * (440 * t + 440 * t * t / 30))).astype(np.float32)
+    frames = len(tone) // 512
+    tone = tone[: frames * 512]
+    first_second = slice(frames + 12, frames + 31)  # jfk's "And so" (0.4-1.0 s)
+
+    alone = BatchedSilero(model)(jfk).reshape(-1)[12:31]
+    carried = BatchedSilero(model, reset_after=None)(np.concatenate([tone, jfk])).reshape(-1)
+    fresh = BatchedSilero(model)(np.concatenate([tone, jfk])).reshape(-1)
+    assert alone.min() > 0.5
+    assert carried[first_second].max() < 0.5  # deaf after the tone
+    assert fresh[first_second].min() > 0.5
+    assert fresh[:frames].max() < 0.2  # the tone itself is still no speech
+
+
+def test_installed_vad_gives_faster_whispers_speech_spans(
     speech: np.ndarray, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import faster_whisper.vad as fwv
@@ -49,8 +78,13 @@ def test_installed_vad_gives_the_same_speech_spans(
     vad_batches.install()  # a second call keeps the one wrapper
     wrapper = fwv.get_vad_model()
     assert isinstance(wrapper, vad_batches.BatchedSilero) and wrapper.model is model
-    assert fwv.get_speech_timestamps(speech, options) == reference
-    assert len(reference) >= 3
+    found = fwv.get_speech_timestamps(speech, options)
+    # The same spans; an edge may move by a frame or two where the state started again in the
+    # silence before the speech (a span began 32 ms earlier here).
+    assert len(found) == len(reference) >= 3
+    for ours, theirs in zip(found, reference, strict=True):
+        assert abs(ours["start"] - theirs["start"]) <= 2 * 512
+        assert abs(ours["end"] - theirs["end"]) <= 2 * 512
 
 
 def test_chunkwise_encoding_matches_the_batched_encoder(tiny_en: Path, speech: np.ndarray) -> None:

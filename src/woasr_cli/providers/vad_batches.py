@@ -1,12 +1,21 @@
-"""Silero VAD in short batches: faster-whisper's speech probabilities in bounded memory.
+"""Silero VAD in short batches: faster-whisper's speech probabilities in bounded memory, and
+a fresh start after a long stretch of non-speech.
 
 faster-whisper's ``SileroVADModel`` runs up to 10,000 frames of 32 ms (320 s of audio) through
 ONNX Runtime in one call, whose intermediate tensors take ~70 MB for a 300 s window (left in the
 allocator afterwards), and builds a context-prefixed copy of the whole input first. The model
 carries its LSTM state from one call to the next, so the same frames run in batches of
 ``BATCH_FRAMES`` with that state carried give bit-identical probabilities (tests/providers/
-test_vad_batches.py) in ~10 MB, and a little faster. :func:`install` makes faster-whisper's own
+test_vad_batches.py) in a few MB, as fast. :func:`install` makes faster-whisper's own
 ``get_speech_timestamps`` (and every other caller of ``get_vad_model``) use them.
+
+One difference, on purpose: the state carried through seconds of music, tones or steady noise
+deafens the model to the speech that follows. After 15 s of a tone, the first second of jfk.wav
+scored 0.01-0.2 instead of 0.8 and "And so my fellow Americans, ask" lost "And" and "ask" (an
+intro jingle before a podcast or a video's first words). So once ``RESET_AFTER_FRAMES`` frames
+in a row have scored under ``QUIET_PROB``, the state starts again from zero, as at the start of
+a file: speech after music is heard as speech after silence. Speech never triggers it (its
+probabilities stay above ``QUIET_PROB`` within any 2 s), and neither do pauses under 2 s.
 """
 
 from __future__ import annotations
@@ -18,19 +27,25 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-BATCH_FRAMES = 256  # 8.2 s of audio a call
+BATCH_FRAMES = 32  # 1 s of audio a call (the state can start again between calls)
+RESET_AFTER_FRAMES = 62  # 2 s of 32 ms frames
+QUIET_PROB = 0.2  # well under the speech threshold (0.5) and the end-of-speech one (0.35)
 _FRAME = 512
 _CONTEXT = 64
 _lock = threading.Lock()
 
 
 class BatchedSilero:
-    """Callable like ``SileroVADModel`` (``session`` included), in batches of ``batch`` frames."""
+    """Callable like ``SileroVADModel`` (``session`` included), in batches of ``batch`` frames;
+    the state starts again after ``reset_after`` quiet frames (None: never, as faster-whisper)."""
 
-    def __init__(self, model: Any, batch: int = BATCH_FRAMES) -> None:
+    def __init__(
+        self, model: Any, batch: int = BATCH_FRAMES, reset_after: int | None = RESET_AFTER_FRAMES
+    ) -> None:
         self.model = model
         self.session = model.session
         self.batch = batch
+        self.reset_after = reset_after
 
     def __call__(
         self,
@@ -43,7 +58,12 @@ class BatchedSilero:
         h = np.zeros((1, 1, 128), dtype=np.float32)
         c = np.zeros((1, 1, 128), dtype=np.float32)
         outputs = []
+        quiet = 0  # frames in a row scored under QUIET_PROB, up to the last one
         for i in range(0, len(frames), self.batch):
+            if self.reset_after is not None and quiet >= self.reset_after:
+                h = np.zeros_like(h)
+                c = np.zeros_like(c)
+                quiet = 0
             part = frames[i : i + self.batch]
             # Each frame is preceded by the last samples of the frame before (zeros first).
             context = np.zeros((len(part), context_size_samples), dtype=np.float32)
@@ -53,7 +73,16 @@ class BatchedSilero:
             batch = np.concatenate([context, part], axis=1)
             output, h, c = self.session.run(None, {"input": batch, "h": h, "c": c})
             outputs.append(output)
+            quiet = quiet_frames(quiet, output)
         return np.concatenate(outputs, axis=0)
+
+
+def quiet_frames(before: int, probabilities: npt.NDArray[np.float32]) -> int:
+    """Frames in a row scored under QUIET_PROB up to the last of ``probabilities``, counting the
+    ``before`` such frames that came before them."""
+    heard = np.flatnonzero(np.asarray(probabilities).reshape(-1) >= QUIET_PROB)
+    n = int(np.asarray(probabilities).size)
+    return before + n if len(heard) == 0 else n - 1 - int(heard[-1])
 
 
 def install() -> None:
