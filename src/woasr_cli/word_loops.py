@@ -5,11 +5,13 @@ loops at every fallback temperature)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from woasr_cli.spacing import unspaced
 from woasr_cli.transcript import Word
 
 _PUNCT = re.compile(r"[^\w']+")
+_TOKEN = re.compile(r"\S+")
 
 LOOP_COPIES = 3  # a run of words said this many times in a row, back to back,
 LOOP_WORDS = 6  # and this many words long in all, is a decoding loop
@@ -24,12 +26,24 @@ def norm(text: str) -> str:
 def text_words(text: str) -> list[str]:
     """A text's words, normalised, for finding loops in text without a word list: split at
     spaces, each character of a script written without them (Chinese, Thai, ...) on its own."""
-    out: list[str] = []
-    for token in text.split():
-        if any(unspaced(c) for c in token):
-            out += [c for c in map(norm, token) if c]
-        else:
-            out.append(norm(token))
+    return [unit for unit, _ in _units(text)]
+
+
+def _units(text: str) -> list[tuple[str, int]]:
+    """``text_words``, each with where it ends in ``text`` (a character's combining marks, which
+    the norm drops, included)."""
+    out: list[tuple[str, int]] = []
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if not any(unspaced(c) for c in token):
+            out.append((norm(token), match.end()))
+            continue
+        for k, char in enumerate(token):
+            unit = norm(char)
+            if unit:
+                out.append((unit, match.start() + k + 1))
+            elif out and out[-1][1] == match.start() + k:  # a mark on the character before
+                out[-1] = (out[-1][0], match.start() + k + 1)
     return out
 
 
@@ -50,6 +64,20 @@ def cut_loop(words: list[Word], longest: int = LOOP_LONGEST) -> list[Word]:
     """The words up to the first repetition loop, with one copy of the looping words. Whisper
     with one temperature loops on overlapping talk or after the last word ("Thank you very
     much, and" 13 times over 0.5 s of silence); no speaker says six words or more three times
-    back to back, and what the decoder gives after a loop is no better."""
-    found = loop_start([norm(w.text) for w in words], longest)
-    return words if found is None else words[: found[0] + found[1]]
+    back to back, and what the decoder gives after a loop is no better.
+
+    In a script written without spaces a loop is found character by character, and may lie
+    inside one of Whisper's words ("โวโวโว..." 150 characters as one word): that word is cut
+    after the first copy, its time shared out by characters."""
+    units = [(unit, i, end) for i, w in enumerate(words) for unit, end in _units(w.text)]
+    found = loop_start([unit for unit, _, _ in units], longest)
+    if found is None:
+        return words
+    _, last, end = units[found[0] + found[1] - 1]
+    word = words[last]
+    if not word.text[end:].strip():
+        return words[: last + 1]
+    shown = len(word.text.strip()) or 1
+    kept = len(word.text[:end].strip())
+    cut_end = word.start + (word.end - word.start) * kept / shown
+    return [*words[:last], replace(word, end=cut_end, text=word.text[:end])]

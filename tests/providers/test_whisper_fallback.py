@@ -94,6 +94,25 @@ def test_a_decode_that_loops_at_every_temperature_keeps_one_copy_of_the_loop() -
     assert without_loop([first], options) == [first]
 
 
+def test_a_loop_inside_one_word_of_thai_is_found_and_cut() -> None:
+    """An espeak-ng Korean clip after 5 s of a tone, taken for Thai by ``base``: Whisper's
+    word timestamps gave the loop as one word of 150 characters, so a loop of words was never
+    found, the chunk was not decoded again and the loop was written out."""
+    options = TranscribeOptions()
+    said = Word(4.95, 6.41, "อันย่อนฮะเสียว", 0.5)
+    loop = Word(6.47, 9.45, "โอโอ" + "โว" * 70, 0.9)
+    segment = Segment(4.95, 9.45, said.text + " " + loop.text, words=[said, loop], avg_logprob=-0.2)
+    assert loops([segment], options)
+    (kept,) = without_loop([segment], options)
+    assert kept.text == "อันย่อนฮะเสียวโอโอโว"
+    assert [w.text for w in kept.words] == [said.text, "โอโอโว"]
+    assert kept.words[0] is said
+    assert loop.start < kept.end == kept.words[1].end < loop.end / 2 + loop.start / 2
+    # Thai that does not loop is left alone, a word of it with marks on its letters included
+    plain = Segment(0.0, 2.0, "สวัสดีครับ", words=[Word(0.0, 2.0, "สวัสดีครับ", 0.9)])
+    assert without_loop([plain], options) == [plain]
+
+
 @pytest.mark.slow
 def test_an_english_model_on_korean_speech_writes_no_loop(
     tiny_en: Path, shared_audio: Path, tmp_path: Path

@@ -29,7 +29,7 @@ from dataclasses import replace
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.spacing import join_words
 from woasr_cli.transcript import Segment
-from woasr_cli.word_loops import cut_loop, loop_start, norm, text_words
+from woasr_cli.word_loops import cut_loop, loop_start, text_words
 
 # Tokens a decode at a fallback temperature may add to its prompt: openai-whisper's own limit
 # per 30 s window (``sample_len``, half the text context). faster-whisper allows the whole
@@ -68,7 +68,8 @@ def loops(segments: Sequence[Segment], options: TranscribeOptions) -> bool:
 
 def _words(segments: Sequence[Segment], text: str) -> list[str]:
     if segments and all(s.words for s in segments):
-        return [norm(w.text) for s in segments for w in s.words]
+        # a loop in Thai or Chinese may lie inside one of Whisper's words
+        return [unit for s in segments for w in s.words for unit in text_words(w.text)]
     return text_words(text)
 
 
@@ -85,15 +86,15 @@ def without_loop(segments: list[Segment], options: TranscribeOptions) -> list[Se
     left as they are."""
     if not loops(segments, options) or not all(s.words for s in segments):
         return segments
-    words = [w for s in segments for w in s.words]
-    kept = len(cut_loop(words, DECODE_LOOP_LONGEST))
+    cut = cut_loop([w for s in segments for w in s.words], DECODE_LOOP_LONGEST)
     out: list[Segment] = []
+    at = 0
     for seg in segments:
-        if kept <= 0:
+        mine = cut[at : at + len(seg.words)]
+        at += len(seg.words)
+        if not mine:
             break
-        mine = seg.words[:kept]
-        kept -= len(seg.words)
-        if len(mine) == len(seg.words):
+        if mine == seg.words:
             out.append(seg)
         else:
             out.append(
