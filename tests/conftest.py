@@ -75,6 +75,17 @@ def synthesize(text: str) -> tuple[np.ndarray, int]:
     return np.asarray(tts(text, seed=7), dtype=np.float32), int(hibari.SAMPLE_RATE)
 
 
+def intro(kind: str, shared_audio: Path) -> np.ndarray:
+    """15 s of sound before speech: a sweeping tone (a jingle) or the shared room tone."""
+    if kind == "tone":
+        t = np.arange(15 * 16000) / 16000
+        return (0.3 * np.sin(2 * np.pi * (440 * t + 440 * t * t / 30))).astype(np.float32)
+    from woasr_cli.media import decode_audio
+
+    room = decode_audio(shared_audio / "negative" / "room_tone_8s.wav")
+    return np.resize(room, 15 * 16000).astype(np.float32)
+
+
 def write_wav(path: Path, audio: np.ndarray, rate: int, channels: int = 1) -> Path:
     import wave
 

@@ -3,8 +3,8 @@
 faster-whisper ships the Silero model (ONNX) and runs it over whole files; here the recurrent
 state and the 64-sample context are carried from one call to the next, so frames fed a few at a
 time get the same probabilities as the whole file would - the state starting again after 2 s
-without a sign of speech, as it does over files (providers/vad_batches.py: music or a tone
-before speech deafened the model to the first words).
+of sound that is not speech, as it does where files are cut (providers/vad_batches.py: music,
+a tone or room tone before speech deafened the model to the first words).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class StreamingVad:
         self._h = np.zeros((1, 1, 128), dtype=np.float32)
         self._c = np.zeros((1, 1, 128), dtype=np.float32)
         self._context = np.zeros(_CONTEXT, dtype=np.float32)
-        self._quiet = 0  # frames in a row scored as no speech, up to the last one
+        self._quiet = 0  # frames in a row of sound that is not speech, up to the last one
 
     def __call__(self, frames: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         """Speech probability of each row of ``frames`` (n x 512 samples), in stream order."""
@@ -50,5 +50,5 @@ class StreamingVad:
         feed = {"input": batch, "h": self._h, "c": self._c}
         out, self._h, self._c = self._session.run(None, feed)
         probabilities = np.asarray(out, dtype=np.float32).reshape(-1)
-        self._quiet = quiet_frames(self._quiet, probabilities)
+        self._quiet = quiet_frames(self._quiet, probabilities, frames)
         return probabilities

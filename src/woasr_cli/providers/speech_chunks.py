@@ -129,7 +129,9 @@ def speech_chunks(audio: Audio, vad: bool) -> list[SpeechChunk]:
         options = VadOptions(
             speech_pad_ms=VAD_PAD_MS, max_speech_duration_s=CHUNK_S, min_silence_duration_ms=160
         )
-        spans = [(int(s["start"]), int(s["end"])) for s in get_speech_timestamps(audio, options)]
+        with vad_batches.starting_again_after_quiet():  # speech after music is heard
+            found = get_speech_timestamps(audio, options)
+        spans = [(int(s["start"]), int(s["end"])) for s in found]
     else:
         step = int(CHUNK_S * SAMPLE_RATE)
         spans = [(s, min(s + step, len(audio))) for s in range(0, len(audio), step)]

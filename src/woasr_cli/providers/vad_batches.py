@@ -9,19 +9,27 @@ carries its LSTM state from one call to the next, so the same frames run in batc
 test_vad_batches.py) in a few MB, as fast. :func:`install` makes faster-whisper's own
 ``get_speech_timestamps`` (and every other caller of ``get_vad_model``) use them.
 
-One difference, on purpose: the state carried through seconds of music, tones or steady noise
-deafens the model to the speech that follows. After 15 s of a tone, the first second of jfk.wav
-scored 0.01-0.2 instead of 0.8 and "And so my fellow Americans, ask" lost "And" and "ask" (an
-intro jingle before a podcast or a video's first words). So once ``RESET_AFTER_FRAMES`` frames
-in a row have scored under ``QUIET_PROB``, the state starts again from zero, as at the start of
-a file: speech after music is heard as speech after silence. Speech never triggers it (its
-probabilities stay above ``QUIET_PROB`` within any 2 s), and neither do pauses under 2 s.
+One difference, on purpose, where speech is cut into chunks to transcribe
+(:func:`starting_again_after_quiet`): the state carried through seconds of music, tones or
+steady noise deafens the model to the speech that follows. After 15 s of a tone, the first
+second of jfk.wav scored 0.01-0.2 instead of 0.8 and "And so my fellow Americans, ask" lost "And"
+and "ask" (an intro jingle before a podcast or a video's first words); after 15 s of the shared
+room tone (-26 dBFS), 0.0-0.2, and "ask" 0.01-0.15. There, once ``RESET_AFTER_FRAMES`` frames
+in a row are sound that is not speech (scored under ``QUIET_PROB``, louder than ``AUDIBLE_RMS``),
+the state starts again from zero, as at the start of a file: speech after music is heard as
+speech after silence. Speech never triggers it (its probabilities stay above ``QUIET_PROB``
+within any 2 s), nor do pauses under 2 s, nor silence (after 15 s of it jfk still scored
+0.55-0.7: files that open quietly are cut as before). Other callers (diarization, whose speaker
+turns were tuned on faster-whisper's spans, and faster-whisper's sequential mode) get
+faster-whisper's probabilities exactly.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -30,17 +38,20 @@ import numpy.typing as npt
 BATCH_FRAMES = 32  # 1 s of audio a call (the state can start again between calls)
 RESET_AFTER_FRAMES = 62  # 2 s of 32 ms frames
 QUIET_PROB = 0.2  # well under the speech threshold (0.5) and the end-of-speech one (0.35)
+AUDIBLE_RMS = 10 ** (-50 / 20)  # -50 dBFS: quieter frames are silence, which deafens little
 _FRAME = 512
 _CONTEXT = 64
 _lock = threading.Lock()
+_local = threading.local()  # .reset_after: this thread's, within starting_again_after_quiet()
 
 
 class BatchedSilero:
     """Callable like ``SileroVADModel`` (``session`` included), in batches of ``batch`` frames;
-    the state starts again after ``reset_after`` quiet frames (None: never, as faster-whisper)."""
+    the state starts again after ``reset_after`` quiet frames (None: never, as faster-whisper,
+    unless the calling thread is within :func:`starting_again_after_quiet`)."""
 
     def __init__(
-        self, model: Any, batch: int = BATCH_FRAMES, reset_after: int | None = RESET_AFTER_FRAMES
+        self, model: Any, batch: int = BATCH_FRAMES, reset_after: int | None = None
     ) -> None:
         self.model = model
         self.session = model.session
@@ -58,9 +69,10 @@ class BatchedSilero:
         h = np.zeros((1, 1, 128), dtype=np.float32)
         c = np.zeros((1, 1, 128), dtype=np.float32)
         outputs = []
-        quiet = 0  # frames in a row scored under QUIET_PROB, up to the last one
+        reset_after = self.reset_after or getattr(_local, "reset_after", None)
+        quiet = 0  # frames in a row of sound that is not speech, up to the last one
         for i in range(0, len(frames), self.batch):
-            if self.reset_after is not None and quiet >= self.reset_after:
+            if reset_after is not None and quiet >= reset_after:
                 h = np.zeros_like(h)
                 c = np.zeros_like(c)
                 quiet = 0
@@ -73,16 +85,32 @@ class BatchedSilero:
             batch = np.concatenate([context, part], axis=1)
             output, h, c = self.session.run(None, {"input": batch, "h": h, "c": c})
             outputs.append(output)
-            quiet = quiet_frames(quiet, output)
+            quiet = quiet_frames(quiet, output, part)
         return np.concatenate(outputs, axis=0)
 
 
-def quiet_frames(before: int, probabilities: npt.NDArray[np.float32]) -> int:
-    """Frames in a row scored under QUIET_PROB up to the last of ``probabilities``, counting the
-    ``before`` such frames that came before them."""
-    heard = np.flatnonzero(np.asarray(probabilities).reshape(-1) >= QUIET_PROB)
-    n = int(np.asarray(probabilities).size)
-    return before + n if len(heard) == 0 else n - 1 - int(heard[-1])
+def quiet_frames(
+    before: int, probabilities: npt.NDArray[np.float32], frames: npt.NDArray[np.float32]
+) -> int:
+    """Frames in a row that are sound but not speech (scored under QUIET_PROB, louder than
+    AUDIBLE_RMS) up to the last of ``frames`` (n x 512 samples), counting the ``before`` such
+    frames that came before them."""
+    rms = np.sqrt(np.mean(np.square(frames, dtype=np.float32), axis=1))
+    heard = (np.asarray(probabilities).reshape(-1) >= QUIET_PROB) | (rms < AUDIBLE_RMS)
+    breaks = np.flatnonzero(heard)
+    n = len(frames)
+    return before + n if len(breaks) == 0 else n - 1 - int(breaks[-1])
+
+
+@contextlib.contextmanager
+def starting_again_after_quiet() -> Iterator[None]:
+    """Within: this thread's VAD calls start the model's state again after 2 s without speech."""
+    before = getattr(_local, "reset_after", None)
+    _local.reset_after = RESET_AFTER_FRAMES
+    try:
+        yield
+    finally:
+        _local.reset_after = before
 
 
 def install() -> None:
