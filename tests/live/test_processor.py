@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import normalise, wer
+from conftest import intro, normalise, wer
 from woasr_cli.live import StreamEvent, StreamProcessor, open_processor
 from woasr_cli.live.vad import FRAME, StreamingVad
 from woasr_cli.media.decode import decode_audio
@@ -114,6 +114,21 @@ def test_streaming_vad_matches_the_whole_file(shared_audio: Path) -> None:
     frames = audio.reshape(-1, FRAME)
     parts = [vad(frames[i : i + 7]) for i in range(0, len(frames), 7)]
     np.testing.assert_allclose(np.concatenate(parts), whole, atol=1e-4)
+
+
+@pytest.mark.parametrize("kind", ["tone", "room tone"])
+def test_streaming_vad_hears_speech_after_a_long_sound(shared_audio: Path, kind: str) -> None:
+    # `woasr listen --file` on 15 s of room tone then jfk.wav wrote "What your country can do
+    # for you, ...": the state carried through the room tone deafened the VAD to the first words.
+    sound = intro(kind, shared_audio)
+    jfk = decode_audio(shared_audio / "jfk.wav")
+    audio = np.concatenate([sound[: len(sound) // FRAME * FRAME], jfk[: len(jfk) // FRAME * FRAME]])
+    frames = audio.reshape(-1, FRAME)
+    vad = StreamingVad()
+    probabilities = np.concatenate([vad(frames[i : i + 5]) for i in range(0, len(frames), 5)])
+    first_second = probabilities[len(sound) // FRAME + 12 : len(sound) // FRAME + 31]
+    assert first_second.min() > 0.5  # "And so" (0.4-1.0 s)
+    assert probabilities[: len(sound) // FRAME].max() < 0.5
 
 
 def test_event_json_shape() -> None:
