@@ -12,6 +12,7 @@ from woasr_cli.transcript import Word
 
 _PUNCT = re.compile(r"[^\w']+")
 _TOKEN = re.compile(r"\S+")
+_PIECE = re.compile(r"[\w']+")
 
 LOOP_COPIES = 3  # a run of words said this many times in a row, back to back,
 LOOP_WORDS = 6  # and this many words long in all, is a decoding loop
@@ -24,8 +25,9 @@ def norm(text: str) -> str:
 
 
 def text_words(text: str) -> list[str]:
-    """A text's words, normalised, for finding loops in text without a word list: split at
-    spaces, each character of a script written without them (Chinese, Thai, ...) on its own."""
+    """A text's words, normalised, for finding loops: split at spaces and at punctuation inside
+    a token ("1,1,1" is three), each character of a script written without spaces (Chinese,
+    Thai, ...) on its own."""
     return [unit for unit, _ in _units(text)]
 
 
@@ -36,7 +38,14 @@ def _units(text: str) -> list[tuple[str, int]]:
     for match in _TOKEN.finditer(text):
         token = match.group()
         if not any(unspaced(c) for c in token):
-            out.append((norm(token), match.end()))
+            # Words joined by punctuation count one by one: Whisper writes a loop of numbers
+            # as one token ("1,1,1,1,..." 200 characters) as often as with spaces.
+            pieces = list(_PIECE.finditer(token))
+            if len(pieces) <= 1:
+                out.append((norm(token), match.end()))
+            else:
+                out += [(norm(piece.group()), match.start() + piece.end()) for piece in pieces]
+                out[-1] = (out[-1][0], match.end())
             continue
         for k, char in enumerate(token):
             unit = norm(char)

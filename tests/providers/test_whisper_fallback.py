@@ -16,6 +16,7 @@ from woasr_cli.providers.whisper_fallback import (
     without_loop,
 )
 from woasr_cli.transcript import Segment, Word
+from woasr_cli.word_loops import cut_loop
 
 LOOP = "Thank you for watching, see you in the next video, " + "see you in the next video, " * 12
 PLAIN = "The quick brown fox jumps over the lazy dog. Please send the report before Friday."
@@ -111,6 +112,20 @@ def test_a_loop_inside_one_word_of_thai_is_found_and_cut() -> None:
     # Thai that does not loop is left alone, a word of it with marks on its letters included
     plain = Segment(0.0, 2.0, "สวัสดีครับ", words=[Word(0.0, 2.0, "สวัสดีครับ", 0.9)])
     assert without_loop([plain], options) == [plain]
+
+
+def test_a_loop_of_numbers_written_as_one_token_is_found_and_cut() -> None:
+    """espeak-ng's Mandarin under ``base`` (taken for English): "In 1,1,1,1,..." 110 times,
+    one token without spaces, was written out as it came."""
+    options = TranscribeOptions()
+    words = [Word(0.0, 0.4, "In", 0.9), Word(0.4, 8.4, "1," * 110, 0.9), Word(8.4, 9.0, "Shuffle")]
+    segment = Segment(0.0, 9.0, " ".join(w.text for w in words), words=words, avg_logprob=-0.3)
+    assert loops([segment], options)
+    (kept,) = without_loop([segment], options)
+    assert kept.text == "In 1"
+    # numbers and words joined by punctuation that do not loop are left alone
+    said = [Word(0.0, 1.0, "1,000,000,000"), Word(1.0, 2.0, "well-known"), Word(2.0, 3.0, "4-4-4")]
+    assert cut_loop(said * 2) == said * 2
 
 
 @pytest.mark.slow
