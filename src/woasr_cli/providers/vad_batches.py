@@ -47,8 +47,8 @@ _local = threading.local()  # .reset_after: this thread's, within starting_again
 
 class BatchedSilero:
     """Callable like ``SileroVADModel`` (``session`` included), in batches of ``batch`` frames;
-    the state starts again after ``reset_after`` quiet frames (None: never, as faster-whisper,
-    unless the calling thread is within :func:`starting_again_after_quiet`)."""
+    the state starts again after ``reset_after`` frames of sound that is not speech (None:
+    never, as in faster-whisper, unless the caller is within :func:`starting_again_after_quiet`)."""
 
     def __init__(
         self, model: Any, batch: int = BATCH_FRAMES, reset_after: int | None = None
@@ -104,7 +104,8 @@ def quiet_frames(
 
 @contextlib.contextmanager
 def starting_again_after_quiet() -> Iterator[None]:
-    """Within: this thread's VAD calls start the model's state again after 2 s without speech."""
+    """Within: this thread's VAD calls start the model's state again after 2 s of sound that is
+    not speech."""
     before = getattr(_local, "reset_after", None)
     _local.reset_after = RESET_AFTER_FRAMES
     try:
