@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from woasr_cli.providers.thread_setting import thread_setting
+
 _FRAMES_PER_SECOND = 100
 _local = threading.local()
 _installed = threading.Lock()
@@ -30,12 +32,8 @@ def encoder_window(pad: float | None) -> Iterator[None]:
     """faster-whisper's sequential decoding on this thread, within the block, encodes each
     window's content plus ``pad`` seconds of padding (at most 30 s); ``None``: 30 s."""
     _install()
-    previous = getattr(_local, "pad", None)
-    _local.pad = pad
-    try:
+    with thread_setting(_local, "pad", pad):
         yield
-    finally:
-        _local.pad = previous
 
 
 def _install() -> None:

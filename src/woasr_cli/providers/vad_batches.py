@@ -35,6 +35,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from woasr_cli.providers.thread_setting import thread_setting
+
 BATCH_FRAMES = 32  # 1 s of audio a call (the state can start again between calls)
 RESET_AFTER_FRAMES = 62  # 2 s of 32 ms frames
 QUIET_PROB = 0.2  # well under the speech threshold (0.5) and the end-of-speech one (0.35)
@@ -106,12 +108,8 @@ def quiet_frames(
 def starting_again_after_quiet() -> Iterator[None]:
     """Within: this thread's VAD calls start the model's state again after 2 s of sound that is
     not speech."""
-    before = getattr(_local, "reset_after", None)
-    _local.reset_after = RESET_AFTER_FRAMES
-    try:
+    with thread_setting(_local, "reset_after", RESET_AFTER_FRAMES):
         yield
-    finally:
-        _local.reset_after = before
 
 
 def install() -> None:
