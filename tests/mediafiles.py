@@ -100,6 +100,22 @@ def late_audio(path: Path, audio: np.ndarray, rate: int, lead: float, codec: str
     return path
 
 
+def two_tracks(path: Path, first: np.ndarray, second: np.ndarray, rate: int, default: int) -> Path:
+    """A file with two audio tracks (mono PCM; a dub, a commentary), track ``default`` (0 or 1)
+    marked as the one to play."""
+    with av.open(str(path), "w") as container:
+        streams = [container.add_stream("pcm_s16le", rate=rate, layout="mono") for _ in "ab"]
+        for k, stream in enumerate(streams):  # before the header is written
+            stream.disposition = av.stream.Disposition.default if k == default else 0
+        for stream, audio in zip(streams, (first, second), strict=True):
+            pcm = (np.clip(audio, -1, 1) * 32767).astype(np.int16).reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
+            frame.sample_rate = rate
+            for packet in [*stream.encode(frame), *stream.encode(None)]:
+                container.mux(packet)
+    return path
+
+
 def video_only(path: Path, seconds: float = 1.0) -> Path:
     with av.open(str(path), "w") as container:
         stream = container.add_stream("mpeg4", rate=10)

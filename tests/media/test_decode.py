@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mediafiles import encode_audio, late_audio, tone, video_only
+from mediafiles import encode_audio, late_audio, tone, two_tracks, video_only
 from woasr_cli.errors import MediaError
 from woasr_cli.media import SAMPLE_RATE, decode_audio, iter_audio, iter_windows, probe
 
@@ -235,3 +235,15 @@ def test_sound_that_starts_after_the_picture_keeps_the_videos_times(tmp_path: Pa
     # and one that starts with its file is decoded as before
     plain = encode_audio(tmp_path / "plain.mp3", tone(3.0, rate), rate, codec="libmp3lame")
     assert abs(len(decode_audio(plain)) / rate - 3.0) < 0.1
+
+
+@pytest.mark.parametrize("default", [0, 1])
+def test_the_track_players_play_is_the_one_transcribed(tmp_path: Path, default: int) -> None:
+    """A file with two audio tracks (a film's dub, a commentary): players play the one marked
+    default; the first track was taken whichever it was."""
+    rate = 16000
+    tracks = (tone(2.0, rate, 440.0), tone(3.0, rate, 880.0))
+    path = two_tracks(tmp_path / "tracks.mkv", *tracks, rate, default=default)
+    audio = decode_audio(path)
+    assert abs(len(audio) / rate - len(tracks[default]) / rate) < 0.05
+    assert probe(path).codec == "pcm_s16le"

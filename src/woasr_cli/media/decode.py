@@ -80,10 +80,15 @@ def _ffmpeg_reason(exc: Exception) -> str:
 
 
 def _audio_stream(container: InputContainer) -> AudioStream:
-    if not container.streams.audio:
+    """The audio track players play: the first one marked default, else the first (a film
+    with a dub or a commentary track put first plays its default track)."""
+    from av.stream import Disposition
+
+    tracks = container.streams.audio
+    if not tracks:
         kinds = ", ".join(sorted({str(s.type) for s in container.streams})) or "none"
         raise MediaError(f"no audio stream (streams: {kinds})")
-    return container.streams.audio[0]
+    return next((t for t in tracks if t.disposition & Disposition.default), tracks[0])
 
 
 def probe(path: Path) -> MediaInfo:
@@ -106,9 +111,9 @@ def probe(path: Path) -> MediaInfo:
 
 
 def iter_audio(path: Path, start: float = 0.0) -> Iterator[npt.NDArray[np.float32]]:
-    """Yield 16 kHz mono float32 blocks from ``start`` seconds to the end of the first audio
-    stream. Raises MediaError when nothing decodable is found. Blocks are decoded one at a
-    time across the process (:data:`_DECODING`)."""
+    """Yield 16 kHz mono float32 blocks from ``start`` seconds to the end of the audio track
+    players play (:func:`_audio_stream`). Raises MediaError when nothing decodable is found.
+    Blocks are decoded one at a time across the process (:data:`_DECODING`)."""
     import av
 
     container = _open(path)
