@@ -75,9 +75,10 @@ def cut_loop(words: list[Word], longest: int = LOOP_LONGEST) -> list[Word]:
     much, and" 13 times over 0.5 s of silence); no speaker says six words or more three times
     back to back, and what the decoder gives after a loop is no better.
 
-    In a script written without spaces a loop is found character by character, and may lie
-    inside one of Whisper's words ("โวโวโว..." 150 characters as one word): that word is cut
-    after the first copy, its time shared out by characters."""
+    A loop is found on ``text_words``' units (characters in a script written without spaces,
+    the pieces of a token joined by punctuation), so it may lie inside one of Whisper's words
+    ("โวโวโว..." 150 characters, "1,1,1,..." 110 times): that word is cut after the first copy,
+    its time shared out by characters."""
     units = [(unit, i, end) for i, w in enumerate(words) for unit, end in _units(w.text)]
     found = loop_start([unit for unit, _, _ in units], longest)
     if found is None:

@@ -10,7 +10,7 @@ in time order, each ``end > start``, none overlapping the next, no blank lines i
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from woasr_cli.formats import layout
 from woasr_cli.formats.options import FormatOptions
@@ -57,19 +57,18 @@ def _words_of(segment: Segment) -> list[Word]:
     return words
 
 
+def _labelled(segment: Segment) -> list[Word]:
+    """The segment's timed words, each with its speaker (its own, else the segment's)."""
+    return [
+        Word(w.start, w.end, w.text, w.probability, w.speaker or segment.speaker)
+        for w in _words_of(segment)
+    ]
+
+
 def _turns(segment: Segment) -> Iterator[tuple[str | None, list[Word]]]:
     """Runs of consecutive words by the same speaker."""
-    run: list[Word] = []
-    speaker: str | None = None
-    for word in _words_of(segment):
-        label = word.speaker or segment.speaker
-        if run and label != speaker:
-            yield speaker, run
-            run = []
-        speaker = label
-        run.append(word)
-    if run:
-        yield speaker, run
+    for speaker, words, _ in _word_turns(_labelled(segment), set()):
+        yield speaker, words
 
 
 def _wrap(words: list[Word], width: int | None) -> list[list[Word]]:
@@ -170,9 +169,7 @@ def _laid_out_cues(run: list[Segment], options: FormatOptions, until: float) -> 
     words: list[Word] = []
     ends: set[int] = set()  # where a segment ends: a cut there is cheaper
     for segment in run:
-        for w in _words_of(segment):
-            speaker = w.speaker or segment.speaker
-            words.append(Word(w.start, w.end, clean(w.text), w.probability, speaker))
+        words += [replace(w, text=clean(w.text)) for w in _labelled(segment)]
         ends.add(len(words))
     highlight = options.highlight_words and bool(run[0].words)
     for speaker, turn, turn_ends in _word_turns(words, ends):

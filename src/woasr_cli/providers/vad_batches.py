@@ -87,7 +87,8 @@ class BatchedSilero:
             batch = np.concatenate([context, part], axis=1)
             output, h, c = self.session.run(None, {"input": batch, "h": h, "c": c})
             outputs.append(output)
-            quiet = quiet_frames(quiet, output, part)
+            if reset_after is not None:
+                quiet = quiet_frames(quiet, output, part)
         return np.concatenate(outputs, axis=0)
 
 
