@@ -90,3 +90,18 @@ def test_one_word_interjection_gets_its_own_speaker(transcriber, diarizer) -> No
     first = [w for w in words if w.end < yes[0].start]
     assert len({w.speaker for w in words}) == 2
     assert yes[0].speaker == first[0].speaker != first[-1].speaker, words
+
+
+def test_a_stretch_is_judged_on_its_own_audio(diarizer, shared_audio: Path) -> None:  # type: ignore[no-untyped-def]
+    # What is decided for the words at 10 s must not depend on which other stretches of the
+    # recording are asked about in the same call (a word's time moving at 6 s once flipped it).
+    from woasr_cli.processing.speaker_changes import _Embedder
+
+    turns = diarizer.diarize(decode_audio(shared_audio / "pyannote_sample.wav"))
+    assert turns.voices is not None
+    embedder = _Embedder(turns.voices)
+    alone = embedder.similarities([(9.8, 10.6)])[0]
+    for others in ([(6.2, 6.9)], [(1.0, 3.5), (6.6, 7.3)], [(9.0, 10.2), (12.0, 14.0)]):
+        asked = embedder.similarities([*others, (9.8, 10.6)])[-1]
+        assert asked.keys() == alone.keys()
+        assert all(abs(asked[k] - alone[k]) < 1e-5 for k in alone), (others, asked, alone)

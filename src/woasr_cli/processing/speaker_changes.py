@@ -18,10 +18,9 @@ speaker encoder the diarizer already loaded and the speakers' centroids it found
 
 Only the words' speakers change; the diarizer's turns (RTTM, ``speaker_turns``) stay as they
 were. A short run is embedded from at least ``least`` seconds of audio centred on it (CAM++
-needs about half a second to say anything: 0.4 s lost changes that 0.6-0.8 s placed). All the
-stretches of a step go through the encoder in one pass, as the diarizer's own windows do (and
-so as its centroids were made), which keeps the cost to a pass over the speech around the
-changes and short runs.
+needs about half a second to say anything: 0.4 s lost changes that 0.6-0.8 s placed). Each
+stretch goes through the encoder on its own, so that what is decided for one word does not
+depend on which other stretches were asked about.
 """
 
 from __future__ import annotations
@@ -78,10 +77,12 @@ def refine(
 
 
 class _Embedder:
-    """Similarity to each centroid of stretches of the recording, embedded in one batch.
+    """Similarity to each centroid of stretches of the recording, each embedded on its own.
 
-    One pass of the encoder over all the stretches at once (as the diarizer embeds its own
-    windows), so that the cost is a pass over the speech around the words asked about."""
+    A stretch's embedding depends on its own audio only. Embedded together (one encoder pass
+    over the union of the stretches, as the diarizer embeds its windows), a stretch would take
+    its neighbours in the pass as context: the speech of other, distant stretches, so moving
+    one word's time at 6 s changed the speaker decided for a word at 10 s."""
 
     def __init__(self, voices: Voices) -> None:
         self.voices = voices
@@ -102,9 +103,8 @@ class _Embedder:
         if not keep:
             return out
         self.seconds += len(np.unique(np.concatenate([spans[i] for i in keep]))) * FRAME
-        emb = np.asarray(
-            self.voices.encoder.embed(self.voices.features, [spans[i] for i in keep]), np.float64
-        )
+        encoder, features = self.voices.encoder, self.voices.features
+        emb = np.concatenate([encoder.embed(features, [spans[i]]) for i in keep]).astype(np.float64)
         emb /= np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-9)
         for i, sims in zip(keep, (emb @ self.centres.T).tolist(), strict=True):
             out[i] = dict(zip(self.names, sims, strict=True))
