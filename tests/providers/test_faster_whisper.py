@@ -85,6 +85,17 @@ def test_speech_after_a_long_sound_keeps_its_first_words(
     assert segments[0].start >= 14.5
 
 
+def test_the_first_word_after_silence_starts_with_the_speech(shared_audio: Path) -> None:
+    # jfk.wav's "And" begins ~0.3 s in; after 3 s of silence its VAD span starts 0.4 s before
+    # that, and Whisper started the word there (providers/speech_onsets.py).
+    silence = np.zeros(3 * 16000, np.float32)
+    audio = np.concatenate([silence, decode_audio(shared_audio / "jfk.wav")])
+    options = TranscribeOptions(model="tiny.en", offline=True, word_timestamps=True)
+    found, _ = load_provider(options).transcribe(audio, options)
+    first = next(w for s in found for w in s.words)
+    assert first.text == "And" and 3.15 <= first.start <= 3.45, first
+
+
 def test_batched_mode_matches_reference(shared_audio: Path, references: dict[str, str]) -> None:
     options = TranscribeOptions(model="tiny.en", offline=True, batch_size=4)
     provider = load_provider(options)

@@ -38,7 +38,8 @@ from woasr_cli.providers.faster_whisper_options import transcribe_kwargs
 from woasr_cli.providers.pauses import split_at_times, split_sentences
 from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
 from woasr_cli.providers.slot_packing import SLOT_S, Placement, assign, pack
-from woasr_cli.providers.speech_chunks import SpeechChunk, joined, speech_chunks
+from woasr_cli.providers.speech_chunks import VAD_PAD_MS, SpeechChunk, joined, speech_chunks
+from woasr_cli.providers.speech_onsets import speech_onsets, start_at_onsets
 from woasr_cli.providers.whisper_fallback import (
     fallback_max_new_tokens,
     loops,
@@ -83,8 +84,9 @@ class _Decoded:
 
 
 _Tickets = list[Ticket[_Part, _Decoded]]
-# A window's chunks once queued: (their tickets, the chunks held back to be joined).
-_Queued = tuple[_Tickets, list[SpeechChunk]]
+# A window's chunks once queued: (their tickets, the chunks held back to be joined, the
+# window's speech onsets: speech_onsets.py).
+_Queued = tuple[_Tickets, list[SpeechChunk], list[float]]  # ... and where speech starts
 
 
 class CrossFileDecoder:
@@ -101,8 +103,10 @@ class CrossFileDecoder:
         batch_size: int,
         parallel: int = 1,
         cut_ahead: int = 0,
+        word_lag_s: float = 0.0,
     ) -> None:
         self._detect = detect
+        self.word_lag_s = word_lag_s  # how late the model's word times are (word_lag.py)
         self._decode = decode
         self.batcher: ChunkBatcher[_Part, _Decoded] = ChunkBatcher(
             lambda key, parts: self._decoded(cast(TranscribeOptions, key), parts),
@@ -146,9 +150,10 @@ class CrossFileDecoder:
         # Part-filled chunks wait to be joined with the rest Whisper leaves of the others.
         held = [c for c in chunks if c.duration < HOLD_S] if len(chunks) > 1 else []
         now = [_Part(c) for c in chunks if not any(c is h for h in held)]
+        onsets = speech_onsets(chunks, VAD_PAD_MS / 1000) if key.vad is not False else []
         # Started at once when no thread is free to (a long file's thread goes on to cut its
         # next window: at the start of a file the cores were left to VAD alone).
-        return self.batcher.submit(now, key, start=True), held
+        return self.batcher.submit(now, key, start=True), held, onsets
 
     def _decoded(self, key: TranscribeOptions, parts: list[_Part]) -> list[_Decoded]:
         found = self._decode(key, [p.chunk.audio for p in parts])
@@ -172,7 +177,11 @@ class CrossFileDecoder:
                 self.batcher.cancel(queued[0])
 
     def _segments(
-        self, tickets: _Tickets, held: list[SpeechChunk], key: TranscribeOptions
+        self,
+        tickets: _Tickets,
+        held: list[SpeechChunk],
+        onsets: list[float],
+        key: TranscribeOptions,
     ) -> Iterator[Segment]:
         """The window's segments in time order. Each chunk is decoded once; what Whisper left
         undecoded at chunk ends (it ends a chunk early at an unfinished sentence) is joined with
@@ -206,7 +215,8 @@ class CrossFileDecoder:
                     found.extend(split_at_times(seg, starts))
                 if rest is not None and rest.duration <= piece.duration - TAIL_MIN_S:
                     rests.append((rest, True))  # (only while decoding gets on)
-        yield from in_time_order(found)
+        ordered = in_time_order(found)
+        yield from start_at_onsets(ordered, onsets, VAD_PAD_MS / 1000, self.word_lag_s)
 
     def _first(
         self, pending: Ticket[_Part, _Decoded], key: TranscribeOptions, out: list[Segment]

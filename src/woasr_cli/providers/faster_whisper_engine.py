@@ -98,7 +98,7 @@ class FasterWhisperProvider:
                 feature_threads=GPU_FEATURE_THREADS if on_gpu else 0,
             )
             self._batched = fwb.CrossFileDecoder(
-                decode, detect, batch_size, parallel, cut_ahead=cut_ahead
+                decode, detect, batch_size, parallel, cut_ahead=cut_ahead, word_lag_s=word_lag_s
             )
         # Windows of a file decoded from its media ahead of the one being handed over, on a
         # reader thread (pipeline.py): on a GPU the file's thread drives the batches, and

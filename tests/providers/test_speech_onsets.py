@@ -1,0 +1,60 @@
+"""The first word after a pause starts no earlier than the speech (providers/speech_onsets.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from woasr_cli.providers.speech_chunks import SpeechChunk
+from woasr_cli.providers.speech_onsets import ONSET_MARGIN_S, speech_onsets, start_at_onsets
+from woasr_cli.transcript import Segment, Word
+
+RATE = 16000
+PAD = 0.4
+
+
+def chunk(*spans: tuple[float, float]) -> SpeechChunk:
+    samples = tuple((round(a * RATE), round(b * RATE)) for a, b in spans)
+    return SpeechChunk(np.zeros(sum(b - a for a, b in samples), np.float32), samples)
+
+
+def test_onsets_are_where_spans_set_apart_begin_plus_the_padding() -> None:
+    # 0.0: the window's start (speech may begin anywhere in the padding); 4.0 follows 3.2 with
+    # a gap (a silence of 2 x 0.4 s or more); 6.0 touches 6.0 (a shorter silence, split).
+    chunks = [chunk((0.0, 3.2), (4.0, 6.0)), chunk((6.0, 8.0), (9.5, 12.0))]
+    assert speech_onsets(chunks, PAD) == pytest.approx([4.4, 9.9])
+    assert speech_onsets([chunk((1.0, 2.0))], PAD) == pytest.approx([1.4])
+    assert speech_onsets([], PAD) == []
+
+
+def words(*timed: tuple[float, float, str]) -> list[Word]:
+    return [Word(a, b, t, 0.9) for a, b, t in timed]
+
+
+def test_the_first_word_after_a_pause_starts_at_the_speech() -> None:
+    # Whisper started "Hello" where the span's padding starts (10.0); the speech began at 10.4.
+    before = Segment(5.0, 8.0, "Good.", words((5.0, 8.0, "Good.")))
+    after = Segment(10.0, 11.5, "Hello there", words((10.0, 10.9, "Hello"), (10.9, 11.5, "there")))
+    out = start_at_onsets([before, after], [10.4], PAD)
+    assert out[0] is before
+    assert out[1].words[0].start == pytest.approx(10.4 - ONSET_MARGIN_S)
+    assert out[1].start == out[1].words[0].start and out[1].words[1:] == after.words[1:]
+    assert (out[1].end, out[1].text) == (after.end, after.text)
+    # a model whose word times run late (moved earlier later on) is moved as far in its times
+    late = start_at_onsets([before, after], [10.4], PAD, lag_s=0.08)
+    assert late[1].words[0].start == pytest.approx(10.4 - ONSET_MARGIN_S + 0.08)
+
+
+@pytest.mark.parametrize(
+    ("timed", "why"),
+    [
+        (((10.35, 10.9, "Hello"),), "already at the speech"),
+        (((10.0, 10.2, "Oh"), (10.3, 10.9, "hello")), "ends before the speech starts"),
+        (((9.0, 10.9, "Hello"),), "starts before the span: speech went on into it"),
+    ],
+)
+def test_words_that_are_not_a_late_first_word_stay(
+    timed: tuple[tuple[float, float, str], ...], why: str
+) -> None:
+    seg = Segment(timed[0][0], timed[-1][1], " ".join(t for _, _, t in timed), words(*timed))
+    assert start_at_onsets([seg], [10.4], PAD)[0].words[0] == seg.words[0], why
