@@ -196,3 +196,18 @@ def test_music_with_the_default_model_writes_no_loop(tmp_path: Path) -> None:
         text = transcriber.transcribe(music).text
     assert compression_ratio(text) <= 2.4, text
     assert len(text.split()) < 20, text
+
+
+def test_segments_read_from_the_padding_past_a_chunk_are_dropped() -> None:
+    # A 10.5 s chunk decoded alone is padded to 30 s; at temperature 1.0 Whisper wrote 20
+    # segments of "," timed 11.8-28.8 s over the padding, all laid onto the chunk's last instant.
+    from woasr_cli.providers.faster_whisper_batch import _Part, _settle
+    from woasr_cli.providers.speech_chunks import SpeechChunk
+
+    rate = 16000
+    chunk = SpeechChunk(np.zeros(int(10.5 * rate), np.float32), ((rate, int(11.5 * rate)),))
+    said = Segment(2.0, 3.0, "Words.", [Word(2.0, 3.0, "Words.", 0.9)])
+    padding = [Segment(t, t + 0.3, "Noise", [Word(t, t + 0.3, "Noise", 0.1)]) for t in (11.8, 20.0)]
+    done = _settle(_Part(chunk, again=True), [said, *padding], TranscribeOptions())
+    assert [s.text for s in done.segments] == ["Words."]
+    assert done.segments[0].start == pytest.approx(3.0)  # window time: the chunk starts at 1 s

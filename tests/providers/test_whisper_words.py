@@ -8,7 +8,7 @@ import pytest
 import srt
 
 from conftest import synthesize, write_wav
-from woasr_cli.providers.whisper_words import whisper_words
+from woasr_cli.providers.whisper_words import segment_text, whisper_words
 from woasr_cli.transcript import Word
 
 
@@ -43,6 +43,42 @@ def test_empty_pieces_are_dropped_and_a_leading_piece_starts_a_word() -> None:
     pieces = [(0.0, 0.2, "Hi", 0.9), (0.2, 0.3, "  ", 0.5), (0.3, 0.6, " there", None)]
     words = whisper_words(pieces, "Hi there")
     assert words == [Word(0.0, 0.2, "Hi", 0.9), Word(0.3, 0.6, "there", None)]
+
+
+def test_a_segment_says_what_its_words_spell() -> None:
+    # Whisper shares a window's words out among its segments by counting tokens; a segment of
+    # punctuation alone (its marks merged into a word before it) takes the next one's words.
+    assert (
+        segment_text([(0.0, 0.4, " Hello", 0.9), (0.4, 0.8, " there.", 0.9)], " Hello there.")
+        == "Hello there."
+    )
+    shifted = [(3.0, 3.2, "อ", 0.1), (3.2, 3.4, "ข", 0.1), (3.4, 4.5, "0000,,", 0.1)]
+    assert segment_text(shifted, ",,,,") == "อข0000,,"
+    assert segment_text([], ",,,,") is None  # its marks went to a word of another segment
+    assert segment_text([(9.9, 10.4, ',",', 0.1), (10.4, 10.5, ',"', 0.1)], "อข0000") is None
+    assert segment_text([], " ...") is None
+    assert segment_text([], " ♪") == "♪"  # a symbol is something to read
+    assert segment_text([], " Hello.") == "Hello."  # no word times asked for
+
+
+def test_a_segment_of_punctuation_is_not_transcribed() -> None:
+    from types import SimpleNamespace as Seg
+
+    from woasr_cli.providers.faster_whisper_engine import _convert
+
+    def seg(start: float, end: float, text: str, words: list[tuple[float, float, str]]) -> Seg:
+        pieces = [Seg(start=a, end=b, word=w, probability=0.5) for a, b, w in words]
+        return Seg(
+            start=start, end=end, text=text, words=pieces, avg_logprob=-0.5, no_speech_prob=0.1
+        )
+
+    assert _convert(seg(2.9, 3.0, ",,,,", [])) is None
+    kept = _convert(seg(3.0, 4.5, ",,,,", [(3.0, 3.2, " One"), (3.2, 4.5, " two.")]))
+    assert (
+        kept is not None
+        and kept.text == "One two."
+        and [w.text for w in kept.words] == ["One", "two."]
+    )
 
 
 @pytest.mark.slow

@@ -47,7 +47,8 @@ from woasr_cli.providers.whisper_fallback import (
 )
 from woasr_cli.transcript import Segment
 
-Converter = Callable[[Any], Segment]  # faster_whisper Segment -> woasr Segment
+# faster_whisper Segment -> woasr Segment, None when it has nothing to read
+Converter = Callable[[Any], Segment | None]
 # Undecoded speech after a chunk's last segment shorter than this is Whisper's timing slack.
 TAIL_MIN_S = 1.0
 # A chunk whose first decoded word starts this late had its opening speech skipped.
@@ -252,6 +253,9 @@ class CrossFileDecoder:
 
 def _settle(part: _Part, found: list[Segment], options: TranscribeOptions) -> _Decoded:
     """What the window needs of a chunk's decode, and no more of its audio than that."""
+    # Segments timed at or past the chunk's end were read from the silence it is padded with
+    # to 30 s (a decode at temperature 1.0 wrote 20 segments of "," over it).
+    found = [s for s in found if s.start < part.chunk.duration]
     if part.again:
         found = [s for s in found if not _silence(s, options)]
     skipped = part.chunk if not part.again and _late_start(found) else None
@@ -349,7 +353,9 @@ def pipeline_decoder(
         found = []
         for seg in raw:
             k = min(int(seg.seek // frames_per_slot), slots - 1)
-            found.append((k, convert(seg).shifted(-k * SLOT_S)))
+            converted = convert(seg)
+            if converted is not None:
+                found.append((k, converted.shifted(-k * SLOT_S)))
         return found
 
     def decode(options: TranscribeOptions, chunks: list[Audio]) -> list[list[Segment]]:
@@ -380,7 +386,7 @@ def pipeline_decoder(
             "word_timestamps": words or options.word_timestamps,
         }
         raw, _ = model.transcribe(chunk, **kwargs, vad_filter=False)
-        return [convert(seg) for seg in raw]
+        return [s for s in map(convert, raw) if s is not None]
 
     return decode
 

@@ -17,7 +17,7 @@ from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.providers.devices import ctranslate2_cuda, pick_device
 from woasr_cli.providers.english_only import check_english_only
 from woasr_cli.providers.faster_whisper_options import transcribe_kwargs
-from woasr_cli.providers.whisper_words import whisper_words
+from woasr_cli.providers.whisper_words import segment_text, whisper_words
 from woasr_cli.providers.word_lag import word_lag_s
 from woasr_cli.runtime import usable_cores
 from woasr_cli.transcript import Segment
@@ -154,18 +154,23 @@ class FasterWhisperProvider:
             vad_parameters=VAD_PARAMETERS if options.vad is not False else None,
         )
         language = LanguageInfo(info.language, info.language_probability)
-        return (_convert(s) for s in raw), language
+        return (c for c in map(_convert, raw) if c is not None), language
 
 
-def _convert(seg: Any) -> Segment:
+def _convert(seg: Any) -> Segment | None:
+    """faster-whisper's segment as woasr's; None when it has nothing to read
+    (whisper_words.segment_text)."""
     pieces = [
         (float(w.start), float(w.end), str(w.word), float(w.probability)) for w in (seg.words or [])
     ]
-    words = whisper_words(pieces, str(seg.text))
+    text = segment_text(pieces, str(seg.text))
+    if text is None:
+        return None
+    words = whisper_words(pieces, text)
     return Segment(
         start=float(seg.start),
         end=float(seg.end),
-        text=str(seg.text).strip(),
+        text=text,
         words=words,
         avg_logprob=float(seg.avg_logprob),
         no_speech_prob=float(seg.no_speech_prob),

@@ -20,7 +20,7 @@ from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.providers.devices import pick_device, torch_cuda
 from woasr_cli.providers.english_only import check_english_only
 from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
-from woasr_cli.providers.whisper_words import whisper_words
+from woasr_cli.providers.whisper_words import segment_text, whisper_words
 from woasr_cli.transcript import Segment
 
 DEFAULT_MODEL = "base"
@@ -68,7 +68,8 @@ class OpenAIWhisperProvider:
             verbose=None,
         )
         duration = len(audio) / 16000
-        segments = [_convert(s, duration) for s in result["segments"] if str(s["text"]).strip()]
+        converted = (_convert(s, duration) for s in result["segments"])
+        segments = [s for s in converted if s is not None]
         return iter(segments), LanguageInfo(result.get("language") or options.language)
 
 
@@ -77,7 +78,9 @@ def _clamp(value: Any, duration: float) -> float:
     return min(max(float(value), 0.0), duration)
 
 
-def _convert(seg: dict[str, Any], duration: float) -> Segment:
+def _convert(seg: dict[str, Any], duration: float) -> Segment | None:
+    """openai-whisper's segment as woasr's; None when it has nothing to read
+    (whisper_words.segment_text)."""
     start, end = _clamp(seg["start"], duration), _clamp(seg["end"], duration)
     # Words stay inside their segment (degenerate decodes can time a word past its end).
     pieces = [
@@ -89,11 +92,14 @@ def _convert(seg: dict[str, Any], duration: float) -> Segment:
         )
         for w in seg.get("words", [])
     ]
-    words = whisper_words(pieces, str(seg["text"]))
+    text = segment_text(pieces, str(seg["text"]))
+    if text is None:
+        return None
+    words = whisper_words(pieces, text)
     return Segment(
         start=start,
         end=end,
-        text=str(seg["text"]).strip(),
+        text=text,
         words=words,
         avg_logprob=float(seg["avg_logprob"]),
         no_speech_prob=float(seg["no_speech_prob"]),

@@ -9,11 +9,18 @@ well -known plan". So a piece without a leading space belongs to the word before
 written with spaces; where the segment's text has none (Chinese, Japanese), or no piece after
 the first has a leading space (an engine that strips them: nothing tells the pieces apart),
 the words are kept as they are.
+
+Whisper's word timing also shares its words out among a window's segments by counting tokens,
+and a segment of punctuation alone (its marks merged into a word of the segment before) takes
+the next segment's words: every later segment of the window then held the words of the one
+after it (",,,," timed as "อ ข 0000", seen on speech base could not read). What a segment says
+is therefore what its words spell where they spell something else (:func:`segment_text`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Iterable, Sequence
 
 from woasr_cli.transcript import Word
 
@@ -49,3 +56,22 @@ def _lower(a: float | None, b: float | None) -> float | None:
     if a is None or b is None:
         return a if b is None else b
     return min(a, b)
+
+
+def segment_text(pieces: Sequence[Piece], text: str) -> str | None:
+    """What a segment says: Whisper's ``text``, or the text of its word ``pieces`` where they
+    spell something else (Whisper gave the segment another segment's words); None when that is
+    punctuation alone (nothing to read: "...", or marks whose words went to a segment next to
+    it). Symbols stay ("♪")."""
+    said = "".join(raw for _, _, raw, _ in pieces)
+    if said.strip() and _letters(said) != _letters(text):
+        text = said
+    return None if _punctuation(text) else text.strip()
+
+
+def _letters(text: str) -> str:
+    return "".join(text.split())
+
+
+def _punctuation(text: str) -> bool:
+    return all(c.isspace() or unicodedata.category(c).startswith("P") for c in text)
