@@ -3,13 +3,16 @@ spaces (Chinese, Japanese, Thai, Lao, Khmer, Myanmar), and how wide text is on s
 
 Engine-neutral words carry no separators (transcript.py). Every place that joins them - subtitle
 cues and their line widths, a segment split at a pause, live text - uses this, so a Chinese
-subtitle reads "今天天气很好" and not "今天 天气 很 好".
+subtitle reads "今天天气很好" and not "今天 天气 很 好". Thai, Lao, Khmer and Myanmar write no
+space between words but one between phrases and sentences: a word the model wrote a space
+before carries ``space`` (Word.space), and gets one.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from typing import Protocol
 
 # Code points of scripts (and their punctuation) written without spaces between words.
 _UNSPACED = (
@@ -28,6 +31,18 @@ _UNSPACED = (
 
 
 _FIRST_UNSPACED = _UNSPACED[0][0]
+# Of those, the scripts that put a space between phrases and sentences.
+_PHRASE_SPACED = ((0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF))
+
+
+class Spelled(Protocol):
+    """A word as joining needs it (transcript.Word)."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def space(self) -> bool: ...
 
 
 def unspaced(char: str) -> bool:
@@ -38,12 +53,21 @@ def unspaced(char: str) -> bool:
     return point >= _FIRST_UNSPACED and any(low <= point <= high for low, high in _UNSPACED)
 
 
-def separator(before: str, after: str) -> str:
-    """What goes between two words: nothing when either side of the join is in a script
-    written without spaces, else one space."""
-    if not before or not after or unspaced(before[-1]) or unspaced(after[0]):
+def phrase_spaced(char: str) -> bool:
+    """``char`` belongs to a script with no spaces between words but one between phrases."""
+    point = ord(char)
+    return point >= _FIRST_UNSPACED and any(low <= point <= high for low, high in _PHRASE_SPACED)
+
+
+def separator(before: str, after: str, space: bool = False) -> str:
+    """What goes between two words: one space when the model wrote one (``space``, the
+    ``after`` word's), else nothing when either side of the join is in a script written
+    without spaces, else one space."""
+    if not before or not after:
         return ""
-    return " "
+    if space or not (unspaced(before[-1]) or unspaced(after[0])):
+        return " "
+    return ""
 
 
 def join_words(texts: Iterable[str]) -> str:
@@ -56,10 +80,28 @@ def join_words(texts: Iterable[str]) -> str:
     return out
 
 
+def join(words: Iterable[Spelled]) -> str:
+    """Words as text, with the spaces their model wrote (empty ones skipped)."""
+    out, last = "", ""
+    for word in words:
+        if word.text:
+            out += separator(last, word.text, word.space) + word.text
+            last = word.text
+    return out
+
+
 def columns(text: str) -> int:
     """Width on screen in columns: a CJK ideograph, kana or Hangul syllable (East Asian wide or
-    fullwidth) takes two, as in a terminal. Subtitle line limits are counted in these, so a
-    42-column line holds 42 Latin characters or 21 Chinese ones (Netflix's Chinese guide: 16)."""
+    fullwidth) takes two, as in a terminal, and a vowel or tone mark written over or under the
+    letter before it (Thai "ั", an accent written as a combining mark) none. Subtitle line
+    limits are counted in these, so a 42-column line holds 42 Latin characters or 21 Chinese
+    ones (Netflix's Chinese guide: 16)."""
     if text.isascii():
         return len(text)
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return sum(_width(c) for c in text)
+
+
+def _width(char: str) -> int:
+    if unicodedata.category(char) in ("Mn", "Me"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1

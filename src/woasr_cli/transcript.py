@@ -16,13 +16,19 @@ SCHEMA_VERSION = 1
 
 @dataclass
 class Word:
-    """One word (or sub-word token run) with times in seconds from the start of the input."""
+    """One word (or sub-word token run) with times in seconds from the start of the input.
+
+    Words carry no separators: what goes between two is decided by their scripts (spacing.py),
+    except where ``space`` says the model wrote a space before this word that those rules would
+    leave out (Thai writes one between phrases, not between words; a Latin word amid Chinese).
+    """
 
     start: float
     end: float
     text: str
     probability: float | None = None
     speaker: str | None = None
+    space: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -34,6 +40,8 @@ class Word:
             out["probability"] = round(self.probability, 4)
         if self.speaker is not None:
             out["speaker"] = self.speaker
+        if self.space:
+            out["space"] = True
         return out
 
     @classmethod
@@ -45,6 +53,7 @@ class Word:
             text=str(data["text"]),
             probability=None if prob is None else float(prob),
             speaker=data.get("speaker"),
+            space=bool(data.get("space", False)),
         )
 
 
@@ -66,10 +75,7 @@ class Segment:
             start=self.start + offset,
             end=self.end + offset,
             text=self.text,
-            words=[
-                Word(w.start + offset, w.end + offset, w.text, w.probability, w.speaker)
-                for w in self.words
-            ],
+            words=[replace(w, start=w.start + offset, end=w.end + offset) for w in self.words],
             speaker=self.speaker,
             avg_logprob=self.avg_logprob,
             no_speech_prob=self.no_speech_prob,

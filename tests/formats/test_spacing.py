@@ -5,7 +5,7 @@ from __future__ import annotations
 import srt
 
 from woasr_cli import render
-from woasr_cli.spacing import columns, join_words, separator
+from woasr_cli.spacing import columns, join, join_words, separator
 from woasr_cli.transcript import Segment, Transcript, Word
 
 C = "\uff0c"  # the fullwidth comma of CJK text
@@ -72,3 +72,42 @@ def test_live_files_close_a_cue_at_a_cjk_full_stop() -> None:
     growing.add([Word(1.1, 1.4, "Hello."), Word(1.5, 1.8, "Bye")])
     texts = [s.text for s in growing.transcript("zh", 2.0).segments]
     assert texts == ["你好。", "我们走吧。", "Hello.", "Bye"]
+
+
+# Whisper's pieces of " สวัสดีครับ วันนี้อากาศดีมาก เราจะไปเที่ยวทะเลกันไหม" (base's tokenizer and
+# faster-whisper's word split for Thai): the spaces between phrases are pieces of their own.
+THAI = [" ", "ส", "ว", "ั", "ส", "ด", "ี", "คร", "ั", "บ", " ", "ว", "ั", "นน", "ี้", "อ", "าก",
+        "า", "ศ", "ด", "ี", "มา", "ก", " ", "เรา", "จะ", "ไป", "เท", "ี่", "ย", "ว", "ท", "ะ", "เล",
+        "ก", "ั", "น", "ไ", "หม"]  # fmt: skip
+THAI_TEXT = "สวัสดีครับ วันนี้อากาศดีมาก เราจะไปเที่ยวทะเลกันไหม"
+
+
+def test_thai_subtitles_keep_the_spaces_between_phrases(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Thai writes no space between words but one between phrases; cues ran the phrases
+    together ("สวัสดีครับวันนี้อากาศดีมาก...") while the TXT, from Whisper's own text, had them."""
+    from woasr_cli.providers.whisper_words import whisper_words
+    from woasr_cli.transcript import Transcript
+
+    pieces = [(0.1 * i, 0.1 * (i + 1), p, 0.9) for i, p in enumerate(THAI)]
+    words = whisper_words(pieces, " " + THAI_TEXT)
+    assert join(words) == THAI_TEXT
+    doc = Transcript([Segment(0.0, 4.0, THAI_TEXT, words=words)], language="th")
+    for t in (doc, Transcript.from_dict(doc.to_dict())):  # as `woasr convert` reads it back
+        out = render(t, ["srt", "vtt"])
+        assert [c.content.replace("\n", " ") for c in srt.parse(out["srt"])] == [THAI_TEXT]
+    # a segment split in two keeps the space where it is cut
+    from woasr_cli.providers.pauses import split_at_times
+
+    halves = split_at_times(doc.segments[0], [words[1].start])
+    assert [s.text for s in halves] == ["สวัสดีครับ", "วันนี้อากาศดีมาก เราจะไปเที่ยวทะเลกันไหม"]
+
+
+def test_a_written_space_is_kept_and_marks_take_no_columns() -> None:
+    word = Word(0.0, 0.3, "Python", 0.9, space=True)
+    assert join([Word(0.0, 0.1, "我喜欢", 0.9), word, Word(0.3, 0.5, "编程", 0.9, space=True)]) == (
+        "我喜欢 Python 编程"
+    )
+    assert separator("我", "Python") == "" and separator("我", "Python", space=True) == " "
+    assert separator("", "Python", space=True) == ""  # nothing before: no space
+    assert columns("สวัสดีครับ") == 7  # 10 code points, three of them marks over or under a letter
+    assert columns("e\u0301") == 1

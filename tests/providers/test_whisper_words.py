@@ -45,6 +45,38 @@ def test_empty_pieces_are_dropped_and_a_leading_piece_starts_a_word() -> None:
     assert words == [Word(0.0, 0.2, "Hi", 0.9), Word(0.3, 0.6, "there", None)]
 
 
+def test_where_the_script_writes_no_spaces_whispers_own_are_kept() -> None:
+    # " 我喜欢 Python 编程。": Chinese around a Latin word; the segment's first piece has
+    # Whisper's leading space, which is no space in Chinese.
+    pieces = [(0.0, 0.3, " 我", 0.9), (0.3, 0.6, "喜欢", 0.9), (0.6, 0.9, " Python", 0.9),
+              (0.9, 0.9, " ", 0.9), (0.9, 1.2, "编", 0.9), (1.2, 1.4, "程。", 0.9)]  # fmt: skip
+    words = whisper_words(pieces, " 我喜欢 Python 编程。")
+    assert [(w.text, w.space) for w in words] == [
+        ("我喜欢", False),
+        ("Python", True),
+        ("编程。", True),
+    ]
+    # English keeps no mark: the scripts already put a space there
+    assert not any(
+        w.space for w in whisper_words([(0, 1, " Hi", 0.9), (1, 2, " there", 0.9)], " Hi there")
+    )
+
+
+def test_a_vowel_mark_is_never_a_word_of_its_own() -> None:
+    # Thai without a space in the segment: Whisper's pieces stay words, but "ั" sits on the
+    # letter before it (a line broken between them shows a lone mark)
+    pieces = [
+        (0.0, 0.1, " ส", 0.9),
+        (0.1, 0.2, "ว", 0.9),
+        (0.2, 0.3, "ั", 0.9),
+        (0.3, 0.4, "ส", 0.9),
+    ]
+    words = whisper_words(pieces, " สวัส")
+    assert [w.text for w in words] == ["ส", "วั", "ส"]
+    assert words[1].start == 0.1 and words[1].end == 0.3
+    assert words[0].space  # a Thai sentence starts after a space
+
+
 def test_a_segment_says_what_its_words_spell() -> None:
     # Whisper shares a window's words out among its segments by counting tokens; a segment of
     # punctuation alone (its marks merged into a word before it) takes the next one's words.

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from woasr_cli.formats import layout
 from woasr_cli.formats.options import FormatOptions
-from woasr_cli.spacing import columns, join_words, separator
+from woasr_cli.spacing import columns, join, separator
 from woasr_cli.transcript import Segment, Transcript, Word
 
 _MIN_CUE_S = 0.05
@@ -59,10 +59,7 @@ def _words_of(segment: Segment) -> list[Word]:
 
 def _labelled(segment: Segment) -> list[Word]:
     """The segment's timed words, each with its speaker (its own, else the segment's)."""
-    return [
-        Word(w.start, w.end, w.text, w.probability, w.speaker or segment.speaker)
-        for w in _words_of(segment)
-    ]
+    return [replace(w, speaker=w.speaker or segment.speaker) for w in _words_of(segment)]
 
 
 def _turns(segment: Segment) -> Iterator[tuple[str | None, list[Word]]]:
@@ -78,7 +75,7 @@ def _wrap(words: list[Word], width: int | None) -> list[list[Word]]:
     length = 0
     for word in words:
         text = clean(word.text)
-        gap = len(separator(clean(lines[-1][-1].text), text)) if lines[-1] else 0
+        gap = len(separator(clean(lines[-1][-1].text), text, word.space)) if lines[-1] else 0
         if lines[-1] and length + gap + columns(text) > width:
             lines.append([])
             length, gap = 0, 0
@@ -88,7 +85,7 @@ def _wrap(words: list[Word], width: int | None) -> list[list[Word]]:
 
 
 def _join(words: list[Word]) -> str:
-    return clean(join_words(w.text for w in words))
+    return clean(join(words))
 
 
 def _marked(words: list[Word], marked: Word, clip: bool = True) -> str:
@@ -99,7 +96,7 @@ def _marked(words: list[Word], marked: Word, clip: bool = True) -> str:
         if not text:
             continue
         shown = f"{HIGHLIGHT_ON}{text}{HIGHLIGHT_OFF}" if w is marked else text
-        out += separator(last, text) + shown
+        out += separator(last, text, w.space) + shown
         last = text
     return out
 

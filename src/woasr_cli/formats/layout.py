@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from woasr_cli.punctuation import CLAUSE_END, SENTENCE_END
-from woasr_cli.spacing import columns, join_words, separator
+from woasr_cli.spacing import columns, join, separator
 from woasr_cli.transcript import Word
 
 MAX_LINE_WIDTH = 42
@@ -61,11 +61,11 @@ class LaidCue:
 
 
 def _size(words: list[Word]) -> int:
-    return columns(join_words(w.text for w in words))
+    return columns(join(words))
 
 
 def _gap(before: Word, after: Word) -> int:
-    return len(separator(before.text, after.text))
+    return len(separator(before.text, after.text, after.space))
 
 
 class _Sizes:

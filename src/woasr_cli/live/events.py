@@ -41,7 +41,7 @@ class StreamEvent:
 
 
 def join_words(words: Sequence[Word]) -> str:
-    return spacing.join_words(w.text for w in words)
+    return spacing.join(words)
 
 
 EventSink = Callable[[StreamEvent], None]

@@ -15,7 +15,7 @@ def hypothesis_words(segments: Iterable[Segment], offset: float) -> list[Word]:
     for seg in segments:
         if seg.words:
             words += [
-                Word(w.start + offset, w.end + offset, w.text.strip(), w.probability)
+                Word(w.start + offset, w.end + offset, w.text.strip(), w.probability, space=w.space)
                 for w in seg.words
                 if w.text.strip()
             ]

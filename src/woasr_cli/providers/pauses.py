@@ -15,7 +15,7 @@ from dataclasses import replace
 from itertools import pairwise
 
 from woasr_cli.punctuation import SENTENCE_END
-from woasr_cli.spacing import join_words
+from woasr_cli.spacing import join
 from woasr_cli.transcript import Segment, Word
 
 PAUSE_S = 1.5
@@ -81,7 +81,7 @@ def _regroup(segment: Segment, groups: list[list[Word]]) -> list[Segment]:
             segment,
             start=group[0].start,
             end=group[-1].end,
-            text=join_words(w.text for w in group).strip(),
+            text=join(group).strip(),
             words=group,
         )
         for group in groups

@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from woasr_cli.media import SAMPLE_RATE
 from woasr_cli.providers.speech_chunks import SpeechChunk
-from woasr_cli.transcript import Segment, Word
+from woasr_cli.transcript import Segment
 
 ONSET_MARGIN_S = 0.1  # measured: 0.0 / 0.05 / 0.1 / 0.15 -> 87.8 / 88.0 / 88.9 / 88.9 % (87.0)
 
@@ -58,8 +58,7 @@ def start_at_onsets(
                 onset = pending[at]
                 target = onset - ONSET_MARGIN_S
                 if onset - pad_s - 0.1 <= start < target < end:
-                    words[k] = Word(target + lag_s, word.end, word.text, word.probability,
-                                    word.speaker)  # fmt: skip
+                    words[k] = replace(word, start=target + lag_s)
                     at += 1
             last_end = max(last_end, end)
         if words == segment.words:

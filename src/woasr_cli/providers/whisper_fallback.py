@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.spacing import join_words
+from woasr_cli.spacing import join
 from woasr_cli.transcript import Segment
 from woasr_cli.word_loops import cut_loop, loop_start, text_words
 
@@ -98,6 +98,6 @@ def without_loop(segments: list[Segment], options: TranscribeOptions) -> list[Se
             out.append(seg)
         else:
             out.append(
-                replace(seg, end=mine[-1].end, text=join_words([w.text for w in mine]), words=mine)
+                replace(seg, end=mine[-1].end, text=join(mine), words=mine)
             )
     return out

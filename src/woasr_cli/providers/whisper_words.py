@@ -8,7 +8,10 @@ a segment's text after it is split, live text), which wrote "about 40 ,000 peopl
 well -known plan". So a piece without a leading space belongs to the word before it - in text
 written with spaces; where the segment's text has none (Chinese, Japanese), or no piece after
 the first has a leading space (an engine that strips them: nothing tells the pieces apart),
-the words are kept as they are.
+the words are kept as they are - but for a piece that starts with a vowel or tone mark (Thai
+"ั"), which no word starts with. Where the scripts put no space between two words, the one
+Whisper wrote (Thai writes one between phrases; a Latin word amid Chinese) is kept as the
+word's ``space``.
 
 Whisper's word timing also shares its words out among a window's segments by counting tokens,
 and a segment of punctuation alone (its marks merged into a word of the segment before) takes
@@ -21,7 +24,9 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
+from woasr_cli.spacing import phrase_spaced, separator
 from woasr_cli.transcript import Word
 
 # (start, end, text as Whisper wrote it - leading space and all, probability)
@@ -35,20 +40,29 @@ def whisper_words(pieces: Iterable[Piece], text: str) -> list[Word]:
     given = list(pieces)
     spaced = " " in text.strip() and any(raw[:1].isspace() for _, _, raw, _ in given[1:])
     words: list[Word] = []
+    gap = False  # a space before this piece (Whisper writes Thai's as a piece of its own)
     for start, end, raw, probability in given:
         piece = raw.strip()
+        gap = gap or raw[:1].isspace()
         if not piece:
             continue
-        if spaced and words and not raw[0].isspace():
+        # What the scripts alone would put before this piece (a segment's first piece: only
+        # Thai, Lao, Khmer and Myanmar start a sentence after a space; Whisper's leading space
+        # before a segment's first token is no space in Chinese).
+        by_script = separator(words[-1].text, piece) if words else ""
+        mark = unicodedata.category(piece[0]).startswith("M")  # a vowel or tone mark: "ั"
+        if words and not gap and (spaced or mark):
             before = words[-1]
-            words[-1] = Word(
-                before.start,
-                max(before.end, end),
-                before.text + piece,
-                _lower(before.probability, probability),
+            words[-1] = replace(
+                before,
+                end=max(before.end, end),
+                text=before.text + piece,
+                probability=_lower(before.probability, probability),
             )
         else:
-            words.append(Word(start, end, piece, probability))
+            wrote_space = gap and not by_script and (bool(words) or phrase_spaced(piece[0]))
+            words.append(Word(start, end, piece, probability, space=wrote_space))
+        gap = False
     return words
 
 

@@ -3,7 +3,7 @@ models, NeMo): a new segment at a sentence end, at a pause, or when one grows to
 
 from __future__ import annotations
 
-from woasr_cli.spacing import join_words
+from woasr_cli.spacing import join
 from woasr_cli.transcript import Segment, Word
 
 SEGMENT_GAP_S = 0.8  # a pause this long between words starts a new segment
@@ -26,6 +26,6 @@ def group_words(words: list[Word]) -> list[Segment]:
         else:
             current.append(word)
     return [
-        Segment(g[0].start, max(w.end for w in g), join_words(w.text for w in g), words=g)
+        Segment(g[0].start, max(w.end for w in g), join(g), words=g)
         for g in groups
     ]
