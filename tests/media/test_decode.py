@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mediafiles import encode_audio, late_audio, tone, two_tracks, video_only
+from mediafiles import encode_audio, late_audio, surround, tone, two_tracks, video_only
 from woasr_cli.errors import MediaError
 from woasr_cli.media import SAMPLE_RATE, decode_audio, iter_audio, iter_windows, probe
 
@@ -247,3 +247,34 @@ def test_the_track_players_play_is_the_one_transcribed(tmp_path: Path, default: 
     audio = decode_audio(path)
     assert abs(len(audio) / rate - len(tracks[default]) / rate) < 0.05
     assert probe(path).codec == "pcm_s16le"
+
+
+def test_a_surround_mix_is_heard_for_its_dialogue(tmp_path: Path) -> None:
+    """Films carry the dialogue in the centre channel. FFmpeg's mono downmix weighed each
+    front channel above the centre, so music in front drowned the words; now the centre is
+    at full, the front pair at half, the back at a quarter and the LFE left out."""
+    rate = 16000
+    voice, left, right, rumble, back = (
+        tone(2.0, rate, f) for f in (440.0, 1000.0, 1500.0, 60.0, 2500.0)
+    )
+    path = surround(
+        tmp_path / "film.wav",
+        {"FC": voice, "FL": left, "FR": right, "LFE": rumble, "BL": back},
+        rate,
+    )
+    audio = decode_audio(path)
+    assert abs(len(audio) / rate - 2.0) < 0.05
+
+    def level(freq: float) -> float:
+        spectrum = np.abs(np.fft.rfft(audio[rate // 2 : rate // 2 + rate]))  # 1 s: 1 Hz bins
+        return float(spectrum[int(freq)])
+
+    assert level(1000.0) == pytest.approx(level(440.0) / 2, rel=0.05)
+    assert level(1500.0) == pytest.approx(level(440.0) / 2, rel=0.05)
+    assert level(2500.0) == pytest.approx(level(440.0) / 4, rel=0.05)
+    assert level(60.0) < level(440.0) / 100
+    # a stereo file is left to FFmpeg's own downmix (a side at -3 dB)
+    stereo = encode_audio(
+        tmp_path / "stereo.wav", tone(2.0, rate), rate, codec="pcm_s16le", channels=2
+    )
+    assert np.max(np.abs(decode_audio(stereo))) == pytest.approx(0.3 / np.sqrt(2), rel=0.02)

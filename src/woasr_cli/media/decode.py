@@ -119,13 +119,17 @@ def iter_audio(path: Path, start: float = 0.0) -> Iterator[npt.NDArray[np.float3
     container = _open(path)
     try:
         stream = _audio_stream(container)
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+        weights = dialogue_weights(stream)
+        if weights is None:
+            resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+        else:  # each channel kept, mixed to mono here (_samples)
+            resampler = av.AudioResampler(format="fltp", layout=stream.layout, rate=SAMPLE_RATE)
         # Times count from the file's start (its first stream's), as players show them.
         origin = container.start_time / 1_000_000 if container.start_time is not None else 0.0
         if start > 0:
             # Seek lands on a packet at or before ``start``; exact trimming happens below.
             container.seek(int((origin + start) * 1_000_000), any_frame=False, backward=True)
-        blocks = _blocks(container, stream, resampler, origin + start)
+        blocks = _blocks(container, stream, resampler, origin + start, weights)
         produced = 0
         while True:
             with _DECODING:
@@ -141,7 +145,11 @@ def iter_audio(path: Path, start: float = 0.0) -> Iterator[npt.NDArray[np.float3
 
 
 def _blocks(
-    container: InputContainer, stream: AudioStream, resampler: AudioResampler, start: float
+    container: InputContainer,
+    stream: AudioStream,
+    resampler: AudioResampler,
+    start: float,
+    weights: npt.NDArray[np.float32] | None = None,
 ) -> Iterator[npt.NDArray[np.float32]]:
     """The stream's audio from ``start`` (seconds of the container's timeline) in blocks of
     about ``_BLOCK`` samples. Audio that starts after ``start`` (a video whose sound starts
@@ -162,7 +170,7 @@ def _blocks(
                         yield np.concatenate(pending)
                         pending, pending_len = [], 0
         for out in resampler.resample(frame):
-            block = _samples(out)
+            block = _samples(out, weights)
             if position < start:
                 skip = min(len(block), round((start - position) * SAMPLE_RATE))
                 position += skip / SAMPLE_RATE
@@ -173,7 +181,7 @@ def _blocks(
             yield np.concatenate(pending)
             pending, pending_len = [], 0
     for out in resampler.resample(None):
-        pending.append(_samples(out))
+        pending.append(_samples(out, weights))
         pending_len += len(pending[-1])
     if pending_len:
         yield np.concatenate(pending)
@@ -203,8 +211,36 @@ def _decode_frames(container: InputContainer, stream: AudioStream) -> Iterator[A
                 raise MediaError(f"cannot decode audio: {_ffmpeg_reason(exc)}") from None
 
 
-def _samples(frame: AudioFrame) -> npt.NDArray[np.float32]:
-    return cast("npt.NDArray[np.float32]", frame.to_ndarray().reshape(-1))
+def _samples(
+    frame: AudioFrame, weights: npt.NDArray[np.float32] | None = None
+) -> npt.NDArray[np.float32]:
+    if weights is None:
+        return cast("npt.NDArray[np.float32]", frame.to_ndarray().reshape(-1))
+    return np.asarray(weights @ frame.to_ndarray(), dtype=np.float32)
+
+
+# Surround mixes carry the dialogue in the centre channel and music and effects around it.
+# FFmpeg's mono downmix (PyAV's, ``ffmpeg -ac 1``) weighs the front pair at twice the centre,
+# so music in front drowned the words: a film-like 5.1 mix lost a whole sentence under music
+# in front and garbled one under loud effects. Mixed for speech: the centre at full, the front
+# pair at half (speech panned off centre, or a stereo source spread to 5.1, is still heard),
+# the rest at a quarter, the LFE left out (no speech in it). Scale does not matter (Whisper
+# normalises its log-mel features).
+_DIALOGUE = {"FC": 1.0, "FL": 0.5, "FR": 0.5, "LFE": 0.0, "LFE2": 0.0}
+_AROUND = 0.25
+
+
+def dialogue_weights(stream: AudioStream) -> npt.NDArray[np.float32] | None:
+    """Per-channel weights of a mono mix for speech, for a layout with a centre channel and
+    others beside it (5.1, 7.1, 3.0, ...); None for mono, stereo and layouts without a
+    centre, which FFmpeg's own downmix handles."""
+    try:
+        names = [channel.name for channel in stream.layout.channels]
+    except (AttributeError, ValueError):
+        return None
+    if "FC" not in names or len(names) < 3:
+        return None
+    return np.array([_DIALOGUE.get(name, _AROUND) for name in names], dtype=np.float32)
 
 
 def decode_audio(path: Path, start: float = 0.0) -> npt.NDArray[np.float32]:
