@@ -116,17 +116,17 @@ def two_tracks(path: Path, first: np.ndarray, second: np.ndarray, rate: int, def
     return path
 
 
-def surround(path: Path, channels: dict[str, np.ndarray], rate: int) -> Path:
-    """A 5.1 PCM file with the given signal in each named channel (FL, FR, FC, LFE, BL, BR),
-    silence in the others."""
-    order = ["FL", "FR", "FC", "LFE", "BL", "BR"]
-    planar = np.zeros((6, max(len(a) for a in channels.values())), dtype=np.float32)
+def surround(path: Path, channels: dict[str, np.ndarray], rate: int, layout: str = "5.1") -> Path:
+    """A PCM file of ``layout`` (5.1: FL, FR, FC, LFE, BL, BR; stereo: FL, FR) with the given
+    signal in each named channel, silence in the others."""
+    order = {"5.1": ["FL", "FR", "FC", "LFE", "BL", "BR"], "stereo": ["FL", "FR"]}[layout]
+    planar = np.zeros((len(order), max(len(a) for a in channels.values())), dtype=np.float32)
     for name, audio in channels.items():
         planar[order.index(name), : len(audio)] = audio
     with av.open(str(path), "w") as container:
-        stream = container.add_stream("pcm_s16le", rate=rate, layout="5.1")
+        stream = container.add_stream("pcm_s16le", rate=rate, layout=layout)
         pcm = (np.clip(planar, -1, 1) * 32767).astype(np.int16).T.reshape(1, -1)
-        frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="5.1")
+        frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout=layout)
         frame.sample_rate = rate
         for packet in [*stream.encode(frame), *stream.encode(None)]:
             container.mux(packet)

@@ -278,3 +278,15 @@ def test_a_surround_mix_is_heard_for_its_dialogue(tmp_path: Path) -> None:
         tmp_path / "stereo.wav", tone(2.0, rate), rate, codec="pcm_s16le", channels=2
     )
     assert np.max(np.abs(decode_audio(stereo))) == pytest.approx(0.3 / np.sqrt(2), rel=0.02)
+
+
+def test_a_stereo_track_with_one_side_upside_down_is_still_heard(tmp_path: Path) -> None:
+    """Left and right summed to mono cancel when one side is the other inverted (a miswired
+    microphone): the file played fine and was transcribed as nothing."""
+    rate = 16000
+    voice = tone(2.0, rate)
+    inverted = surround(tmp_path / "inv.wav", {"FL": voice, "FR": -voice}, rate, "stereo")
+    upright = surround(tmp_path / "up.wav", {"FL": voice, "FR": voice}, rate, "stereo")
+    heard, summed = decode_audio(inverted), decode_audio(upright)
+    assert np.sqrt(np.mean(heard**2)) == pytest.approx(np.sqrt(np.mean(summed**2)), rel=0.01)
+    assert np.max(np.abs(summed)) == pytest.approx(0.3 * np.sqrt(2), rel=0.01)  # FFmpeg's sum

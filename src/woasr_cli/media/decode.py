@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -119,8 +119,8 @@ def iter_audio(path: Path, start: float = 0.0) -> Iterator[npt.NDArray[np.float3
     container = _open(path)
     try:
         stream = _audio_stream(container)
-        weights = dialogue_weights(stream)
-        if weights is None:
+        mix = mixer(stream)
+        if mix is None:
             resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
         else:  # each channel kept, mixed to mono here (_samples)
             resampler = av.AudioResampler(format="fltp", layout=stream.layout, rate=SAMPLE_RATE)
@@ -129,7 +129,7 @@ def iter_audio(path: Path, start: float = 0.0) -> Iterator[npt.NDArray[np.float3
         if start > 0:
             # Seek lands on a packet at or before ``start``; exact trimming happens below.
             container.seek(int((origin + start) * 1_000_000), any_frame=False, backward=True)
-        blocks = _blocks(container, stream, resampler, origin + start, weights)
+        blocks = _blocks(container, stream, resampler, origin + start, mix)
         produced = 0
         while True:
             with _DECODING:
@@ -149,7 +149,7 @@ def _blocks(
     stream: AudioStream,
     resampler: AudioResampler,
     start: float,
-    weights: npt.NDArray[np.float32] | None = None,
+    mix: Mix | None = None,
 ) -> Iterator[npt.NDArray[np.float32]]:
     """The stream's audio from ``start`` (seconds of the container's timeline) in blocks of
     about ``_BLOCK`` samples. Audio that starts after ``start`` (a video whose sound starts
@@ -170,7 +170,7 @@ def _blocks(
                         yield np.concatenate(pending)
                         pending, pending_len = [], 0
         for out in resampler.resample(frame):
-            block = _samples(out, weights)
+            block = _samples(out, mix)
             if position < start:
                 skip = min(len(block), round((start - position) * SAMPLE_RATE))
                 position += skip / SAMPLE_RATE
@@ -181,7 +181,7 @@ def _blocks(
             yield np.concatenate(pending)
             pending, pending_len = [], 0
     for out in resampler.resample(None):
-        pending.append(_samples(out, weights))
+        pending.append(_samples(out, mix))
         pending_len += len(pending[-1])
     if pending_len:
         yield np.concatenate(pending)
@@ -211,12 +211,45 @@ def _decode_frames(container: InputContainer, stream: AudioStream) -> Iterator[A
                 raise MediaError(f"cannot decode audio: {_ffmpeg_reason(exc)}") from None
 
 
-def _samples(
-    frame: AudioFrame, weights: npt.NDArray[np.float32] | None = None
-) -> npt.NDArray[np.float32]:
-    if weights is None:
+def _samples(frame: AudioFrame, mix: Mix | None = None) -> npt.NDArray[np.float32]:
+    if mix is None:
         return cast("npt.NDArray[np.float32]", frame.to_ndarray().reshape(-1))
-    return np.asarray(weights @ frame.to_ndarray(), dtype=np.float32)
+    return mix(cast("Planar", frame.to_ndarray()))
+
+
+Planar = npt.NDArray[np.float32]  # channels x samples
+Mix = Callable[[Planar], npt.NDArray[np.float32]]
+
+
+def mixer(stream: AudioStream) -> Mix | None:
+    """How the stream's channels become mono where FFmpeg's own downmix would lose the speech
+    (surround: :func:`dialogue_weights`; stereo: :class:`StereoMix`); None where it does not."""
+    if stream.codec_context.channels == 2:
+        return StereoMix()
+    weights = dialogue_weights(stream)
+    if weights is None:
+        return None
+    return lambda planar: np.asarray(weights @ planar, dtype=np.float32)
+
+
+class StereoMix:
+    """Left plus right, as FFmpeg mixes them (each at -3 dB) - unless one side is the other
+    turned upside down (a miswired microphone, a "wide" effect): the sum then cancels the
+    speech, and a recording that plays fine was transcribed as nothing. Where the difference
+    of the sides has carried four times the energy of their sum so far (sides that agree
+    give the opposite; unrelated sides, equal), the difference is taken instead."""
+
+    def __init__(self) -> None:
+        self.same = 0.0
+        self.opposite = 0.0
+
+    def __call__(self, planar: Planar) -> npt.NDArray[np.float32]:
+        left, right = planar[0], planar[1]
+        same, opposite = left + right, left - right
+        self.same += float(same @ same)
+        self.opposite += float(opposite @ opposite)
+        out = opposite if self.opposite > 4 * self.same else same
+        return np.asarray(out * np.float32(0.70710677), dtype=np.float32)
 
 
 # Surround mixes carry the dialogue in the centre channel and music and effects around it.
