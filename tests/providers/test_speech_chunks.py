@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
-from woasr_cli.providers.speech_chunks import CHUNK_S, SpeechChunk, _pack, joined, speech_chunks
+from woasr_cli.providers.speech_chunks import (
+    CHUNK_S,
+    FAINT,
+    SpeechChunk,
+    _pack,
+    joined,
+    speech_chunks,
+    with_faint_speech,
+)
 
 RATE = 16000
 
@@ -89,3 +99,51 @@ def test_vad_finds_no_speech_in_silence() -> None:
 def test_chunk_is_typed_float32() -> None:
     (chunk,) = _pack(np.ones(RATE, dtype=np.float32), [(0, RATE)])
     assert isinstance(chunk, SpeechChunk) and chunk.audio.dtype == np.float32
+
+
+def _probabilities(seconds: float, *runs: tuple[float, float, float]) -> np.ndarray:
+    """VAD probabilities per 512-sample frame: 0.02, and ``p`` from ``a`` to ``b`` seconds."""
+    p = np.full(int(seconds * RATE) // 512, 0.02, dtype=np.float32)
+    for a, b, value in runs:
+        p[int(a * RATE) // 512 : int(b * RATE) // 512] = value
+    return p
+
+
+def test_faint_speech_between_spans_becomes_a_span_of_its_own() -> None:
+    spans = [(0, int(2.5 * RATE)), (int(3.6 * RATE), int(4.7 * RATE))]
+    # a word scored 0.3-0.4 (under Silero's 0.5) at 3.3-3.6 s; a blip of 64 ms at 1.0 s inside
+    # a span; a 64 ms run at 8 s, too short to be a word
+    probs = _probabilities(10.0, (3.3, 3.58, 0.35), (1.0, 1.06, 0.3), (8.0, 8.06, 0.4))
+    out = with_faint_speech(spans, probs, 10 * RATE)
+    assert out[0] == spans[0] and out[2] == spans[1]
+    start, end = out[1]
+    assert start == pytest.approx(3.3 * RATE - 0.4 * RATE, abs=512)  # padded as speech is ...
+    assert end == spans[1][0]  # ... but not into the span after it
+    assert (
+        with_faint_speech(spans, _probabilities(10.0, (3.3, 3.58, FAINT - 0.01)), 10 * RATE)
+        == spans
+    )
+
+
+def test_long_faint_sound_is_cut_into_chunk_sized_spans() -> None:
+    probs = _probabilities(100.0, (5.0, 95.0, 0.3))  # 90 s of it (music under the VAD's bar)
+    out = with_faint_speech([], probs, 100 * RATE)
+    assert len(out) == 4 and all(e - s <= CHUNK_S * RATE for s, e in out)
+    assert out[0][0] == pytest.approx(4.6 * RATE, abs=512) and out[-1][1] == pytest.approx(
+        95.4 * RATE, abs=512
+    )
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(out))
+
+
+def test_a_soft_word_under_room_tone_is_cut_for_transcription(shared_audio) -> None:  # type: ignore[no-untyped-def]
+    # jfk.wav under the shared room tone at 0 dB SNR: "ask" (3.3-3.6 s) scored 0.29-0.41, and
+    # "And so my fellow Americans, not what your country can do for you" lost it.
+    from woasr_cli.media import decode_audio
+
+    jfk = decode_audio(shared_audio / "jfk.wav")
+    room = np.resize(decode_audio(shared_audio / "negative" / "room_tone_8s.wav"), len(jfk))
+    noisy = jfk + room * np.sqrt(np.mean(jfk**2) / np.mean(room**2))
+    spans = [
+        span for chunk in speech_chunks(noisy.astype(np.float32), True) for span in chunk.spans
+    ]
+    assert any(a <= 3.45 * RATE <= b for a, b in spans), spans

@@ -1,7 +1,13 @@
 """Cut a window of audio into the <= 30 s speech chunks Whisper decodes, and map times back.
 
 Silero VAD finds the speech; the silences between speech are removed and what is left is packed
-into chunks of at most 30 s (as faster-whisper's batched mode does within a file). A time inside
+into chunks of at most 30 s (as faster-whisper's batched mode does within a file). Silero starts
+speech at a probability of 0.5, and a soft word between two spans can stay under it: jfk's "ask"
+scored 0.41-0.61 clean and 0.29-0.41 under room tone at 0 dB, where "ask not what your country"
+lost "ask" (whisper-ctranslate2's sequential mode, which decodes the silences too, kept it). A
+run of frames scored ``FAINT`` or more between spans is kept as speech (:func:`with_faint_speech`):
+on the benchmarks' hour that is 3.8 s more of 2914 s; a lower threshold for all speech (0.4) cost
+WER everywhere (docs/performance.md, session 22). A time inside
 a chunk maps back to the window through the speech spans it was packed from. Without VAD the
 window is cut into plain 30 s pieces.
 """
@@ -11,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from woasr_cli.media import SAMPLE_RATE
 from woasr_cli.media.audio import Audio
@@ -129,13 +136,45 @@ def speech_chunks(audio: Audio, vad: bool) -> list[SpeechChunk]:
         options = VadOptions(
             speech_pad_ms=VAD_PAD_MS, max_speech_duration_s=CHUNK_S, min_silence_duration_ms=160
         )
-        with vad_batches.starting_again_after_quiet():  # speech after music is heard
+        with vad_batches.starting_again_after_quiet() as probabilities:  # speech after music
             found = get_speech_timestamps(audio, options)
         spans = [(int(s["start"]), int(s["end"])) for s in found]
+        if probabilities:
+            spans = with_faint_speech(spans, probabilities[-1], len(audio))
     else:
         step = int(CHUNK_S * SAMPLE_RATE)
         spans = [(s, min(s + step, len(audio))) for s in range(0, len(audio), step)]
     return _pack(audio, [(s, e) for s, e in spans if e > s])
+
+
+FAINT = 0.25  # a run of frames scored this (Silero starts speech at 0.5) ...
+FAINT_FRAMES = 4  # ... this long (128 ms) between spans is speech too quiet for the VAD
+_VAD_FRAME = 512
+
+
+def with_faint_speech(
+    spans: list[tuple[int, int]], probabilities: npt.NDArray[np.float32], length: int
+) -> list[tuple[int, int]]:
+    """``spans`` with the faint speech between them: runs of ``FAINT_FRAMES`` frames scored
+    ``FAINT`` or more that no span covers, each a span of its own, padded as the VAD pads
+    speech but not into the spans beside it."""
+    pad = int(VAD_PAD_MS * SAMPLE_RATE / 1000)
+    maybe = np.asarray(probabilities).reshape(-1) >= FAINT
+    covered = np.zeros(len(maybe), dtype=bool)
+    for start, end in spans:
+        covered[start // _VAD_FRAME : -(-end // _VAD_FRAME)] = True
+    found = np.concatenate([[0], (maybe & ~covered).astype(np.int8), [0]])
+    edges = np.flatnonzero(np.diff(found))
+    out = list(spans)
+    for a, b in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
+        if b - a < FAINT_FRAMES:
+            continue
+        before = max((end for _, end in spans if end <= a * _VAD_FRAME), default=0)
+        after = min((start for start, _ in spans if start >= b * _VAD_FRAME), default=length)
+        start, end = max(before, a * _VAD_FRAME - pad), min(after, b * _VAD_FRAME + pad, length)
+        step = int(CHUNK_S * SAMPLE_RATE)  # as the VAD's own spans, none longer than a chunk
+        out += [(at, min(at + step, end)) for at in range(start, end, step)]
+    return sorted(out)
 
 
 def _pack(audio: Audio, spans: list[tuple[int, int]]) -> list[SpeechChunk]:

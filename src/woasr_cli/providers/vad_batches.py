@@ -89,7 +89,11 @@ class BatchedSilero:
             outputs.append(output)
             if reset_after is not None:
                 quiet = quiet_frames(quiet, output, part)
-        return np.concatenate(outputs, axis=0)
+        probabilities = np.concatenate(outputs, axis=0)
+        kept = getattr(_local, "kept", None)
+        if kept is not None:
+            kept.append(probabilities.reshape(-1))
+        return probabilities
 
 
 def quiet_frames(
@@ -106,11 +110,15 @@ def quiet_frames(
 
 
 @contextlib.contextmanager
-def starting_again_after_quiet() -> Iterator[None]:
+def starting_again_after_quiet() -> Iterator[list[npt.NDArray[np.float32]]]:
     """Within: this thread's VAD calls start the model's state again after 2 s of sound that is
-    not speech."""
-    with thread_setting(_local, "reset_after", RESET_AFTER_FRAMES):
-        yield
+    not speech. Yields a list that gets each call's probabilities (one per 512-sample frame)."""
+    kept: list[npt.NDArray[np.float32]] = []
+    with (
+        thread_setting(_local, "reset_after", RESET_AFTER_FRAMES),
+        thread_setting(_local, "kept", kept),
+    ):
+        yield kept
 
 
 def install() -> None:
