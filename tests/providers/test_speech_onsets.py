@@ -25,6 +25,9 @@ def test_onsets_are_where_spans_set_apart_begin_plus_the_padding() -> None:
     assert speech_onsets(chunks, PAD) == pytest.approx([4.4, 9.9])
     assert speech_onsets([chunk((1.0, 2.0))], PAD) == pytest.approx([1.4])
     assert speech_onsets([], PAD) == []
+    # a span from the window's start: where its speech began is known only from the VAD's scores
+    assert speech_onsets([chunk((0.0, 3.2), (4.0, 6.0))], PAD, 0.3) == pytest.approx([0.3, 4.4])
+    assert speech_onsets([chunk((0.0, 3.2))], PAD, None) == []
 
 
 def words(*timed: tuple[float, float, str]) -> list[Word]:

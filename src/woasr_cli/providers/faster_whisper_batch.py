@@ -38,7 +38,13 @@ from woasr_cli.providers.faster_whisper_options import transcribe_kwargs
 from woasr_cli.providers.pauses import split_at_times, split_sentences
 from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
 from woasr_cli.providers.slot_packing import SLOT_S, Placement, assign, pack
-from woasr_cli.providers.speech_chunks import VAD_PAD_MS, SpeechChunk, joined, speech_chunks
+from woasr_cli.providers.speech_chunks import (
+    VAD_PAD_MS,
+    SpeechChunk,
+    SpeechCut,
+    cut_speech,
+    joined,
+)
 from woasr_cli.providers.speech_onsets import speech_onsets, start_at_onsets
 from woasr_cli.providers.whisper_fallback import (
     fallback_max_new_tokens,
@@ -129,7 +135,8 @@ class CrossFileDecoder:
             return _Cancellable(self._when_cut(cut, options), lambda: self._drop(cut)), (
                 LanguageInfo(options.language, 1.0)
             )
-        chunks = speech_chunks(audio, options.vad is not False)
+        speech = cut_speech(audio, options.vad is not False)
+        chunks = speech.chunks
         if options.language:
             language = LanguageInfo(options.language, 1.0)
         elif chunks:
@@ -140,18 +147,20 @@ class CrossFileDecoder:
         if not chunks or language.language is None:
             return iter(()), language
         key = options.with_changes(language=language.language)
-        queued = self._queue(chunks, key)
+        queued = self._queue(speech, key)
         segments = _Cancellable(
             self._segments(*queued, key), lambda: self.batcher.cancel(queued[0])
         )
         return segments, language
 
-    def _queue(self, chunks: list[SpeechChunk], key: TranscribeOptions) -> _Queued:
-        """Submit a window's chunks: (their tickets, held back)."""
+    def _queue(self, cut: SpeechCut, key: TranscribeOptions) -> _Queued:
+        """Submit a window's chunks: (their tickets, held back, speech onsets)."""
+        chunks = cut.chunks
         # Part-filled chunks wait to be joined with the rest Whisper leaves of the others.
         held = [c for c in chunks if c.duration < HOLD_S] if len(chunks) > 1 else []
         now = [_Part(c) for c in chunks if not any(c is h for h in held)]
-        onsets = speech_onsets(chunks, VAD_PAD_MS / 1000) if key.vad is not False else []
+        vad = key.vad is not False
+        onsets = speech_onsets(chunks, VAD_PAD_MS / 1000, cut.opening) if vad else []
         # Started at once when no thread is free to (a long file's thread goes on to cut its
         # next window: at the start of a file the cores were left to VAD alone).
         return self.batcher.submit(now, key, start=True), held, onsets
@@ -163,8 +172,8 @@ class CrossFileDecoder:
     def _cut_and_queue(self, audio: Audio, key: TranscribeOptions) -> _Queued | None:
         # Counted as a file in progress while it cuts, so batches wait for its chunks.
         with self.batcher.client():
-            chunks = speech_chunks(audio, key.vad is not False)
-            return self._queue(chunks, key) if chunks else None
+            cut = cut_speech(audio, key.vad is not False)
+            return self._queue(cut, key) if cut.chunks else None
 
     def _when_cut(self, cut: Future[_Queued | None], key: TranscribeOptions) -> Iterator[Segment]:
         queued = cut.result()

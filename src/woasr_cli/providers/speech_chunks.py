@@ -123,10 +123,26 @@ def joined(pieces: list[SpeechChunk]) -> list[SpeechChunk]:
     ]
 
 
+@dataclass(frozen=True)
+class SpeechCut:
+    """A window cut for decoding: its chunks, and ``opening``: where the VAD heard speech begin
+    in a span that starts at the window's very start (seconds), which the span's start does not
+    say (its padding reaches back to 0 there); None when no span starts there."""
+
+    chunks: list[SpeechChunk]
+    opening: float | None = None
+
+
 def speech_chunks(audio: Audio, vad: bool) -> list[SpeechChunk]:
     """The chunks to decode; none when VAD finds no speech."""
+    return cut_speech(audio, vad).chunks
+
+
+def cut_speech(audio: Audio, vad: bool) -> SpeechCut:
+    """The chunks to decode (none when VAD finds no speech), and where speech opens."""
     if len(audio) == 0:
-        return []
+        return SpeechCut([])
+    opening = None
     if vad:
         from faster_whisper.vad import VadOptions, get_speech_timestamps
 
@@ -141,10 +157,24 @@ def speech_chunks(audio: Audio, vad: bool) -> list[SpeechChunk]:
         spans = [(int(s["start"]), int(s["end"])) for s in found]
         if probabilities:
             spans = with_faint_speech(spans, probabilities[-1], len(audio))
+            opening = _opening(spans, probabilities[-1])
     else:
         step = int(CHUNK_S * SAMPLE_RATE)
         spans = [(s, min(s + step, len(audio))) for s in range(0, len(audio), step)]
-    return _pack(audio, [(s, e) for s, e in spans if e > s])
+    return SpeechCut(_pack(audio, [(s, e) for s, e in spans if e > s]), opening)
+
+
+def _opening(spans: list[tuple[int, int]], probabilities: npt.NDArray[np.float32]) -> float | None:
+    """Seconds to the first frame Silero would start speech on (0.5; ``FAINT`` in a span of
+    faint speech) in a first span that starts at 0."""
+    if not spans or spans[0][0] != 0:
+        return None
+    scores = np.asarray(probabilities).reshape(-1)[: -(-spans[0][1] // _VAD_FRAME)]
+    for bar in (0.5, FAINT):
+        above = np.flatnonzero(scores >= bar)
+        if len(above):
+            return float(above[0] * _VAD_FRAME / SAMPLE_RATE)
+    return None
 
 
 FAINT = 0.25  # a run of frames scored this (Silero starts speech at 0.5) ...

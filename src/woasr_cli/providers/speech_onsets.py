@@ -22,12 +22,16 @@ from woasr_cli.transcript import Segment
 ONSET_MARGIN_S = 0.1  # measured: 0.0 / 0.05 / 0.1 / 0.15 -> 87.8 / 88.0 / 88.9 / 88.9 % (87.0)
 
 
-def speech_onsets(chunks: list[SpeechChunk], pad_s: float) -> list[float]:
+def speech_onsets(
+    chunks: list[SpeechChunk], pad_s: float, opening: float | None = None
+) -> list[float]:
     """Seconds into the window where speech starts after a silence, as the VAD found it: the
     start of each span not joined to the one before (a silence under twice the padding is split
-    between the two spans, leaving no gap) nor at the window's start, plus ``pad_s``."""
+    between the two spans, leaving no gap) nor at the window's start, plus ``pad_s``; and
+    ``opening``, where the VAD heard the speech of a span at the window's start begin (a file's
+    first words: jfk.wav's "And" at 0.3 s started at 0.0)."""
     spans = sorted(span for chunk in chunks for span in chunk.spans)
-    onsets: list[float] = []
+    onsets: list[float] = [opening] if opening else []
     before = None
     for start, end in spans:
         if start > 0 and (before is None or start > before):
