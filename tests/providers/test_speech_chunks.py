@@ -125,6 +125,15 @@ def test_faint_speech_between_spans_becomes_a_span_of_its_own() -> None:
     )
 
 
+def test_faint_runs_close_together_become_one_span() -> None:
+    # two runs 0.2 s apart in one gap: padded, each reached into the other (jfk at 0.8x tempo
+    # had both, and its chunk held the audio of 4.08-4.62 s twice: "ask, ask not")
+    spans = [(0, int(3.15 * RATE)), (int(4.62 * RATE), int(5.78 * RATE))]
+    probs = _probabilities(8.0, (4.1, 4.25, 0.3), (4.45, 4.6, 0.3))
+    out = with_faint_speech(spans, probs, 8 * RATE)
+    assert len(out) == 3 and all(a[1] <= b[0] for a, b in itertools.pairwise(out)), out
+
+
 def test_long_faint_sound_is_cut_into_chunk_sized_spans() -> None:
     probs = _probabilities(100.0, (5.0, 95.0, 0.3))  # 90 s of it (music under the VAD's bar)
     out = with_faint_speech([], probs, 100 * RATE)

@@ -195,16 +195,20 @@ def with_faint_speech(
         covered[start // _VAD_FRAME : -(-end // _VAD_FRAME)] = True
     found = np.concatenate([[0], (maybe & ~covered).astype(np.int8), [0]])
     edges = np.flatnonzero(np.diff(found))
-    out = list(spans)
+    islands: list[tuple[int, int]] = []
     for a, b in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
         if b - a < FAINT_FRAMES:
             continue
         before = max((end for _, end in spans if end <= a * _VAD_FRAME), default=0)
         after = min((start for start, _ in spans if start >= b * _VAD_FRAME), default=length)
         start, end = max(before, a * _VAD_FRAME - pad), min(after, b * _VAD_FRAME + pad, length)
-        step = int(CHUNK_S * SAMPLE_RATE)  # as the VAD's own spans, none longer than a chunk
-        out += [(at, min(at + step, end)) for at in range(start, end, step)]
-    return sorted(out)
+        if islands and start <= islands[-1][1]:  # padded into the one before: one island
+            islands[-1] = (islands[-1][0], max(islands[-1][1], end))
+        elif end > start:
+            islands.append((start, end))
+    step = int(CHUNK_S * SAMPLE_RATE)  # as the VAD's own spans, none longer than a chunk
+    extra = [(at, min(at + step, end)) for start, end in islands for at in range(start, end, step)]
+    return sorted(spans + extra)
 
 
 def _pack(audio: Audio, spans: list[tuple[int, int]]) -> list[SpeechChunk]:
