@@ -33,6 +33,7 @@ class Event:
     totals: dict[str, int] = field(default_factory=dict)
     total_files: int | None = None
     worker: str | None = None  # which worker process (or cluster actor) did the work
+    words: int | None = None  # a file's words transcribed (0: no speech found)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v not in (None, [], {})}

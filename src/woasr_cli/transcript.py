@@ -149,6 +149,11 @@ class Transcript:
         return " ".join(s.text.strip() for s in self.segments if s.text.strip())
 
     @property
+    def word_count(self) -> int:
+        """Words transcribed (a segment without word times: its text's words)."""
+        return sum(len(s.words) if s.words else len(s.text.split()) for s in self.segments)
+
+    @property
     def speakers(self) -> list[str]:
         """Speaker labels in order of first appearance."""
         seen: dict[str, None] = {}

@@ -232,3 +232,26 @@ def test_a_wav_with_zero_samples_is_a_finished_job_with_empty_outputs(tmp_path: 
     assert (out / "empty.srt").read_text() == "" and (out / "empty.txt").read_text() == ""
     doc = json.loads((out / "empty.json").read_text())
     assert (doc["segments"], doc["duration"]) == ([], 0.0)
+
+
+def test_a_file_without_speech_says_so(speech_dir: Path, tmp_path: Path) -> None:
+    """A folder's silent recording came out "done" like the others, its files empty: which of
+    them held nothing to transcribe was not said."""
+    import numpy as np
+
+    from conftest import write_wav
+
+    media = tmp_path / "media"
+    media.mkdir()
+    write_wav(media / "silent.wav", np.zeros(5 * 16000, np.float32), 16000)
+    (media / "talk.wav").write_bytes((speech_dir / "synth_1.wav").read_bytes())
+    code, _, err = run("transcribe", str(media), "-o", str(tmp_path / "out"), "-f", "srt")
+    assert code == 0, err
+    lines = [ln for ln in err.splitlines() if ln.startswith("done")]
+    assert any("silent.wav" in ln and "no speech found" in ln for ln in lines), err
+    assert not any("talk.wav" in ln and "no speech found" in ln for ln in lines), err
+    code, out, _ = run("transcribe", str(media), "-o", str(tmp_path / "json"), "--json")
+    done = {
+        Path(e["input"]).name: e for e in map(json.loads, out.splitlines()) if e["event"] == "done"
+    }
+    assert done["silent.wav"]["words"] == 0 and done["talk.wav"]["words"] >= 5

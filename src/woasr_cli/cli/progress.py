@@ -71,9 +71,11 @@ def _seconds(value: float) -> str:
 
 
 def _file_line(e: Event) -> str:
-    """``12.3 s audio, 4.5 s`` (the file's wall time, shared with others in a batch)."""
+    """``12.3 s audio, 4.5 s`` (the file's wall time, shared with others in a batch), and
+    ``no speech found`` when nothing was transcribed (its files are written, empty)."""
     wall = f", {_seconds(e.elapsed)}" if e.elapsed is not None else ""
-    return f"{_seconds(e.duration or 0.0)} audio{wall}"
+    empty = ", no speech found" if e.words == 0 else ""
+    return f"{_seconds(e.duration or 0.0)} audio{wall}{empty}"
 
 
 class JsonReporter:

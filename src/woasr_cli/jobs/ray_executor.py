@@ -499,6 +499,7 @@ class _Driver:
                 outputs=[str(p) for p in outputs],
                 language=transcript.language,
                 worker=slot.label,
+                words=transcript.word_count,
             )
         )
 

@@ -300,6 +300,7 @@ class BatchRunner:
                 realtime_factor=worked / elapsed if elapsed > 0 else None,
                 outputs=[str(p) for p in outputs],
                 language=transcript.language,
+                words=transcript.word_count,
             )
         )
 
