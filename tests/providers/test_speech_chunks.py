@@ -7,15 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
-from woasr_cli.providers.speech_chunks import (
-    CHUNK_S,
-    FAINT,
-    SpeechChunk,
-    _pack,
-    joined,
-    speech_chunks,
-    with_faint_speech,
-)
+from woasr_cli.providers.faint_speech import FAINT, faint_spans
+from woasr_cli.providers.speech_chunks import CHUNK_S, SpeechChunk, _pack, joined, speech_chunks
 
 RATE = 16000
 
@@ -101,6 +94,15 @@ def test_chunk_is_typed_float32() -> None:
     assert isinstance(chunk, SpeechChunk) and chunk.audio.dtype == np.float32
 
 
+def with_faint_speech(
+    spans: list[tuple[int, int]], probabilities: np.ndarray, length: int
+) -> list[tuple[int, int]]:
+    """The spans with their faint speech, as speech_chunks pads and cuts it."""
+    return sorted(
+        spans + faint_spans(spans, probabilities, length, int(0.4 * RATE), int(CHUNK_S * RATE))
+    )
+
+
 def _probabilities(seconds: float, *runs: tuple[float, float, float]) -> np.ndarray:
     """VAD probabilities per 512-sample frame: 0.02, and ``p`` from ``a`` to ``b`` seconds."""
     p = np.full(int(seconds * RATE) // 512, 0.02, dtype=np.float32)
@@ -132,6 +134,19 @@ def test_faint_runs_close_together_become_one_span() -> None:
     probs = _probabilities(8.0, (4.1, 4.25, 0.3), (4.45, 4.6, 0.3))
     out = with_faint_speech(spans, probs, 8 * RATE)
     assert len(out) == 3 and all(a[1] <= b[0] for a, b in itertools.pairwise(out)), out
+
+
+def test_a_short_faint_run_that_only_trails_speech_is_left_out() -> None:
+    # room tone starting right after speech scored 0.25-0.49 over 5 frames at its onset, and
+    # Whisper guessed "Yeah." over it; the end of a phrase fading under noise lasts longer
+    spans = [(0, int(10.9 * RATE))]
+    onset = _probabilities(20.0, (10.98, 11.14, 0.35))
+    assert with_faint_speech(spans, onset, 20 * RATE) == spans
+    fading = _probabilities(20.0, (10.98, 11.5, 0.3))
+    assert len(with_faint_speech(spans, fading, 20 * RATE)) == 2
+    # the same short run reaching on to speech is kept (a soft word opening a phrase)
+    ahead = [(0, int(10.9 * RATE)), (int(11.5 * RATE), int(14.0 * RATE))]
+    assert len(with_faint_speech(ahead, onset, 20 * RATE)) == 3
 
 
 def test_long_faint_sound_is_cut_into_chunk_sized_spans() -> None:

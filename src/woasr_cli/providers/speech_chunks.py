@@ -1,13 +1,8 @@
 """Cut a window of audio into the <= 30 s speech chunks Whisper decodes, and map times back.
 
 Silero VAD finds the speech; the silences between speech are removed and what is left is packed
-into chunks of at most 30 s (as faster-whisper's batched mode does within a file). Silero starts
-speech at a probability of 0.5, and a soft word between two spans can stay under it: jfk's "ask"
-scored 0.41-0.61 clean and 0.29-0.41 under room tone at 0 dB, where "ask not what your country"
-lost "ask" (whisper-ctranslate2's sequential mode, which decodes the silences too, kept it). A
-run of frames scored ``FAINT`` or more between spans is kept as speech (:func:`with_faint_speech`):
-on the benchmarks' hour that is 3.8 s more of 2914 s; a lower threshold for all speech (0.4) cost
-WER everywhere (docs/performance.md, session 22). A time inside
+into chunks of at most 30 s (as faster-whisper's batched mode does within a file), with the
+faint speech between spans that Silero's start of speech misses (faint_speech.py). A time inside
 a chunk maps back to the window through the speech spans it was packed from. Without VAD the
 window is cut into plain 30 s pieces.
 """
@@ -22,6 +17,7 @@ import numpy.typing as npt
 from woasr_cli.media import SAMPLE_RATE
 from woasr_cli.media.audio import Audio
 from woasr_cli.media.windows import quiet_cut
+from woasr_cli.providers.faint_speech import FAINT, VAD_FRAME, faint_spans
 
 CHUNK_S = 30.0
 # Within a batch the decoder sees each chunk on its own, so a generous pad only adds silence that
@@ -131,6 +127,7 @@ class SpeechCut:
 
     chunks: list[SpeechChunk]
     opening: float | None = None
+    faint: tuple[tuple[int, int], ...] = ()  # spans of faint speech (faint_speech.py), samples
 
 
 def speech_chunks(audio: Audio, vad: bool) -> list[SpeechChunk]:
@@ -143,6 +140,7 @@ def cut_speech(audio: Audio, vad: bool) -> SpeechCut:
     if len(audio) == 0:
         return SpeechCut([])
     opening = None
+    faint: list[tuple[int, int]] = []
     if vad:
         from faster_whisper.vad import VadOptions, get_speech_timestamps
 
@@ -156,12 +154,14 @@ def cut_speech(audio: Audio, vad: bool) -> SpeechCut:
             found = get_speech_timestamps(audio, options)
         spans = [(int(s["start"]), int(s["end"])) for s in found]
         if probabilities:
-            spans = with_faint_speech(spans, probabilities[-1], len(audio))
+            pad, longest = int(VAD_PAD_MS * SAMPLE_RATE / 1000), int(CHUNK_S * SAMPLE_RATE)
+            faint = faint_spans(spans, probabilities[-1], len(audio), pad, longest)
+            spans = sorted(spans + faint)
             opening = _opening(spans, probabilities[-1])
     else:
         step = int(CHUNK_S * SAMPLE_RATE)
         spans = [(s, min(s + step, len(audio))) for s in range(0, len(audio), step)]
-    return SpeechCut(_pack(audio, [(s, e) for s, e in spans if e > s]), opening)
+    return SpeechCut(_pack(audio, [(s, e) for s, e in spans if e > s]), opening, tuple(faint))
 
 
 def _opening(spans: list[tuple[int, int]], probabilities: npt.NDArray[np.float32]) -> float | None:
@@ -169,46 +169,12 @@ def _opening(spans: list[tuple[int, int]], probabilities: npt.NDArray[np.float32
     faint speech) in a first span that starts at 0."""
     if not spans or spans[0][0] != 0:
         return None
-    scores = np.asarray(probabilities).reshape(-1)[: -(-spans[0][1] // _VAD_FRAME)]
+    scores = np.asarray(probabilities).reshape(-1)[: -(-spans[0][1] // VAD_FRAME)]
     for bar in (0.5, FAINT):
         above = np.flatnonzero(scores >= bar)
         if len(above):
-            return float(above[0] * _VAD_FRAME / SAMPLE_RATE)
+            return float(above[0] * VAD_FRAME / SAMPLE_RATE)
     return None
-
-
-FAINT = 0.25  # a run of frames scored this (Silero starts speech at 0.5) ...
-FAINT_FRAMES = 4  # ... this long (128 ms) between spans is speech too quiet for the VAD
-_VAD_FRAME = 512
-
-
-def with_faint_speech(
-    spans: list[tuple[int, int]], probabilities: npt.NDArray[np.float32], length: int
-) -> list[tuple[int, int]]:
-    """``spans`` with the faint speech between them: runs of ``FAINT_FRAMES`` frames scored
-    ``FAINT`` or more that no span covers, each a span of its own, padded as the VAD pads
-    speech but not into the spans beside it."""
-    pad = int(VAD_PAD_MS * SAMPLE_RATE / 1000)
-    maybe = np.asarray(probabilities).reshape(-1) >= FAINT
-    covered = np.zeros(len(maybe), dtype=bool)
-    for start, end in spans:
-        covered[start // _VAD_FRAME : -(-end // _VAD_FRAME)] = True
-    found = np.concatenate([[0], (maybe & ~covered).astype(np.int8), [0]])
-    edges = np.flatnonzero(np.diff(found))
-    islands: list[tuple[int, int]] = []
-    for a, b in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
-        if b - a < FAINT_FRAMES:
-            continue
-        before = max((end for _, end in spans if end <= a * _VAD_FRAME), default=0)
-        after = min((start for start, _ in spans if start >= b * _VAD_FRAME), default=length)
-        start, end = max(before, a * _VAD_FRAME - pad), min(after, b * _VAD_FRAME + pad, length)
-        if islands and start <= islands[-1][1]:  # padded into the one before: one island
-            islands[-1] = (islands[-1][0], max(islands[-1][1], end))
-        elif end > start:
-            islands.append((start, end))
-    step = int(CHUNK_S * SAMPLE_RATE)  # as the VAD's own spans, none longer than a chunk
-    extra = [(at, min(at + step, end)) for start, end in islands for at in range(start, end, step)]
-    return sorted(spans + extra)
 
 
 def _pack(audio: Audio, spans: list[tuple[int, int]]) -> list[SpeechChunk]:
