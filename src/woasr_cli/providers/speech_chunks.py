@@ -127,7 +127,6 @@ class SpeechCut:
 
     chunks: list[SpeechChunk]
     opening: float | None = None
-    faint: tuple[tuple[int, int], ...] = ()  # spans of faint speech (faint_speech.py), samples
 
 
 def speech_chunks(audio: Audio, vad: bool) -> list[SpeechChunk]:
@@ -140,7 +139,6 @@ def cut_speech(audio: Audio, vad: bool) -> SpeechCut:
     if len(audio) == 0:
         return SpeechCut([])
     opening = None
-    faint: list[tuple[int, int]] = []
     if vad:
         from faster_whisper.vad import VadOptions, get_speech_timestamps
 
@@ -161,7 +159,7 @@ def cut_speech(audio: Audio, vad: bool) -> SpeechCut:
     else:
         step = int(CHUNK_S * SAMPLE_RATE)
         spans = [(s, min(s + step, len(audio))) for s in range(0, len(audio), step)]
-    return SpeechCut(_pack(audio, [(s, e) for s, e in spans if e > s]), opening, tuple(faint))
+    return SpeechCut(_pack(audio, [(s, e) for s, e in spans if e > s]), opening)
 
 
 def _opening(spans: list[tuple[int, int]], probabilities: npt.NDArray[np.float32]) -> float | None:
