@@ -257,8 +257,8 @@ class StereoMix:
 # so music in front drowned the words: a film-like 5.1 mix lost a whole sentence under music
 # in front and garbled one under loud effects. Mixed for speech: the centre at full, the front
 # pair at half (speech panned off centre, or a stereo source spread to 5.1, is still heard),
-# the rest at a quarter, the LFE left out (no speech in it). Scale does not matter (Whisper
-# normalises its log-mel features).
+# the rest at a quarter, the LFE left out (no speech in it). Speech in the centre keeps its own
+# level.
 _DIALOGUE = {"FC": 1.0, "FL": 0.5, "FR": 0.5, "LFE": 0.0, "LFE2": 0.0}
 _AROUND = 0.25
 
