@@ -58,7 +58,7 @@ LABELS = {
     "__call__FeatureExtractor": "features",
     "stft": "features",
     "get_speech_timestamps": "VAD",
-    "speech_chunks": "VAD (woasr)",
+    "cut_speech": "VAD (woasr)",
     "forward": "batch (python)",
     "transcribe": "batch setup",
     "_run": "batch (woasr)",
@@ -238,15 +238,15 @@ def main() -> None:
         trace_batcher()
     for cls, name in STAGES:
         wrap(cls, name)
-    speech_chunks = fwb.speech_chunks
+    cut_speech = fwb.cut_speech
 
     def counted(*args: Any, **kwargs: Any) -> Any:
-        found = speech_chunks(*args, **kwargs)
+        found = cut_speech(*args, **kwargs)
         with lock:
-            chunks.extend(c.duration for c in found)
+            chunks.extend(c.duration for c in found.chunks)
         return found
 
-    fwb.speech_chunks = counted
+    fwb.cut_speech = counted
     from woasr_cli.cli.app import main as cli
 
     t0 = time.time()

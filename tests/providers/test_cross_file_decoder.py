@@ -252,15 +252,15 @@ def test_windows_cut_ahead_on_other_threads_give_the_same_segments(
 
     from woasr_cli.providers import faster_whisper_batch as fwb
 
-    real = fwb.speech_chunks
+    real = fwb.cut_speech
     cut_on: list[str] = []
 
-    def slow_cut(audio: Audio, vad: bool) -> list:  # type: ignore[type-arg]
+    def slow_cut(audio: Audio, vad: bool) -> fwb.SpeechCut:
         cut_on.append(threading.current_thread().name)
         time.sleep(0.2)
         return real(audio, vad)
 
-    monkeypatch.setattr(fwb, "speech_chunks", slow_cut)
+    monkeypatch.setattr(fwb, "cut_speech", slow_cut)
     options = TranscribeOptions(vad=False, language="en")
     windows = [ramp(20.0) + 1e6 * k for k in range(3)]
     results = []
