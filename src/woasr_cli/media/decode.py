@@ -122,7 +122,7 @@ def iter_audio(path: Path, start: float = 0.0) -> Iterator[npt.NDArray[np.float3
         mix = mixer(stream)
         if mix is None:
             resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
-        else:  # each channel kept, mixed to mono here (_samples)
+        else:  # each channel kept, mixed to mono here a block at a time (_blocks)
             resampler = av.AudioResampler(format="fltp", layout=stream.layout, rate=SAMPLE_RATE)
         # Times count from the file's start (its first stream's), as players show them.
         origin = container.start_time / 1_000_000 if container.start_time is not None else 0.0
@@ -152,10 +152,13 @@ def _blocks(
     mix: Mix | None = None,
 ) -> Iterator[npt.NDArray[np.float32]]:
     """The stream's audio from ``start`` (seconds of the container's timeline) in blocks of
-    about ``_BLOCK`` samples. Audio that starts after ``start`` (a video whose sound starts
-    2 s in, a clip cut without re-encoding) is preceded by silence up to it, so transcript
-    times are the video's: without it every subtitle came that much early."""
-    pending: list[npt.NDArray[np.float32]] = []
+    about ``_BLOCK`` samples, ``mix``ed to mono a block at a time (per resampled frame, its
+    numpy calls cost as much as resampling the channels). Audio that starts after ``start`` (a
+    video whose sound starts 2 s in, a clip cut without re-encoding) is preceded by silence up
+    to it, so transcript times are the video's: without it every subtitle came that much
+    early."""
+    channels = 1 if mix is None else len(stream.layout.channels)
+    pending: list[Planar] = []  # channels x samples each
     pending_len = 0
     position: float | None = None  # seconds of the next sample to emit
     for frame in _decode_frames(container, stream):
@@ -164,27 +167,32 @@ def _blocks(
             lead = round((position - start) * SAMPLE_RATE)
             if 0 < lead <= _MAX_LEAD_S * SAMPLE_RATE:
                 for at in range(0, lead, _BLOCK):
-                    pending.append(np.zeros(min(_BLOCK, lead - at), dtype=np.float32))
-                    pending_len += len(pending[-1])
+                    pending.append(np.zeros((channels, min(_BLOCK, lead - at)), dtype=np.float32))
+                    pending_len += pending[-1].shape[1]
                     if pending_len >= _BLOCK:
-                        yield np.concatenate(pending)
+                        yield _mixed(pending, mix)
                         pending, pending_len = [], 0
         for out in resampler.resample(frame):
-            block = _samples(out, mix)
+            block = _planar(out, channels)
             if position < start:
-                skip = min(len(block), round((start - position) * SAMPLE_RATE))
+                skip = min(block.shape[1], round((start - position) * SAMPLE_RATE))
                 position += skip / SAMPLE_RATE
-                block = block[skip:]
+                block = block[:, skip:]
             pending.append(block)
-            pending_len += len(block)
+            pending_len += block.shape[1]
         if pending_len >= _BLOCK:
-            yield np.concatenate(pending)
+            yield _mixed(pending, mix)
             pending, pending_len = [], 0
     for out in resampler.resample(None):
-        pending.append(_samples(out, mix))
-        pending_len += len(pending[-1])
+        pending.append(_planar(out, channels))
+        pending_len += pending[-1].shape[1]
     if pending_len:
-        yield np.concatenate(pending)
+        yield _mixed(pending, mix)
+
+
+def _mixed(pending: list[Planar], mix: Mix | None) -> npt.NDArray[np.float32]:
+    block = np.concatenate(pending, axis=1) if len(pending) > 1 else pending[0]
+    return block[0] if mix is None else mix(block)
 
 
 def _empty_pcm(stream: AudioStream) -> bool:
@@ -211,10 +219,9 @@ def _decode_frames(container: InputContainer, stream: AudioStream) -> Iterator[A
                 raise MediaError(f"cannot decode audio: {_ffmpeg_reason(exc)}") from None
 
 
-def _samples(frame: AudioFrame, mix: Mix | None = None) -> npt.NDArray[np.float32]:
-    if mix is None:
-        return cast("npt.NDArray[np.float32]", frame.to_ndarray().reshape(-1))
-    return mix(cast("Planar", frame.to_ndarray()))
+def _planar(frame: AudioFrame, channels: int) -> Planar:
+    """A resampled frame as channels x samples (mono: its one packed channel)."""
+    return cast("Planar", frame.to_ndarray().reshape(channels, -1))
 
 
 Planar = npt.NDArray[np.float32]  # channels x samples
