@@ -236,7 +236,9 @@ def mixer(stream: AudioStream) -> Mix | None:
     weights = dialogue_weights(stream)
     if weights is None:
         return None
-    return lambda planar: np.asarray(weights @ planar, dtype=np.float32)
+    # A weighted sum, not a matrix product: BLAS would start its threads for a 30 s block.
+    column = weights[:, None]
+    return lambda planar: np.asarray((planar * column).sum(axis=0), dtype=np.float32)
 
 
 class StereoMix:
