@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Protocol
 
 # Code points of scripts (and their punctuation) written without spaces between words.
@@ -70,14 +71,15 @@ def separator(before: str, after: str, space: bool = False) -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class _Plain:
+    text: str
+    space: bool = False
+
+
 def join_words(texts: Iterable[str]) -> str:
-    """The words as text (empty ones skipped)."""
-    out, last = "", ""
-    for text in texts:
-        if text:
-            out += separator(last, text) + text
-            last = text
-    return out
+    """Words given as text alone, as text (empty ones skipped)."""
+    return join(_Plain(text) for text in texts)
 
 
 def join(words: Iterable[Spelled]) -> str:

@@ -28,7 +28,7 @@ class StreamEvent:
     def of(cls, kind: StreamEventKind, words: Sequence[Word], at: float = 0.0) -> StreamEvent:
         if not words:
             return cls(kind, at, at, "", [])
-        return cls(kind, words[0].start, words[-1].end, join_words(words), list(words))
+        return cls(kind, words[0].start, words[-1].end, spacing.join(words), list(words))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -38,10 +38,6 @@ class StreamEvent:
             "text": self.text,
             "words": [w.to_dict() for w in self.words],
         }
-
-
-def join_words(words: Sequence[Word]) -> str:
-    return spacing.join(words)
 
 
 EventSink = Callable[[StreamEvent], None]

@@ -31,13 +31,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from woasr_cli.live.agreement import LocalAgreement
-from woasr_cli.live.events import StreamEvent, join_words
+from woasr_cli.live.events import StreamEvent
 from woasr_cli.live.vad import FRAME, StreamingVad
 from woasr_cli.live.words import cut_guessed_tail, hypothesis_words
 from woasr_cli.media.audio import Audio
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers import get_spec
 from woasr_cli.punctuation import ends_sentence
+from woasr_cli.spacing import join
 from woasr_cli.transcript import Word
 from woasr_cli.word_loops import cut_loop
 
@@ -283,7 +284,7 @@ class StreamProcessor:
             )
             committed += self._trim()
         events = [StreamEvent.of("final", committed)] if committed else []
-        partial = join_words(self.agreement.pending)
+        partial = join(self.agreement.pending)
         if partial != self._partial:
             at = self.received / SAMPLE_RATE
             events.append(StreamEvent.of("partial", self.agreement.pending, at))
@@ -349,7 +350,7 @@ class StreamProcessor:
     def _prompt_text(self) -> str:
         start = self._start / SAMPLE_RATE
         before = [w for w in self.agreement.committed if w.end <= start + 0.05]
-        return join_words(before[-60:])[-self.config.prompt_chars :].lstrip()
+        return join(before[-60:])[-self.config.prompt_chars :].lstrip()
 
     def _next_pass(self) -> int:
         """New samples that call for a pass: few for an utterance's first partial, then

@@ -9,9 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from woasr_cli.formats import FormatOptions
-from woasr_cli.live.events import StreamEvent, join_words
+from woasr_cli.live.events import StreamEvent
 from woasr_cli.outputs import write_outputs
 from woasr_cli.punctuation import ends_sentence
+from woasr_cli.spacing import join
 from woasr_cli.transcript import Segment, Transcript, Word
 
 LIVE_FORMATS: tuple[str, ...] = ("srt", "vtt", "json", "txt")
@@ -35,7 +36,7 @@ class GrowingTranscript:
                 last = self.segments[-1]
             last.words.append(word)
             last.end = max(last.end, word.end)
-            last.text = join_words(last.words)
+            last.text = join(last.words)
             self.duration = max(self.duration, word.end)
 
     def transcript(self, language: str | None, duration: float) -> Transcript:
