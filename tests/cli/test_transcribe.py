@@ -255,3 +255,29 @@ def test_a_file_without_speech_says_so(speech_dir: Path, tmp_path: Path) -> None
         Path(e["input"]).name: e for e in map(json.loads, out.splitlines()) if e["event"] == "done"
     }
     assert done["silent.wav"]["words"] == 0 and done["talk.wav"]["words"] >= 5
+
+
+def test_mp3s_joined_end_to_end_are_transcribed_whole(speech_dir: Path, tmp_path: Path) -> None:
+    """Two recordings joined with ``cat`` (16 kHz mono, then 44.1 kHz stereo): the file
+    failed ("Frame does not match AudioResampler setup"); and a length is the audio's as
+    decoded, not the container's guess (MP3 without a length header: 18 s for 5 s here)."""
+    from woasr_cli.media import decode_audio, probe
+
+    parts = []
+    for i, (rate, channels) in enumerate([(16000, 1), (44100, 2)], 1):
+        speech = decode_audio(speech_dir / f"synth_{i}.wav")
+        mp3 = tmp_path / f"part{i}.mp3"
+        parts.append(
+            encode_audio(
+                mp3, speech, 16000, codec="libmp3lame", channels=channels, out_rate=rate
+            ).read_bytes()
+        )
+    joined = tmp_path / "joined.mp3"
+    joined.write_bytes(b"".join(parts))
+    code, _, err = run("transcribe", str(joined), "-o", str(tmp_path / "out"), "-f", "json")
+    assert code == 0, err
+    doc = json.loads((tmp_path / "out" / "joined.json").read_text())
+    assert wer(" ".join(SYNTH_SENTENCES), doc["text"]) <= 0.1, doc["text"]
+    heard = sum(len(decode_audio(speech_dir / f"synth_{i}.wav")) for i in (1, 2)) / 16000
+    assert abs(doc["duration"] - heard) < 0.3
+    assert (probe(joined).duration or 0) > heard + 1  # what the container claims

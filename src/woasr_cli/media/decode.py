@@ -22,7 +22,7 @@ from woasr_cli.media.filekind import not_regular_reason
 
 if TYPE_CHECKING:
     from av.audio.frame import AudioFrame
-    from av.audio.resampler import AudioResampler
+    from av.audio.layout import AudioLayout
     from av.audio.stream import AudioStream
     from av.container import InputContainer
 
@@ -114,22 +114,15 @@ def iter_audio(path: Path, start: float = 0.0) -> Iterator[npt.NDArray[np.float3
     """Yield 16 kHz mono float32 blocks from ``start`` seconds to the end of the audio track
     players play (:func:`_audio_stream`). Raises MediaError when nothing decodable is found.
     Blocks are decoded one at a time across the process (:data:`_DECODING`)."""
-    import av
-
     container = _open(path)
     try:
         stream = _audio_stream(container)
-        mix = mixer(stream)
-        if mix is None:
-            resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
-        else:  # each channel kept, mixed to mono here a block at a time (_blocks)
-            resampler = av.AudioResampler(format="fltp", layout=stream.layout, rate=SAMPLE_RATE)
         # Times count from the file's start (its first stream's), as players show them.
         origin = container.start_time / 1_000_000 if container.start_time is not None else 0.0
         if start > 0:
             # Seek lands on a packet at or before ``start``; exact trimming happens below.
             container.seek(int((origin + start) * 1_000_000), any_frame=False, backward=True)
-        blocks = _blocks(container, stream, resampler, origin + start, mix)
+        blocks = _blocks(container, stream, path, origin + start)
         produced = 0
         while True:
             with _DECODING:
@@ -145,35 +138,51 @@ def iter_audio(path: Path, start: float = 0.0) -> Iterator[npt.NDArray[np.float3
 
 
 def _blocks(
-    container: InputContainer,
-    stream: AudioStream,
-    resampler: AudioResampler,
-    start: float,
-    mix: Mix | None = None,
+    container: InputContainer, stream: AudioStream, path: Path, start: float
 ) -> Iterator[npt.NDArray[np.float32]]:
     """The stream's audio from ``start`` (seconds of the container's timeline) in blocks of
-    about ``_BLOCK`` samples, ``mix``ed to mono a block at a time (per resampled frame, its
-    numpy calls cost as much as resampling the channels). Audio that starts after ``start`` (a
-    video whose sound starts 2 s in, a clip cut without re-encoding) is preceded by silence up
-    to it, so transcript times are the video's: without it every subtitle came that much
-    early."""
-    channels = 1 if mix is None else len(stream.layout.channels)
-    pending: list[Planar] = []  # channels x samples each
+    about ``_BLOCK`` samples, each mixed to mono as its channels call for (:class:`_Converter`).
+    Audio that starts after ``start`` (a video whose sound starts 2 s in, a clip cut without
+    re-encoding) is preceded by silence up to it, so transcript times are the video's: without
+    it every subtitle came that much early. Where the sample rate, sample format or channels
+    change in the middle (MP3s joined end to end, a TV recording whose sound goes from stereo
+    to 5.1 at an advert) the audio goes on, converted from the new format."""
+    mixes: dict[str, Mix | None] = {}  # by channel layout, a stereo mix's judgement kept
+
+    def converter_for(frame: AudioFrame) -> _Converter:
+        layout = frame.layout.name
+        if layout not in mixes:
+            mixes[layout] = mixer(frame.layout)
+        return _Converter(frame, mixes[layout])
+
+    converter: _Converter | None = None
+    pending: list[Planar] = []  # channels x samples each, all in ``converter``'s channels
     pending_len = 0
     position: float | None = None  # seconds of the next sample to emit
-    for frame in _decode_frames(container, stream):
+    for frame in _decode_frames(container, stream, path):
+        if converter is None:
+            converter = converter_for(frame)
         if position is None:
             position = float(frame.time) if frame.time is not None else start
             lead = round((position - start) * SAMPLE_RATE)
             if 0 < lead <= _MAX_LEAD_S * SAMPLE_RATE:
                 for at in range(0, lead, _BLOCK):
-                    pending.append(np.zeros((channels, min(_BLOCK, lead - at)), dtype=np.float32))
-                    pending_len += pending[-1].shape[1]
+                    silence = np.zeros((converter.channels, min(_BLOCK, lead - at)), np.float32)
+                    pending.append(silence)
+                    pending_len += silence.shape[1]
                     if pending_len >= _BLOCK:
-                        yield _mixed(pending, mix)
+                        yield converter.mixed(pending)
                         pending, pending_len = [], 0
-        for out in resampler.resample(frame):
-            block = _planar(out, channels)
+        if not converter.takes(frame):  # the format changed here
+            following = converter_for(frame)
+            pending += converter.flush()
+            if following.channels != converter.channels and pending:
+                yield converter.mixed(pending)
+                pending = []
+            pending_len = sum(p.shape[1] for p in pending)
+            converter = following
+        resampled = converter.resample(frame)
+        for block in resampled:
             if position < start:
                 skip = min(block.shape[1], round((start - position) * SAMPLE_RATE))
                 position += skip / SAMPLE_RATE
@@ -181,18 +190,50 @@ def _blocks(
             pending.append(block)
             pending_len += block.shape[1]
         if pending_len >= _BLOCK:
-            yield _mixed(pending, mix)
+            yield converter.mixed(pending)
             pending, pending_len = [], 0
-    for out in resampler.resample(None):
-        pending.append(_planar(out, channels))
-        pending_len += pending[-1].shape[1]
-    if pending_len:
-        yield _mixed(pending, mix)
+    if converter is not None:
+        pending += converter.flush()
+        if sum(p.shape[1] for p in pending):
+            yield converter.mixed(pending)
 
 
-def _mixed(pending: list[Planar], mix: Mix | None) -> npt.NDArray[np.float32]:
-    block = np.concatenate(pending, axis=1) if len(pending) > 1 else pending[0]
-    return block[0] if mix is None else mix(block)
+class _Converter:
+    """Frames of one sample format, channel layout and rate -> 16 kHz float32 planes (one
+    plane: FFmpeg's downmix; else each channel, for ``mix``), and those planes as mono."""
+
+    def __init__(self, frame: AudioFrame, mix: Mix | None) -> None:
+        import av
+
+        self.mix = mix
+        # PyAV checks that later frames match the first only where it resamples: a frame that
+        # needs no conversion passes through, and a later one at another rate then did too.
+        self._format = (frame.sample_rate, frame.format.name, frame.layout.name)
+        if mix is None:
+            self.channels = 1
+            self._resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+        else:
+            self.channels = len(frame.layout.channels)
+            self._resampler = av.AudioResampler(
+                format="fltp", layout=frame.layout, rate=SAMPLE_RATE
+            )
+
+    def takes(self, frame: AudioFrame) -> bool:
+        """``frame`` has the rate, sample format and channels this converter was set up for."""
+        return self._format == (frame.sample_rate, frame.format.name, frame.layout.name)
+
+    def resample(self, frame: AudioFrame) -> list[Planar]:
+        return [_planar(out, self.channels) for out in self._resampler.resample(frame)]
+
+    def flush(self) -> list[Planar]:
+        """What the resampler still holds (its last frame's tail); it takes no frames after."""
+        return [_planar(out, self.channels) for out in self._resampler.resample(None)]
+
+    def mixed(self, pending: list[Planar]) -> npt.NDArray[np.float32]:
+        """Blocks of this converter's planes as one mono block (per resampled frame, numpy's
+        calls cost as much as resampling the channels)."""
+        block = np.concatenate(pending, axis=1) if len(pending) > 1 else pending[0]
+        return block[0] if self.mix is None else self.mix(block)
 
 
 def _empty_pcm(stream: AudioStream) -> bool:
@@ -201,22 +242,82 @@ def _empty_pcm(stream: AudioStream) -> bool:
     return stream.codec_context.name.startswith("pcm_") and not stream.frames
 
 
-def _decode_frames(container: InputContainer, stream: AudioStream) -> Iterator[AudioFrame]:
+def _decode_frames(
+    container: InputContainer, stream: AudioStream, path: Path
+) -> Iterator[AudioFrame]:
     """Decode frames, tolerating damage in the middle of a file as FFmpeg's CLI does, but
-    failing when the very first packets are unreadable."""
+    failing when the very first packets are unreadable. A chained Ogg's next link whose codec
+    parameters differ (FFmpeg stops reading there, or reads its packets into the last link's
+    decoder, which fails on each) is read as a file of its own (:mod:`ogg_links`). Other files
+    end where reading stops, as FFmpeg's CLI ends them."""
     import av
 
     decoded = 0
     errors = 0
-    for packet in container.demux(stream):
+    base = 0  # where ``container`` starts in the file (a later Ogg link)
+    good = 0  # the file's byte offset of the last packet that decoded
+    links: list[InputContainer] = []
+    try:
+        while True:
+            link = None
+            try:
+                for packet in container.demux(stream):
+                    at = base + packet.pos if packet.pos is not None and packet.pos >= 0 else None
+                    try:
+                        frames = packet.decode()
+                    except av.error.FFmpegError as exc:
+                        errors += 1
+                        if decoded == 0 and errors > 50:
+                            reason = _ffmpeg_reason(exc)
+                            raise MediaError(f"cannot decode audio: {reason}") from None
+                        if decoded and at is not None:
+                            link = _next_ogg_link(container, path, good, at)
+                            if link is not None:
+                                break
+                        continue
+                    for frame in frames:
+                        decoded += 1
+                        yield frame
+                    if at is not None:
+                        good = at
+            except av.error.FFmpegError as exc:
+                if decoded == 0:
+                    raise MediaError(f"cannot read audio: {_ffmpeg_reason(exc)}") from None
+                link = _next_ogg_link(container, path, good)
+            if link is None:
+                return
+            base, container = link
+            links.append(container)
+            stream = container.streams.audio[0]
+    finally:
+        for link_container in links:
+            link_container.close()
+
+
+def _next_ogg_link(
+    container: InputContainer, path: Path, after: int, until: int | None = None
+) -> tuple[int, InputContainer] | None:
+    """A chained Ogg's next link starting after byte ``after`` (and at or before ``until``),
+    opened on its own: (its offset, its container). None for other files and where no
+    readable link follows."""
+    import av
+
+    from woasr_cli.media.ogg_links import FileFrom, next_link
+
+    if container.format.name != "ogg":
+        return None
+    offset = next_link(path, after, until)
+    while offset is not None:
         try:
-            for frame in packet.decode():
-                decoded += 1
-                yield frame
-        except av.error.FFmpegError as exc:
-            errors += 1
-            if decoded == 0 and errors > 50:
-                raise MediaError(f"cannot decode audio: {_ffmpeg_reason(exc)}") from None
+            link = av.open(FileFrom(path, offset), "r", format="ogg", metadata_errors="ignore")
+        except av.error.FFmpegError:
+            link = None
+        if link is not None and link.streams.audio:
+            return offset, link
+        if link is not None:
+            link.close()
+        offset = next_link(path, offset, until)
+    return None
 
 
 def _planar(frame: AudioFrame, channels: int) -> Planar:
@@ -228,12 +329,12 @@ Planar = npt.NDArray[np.float32]  # channels x samples
 Mix = Callable[[Planar], npt.NDArray[np.float32]]
 
 
-def mixer(stream: AudioStream) -> Mix | None:
-    """How the stream's channels become mono where FFmpeg's own downmix would lose the speech
+def mixer(layout: AudioLayout) -> Mix | None:
+    """How channels of ``layout`` become mono where FFmpeg's own downmix would lose the speech
     (surround: :func:`dialogue_weights`; stereo: :class:`StereoMix`); None where it does not."""
-    if stream.codec_context.channels == 2:
+    if len(layout.channels) == 2:
         return StereoMix()
-    weights = dialogue_weights(stream)
+    weights = dialogue_weights(layout)
     if weights is None:
         return None
     # A weighted sum, not a matrix product: BLAS would start its threads for a 30 s block.
@@ -272,12 +373,12 @@ _DIALOGUE = {"FC": 1.0, "FL": 0.5, "FR": 0.5, "LFE": 0.0, "LFE2": 0.0}
 _AROUND = 0.25
 
 
-def dialogue_weights(stream: AudioStream) -> npt.NDArray[np.float32] | None:
+def dialogue_weights(layout: AudioLayout) -> npt.NDArray[np.float32] | None:
     """Per-channel weights of a mono mix for speech, for a layout with a centre channel and
     others beside it (5.1, 7.1, 3.0, ...); None for mono, stereo and layouts without a
     centre, which FFmpeg's own downmix handles."""
     try:
-        names = [channel.name for channel in stream.layout.channels]
+        names = [channel.name for channel in layout.channels]
     except (AttributeError, ValueError):
         return None
     if "FC" not in names or len(names) < 3:
