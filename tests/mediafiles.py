@@ -74,27 +74,37 @@ def _write_video(container: av.container.OutputContainer, stream: av.VideoStream
 def late_audio(path: Path, audio: np.ndarray, rate: int, lead: float, codec: str = "flac") -> Path:
     """A video whose sound (``audio``, mono) starts ``lead`` seconds after its picture, as in a
     clip cut without re-encoding or a capture whose audio came late."""
+    return timed_audio(path, [(lead, audio)], rate, codec)
+
+
+def timed_audio(
+    path: Path, pieces: list[tuple[float, np.ndarray]], rate: int, codec: str = "flac"
+) -> Path:
+    """A video whose sound is ``pieces`` of mono audio, each timestamped to start at its time
+    (seconds) with nothing between them: a late start, or a recording that dropped its sound
+    for a while."""
     with av.open(str(path), "w") as container:
         vstream = container.add_stream("mpeg4", rate=10)
         vstream.width, vstream.height, vstream.pix_fmt = 64, 48, "yuv420p"
         astream = container.add_stream(codec, rate=rate, layout="mono")
-        _write_video(container, vstream, seconds=lead + len(audio) / rate)
+        end = max(start + len(audio) / rate for start, audio in pieces)
+        _write_video(container, vstream, seconds=end)
         step = astream.codec_context.frame_size or 1024
         target = astream.codec_context.codec.audio_formats[0].name
-        for at in range(0, len(audio), step):
-            frame = av.AudioFrame.from_ndarray(
-                audio[at : at + step].reshape(1, -1), format="flt", layout="mono"
-            )
-            frame.sample_rate = rate
-            frame.pts = round(lead * rate) + at
-            frame.time_base = Fraction(1, rate)
-            for converted in av.AudioResampler(format=target, layout="mono", rate=rate).resample(
-                frame
-            ):
-                converted.pts = frame.pts
-                converted.time_base = frame.time_base
-                for packet in astream.encode(converted):
-                    container.mux(packet)
+        for start, audio in pieces:
+            for at in range(0, len(audio), step):
+                frame = av.AudioFrame.from_ndarray(
+                    audio[at : at + step].reshape(1, -1), format="flt", layout="mono"
+                )
+                frame.sample_rate = rate
+                frame.pts = round(start * rate) + at
+                frame.time_base = Fraction(1, rate)
+                resampler = av.AudioResampler(format=target, layout="mono", rate=rate)
+                for converted in resampler.resample(frame):
+                    converted.pts = frame.pts
+                    converted.time_base = frame.time_base
+                    for packet in astream.encode(converted):
+                        container.mux(packet)
         for packet in astream.encode(None):
             container.mux(packet)
     return path

@@ -9,7 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mediafiles import encode_audio, late_audio, surround, tone, two_tracks, video_only
+from mediafiles import (
+    encode_audio,
+    late_audio,
+    surround,
+    timed_audio,
+    tone,
+    two_tracks,
+    video_only,
+)
 from woasr_cli.errors import MediaError
 from woasr_cli.media import SAMPLE_RATE, decode_audio, iter_audio, iter_windows, probe
 
@@ -331,3 +339,19 @@ def test_a_chained_ogg_whose_links_differ_decodes_whole(tmp_path: Path, codec: s
     audio = decode_audio(_joined(tmp_path / "radio.ogg", first, second, first))
     assert abs(len(audio) / SAMPLE_RATE - 7.0) < 0.1
     assert [_pitch(audio[int(at * SAMPLE_RATE) :]) for at in (0.5, 3.0, 5.5)] == [440, 880, 440]
+
+
+def test_a_gap_in_the_sound_keeps_the_times_after_it(tmp_path: Path) -> None:
+    """A recording that dropped its sound for 5 s (its audio timestamps jump ahead): players
+    play silence there, and every subtitle after it came 5 s early."""
+    rate = 16000
+    before, after = tone(2.0, rate, 440.0), tone(3.0, rate, 880.0)
+    path = timed_audio(tmp_path / "gap.mkv", [(0.0, before), (7.0, after)], rate)
+    audio = decode_audio(path)
+    assert abs(len(audio) / rate - 10.0) < 0.05
+    level = [float(np.sqrt(np.mean(audio[s * rate : (s + 1) * rate] ** 2))) for s in range(10)]
+    assert all(v > 0.1 for v in level[:2] + level[7:]) and all(v < 1e-3 for v in level[3:7])
+    assert _pitch(audio[7 * rate :]) == 880
+    # jitter in the timestamps (an encoder's few ms) is not a gap
+    jitter = timed_audio(tmp_path / "jitter.mkv", [(0.0, before), (2.05, after)], rate)
+    assert abs(len(decode_audio(jitter)) / rate - 5.0) < 0.01

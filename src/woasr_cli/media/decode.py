@@ -10,6 +10,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -35,6 +36,9 @@ _DECODING = threading.Lock()
 # A stream that starts later than this after the file's start is taken for broken timestamps
 # and decoded from its first sample, with no silence before it.
 _MAX_LEAD_S = 600.0
+# A jump ahead in the audio's timestamps longer than this is a gap, filled with silence;
+# shorter ones are the timing jitter of encoders and containers.
+_GAP_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -144,9 +148,12 @@ def _blocks(
     about ``_BLOCK`` samples, each mixed to mono as its channels call for (:class:`_Converter`).
     Audio that starts after ``start`` (a video whose sound starts 2 s in, a clip cut without
     re-encoding) is preceded by silence up to it, so transcript times are the video's: without
-    it every subtitle came that much early. Where the sample rate, sample format or channels
-    change in the middle (MP3s joined end to end, a TV recording whose sound goes from stereo
-    to 5.1 at an advert) the audio goes on, converted from the new format."""
+    it every subtitle came that much early. So is a gap in the middle, where the audio's
+    timestamps jump ahead (a recording that dropped its sound for a while: players play
+    silence there, and every subtitle after it came early by the gap). Where the sample rate,
+    sample format or channels change in the middle (MP3s joined end to end, a TV recording
+    whose sound goes from stereo to 5.1 at an advert) the audio goes on, converted from the
+    new format."""
     mixes: dict[str, Mix | None] = {}  # by channel layout, a stereo mix's judgement kept
 
     def converter_for(frame: AudioFrame) -> _Converter:
@@ -158,22 +165,12 @@ def _blocks(
     converter: _Converter | None = None
     pending: list[Planar] = []  # channels x samples each, all in ``converter``'s channels
     pending_len = 0
-    position: float | None = None  # seconds of the next sample to emit
+    position: float | None = None  # seconds of the next sample to emit, until ``start``
+    expected: float | None = None  # where the next frame starts if the audio runs on unbroken
     for frame in _decode_frames(container, stream, path):
         if converter is None:
             converter = converter_for(frame)
-        if position is None:
-            position = float(frame.time) if frame.time is not None else start
-            lead = round((position - start) * SAMPLE_RATE)
-            if 0 < lead <= _MAX_LEAD_S * SAMPLE_RATE:
-                for at in range(0, lead, _BLOCK):
-                    silence = np.zeros((converter.channels, min(_BLOCK, lead - at)), np.float32)
-                    pending.append(silence)
-                    pending_len += silence.shape[1]
-                    if pending_len >= _BLOCK:
-                        yield converter.mixed(pending)
-                        pending, pending_len = [], 0
-        if not converter.takes(frame):  # the format changed here
+        elif not converter.takes(frame):  # the format changed here
             following = converter_for(frame)
             pending += converter.flush()
             if following.channels != converter.channels and pending:
@@ -181,17 +178,34 @@ def _blocks(
                 pending = []
             pending_len = sum(p.shape[1] for p in pending)
             converter = following
-        resampled = converter.resample(frame)
-        for block in resampled:
+        when = float(frame.time) if frame.time is not None else None
+        silence = 0  # samples of silence that go before this frame
+        if position is None:
+            position = when if when is not None else start
+            silence = round((position - start) * SAMPLE_RATE)
+        elif when is not None and expected is not None:
+            gap = round((when - expected) * SAMPLE_RATE)
+            silence = gap if gap > _GAP_S * SAMPLE_RATE else 0
+        if silence > _MAX_LEAD_S * SAMPLE_RATE:
+            silence = 0
+        expected = when + frame.samples / frame.sample_rate if when is not None else None
+        blocks = chain(
+            (
+                np.zeros((converter.channels, min(_BLOCK, silence - at)), np.float32)
+                for at in range(0, silence, _BLOCK)
+            ),
+            converter.resample(frame),
+        )
+        for block in blocks:
             if position < start:
                 skip = min(block.shape[1], round((start - position) * SAMPLE_RATE))
                 position += skip / SAMPLE_RATE
                 block = block[:, skip:]
             pending.append(block)
             pending_len += block.shape[1]
-        if pending_len >= _BLOCK:
-            yield converter.mixed(pending)
-            pending, pending_len = [], 0
+            if pending_len >= _BLOCK:
+                yield converter.mixed(pending)
+                pending, pending_len = [], 0
     if converter is not None:
         pending += converter.flush()
         if sum(p.shape[1] for p in pending):
