@@ -281,3 +281,46 @@ def test_mp3s_joined_end_to_end_are_transcribed_whole(speech_dir: Path, tmp_path
     heard = sum(len(decode_audio(speech_dir / f"synth_{i}.wav")) for i in (1, 2)) / 16000
     assert abs(doc["duration"] - heard) < 0.3
     assert (probe(joined).duration or 0) > heard + 1  # what the container claims
+
+
+def test_odd_file_names_are_transcribed_and_shown_on_one_line(
+    speech_dir: Path, tmp_path: Path
+) -> None:
+    """A name that is not UTF-8 (a Latin-1 "café" from an old archive) stopped the whole batch
+    with a traceback (SQLite holds UTF-8 text only); a newline in a name broke its "done" line
+    in two, and an escape sequence in one reached the terminal."""
+    media = tmp_path / "media"
+    media.mkdir()
+    names = [os.fsdecode(b"caf\xe9.wav"), "new\nline.wav", "esc\x1b[2Jclear.wav"]
+    for name in names:
+        (media / name).write_bytes((speech_dir / "synth_1.wav").read_bytes())
+    out = tmp_path / "out"
+    code, _, err = run("transcribe", str(media), "-o", str(out), "-f", "txt")
+    assert code == 0, err
+    done = [ln for ln in err.splitlines() if ln.startswith("done ")]
+    for shown in ("caf\\xe9.wav", "new\\nline.wav", "esc\\x1b[2Jclear.wav"):
+        assert sum(shown in ln for ln in done) == 1, err
+    assert "\x1b" not in err
+    for name in names:
+        text = (out / name).with_suffix(".txt").read_text()
+        assert wer(SYNTH_SENTENCES[0], text) == 0.0
+    code, _, err = run("transcribe", str(media), "-o", str(out), "-f", "txt")
+    assert code == 0 and "3 skipped" in err, err
+    code, table, _ = run("status", "-o", str(out))
+    assert code == 0 and "caf\\xe9.wav" in table and "\x1b" not in table
+    code, listing, _ = run("status", "-o", str(out), "--json")
+    inputs = {Path(job["input"]).name for job in json.loads(listing)["jobs"]}
+    assert inputs == set(names)
+
+
+def test_files_from_a_find_print0_list(speech_dir: Path, tmp_path: Path) -> None:
+    """``find media -print0 | woasr transcribe --files-from -``: a name with a newline is one
+    input, not two missing files."""
+    media = tmp_path / "media"
+    media.mkdir()
+    (media / "new\nline.wav").write_bytes((speech_dir / "synth_1.wav").read_bytes())
+    listing = b"".join(os.fsencode(p) + b"\0" for p in media.iterdir())
+    args = ["transcribe", "--model", "tiny.en", "--files-from", "-", "-o", str(tmp_path / "o")]
+    result = CliRunner().invoke(app, [*args, "-f", "txt"], input=listing)
+    assert result.exit_code == 0, result.stderr
+    assert wer(SYNTH_SENTENCES[0], (tmp_path / "o" / "new\nline.txt").read_text()) == 0.0

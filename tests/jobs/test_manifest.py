@@ -94,6 +94,31 @@ def test_register_inserts_a_pending_job_with_an_absolute_path(manifest: Manifest
     assert again == job
 
 
+def test_a_name_that_is_not_utf8_is_kept_byte_for_byte(manifest: Manifest) -> None:
+    """Linux names are bytes; a Latin-1 "café" reaches Python with a lone surrogate, which
+    SQLite's text cannot hold (the batch stopped with a traceback). It is found again, and
+    comes back as the same name everywhere it is stored."""
+    name = os.fsdecode(b"/in/caf\xe9.wav")
+    job = _running(manifest, name)
+    assert job.input_path == name
+    manifest.set_meta(job.id, "stem", name[:-4])
+    manifest.fail(job.id, A, f"cannot decode {name}")
+    failed = _get(manifest, job.id)
+    assert failed.error == f"cannot decode {name}"
+    assert manifest.meta(job.id) == {"stem": name[:-4]}
+    assert manifest.register(name, "c1", "o1").id == job.id  # the same job, not a new one
+    assert manifest.claim(job.id, A, 60)
+    manifest.finish(job.id, A, [f"{name[:-4]}.srt"], 10.0, 2.0)
+    done = _get(manifest, job.id)
+    assert done.outputs == (os.fsdecode(b"/in/caf\xe9.srt"),)
+    assert os.fsencode(done.input_path) == b"/in/caf\xe9.wav"
+    assert [j.input_path for j in manifest.jobs()] == [name]
+    # every other name is stored as text, as before
+    plain = manifest.register("/in/ünï 한국어.wav", "c1", "o1")
+    stored = manifest._read("SELECT typeof(input_path) FROM jobs WHERE id = ?", (plain.id,))
+    assert stored == [("text",)]
+
+
 def test_done_job_with_same_fingerprints_stays_done(manifest: Manifest) -> None:
     done = _done(manifest)
     again = manifest.register("/in/a.wav", "c1", "o1")

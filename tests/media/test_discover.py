@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from woasr_cli.jobs.layout import output_stems
@@ -58,7 +59,18 @@ def test_odd_names(tmp_path: Path) -> None:
 
 
 def test_files_from_list_skips_blanks_and_comments() -> None:
-    assert read_list(["a.wav\n", "\n", "# note\n", "b c.mp3\r\n"]) == ["a.wav", "b c.mp3"]
+    assert read_list(b"a.wav\n\n# note\nb c.mp3\r\n") == ["a.wav", "b c.mp3"]
+
+
+def test_files_from_takes_find_print0_and_names_that_are_not_utf8() -> None:
+    """``find -print0`` lists keep a newline inside a name; a Latin-1 name in a list file
+    stopped the batch with a UnicodeDecodeError traceback."""
+    assert read_list(b"new\nline.wav\0# not a comment.wav\0") == [
+        "new\nline.wav",
+        "# not a comment.wav",
+    ]
+    (name,) = read_list(b"caf\xe9.wav\n")
+    assert os.fsencode(name) == b"caf\xe9.wav"
 
 
 def test_output_stems_mirror_tree_and_never_collide(tmp_path: Path) -> None:

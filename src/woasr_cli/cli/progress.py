@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
+from dataclasses import replace
 from typing import Any, TextIO
 
+from woasr_cli import json_text
+from woasr_cli.cli.names import shown
 from woasr_cli.events import Event, Reporter
 
 
 def _short(path: str | None, width: int = 48) -> str:
     text = path or ""
     return text if len(text) <= width else "…" + text[-(width - 1) :]
+
+
+def _shown(event: Event) -> Event:
+    """``event`` with its file name and reason as a terminal line may show them."""
+    if event.input is None and event.reason is None:
+        return event
+    return replace(
+        event,
+        input=None if event.input is None else shown(event.input),
+        reason=None if event.reason is None else shown(event.reason),
+    )
 
 
 def _rounded(value: Any) -> Any:
@@ -102,7 +115,7 @@ class JsonReporter:
             payload.pop("realtime_factor", None)
         elif event.kind == "batch_done":
             payload.update(self._clock.figures())
-        self.stream.write(json.dumps(_rounded(payload), ensure_ascii=False) + "\n")
+        self.stream.write(json_text.dumps(_rounded(payload)) + "\n")
         self.stream.flush()
 
 
@@ -123,6 +136,7 @@ class PlainReporter:
             self.stream.flush()
 
     def _line(self, e: Event) -> str | None:
+        e = _shown(e)
         if e.kind == "started":
             extra = f" (resuming at {e.resumed_from:.1f}s)" if e.resumed_from else ""
             return f"start    {e.input}{extra}"
@@ -180,6 +194,7 @@ class RichReporter:
 
     def __call__(self, event: Event) -> None:
         self._clock.add(event)
+        event = _shown(event)
         p = self.progress
         name = event.input or ""
         if event.kind == "batch_started":

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from woasr_cli import json_text
 from woasr_cli.cli.exit_codes import exit_code_for
 from woasr_cli.cli.manifest_option import find_manifest
+from woasr_cli.cli.names import shown
 from woasr_cli.errors import WoasrError
 
 
@@ -36,7 +37,7 @@ def status(
         raise typer.Exit(exit_code_for(exc)) from None
     rows = [_row(j) for j in jobs]
     if json_out:
-        typer.echo(json.dumps({"jobs": rows, "totals": totals}, ensure_ascii=False, indent=2))
+        typer.echo(json_text.dumps({"jobs": rows, "totals": totals}, indent=2))
         return
     _print_table(rows, totals)
 
@@ -81,7 +82,7 @@ def _print_table(rows: list[dict[str, Any]], totals: dict[str, Any]) -> None:
     for r in rows:
         style = _STYLE.get(r["state"], "")
         table.add_row(
-            escape(ellipsize(_relative(r["input"], base), width)),
+            escape(ellipsize(shown(_relative(r["input"], base)), width)),
             f"[{style}]{r['state']}[/]" if style else r["state"],
             "" if r["progress"] is None else f"{r['progress']:.0f}%",
             "" if r["duration"] is None else f"{r['duration']:.1f}s",
@@ -89,13 +90,14 @@ def _print_table(rows: list[dict[str, Any]], totals: dict[str, Any]) -> None:
             str(r["attempts"]),
         )
     if base is not None:
-        console.print(f"inputs in {escape(ellipsize(str(base), console.width - 11))}")
+        console.print(f"inputs in {escape(ellipsize(shown(str(base)), console.width - 11))}")
     console.print(table)
     for r in rows:
         if r["error"]:
-            name = ellipsize(_relative(r["input"], base), min(width, console.width // 2))
+            name = ellipsize(shown(_relative(r["input"], base)), min(width, console.width // 2))
             room = max(console.width - len(name) - 2, 8)
-            error = r["error"] if len(r["error"]) <= room else r["error"][: room - 1] + "…"
+            error = shown(r["error"])
+            error = error if len(error) <= room else error[: room - 1] + "…"
             console.print(escape(f"{name}: {error}"), style="red")
     states = ("pending", "running", "interrupted", "failed", "done")
     counts = ", ".join(f"{totals[k]} {k}" for k in states if totals.get(k))

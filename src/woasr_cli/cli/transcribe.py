@@ -48,11 +48,10 @@ def read_inputs(inputs: list[str], files_from: str | None) -> list[str]:
     args = list(inputs)
     if files_from is not None:
         if files_from == "-":
-            args += read_list(sys.stdin)
+            args += read_list(sys.stdin.buffer.read())
         else:
             try:
-                with open(files_from, encoding="utf-8") as handle:
-                    args += read_list(handle)
+                args += read_list(Path(files_from).read_bytes())
             except OSError as exc:
                 raise UsageError(f"--files-from {files_from}: {exc.strerror}") from None
     if not args:
@@ -68,7 +67,9 @@ def transcribe(
     files_from: Annotated[
         str | None,
         typer.Option(
-            "--files-from", help="Read input paths from a file, one per line ('-' = stdin)."
+            "--files-from",
+            help="Read input paths from a file, one per line or NUL-separated as from"
+            " find -print0 ('-' = stdin).",
         ),
     ] = None,
     output_dir: Annotated[

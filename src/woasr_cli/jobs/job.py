@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from woasr_cli.jobs.states import JobState
+from woasr_cli.jobs.stored_text import loaded
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,9 @@ class Job:
         """Build from a row selected as ``SELECT {COLUMNS} FROM jobs``."""
         data = dict(zip(COLUMN_NAMES, row, strict=True))
         data["state"] = JobState(data["state"])
+        data["input_path"] = loaded(data["input_path"])
+        if data["error"] is not None:
+            data["error"] = loaded(data["error"])
         data["outputs"] = tuple(json.loads(data["outputs"]))
         return cls(**data)
 

@@ -36,6 +36,7 @@ from woasr_cli.jobs.job import COLUMNS, Job
 from woasr_cli.jobs.owner import owner_is_dead_here
 from woasr_cli.jobs.schema import connect, describe
 from woasr_cli.jobs.states import JobState, check_transition, sources_of
+from woasr_cli.jobs.stored_text import loaded, stored, stored_list
 
 __all__ = ["Job", "Manifest"]
 
@@ -116,7 +117,7 @@ class Manifest:
                 cur = conn.execute(
                     "INSERT INTO jobs (input_path, content_fp, options_fp, state, created_at,"
                     " updated_at) VALUES (?, ?, ?, 'pending', ?, ?)",
-                    (path, content_fp, options_fp, now, now),
+                    (stored(path), content_fp, options_fp, now, now),
                 )
                 return self._get(conn, int(cur.lastrowid or 0))
             same = (job.content_fp, job.options_fp) == (content_fp, options_fp)
@@ -215,12 +216,12 @@ class Manifest:
             conn.execute(
                 "INSERT INTO job_meta (job_id, key, value) VALUES (?, ?, ?)"
                 " ON CONFLICT (job_id, key) DO UPDATE SET value = excluded.value",
-                (job_id, key, value),
+                (job_id, key, stored(value)),
             )
 
     def meta(self, job_id: int) -> dict[str, str]:
         rows = self._read("SELECT key, value FROM job_meta WHERE job_id = ?", (job_id,))
-        return {str(k): str(v) for k, v in rows}
+        return {str(k): loaded(v) for k, v in rows}
 
     # -- endings -------------------------------------------------------------------------------
     def finish(
@@ -235,7 +236,7 @@ class Manifest:
                 "UPDATE jobs SET state = 'done', outputs = ?, duration = ?, done_seconds = ?,"
                 " elapsed = ?, realtime_factor = ?, finished_at = ?, error = NULL,"
                 " owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
-                (json.dumps([str(p) for p in outputs], ensure_ascii=False), duration,
+                (stored_list([str(p) for p in outputs]), duration,
                  duration, elapsed, worked / elapsed if elapsed > 0 else None,
                  time.time(), time.time(), job_id),
             )  # fmt: skip
@@ -257,7 +258,14 @@ class Manifest:
             conn.execute(
                 "UPDATE jobs SET state = ?, error = ?, finished_at = ?, elapsed = ?,"
                 " owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
-                (state.value, reason, now, now - (job.started_at or now), now, job_id),
+                (
+                    state.value,
+                    None if reason is None else stored(reason),
+                    now,
+                    now - (job.started_at or now),
+                    now,
+                    job_id,
+                ),
             )
 
     def forget(self, job_id: int) -> None:
@@ -326,7 +334,8 @@ class Manifest:
 
     @staticmethod
     def _find(conn: sqlite3.Connection, path: str) -> Job | None:
-        row = conn.execute(f"SELECT {COLUMNS} FROM jobs WHERE input_path = ?", (path,)).fetchone()
+        found = conn.execute(f"SELECT {COLUMNS} FROM jobs WHERE input_path = ?", (stored(path),))
+        row = found.fetchone()
         return None if row is None else Job.from_row(row)
 
     @staticmethod

@@ -47,9 +47,15 @@ class Discovery:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why): FIFOs and such
 
 
-def read_list(lines: Iterable[str]) -> list[str]:
-    """Entries of a ``--files-from`` list: one path per line; blank lines and ``#`` skipped."""
-    return [ln.rstrip("\r\n") for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+def read_list(data: bytes) -> list[str]:
+    """Entries of a ``--files-from`` list: one path per line, blank lines and ``#`` skipped; or,
+    where the list holds a NUL (``find -print0``), one path per NUL-ended entry, taken as it
+    is (a name may hold a newline). Names are the file system's bytes (``os.fsdecode``: one
+    that is not UTF-8 is still found)."""
+    if b"\0" in data:
+        return [os.fsdecode(entry) for entry in data.split(b"\0") if entry]
+    lines = (os.fsdecode(line).rstrip("\r\n") for line in data.splitlines(keepends=True))
+    return [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
 
 
 def _walk(directory: Path, skipped: list[tuple[str, str]]) -> list[Path]:
