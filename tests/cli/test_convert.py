@@ -33,3 +33,16 @@ def test_all_includes_rttm_for_a_transcript_with_speakers(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "spk.rttm").read_text().startswith("SPEAKER spk 1 0.000 1.500")
     assert not (tmp_path / "plain.rttm").exists() and (tmp_path / "plain.srt").is_file()
+
+
+def test_a_subtitle_file_given_to_convert_names_the_json_to_use(tmp_path: Path) -> None:
+    """``woasr convert talk.srt -f vtt`` said "not a JSON transcript (Extra data: line 2
+    column 1 (char 2))"; it now says what to convert instead, and the other inputs go on."""
+    plain = _write(tmp_path / "talk.json", None)
+    subs = tmp_path / "talk.srt"
+    subs.write_text("1\n00:00:00,000 --> 00:00:01,500\nHello there.\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["convert", str(subs), str(plain), "-f", "vtt"])
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert "an SRT file" in line and "talk.json" in line and "-f json" in line
+    assert (tmp_path / "talk.vtt").is_file()

@@ -93,12 +93,22 @@ def convert(
     raise typer.Exit(1 if failed else 0)
 
 
+_WRITTEN = {".srt": "an SRT file", ".vtt": "a WebVTT file", ".txt": "a text file",
+            ".tsv": "a TSV file", ".rttm": "an RTTM file"}  # fmt: skip
+
+
 def _load(path: Path) -> dict[str, object]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError(exc.strerror or str(exc)) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        kind = _WRITTEN.get(path.suffix.lower())
+        if kind is not None:  # a subtitle or text file woasr (or another tool) wrote
+            raise InputError(
+                f"{kind} holds no word times to lay out again: convert the JSON transcript"
+                f" written beside it ({path.with_suffix('.json').name}; -f json when transcribing)"
+            ) from None
         raise InputError(f"not a JSON transcript ({exc})") from None
     if not isinstance(data, dict) or "segments" not in data:
         raise InputError("not a woasr JSON transcript (no 'segments')")
