@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -20,10 +20,11 @@ import numpy.typing as npt
 from woasr_cli.errors import MediaError
 from woasr_cli.media.audio import SAMPLE_RATE
 from woasr_cli.media.filekind import not_regular_reason
+from woasr_cli.media.mixdown import Converter, Mix, Planar, mixer
+from woasr_cli.media.ogg_links import open_next_link
 
 if TYPE_CHECKING:
     from av.audio.frame import AudioFrame
-    from av.audio.layout import AudioLayout
     from av.audio.stream import AudioStream
     from av.container import InputContainer
 
@@ -145,7 +146,7 @@ def _blocks(
     container: InputContainer, stream: AudioStream, path: Path, start: float
 ) -> Iterator[npt.NDArray[np.float32]]:
     """The stream's audio from ``start`` (seconds of the container's timeline) in blocks of
-    about ``_BLOCK`` samples, each mixed to mono as its channels call for (:class:`_Converter`).
+    about ``_BLOCK`` samples, each mixed to mono as its channels call for (:class:`Converter`).
     Audio that starts after ``start`` (a video whose sound starts 2 s in, a clip cut without
     re-encoding) is preceded by silence up to it, so transcript times are the video's: without
     it every subtitle came that much early. So is a gap in the middle, where the audio's
@@ -156,13 +157,13 @@ def _blocks(
     new format."""
     mixes: dict[str, Mix | None] = {}  # by channel layout, a stereo mix's judgement kept
 
-    def converter_for(frame: AudioFrame) -> _Converter:
+    def converter_for(frame: AudioFrame) -> Converter:
         layout = frame.layout.name
         if layout not in mixes:
             mixes[layout] = mixer(frame.layout)
-        return _Converter(frame, mixes[layout])
+        return Converter(frame, mixes[layout])
 
-    converter: _Converter | None = None
+    converter: Converter | None = None
     pending: list[Planar] = []  # channels x samples each, all in ``converter``'s channels
     pending_len = 0
     position: float | None = None  # seconds of the next sample to emit, until ``start``
@@ -212,44 +213,6 @@ def _blocks(
             yield converter.mixed(pending)
 
 
-class _Converter:
-    """Frames of one sample format, channel layout and rate -> 16 kHz float32 planes (one
-    plane: FFmpeg's downmix; else each channel, for ``mix``), and those planes as mono."""
-
-    def __init__(self, frame: AudioFrame, mix: Mix | None) -> None:
-        import av
-
-        self.mix = mix
-        # PyAV checks that later frames match the first only where it resamples: a frame that
-        # needs no conversion passes through, and a later one at another rate then did too.
-        self._format = (frame.sample_rate, frame.format.name, frame.layout.name)
-        if mix is None:
-            self.channels = 1
-            self._resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
-        else:
-            self.channels = len(frame.layout.channels)
-            self._resampler = av.AudioResampler(
-                format="fltp", layout=frame.layout, rate=SAMPLE_RATE
-            )
-
-    def takes(self, frame: AudioFrame) -> bool:
-        """``frame`` has the rate, sample format and channels this converter was set up for."""
-        return self._format == (frame.sample_rate, frame.format.name, frame.layout.name)
-
-    def resample(self, frame: AudioFrame) -> list[Planar]:
-        return [_planar(out, self.channels) for out in self._resampler.resample(frame)]
-
-    def flush(self) -> list[Planar]:
-        """What the resampler still holds (its last frame's tail); it takes no frames after."""
-        return [_planar(out, self.channels) for out in self._resampler.resample(None)]
-
-    def mixed(self, pending: list[Planar]) -> npt.NDArray[np.float32]:
-        """Blocks of this converter's planes as one mono block (per resampled frame, numpy's
-        calls cost as much as resampling the channels)."""
-        block = np.concatenate(pending, axis=1) if len(pending) > 1 else pending[0]
-        return block[0] if self.mix is None else self.mix(block)
-
-
 def _empty_pcm(stream: AudioStream) -> bool:
     """A PCM stream (WAV, AIFF, ...) whose header declares no samples: a valid recording of
     nothing, finished like silence, unlike a compressed stream that decoded to nothing."""
@@ -285,7 +248,7 @@ def _decode_frames(
                             reason = _ffmpeg_reason(exc)
                             raise MediaError(f"cannot decode audio: {reason}") from None
                         if decoded and at is not None:
-                            link = _next_ogg_link(container, path, good, at)
+                            link = open_next_link(container, path, good, at)
                             if link is not None:
                                 break
                         continue
@@ -297,7 +260,7 @@ def _decode_frames(
             except av.error.FFmpegError as exc:
                 if decoded == 0:
                     raise MediaError(f"cannot read audio: {_ffmpeg_reason(exc)}") from None
-                link = _next_ogg_link(container, path, good)
+                link = open_next_link(container, path, good)
             if link is None:
                 return
             base, container = link
@@ -306,98 +269,6 @@ def _decode_frames(
     finally:
         for link_container in links:
             link_container.close()
-
-
-def _next_ogg_link(
-    container: InputContainer, path: Path, after: int, until: int | None = None
-) -> tuple[int, InputContainer] | None:
-    """A chained Ogg's next link starting after byte ``after`` (and at or before ``until``),
-    opened on its own: (its offset, its container). None for other files and where no
-    readable link follows."""
-    import av
-
-    from woasr_cli.media.ogg_links import FileFrom, next_link
-
-    if container.format.name != "ogg":
-        return None
-    offset = next_link(path, after, until)
-    while offset is not None:
-        try:
-            link = av.open(FileFrom(path, offset), "r", format="ogg", metadata_errors="ignore")
-        except av.error.FFmpegError:
-            link = None
-        if link is not None and link.streams.audio:
-            return offset, link
-        if link is not None:
-            link.close()
-        offset = next_link(path, offset, until)
-    return None
-
-
-def _planar(frame: AudioFrame, channels: int) -> Planar:
-    """A resampled frame as channels x samples (mono: its one packed channel)."""
-    return cast("Planar", frame.to_ndarray().reshape(channels, -1))
-
-
-Planar = npt.NDArray[np.float32]  # channels x samples
-Mix = Callable[[Planar], npt.NDArray[np.float32]]
-
-
-def mixer(layout: AudioLayout) -> Mix | None:
-    """How channels of ``layout`` become mono where FFmpeg's own downmix would lose the speech
-    (surround: :func:`dialogue_weights`; stereo: :class:`StereoMix`); None where it does not."""
-    if len(layout.channels) == 2:
-        return StereoMix()
-    weights = dialogue_weights(layout)
-    if weights is None:
-        return None
-    # A weighted sum, not a matrix product: BLAS would start its threads for a 30 s block.
-    column = weights[:, None]
-    return lambda planar: np.asarray((planar * column).sum(axis=0), dtype=np.float32)
-
-
-class StereoMix:
-    """Left plus right, as FFmpeg mixes them (each at -3 dB) - unless one side is the other
-    turned upside down (a miswired microphone, a "wide" effect): the sum then cancels the
-    speech, and a recording that plays fine was transcribed as nothing. Where the difference
-    of the sides has carried four times the energy of their sum so far (sides that agree
-    give the opposite; unrelated sides, equal), the difference is taken instead."""
-
-    def __init__(self) -> None:
-        self.same = 0.0
-        self.opposite = 0.0
-
-    def __call__(self, planar: Planar) -> npt.NDArray[np.float32]:
-        left, right = planar[0], planar[1]
-        same, opposite = left + right, left - right
-        self.same += float(same @ same)
-        self.opposite += float(opposite @ opposite)
-        out = opposite if self.opposite > 4 * self.same else same
-        return np.asarray(out * np.float32(0.70710677), dtype=np.float32)
-
-
-# Surround mixes carry the dialogue in the centre channel and music and effects around it.
-# FFmpeg's mono downmix (PyAV's, ``ffmpeg -ac 1``) weighs the front pair at twice the centre,
-# so music in front drowned the words: a film-like 5.1 mix lost a whole sentence under music
-# in front and garbled one under loud effects. Mixed for speech: the centre at full, the front
-# pair at half (speech panned off centre, or a stereo source spread to 5.1, is still heard),
-# the rest at a quarter, the LFE left out (no speech in it). Speech in the centre keeps its own
-# level.
-_DIALOGUE = {"FC": 1.0, "FL": 0.5, "FR": 0.5, "LFE": 0.0, "LFE2": 0.0}
-_AROUND = 0.25
-
-
-def dialogue_weights(layout: AudioLayout) -> npt.NDArray[np.float32] | None:
-    """Per-channel weights of a mono mix for speech, for a layout with a centre channel and
-    others beside it (5.1, 7.1, 3.0, ...); None for mono, stereo and layouts without a
-    centre, which FFmpeg's own downmix handles."""
-    try:
-        names = [channel.name for channel in layout.channels]
-    except (AttributeError, ValueError):
-        return None
-    if "FC" not in names or len(names) < 3:
-        return None
-    return np.array([_DIALOGUE.get(name, _AROUND) for name in names], dtype=np.float32)
 
 
 def decode_audio(path: Path, start: float = 0.0) -> npt.NDArray[np.float32]:

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from av.container import InputContainer
 
 _CAPTURE = b"OggS"
 _FIRST_PAGE = 0x02  # header-type flag of a stream's first page ("beginning of stream")
@@ -66,3 +70,27 @@ class FileFrom(io.RawIOBase):
     def close(self) -> None:
         self._file.close()
         super().close()
+
+
+def open_next_link(
+    container: InputContainer, path: Path, after: int, until: int | None = None
+) -> tuple[int, InputContainer] | None:
+    """A chained Ogg's next link starting after byte ``after`` (and at or before ``until``),
+    opened on its own: (its offset, its container). None for other files and where no
+    readable link follows."""
+    import av
+
+    if container.format.name != "ogg":
+        return None
+    offset = next_link(path, after, until)
+    while offset is not None:
+        try:
+            link = av.open(FileFrom(path, offset), "r", format="ogg", metadata_errors="ignore")
+        except av.error.FFmpegError:
+            link = None
+        if link is not None and link.streams.audio:
+            return offset, link
+        if link is not None:
+            link.close()
+        offset = next_link(path, offset, until)
+    return None
