@@ -193,3 +193,40 @@ def test_after_sigkill_status_shows_interrupted_and_retry_resumes(
     assert "resuming at" in retry.stderr
     assert [j["state"] for j in status_jobs(out)] == ["done"]
     assert (out / "long.srt").is_file()
+
+
+def test_with_its_output_reader_gone_a_batch_goes_on_and_ctrl_c_still_stops_it(
+    medium_file: Path, speech_dir: Path, tmp_path: Path
+) -> None:
+    """``woasr transcribe media/ 2>&1 | head``: once the reader had gone, every progress line
+    failed the job that wrote it ("BrokenPipeError"), and Ctrl-C's message failed too, taking
+    the signal watcher with it. The work goes on; Ctrl-C leaves the job interrupted."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will read what it writes: every write fails with EPIPE
+    env = {**os.environ, "PYTHONPATH": SRC}
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "woasr_cli", "transcribe", "--model", "tiny.en", "-f", "txt"]
+    done = subprocess.run([*cmd, str(speech_dir), "-o", str(out)], stdout=subprocess.DEVNULL,
+                          stderr=write_end, env=env, timeout=300)  # fmt: skip
+    assert done.returncode == 0
+    assert sorted(p.name for p in out.glob("*.txt")) == ["synth_1.txt", "synth_2.txt"]
+    assert {j["state"] for j in status_jobs(out)} == {"done"}
+    from woasr_cli.media import decode_audio
+
+    long = write_wav(tmp_path / "long.wav", np.tile(decode_audio(medium_file), 10), 16000)
+    slow = tmp_path / "slow"
+    one_at_a_time = ["--batch-size", "1", "--threads", "1"]
+    proc = subprocess.Popen([*cmd, *one_at_a_time, str(long), "-o", str(slow)],
+                            stdout=subprocess.DEVNULL, stderr=write_end, env=env)  # fmt: skip
+    os.close(write_end)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (
+            slow.is_dir() and any(float(j["done_seconds"]) > 1 for j in status_jobs(slow))  # type: ignore[arg-type]
+        ):
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 130
+    finally:
+        proc.kill()
+    assert [j["state"] for j in status_jobs(slow)] == ["interrupted"]

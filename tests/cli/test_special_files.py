@@ -90,3 +90,31 @@ def test_sigterm_ends_a_process_blocked_in_open(tmp_path: Path) -> None:
     assert proc.returncode == 143, stderr
     assert time.monotonic() - t0 < 6
     assert "SIGTERM" in stderr
+
+
+def test_sigterm_ends_a_blocked_process_whose_stderr_reader_is_gone(tmp_path: Path) -> None:
+    """The signal watcher wrote "stopping" to stderr before starting its deadline; with the
+    reader gone (``woasr ... 2>&1 | tee log`` after the tee exited) the write failed, the
+    watcher thread died with it, and no SIGTERM ended the process again."""
+    fifo = tmp_path / "blocked"
+    os.mkfifo(fifo)
+    code = (
+        "from woasr_cli.cli.interrupts import StopFlag\n"
+        "StopFlag().install()\n"
+        "print('ready', flush=True)\n"
+        f"open({str(fifo)!r}, 'rb')\n"
+    )
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                            stderr=write_end, text=True, env=ENV)  # fmt: skip
+    os.close(write_end)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    time.sleep(0.2)
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    try:
+        assert proc.wait(timeout=15) == 143
+    finally:
+        proc.kill()
+    assert time.monotonic() - t0 < 6

@@ -210,3 +210,23 @@ def test_microphone_errors_are_one_line_usage_errors(shared_audio: Path, tmp_pat
         _, stderr = microphone(tmp_path, jfk, *extra, driver=driver).communicate(timeout=60)
         lines = [line for line in stderr.decode().splitlines() if line.strip()]
         assert len(lines) == 1 and said in lines[0], stderr.decode()
+
+
+def test_with_its_screen_reader_gone_the_files_are_still_whole(
+    shared_audio: Path, references: dict[str, str], tiny_en: Path, tmp_path: Path
+) -> None:
+    """``woasr listen --json -o DIR | head -1``: the next event's write failed, the stream
+    ended with exit 1 and the files held nothing of what had been committed."""
+    del tiny_en
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader of stdout has gone: every write fails with EPIPE
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "woasr_cli", "listen", "--stdin", "--offline", "-m", "tiny.en",
+         "-o", str(tmp_path), "--name", "live", "--json"],
+        input=pcm(shared_audio / "jfk.wav"), stdout=write_end, stderr=subprocess.PIPE, env=env,
+        timeout=120,
+    )  # fmt: skip
+    os.close(write_end)
+    assert done.returncode == 0, done.stderr.decode()
+    assert wer(references["jfk.wav"], check_outputs(tmp_path)) <= 0.1

@@ -18,9 +18,9 @@ which an engine call or a blocking ``open()`` can delay indefinitely.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
-import sys
 import threading
 from collections.abc import Callable
 from types import FrameType
@@ -62,18 +62,15 @@ class StopFlag:
         self.signum = signum
         self._event.set()
         if signum == signal.SIGTERM:
-            sys.stderr.write(
-                f"\nwoasr: SIGTERM: stopping (within {TERM_GRACE_S:.0f} s); "
-                "rerun the same command to resume\n"
-            )
             deadline = threading.Timer(TERM_GRACE_S, self._forced_exit)
             deadline.daemon = True
             deadline.start()
-        else:
-            sys.stderr.write(
-                "\nwoasr: Ctrl-C: finishing the current segment; Ctrl-C again to quit now\n"
+            _say(
+                f"\nwoasr: SIGTERM: stopping (within {TERM_GRACE_S:.0f} s); "
+                "rerun the same command to resume\n"
             )
-        sys.stderr.flush()
+        else:
+            _say("\nwoasr: Ctrl-C: finishing the current segment; Ctrl-C again to quit now\n")
 
     def _forced_exit(self) -> None:
         def say() -> None:
@@ -97,8 +94,16 @@ class StopFlag:
 
 
 def _exit_now(code: int) -> None:
-    os.write(2, b"\nwoasr: stopped; rerun the same command to resume.\n")
+    _say("\nwoasr: stopped; rerun the same command to resume.\n")
     os._exit(code)
+
+
+def _say(text: str) -> None:
+    """Write to stderr, if anyone still reads it: where its reader has exited (``woasr ... 2>&1
+    | tee log`` after Ctrl-C), the write failed and took the signal watcher with it, and
+    neither SIGTERM nor a second Ctrl-C stopped the process any more."""
+    with contextlib.suppress(OSError):
+        os.write(2, text.encode())
 
 
 def _ignore(signum: int, frame: FrameType | None) -> None:
@@ -125,4 +130,7 @@ def _watch(read_fd: int) -> None:
             with _lock:
                 flag = _current
             if flag is not None and signum in (signal.SIGINT, signal.SIGTERM):
-                flag._on_signal(signum)
+                try:
+                    flag._on_signal(signum)
+                except Exception:  # the watcher must outlive anything a signal's handling meets
+                    continue

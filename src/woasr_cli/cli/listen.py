@@ -195,12 +195,16 @@ def run_listen(
     stop.install()
 
     def sink(event: StreamEvent) -> None:
-        screen.show(event)
-        if outputs is not None:
+        if outputs is not None:  # the files first: they are what is kept
             outputs.add(event, processor.language, processor.received / 16000)
+        screen.show(event)
+
+    def should_stop() -> bool:
+        # With nobody reading the screen, only files keep a stream worth listening to.
+        return stop() or (screen.gone and outputs is None)
 
     try:
-        run_stream(source, processor, sink, stop)
+        run_stream(source, processor, sink, should_stop)
     finally:
         screen.close()
         if outputs is not None:
@@ -215,8 +219,19 @@ class Screen:
         self.json = json_events
         self.tty = tty and not json_events
         self._shown = False
+        # Its reader has gone (``woasr listen --json | head``): the write failed, the stream
+        # ended with exit 1 and the -o files held nothing of what had been committed.
+        self.gone = False
 
     def show(self, event: StreamEvent) -> None:
+        if self.gone:
+            return
+        try:
+            self._show(event)
+        except (OSError, ValueError):  # EPIPE; ValueError: the stream was closed
+            self.gone = True
+
+    def _show(self, event: StreamEvent) -> None:
         if self.json:
             self.out.write(json.dumps(event.to_dict(), ensure_ascii=False) + "\n")
         elif event.type == "final":
@@ -237,5 +252,10 @@ class Screen:
             self._shown = False
 
     def close(self) -> None:
-        self._clear()
-        self.out.flush()
+        if self.gone:
+            return
+        try:
+            self._clear()
+            self.out.flush()
+        except (OSError, ValueError):
+            self.gone = True

@@ -17,6 +17,24 @@ def _short(path: str | None, width: int = 48) -> str:
     return text if len(text) <= width else "…" + text[-(width - 1) :]
 
 
+def say(line: str) -> None:
+    """A line on stderr for the user (a batch's totals), if anyone still reads it: a batch
+    whose work is done exits 0 even where its log pipe has closed."""
+    _write(sys.stderr, line + "\n")
+
+
+def _write(stream: TextIO, text: str) -> None:
+    """Write a line if anyone still reads it. Where the reader has gone (``woasr transcribe
+    media/ 2>&1 | head``, a log pipe closed), the write failed inside the job that reported,
+    and every job from then on failed with "BrokenPipeError" while its work was fine: the
+    batch goes on, its outputs and the manifest (``woasr status``) say how it went."""
+    try:
+        stream.write(text)
+        stream.flush()
+    except (OSError, ValueError):  # EPIPE, EIO; ValueError: the stream was closed
+        pass
+
+
 def _shown(event: Event) -> Event:
     """``event`` with its file name and reason as a terminal line may show them."""
     if event.input is None and event.reason is None:
@@ -115,8 +133,7 @@ class JsonReporter:
             payload.pop("realtime_factor", None)
         elif event.kind == "batch_done":
             payload.update(self._clock.figures())
-        self.stream.write(json_text.dumps(_rounded(payload)) + "\n")
-        self.stream.flush()
+        _write(self.stream, json_text.dumps(_rounded(payload)) + "\n")
 
 
 class PlainReporter:
@@ -132,8 +149,7 @@ class PlainReporter:
         self._clock.add(event)
         line = self._line(event)
         if line and (not self.quiet or event.kind in ("failed", "interrupted")):
-            self.stream.write(line + "\n")
-            self.stream.flush()
+            _write(self.stream, line + "\n")
 
     def _line(self, e: Event) -> str | None:
         e = _shown(e)

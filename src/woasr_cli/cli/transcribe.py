@@ -472,7 +472,8 @@ def run_transcribe(
     executor: RayExecutor | None = None,
 ) -> int:
     from woasr_cli.cli.interrupts import StopFlag
-    from woasr_cli.cli.progress import JsonReporter, make_reporter
+    from woasr_cli.cli.names import shown
+    from woasr_cli.cli.progress import JsonReporter, make_reporter, say
     from woasr_cli.jobs.batch import run_batch
     from woasr_cli.policy import prepare
 
@@ -487,9 +488,9 @@ def run_transcribe(
         should_stop=stop, force=force, executor=executor,
     )  # fmt: skip
     for arg in result.missing:
-        typer.echo(f"woasr: error: {arg}: matched no media files", err=True)
+        say(f"woasr: error: {shown(arg)}: matched no media files")
     for name, reason in [] if quiet else result.ignored:
-        typer.echo(f"woasr: skipped {name}: {reason}", err=True)
+        say(f"woasr: skipped {shown(name)}: {shown(reason)}")
     return report_result(
         result, quiet=quiet, json_events=json_events, interrupted_code=stop.exit_code
     )
@@ -500,14 +501,15 @@ def report_result(
 ) -> int:
     """Print a batch's totals; its exit code (shared by transcribe and retry). Failures are not
     repeated here: the reporter printed each once, as it happened."""
+    from woasr_cli.cli.progress import say
+
     if result.interrupted:
-        typer.echo("woasr: interrupted; run the same command again to resume", err=True)
+        say("woasr: interrupted; run the same command again to resume")
         return interrupted_code
     ran = result.done + result.skipped + result.failed + result.elsewhere + result.lost
     if not quiet and not json_events and (ran or not result.missing):
-        typer.echo(
+        say(
             f"woasr: {result.done} done, {result.skipped} skipped, {result.failed} failed"
-            + (f", {result.elsewhere} done by another process" if result.elsewhere else ""),
-            err=True,
+            + (f", {result.elsewhere} done by another process" if result.elsewhere else "")
         )
     return SOME_FAILED if result.failed or result.missing else OK
