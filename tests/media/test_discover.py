@@ -60,6 +60,8 @@ def test_odd_names(tmp_path: Path) -> None:
 
 def test_files_from_list_skips_blanks_and_comments() -> None:
     assert read_list(b"a.wav\n\n# note\nb c.mp3\r\n") == ["a.wav", "b c.mp3"]
+    # saved by a Windows editor: a byte-order mark and CRLF line ends
+    assert read_list(b"\xef\xbb\xbfa.wav\r\nb.wav\r\n") == ["a.wav", "b.wav"]
 
 
 def test_files_from_takes_find_print0_and_names_that_are_not_utf8() -> None:

@@ -52,6 +52,7 @@ def read_list(data: bytes) -> list[str]:
     where the list holds a NUL (``find -print0``), one path per NUL-ended entry, taken as it
     is (a name may hold a newline). Names are the file system's bytes (``os.fsdecode``: one
     that is not UTF-8 is still found)."""
+    data = data.removeprefix(b"\xef\xbb\xbf")  # a list saved by a Windows editor
     if b"\0" in data:
         return [os.fsdecode(entry) for entry in data.split(b"\0") if entry]
     lines = (os.fsdecode(line).rstrip("\r\n") for line in data.splitlines(keepends=True))
