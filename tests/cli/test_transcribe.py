@@ -324,3 +324,11 @@ def test_files_from_a_find_print0_list(speech_dir: Path, tmp_path: Path) -> None
     result = CliRunner().invoke(app, [*args, "-f", "txt"], input=listing)
     assert result.exit_code == 0, result.stderr
     assert wer(SYNTH_SENTENCES[0], (tmp_path / "o" / "new\nline.txt").read_text()) == 0.0
+
+
+def test_a_url_says_to_download_it_first(speech_dir: Path, tmp_path: Path) -> None:
+    url = "https://example.com/talk.mp3"
+    code, _, err = run("transcribe", url, str(speech_dir / "synth_1.wav"), "-o", str(tmp_path))
+    assert code == 1  # the file was done; the URL was not
+    assert f"woasr: error: {url}: a URL" in err and "download it first" in err
+    assert (tmp_path / "synth_1.srt").is_file()

@@ -118,3 +118,11 @@ def test_a_dangling_symlink_is_named_by_the_link(tmp_path: Path) -> None:
     (tmp_path / "broken.wav").symlink_to("gone/elsewhere.wav")
     found = discover_inputs([str(tmp_path)])
     assert [i.path for i in found.inputs] == [tmp_path / "a.wav", tmp_path / "broken.wav"]
+
+
+def test_a_url_matches_nothing_instead_of_becoming_a_path() -> None:
+    """``woasr transcribe https://host/a.mp3`` failed as "/cwd/https:/host/a.mp3: no such
+    file"; a URL is no file here and is reported as given."""
+    found = discover_inputs(["https://example.com/talk.mp3", "s3://bucket/x.wav"])
+    assert found.inputs == [] and found.missing == ["https://example.com/talk.mp3",
+                                                    "s3://bucket/x.wav"]  # fmt: skip

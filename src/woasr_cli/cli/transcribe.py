@@ -475,6 +475,7 @@ def run_transcribe(
     from woasr_cli.cli.names import shown
     from woasr_cli.cli.progress import JsonReporter, make_reporter, say
     from woasr_cli.jobs.batch import run_batch
+    from woasr_cli.media.discover import is_url
     from woasr_cli.policy import prepare
 
     options = prepare(options)  # refuse what the provider cannot do before looking at inputs
@@ -488,7 +489,12 @@ def run_transcribe(
         should_stop=stop, force=force, executor=executor,
     )  # fmt: skip
     for arg in result.missing:
-        say(f"woasr: error: {shown(arg)}: matched no media files")
+        why = (
+            "a URL: woasr transcribes files on this machine; download it first (curl -LO URL)"
+            if is_url(arg)
+            else "matched no media files"
+        )
+        say(f"woasr: error: {shown(arg)}: {why}")
     for name, reason in [] if quiet else result.ignored:
         say(f"woasr: skipped {shown(name)}: {shown(reason)}")
     return report_result(

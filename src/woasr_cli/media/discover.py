@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ MEDIA_EXTENSIONS = frozenset(
 )  # fmt: skip
 
 _GLOB_CHARS = set("*?[")
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+://")
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,8 @@ def _expand(arg: str, skipped: list[tuple[str, str]]) -> tuple[list[InputFile], 
     if path.exists() or path.is_symlink():
         resolved = path.resolve() if path.exists() else path.absolute()
         return [InputFile(resolved, resolved.parent)], True
+    if is_url(arg):  # not a file here: matched nothing (its path would read "http:/host/...")
+        return [], False
     if _GLOB_CHARS & set(arg):
         matches = sorted(glob.glob(str(path), recursive=True))
         out: list[InputFile] = []
@@ -114,6 +118,11 @@ def _expand(arg: str, skipped: list[tuple[str, str]]) -> tuple[list[InputFile], 
         return out, bool(matches)
     # A path that does not exist is still an input: the batch reports it as failed.
     return [InputFile(path.absolute(), path.absolute().parent)], True
+
+
+def is_url(arg: str) -> bool:
+    """``arg`` names something on a network (``https://...``, ``s3://...``), not a file."""
+    return _URL.match(arg) is not None
 
 
 def _glob_base(pattern: Path) -> Path:
