@@ -31,12 +31,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from woasr_cli import json_text
 from woasr_cli.errors import LeaseLost, ManifestError
 from woasr_cli.jobs.job import COLUMNS, Job
 from woasr_cli.jobs.owner import owner_is_dead_here
 from woasr_cli.jobs.schema import connect, describe
 from woasr_cli.jobs.states import JobState, check_transition, sources_of
-from woasr_cli.jobs.stored_text import loaded, stored, stored_list
+from woasr_cli.jobs.stored_text import loaded, stored
 
 __all__ = ["Job", "Manifest"]
 
@@ -236,7 +237,7 @@ class Manifest:
                 "UPDATE jobs SET state = 'done', outputs = ?, duration = ?, done_seconds = ?,"
                 " elapsed = ?, realtime_factor = ?, finished_at = ?, error = NULL,"
                 " owner = NULL, lease_until = NULL, updated_at = ? WHERE id = ?",
-                (stored_list([str(p) for p in outputs]), duration,
+                (json_text.dumps([str(p) for p in outputs]), duration,
                  duration, elapsed, worked / elapsed if elapsed > 0 else None,
                  time.time(), time.time(), job_id),
             )  # fmt: skip

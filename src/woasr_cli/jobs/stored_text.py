@@ -9,10 +9,6 @@ same name finds it) and read back as the same ``str``; every other value is stor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from woasr_cli import json_text
-
 
 def stored(text: str) -> str | bytes:
     """``text`` as SQLite can hold it."""
@@ -26,8 +22,3 @@ def stored(text: str) -> str | bytes:
 def loaded(value: str | bytes) -> str:
     """The ``str`` that :func:`stored` was given."""
     return value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else value
-
-
-def stored_list(texts: Sequence[str]) -> str:
-    """A JSON list of ``texts``; odd names as JSON escapes (``json.loads`` gives them back)."""
-    return json_text.dumps(list(texts))

@@ -21,7 +21,7 @@ from woasr_cli.errors import MediaError
 from woasr_cli.media.audio import SAMPLE_RATE
 from woasr_cli.media.filekind import not_regular_reason
 from woasr_cli.media.mixdown import Converter, Mix, Planar, mixer
-from woasr_cli.media.ogg_links import open_next_link
+from woasr_cli.media.ogg_links import Link, open_next_link
 
 if TYPE_CHECKING:
     from av.audio.frame import AudioFrame
@@ -233,7 +233,7 @@ def _decode_frames(
     errors = 0
     base = 0  # where ``container`` starts in the file (a later Ogg link)
     good = 0  # the file's byte offset of the last packet that decoded
-    links: list[InputContainer] = []
+    links: list[Link] = []
     try:
         while True:
             link = None
@@ -263,12 +263,12 @@ def _decode_frames(
                 link = open_next_link(container, path, good)
             if link is None:
                 return
-            base, container = link
-            links.append(container)
+            base, container = link.offset, link.container
+            links.append(link)
             stream = container.streams.audio[0]
     finally:
-        for link_container in links:
-            link_container.close()
+        for opened in links:
+            opened.close()
 
 
 def decode_audio(path: Path, start: float = 0.0) -> npt.NDArray[np.float32]:

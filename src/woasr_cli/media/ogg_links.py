@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from av.container import InputContainer
@@ -74,23 +74,37 @@ class FileFrom(io.RawIOBase):
 
 def open_next_link(
     container: InputContainer, path: Path, after: int, until: int | None = None
-) -> tuple[int, InputContainer] | None:
+) -> Link | None:
     """A chained Ogg's next link starting after byte ``after`` (and at or before ``until``),
-    opened on its own: (its offset, its container). None for other files and where no
-    readable link follows."""
+    opened on its own; None for other files and where no readable link follows."""
     import av
 
     if container.format.name != "ogg":
         return None
     offset = next_link(path, after, until)
     while offset is not None:
+        source = FileFrom(path, offset)
         try:
-            link = av.open(FileFrom(path, offset), "r", format="ogg", metadata_errors="ignore")
+            opened = av.open(source, "r", format="ogg", metadata_errors="ignore")
         except av.error.FFmpegError:
-            link = None
-        if link is not None and link.streams.audio:
-            return offset, link
-        if link is not None:
-            link.close()
+            source.close()
+        else:
+            if opened.streams.audio:
+                return Link(offset, opened, source)
+            opened.close()
+            source.close()
         offset = next_link(path, offset, until)
     return None
+
+
+class Link(NamedTuple):
+    """An open link: where it starts in the file, its container, and the file view under it
+    (PyAV does not close a file object it was given)."""
+
+    offset: int
+    container: InputContainer
+    source: FileFrom
+
+    def close(self) -> None:
+        self.container.close()
+        self.source.close()
