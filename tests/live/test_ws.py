@@ -100,6 +100,26 @@ def test_a_server_at_its_limit_refuses_with_1013(client: TestClient, shared_audi
         assert receive_all(ws) == ([], 1000)
 
 
+def test_a_stream_is_refused_with_1013_while_every_model_slot_is_busy(tmp_path: Path) -> None:
+    from woasr_cli.options import TranscribeOptions
+    from woasr_cli.server.app import create_app
+    from woasr_cli.server.settings import ServerSettings
+
+    settings = ServerSettings(data_dir=tmp_path, default_model="tiny.en", max_models=1)
+    with TestClient(create_app(settings)) as served:
+        pool = served.app.state.models  # type: ignore[attr-defined]
+        with pool.use(TranscribeOptions(model="tiny.en", device="cpu", batch_size=2)):
+            with served.websocket_connect("/v1/stream") as ws:
+                ws.send_text(json.dumps({"sample_rate": 16000}))
+                events, code = receive_all(ws)
+            assert code == 1013 and "model slots are in use" in events[0]["message"]
+        with served.websocket_connect("/v1/stream") as ws:  # free again: the stream runs
+            ws.send_text(json.dumps({"sample_rate": 16000}))
+            ws.send_text(json.dumps({"type": "end"}))
+            assert receive_all(ws) == ([], 1000)
+        assert [p.batch_size for p in pool.loaded()] == [1]  # the live passes' engine
+
+
 def test_woasr_serve_has_the_stream(tmp_path: Path, shared_audio: Path) -> None:
     """The route is part of `woasr serve`'s app, under the server's key."""
     from woasr_cli.server.app import create_app

@@ -15,6 +15,7 @@ import webvtt
 from fastapi.testclient import TestClient
 
 from woasr_cli.errors import UsageError
+from woasr_cli.options import TranscribeOptions
 from woasr_cli.server import ServerSettings, create_app
 
 pytest.importorskip("fastapi", reason="needs the serve extra: pip install 'woasr[serve]'")
@@ -196,6 +197,31 @@ def test_full_queue_503(tmp_path: Path, shared_audio: Path) -> None:
         ids = upload(c, shared_audio / "jfk.wav", shared_audio / "jfk.mp3")
         r = c.post("/api/v1/transcribe", json={"file_ids": ids})
         assert r.status_code == 503 and r.headers["retry-after"].isdigit()
+
+
+def test_a_server_at_its_model_limit_answers_503_and_unloads_what_is_idle(
+    tmp_path: Path, shared_audio: Path
+) -> None:
+    """Models clients ask for are bounded (--max-models): with the one slot busy, a job for
+    another model is told to retry; once it is free the idle model makes room."""
+    with client_for(tmp_path, max_models=1) as c:
+        (fid,) = upload(c, shared_audio / "jfk.wav")
+        pool = c.app.state.models  # type: ignore[attr-defined]
+        busy = TranscribeOptions(model="tiny.en", device="cpu", batch_size=2)
+        with pool.use(busy):  # e.g. a long file's job, or a live stream, on another model
+            r = c.post("/api/v1/transcribe", json={"file_ids": [fid]})
+            assert r.status_code == 503 and r.headers["retry-after"].isdigit()
+            assert "model slots are in use" in r.json()["detail"]
+            clip = (shared_audio / "jfk.wav").read_bytes()
+            r = c.post("/v1/audio/transcriptions", files={"file": ("jfk.wav", clip)},
+                       data={"model": "whisper-1"})  # fmt: skip
+            assert r.status_code == 503 and "model slots" in r.json()["error"]["message"]
+            assert len(pool.loaded()) == 1
+        r = c.post("/api/v1/transcribe", json={"file_ids": [fid]})
+        assert r.status_code == 202
+        assert wait_job(c.get, r.json()["job_id"])["status"] == "completed"
+        assert [p.batch_size for p in pool.loaded()] != [2]  # the idle one was unloaded
+        assert len(c.get("/health").json()["providers"]) == 1
 
 
 def test_cors_only_when_configured(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import typer
 from woasr_cli.cli.engine_flags import OpenAIApiKeyFlag, OpenAIBaseUrlFlag
 from woasr_cli.cli.exit_codes import exit_code_for
 from woasr_cli.errors import ProviderUnavailable, WoasrError
+from woasr_cli.model_pool import DEFAULT_MAX_MODELS
 
 
 def serve(
@@ -56,6 +57,25 @@ def serve(
     workers: Annotated[
         int, typer.Option("--workers", help="Files transcribed at once (0: automatic).")
     ] = 0,
+    max_models: Annotated[
+        int,
+        typer.Option(
+            "--max-models",
+            min=1,
+            envvar="WOASR_MAX_MODELS",
+            help="Models kept loaded at once (each model, compute type, batch size...); the "
+            "least recently used idle one is unloaded to load another.",
+        ),
+    ] = DEFAULT_MAX_MODELS,
+    model_ttl: Annotated[
+        float | None,
+        typer.Option(
+            "--model-ttl",
+            min=0,
+            envvar="WOASR_MODEL_TTL",
+            help="Unload a model unused for this many seconds (default: keep it).",
+        ),
+    ] = None,
     openai_base_url: OpenAIBaseUrlFlag = None,
     openai_api_key: OpenAIApiKeyFlag = None,
 ) -> None:
@@ -71,6 +91,7 @@ def serve(
         max_upload_mb=max_upload_mb, keep_days=keep_days, insecure=insecure,
         cors_origins=tuple(cors_origin or ()), max_queue=max_queue, workers=workers,
         default_model=model, device=device, provider_settings=provider_settings,
+        max_models=max_models, model_idle_s=model_ttl,
     )  # fmt: skip
     try:
         settings.check()

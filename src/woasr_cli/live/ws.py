@@ -14,16 +14,18 @@ With an API key set, a client sends ``Authorization: Bearer KEY``; browsers, whi
 headers on a WebSocket, may put ``?api_key=KEY`` in the URL or ``"api_key"`` in the config.
 
 Inference never runs on the event loop: each stream's passes run in a worker pool of
-``max_streams`` threads, and streams on the same provider/model share one loaded model.
+``max_streams`` threads, and streams on the same provider/model share one loaded model (the
+server's :class:`~woasr_cli.model_pool.ModelPool`: a stream holds its model until it ends, and
+is refused with 1013 when every model slot is in use by other work).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hmac
 import json
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -33,29 +35,14 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from woasr_cli.errors import WoasrError
 from woasr_cli.live.events import StreamEvent
 from woasr_cli.live.processor import StreamConfig, StreamProcessor
-from woasr_cli.live.setup import live_options, live_transcriber
+from woasr_cli.live.setup import live_options
 from woasr_cli.live.sources import pcm16_to_float
 from woasr_cli.media.audio import Audio
+from woasr_cli.model_pool import ModelPool, ModelsBusy
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.transcriber import Transcriber
 
 CONFIG_TIMEOUT = 10.0  # seconds a client has to send its config
 _SR = 16000
-
-
-class ModelPool:
-    """One :class:`Transcriber` per provider/model/device, shared by every stream using it."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._loaded: dict[tuple[str, str | None, str, str], Transcriber] = {}
-
-    def get(self, options: TranscribeOptions) -> Transcriber:
-        key = (options.provider, options.model, options.device, options.compute_type)
-        with self._lock:
-            if key not in self._loaded:
-                self._loaded[key] = live_transcriber(options)
-            return self._loaded[key]
 
 
 class _Refused(Exception):
@@ -103,12 +90,21 @@ def stream_router(
             except _Refused as exc:
                 return await _close(ws, exc.code, str(exc))
             loop = asyncio.get_running_loop()
+            acquire = functools.partial(pool.acquire, options, wait=False)
             try:
-                transcriber = await loop.run_in_executor(workers, pool.get, options)
-                processor = StreamProcessor(transcriber, config, options=options)
+                loaded = await loop.run_in_executor(workers, acquire)
+            except ModelsBusy as exc:
+                return await _close(ws, 1013, str(exc))
             except WoasrError as exc:
                 return await _close(ws, 1011, str(exc))
-            await _serve(ws, processor, rate, workers)
+            try:
+                try:
+                    processor = StreamProcessor(loaded.transcriber, config, options=options)
+                except WoasrError as exc:
+                    return await _close(ws, 1011, str(exc))
+                await _serve(ws, processor, rate, workers)
+            finally:
+                pool.release(loaded)
         finally:
             active -= 1
 

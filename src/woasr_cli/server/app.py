@@ -12,13 +12,13 @@ from fastapi.responses import JSONResponse, Response
 
 from woasr_cli import __version__
 from woasr_cli.live.ws import stream_router
+from woasr_cli.model_pool import ModelPool
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.server import errors, page, routes_openai, routes_original
 from woasr_cli.server.auth import BearerAuth
 from woasr_cli.server.jobs import JobService
 from woasr_cli.server.limits import BodyLimit
 from woasr_cli.server.metrics import ServerMetrics
-from woasr_cli.server.models import ModelCache
 from woasr_cli.server.settings import ServerSettings
 from woasr_cli.server.uploads import UploadStore
 
@@ -29,7 +29,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     settings = settings or ServerSettings()
     data = settings.data_dir
     data.mkdir(parents=True, exist_ok=True)
-    models = ModelCache()
+    models = ModelPool(settings.max_models, settings.model_idle_s)
     uploads = UploadStore(data / "uploads")
     jobs = JobService(settings, models, uploads)
     metrics = ServerMetrics(jobs)
@@ -41,6 +41,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             yield
         finally:
             await run_in_threadpool(jobs.stop)
+            await run_in_threadpool(models.close)
 
     app = FastAPI(
         title=TITLE,
@@ -59,7 +60,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.include_router(routes_openai.build_router(settings))
     app.include_router(stream_router(
         TranscribeOptions(model=settings.default_model, device=settings.device),  # type: ignore[arg-type]
-        api_key=settings.api_key, max_streams=settings.max_streams,
+        api_key=settings.api_key, max_streams=settings.max_streams, models=models,
     ))  # fmt: skip
 
     @app.get("/", tags=["service"])

@@ -9,18 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from woasr_cli.model_pool import ModelPool
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.pipeline import FileHooks, transcribe_file
 from woasr_cli.policy import prepare
 from woasr_cli.providers.base import file_session
-from woasr_cli.server.models import ModelCache
 from woasr_cli.transcript import Segment, Transcript
 
 STREAM_WINDOW_S = 30.0  # shorter windows when streaming: the first text comes sooner
 
 
 def transcribe_now(
-    models: ModelCache,
+    models: ModelPool,
     path: Path,
     options: TranscribeOptions,
     *,
@@ -28,15 +28,13 @@ def transcribe_now(
     should_stop: Callable[[], bool] = lambda: False,
     window_s: float | None = None,
 ) -> Transcript:
-    loaded = models.get(options)
-
     def checkpoint(segments: list[Segment], done_seconds: float) -> None:
         del done_seconds
         if segments and on_segments is not None:
             on_segments(segments)
 
     if window_s is None:
-        with loaded.slots:
+        with models.use(options, should_stop=should_stop) as loaded, loaded.slots:
             return loaded.transcriber.transcribe(
                 path, options=options, checkpoint=checkpoint, should_stop=should_stop
             )
@@ -46,5 +44,9 @@ def transcribe_now(
     on_segment = None if on_segments is None else (lambda seg: on_segments([seg]))
     hooks = FileHooks(on_segment=on_segment, should_stop=should_stop)
     options = prepare(options)
-    with loaded.slots, file_session(loaded.provider):
+    with (
+        models.use(options, should_stop=should_stop) as loaded,
+        loaded.slots,
+        file_session(loaded.provider),
+    ):
         return transcribe_file(path, loaded.provider, options, hooks=hooks, window_s=window_s)

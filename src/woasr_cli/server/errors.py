@@ -22,6 +22,7 @@ from woasr_cli.errors import (
     UsageError,
     WoasrError,
 )
+from woasr_cli.model_pool import ModelsBusy
 from woasr_cli.server.jobs import Conflict, NotFound, QueueFull
 from woasr_cli.server.uploads import NotMedia
 
@@ -31,6 +32,7 @@ RETRY_AFTER_S = 5
 _STATUS: tuple[tuple[type[WoasrError], int], ...] = (
     (NotFound, 404),
     (QueueFull, 503),
+    (ModelsBusy, 503),
     (Conflict, 409),
     (NotMedia, 415),
     (ModelNotFound, 400),

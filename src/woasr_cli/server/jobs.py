@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from woasr_cli.errors import InputError, ManifestError, UsageError, WoasrError
+from woasr_cli.errors import InputError, Interrupted, ManifestError, UsageError, WoasrError
 from woasr_cli.events import Event
 from woasr_cli.jobs.fingerprint import fingerprint_file
 from woasr_cli.jobs.manifest import Manifest
@@ -26,9 +26,9 @@ from woasr_cli.jobs.owner import new_owner
 from woasr_cli.jobs.runner import LEASE_S, BatchRunner, PlannedJob, one_line
 from woasr_cli.jobs.states import JobState
 from woasr_cli.media.discover import InputFile
+from woasr_cli.model_pool import LoadedModel, ModelPool
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.registry import get_spec
-from woasr_cli.server.models import ModelCache
 from woasr_cli.server.records import JobFile, JobRecord, RecordStore
 from woasr_cli.server.settings import ServerSettings
 from woasr_cli.server.status import TERMINAL, JobStatus, JobView, job_view
@@ -56,7 +56,7 @@ Unit = tuple[str, int]  # (job id, index of the file in the job)
 
 
 class JobService:
-    def __init__(self, settings: ServerSettings, models: ModelCache, uploads: UploadStore) -> None:
+    def __init__(self, settings: ServerSettings, models: ModelPool, uploads: UploadStore) -> None:
         self.settings = settings
         self.models = models
         self.uploads = uploads
@@ -132,7 +132,7 @@ class JobService:
                 f"provider '{options.provider}' is not configured on this server: start woasr "
                 "serve with " + ", ".join(f"{s.flag} (or {s.env})" for s in unset)
             )
-        self.models.get(options)  # load or fail now, not later in the background
+        self.models.check(options)  # load or fail now, not later in the background
         job_id = str(uuid.uuid4())
         folder = self.records.folder(job_id)
         files = tuple(self._link(folder, s, options) for s in found)
@@ -234,15 +234,28 @@ class JobService:
         file = record.files[index]
         options = self.settings.complete(record.transcribe_options)
         owner = new_owner()
-        try:
-            loaded = self.models.get(options)
-        except WoasrError as exc:
-            self._fail(file.manifest_id, owner, str(exc))
-            return
 
         def should_stop() -> bool:
             return self._stopping.is_set() or self._jobs[job_id].cancelled_at is not None
 
+        try:
+            # Waits while every model slot is in use by other work (a file for another model).
+            with self.models.use(options, should_stop=should_stop) as loaded:
+                self._run_on(loaded, job_id, index, options, should_stop)
+        except Interrupted:  # stopped or cancelled while waiting: the file stays queued
+            return
+        except WoasrError as exc:  # the model does not load (any more)
+            self._fail(file.manifest_id, owner, str(exc))
+
+    def _run_on(
+        self,
+        loaded: LoadedModel,
+        job_id: str,
+        index: int,
+        options: TranscribeOptions,
+        should_stop: Callable[[], bool],
+    ) -> None:
+        file = self._jobs[job_id].files[index]
         runner = BatchRunner(
             self.manifest, options, reporter=lambda e: self._emit(job_id, e),
             should_stop=should_stop, transcriber=loaded.transcriber,

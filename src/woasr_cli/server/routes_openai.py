@@ -101,7 +101,7 @@ def build_router(settings: ServerSettings) -> APIRouter:
         tmp: UploadStore = request.app.state.scratch
         stored = await run_in_threadpool(tmp.save, file.file, file.filename, file.content_type)
         try:  # a model that cannot serve these options answers 400 before any streaming
-            await run_in_threadpool(request.app.state.models.get, options)
+            await run_in_threadpool(request.app.state.models.check, options)
         except BaseException:
             tmp.delete(stored.file_id)
             raise

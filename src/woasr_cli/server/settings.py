@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from woasr_cli.errors import UsageError
+from woasr_cli.model_pool import DEFAULT_MAX_MODELS
 from woasr_cli.options import TranscribeOptions
 
 API_KEY_ENV = "WOASR_API_KEY"
@@ -29,6 +30,10 @@ class ServerSettings:
     device: str = "auto"
     max_streams: int = 2  # live WebSocket streams at once; more are refused with 1013
     max_files: int = 10  # per upload request and per job, as the original
+    # Models (Transcribers: model, compute type, batch size, diarization...) loaded at once;
+    # to load another the least recently used idle one is unloaded. None: never by time.
+    max_models: int = DEFAULT_MAX_MODELS
+    model_idle_s: float | None = None
     # External providers' settings (option name -> value, e.g. openai_base_url and
     # openai_api_key for ``openai_api``), from the flags and WOASR_* variables as ``woasr
     # transcribe`` reads them; never stored with a job, given to each run of it.
