@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from woasr_cli.live.ws import stream_router
+from woasr_cli.live.backlog import Backlog, BacklogFull
+from woasr_cli.live.ws import StreamLimits, stream_router
 
 KEY = "s3cret"
 
@@ -118,6 +120,70 @@ def test_a_stream_is_refused_with_1013_while_every_model_slot_is_busy(tmp_path: 
             ws.send_text(json.dumps({"type": "end"}))
             assert receive_all(ws) == ([], 1000)
         assert [p.batch_size for p in pool.loaded()] == [1]  # the live passes' engine
+
+
+def test_a_client_that_goes_quiet_gets_its_text_and_frees_its_slot(
+    tiny_en: Path, shared_audio: Path
+) -> None:
+    """A client that stops sending without "end" (its network died, a tab went to sleep)
+    must not hold a stream slot for ever: after ``idle_s`` its tail is flushed and the stream
+    closed with 1001, and the next client gets the slot."""
+    del tiny_en
+    app = FastAPI()
+    limits = StreamLimits(idle_s=1.0)
+    app.include_router(
+        stream_router(TranscribeOptions(model="tiny.en"), max_streams=1, limits=limits)
+    )
+    with TestClient(app) as quiet_server:
+        with quiet_server.websocket_connect("/v1/stream") as ws:
+            ws.send_text(json.dumps({"sample_rate": 16000}))
+            for frame in frames(shared_audio / "jfk.wav"):
+                ws.send_bytes(frame)
+            events, code = receive_all(ws)  # nothing more is sent
+        assert code == 1001 and "no audio for 1 s" in events[-1]["message"]
+        said = " ".join(e["text"] for e in events if e["type"] == "final").lower()
+        assert "what you can do for your country" in said, said
+        with quiet_server.websocket_connect("/v1/stream") as ws:
+            ws.send_text(json.dumps({"sample_rate": 16000}))
+            ws.send_text(json.dumps({"type": "end"}))
+            assert receive_all(ws) == ([], 1000)
+
+
+def test_audio_sent_faster_than_it_is_transcribed_is_held_within_its_bound() -> None:
+    """The server holds at most ``max_samples`` of a stream's audio that no pass has taken
+    (it keeps reading, so the client's pings are answered); past that the stream ends."""
+
+    async def scenario() -> tuple[list[int], bool]:
+        backlog = Backlog(max_samples=16000)
+        backlog.put(np.zeros(12000, np.float32))
+        with pytest.raises(BacklogFull, match="more than 1 s of audio waiting"):
+            backlog.put(np.zeros(8000, np.float32))
+        backlog.put(np.zeros(4000, np.float32))
+        taken = await backlog.take()
+        backlog.put(np.zeros(16000, np.float32))  # a pass took it all: room again
+        backlog.put(None)
+        rest = await backlog.take()
+        return [0 if b is None else len(b) for b in taken + rest], rest[-1] is None
+
+    sizes, ended = asyncio.run(scenario())
+    assert sizes == [12000, 4000, 16000, 0] and ended
+
+
+def test_a_file_pushed_faster_than_real_time_past_the_backlog_is_refused_with_1008(
+    tiny_en: Path, shared_audio: Path
+) -> None:
+    del tiny_en
+    app = FastAPI()
+    limits = StreamLimits(max_backlog_s=5.0)
+    app.include_router(stream_router(TranscribeOptions(model="tiny.en"), limits=limits))
+    with TestClient(app) as pushed:
+        with pushed.websocket_connect("/v1/stream") as ws:
+            ws.send_text(json.dumps({"sample_rate": 16000}))
+            for _ in range(4):  # 44 s of speech in one go, while the first pass runs
+                for frame in frames(shared_audio / "jfk.wav", ms=2000):
+                    ws.send_bytes(frame)
+            events, code = receive_all(ws)
+        assert code == 1008 and "/v1/audio/transcriptions" in events[-1]["message"]
 
 
 def test_woasr_serve_has_the_stream(tmp_path: Path, shared_audio: Path) -> None:

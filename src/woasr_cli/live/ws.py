@@ -9,7 +9,10 @@ Protocol (one stream per connection)::
             (the tail is flushed as finals after "end"), then close 1000
 
 Errors come as ``{"type": "error", "message"}`` before the close: 1008 bad or missing API key,
-1007 bad config, 1013 the server is at its stream limit (try again later), 1011 the model failed.
+1007 bad config, 1013 the server is at its stream limit (try again later), 1011 the model failed,
+1001 no message for ``StreamLimits.idle_s`` (the stream is flushed first), 1008 more audio
+waiting for its pass than ``StreamLimits.max_backlog_s`` (a file pushed faster than real
+time: the OpenAI-compatible route is for files).
 With an API key set, a client sends ``Authorization: Bearer KEY``; browsers, which cannot set
 headers on a WebSocket, may put ``?api_key=KEY`` in the URL or ``"api_key"`` in the config.
 
@@ -27,12 +30,14 @@ import functools
 import hmac
 import json
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from woasr_cli.errors import WoasrError
+from woasr_cli.live.backlog import Backlog, BacklogFull
 from woasr_cli.live.events import StreamEvent
 from woasr_cli.live.processor import StreamConfig, StreamProcessor
 from woasr_cli.live.setup import live_options
@@ -43,6 +48,18 @@ from woasr_cli.options import TranscribeOptions
 
 CONFIG_TIMEOUT = 10.0  # seconds a client has to send its config
 _SR = 16000
+_FEED_SLICE = 30 * _SR  # samples a worker call takes at most
+
+
+@dataclass(frozen=True)
+class StreamLimits:
+    """What one stream may hold of the server: seconds of received audio not yet taken by a
+    pass (past it the stream is closed with 1008: a client pushing a long file faster than
+    real time), and seconds without any message before its stream is ended (flushed, then
+    closed with 1001)."""
+
+    max_backlog_s: float = 600.0
+    idle_s: float = 60.0
 
 
 class _Refused(Exception):
@@ -58,11 +75,13 @@ def stream_router(
     max_streams: int = 2,
     config: StreamConfig | None = None,
     models: ModelPool | None = None,
+    limits: StreamLimits | None = None,
 ) -> APIRouter:
     """A router with ``/v1/stream``; ``defaults`` gives the provider/model/device a client does
     not name. Include it in the server's app: ``app.include_router(stream_router(...))``."""
     base = defaults or TranscribeOptions()
     pool = models or ModelPool()
+    limits = limits or StreamLimits()
     workers = ThreadPoolExecutor(max_streams, thread_name_prefix="woasr-stream")
     active = 0
     router = APIRouter()
@@ -102,7 +121,7 @@ def stream_router(
                     processor = StreamProcessor(loaded.transcriber, config, options=options)
                 except WoasrError as exc:
                     return await _close(ws, 1011, str(exc))
-                await _serve(ws, processor, rate, workers)
+                await _serve(ws, processor, rate, workers, limits)
             finally:
                 pool.release(loaded)
         finally:
@@ -112,34 +131,47 @@ def stream_router(
 
 
 async def _serve(
-    ws: WebSocket, processor: StreamProcessor, rate: int, workers: ThreadPoolExecutor
+    ws: WebSocket,
+    processor: StreamProcessor,
+    rate: int,
+    workers: ThreadPoolExecutor,
+    limits: StreamLimits,
 ) -> None:
     """Receive frames on one task, run passes on another: each pass takes every frame that
     arrived while the last one ran."""
     loop = asyncio.get_running_loop()
-    arrived: asyncio.Queue[Audio | None] = asyncio.Queue()
+    arrived = Backlog(round(limits.max_backlog_s * _SR))
     resample = _Resampler(rate)
+    idle = False
 
     async def receive() -> None:
+        nonlocal idle
         while True:
-            message = await ws.receive()
+            try:
+                message = await asyncio.wait_for(ws.receive(), limits.idle_s)
+            except TimeoutError:  # a client that went quiet: end its stream, free its slot
+                idle = True
+                arrived.put(None)
+                return
             if message["type"] == "websocket.disconnect":
                 raise WebSocketDisconnect(message.get("code", 1000))
             if message.get("bytes"):
-                arrived.put_nowait(resample(message["bytes"]))
+                arrived.put(resample(message["bytes"]))
             elif message.get("text") and _is_end(message["text"]):
-                arrived.put_nowait(None)
+                arrived.put(None)
                 return
 
     async def work() -> None:
         while True:
-            items = [await arrived.get()]
-            while not arrived.empty():
-                items.append(arrived.get_nowait())
+            items = await arrived.take()
             blocks = [b for b in items if b is not None]
             if blocks:
                 audio = np.concatenate(blocks)
-                await _send(ws, await loop.run_in_executor(workers, processor.feed, audio))
+                # Half a minute a call: a client that pushed minutes at once gets its text as
+                # it comes, and a stream that ends leaves at most one slice running.
+                for at in range(0, len(audio), _FEED_SLICE):
+                    piece = audio[at : at + _FEED_SLICE]
+                    await _send(ws, await loop.run_in_executor(workers, processor.feed, piece))
             if any(item is None for item in items):
                 await _send(ws, await loop.run_in_executor(workers, processor.finish))
                 return
@@ -151,7 +183,17 @@ async def _serve(
         for task in done:
             task.result()
         await worker
-        await ws.close(1000)
+        if idle:
+            await _close(ws, 1001, f"no audio for {limits.idle_s:g} s: the stream was ended")
+        else:
+            await ws.close(1000)
+    except BacklogFull as exc:
+        await _close(
+            ws,
+            1008,
+            f"{exc} to be transcribed: send audio in real time, or POST a file to "
+            "/v1/audio/transcriptions",
+        )
     except WebSocketDisconnect:
         pass
     finally:
