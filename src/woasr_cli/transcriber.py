@@ -130,7 +130,11 @@ class Transcriber:
             )
 
     def close(self) -> None:
-        """Drop the engines (their memory goes back once nothing else holds them)."""
+        """Wait for work still inside the engines, then drop them (their memory goes back once
+        nothing else holds them). Call it before the process exits."""
+        close = getattr(self.provider, "close", None)
+        if close is not None:
+            close()
         self.aligner = None
         self.diarizer = None
         release_memory()

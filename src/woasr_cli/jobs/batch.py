@@ -145,12 +145,15 @@ def _run_planned(
         runner = BatchRunner(
             manifest, options, reporter=reporter, should_stop=should_stop, transcriber=transcriber
         )
-        if workers <= 1 or len(jobs) <= 1 or transcriber is not None:
-            return runner.run(jobs, force=force)
-        return run_in_workers(
-            runner, jobs, manifest_path.absolute(), workers,
-            force=force, reporter=reporter, should_stop=should_stop,
-        )  # fmt: skip
+        try:
+            if workers <= 1 or len(jobs) <= 1 or transcriber is not None:
+                return runner.run(jobs, force=force)
+            return run_in_workers(
+                runner, jobs, manifest_path.absolute(), workers,
+                force=force, reporter=reporter, should_stop=should_stop,
+            )  # fmt: skip
+        finally:
+            runner.close()
 
 
 def _add(into: BatchResult, other: BatchResult) -> None:

@@ -95,6 +95,7 @@ class BatchRunner:
         self.owner = new_owner()
         self.started_at = time.time()  # a job that failed after this is not retried in this run
         self._transcriber = transcriber
+        self._owns_transcriber = transcriber is None  # loaded here: closed by close()
         self.worker: str | None = None  # named in events when several workers share a batch
         self.format_options = format_options_for(options)
 
@@ -110,6 +111,13 @@ class BatchRunner:
         if self._transcriber is None:
             self._transcriber = Transcriber(self.options)
         return self._transcriber
+
+    def close(self) -> None:
+        """Close the Transcriber this runner loaded (not one it was given): the engines'
+        batches of stopped files end before the process may exit."""
+        if self._owns_transcriber and self._transcriber is not None:
+            self._transcriber.close()
+            self._transcriber = None
 
     # -- batch -------------------------------------------------------------------------------
     def run(self, jobs: list[PlannedJob], *, force: bool = False) -> BatchResult:

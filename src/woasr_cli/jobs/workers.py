@@ -53,7 +53,10 @@ def _worker(
             shift = (index * len(todo)) // max(1, options.workers)
             order = todo[shift:] + todo[:shift]
             jobs = [(planned, manifest.get(job_id)) for planned, job_id in order]
-            runner.execute([(p, j) for p, j in jobs if j is not None], result)
+            try:
+                runner.execute([(p, j) for p, j in jobs if j is not None], result)
+            finally:
+                runner.close()
     except WoasrError as exc:
         error = (type(exc).__name__, str(exc))
     events.put((_DONE, index, result, error))

@@ -83,6 +83,21 @@ class ChunkBatcher(Generic[T, R]):
                 self._active -= 1
                 self._cond.notify_all()
 
+    def settle(self, timeout: float | None = None) -> bool:
+        """Wait until no batch runs (a helper thread's included); True once none does.
+
+        A process must not exit with a batch inside the engine: a helper is a daemon thread,
+        and the engine's C++ state torn down under it crashed the process at exit (Ctrl-C in
+        the middle of a long file: exit 139, SIGSEGV, instead of 130)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while self._running or self._helpers:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return False
+                self._cond.wait(left)
+        return True
+
     @property
     def active(self) -> int:
         """Threads with a file in progress."""
@@ -190,6 +205,7 @@ class ChunkBatcher(Generic[T, R]):
                     self._execute(batch)
             finally:
                 self._helpers -= 1
+                self._cond.notify_all()
 
     def _spare_helper(self) -> None:
         """Start a helper thread if a batch is due, a slot is free and no thread waiting in

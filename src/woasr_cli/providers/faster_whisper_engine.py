@@ -133,6 +133,11 @@ class FasterWhisperProvider:
 
         return encoder_window(pad if self._batched is None else None)
 
+    def close(self) -> None:
+        """Wait for batches still inside the engine (those of files that were stopped)."""
+        if self._batched is not None:
+            self._batched.batcher.settle()
+
     def file_session(self) -> AbstractContextManager[None]:
         """Held by each thread while it works on a file, so batches wait for its chunks."""
         return self._batched.batcher.client() if self._batched else nullcontext()
