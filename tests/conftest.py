@@ -68,6 +68,18 @@ SYNTH_SENTENCES = (
 )
 
 
+_MORE_SENTENCES = (
+    "We asked the mayor about the new bridge, and she said the work starts next spring.",
+    "The council meets on the first Tuesday of the month in the hall behind the church.",
+    "My grandmother grew tomatoes and beans in the garden behind her small house.",
+    "After the break we will hear from a farmer who grew up on the hill above the station.",
+    "The school needs new computers, better lights and a bigger playground.",
+    "Thank you for listening, and please send us your questions before the next episode.",
+    "The train to the coast leaves at seven and arrives a little after noon.",
+    "Our neighbours painted their fence green and planted roses along the road.",
+)
+
+
 def synthesize(text: str) -> tuple[np.ndarray, int]:
     """Offline neural English speech (hibari-tts); tiny.en transcribes it exactly."""
     hibari = pytest.importorskip("hibari", reason="needs pip install hibari-tts (test extra)")
@@ -108,6 +120,26 @@ def speech_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         audio, rate = synthesize(text)
         write_wav(out / f"synth_{i}.wav", audio, rate)
     return out
+
+
+@pytest.fixture(scope="session")
+def dense_speech(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Eight minutes of speech with short pauses (synthesised sentences, repeated): past a
+    batched window (300 s), and with batches of the next window inside the engine while the
+    first one's text comes (the shared clips, with their long pauses, rarely have that)."""
+    parts: list[np.ndarray] = []
+    rate = 0
+    # Distinct sentences, more than a 30 s chunk of them: no chunk holds a sentence twice
+    # (text repeated within a chunk is decoded again sequentially, much slower).
+    for text in (*SYNTH_SENTENCES, *_MORE_SENTENCES):
+        audio, rate = synthesize(text)
+        parts += [audio, np.zeros(int(0.4 * rate), dtype=np.float32)]
+    block = np.concatenate(parts)
+    return write_wav(
+        tmp_path_factory.mktemp("dense") / "dense.wav",
+        np.tile(block, int(np.ceil(480 * rate / len(block)))),
+        rate,
+    )
 
 
 @pytest.fixture(scope="session")

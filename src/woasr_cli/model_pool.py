@@ -198,13 +198,25 @@ class ModelPool:
         self._unload(unload)
         return len(stale)
 
-    def close(self) -> None:
-        """Unload every model nobody is using and stop the idle sweeper."""
+    def close(self, wait_s: float = 0.0) -> bool:
+        """Stop the idle sweeper and unload the models, waiting up to ``wait_s`` for those in
+        use to be let go (work stopping after its current batch); True if all were unloaded.
+
+        Before a process exits: an engine torn down by the interpreter's exit while a batch
+        is still inside it crashes the process (SIGSEGV/SIGABRT)."""
         self._closed.set()
+        deadline = time.monotonic() + wait_s
         with self._cond:
+            while any(m.users for m in self._models.values()):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
             idle = [k for k, m in self._models.items() if m.users == 0]
             unload = [self._models.pop(k) for k in idle]
+            everything = not self._models
         self._unload(unload)
+        return everything
 
     def _unload(self, unload: list[LoadedModel]) -> None:
         """Close and let go of ``unload`` (emptied: the caller's list held them too)."""

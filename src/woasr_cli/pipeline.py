@@ -18,7 +18,7 @@ point inside a window (progress reported past the last whole window) restarts th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -39,6 +39,7 @@ from woasr_cli.providers.base import (
     word_lag,
 )
 from woasr_cli.providers.pauses import split_at_pauses
+from woasr_cli.stopping import stop_when
 from woasr_cli.transcript import Segment, Transcript
 
 if TYPE_CHECKING:
@@ -154,7 +155,8 @@ def _transcribe_windows(
     in_flight = transcribed_windows(
         windows, provider, options, language, lambda: window_depth(provider)
     )
-    with closing(in_flight):  # interrupted: windows queued ahead are given back
+    # interrupted: windows queued ahead are given back; an engine waiting on batches checks too
+    with closing(in_flight), stop_when(hooks.should_stop):
         for window in in_flight:
             if hooks.should_stop():
                 raise Interrupted("interrupted")
@@ -164,17 +166,18 @@ def _transcribe_windows(
                 if hooks.on_language:
                     hooks.on_language(language)
             found: list[Segment] = []
-            for seg in _clip(window.segments, window.offset, window.end, lag):
-                found.append(seg)
-                if hooks.on_segment:
-                    hooks.on_segment(seg)
-                done = max(done, seg.end)
-                if hooks.checkpoint:
-                    hooks.checkpoint([], done)  # progress only: the window is not done
-                if hooks.on_progress:
-                    hooks.on_progress(done, total)
-                if hooks.should_stop():
-                    raise Interrupted("interrupted")
+            with _given_back(window.segments):  # stopped midway: its queued chunks too
+                for seg in _clip(window.segments, window.offset, window.end, lag):
+                    found.append(seg)
+                    if hooks.on_segment:
+                        hooks.on_segment(seg)
+                    done = max(done, seg.end)
+                    if hooks.checkpoint:
+                        hooks.checkpoint([], done)  # progress only: the window is not done
+                    if hooks.on_progress:
+                        hooks.on_progress(done, total)
+                    if hooks.should_stop():
+                        raise Interrupted("interrupted")
             segments += found
             done = window.end
             if hooks.checkpoint:
@@ -195,6 +198,19 @@ def _transcribe_windows(
         model=provider.model_name,
         options=options.public_dict(),
     )
+
+
+@contextmanager
+def _given_back(segments: Iterator[Segment]) -> Iterator[None]:
+    """Close a window's segments when left early, so an engine drops the work it queued for
+    them (a batched engine's chunks not yet decoded); a no-op for plain iterators."""
+    try:
+        yield
+    except BaseException:
+        close = getattr(segments, "close", None)
+        if close is not None:
+            close()
+        raise
 
 
 def _clip(

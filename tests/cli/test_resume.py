@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile as sf
 
 from conftest import SYNTH_SENTENCES, normalise, synthesize, write_wav
 
@@ -109,25 +108,15 @@ def test_ctrl_c_records_interrupted_and_exits_130(long_file: Path, tmp_path: Pat
     assert 0 < jobs[0]["progress"] < 100
 
 
-@pytest.fixture(scope="module")
-def longer_file(long_file: Path) -> Path:
-    """Eight minutes: past a batched window (300 s), so batches of the next window are inside
-    the engine while the first one's text comes."""
-    audio, rate = sf.read(long_file, dtype="float32")
-    path = long_file.with_name("longer.wav")
-    write_wav(path, np.tile(audio, 6), rate)
-    return path
-
-
 @pytest.mark.parametrize("at", [30.0, 200.0])
 def test_ctrl_c_during_batched_decoding_exits_130_not_a_crash(
-    longer_file: Path, tmp_path: Path, at: float
+    dense_speech: Path, tmp_path: Path, at: float
 ) -> None:
     """The default (batched) decoding runs batches on helper threads too: the process must
     wait for the one inside the engine before it exits, or the engine's C++ state is torn down
     under it (exit 139, SIGSEGV, or 134 in 2 of 3 tries on a 10-minute file before the fix)."""
     env = {**os.environ, "PYTHONPATH": SRC}
-    cmd = [sys.executable, "-m", "woasr_cli", "transcribe", str(longer_file), "-o",
+    cmd = [sys.executable, "-m", "woasr_cli", "transcribe", str(dense_speech), "-o",
            str(tmp_path / "out"), "--json", "--model", "tiny.en"]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     wait_for_progress(proc, at)

@@ -243,3 +243,46 @@ def test_chunks_are_not_spread_while_a_thread_may_still_submit() -> None:
         assert ran.wait(timeout=5)  # run by a helper while this thread is not waiting
         assert batcher.gather(tickets) == [1, 2]
     assert sizes == [2]
+
+
+def test_a_stopped_file_stops_waiting_and_settle_waits_for_the_batch_in_the_engine() -> None:
+    """A file's thread waiting on batches (a batch another thread runs, its own chunks queued
+    behind it) gives up as soon as its file is asked to stop, taking its queued chunks off the
+    queue; ``settle`` then waits for the batch still inside the engine, and only that one."""
+    from woasr_cli.errors import Interrupted
+    from woasr_cli.stopping import stop_when
+
+    started, release = threading.Event(), threading.Event()
+    ran: list[list[int]] = []
+
+    def slow(key: Hashable, items: list[int]) -> list[int]:
+        ran.append(list(items))
+        started.set()
+        release.wait(10)
+        return items
+
+    batcher: ChunkBatcher[int, int] = ChunkBatcher(slow, batch_size=1)
+    other = threading.Thread(target=lambda: batcher.gather(batcher.submit([1], "k")))
+    other.start()
+    assert started.wait(5)  # chunk 1 is inside the engine, run by the other thread
+    stop = threading.Event()
+    outcome: list[BaseException] = []
+
+    def stopped_file() -> None:
+        with stop_when(stop.is_set):
+            try:
+                batcher.gather(batcher.submit([2, 3], "k"))
+            except Interrupted as exc:
+                outcome.append(exc)
+
+    waiter = threading.Thread(target=stopped_file)
+    waiter.start()
+    time.sleep(0.2)
+    stop.set()
+    waiter.join(2)
+    assert not waiter.is_alive() and len(outcome) == 1  # without waiting for chunk 1's batch
+    assert not batcher.settle(timeout=0.2)  # chunk 1 is still inside the engine
+    release.set()
+    assert batcher.settle(timeout=5)
+    other.join(5)
+    assert ran == [[1]]  # chunks 2 and 3 were never decoded

@@ -189,3 +189,35 @@ def test_kill_9_mid_job_resumes_to_the_uninterrupted_output(
     assert httpx.get(f"{again.url}/api/v1/transcribe/jobs/{job_id}").json()["status"] == "completed"
     with Manifest.open(data / "manifest.sqlite") as manifest:
         assert manifest.jobs()[0].attempts == 2
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
+def test_stopped_mid_job_the_server_exits_cleanly(
+    start_server: Callable[..., Server], tmp_path: Path, dense_speech: Path, signal_name: str
+) -> None:
+    """A service manager's SIGTERM (or Ctrl-C) while batches are inside the engine: the server
+    waits for them and exits as uvicorn does after a graceful shutdown (0, or by the signal it
+    was sent, re-raised), not by SIGSEGV/SIGABRT (Ctrl-C: 2 of 2 tries before). Its job is
+    resumed by the next start (test_kill_9_mid_job_resumes_to_the_uninterrupted_output)."""
+    import signal
+
+    data = tmp_path / "data"
+    server = start_server(data)
+    (fid,) = httpx.post(
+        server.url + "/api/v1/upload", files=[("files", ("long.wav", dense_speech.read_bytes()))]
+    ).json()["file_ids"]
+    job_id = httpx.post(server.url + "/api/v1/transcribe", json={"file_ids": [fid]}).json()[
+        "job_id"
+    ]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        job = httpx.get(f"{server.url}/api/v1/transcribe/jobs/{job_id}").json()
+        if job["status"] == "processing":
+            break
+        time.sleep(0.1)
+    time.sleep(3.0)  # batches of the first window are inside the engine
+    job = httpx.get(f"{server.url}/api/v1/transcribe/jobs/{job_id}").json()
+    assert job["status"] == "processing", job
+    sent = getattr(signal, signal_name)
+    server.proc.send_signal(sent)
+    assert server.proc.wait(60) in (0, -sent), server.proc.stderr.read()  # type: ignore[union-attr]

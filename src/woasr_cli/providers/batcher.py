@@ -25,6 +25,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from woasr_cli.errors import Interrupted
+from woasr_cli.stopping import stop_requested
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -136,6 +139,11 @@ class ChunkBatcher(Generic[T, R]):
             self._cond.notify_all()
             try:
                 while not all(t.done for t in tickets):
+                    if stop_requested():  # the file was stopped: its queued chunks go too
+                        dropped = {id(t) for t in tickets}
+                        self._queue = deque(t for t in self._queue if id(t) not in dropped)
+                        self._cond.notify_all()
+                        raise Interrupted("interrupted")
                     batch = None if self._running >= self.parallel else self._take()
                     if batch is None:
                         self._cond.wait(timeout=self._max_wait / 4)

@@ -23,6 +23,7 @@ from woasr_cli.server.settings import ServerSettings
 from woasr_cli.server.uploads import UploadStore
 
 TITLE = "woasr"
+STOP_WAIT_S = 60.0  # on shutdown, after the job threads' own 30 s, for batches in the engine
 
 
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
@@ -41,7 +42,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             yield
         finally:
             await run_in_threadpool(jobs.stop)
-            await run_in_threadpool(models.close)
+            # Files stop after the batch in hand (a slow model's can take a minute).
+            await run_in_threadpool(models.close, STOP_WAIT_S)
 
     app = FastAPI(
         title=TITLE,
