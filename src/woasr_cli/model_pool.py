@@ -24,14 +24,15 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from woasr_cli.errors import Interrupted, WoasrError
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.policy import prepare
-from woasr_cli.providers.base import Provider, check_options
 from woasr_cli.runtime import release_memory
-from woasr_cli.transcriber import Transcriber
+
+if TYPE_CHECKING:  # the engines' side is imported when a model is first asked for
+    from woasr_cli.providers.base import Provider
+    from woasr_cli.transcriber import Transcriber
 
 # What a Transcriber is loaded for; everything else may change per call.
 KEY_FIELDS = (
@@ -89,6 +90,9 @@ class ModelPool:
         """Fail now for options this process cannot serve: the library's errors (unknown
         provider, missing extra, model not found, an option the model cannot honour), or
         :class:`ModelsBusy`. The model stays loaded for the work that follows."""
+        from woasr_cli.policy import prepare
+        from woasr_cli.providers.base import check_options
+
         options = prepare(options)
         with self.use(options, wait=False) as loaded:
             check_options(loaded.provider, options)
@@ -119,6 +123,9 @@ class ModelPool:
         should_stop: Callable[[], bool] = lambda: False,
     ) -> LoadedModel:
         """:meth:`use` for callers whose use does not fit a block: :meth:`release` it."""
+        from woasr_cli.policy import prepare
+        from woasr_cli.transcriber import Transcriber
+
         options = prepare(options)
         key = self.key(options)
         unload: list[LoadedModel] = []
