@@ -229,10 +229,13 @@ class ModelPool:
         """Close and let go of ``unload`` (emptied: the caller's list held them too)."""
         if not unload:
             return
+        from woasr_cli.models.cache import let_go
+
         for loaded in unload:
             loaded.transcriber.close()
         self.unloads += len(unload)
         unload.clear()
+        let_go()
         gc.collect()  # engines' reference cycles (torch modules) go now, not at some later pass
         release_memory()
 
