@@ -61,6 +61,12 @@ def transcribed_windows(
             yield pending.popleft()
     finally:
         for window in pending:  # abandoned (interrupted): give their queued work back
-            close = getattr(window.segments, "close", None)
-            if close is not None:
-                close()
+            give_back(window.segments)
+
+
+def give_back(segments: Iterator[Segment]) -> None:
+    """Close segments left unread, so an engine drops the work it queued for them (a batched
+    engine's chunks not yet decoded); nothing for plain iterators."""
+    close = getattr(segments, "close", None)
+    if close is not None:
+        close()

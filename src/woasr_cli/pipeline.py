@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from woasr_cli.errors import Interrupted
-from woasr_cli.lookahead import transcribed_windows
+from woasr_cli.lookahead import give_back, transcribed_windows
 from woasr_cli.media import SAMPLE_RATE, iter_windows, probe
 from woasr_cli.media.audio import Audio
 from woasr_cli.media.read_ahead import read_ahead
@@ -202,14 +202,11 @@ def _transcribe_windows(
 
 @contextmanager
 def _given_back(segments: Iterator[Segment]) -> Iterator[None]:
-    """Close a window's segments when left early, so an engine drops the work it queued for
-    them (a batched engine's chunks not yet decoded); a no-op for plain iterators."""
+    """A window's segments, given back (:func:`give_back`) when the block is left early."""
     try:
         yield
     except BaseException:
-        close = getattr(segments, "close", None)
-        if close is not None:
-            close()
+        give_back(segments)
         raise
 
 

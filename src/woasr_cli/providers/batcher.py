@@ -140,9 +140,7 @@ class ChunkBatcher(Generic[T, R]):
             try:
                 while not all(t.done for t in tickets):
                     if stop_requested():  # the file was stopped: its queued chunks go too
-                        dropped = {id(t) for t in tickets}
-                        self._queue = deque(t for t in self._queue if id(t) not in dropped)
-                        self._cond.notify_all()
+                        self.cancel(tickets)  # (the condition's lock is re-entrant)
                         raise Interrupted("interrupted")
                     batch = None if self._running >= self.parallel else self._take()
                     if batch is None:
