@@ -33,9 +33,14 @@ class CapabilityError(UsageError):
 
 
 class ProviderUnavailable(WoasrError):
-    def __init__(self, provider: str, extra: str, detail: str = "") -> None:
+    """An optional extra is not installed. ``provider`` names the ASR provider that needs it;
+    ``what`` names anything else (a command, a diarization backend) in the message instead."""
+
+    def __init__(
+        self, provider: str, extra: str, detail: str = "", *, what: str | None = None
+    ) -> None:
         install = f"pip install 'woasr[{extra}]'" if extra else "pip install woasr"
-        msg = f"provider '{provider}' needs: {install}"
+        msg = f"{what or f'provider {provider!r}'} needs: {install}"
         if detail:
             msg += f" ({detail})"
         super().__init__(msg)

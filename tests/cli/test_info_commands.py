@@ -126,3 +126,17 @@ def test_status_keeps_one_row_per_job_at_80_columns(tmp_path: Path) -> None:
         assert len(rows) == 1, result.stdout  # one line per job, with its file name's ends
         assert rows[0].lstrip().startswith(f"speaker {i}") and "interview.wav" in rows[0]
     assert any(ln.startswith("speaker 1") and "not a media file" in ln for ln in lines)
+
+
+def test_serve_without_its_extra_names_the_command_and_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seen on a machine with FastAPI but not its opentelemetry dependency: the message said
+    "provider 'serve' needs ..."; serve is a command, not an ASR provider."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if woasr[serve] were not installed
+    code, _, err = invoke("serve", "--data-dir", str(tmp_path / "data"))
+    assert code == 2
+    want = "woasr: error: woasr serve needs: pip install 'woasr[serve]' (missing uvicorn)"
+    assert err.strip() == want

@@ -100,7 +100,9 @@ def serve(
 
             from woasr_cli.server.app import create_app
         except ImportError as exc:
-            raise ProviderUnavailable("serve", "serve", f"missing {exc.name}") from None
+            raise ProviderUnavailable(
+                "serve", "serve", f"missing {exc.name}", what="woasr serve"
+            ) from None
         app = create_app(settings)
     except WoasrError as exc:
         typer.echo(f"woasr: error: {exc}", err=True)

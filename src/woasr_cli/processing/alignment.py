@@ -51,7 +51,9 @@ def load_aligner(options: TranscribeOptions) -> Aligner:
         import torch  # noqa: F401
         from transformers import AutoModelForCTC, AutoProcessor
     except ImportError as exc:
-        raise ProviderUnavailable("alignment", "transformers", str(exc)) from None
+        raise ProviderUnavailable(
+            "alignment", "transformers", str(exc), what="word alignment (--align)"
+        ) from None
     try:
         processor = AutoProcessor.from_pretrained(  # type: ignore[no-untyped-call]
             str(path), local_files_only=True

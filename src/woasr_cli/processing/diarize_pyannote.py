@@ -46,7 +46,9 @@ def _import_pipeline() -> Any:
         return import_pyannote_audio()
     except (ImportError, OSError) as exc:
         # OSError: a torchaudio/torchcodec wheel built for another torch cannot load.
-        raise ProviderUnavailable("pyannote", "pyannote", str(exc).splitlines()[0]) from None
+        raise ProviderUnavailable(
+            "pyannote", "pyannote", str(exc).splitlines()[0], what="pyannote diarization"
+        ) from None
 
 
 class PyannoteDiarizer:

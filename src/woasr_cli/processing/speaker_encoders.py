@@ -57,7 +57,9 @@ def load_encoder(name: str = "auto") -> SpeakerEncoder:
     if name == "campplus" or (name == "auto" and weights is not None):
         _import_torch()
         if weights is None:
-            raise ProviderUnavailable("CAM++ speaker model", "diarize", CAMPPLUS_MISSING)
+            raise ProviderUnavailable(
+                "campplus", "diarize", CAMPPLUS_MISSING, what="the CAM++ speaker model"
+            )
         return CamPlusEncoder(weights)
     return Ge2eEncoder()
 
@@ -66,7 +68,7 @@ def _import_torch() -> Any:
     try:
         import torch
     except ImportError as exc:
-        raise ProviderUnavailable("offline diarization", "diarize", str(exc)) from None
+        raise ProviderUnavailable("diarize", "diarize", str(exc), what="diarization") from None
     return torch
 
 
@@ -219,5 +221,5 @@ def _import_resemblyzer() -> Any:
             warnings.filterwarnings("ignore", category=DeprecationWarning)
             import resemblyzer
     except ImportError as exc:
-        raise ProviderUnavailable("offline diarization", "diarize", str(exc)) from None
+        raise ProviderUnavailable("diarize", "diarize", str(exc), what="diarization") from None
     return resemblyzer
