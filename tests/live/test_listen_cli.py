@@ -68,6 +68,25 @@ def test_stdin_json_events_and_files(
     assert wer(reference, check_outputs(tmp_path)) <= 0.15
 
 
+def test_stdin_takes_an_mp3_piped_in_whole(
+    shared_audio: Path, references: dict[str, str], tiny_en: Path, tmp_path: Path
+) -> None:
+    """`cat jfk.mp3 | woasr listen --stdin -o DIR`: no text and exit 0 before (the MP3's bytes
+    read as samples); now its words, in valid files."""
+    del tiny_en
+    proc = listen(tmp_path)
+    stdout, stderr = proc.communicate((shared_audio / "jfk.mp3").read_bytes(), 120)
+    assert proc.returncode == 0, stderr.decode()
+    assert wer(references["jfk.mp3"], check_outputs(tmp_path)) <= 0.15, stdout.decode()
+
+
+def test_empty_stdin_is_a_one_line_error(tmp_path: Path) -> None:
+    proc = listen(tmp_path)
+    _, stderr = proc.communicate(b"", 120)
+    assert proc.returncode == 1
+    assert stderr.decode().strip() == "woasr: error: no audio on stdin (0 bytes)"
+
+
 def test_ctrl_c_flushes_the_tail_and_leaves_valid_files(
     shared_audio: Path, tiny_en: Path, tmp_path: Path
 ) -> None:

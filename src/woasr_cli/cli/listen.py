@@ -33,7 +33,11 @@ _OUT = "Output"
 def listen(
     stdin: Annotated[
         bool,
-        typer.Option("--stdin", help="Raw PCM on stdin: s16le, 16 kHz, mono.", rich_help_panel=_IN),
+        typer.Option(
+            "--stdin",
+            help="Raw PCM on stdin: s16le, 16 kHz, mono (or a WAV, FLAC, MP3, Ogg... piped in).",
+            rich_help_panel=_IN,
+        ),
     ] = False,
     file: Annotated[
         Path | None,

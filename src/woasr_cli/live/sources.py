@@ -1,4 +1,4 @@
-"""Where live audio comes from: the microphone, raw PCM on stdin, or a file.
+"""Where live audio comes from: the microphone, raw PCM (or a media file) on stdin, or a file.
 
 Every source yields 16 kHz mono float32 blocks. ``live`` sources deliver at the pace of real
 time whatever the reader does, so the session reads them on a thread and hands over everything
@@ -7,6 +7,7 @@ that has arrived since the last pass; a file read as fast as possible is driven 
 
 from __future__ import annotations
 
+import io
 import os
 import queue
 import time
@@ -16,10 +17,11 @@ from typing import BinaryIO, Protocol
 
 import numpy as np
 
-from woasr_cli.errors import UsageError
+from woasr_cli.errors import MediaError, UsageError
 from woasr_cli.media.audio import SAMPLE_RATE, Audio
 
 BLOCK = 1600  # 100 ms
+_WAV_HEADER_MAX = 1 << 16  # a longer WAV header (tags, cue points) goes to FFmpeg as it is
 
 
 class AudioSource(Protocol):
@@ -36,7 +38,11 @@ def pcm16_to_float(data: bytes) -> Audio:
 
 
 class PcmStream:
-    """Raw s16le 16 kHz mono from a binary stream (``--stdin``), 100 ms at a time."""
+    """Raw s16le 16 kHz mono from a binary stream (``--stdin``), 100 ms at a time. A stream
+    that starts as a media file (WAV, FLAC, Ogg, MP3 with its ID3 tag, WebM/Matroska, AIFF,
+    CAF, AMR, MP4: :func:`~woasr_cli.media.sniff.container_at_start`) is decoded as one, at
+    whatever rate and channels it has: ``cat talk.mp3 | woasr listen --stdin`` gave no text
+    and exit 0 (its bytes taken for samples), as did a 44.1 kHz stereo WAV."""
 
     live = True
 
@@ -45,15 +51,71 @@ class PcmStream:
         self.name = name
 
     def blocks(self) -> Iterator[Audio]:
+        from woasr_cli.media.sniff import HEAD, container_at_start, wav_samples
+
         read = _unbuffered_read(self._stream)
-        carry = b""
+        head = _read_up_to(read, HEAD)
+        if not head:
+            raise MediaError(f"no audio on {self.name} (0 bytes)")
+        kind = container_at_start(head)
+        carry = head
+        if kind == "WAV":  # `arecord` writes one: its header is skipped where that is all
+            found = wav_samples(head)
+            while found is None and len(head) < _WAV_HEADER_MAX:
+                more = _read_up_to(read, 512)
+                if not more:
+                    break
+                head += more
+                found = wav_samples(head)
+            if found is not None and found[1]:
+                kind, carry = None, head[found[0] :]
+        if kind is not None:
+            from woasr_cli.media.decode import iter_stream_audio
+
+            yield from iter_stream_audio(_Prefixed(head, read), kind, BLOCK)
+            return
         while True:
             data = read(BLOCK * 2 - len(carry))
             if not data:
+                if len(carry) >= 2:
+                    yield pcm16_to_float(carry)
                 return
             data = carry + data
             carry = data[len(data) // 2 * 2 :]
             yield pcm16_to_float(data)
+
+
+def _read_up_to(read: Callable[[int], bytes], size: int) -> bytes:
+    """``size`` bytes, fewer only at the end of the stream."""
+    data = b""
+    while len(data) < size:
+        more = read(size - len(data))
+        if not more:
+            break
+        data += more
+    return data
+
+
+class _Prefixed(io.RawIOBase):
+    """The bytes already read from a stream, then the rest of it: a file object FFmpeg reads
+    front to back (not seekable)."""
+
+    def __init__(self, head: bytes, read: Callable[[int], bytes]) -> None:
+        super().__init__()
+        self._head = head
+        self._read = read
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        size = len(buffer)
+        if self._head:
+            data, self._head = self._head[:size], self._head[size:]
+        else:
+            data = self._read(size)
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def _unbuffered_read(stream: BinaryIO) -> Callable[[int], bytes]:

@@ -6,13 +6,14 @@ held twice (compressed + PCM) or at its original rate; callers decide how much t
 
 from __future__ import annotations
 
+import io
 import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -142,11 +143,48 @@ def iter_audio(path: Path, start: float = 0.0) -> Iterator[npt.NDArray[np.float3
         container.close()
 
 
+def iter_stream_audio(
+    stream: io.RawIOBase | BinaryIO, kind: str, block: int = SAMPLE_RATE // 10
+) -> Iterator[npt.NDArray[np.float32]]:
+    """16 kHz mono float32 blocks of about ``block`` samples from a media file read front to
+    back, never seeking (a pipe: ``cat talk.mp3 | woasr listen --stdin``), as soon as they are
+    decoded. ``kind`` names the format for messages. Raises MediaError when FFmpeg cannot read
+    it that way (an MP4 whose index is at its end needs the file: ``--file``)."""
+    import av
+
+    try:
+        # A pipe at the pace of real time: read no further than needed to start decoding.
+        container = av.open(
+            stream, mode="r", metadata_errors="ignore", buffer_size=4096,
+            options={"probesize": "4096", "analyzeduration": "100000"},
+        )  # fmt: skip
+    except av.error.FFmpegError as exc:
+        raise MediaError(f"cannot read {kind} from a pipe: {_ffmpeg_reason(exc)}") from None
+    started = False
+    try:
+        track = _audio_stream(container)
+        origin = container.start_time / 1_000_000 if container.start_time is not None else 0.0
+        for audio in _blocks(container, track, None, origin, block):
+            started = True
+            yield audio
+    except MediaError as exc:
+        if started:
+            raise
+        reason = f"cannot read {kind} from a pipe ({exc}); pass the file with --file"
+        raise MediaError(reason) from None
+    finally:
+        container.close()
+
+
 def _blocks(
-    container: InputContainer, stream: AudioStream, path: Path, start: float
+    container: InputContainer,
+    stream: AudioStream,
+    path: Path | None,
+    start: float,
+    size: int = _BLOCK,
 ) -> Iterator[npt.NDArray[np.float32]]:
     """The stream's audio from ``start`` (seconds of the container's timeline) in blocks of
-    about ``_BLOCK`` samples, each mixed to mono as its channels call for (:class:`Converter`).
+    about ``size`` samples, each mixed to mono as its channels call for (:class:`Converter`).
     Audio that starts after ``start`` (a video whose sound starts 2 s in, a clip cut without
     re-encoding) is preceded by silence up to it, so transcript times are the video's: without
     it every subtitle came that much early. So is a gap in the middle, where the audio's
@@ -192,8 +230,8 @@ def _blocks(
         expected = when + frame.samples / frame.sample_rate if when is not None else None
         blocks = chain(
             (
-                np.zeros((converter.channels, min(_BLOCK, silence - at)), np.float32)
-                for at in range(0, silence, _BLOCK)
+                np.zeros((converter.channels, min(size, silence - at)), np.float32)
+                for at in range(0, silence, size)
             ),
             converter.resample(frame),
         )
@@ -204,7 +242,7 @@ def _blocks(
                 block = block[:, skip:]
             pending.append(block)
             pending_len += block.shape[1]
-            if pending_len >= _BLOCK:
+            if pending_len >= size:
                 yield converter.mixed(pending)
                 pending, pending_len = [], 0
     if converter is not None:
@@ -220,13 +258,14 @@ def _empty_pcm(stream: AudioStream) -> bool:
 
 
 def _decode_frames(
-    container: InputContainer, stream: AudioStream, path: Path
+    container: InputContainer, stream: AudioStream, path: Path | None
 ) -> Iterator[AudioFrame]:
     """Decode frames, tolerating damage in the middle of a file as FFmpeg's CLI does, but
     failing when the very first packets are unreadable. A chained Ogg's next link whose codec
     parameters differ (FFmpeg stops reading there, or reads its packets into the last link's
     decoder, which fails on each) is read as a file of its own (:mod:`ogg_links`). Other files
-    end where reading stops, as FFmpeg's CLI ends them."""
+    end where reading stops, as FFmpeg's CLI ends them, and so does a stream read from a pipe
+    (``path`` None), which cannot be opened again at a later link."""
     import av
 
     decoded = 0
@@ -247,7 +286,7 @@ def _decode_frames(
                         if decoded == 0 and errors > 50:
                             reason = _ffmpeg_reason(exc)
                             raise MediaError(f"cannot decode audio: {reason}") from None
-                        if decoded and at is not None:
+                        if decoded and at is not None and path is not None:
                             link = open_next_link(container, path, good, at)
                             if link is not None:
                                 break
@@ -260,7 +299,7 @@ def _decode_frames(
             except av.error.FFmpegError as exc:
                 if decoded == 0:
                     raise MediaError(f"cannot read audio: {_ffmpeg_reason(exc)}") from None
-                link = open_next_link(container, path, good)
+                link = open_next_link(container, path, good) if path is not None else None
             if link is None:
                 return
             base, container = link.offset, link.container

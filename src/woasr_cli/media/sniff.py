@@ -1,0 +1,58 @@
+"""Which media container a byte stream starts with, from its first bytes (``woasr listen
+--stdin`` takes raw PCM unless the stream is a file of a format named here)."""
+
+from __future__ import annotations
+
+import struct
+
+HEAD = 12  # bytes needed to tell every format below
+
+# (offset, signature, name); RIFF and FORM files are told apart by their form type at 8.
+_SIGNATURES = (
+    (0, b"fLaC", "FLAC"),
+    (0, b"OggS", "Ogg"),
+    (0, b"ID3", "MP3"),
+    (0, b"\x1a\x45\xdf\xa3", "Matroska/WebM"),
+    (0, b"caff", "CAF"),
+    (0, b"#!AMR", "AMR"),
+    (4, b"ftyp", "MP4"),
+)
+_FORMS = {
+    (b"RIFF", b"WAVE"): "WAV",
+    (b"RF64", b"WAVE"): "WAV",
+    (b"FORM", b"AIFF"): "AIFF",
+    (b"FORM", b"AIFC"): "AIFF",
+}
+
+
+def container_at_start(head: bytes) -> str | None:
+    """The format whose signature ``head`` (the stream's first :data:`HEAD` bytes, or all of
+    a shorter stream) starts with; None for anything else, e.g. raw PCM. Bare MPEG audio
+    frames and ADTS AAC have no signature raw PCM could not start with, so they are not
+    recognised (an MP3 from most tools starts with an ID3 tag)."""
+    for offset, signature, name in _SIGNATURES:
+        if head[offset : offset + len(signature)] == signature:
+            return name
+    return _FORMS.get((head[:4], head[8:12]))
+
+
+def wav_samples(data: bytes) -> tuple[int, bool] | None:
+    """Where a WAV file's samples start in ``data`` (its first bytes), and whether they are
+    already s16le 16 kHz mono (the raw PCM ``--stdin`` takes, so no decoder need read ahead);
+    None until ``data`` holds the header of the ``data`` chunk."""
+    pos, plain = 12, False
+    while pos + 8 <= len(data):
+        chunk, size = data[pos : pos + 4], int.from_bytes(data[pos + 4 : pos + 8], "little")
+        body = pos + 8
+        if chunk == b"data":
+            return body, plain
+        if chunk == b"fmt ":
+            if body + 16 > len(data):
+                return None
+            tag, channels, rate = struct.unpack_from("<HHI", data, body)
+            (bits,) = struct.unpack_from("<H", data, body + 14)
+            if tag == 0xFFFE and size >= 40 and body + 26 <= len(data):  # WAVE_FORMAT_EXTENSIBLE
+                (tag,) = struct.unpack_from("<H", data, body + 24)
+            plain = (tag, channels, rate, bits) == (1, 1, 16000, 16)
+        pos = body + size + (size & 1)
+    return None
