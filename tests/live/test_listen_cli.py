@@ -80,11 +80,41 @@ def test_stdin_takes_an_mp3_piped_in_whole(
     assert wer(references["jfk.mp3"], check_outputs(tmp_path)) <= 0.15, stdout.decode()
 
 
+def test_stdin_raw_pcm_at_another_rate_and_channels(
+    shared_audio: Path, references: dict[str, str], tiny_en: Path, tmp_path: Path
+) -> None:
+    """`parec | woasr listen --stdin --sample-rate 44100 --channels 2` (PulseAudio's default
+    raw format): the words, and word times on the clip's own clock."""
+    del tiny_en
+    import av
+
+    audio = decode_audio(shared_audio / "jfk.flac")
+    frame = av.AudioFrame.from_ndarray(audio[None, :], format="flt", layout="mono")
+    frame.sample_rate = 16000
+    up = av.AudioResampler(format="s16", layout="stereo", rate=44100)
+    frames = [*up.resample(frame), *up.resample(None)]
+    data = b"".join(bytes(f.planes[0])[: f.samples * 4] for f in frames)  # s16 stereo: 4 B each
+    proc = listen(tmp_path, "--sample-rate", "44100", "--channels", "2")
+    _, stderr = proc.communicate(data, 120)
+    assert proc.returncode == 0, stderr.decode()
+    assert wer(references["jfk.flac"], check_outputs(tmp_path)) <= 0.15
+    doc = json.loads((tmp_path / "live.json").read_text())
+    last = doc["segments"][-1]["words"][-1]
+    assert 9.5 <= last["end"] <= 11.2, last  # "country." ends at ~10.3 s of the 11 s clip
+
+
 def test_empty_stdin_is_a_one_line_error(tmp_path: Path) -> None:
     proc = listen(tmp_path)
     _, stderr = proc.communicate(b"", 120)
     assert proc.returncode == 1
     assert stderr.decode().strip() == "woasr: error: no audio on stdin (0 bytes)"
+    from typer.testing import CliRunner
+
+    from woasr_cli.cli.app import app
+
+    result = CliRunner().invoke(app, ["listen", "--file", "x.wav", "--sample-rate", "44100"])
+    assert result.exit_code == 2
+    assert "--sample-rate and --channels describe raw PCM on --stdin" in result.stderr
 
 
 def test_ctrl_c_flushes_the_tail_and_leaves_valid_files(

@@ -39,6 +39,26 @@ def listen(
             rich_help_panel=_IN,
         ),
     ] = False,
+    sample_rate: Annotated[
+        int,
+        typer.Option(
+            "--sample-rate",
+            min=8000,
+            max=192000,
+            help="With --stdin: the raw PCM's rate in Hz (e.g. 44100 from parec).",
+            rich_help_panel=_IN,
+        ),
+    ] = 16000,
+    channels: Annotated[
+        int,
+        typer.Option(
+            "--channels",
+            min=1,
+            max=8,
+            help="With --stdin: the raw PCM's interleaved channels, mixed to one.",
+            rich_help_panel=_IN,
+        ),
+    ] = 1,
     file: Annotated[
         Path | None,
         typer.Option("--file", help="A media file instead of the microphone.", rich_help_panel=_IN),
@@ -141,6 +161,8 @@ def listen(
             raise UsageError("--stdin and --file are two different inputs: choose one")
         if realtime and file is None:
             raise UsageError("--realtime plays a --file at real-time pace; name the file")
+        if (sample_rate, channels) != (16000, 1) and not stdin:
+            raise UsageError("--sample-rate and --channels describe raw PCM on --stdin")
         options = TranscribeOptions(
             provider=provider, model=model, language=language or None, beam_size=beam_size,
             device=device,  # type: ignore[arg-type]
@@ -149,7 +171,7 @@ def listen(
             offline=offline or os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0"),
             formats=parse_formats(output_format or ["srt,vtt,json,txt"]),
         )  # fmt: skip
-        source = _source(stdin, file, realtime, input_device)
+        source = _source(stdin, file, realtime, input_device, (sample_rate, channels))
         stem = None
         if output_dir is not None:
             stem = output_dir / (name or _default_name(file))
@@ -159,11 +181,13 @@ def listen(
         raise typer.Exit(exit_code_for(exc)) from None
 
 
-def _source(stdin: bool, file: Path | None, realtime: bool, device: str | None) -> AudioSource:
+def _source(
+    stdin: bool, file: Path | None, realtime: bool, device: str | None, raw: tuple[int, int]
+) -> AudioSource:
     from woasr_cli.live.sources import FileSource, Microphone, PcmStream
 
     if stdin:
-        return PcmStream(sys.stdin.buffer)
+        return PcmStream(sys.stdin.buffer, rate=raw[0], channels=raw[1])
     if file is not None:
         if not file.is_file():
             raise UsageError(f"--file {file}: no such file")

@@ -18,6 +18,7 @@ from typing import BinaryIO, Protocol
 import numpy as np
 
 from woasr_cli.errors import MediaError, UsageError
+from woasr_cli.live.pcm import PcmConverter
 from woasr_cli.media.audio import SAMPLE_RATE, Audio
 
 BLOCK = 1600  # 100 ms
@@ -31,12 +32,6 @@ class AudioSource(Protocol):
     def blocks(self) -> Iterator[Audio]: ...
 
 
-def pcm16_to_float(data: bytes) -> Audio:
-    """s16le bytes (an odd trailing byte is the caller's to keep) -> float32 in [-1, 1)."""
-    pcm = np.frombuffer(data[: len(data) // 2 * 2], dtype="<i2")
-    return (pcm.astype(np.float32) / 32768.0).astype(np.float32)
-
-
 class PcmStream:
     """Raw s16le 16 kHz mono from a binary stream (``--stdin``), 100 ms at a time. A stream
     that starts as a media file (WAV, FLAC, Ogg, MP3 with its ID3 tag, WebM/Matroska, AIFF,
@@ -46,9 +41,13 @@ class PcmStream:
 
     live = True
 
-    def __init__(self, stream: BinaryIO, name: str = "stdin") -> None:
+    def __init__(
+        self, stream: BinaryIO, name: str = "stdin", rate: int = SAMPLE_RATE, channels: int = 1
+    ) -> None:
         self._stream = stream
         self.name = name
+        self.rate = rate  # of raw PCM (``--sample-rate``, ``--channels``); a file says its own
+        self.channels = channels
 
     def blocks(self) -> Iterator[Audio]:
         from woasr_cli.media.sniff import HEAD, container_at_start, wav_samples
@@ -58,7 +57,7 @@ class PcmStream:
         if not head:
             raise MediaError(f"no audio on {self.name} (0 bytes)")
         kind = container_at_start(head)
-        carry = head
+        convert, carry = PcmConverter(self.rate, self.channels), head
         if kind == "WAV":  # `arecord` writes one: its header is skipped where that is all
             found = wav_samples(head)
             while found is None and len(head) < _WAV_HEADER_MAX:
@@ -68,21 +67,25 @@ class PcmStream:
                 head += more
                 found = wav_samples(head)
             if found is not None and found[1]:
-                kind, carry = None, head[found[0] :]
+                kind, carry, convert = None, head[found[0] :], PcmConverter()
         if kind is not None:
             from woasr_cli.media.decode import iter_stream_audio
 
             yield from iter_stream_audio(_Prefixed(head, read), kind, BLOCK)
             return
+        size = convert.rate // 10 * 2 * convert.channels  # 100 ms
+        data = carry
         while True:
-            data = read(BLOCK * 2 - len(carry))
-            if not data:
-                if len(carry) >= 2:
-                    yield pcm16_to_float(carry)
+            more = read(max(size - len(data), 2))
+            if not more:
+                tail = np.concatenate([convert(data), convert.flush()])
+                if len(tail):
+                    yield tail
                 return
-            data = carry + data
-            carry = data[len(data) // 2 * 2 :]
-            yield pcm16_to_float(data)
+            audio = convert(data + more)
+            data = b""
+            if len(audio):
+                yield audio
 
 
 def _read_up_to(read: Callable[[int], bytes], size: int) -> bytes:

@@ -39,10 +39,9 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from woasr_cli.errors import WoasrError
 from woasr_cli.live.backlog import Backlog, BacklogFull
 from woasr_cli.live.events import StreamEvent
+from woasr_cli.live.pcm import PcmConverter
 from woasr_cli.live.processor import StreamConfig, StreamProcessor
 from woasr_cli.live.setup import live_options
-from woasr_cli.live.sources import pcm16_to_float
-from woasr_cli.media.audio import Audio
 from woasr_cli.model_pool import ModelPool, ModelsBusy
 from woasr_cli.options import TranscribeOptions
 
@@ -141,7 +140,7 @@ async def _serve(
     arrived while the last one ran."""
     loop = asyncio.get_running_loop()
     arrived = Backlog(round(limits.max_backlog_s * _SR))
-    resample = _Resampler(rate)
+    resample = PcmConverter(rate)
     idle = False
 
     async def receive() -> None:
@@ -158,6 +157,7 @@ async def _serve(
             if message.get("bytes"):
                 arrived.put(resample(message["bytes"]))
             elif message.get("text") and _is_end(message["text"]):
+                arrived.put(resample.flush())
                 arrived.put(None)
                 return
 
@@ -257,27 +257,3 @@ def _is_end(text: str) -> bool:
     except json.JSONDecodeError:
         return False
     return isinstance(data, dict) and data.get("type") == "end"
-
-
-class _Resampler:
-    """PCM s16le at the client's rate -> 16 kHz float32 (block means for whole multiples of
-    16 kHz, linear interpolation otherwise: enough for speech). Odd bytes wait for the next
-    frame."""
-
-    def __init__(self, rate: int) -> None:
-        self.rate = rate
-        self._carry = b""
-
-    def __call__(self, data: bytes) -> Audio:
-        data = self._carry + data
-        self._carry = data[len(data) // 2 * 2 :]
-        audio = pcm16_to_float(data)
-        if self.rate == _SR or len(audio) == 0:
-            return audio
-        if self.rate % _SR == 0:
-            step = self.rate // _SR
-            usable = len(audio) // step * step
-            blocks = audio[:usable].reshape(-1, step)
-            return np.asarray(blocks.mean(axis=1), dtype=np.float32)
-        positions = np.arange(round(len(audio) * _SR / self.rate)) * (self.rate / _SR)
-        return np.asarray(np.interp(positions, np.arange(len(audio)), audio), dtype=np.float32)
