@@ -332,3 +332,19 @@ def test_a_url_says_to_download_it_first(speech_dir: Path, tmp_path: Path) -> No
     assert code == 1  # the file was done; the URL was not
     assert f"woasr: error: {url}: a URL" in err and "download it first" in err
     assert (tmp_path / "synth_1.srt").is_file()
+
+
+def test_a_dash_says_transcribe_reads_files(
+    speech_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`yt-dlp -o - URL | woasr transcribe -` said "/cwd/-: no such file"; a file named '-' is
+    still transcribed where there is one."""
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run("transcribe", "-", "-o", str(tmp_path / "a"))
+    assert code == 1
+    assert "woasr: error: -: stdin: woasr transcribe reads files" in err
+    assert "woasr listen --stdin" in err and "no such file" not in err
+    (tmp_path / "-").write_bytes((speech_dir / "synth_1.wav").read_bytes())
+    code, _, err = run("transcribe", "-", "-o", str(tmp_path / "b"))
+    assert code == 0, err
+    assert (tmp_path / "b" / "-.srt").is_file()

@@ -489,11 +489,15 @@ def run_transcribe(
         should_stop=stop, force=force, executor=executor,
     )  # fmt: skip
     for arg in result.missing:
-        why = (
-            "a URL: woasr transcribes files on this machine; download it first (curl -LO URL)"
-            if is_url(arg)
-            else "matched no media files"
-        )
+        if is_url(arg):
+            why = "a URL: woasr transcribes files on this machine; download it first (curl -LO URL)"
+        elif arg == "-":
+            why = (
+                "stdin: woasr transcribe reads files (a batch resumes from them); save the "
+                "stream to a file first, or caption it live with woasr listen --stdin"
+            )
+        else:
+            why = "matched no media files"
         say(f"woasr: error: {shown(arg)}: {why}")
     for name, reason in [] if quiet else result.ignored:
         say(f"woasr: skipped {shown(name)}: {shown(reason)}")

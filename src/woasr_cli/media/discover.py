@@ -101,7 +101,7 @@ def _expand(arg: str, skipped: list[tuple[str, str]]) -> tuple[list[InputFile], 
     if path.exists() or path.is_symlink():
         resolved = path.resolve() if path.exists() else path.absolute()
         return [InputFile(resolved, resolved.parent)], True
-    if is_url(arg):  # not a file here: matched nothing (its path would read "http:/host/...")
+    if is_url(arg) or arg == "-":  # not a file here (a URL's path would read "http:/host/...")
         return [], False
     if _GLOB_CHARS & set(arg):
         matches = sorted(glob.glob(str(path), recursive=True))
