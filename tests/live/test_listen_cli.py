@@ -80,6 +80,31 @@ def test_stdin_takes_an_mp3_piped_in_whole(
     assert wer(references["jfk.mp3"], check_outputs(tmp_path)) <= 0.15, stdout.decode()
 
 
+def test_ctrl_c_while_a_piped_file_is_decoded_from_an_open_pipe(
+    shared_audio: Path, tiny_en: Path, tmp_path: Path
+) -> None:
+    """A FLAC piped in by a producer that keeps the pipe open: the reader thread waits inside
+    FFmpeg's read for more, and Ctrl-C still commits, writes the files and exits 0."""
+    del tiny_en
+    proc = listen(tmp_path)
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write((shared_audio / "jfk.flac").read_bytes())
+    proc.stdin.flush()
+    lines: list[bytes] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, b"")))
+    reader.start()
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and b"country" not in b" ".join(lines):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=60)
+    reader.join(10)
+    stderr = proc.stderr.read() if proc.stderr is not None else b""
+    assert proc.returncode == 0, stderr.decode()
+    assert b"Traceback" not in stderr
+    assert "country" in check_outputs(tmp_path)
+
+
 def test_stdin_raw_pcm_at_another_rate_and_channels(
     shared_audio: Path, references: dict[str, str], tiny_en: Path, tmp_path: Path
 ) -> None:
