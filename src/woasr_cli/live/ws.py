@@ -3,7 +3,8 @@
 Protocol (one stream per connection)::
 
     client: {"model": "tiny.en", "language": "en", "sample_rate": 16000}   text, first
-    client: <binary PCM s16le mono frames, 100-250 ms each> ...
+            (optional "channels": 1-8, interleaved, mixed to one)
+    client: <binary PCM s16le frames, 100-250 ms each (any size works)> ...
     client: {"type": "end"}
     server: {"type": "partial" | "final", "start", "end", "text", "words"} ...
             (the tail is flushed as finals after "end"), then close 1000
@@ -104,7 +105,7 @@ def stream_router(
             if first is None:
                 return await _close(ws, 1007, "the first message must be a JSON config")
             try:
-                options, rate = _parse_config(first, base)
+                options, pcm = _parse_config(first, base)
             except _Refused as exc:
                 return await _close(ws, exc.code, str(exc))
             loop = asyncio.get_running_loop()
@@ -120,7 +121,7 @@ def stream_router(
                     processor = StreamProcessor(loaded.transcriber, config, options=options)
                 except WoasrError as exc:
                     return await _close(ws, 1011, str(exc))
-                await _serve(ws, processor, rate, workers, limits)
+                await _serve(ws, processor, pcm, workers, limits)
             finally:
                 pool.release(loaded)
         finally:
@@ -132,7 +133,7 @@ def stream_router(
 async def _serve(
     ws: WebSocket,
     processor: StreamProcessor,
-    rate: int,
+    resample: PcmConverter,
     workers: ThreadPoolExecutor,
     limits: StreamLimits,
 ) -> None:
@@ -140,7 +141,6 @@ async def _serve(
     arrived while the last one ran."""
     loop = asyncio.get_running_loop()
     arrived = Backlog(round(limits.max_backlog_s * _SR))
-    resample = PcmConverter(rate)
     idle = False
 
     async def receive() -> None:
@@ -234,10 +234,15 @@ def _key_ok(offered: object, expected: str | None) -> bool:
     return isinstance(offered, str) and hmac.compare_digest(offered.encode(), expected.encode())
 
 
-def _parse_config(data: dict[str, Any], base: TranscribeOptions) -> tuple[TranscribeOptions, int]:
+def _parse_config(
+    data: dict[str, Any], base: TranscribeOptions
+) -> tuple[TranscribeOptions, PcmConverter]:
     rate = data.get("sample_rate", _SR)
-    if not isinstance(rate, int) or not 8000 <= rate <= 48000:
+    if not isinstance(rate, int) or isinstance(rate, bool) or not 8000 <= rate <= 48000:
         raise _Refused(1007, "sample_rate must be a whole number of Hz from 8000 to 48000")
+    channels = data.get("channels", 1)
+    if not isinstance(channels, int) or isinstance(channels, bool) or not 1 <= channels <= 8:
+        raise _Refused(1007, "channels must be a whole number from 1 to 8")
     changes: dict[str, Any] = {}
     for key in ("model", "language"):
         value = data.get(key)
@@ -246,7 +251,7 @@ def _parse_config(data: dict[str, Any], base: TranscribeOptions) -> tuple[Transc
         if value:
             changes[key] = value
     try:
-        return live_options(base.with_changes(**changes)), rate
+        return live_options(base.with_changes(**changes)), PcmConverter(rate, channels)
     except WoasrError as exc:
         raise _Refused(1007, str(exc)) from None
 
