@@ -128,6 +128,24 @@ def test_stdin_raw_pcm_at_another_rate_and_channels(
     assert 9.5 <= last["end"] <= 11.2, last  # "country." ends at ~10.3 s of the 11 s clip
 
 
+def test_stdin_from_a_terminal_is_a_usage_error(tmp_path: Path) -> None:
+    """`woasr listen --stdin` typed with nothing piped in waited for the keyboard, silently."""
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+        proc = subprocess.run(
+            [sys.executable, "-m", "woasr_cli", "listen", "--stdin", "-o", str(tmp_path)],
+            stdin=follower, capture_output=True, env=env, timeout=60,
+        )  # fmt: skip
+    finally:
+        os.close(leader)
+        os.close(follower)
+    assert proc.returncode == 2
+    assert proc.stderr.decode().startswith("woasr: error: --stdin reads audio piped in")
+
+
 def test_empty_stdin_is_a_one_line_error(tmp_path: Path) -> None:
     proc = listen(tmp_path)
     _, stderr = proc.communicate(b"", 120)

@@ -187,6 +187,11 @@ def _source(
     from woasr_cli.live.sources import FileSource, Microphone, PcmStream
 
     if stdin:
+        if sys.stdin.isatty():  # it would wait for typed "audio" until Ctrl-D
+            raise UsageError(
+                "--stdin reads audio piped in, and stdin is a terminal: "
+                "e.g. ffmpeg -i talk.mp4 -f s16le -ac 1 -ar 16000 - | woasr listen --stdin"
+            )
         return PcmStream(sys.stdin.buffer, rate=raw[0], channels=raw[1])
     if file is not None:
         if not file.is_file():
