@@ -210,6 +210,13 @@ def test_usage_errors_before_any_model_loads(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "choose one" in result.output
     result = runner.invoke(app, ["listen", "--file", str(tmp_path / "missing.wav")])
     assert result.exit_code == 2 and "no such file" in result.output
+    os.mkfifo(tmp_path / "fifo")  # as /dev/stdin is in a pipe
+    for stream in ("-", str(tmp_path / "fifo")):  # said "no such file"
+        result = runner.invoke(app, ["listen", "--file", stream])
+        assert result.exit_code == 2, result.output
+        assert "not a file but a stream; pipe it in with --stdin" in result.output
+    result = runner.invoke(app, ["listen", "--file", str(tmp_path)])
+    assert result.exit_code == 2 and "a directory" in result.output
 
 
 # A stand-in for the sounddevice package (the microphone's driver layer, not woasr): a device

@@ -194,6 +194,10 @@ def _source(
             )
         return PcmStream(sys.stdin.buffer, rate=raw[0], channels=raw[1])
     if file is not None:
+        if str(file) == "-" or (file.exists() and not file.is_file() and not file.is_dir()):
+            raise UsageError(f"--file {file}: not a file but a stream; pipe it in with --stdin")
+        if file.is_dir():
+            raise UsageError(f"--file {file}: a directory, not a media file")
         if not file.is_file():
             raise UsageError(f"--file {file}: no such file")
         return FileSource(file, realtime=realtime)
