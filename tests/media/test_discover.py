@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from woasr_cli.jobs.layout import output_stems
 from woasr_cli.media.discover import discover_inputs, read_list
 
@@ -126,3 +128,19 @@ def test_a_url_matches_nothing_instead_of_becoming_a_path() -> None:
     found = discover_inputs(["https://example.com/talk.mp3", "s3://bucket/x.wav"])
     assert found.inputs == [] and found.missing == ["https://example.com/talk.mp3",
                                                     "s3://bucket/x.wav"]  # fmt: skip
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux's /proc")
+def test_a_pipe_named_by_a_proc_link_keeps_its_name() -> None:
+    """`cat x.mp3 | woasr transcribe /dev/stdin`: the link resolves to /proc/PID/fd/pipe:[N],
+    which names nothing, and the batch said "no such file" for it; the name given is kept, so
+    the batch can say it is a pipe."""
+    read, write = os.pipe()
+    try:
+        link = f"/proc/self/fd/{read}"
+        found = discover_inputs([link])
+        assert [i.path for i in found.inputs] == [Path(link)]
+        assert found.inputs[0].path.exists()
+    finally:
+        os.close(read)
+        os.close(write)

@@ -100,6 +100,8 @@ def _expand(arg: str, skipped: list[tuple[str, str]]) -> tuple[list[InputFile], 
         return files, bool(files)
     if path.exists() or path.is_symlink():
         resolved = path.resolve() if path.exists() else path.absolute()
+        if not resolved.exists():  # /dev/stdin of a pipe resolves to /proc/PID/fd/pipe:[N]
+            resolved = path.absolute()
         return [InputFile(resolved, resolved.parent)], True
     if is_url(arg) or arg == "-":  # not a file here (a URL's path would read "http:/host/...")
         return [], False
