@@ -101,6 +101,36 @@ def test_stereo_48khz_in_browser_sized_frames_keeps_its_clock(
     assert code == 1007 and "channels" in bad[0]["message"]
 
 
+def test_a_media_file_sent_as_frames_is_refused_and_a_wav_header_skipped(
+    client: TestClient, shared_audio: Path, references: dict[str, str], tmp_path: Path
+) -> None:
+    """A browser's MediaRecorder sends WebM: its bytes were taken for PCM samples and gave
+    noise or nothing. Refused now, naming the way that works; a WAV header in front of 16 kHz
+    mono PCM (some clients write one first) is skipped."""
+    from mediafiles import encode_audio
+
+    audio = decode_audio(shared_audio / "jfk.flac")
+    webm = encode_audio(tmp_path / "chunk.webm", audio[:16000], 16000, codec="libopus")
+    headers = {"Authorization": f"Bearer {KEY}"}
+    with client.websocket_connect("/v1/stream", headers=headers) as ws:
+        ws.send_text(json.dumps({"model": "tiny.en"}))
+        ws.send_bytes(webm.read_bytes()[:4000])
+        events, code = receive_all(ws)
+    assert code == 1007
+    assert "binary frames must be raw PCM" in events[-1]["message"]
+    assert "not Matroska/WebM" in events[-1]["message"]
+    wav = encode_audio(tmp_path / "jfk.wav", audio, 16000, codec="pcm_s16le").read_bytes()
+    with client.websocket_connect("/v1/stream", headers=headers) as ws:
+        ws.send_text(json.dumps({"model": "tiny.en"}))
+        for i in range(0, len(wav), 6400):
+            ws.send_bytes(wav[i : i + 6400])
+        ws.send_text(json.dumps({"type": "end"}))
+        events, code = receive_all(ws)
+    assert code == 1000
+    said = " ".join(e["text"] for e in events if e["type"] == "final")
+    assert wer(references["jfk.flac"], said) <= 0.15, said
+
+
 def test_wrong_or_missing_key_is_refused(client: TestClient) -> None:
     with client.websocket_connect("/v1/stream?api_key=wrong") as ws:
         ws.send_text(json.dumps({"sample_rate": 16000}))

@@ -10,10 +10,11 @@ Protocol (one stream per connection)::
             (the tail is flushed as finals after "end"), then close 1000
 
 Errors come as ``{"type": "error", "message"}`` before the close: 1008 bad or missing API key,
-1007 bad config, 1013 the server is at its stream limit (try again later), 1011 the model failed,
-1001 no message for ``StreamLimits.idle_s`` (the stream is flushed first), 1008 more audio
-waiting for its pass than ``StreamLimits.max_backlog_s`` (a file pushed faster than real
-time: the OpenAI-compatible route is for files).
+1007 bad config (or frames that are a media file, e.g. a MediaRecorder's WebM), 1013 the server
+is at its stream limit (try again later), 1011 the model failed, 1001 no message for
+``StreamLimits.idle_s`` (the stream is flushed first), 1008 more audio waiting for its pass
+than ``StreamLimits.max_backlog_s`` (a file pushed faster than real time: the OpenAI-compatible
+route is for files).
 With an API key set, a client sends ``Authorization: Bearer KEY``; browsers, which cannot set
 headers on a WebSocket, may put ``?api_key=KEY`` in the URL or ``"api_key"`` in the config.
 
@@ -145,6 +146,7 @@ async def _serve(
 
     async def receive() -> None:
         nonlocal idle
+        first = True
         while True:
             try:
                 message = await asyncio.wait_for(ws.receive(), limits.idle_s)
@@ -155,7 +157,11 @@ async def _serve(
             if message["type"] == "websocket.disconnect":
                 raise WebSocketDisconnect(message.get("code", 1000))
             if message.get("bytes"):
-                arrived.put(resample(message["bytes"]))
+                data = message["bytes"]
+                if first:
+                    data = _pcm_after_header(data, resample)
+                    first = False
+                arrived.put(resample(data))
             elif message.get("text") and _is_end(message["text"]):
                 arrived.put(resample.flush())
                 arrived.put(None)
@@ -187,6 +193,8 @@ async def _serve(
             await _close(ws, 1001, f"no audio for {limits.idle_s:g} s: the stream was ended")
         else:
             await ws.close(1000)
+    except _Refused as exc:
+        await _close(ws, exc.code, str(exc))
     except BacklogFull as exc:
         await _close(
             ws,
@@ -199,6 +207,26 @@ async def _serve(
     finally:
         for task in (receiver, worker):
             task.cancel()
+
+
+def _pcm_after_header(data: bytes, pcm: PcmConverter) -> bytes:
+    """The first binary frame as raw PCM: a WAV header in front of 16 kHz mono 16-bit samples
+    (what some clients write first) is dropped; a media file (a browser's MediaRecorder sends
+    WebM) is refused, where its bytes were transcribed as noise."""
+    from woasr_cli.media.sniff import container_at_start, wav_samples
+
+    kind = container_at_start(data[:12])
+    if kind is None:
+        return data
+    if kind == "WAV" and (pcm.rate, pcm.channels) == (_SR, 1):
+        found = wav_samples(data)
+        if found is not None and found[1]:
+            return data[found[0] :]
+    raise _Refused(
+        1007,
+        f"binary frames must be raw PCM (s16le at sample_rate), not {kind}: decode it in the "
+        "client (an AudioWorklet gives PCM), or POST the file to /v1/audio/transcriptions",
+    )
 
 
 async def _send(ws: WebSocket, events: list[StreamEvent]) -> None:
