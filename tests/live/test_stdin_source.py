@@ -168,3 +168,36 @@ def test_pcm_cut_anywhere_converts_to_the_same_audio(rate: int, channels: int, p
     assert len(out) == 16000 * seconds
     want = np.sin(2 * np.pi * 440 * np.arange(len(out)) / 16000) * 10000 / 32768
     assert np.abs(out[100:-100] - want[100:-100]).max() < 0.01
+
+
+def test_a_video_without_sound_says_so_and_a_bad_file_names_itself(
+    tmp_path: Path, speech: tuple[np.ndarray, int]
+) -> None:
+    """Piped: a file FFmpeg read but found no sound in is not told to try --file. As --file:
+    the error names the file, as `woasr transcribe` does (it said only "not a media file")."""
+    from woasr_cli.live.sources import FileSource
+
+    audio, sr = speech
+    video = encode_audio(tmp_path / "clip.webm", audio[:8000], sr, codec="libopus", video=True)
+    silent = video_only(video, tmp_path / "silent.webm")
+    with pytest.raises(MediaError) as err:
+        list(piped(silent.read_bytes()).blocks())
+    assert str(err.value) == "Matroska/WebM on a pipe: no audio stream (streams: video)"
+    junk = tmp_path / "notes.wav"
+    junk.write_text("not audio at all\n" * 100)
+    with pytest.raises(MediaError, match=f"^{junk}: not a media file FFmpeg can read$"):
+        list(FileSource(junk).blocks())
+
+
+def video_only(src: Path, dst: Path) -> Path:
+    """A copy of ``src`` with its video stream only (remuxed, no re-encoding)."""
+    import av
+
+    with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
+        vin = inp.streams.video[0]
+        vout = out.add_stream_from_template(vin)
+        for packet in inp.demux(vin):
+            if packet.dts is not None:
+                packet.stream = vout
+                out.mux(packet)
+    return dst

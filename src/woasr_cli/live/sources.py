@@ -147,7 +147,14 @@ class FileSource:
 
         start = time.monotonic()
         sent = 0
-        for chunk in iter_audio(self.path):
+        chunks = iter_audio(self.path)
+        while True:
+            try:
+                chunk = next(chunks, None)
+            except MediaError as exc:  # the name, as `woasr transcribe` gives it
+                raise MediaError(f"{self.path}: {exc}") from None
+            if chunk is None:
+                return
             for i in range(0, len(chunk), BLOCK):
                 block = chunk[i : i + BLOCK]
                 if self.live:

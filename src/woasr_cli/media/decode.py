@@ -162,13 +162,16 @@ def iter_stream_audio(
         raise MediaError(f"cannot read {kind} from a pipe: {_ffmpeg_reason(exc)}") from None
     started = False
     try:
-        track = _audio_stream(container)
+        try:
+            track = _audio_stream(container)
+        except MediaError as exc:  # the file itself was read: --file would not help
+            raise MediaError(f"{kind} on a pipe: {exc}") from None
         origin = container.start_time / 1_000_000 if container.start_time is not None else 0.0
         for audio in _blocks(container, track, None, origin, block):
             started = True
             yield audio
     except MediaError as exc:
-        if started:
+        if started or str(exc).startswith(f"{kind} on a pipe: "):
             raise
         reason = f"cannot read {kind} from a pipe ({exc}); pass the file with --file"
         raise MediaError(reason) from None
