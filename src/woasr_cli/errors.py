@@ -60,6 +60,11 @@ class MediaError(InputError):
     pass
 
 
+class NeedsWholeFile(MediaError):
+    """Media that cannot be read front to back from a stream (an MP4 whose index is at its
+    end); the front-end says how to send the whole file instead."""
+
+
 class OutputError(WoasrError):
     pass
 

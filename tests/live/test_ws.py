@@ -101,24 +101,37 @@ def test_stereo_48khz_in_browser_sized_frames_keeps_its_clock(
     assert code == 1007 and "channels" in bad[0]["message"]
 
 
-def test_a_media_file_sent_as_frames_is_refused_and_a_wav_header_skipped(
+def test_a_media_file_sent_as_frames_is_decoded_and_a_wav_header_skipped(
     client: TestClient, shared_audio: Path, references: dict[str, str], tmp_path: Path
 ) -> None:
-    """A browser's MediaRecorder sends WebM: its bytes were taken for PCM samples and gave
-    noise or nothing. Refused now, naming the way that works; a WAV header in front of 16 kHz
-    mono PCM (some clients write one first) is skipped."""
+    """A browser's MediaRecorder sends WebM/Opus in pieces: its bytes were taken for PCM
+    samples and gave nothing until the idle close. Now decoded as the pieces come, on the
+    clip's own clock; a file that cannot be decoded is refused with 1007 and the reason. A WAV
+    header in front of 16 kHz mono PCM (some clients write one first) is skipped."""
     from mediafiles import encode_audio
 
     audio = decode_audio(shared_audio / "jfk.flac")
-    webm = encode_audio(tmp_path / "chunk.webm", audio[:16000], 16000, codec="libopus")
+    webm = encode_audio(tmp_path / "rec.webm", audio, 16000, codec="libopus", out_rate=48000)
     headers = {"Authorization": f"Bearer {KEY}"}
+    data = webm.read_bytes()
     with client.websocket_connect("/v1/stream", headers=headers) as ws:
         ws.send_text(json.dumps({"model": "tiny.en"}))
-        ws.send_bytes(webm.read_bytes()[:4000])
+        for i in range(0, len(data), 2000):  # about what a 250 ms timeslice holds
+            ws.send_bytes(data[i : i + 2000])
+        ws.send_text(json.dumps({"type": "end"}))
+        events, code = receive_all(ws)
+    assert code == 1000
+    finals = [e for e in events if e["type"] == "final"]
+    said = " ".join(e["text"] for e in finals)
+    assert wer(references["jfk.flac"], said) <= 0.15, said
+    assert 9.8 <= finals[-1]["words"][-1]["end"] <= 11.0  # "country." ends at ~10.3 s
+    with client.websocket_connect("/v1/stream", headers=headers) as ws:
+        ws.send_text(json.dumps({"model": "tiny.en"}))
+        ws.send_bytes(data[:64] + bytes(range(256)) * 40)  # a WebM header, then noise
+        ws.send_text(json.dumps({"type": "end"}))
         events, code = receive_all(ws)
     assert code == 1007
-    assert "binary frames must be raw PCM" in events[-1]["message"]
-    assert "not Matroska/WebM" in events[-1]["message"]
+    assert events[-1]["message"].startswith("cannot decode the Matroska/WebM sent: ")
     wav = encode_audio(tmp_path / "jfk.wav", audio, 16000, codec="pcm_s16le").read_bytes()
     with client.websocket_connect("/v1/stream", headers=headers) as ws:
         ws.send_text(json.dumps({"model": "tiny.en"}))

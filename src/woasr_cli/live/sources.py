@@ -17,7 +17,7 @@ from typing import BinaryIO, Protocol
 
 import numpy as np
 
-from woasr_cli.errors import MediaError, UsageError
+from woasr_cli.errors import MediaError, NeedsWholeFile, UsageError
 from woasr_cli.live.pcm import PcmConverter
 from woasr_cli.media.audio import SAMPLE_RATE, Audio
 
@@ -71,7 +71,10 @@ class PcmStream:
         if kind is not None:
             from woasr_cli.media.decode import iter_stream_audio
 
-            yield from iter_stream_audio(_Prefixed(head, read), kind, BLOCK)
+            try:
+                yield from iter_stream_audio(_Prefixed(head, read), kind, BLOCK)
+            except NeedsWholeFile as exc:
+                raise NeedsWholeFile(f"{exc}; pass the file with --file") from None
             return
         size = convert.rate // 10 * 2 * convert.channels  # 100 ms
         data = carry

@@ -5,12 +5,13 @@ Protocol (one stream per connection)::
     client: {"model": "tiny.en", "language": "en", "sample_rate": 16000}   text, first
             (optional "channels": 1-8, interleaved, mixed to one)
     client: <binary PCM s16le frames, 100-250 ms each (any size works)> ...
+            (or a media file in pieces, as a browser's MediaRecorder sends WebM/Opus)
     client: {"type": "end"}
     server: {"type": "partial" | "final", "start", "end", "text", "words"} ...
             (the tail is flushed as finals after "end"), then close 1000
 
 Errors come as ``{"type": "error", "message"}`` before the close: 1008 bad or missing API key,
-1007 bad config (or frames that are a media file, e.g. a MediaRecorder's WebM), 1013 the server
+1007 bad config (or frames of a media file that cannot be decoded), 1013 the server
 is at its stream limit (try again later), 1011 the model failed, 1001 no message for
 ``StreamLimits.idle_s`` (the stream is flushed first), 1008 more audio waiting for its pass
 than ``StreamLimits.max_backlog_s`` (a file pushed faster than real time: the OpenAI-compatible
@@ -38,12 +39,14 @@ from typing import Any
 import numpy as np
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from woasr_cli.errors import WoasrError
+from woasr_cli.errors import NeedsWholeFile, WoasrError
 from woasr_cli.live.backlog import Backlog, BacklogFull
 from woasr_cli.live.events import StreamEvent
+from woasr_cli.live.media_frames import MediaFrames
 from woasr_cli.live.pcm import PcmConverter
 from woasr_cli.live.processor import StreamConfig, StreamProcessor
 from woasr_cli.live.setup import live_options
+from woasr_cli.media.audio import Audio
 from woasr_cli.model_pool import ModelPool, ModelsBusy
 from woasr_cli.options import TranscribeOptions
 
@@ -143,29 +146,66 @@ async def _serve(
     loop = asyncio.get_running_loop()
     arrived = Backlog(round(limits.max_backlog_s * _SR))
     idle = False
+    media: MediaFrames | None = None  # frames that are a media file, decoded on a thread
+    decoded = asyncio.Event()  # its decoder stopped
+    failed: list[Exception] = []  # what its decoder's blocks ran into
+
+    def put_decoded(block: Audio) -> None:
+        try:
+            arrived.put(block)
+        except BacklogFull as exc:
+            failed.append(exc)
+
+    def deliver(block: Audio) -> None:  # on the decoder's thread
+        loop.call_soon_threadsafe(put_decoded, block)
+
+    def decoder_ended() -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is gone: the server is stopping
+            loop.call_soon_threadsafe(decoded.set)
+
+    def check() -> None:
+        if media is not None and media.error is not None:
+            why = f"cannot decode the {media.kind} sent: {media.error}"
+            if isinstance(media.error, NeedsWholeFile):
+                why += "; POST the file to /v1/audio/transcriptions"
+            failed.append(_Refused(1007, why))
+        if failed:
+            raise failed[0]
+
+    async def end_of_input() -> None:
+        if media is not None:
+            media.close()
+            await decoded.wait()
+            check()
+        else:
+            arrived.put(resample.flush())
+        arrived.put(None)
 
     async def receive() -> None:
-        nonlocal idle
+        nonlocal idle, media
         first = True
         while True:
             try:
                 message = await asyncio.wait_for(ws.receive(), limits.idle_s)
             except TimeoutError:  # a client that went quiet: end its stream, free its slot
                 idle = True
-                arrived.put(None)
-                return
+                return await end_of_input()
             if message["type"] == "websocket.disconnect":
                 raise WebSocketDisconnect(message.get("code", 1000))
+            check()
             if message.get("bytes"):
                 data = message["bytes"]
                 if first:
-                    data = _pcm_after_header(data, resample)
                     first = False
-                arrived.put(resample(data))
+                    kind, data = _first_frame(data, resample)
+                    if kind is not None:
+                        media = MediaFrames(kind, deliver, decoder_ended)
+                if media is not None:
+                    media.feed(data)
+                else:
+                    arrived.put(resample(data))
             elif message.get("text") and _is_end(message["text"]):
-                arrived.put(resample.flush())
-                arrived.put(None)
-                return
+                return await end_of_input()
 
     async def work() -> None:
         while True:
@@ -207,26 +247,22 @@ async def _serve(
     finally:
         for task in (receiver, worker):
             task.cancel()
+        if media is not None:
+            media.close()
 
 
-def _pcm_after_header(data: bytes, pcm: PcmConverter) -> bytes:
-    """The first binary frame as raw PCM: a WAV header in front of 16 kHz mono 16-bit samples
-    (what some clients write first) is dropped; a media file (a browser's MediaRecorder sends
-    WebM) is refused, where its bytes were transcribed as noise."""
+def _first_frame(data: bytes, pcm: PcmConverter) -> tuple[str | None, bytes]:
+    """What the frames are, from the first: raw PCM (None; a WAV header in front of 16 kHz
+    mono 16-bit samples, which some clients write first, is dropped), or a media file of the
+    kind returned (a browser's MediaRecorder sends WebM; its bytes were taken for samples)."""
     from woasr_cli.media.sniff import container_at_start, wav_samples
 
     kind = container_at_start(data[:12])
-    if kind is None:
-        return data
     if kind == "WAV" and (pcm.rate, pcm.channels) == (_SR, 1):
         found = wav_samples(data)
         if found is not None and found[1]:
-            return data[found[0] :]
-    raise _Refused(
-        1007,
-        f"binary frames must be raw PCM (s16le at sample_rate), not {kind}: decode it in the "
-        "client (an AudioWorklet gives PCM), or POST the file to /v1/audio/transcriptions",
-    )
+            return None, data[found[0] :]
+    return kind, data
 
 
 async def _send(ws: WebSocket, events: list[StreamEvent]) -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, BinaryIO
 import numpy as np
 import numpy.typing as npt
 
-from woasr_cli.errors import MediaError
+from woasr_cli.errors import MediaError, NeedsWholeFile
 from woasr_cli.media.audio import SAMPLE_RATE
 from woasr_cli.media.filekind import not_regular_reason
 from woasr_cli.media.mixdown import Converter, Mix, Planar, mixer
@@ -148,8 +148,8 @@ def iter_stream_audio(
 ) -> Iterator[npt.NDArray[np.float32]]:
     """16 kHz mono float32 blocks of about ``block`` samples from a media file read front to
     back, never seeking (a pipe: ``cat talk.mp3 | woasr listen --stdin``), as soon as they are
-    decoded. ``kind`` names the format for messages. Raises MediaError when FFmpeg cannot read
-    it that way (an MP4 whose index is at its end needs the file: ``--file``)."""
+    decoded. ``kind`` names the format for messages. Raises NeedsWholeFile where FFmpeg cannot
+    read it that way (an MP4 whose index is at its end), MediaError for other faults."""
     import av
 
     try:
@@ -173,8 +173,7 @@ def iter_stream_audio(
     except MediaError as exc:
         if started or str(exc).startswith(f"{kind} on a pipe: "):
             raise
-        reason = f"cannot read {kind} from a pipe ({exc}); pass the file with --file"
-        raise MediaError(reason) from None
+        raise NeedsWholeFile(f"cannot read {kind} from a pipe ({exc})") from None
     finally:
         container.close()
 

@@ -1,0 +1,80 @@
+"""A media file arriving in pieces, decoded as they come: what a browser's ``MediaRecorder``
+sends over the WebSocket stream (WebM/Opus, a piece every ``timeslice``).
+
+The pieces go to FFmpeg (:func:`~woasr_cli.media.decode.iter_stream_audio`, reading front to
+back) on a thread of its own, since the demuxer blocks until the next piece arrives; each
+decoded block of 16 kHz mono audio is handed to ``deliver`` on that thread.
+"""
+
+from __future__ import annotations
+
+import io
+import queue
+import threading
+from collections.abc import Callable
+
+from woasr_cli.media.audio import SAMPLE_RATE, Audio
+
+_BLOCK = SAMPLE_RATE // 10  # 100 ms
+
+
+class MediaFrames:
+    def __init__(
+        self, kind: str, deliver: Callable[[Audio], None], ended: Callable[[], None]
+    ) -> None:
+        """``kind`` names the format for messages; ``ended`` is called on the decoder's thread
+        when it stops, after the last block (:attr:`error` then says why, if it failed)."""
+        self.kind = kind
+        self.error: Exception | None = None
+        self._pieces: queue.Queue[bytes | None] = queue.Queue()
+        self._closed = False
+        thread = threading.Thread(
+            target=self._run, args=(deliver, ended), name="woasr-stream-decode", daemon=True
+        )
+        thread.start()
+
+    def feed(self, data: bytes) -> None:
+        if not self._closed:
+            self._pieces.put(data)
+
+    def close(self) -> None:
+        """No more pieces: the decoder reads the end of the file and stops."""
+        if not self._closed:
+            self._closed = True
+            self._pieces.put(None)
+
+    def _run(self, deliver: Callable[[Audio], None], ended: Callable[[], None]) -> None:
+        from woasr_cli.media.decode import iter_stream_audio
+
+        try:
+            for block in iter_stream_audio(_Pieces(self._pieces), self.kind, _BLOCK):
+                deliver(block)
+        except Exception as exc:  # handed to the stream, which closes with the reason
+            self.error = exc
+        finally:
+            ended()
+
+
+class _Pieces(io.RawIOBase):
+    """The queued pieces as one file FFmpeg reads front to back; None ends it."""
+
+    def __init__(self, pieces: queue.Queue[bytes | None]) -> None:
+        super().__init__()
+        self._pieces = pieces
+        self._left = b""
+        self._ended = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while not self._left and not self._ended:
+            piece = self._pieces.get()
+            if piece is None:
+                self._ended = True
+            else:
+                self._left = piece
+        size = min(len(buffer), len(self._left))
+        buffer[:size] = self._left[:size]
+        self._left = self._left[size:]
+        return size
