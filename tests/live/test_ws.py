@@ -242,7 +242,7 @@ def test_audio_sent_faster_than_it_is_transcribed_is_held_within_its_bound() -> 
 
 
 def test_a_file_pushed_faster_than_real_time_past_the_backlog_is_refused_with_1008(
-    tiny_en: Path, shared_audio: Path
+    tiny_en: Path, shared_audio: Path, tmp_path: Path
 ) -> None:
     del tiny_en
     app = FastAPI()
@@ -254,6 +254,18 @@ def test_a_file_pushed_faster_than_real_time_past_the_backlog_is_refused_with_10
             for _ in range(4):  # 44 s of speech in one go, while the first pass runs
                 for frame in frames(shared_audio / "jfk.wav", ms=2000):
                     ws.send_bytes(frame)
+            events, code = receive_all(ws)
+        assert code == 1008 and "/v1/audio/transcriptions" in events[-1]["message"]
+        # The same for a media file: its decoder fills the backlog on its own thread.
+        from mediafiles import encode_audio
+
+        audio = np.tile(decode_audio(shared_audio / "jfk.wav"), 4)
+        webm = encode_audio(tmp_path / "long.webm", audio, 16000, codec="libopus").read_bytes()
+        with pushed.websocket_connect("/v1/stream") as ws:
+            ws.send_text(json.dumps({}))
+            for i in range(0, len(webm), 4000):
+                ws.send_bytes(webm[i : i + 4000])
+            ws.send_text(json.dumps({"type": "end"}))
             events, code = receive_all(ws)
         assert code == 1008 and "/v1/audio/transcriptions" in events[-1]["message"]
 

@@ -28,6 +28,7 @@ class MediaFrames:
         self.error: Exception | None = None
         self._pieces: queue.Queue[bytes | None] = queue.Queue()
         self._closed = False
+        self._dropped = threading.Event()
         thread = threading.Thread(
             target=self._run, args=(deliver, ended), name="woasr-stream-decode", daemon=True
         )
@@ -43,11 +44,17 @@ class MediaFrames:
             self._closed = True
             self._pieces.put(None)
 
+    def drop(self) -> None:
+        """The stream is gone: the decoder stops at once, the pieces not read yet unread."""
+        self._dropped.set()
+        self.close()
+
     def _run(self, deliver: Callable[[Audio], None], ended: Callable[[], None]) -> None:
         from woasr_cli.media.decode import iter_stream_audio
 
         try:
-            for block in iter_stream_audio(_Pieces(self._pieces), self.kind, _BLOCK):
+            pieces = _Pieces(self._pieces, self._dropped)
+            for block in iter_stream_audio(pieces, self.kind, _BLOCK):
                 deliver(block)
         except Exception as exc:  # handed to the stream, which closes with the reason
             self.error = exc
@@ -58,9 +65,10 @@ class MediaFrames:
 class _Pieces(io.RawIOBase):
     """The queued pieces as one file FFmpeg reads front to back; None ends it."""
 
-    def __init__(self, pieces: queue.Queue[bytes | None]) -> None:
+    def __init__(self, pieces: queue.Queue[bytes | None], dropped: threading.Event) -> None:
         super().__init__()
         self._pieces = pieces
+        self._dropped = dropped
         self._left = b""
         self._ended = False
 
@@ -68,6 +76,8 @@ class _Pieces(io.RawIOBase):
         return True
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._dropped.is_set():
+            return 0
         while not self._left and not self._ended:
             piece = self._pieces.get()
             if piece is None:

@@ -248,7 +248,7 @@ async def _serve(
         for task in (receiver, worker):
             task.cancel()
         if media is not None:
-            media.close()
+            media.drop()
 
 
 def _first_frame(data: bytes, pcm: PcmConverter) -> tuple[str | None, bytes]:
