@@ -8,7 +8,6 @@ decoded block of 16 kHz mono audio is handed to ``deliver`` on that thread.
 
 from __future__ import annotations
 
-import io
 import queue
 import threading
 from collections.abc import Callable
@@ -49,42 +48,18 @@ class MediaFrames:
         self._dropped.set()
         self.close()
 
+    def _next_piece(self) -> bytes | None:
+        return None if self._dropped.is_set() else self._pieces.get()
+
     def _run(self, deliver: Callable[[Audio], None], ended: Callable[[], None]) -> None:
         from woasr_cli.media.decode import iter_stream_audio
+        from woasr_cli.media.pieces import PieceFile
 
         try:
-            pieces = _Pieces(self._pieces, self._dropped)
+            pieces = PieceFile(iter(self._next_piece, None))
             for block in iter_stream_audio(pieces, self.kind, _BLOCK):
                 deliver(block)
         except Exception as exc:  # handed to the stream, which closes with the reason
             self.error = exc
         finally:
             ended()
-
-
-class _Pieces(io.RawIOBase):
-    """The queued pieces as one file FFmpeg reads front to back; None ends it."""
-
-    def __init__(self, pieces: queue.Queue[bytes | None], dropped: threading.Event) -> None:
-        super().__init__()
-        self._pieces = pieces
-        self._dropped = dropped
-        self._left = b""
-        self._ended = False
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        if self._dropped.is_set():
-            return 0
-        while not self._left and not self._ended:
-            piece = self._pieces.get()
-            if piece is None:
-                self._ended = True
-            else:
-                self._left = piece
-        size = min(len(buffer), len(self._left))
-        buffer[:size] = self._left[:size]
-        self._left = self._left[size:]
-        return size

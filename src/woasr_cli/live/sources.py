@@ -7,11 +7,11 @@ that has arrived since the last pass; a file read as fast as possible is driven 
 
 from __future__ import annotations
 
-import io
 import os
 import queue
 import time
 from collections.abc import Callable, Iterator
+from itertools import chain
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -70,9 +70,11 @@ class PcmStream:
                 kind, carry, convert = None, head[found[0] :], PcmConverter()
         if kind is not None:
             from woasr_cli.media.decode import iter_stream_audio
+            from woasr_cli.media.pieces import PieceFile
 
+            rest = iter(lambda: read(1 << 16), b"")
             try:
-                yield from iter_stream_audio(_Prefixed(head, read), kind, BLOCK)
+                yield from iter_stream_audio(PieceFile(chain([head], rest)), kind, BLOCK)
             except NeedsWholeFile as exc:
                 raise NeedsWholeFile(f"{exc}; pass the file with --file") from None
             return
@@ -100,28 +102,6 @@ def _read_up_to(read: Callable[[int], bytes], size: int) -> bytes:
             break
         data += more
     return data
-
-
-class _Prefixed(io.RawIOBase):
-    """The bytes already read from a stream, then the rest of it: a file object FFmpeg reads
-    front to back (not seekable)."""
-
-    def __init__(self, head: bytes, read: Callable[[int], bytes]) -> None:
-        super().__init__()
-        self._head = head
-        self._read = read
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        size = len(buffer)
-        if self._head:
-            data, self._head = self._head[:size], self._head[size:]
-        else:
-            data = self._read(size)
-        buffer[: len(data)] = data
-        return len(data)
 
 
 def _unbuffered_read(stream: BinaryIO) -> Callable[[int], bytes]:
