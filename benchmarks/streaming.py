@@ -1,7 +1,7 @@
 """Live transcription measured with a simulated real-time client (issue 15).
 
 python benchmarks/streaming.py [--minutes 10] [--clock wall|cpu] [--pass-cost S/F] [--model tiny.en]
-    [--threads 0]
+    [--threads 0] [--output-dir DIR]
 
 The client plays audio in 100 ms blocks on a simulated clock: blocks "arrive" when the clock
 passes their end, every ``feed`` is timed and the clock is moved on by that time, so audio that
@@ -37,6 +37,7 @@ import statistics
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,6 +89,7 @@ def simulate(
     audio: np.ndarray,
     clock: str = "wall",
     pass_cost: tuple[float, float] | None = None,
+    sink: Callable[[object, float], None] | None = None,
 ) -> Run:
     from woasr_cli.live.processor import StreamProcessor
 
@@ -127,6 +129,8 @@ def simulate(
             continue
         wall, cpu, passes = time.perf_counter(), time.process_time(), fixed[0]
         events = processor.feed(audio[fed:arrived])
+        for event in events if sink is not None else []:
+            sink(event, arrived / SR)
         used = time.process_time() - cpu
         spent = used if clock == "cpu" else time.perf_counter() - wall
         if pass_cost is not None:
@@ -138,6 +142,8 @@ def simulate(
         record(events, now)
     wall, cpu, passes = time.perf_counter(), time.process_time(), fixed[0]
     events = processor.finish()
+    for event in events if sink is not None else []:
+        sink(event, fed / SR)
     spent = time.process_time() - cpu if clock == "cpu" else time.perf_counter() - wall
     if pass_cost is not None:
         spent = fixed[0] - passes
@@ -205,6 +211,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
+    parser.add_argument(
+        "--output-dir", type=Path, help="the long stream also writes its files here, as -o does"
+    )
     parser.add_argument(
         "--pass-cost",
         metavar="SHORT/FULL",
@@ -302,7 +311,21 @@ def main() -> None:
             total += len(audio[name]) + 2 * SR
     long = np.concatenate(parts)[: int(args.minutes * 60 * SR)]
     started = time.perf_counter()
-    long_run = simulate(fresh(), long, args.clock)
+    processor = fresh()
+    sink, outputs = None, None
+    if args.output_dir:
+        from woasr_cli.live.writers import GrowingTranscript, LiveOutputs
+
+        outputs = LiveOutputs(args.output_dir / "stream", GrowingTranscript("faster_whisper"))
+        outputs.write("en", 0.0)
+
+        def sink(event: object, at: float) -> None:
+            outputs.add(event, "en", at)  # type: ignore[arg-type]
+
+    long_run = simulate(processor, long, args.clock, sink=sink)
+    if outputs is not None:
+        outputs.close("en", long_run.duration)
+        print(f"# files written {outputs.writes} times: {[p.name for p in outputs.paths]}")
     wall = time.perf_counter() - started
     lat = long_run.latencies()
     first_min = long_run.latencies(0, 60)

@@ -151,3 +151,26 @@ def test_a_brief_sentence_shares_the_next_ones_cue_and_long_ones_keep_their_own(
     assert [c.text for c in build_cues(Transcript(segments=[one]), FormatOptions())] == [
         c.text for c in cues[1:]
     ]
+
+
+def test_a_re_render_after_a_commit_cuts_only_the_new_phrase() -> None:
+    """A live stream re-renders its files after every commit: with every phrase cut again, a
+    10-minute stream spent ~0.5 s a commit in the layout. The earlier phrases' cuts are now
+    remembered, and give the cues a fresh cut gives."""
+    from woasr_cli.formats import layout
+
+    def both(segments: list[Segment]) -> list[str]:
+        transcript = Transcript(segments=segments, duration=segments[-1].end + 1.0)
+        return [render(name, transcript, FormatOptions()) for name in ("srt", "vtt")]
+
+    sentence = "so the thing is that we have to think about how this works, in practice. And"
+    segments = [_timed(k * 8.0, f"{sentence} {k}.") for k in range(40)]  # 4.5 s apart
+    layout._cut_bounds.cache_clear()
+    first = both(segments[:39])
+    assert layout._cut_bounds.cache_info().misses == 39  # one a phrase, for both formats
+    again = both(segments)
+    assert layout._cut_bounds.cache_info().misses == 40  # the new phrase only
+    layout._cut_bounds.cache_clear()
+    assert both(segments) == again
+    cut = [srt.compose(list(srt.parse(text))) for text in (first[0], again[0])]
+    assert cut[1].startswith(cut[0]) and len(cut[1]) > len(cut[0])

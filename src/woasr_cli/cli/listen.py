@@ -245,7 +245,7 @@ def run_listen(
     finally:
         screen.close()
         if outputs is not None:
-            outputs.write(processor.language, processor.received / 16000)
+            outputs.close(processor.language, processor.received / 16000)
 
 
 class Screen:

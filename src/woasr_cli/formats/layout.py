@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from woasr_cli.punctuation import CLAUSE_END, SENTENCE_END
 from woasr_cli.spacing import columns, join, separator
@@ -224,7 +225,21 @@ def _cue_cost(
 
 
 def _cut(words: list[Word], limits: Limits, ends: frozenset[int]) -> list[list[Word]]:
-    """The cheapest cut of one phrase into cues (dynamic programme over cut points)."""
+    """The cheapest cut of one phrase into cues (dynamic programme over cut points).
+
+    The cut depends only on the words' times, texts and spacing, so it is remembered: a live
+    stream re-renders its files after each commit, and only its last phrase is new. (Without
+    this, rewriting the files took 0.26 s after 10 minutes of talk and 1.6 s after an hour;
+    0.04 and 0.24 s with it. An hour of talk is ~1200 phrases: the cache holds ~6 hours, ~10 MB.)"""
+    key = tuple((w.start, w.end, w.text, w.space) for w in words)
+    return [words[i:j] for i, j in _cut_bounds(key, limits, ends)]
+
+
+@lru_cache(maxsize=8192)
+def _cut_bounds(
+    key: tuple[tuple[float, float, str, bool], ...], limits: Limits, ends: frozenset[int]
+) -> tuple[tuple[int, int], ...]:
+    words = [Word(start, end, text, space=space) for start, end, text, space in key]
     n, size = len(words), _Sizes(words)
     inf = float("inf")
     best = [inf] * (n + 1)
@@ -239,12 +254,12 @@ def _cut(words: list[Word], limits: Limits, ends: frozenset[int]) -> list[list[W
             cost = best[i] + _cue_cost(words, i, j, limits, size, ends)
             if cost < best[j]:
                 best[j], back[j] = cost, i
-    cues: list[list[Word]] = []
+    bounds: list[tuple[int, int]] = []
     j = n
     while j > 0:
-        cues.append(words[back[j] : j])
+        bounds.append((back[j], j))
         j = back[j]
-    return cues[::-1]
+    return tuple(bounds[::-1])
 
 
 def lay_out(
