@@ -219,6 +219,41 @@ def test_usage_errors_before_any_model_loads(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "a directory" in result.output
 
 
+def test_files_already_there_are_not_replaced_unless_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stream writes its empty files at once: an earlier session's captions under the same
+    --name, or `woasr transcribe`'s subtitles of the same --file, were gone for good."""
+    from typer.testing import CliRunner
+
+    from woasr_cli.cli import listen as listen_cli
+    from woasr_cli.cli.app import app
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "meeting.srt").write_text("1\n00:00:00,000 --> 00:00:01,000\nSaid before.\n")
+    runner = CliRunner()
+    result = runner.invoke(app, ["listen", "--stdin", "-o", str(out), "--name", "meeting"])
+    assert result.exit_code == 2, result.output
+    assert "meeting.srt exists" in result.output and "--overwrite" in result.output
+    assert "Said before." in (out / "meeting.srt").read_text()
+    talk = tmp_path / "talk.wav"
+    talk.write_bytes(b"RIFF")  # not read: the names are checked before anything loads
+    (out / "talk.json").write_text("{}")  # `woasr transcribe talk.wav -o out` was here
+    result = runner.invoke(app, ["listen", "--file", str(talk), "-o", str(out), "-f", "json"])
+    assert result.exit_code == 2 and "talk.json exists" in result.output
+    assert (out / "talk.json").read_text() == "{}"
+    # only the formats asked for count; --overwrite replaces
+    assert listen_cli._output_stem(out, "meeting", None, ("vtt",), False) == out / "meeting"
+    assert listen_cli._output_stem(out, "meeting", None, ("srt",), True) == out / "meeting"
+    # a name of the clock's own takes the next free number
+    monkeypatch.setattr(listen_cli, "_default_name", lambda file: "live-20261127-101500")
+    (out / "live-20261127-101500.txt").write_text("x")
+    (out / "live-20261127-101500-2.srt").write_text("x")
+    stem = listen_cli._output_stem(out, None, None, ("srt", "txt"), False)
+    assert stem == out / "live-20261127-101500-3"
+
+
 # A stand-in for the sounddevice package (the microphone's driver layer, not woasr): a device
 # that hears a clip at real-time pace through PortAudio's callback API, then room silence. No
 # PortAudio capture device exists on CI machines; everything above it is woasr's own path.

@@ -105,6 +105,15 @@ def listen(
             rich_help_panel=_OUT,
         ),
     ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="Replace NAME.* files already in -o (by default that is an error: a live "
+            "transcript cannot be made again).",
+            rich_help_panel=_OUT,
+        ),
+    ] = False,
     provider: ProviderFlag = "faster_whisper",
     model: ModelFlag = None,
     language: Annotated[
@@ -174,7 +183,7 @@ def listen(
         source = _source(stdin, file, realtime, input_device, (sample_rate, channels))
         stem = None
         if output_dir is not None:
-            stem = output_dir / (name or _default_name(file))
+            stem = _output_stem(output_dir, name, file, options.formats, overwrite)
         run_listen(source, options, stem, vad=vad, json_events=json_events)
     except WoasrError as exc:
         typer.echo(f"woasr: error: {exc}", err=True)
@@ -206,6 +215,35 @@ def _source(
 
 def _default_name(file: Path | None) -> str:
     return file.stem if file is not None else time.strftime("live-%Y%m%d-%H%M%S")
+
+
+def _output_stem(
+    output_dir: Path,
+    name: str | None,
+    file: Path | None,
+    formats: tuple[str, ...],
+    overwrite: bool,
+) -> Path:
+    """Where the files go. Files already there are not replaced unless asked: the stream
+    writes its (empty) files at once, and what they held - an earlier session under the same
+    --name, or `woasr transcribe`'s subtitles of the same --file - would be gone for good. A
+    name of the clock's own (two sessions started in one second) takes the next free number."""
+    from woasr_cli.outputs import output_paths
+
+    stem = output_dir / (name or _default_name(file))
+    taken = [p for p in output_paths(stem, formats) if p.exists() or p.is_symlink()]
+    if not taken or overwrite:
+        return stem
+    if name is None and file is None:
+        for number in range(2, 1000):
+            numbered = stem.with_name(f"{stem.name}-{number}")
+            if not any(p.exists() for p in output_paths(numbered, formats)):
+                return numbered
+    hint = "another --name" if name is not None else "--name"
+    raise UsageError(
+        f"{taken[0]} exists, and a live transcript cannot be made again: not replaced; "
+        f"choose {hint}, or pass --overwrite"
+    )
 
 
 def run_listen(
