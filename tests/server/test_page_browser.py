@@ -1,6 +1,7 @@
 """The web page of ``woasr serve`` driven in headless Chromium (Debian's ``chromium`` and
 ``chromium-driver``, through Selenium): upload a real clip through the file input, watch the job
-finish, find its text on the page, with the API key set in the page; a screenshot is saved."""
+finish, find its text on the page, with the API key set in the page; a screenshot is saved.
+Live captions from a microphone: Chromium's fake capture device playing a real clip."""
 
 from __future__ import annotations
 
@@ -27,6 +28,10 @@ KEY = "page-test-key"
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
+    yield from _chromium()
+
+
+def _chromium(*extra: str) -> Iterator[Any]:
     webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (test extra)")
     for binary, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
         if not Path(binary).is_file():
@@ -40,6 +45,7 @@ def browser() -> Iterator[Any]:
         "--disable-dev-shm-usage",
         "--window-size=1280,1400",
         "--autoplay-policy=no-user-gesture-required",
+        *extra,
     ):
         options.add_argument(arg)  # fmt: skip
     service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
@@ -134,3 +140,53 @@ def test_upload_a_clip_and_read_its_transcript_on_the_page(
     browser.save_screenshot(str(shot))
     width, height = _png_size(shot)
     assert width >= 800 and height >= 600
+
+
+def test_live_captions_from_the_microphone(
+    server: Server, shared_audio: Path, tmp_path: Path
+) -> None:
+    """The page's Live captions: the microphone (Chromium's fake device, playing jfk.wav in a
+    loop at its capture rate, 44.1 or 48 kHz) through an AudioWorklet to /v1/stream, committed
+    lines with their times, the partial below them, Stop flushing the last words."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    chromium = _chromium(
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",  # the microphone allowed without asking
+        f"--use-file-for-fake-audio-capture={shared_audio / 'jfk.wav'}",
+    )
+    browser = next(chromium)
+    try:
+        browser.get(server.url + "/")
+        wait = WebDriverWait(browser, 120)
+        status = (By.ID, "live-status")
+        # Without the key the stream is refused, and the page says why.
+        browser.find_element(By.ID, "live-start").click()
+        wait.until(ec.text_to_be_present_in_element(status, "API key"))
+        assert "(1008)" in browser.find_element(*status).text
+        assert browser.find_element(By.ID, "live-start").is_enabled()
+        browser.find_element(By.ID, "api-key").send_keys(KEY)
+        browser.find_element(By.CSS_SELECTOR, "#key-form button").click()
+        browser.find_element(By.ID, "model").clear()
+        browser.find_element(By.ID, "model").send_keys("tiny.en")
+        browser.find_element(By.ID, "live-start").click()
+        wait.until(ec.text_to_be_present_in_element(status, "listening"))
+        assert browser.find_element(By.ID, "live-stop").is_enabled()
+        assert not browser.find_element(By.ID, "live-start").is_enabled()
+        wait.until(lambda d: "country" in d.find_element(By.ID, "live-lines").text.lower())
+        browser.find_element(By.ID, "live-stop").click()
+        wait.until(ec.text_to_be_present_in_element(status, "stopped"))
+        assert browser.find_element(*status).text == "stopped"  # closed 1000, not an error
+        lines = browser.find_elements(By.CSS_SELECTOR, "#live-lines li")
+        text = " ".join(li.find_element(By.TAG_NAME, "span").text for li in lines)
+        words = " ".join(re.sub(r"[^a-z ]", " ", text.lower()).split())
+        assert "ask not what your country can do for you" in words, text
+        times = [li.find_element(By.TAG_NAME, "time").text for li in lines]
+        assert all(re.fullmatch(r"\d+:\d\d\.\d", t) for t in times), times
+        assert browser.find_element(By.ID, "live-partial").text == ""
+        assert browser.find_element(By.ID, "live-start").is_enabled()
+        browser.save_screenshot(str(tmp_path / "woasr-live.png"))
+    finally:
+        chromium.close()

@@ -1,4 +1,5 @@
-/* woasr web page: upload, job list with live progress, player with subtitles, downloads.
+/* woasr web page: upload, job list with live progress, player with subtitles, downloads,
+   live captions from the microphone.
    Plain JavaScript, no build step. Every URL is relative, so the page also works behind a
    reverse proxy under a sub-path. */
 "use strict";
@@ -581,6 +582,172 @@ function highlightNow() {
   }
 }
 
+/* ---- live captions: the microphone through the WebSocket /v1/stream -------------------- */
+
+// An AudioWorklet hands the microphone's samples over as they come (128 a render quantum);
+// they go to the server as s16le frames of ~100 ms at the context's own rate, which the
+// server converts (its resampler keeps state across frames).
+const CAPTURE = `class WoasrCapture extends AudioWorkletProcessor {
+  process(inputs) { const ch = inputs[0][0]; if (ch) this.port.postMessage(ch.slice(0)); return true; }
+}
+registerProcessor("woasr-capture", WoasrCapture);`;
+const CLOSE_REASONS = {
+  1001: "the stream went quiet for too long",
+  1008: "refused",
+  1011: "the model failed",
+  1013: "the server is busy with other streams: try again later",
+};
+const live = {
+  ws: null, ctx: null, mic: null, node: null, pending: [], queued: 0, error: "", lastEnd: 0,
+};
+
+function liveStatus(text, kind = "") {
+  const status = $("#live-status");
+  status.textContent = text;
+  status.className = `note ${kind}`;
+}
+
+function streamURL() {
+  const url = new URL("v1/stream", document.baseURI);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  return url.href;
+}
+
+function liveButtons(running) {
+  $("#live-start").disabled = running;
+  $("#live-stop").disabled = !running;
+}
+
+async function startLive() {
+  if (live.ws) return;
+  if (!window.isSecureContext || !navigator.mediaDevices || !window.AudioWorkletNode) {
+    liveStatus("this page is not on https or localhost, so the browser gives it no microphone", "bad");
+    return;
+  }
+  liveButtons(true);
+  liveStatus("starting…");
+  try {
+    live.mic = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1 } });
+    live.ctx = new AudioContext();
+    if (live.ctx.sampleRate > 48000) {  // the stream takes 8-48 kHz
+      await live.ctx.close();
+      live.ctx = new AudioContext({ sampleRate: 48000 });
+    }
+    const module = URL.createObjectURL(new Blob([CAPTURE], { type: "text/javascript" }));
+    await live.ctx.audioWorklet.addModule(module);
+    URL.revokeObjectURL(module);
+    const ws = new WebSocket(streamURL());
+    ws.binaryType = "arraybuffer";
+    live.ws = ws;
+    await new Promise((resolve, reject) => {
+      ws.onopen = resolve;
+      ws.onerror = () => reject(new Error("could not open the live stream on this server"));
+    });
+    const config = { sample_rate: Math.round(live.ctx.sampleRate) };
+    const model = $("#model").value.trim();
+    if (model) config.model = model;
+    if ($("#language").value !== "auto") config.language = $("#language").value;
+    if (apiKey()) config.api_key = apiKey();  // a browser cannot set a WebSocket's headers
+    ws.send(JSON.stringify(config));
+    ws.onmessage = (message) => onLiveEvent(JSON.parse(message.data));
+    ws.onclose = endLive;
+    ws.onerror = null;
+    live.node = new AudioWorkletNode(live.ctx, "woasr-capture");
+    live.node.port.onmessage = (message) => sendSamples(message.data);
+    live.ctx.createMediaStreamSource(live.mic).connect(live.node);
+    await live.ctx.resume();
+    $("#live-lines").replaceChildren();
+    $("#live-partial").textContent = "";
+    liveStatus("listening", "ok");
+  } catch (err) {
+    const denied = err && (err.name === "NotAllowedError" || err.name === "SecurityError");
+    stopCapture();
+    if (live.ws) { live.ws.onclose = null; live.ws.close(); live.ws = null; }
+    liveButtons(false);
+    liveStatus(denied ? "the browser was not allowed to use the microphone" : String(err.message || err), "bad");
+  }
+}
+
+function sendSamples(block, flush = false) {
+  if (!live.ws || live.ws.readyState !== WebSocket.OPEN) return;
+  if (block) { live.pending.push(block); live.queued += block.length; }
+  if (!live.queued || (!flush && live.queued < live.ctx.sampleRate / 10)) return;
+  const pcm = new Int16Array(live.queued);
+  let k = 0;
+  for (const piece of live.pending) {
+    for (const x of piece) pcm[k++] = Math.max(-32768, Math.min(32767, Math.round(x * 32768)));
+  }
+  live.pending = [];
+  live.queued = 0;
+  live.ws.send(pcm.buffer);
+}
+
+function onLiveEvent(event) {
+  if (event.type === "error") {
+    live.error = event.message;
+  } else if (event.type === "final" && event.text) {
+    // Commits come a few words at a time: they run on in one line, and a pause of 2 s or
+    // more starts the next (with its time).
+    const lines = $("#live-lines");
+    let line = lines.lastElementChild;
+    if (!line || event.start - live.lastEnd >= 2) {
+      line = document.createElement("li");
+      const time = document.createElement("time");
+      time.textContent = clock(event.start);
+      line.append(time, document.createElement("span"));
+      lines.append(line);
+    }
+    const text = line.lastElementChild;
+    text.textContent = joinCommitted(text.textContent, event.text);
+    live.lastEnd = event.end;
+    lines.scrollTop = lines.scrollHeight;
+    $("#live-partial").textContent = "";
+  } else if (event.type === "partial") {
+    $("#live-partial").textContent = event.text;
+  }
+}
+
+// No space between commits where both sides are written without spaces (Chinese, Japanese,
+// Thai), as the server joins words within one (woasr_cli.spacing).
+const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\u3000-\u303f\uff00-\uffef]/u;
+
+function joinCommitted(before, after) {
+  if (!before) return after;
+  const unspaced = UNSPACED.test(before.slice(-1)) && UNSPACED.test(after.charAt(0));
+  return unspaced ? before + after : `${before} ${after}`;
+}
+
+function stopCapture() {
+  if (live.node) { live.node.port.onmessage = null; live.node.disconnect(); live.node = null; }
+  if (live.mic) { live.mic.getTracks().forEach((track) => track.stop()); live.mic = null; }
+  if (live.ctx) { live.ctx.close().catch(() => {}); live.ctx = null; }
+}
+
+function stopLive() {
+  if (!live.ws) return;
+  if (live.ctx) sendSamples(null, true);  // what the microphone gave since the last frame
+  stopCapture();
+  if (live.ws.readyState === WebSocket.OPEN) live.ws.send(JSON.stringify({ type: "end" }));
+  $("#live-stop").disabled = true;
+  liveStatus("finishing the last words…");
+}
+
+function endLive(event) {
+  stopCapture();
+  live.ws = null;
+  live.pending = [];
+  live.queued = 0;
+  $("#live-partial").textContent = "";
+  liveButtons(false);
+  if (event.code === 1000) {
+    liveStatus("stopped");
+  } else {
+    const why = live.error || event.reason || CLOSE_REASONS[event.code] || "the connection closed";
+    liveStatus(`stopped: ${why} (${event.code})`, "bad");
+  }
+  live.error = "";
+}
+
 /* ---- start --------------------------------------------------------------------------- */
 
 function setupKey() {
@@ -602,6 +769,8 @@ document.addEventListener("DOMContentLoaded", () => {
   renderChosen();
   $("#upload-form").addEventListener("submit", submit);
   $("#player").addEventListener("timeupdate", highlightNow);
+  $("#live-start").addEventListener("click", startLive);
+  $("#live-stop").addEventListener("click", stopLive);
   checkHealth();
   loadProviders();
   refreshJobs();
