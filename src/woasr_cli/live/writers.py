@@ -97,6 +97,8 @@ class LiveOutputs:
         self._rest = 1.0 / share - 1.0
         self._state = threading.Condition()  # guards growing, _due, _closed, _error
         self._due: tuple[str | None, float] | None = None  # words added since the last write
+        self._added = 0  # commits handed over; a write says how many it holds
+        self._written = -1  # ... and an older snapshot is never written over a newer one
         self._closed = False
         self._error: Exception | None = None
         self._writing = threading.Lock()  # one write at a time, the last one last
@@ -108,6 +110,7 @@ class LiveOutputs:
         with self._state:
             self._raise_error()
             self.growing.add(event.words)
+            self._added += 1
             self._due = (language, duration)
             self._state.notify()
             if self._thread is None and not self._closed:
@@ -120,7 +123,8 @@ class LiveOutputs:
         with self._state:
             transcript = self.growing.transcript(language, duration)
             self._due = None
-        return self._write(transcript)
+            held = self._added
+        return self._write(transcript, held)
 
     def close(self, language: str | None, duration: float) -> list[Path]:
         """Stop the writer (after the write under way, if any) and write everything."""
@@ -134,10 +138,12 @@ class LiveOutputs:
             self._error = None  # the whole transcript is written again below, or fails again
         return self.write(language, duration)
 
-    def _write(self, transcript: Transcript) -> list[Path]:
+    def _write(self, transcript: Transcript, held: int) -> list[Path]:
         with self._writing:
-            self.paths = write_outputs(transcript, self.stem, self.formats, self.options)
-            self.writes += 1
+            if held >= self._written:
+                self.paths = write_outputs(transcript, self.stem, self.formats, self.options)
+                self.writes += 1
+                self._written = held
             return self.paths
 
     def _raise_error(self) -> None:
@@ -153,9 +159,10 @@ class LiveOutputs:
                 language, duration = self._due
                 self._due = None
                 transcript = self.growing.transcript(language, duration)
+                held = self._added
             began = time.monotonic()
             try:
-                self._write(transcript)
+                self._write(transcript, held)
             except Exception as exc:  # OutputError: raised on the stream's thread by add()
                 with self._state:
                     self._error = exc
