@@ -72,6 +72,43 @@ def test_stream_a_clip(client: TestClient, shared_audio: Path, references: dict[
     assert wer(references[name], said) <= 0.15, said
 
 
+def test_the_whole_transcript_in_the_formats_asked_for_comes_before_the_close(
+    client: TestClient, shared_audio: Path, references: dict[str, str]
+) -> None:
+    """A client (the server's page) asks for files in its config: after the last finals it
+    gets the transcript rendered by the library's writers, then the normal close."""
+    import srt
+    import webvtt
+
+    headers = {"Authorization": f"Bearer {KEY}"}
+    with client.websocket_connect("/v1/stream", headers=headers) as ws:
+        ws.send_text(json.dumps({"sample_rate": 16000, "formats": ["srt", "vtt", "json", "txt"]}))
+        for frame in frames(shared_audio / "jfk.wav"):
+            ws.send_bytes(frame)
+        ws.send_text(json.dumps({"type": "end"}))
+        events, code = receive_all(ws)
+    assert code == 1000 and events[-1]["type"] == "files"
+    assert all(e["type"] in ("partial", "final") for e in events[:-1])
+    files = events[-1]["files"]
+    assert list(files) == ["srt", "vtt", "json", "txt"]
+    said = " ".join(e["text"] for e in events if e["type"] == "final")
+    cues = list(srt.parse(files["srt"]))
+    assert " ".join(c.content.replace("\n", " ") for c in cues) == said
+    assert wer(references["jfk.wav"], said) <= 0.15, said
+    assert len(webvtt.from_string(files["vtt"]).captions) == len(cues)
+    doc = json.loads(files["json"])
+    assert doc["provider"] == "faster_whisper" and 10.5 < doc["duration"] < 11.5
+    assert files["txt"].split() == said.split()
+    with client.websocket_connect("/v1/stream", headers=headers) as ws:
+        ws.send_text(json.dumps({"sample_rate": 16000, "formats": ["srt", "docx"]}))
+        events, code = receive_all(ws)
+    assert code == 1007 and "unknown output format 'docx'" in events[-1]["message"]
+    with client.websocket_connect("/v1/stream", headers=headers) as ws:
+        ws.send_text(json.dumps({"sample_rate": 16000, "formats": {"srt": 1}}))
+        events, code = receive_all(ws)
+    assert code == 1007 and "formats must be a list" in events[-1]["message"]
+
+
 def test_stereo_48khz_in_browser_sized_frames_keeps_its_clock(
     client: TestClient, shared_audio: Path, references: dict[str, str]
 ) -> None:
@@ -208,13 +245,15 @@ def test_a_client_that_goes_quiet_gets_its_text_and_frees_its_slot(
     )
     with TestClient(app) as quiet_server:
         with quiet_server.websocket_connect("/v1/stream") as ws:
-            ws.send_text(json.dumps({"sample_rate": 16000}))
+            ws.send_text(json.dumps({"sample_rate": 16000, "formats": "txt"}))
             for frame in frames(shared_audio / "jfk.wav"):
                 ws.send_bytes(frame)
             events, code = receive_all(ws)  # nothing more is sent
         assert code == 1001 and "no audio for 1 s" in events[-1]["message"]
         said = " ".join(e["text"] for e in events if e["type"] == "final").lower()
         assert "what you can do for your country" in said, said
+        assert events[-2]["type"] == "files"  # the transcript asked for, before the close
+        assert events[-2]["files"]["txt"].lower().split() == said.split()
         with quiet_server.websocket_connect("/v1/stream") as ws:
             ws.send_text(json.dumps({"sample_rate": 16000}))
             ws.send_text(json.dumps({"type": "end"}))

@@ -3,12 +3,14 @@
 Protocol (one stream per connection)::
 
     client: {"model": "tiny.en", "language": "en", "sample_rate": 16000}   text, first
-            (optional "channels": 1-8, interleaved, mixed to one)
+            (optional "channels": 1-8, interleaved, mixed to one; "formats": ["srt", "vtt"]
+            as ``-f`` takes them: the whole transcript in those formats at the end)
     client: <binary PCM s16le frames, 100-250 ms each (any size works)> ...
             (or a media file in pieces, as a browser's MediaRecorder sends WebM/Opus)
     client: {"type": "end"}
     server: {"type": "partial" | "final", "start", "end", "text", "words"} ...
-            (the tail is flushed as finals after "end"), then close 1000
+            (the tail is flushed as finals after "end"),
+            {"type": "files", "files": {"srt": "...", ...}} (with "formats"), then close 1000
 
 Errors come as ``{"type": "error", "message"}`` before the close: 1008 bad or missing API key,
 1007 bad config (or frames of a media file that cannot be decoded), 1013 the server
@@ -46,9 +48,11 @@ from woasr_cli.live.media_frames import MediaFrames
 from woasr_cli.live.pcm import PcmConverter
 from woasr_cli.live.processor import StreamConfig, StreamProcessor
 from woasr_cli.live.setup import live_options
+from woasr_cli.live.writers import GrowingTranscript
 from woasr_cli.media.audio import Audio
 from woasr_cli.model_pool import ModelPool, ModelsBusy
-from woasr_cli.options import TranscribeOptions
+from woasr_cli.options import TranscribeOptions, parse_formats
+from woasr_cli.outputs import render
 
 CONFIG_TIMEOUT = 10.0  # seconds a client has to send its config
 _SR = 16000
@@ -109,7 +113,7 @@ def stream_router(
             if first is None:
                 return await _close(ws, 1007, "the first message must be a JSON config")
             try:
-                options, pcm = _parse_config(first, base)
+                options, pcm, formats = _parse_config(first, base)
             except _Refused as exc:
                 return await _close(ws, exc.code, str(exc))
             loop = asyncio.get_running_loop()
@@ -125,7 +129,8 @@ def stream_router(
                     processor = StreamProcessor(loaded.transcriber, config, options=options)
                 except WoasrError as exc:
                     return await _close(ws, 1011, str(exc))
-                await _serve(ws, processor, pcm, workers, limits)
+                files = _Files(options, formats) if formats else None
+                await _serve(ws, processor, pcm, workers, limits, files)
             finally:
                 pool.release(loaded)
         finally:
@@ -140,9 +145,11 @@ async def _serve(
     resample: PcmConverter,
     workers: ThreadPoolExecutor,
     limits: StreamLimits,
+    files: _Files | None = None,
 ) -> None:
     """Receive frames on one task, run passes on another: each pass takes every frame that
-    arrived while the last one ran."""
+    arrived while the last one ran. With ``files``, the committed words are kept and sent
+    rendered before the stream closes normally (or for being idle)."""
     loop = asyncio.get_running_loop()
     arrived = Backlog(round(limits.max_backlog_s * _SR))
     idle = False
@@ -217,9 +224,15 @@ async def _serve(
                 # it comes, and a stream that ends leaves at most one slice running.
                 for at in range(0, len(audio), _FEED_SLICE):
                     piece = audio[at : at + _FEED_SLICE]
-                    await _send(ws, await loop.run_in_executor(workers, processor.feed, piece))
+                    await _send(
+                        ws, await loop.run_in_executor(workers, processor.feed, piece), files
+                    )
             if any(item is None for item in items):
-                await _send(ws, await loop.run_in_executor(workers, processor.finish))
+                await _send(ws, await loop.run_in_executor(workers, processor.finish), files)
+                if files is not None:
+                    rendered = await loop.run_in_executor(workers, files.render, processor)
+                    message = {"type": "files", "files": rendered}
+                    await ws.send_text(json.dumps(message, ensure_ascii=False))
                 return
 
     receiver = asyncio.create_task(receive())
@@ -265,9 +278,24 @@ def _first_frame(data: bytes, pcm: PcmConverter) -> tuple[str | None, bytes]:
     return kind, data
 
 
-async def _send(ws: WebSocket, events: list[StreamEvent]) -> None:
+async def _send(ws: WebSocket, events: list[StreamEvent], files: _Files | None = None) -> None:
     for event in events:
+        if files is not None and event.type == "final":
+            files.growing.add(event.words)
         await ws.send_text(json.dumps(event.to_dict(), ensure_ascii=False))
+
+
+class _Files:
+    """The stream's committed words, rendered at its end in the formats its client asked for
+    (the library's writers, as ``woasr listen -o`` writes them)."""
+
+    def __init__(self, options: TranscribeOptions, formats: tuple[str, ...]) -> None:
+        self.growing = GrowingTranscript(options.provider, options.model or "", "stream")
+        self.formats = formats
+
+    def render(self, processor: StreamProcessor) -> dict[str, str]:
+        transcript = self.growing.transcript(processor.language, processor.received / _SR)
+        return render(transcript, self.formats)
 
 
 async def _close(ws: WebSocket, code: int, message: str) -> None:
@@ -300,7 +328,7 @@ def _key_ok(offered: object, expected: str | None) -> bool:
 
 def _parse_config(
     data: dict[str, Any], base: TranscribeOptions
-) -> tuple[TranscribeOptions, PcmConverter]:
+) -> tuple[TranscribeOptions, PcmConverter, tuple[str, ...]]:
     rate = data.get("sample_rate", _SR)
     if not isinstance(rate, int) or isinstance(rate, bool) or not 8000 <= rate <= 48000:
         raise _Refused(1007, "sample_rate must be a whole number of Hz from 8000 to 48000")
@@ -314,8 +342,15 @@ def _parse_config(
             raise _Refused(1007, f"{key} must be a string")
         if value:
             changes[key] = value
+    wanted = data.get("formats")
+    if wanted is not None and not (
+        isinstance(wanted, str)
+        or (isinstance(wanted, list) and all(isinstance(f, str) for f in wanted))
+    ):
+        raise _Refused(1007, 'formats must be a list of format names, e.g. ["srt", "vtt"]')
     try:
-        return live_options(base.with_changes(**changes)), PcmConverter(rate, channels)
+        formats = parse_formats(wanted) if wanted else ()
+        return live_options(base.with_changes(**changes)), PcmConverter(rate, channels), formats
     except WoasrError as exc:
         raise _Refused(1007, str(exc)) from None
 

@@ -597,8 +597,10 @@ const CLOSE_REASONS = {
   1011: "the model failed",
   1013: "the server is busy with other streams: try again later",
 };
+const LIVE_FORMATS = ["srt", "vtt", "txt", "json"];
 const live = {
   ws: null, ctx: null, mic: null, node: null, pending: [], queued: 0, error: "", lastEnd: 0,
+  name: "live", urls: [],
 };
 
 function liveStatus(text, kind = "") {
@@ -627,7 +629,11 @@ async function startLive() {
   liveButtons(true);
   liveStatus("starting…");
   try {
-    live.mic = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1 } });
+    // Not a call: echo cancellation would take out a meeting played on the speakers (what is
+    // to be captioned), and noise suppression's artefacts cost Whisper words. Gain control
+    // stays: microphones differ in level.
+    const audio = { channelCount: 1, echoCancellation: false, noiseSuppression: false };
+    live.mic = await navigator.mediaDevices.getUserMedia({ audio });
     live.ctx = new AudioContext();
     if (live.ctx.sampleRate > 48000) {  // the stream takes 8-48 kHz
       await live.ctx.close();
@@ -643,7 +649,8 @@ async function startLive() {
       ws.onopen = resolve;
       ws.onerror = () => reject(new Error("could not open the live stream on this server"));
     });
-    const config = { sample_rate: Math.round(live.ctx.sampleRate) };
+    // the whole transcript comes back in these, rendered by the server, before the close
+    const config = { sample_rate: Math.round(live.ctx.sampleRate), formats: LIVE_FORMATS };
     const model = $("#model").value.trim();
     if (model) config.model = model;
     if ($("#language").value !== "auto") config.language = $("#language").value;
@@ -658,6 +665,8 @@ async function startLive() {
     await live.ctx.resume();
     $("#live-lines").replaceChildren();
     $("#live-partial").textContent = "";
+    clearLiveFiles();
+    live.name = `live-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "-")}`;
     liveStatus("listening", "ok");
   } catch (err) {
     const denied = err && (err.name === "NotAllowedError" || err.name === "SecurityError");
@@ -685,6 +694,8 @@ function sendSamples(block, flush = false) {
 function onLiveEvent(event) {
   if (event.type === "error") {
     live.error = event.message;
+  } else if (event.type === "files") {
+    showLiveFiles(event.files);
   } else if (event.type === "final" && event.text) {
     // Commits come a few words at a time: they run on in one line, and a pause of 2 s or
     // more starts the next (with its time).
@@ -715,6 +726,26 @@ function joinCommitted(before, after) {
   if (!before) return after;
   const unspaced = UNSPACED.test(before.slice(-1)) && UNSPACED.test(after.charAt(0));
   return unspaced ? before + after : `${before} ${after}`;
+}
+
+function clearLiveFiles() {
+  live.urls.forEach((url) => URL.revokeObjectURL(url));
+  live.urls = [];
+  $("#live-files").replaceChildren();
+}
+
+function showLiveFiles(files) {
+  clearLiveFiles();
+  const types = { srt: "application/x-subrip", vtt: "text/vtt", json: "application/json" };
+  for (const [fmt, text] of Object.entries(files)) {
+    const url = URL.createObjectURL(new Blob([text], { type: `${types[fmt] || "text/plain"};charset=utf-8` }));
+    live.urls.push(url);
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = `${live.name}.${fmt}`;
+    link.textContent = `Download ${fmt}`;
+    $("#live-files").append(link);
+  }
 }
 
 function stopCapture() {
