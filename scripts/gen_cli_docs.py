@@ -59,7 +59,8 @@ faster-whisper (the default) honours `--patience`, the no-speech rule and
 `--no-condition-on-previous-text`; `--best-of`, `--compression-ratio-threshold` and
 `--hallucination-silence-threshold` turn on sequential decoding (`--batch-size 1`) when the batch
 size is automatic. Differences by default: woasr writes every format (`-f all`), detects the
-language per file, lays subtitles out as guidelines ask (`--subtitle-layout none` for one cue per
+language per file (and decodes 30 s of speech clearly in another language in that one, where
+whisper drops it), lays subtitles out as guidelines ask (`--subtitle-layout none` for one cue per
 segment) and turns word timestamps on with faster_whisper.
 
 | whisper-style flag | woasr flag |

@@ -47,7 +47,9 @@ def transcribed_windows(
             if len(samples) == 0:
                 continue
             run_opts = (
-                options if language == options.language else options.with_changes(language=language)
+                options
+                if language == options.language
+                else options.with_changes(language=language, language_detected=True)
             )
             found, lang = provider.transcribe(samples, run_opts)
             if language is None and lang.language:

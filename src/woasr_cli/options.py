@@ -49,6 +49,8 @@ _OUTPUT_ONLY = {"fingerprint": False}  # shapes files or scheduling, never the t
 _SECRET = {"fingerprint": False, "secret": True}  # never hashed, never written out
 # Hashed only when set, so that fingerprints made before the field existed stay valid.
 _WHEN_SET = {"fingerprint": "when set"}
+# Set by the pipeline, never by a caller: not read from a mapping, not written out.
+_INTERNAL = {"fingerprint": "when set", "internal": True}
 
 
 @dataclass(frozen=True)
@@ -113,26 +115,33 @@ class TranscribeOptions:
     max_words_per_line: int | None = field(default=None, metadata=_OUTPUT_ONLY)
     max_cue_duration: float | None = field(default=None, metadata=_OUTPUT_ONLY)
     max_chars_per_second: float | None = field(default=None, metadata=_OUTPUT_ONLY)
+    # ``language`` was detected on the file's first speech, not given: a decoder may take a
+    # 30 s slot clearly spoken in another language in that one (providers/slot_language.py)
+    language_detected: bool | None = field(default=None, metadata=_INTERNAL)
 
     def __post_init__(self) -> None:
         _normalise(self)
 
     def fingerprint(self) -> str:
         """A short stable hash of every field that changes the transcript."""
-        data = {
+        blob = json.dumps(self.fingerprint_fields(), sort_keys=True, default=list)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def fingerprint_fields(self) -> dict[str, Any]:
+        """What :meth:`fingerprint` hashes: every field that changes the transcript, and those
+        hashed only when set (so that fingerprints made before they existed stay valid)."""
+        return {
             f.name: getattr(self, f.name)
             for f in fields(self)
             if f.metadata.get("fingerprint", True) is True
             or (f.metadata.get("fingerprint") == "when set" and getattr(self, f.name) is not None)
         }
-        blob = json.dumps(data, sort_keys=True, default=list)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     def public_dict(self) -> dict[str, Any]:
         """Options as recorded in the JSON transcript (secrets left out)."""
         out = asdict(self)
         for f in fields(self):
-            if f.metadata.get("secret"):
+            if f.metadata.get("secret") or f.metadata.get("internal"):
                 out.pop(f.name, None)
         out["temperature"] = list(self.temperature)
         out["formats"] = list(self.formats)
@@ -147,7 +156,7 @@ class TranscribeOptions:
         """Options from a mapping (CLI parameters, a request, a stored job); keys that are not
         options are ignored, so a front end can pass everything it parsed, and ``None`` or an
         empty list (a flag not given) leaves the default."""
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls) if not f.metadata.get("internal")}
         given = {k: v for k, v in data.items() if k in known and v not in (None, (), [])}
         return cls(**given)
 

@@ -59,7 +59,10 @@ class Word:
 
 @dataclass
 class Segment:
-    """A stretch of speech: its text, times, optional words and optional speaker."""
+    """A stretch of speech: its text, times, optional words and optional speaker.
+
+    ``language``: set only where this stretch was heard in another language than the
+    transcript's (a multilingual model on a file in more than one language)."""
 
     start: float
     end: float
@@ -68,6 +71,7 @@ class Segment:
     speaker: str | None = None
     avg_logprob: float | None = None
     no_speech_prob: float | None = None
+    language: str | None = None
 
     def shifted(self, offset: float) -> Segment:
         """Return a copy with every time moved by ``offset`` seconds."""
@@ -79,6 +83,7 @@ class Segment:
             speaker=self.speaker,
             avg_logprob=self.avg_logprob,
             no_speech_prob=self.no_speech_prob,
+            language=self.language,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -89,6 +94,8 @@ class Segment:
         }
         if self.speaker is not None:
             out["speaker"] = self.speaker
+        if self.language is not None:
+            out["language"] = self.language
         if self.avg_logprob is not None:
             out["avg_logprob"] = round(self.avg_logprob, 4)
         if self.no_speech_prob is not None:
@@ -108,6 +115,7 @@ class Segment:
             speaker=data.get("speaker"),
             avg_logprob=None if alp is None else float(alp),
             no_speech_prob=None if nsp is None else float(nsp),
+            language=data.get("language"),
         )
 
 

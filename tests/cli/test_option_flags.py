@@ -22,7 +22,7 @@ def transcribe_params() -> set[str]:
 
 
 def test_every_option_has_its_flag_and_every_flag_its_option() -> None:
-    option_names = {f.name for f in fields(TranscribeOptions)}
+    option_names = {f.name for f in fields(TranscribeOptions) if not f.metadata.get("internal")}
     params = transcribe_params()
     assert option_names - params == set(), "options without a flag"
     assert params - option_names - BATCH_ONLY == set(), "flags that are not options"
@@ -33,3 +33,11 @@ def test_output_only_fields_stay_out_of_the_fingerprint() -> None:
     assert base.with_changes(max_line_width=20, threads=3).fingerprint() == base.fingerprint()
     assert base.with_changes(beam_size=2).fingerprint() != base.fingerprint()
     assert "hf_token" not in base.with_changes(hf_token="secret").public_dict()
+
+
+def test_what_the_pipeline_sets_is_neither_read_nor_written_nor_hashed() -> None:
+    base = TranscribeOptions()
+    detected = base.with_changes(language="ko", language_detected=True)
+    assert "language_detected" not in detected.public_dict()
+    assert TranscribeOptions.from_mapping({"language_detected": True}).language_detected is None
+    assert "language_detected" not in base.fingerprint_fields()  # older jobs' hashes stand

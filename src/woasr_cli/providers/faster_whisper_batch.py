@@ -37,6 +37,7 @@ from woasr_cli.providers.batcher import ChunkBatcher, Ticket
 from woasr_cli.providers.faster_whisper_options import transcribe_kwargs
 from woasr_cli.providers.pauses import split_at_times, split_sentences
 from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
+from woasr_cli.providers.slot_language import WithSlotLanguages
 from woasr_cli.providers.slot_packing import SLOT_S, Placement, assign, pack
 from woasr_cli.providers.speech_chunks import (
     VAD_PAD_MS,
@@ -146,7 +147,11 @@ class CrossFileDecoder:
             language = LanguageInfo(None)
         if not chunks or language.language is None:
             return iter(()), language
-        key = options.with_changes(language=language.language)
+        key = (
+            options
+            if options.language
+            else options.with_changes(language=language.language, language_detected=True)
+        )
         queued = self._queue(speech, key)
         segments = _Cancellable(
             self._segments(*queued, key), lambda: self.batcher.cancel(queued[0])
@@ -315,6 +320,7 @@ def pipeline_decoder(
     local = threading.local()
     one_encode = threading.Lock()  # one chunk in the encoder at a time, across the batches
     frames_per_slot = SLOT_S * model.frames_per_second
+    multilingual = bool(model.model.is_multilingual)
     features = (
         PreparedFeatures(model.feature_extractor, feature_threads) if feature_threads else None
     )
@@ -333,10 +339,14 @@ def pipeline_decoder(
         clips = [{"start": k * SLOT_S, "end": k * SLOT_S + end} for k, end in enumerate(ends)]
         if not hasattr(local, "pipeline"):
             cpu = model.model.device == "cpu"
-            inner = ChunkwiseEncoder(model, one_encode) if cpu else model
+            inner = WithSlotLanguages(ChunkwiseEncoder(model, one_encode) if cpu else model)
+            local.languages = inner.model
             local.pipeline = BatchedInferencePipeline(
                 inner if features is None else WithFeatures(inner, features)
             )
+        # A detected language: each slot in its own where that is clearly another (slot_language)
+        per_slot = bool(options.language_detected) and multilingual
+        local.languages.keeping(options.language if per_slot else None)
         if features is not None:  # the chunks faster-whisper cuts from ``joined`` below
             features.prepare([joined[int(c["start"] * SAMPLE_RATE) : int(c["end"] * SAMPLE_RATE)]
                               for c in clips])  # fmt: skip
@@ -355,6 +365,7 @@ def pipeline_decoder(
                 vad_filter=False,
                 clip_timestamps=clips,
                 batch_size=slots,
+                multilingual=per_slot,
             )
         finally:
             if features is not None:
@@ -365,6 +376,10 @@ def pipeline_decoder(
             converted = convert(seg)
             if converted is not None:
                 found.append((k, converted.shifted(-k * SLOT_S)))
+        heard = local.languages.chosen  # each slot's language, where asked (read with ``raw``)
+        for k, seg in found:
+            if k < len(heard) and heard[k] != options.language:
+                seg.language = heard[k]
         return found
 
     def decode(options: TranscribeOptions, chunks: list[Audio]) -> list[list[Segment]]:
@@ -380,7 +395,14 @@ def pipeline_decoder(
                 per_chunk[i] = segments
         for i, segments in enumerate(per_chunk):
             if loops(segments, options):
-                per_chunk[i] = without_loop(fallback(options, chunks[i]), options)
+                # in the language its slot was heard in (slot_language), if not the file's
+                heard = next((s.language for s in segments if s.language), None)
+                redone = fallback(
+                    options.with_changes(language=heard) if heard else options, chunks[i]
+                )
+                for seg in redone:
+                    seg.language = heard
+                per_chunk[i] = without_loop(redone, options)
         return per_chunk
 
     def fallback(options: TranscribeOptions, chunk: Audio) -> list[Segment]:

@@ -1,0 +1,89 @@
+"""Each 30 s slot of a batch decoded in the language it is spoken in, where that is clearly not
+the file's.
+
+A file's language is detected once, on its first speech, and every chunk is decoded with it
+(the language token of Whisper's prompt). Speech in another language is then lost: Whisper,
+told the language is English, skips a Korean or German stretch as if it were not there (a file
+of English, French, Spanish and Korean speech came out with the English alone; faster-whisper
+and whisper-ctranslate2 do the same), and a podcast that opens with an English jingle is
+decoded as English throughout. Telling each 30 s slot its own language costs one decoder step
+on the encoder output the batch has anyway (CTranslate2 ``detect_language`` on it), but
+Whisper's guess on one slot is noisier than on a file: a slot of part-filled short speech, a
+synthetic voice or a language with close neighbours (Norwegian, Danish, Nynorsk) can come out
+as another language with 0.3-0.7 of the probability. So a slot keeps the file's language unless
+its speech is clearly another: the other language at least ``SWITCH_MIN_P`` likely and the
+file's at most ``FILE_MAX_P`` (docs/performance.md, "Files in more than one language": on 79
+slots of single-language files the highest other-language probability was far below that).
+
+Only where the language was detected (a language the user gave holds everywhere), and only for
+multilingual models.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+SWITCH_MIN_P = 0.8  # a slot's own language at least this likely ...
+FILE_MAX_P = 0.1  # ... and the file's language at most this
+
+
+def slot_language(file_language: str, detected: Sequence[tuple[str, float]]) -> str:
+    """The language to decode a slot in: ``file_language`` unless ``detected`` (language code,
+    probability; most likely first) says clearly that the slot is spoken in another."""
+    if not detected:
+        return file_language
+    top, p_top = detected[0]
+    if top == file_language or p_top < SWITCH_MIN_P:
+        return file_language
+    p_file = next((p for code, p in detected if code == file_language), 0.0)
+    return top if p_file <= FILE_MAX_P else file_language
+
+
+class SlotLanguages:
+    """A CTranslate2 Whisper model whose ``detect_language`` on a batch's encoder output gives,
+    for each slot, the language :func:`slot_language` chooses with all the probability (what
+    faster-whisper's batched decoder puts in the slot's prompt when asked to detect per slot),
+    while :meth:`keeping` holds a file language on this thread; anything else is the model's
+    own. ``chosen``: the languages of this thread's last batch, slot by slot."""
+
+    def __init__(self, model: Any) -> None:
+        self._model = model
+        self._local = threading.local()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
+
+    def keeping(self, language: str | None) -> None:
+        """Decode this thread's next batches per slot around ``language``; None: the model's
+        own detection (what a caller that detects a file's language gets)."""
+        self._local.keep = language
+        self._local.chosen = []
+
+    @property
+    def chosen(self) -> list[str]:
+        return list(getattr(self._local, "chosen", []))
+
+    def detect_language(self, *args: Any, **kwargs: Any) -> Any:
+        found = self._model.detect_language(*args, **kwargs)
+        keep = getattr(self._local, "keep", None)
+        if keep is None:
+            return found
+        chosen = [
+            slot_language(keep, [(token.strip("<|>"), float(p)) for token, p in slot])
+            for slot in found
+        ]
+        self._local.chosen = chosen
+        return [[(f"<|{code}|>", 1.0)] for code in chosen]
+
+
+class WithSlotLanguages:
+    """A ``WhisperModel`` (or a wrapper of one) whose ``model`` is a :class:`SlotLanguages`."""
+
+    def __init__(self, model: Any) -> None:
+        self._model = model
+        self.model = SlotLanguages(model.model)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
