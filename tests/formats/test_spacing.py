@@ -111,3 +111,36 @@ def test_a_written_space_is_kept_and_marks_take_no_columns() -> None:
     assert separator("", "Python", space=True) == ""  # nothing before: no space
     assert columns("สวัสดีครับ") == 7  # 10 code points, three of them marks over or under a letter
     assert columns("e\u0301") == 1
+
+
+JA = "きょうはいいてんきです。わたしたちはこうえんにいきます。そしてともだちとあそびます。"
+
+
+def test_chinese_or_japanese_without_word_times_is_cut_to_the_line_limits() -> None:
+    """A segment without word times was one "word" (its text split at spaces): a Japanese
+    segment made one cue of 84 columns on one line; so did a sentence a model gave as one word
+    (a stretch decoded in another language than the file's, slot_language.py)."""
+    untimed = Transcript(segments=[Segment(0.0, 9.0, JA)], language="ja")
+    one_word = Transcript(segments=[Segment(0.0, 9.0, JA, words=[Word(0.0, 9.0, JA)])])
+    for made in (untimed, one_word):
+        for fmt in ("srt", "vtt"):
+            out = render(made, fmt, max_line_width=None)[fmt]
+            cues = [c for c in out.split("\n\n") if "-->" in c]
+            lines = [ln for c in cues for ln in c.splitlines()[1:] if "-->" not in ln]
+            assert all(columns(ln) <= 42 for ln in lines), lines
+            assert "".join(lines) == JA  # nothing lost, no space put in
+            # cut at the full stops, times shared out by width and in order
+        parsed = list(srt.parse(render(made, "srt")["srt"]))
+        assert [c.content for c in parsed] == [s + "。" for s in JA.split("。")[:3]]
+        assert parsed[0].start.total_seconds() == 0 and parsed[-1].end.total_seconds() == 9.0
+    # with a width asked for and one cue a segment, lines keep to it too
+    narrow = render(untimed, "srt", subtitle_layout="none", max_line_width=20)["srt"]
+    assert all(columns(ln) <= 20 for ln in narrow.splitlines() if "-->" not in ln)
+
+
+def test_a_wide_word_of_a_spaced_script_stays_whole() -> None:
+    url = "https://example.com/a/very/long/path/that/goes/on/and/on/index.html"
+    words = [Word(0.0, 1.0, "see"), Word(1.0, 4.0, url), Word(4.0, 5.0, "now.")]
+    made = Transcript(segments=[Segment(0.0, 5.0, f"see {url} now.", words=words)])
+    lines = [ln for c in srt.parse(render(made, "srt")["srt"]) for ln in c.content.splitlines()]
+    assert url in lines and " ".join(lines) == f"see {url} now."

@@ -9,15 +9,17 @@ in time order, each ``end > start``, none overlapping the next, no blank lines i
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from woasr_cli.formats import layout
 from woasr_cli.formats.options import FormatOptions
-from woasr_cli.spacing import columns, join, separator
+from woasr_cli.spacing import columns, join, separator, unspaced
 from woasr_cli.transcript import Segment, Transcript, Word
 
 _MIN_CUE_S = 0.05
+_OPENING = ("Ps", "Pi")  # Unicode categories of opening brackets and quotes
 # Private-use characters mark the highlighted word; writers turn them into their own markup
 # after escaping, so transcript text can never forge or break the markup.
 HIGHLIGHT_ON, HIGHLIGHT_OFF = "\ue000", "\ue001"
@@ -55,6 +57,47 @@ def _words_of(segment: Segment) -> list[Word]:
         words.append(Word(t, t + step, token, None, segment.speaker))
         t += step
     return words
+
+
+def _fitted(words: list[Word], width: int) -> list[Word]:
+    """Words as lines can hold them: a word wider than a line that is written in a script
+    without spaces (a Chinese or Japanese segment without word times is one "word", as is a
+    whole sentence of a stretch decoded in another language than the file's) is split
+    between its characters, its time shared out by width, so cues can be cut inside it. A
+    wide word in a spaced script (a URL) stays whole: it gets a cue of its own."""
+    out: list[Word] = []
+    for word in words:
+        if columns(word.text) <= width or not any(unspaced(c) for c in word.text):
+            out.append(word)
+            continue
+        pieces = _unspaced_pieces(word.text)
+        total = sum(columns(p) for p in pieces) or 1
+        span, t = word.end - word.start, word.start
+        for k, piece in enumerate(pieces):
+            step = span * columns(piece) / total
+            out.append(replace(word, start=t, end=t + step, text=piece, space=word.space and not k))
+            t += step
+    return out
+
+
+def _unspaced_pieces(text: str) -> list[str]:
+    """``text`` cut between the characters of scripts written without spaces; a run of other
+    characters (a Latin word, digits) stays whole, punctuation and combining marks stay with
+    the character before them (no line starts with "。") and an opening bracket or quote with
+    the one after it."""
+    pieces: list[str] = []
+    for char in text:
+        kind = unicodedata.category(char)
+        joins = bool(pieces) and (
+            (kind[0] in "MP" and kind not in _OPENING)
+            or unicodedata.category(pieces[-1][-1]) in _OPENING
+            or not (unspaced(char) or unspaced(pieces[-1][-1]))
+        )
+        if joins:
+            pieces[-1] += char
+        else:
+            pieces.append(char)
+    return pieces
 
 
 def _labelled(segment: Segment) -> list[Word]:
@@ -109,7 +152,8 @@ def _segment_cues(segment: Segment, options: FormatOptions) -> Iterator[Cue]:
         yield Cue(segment.start, segment.end, [clean(segment.text)], speaker)
         return
     for speaker, words in turns:
-        lines = _wrap(words, options.max_line_width)
+        width = options.max_line_width
+        lines = _wrap(words if width is None else _fitted(words, width), width)
         per_cue = options.max_line_count or len(lines)
         for i in range(0, len(lines), per_cue):
             chunk = lines[i : i + per_cue]
@@ -166,7 +210,7 @@ def _laid_out_cues(run: list[Segment], options: FormatOptions, until: float) -> 
     words: list[Word] = []
     ends: set[int] = set()  # where a segment ends: a cut there is cheaper
     for segment in run:
-        words += [replace(w, text=clean(w.text)) for w in _labelled(segment)]
+        words += _fitted([replace(w, text=clean(w.text)) for w in _labelled(segment)], limits.width)
         ends.add(len(words))
     highlight = options.highlight_words and bool(run[0].words)
     for speaker, turn, turn_ends in _word_turns(words, ends):
