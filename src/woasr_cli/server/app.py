@@ -65,7 +65,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         api_key=settings.api_key, max_streams=settings.max_streams, models=models,
     ))  # fmt: skip
 
-    @app.get("/", tags=["service"])
+    # HEAD too: uptime monitors and load balancers probe with it (405 otherwise)
+    @app.api_route("/", methods=["GET", "HEAD"], tags=["service"])
     async def root(request: Request) -> Response:
         """The web page for browsers; the original's JSON for clients that ask for JSON."""
         info = {"message": "World-of-ASR API (woasr)", "version": __version__, "status": "running"}
@@ -74,7 +75,9 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 
     page.mount_static(app)
 
-    @app.get("/health", tags=["service"], response_class=JSONResponse)
+    @app.api_route(
+        "/health", methods=["GET", "HEAD"], tags=["service"], response_class=JSONResponse
+    )
     async def health() -> JSONResponse:
         """Liveness, open without the API key; answered from memory on the event loop (no
         database, no lock a job thread holds for long, no thread pool hop, no response

@@ -22,6 +22,7 @@ from woasr_cli.outputs import atomic_write_text
 
 _SAFE_SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,8}$")
 _ID = re.compile(r"^[0-9a-f]{32}$|^[0-9a-f-]{36}$")
+_FORM_ESCAPES = re.compile(r"%(22|0[dDaA])")
 
 
 class NotMedia(InputError):
@@ -40,8 +41,11 @@ class StoredFile:
 
 
 def display_name(name: str | None) -> str:
-    """The last component of a client's file name, for display and downloads only."""
-    base = PurePosixPath((name or "").replace("\\", "/")).name.strip()
+    """The last component of a client's file name, for display and downloads only. Browsers
+    and httpx send a name's double quote, CR and LF as %22, %0D and %0A (the HTML form
+    encoding); those, like the characters themselves, are left out."""
+    name = _FORM_ESCAPES.sub("", name or "")
+    base = PurePosixPath(name.replace("\\", "/")).name.strip()
     base = "".join(ch for ch in base if ch.isprintable() and ch not in '"')
     return base[:200] or "unknown"
 
