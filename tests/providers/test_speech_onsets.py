@@ -61,3 +61,27 @@ def test_words_that_are_not_a_late_first_word_stay(
 ) -> None:
     seg = Segment(timed[0][0], timed[-1][1], " ".join(t for _, _, t in timed), words(*timed))
     assert start_at_onsets([seg], [10.4], PAD)[0].words[0] == seg.words[0], why
+
+
+def test_a_first_word_across_a_seam_goes_with_the_words_after_it() -> None:
+    """A chunk joins spans from all over the window; Whisper read jfk's "And" 0.6 s early,
+    into a scrap of music before it in the chunk, and the word's middle put it there: a cue of
+    its own 65 s early (faster_whisper_batch._to_window)."""
+    from woasr_cli.providers.faster_whisper_batch import _to_window
+
+    joined = chunk((42.6, 43.5), (107.8, 112.0))  # chunk time: 0.0-0.9, then 0.9-5.1
+    first = Segment(
+        0.3, 2.0, "And so my", words((0.3, 1.0, "And"), (1.0, 1.5, "so"), (1.5, 2.0, "my"))
+    )
+    moved = _to_window(first, joined)
+    assert [round(w.start, 2) for w in moved.words] == [107.8, 107.9, 108.4]
+    # the same for a last word started in its span and read on into the next one
+    last = Segment(0.0, 1.3, "Thank you", words((0.0, 0.5, "Thank"), (0.5, 1.3, "you.")))
+    kept = _to_window(last, joined)
+    assert [(round(w.start, 2), round(w.end, 2)) for w in kept.words] == [
+        (42.6, 43.1),
+        (43.1, 43.5),
+    ]
+    # a word wholly in the span before stays there
+    alone = Segment(0.1, 2.0, "Oh so", words((0.1, 0.6, "Oh"), (1.0, 2.0, "so")))
+    assert round(_to_window(alone, joined).words[0].start, 2) == 42.7
