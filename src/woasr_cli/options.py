@@ -281,7 +281,8 @@ def _hub_offline() -> bool:
 
 
 def _language(value: str) -> str | None:
-    if not value.strip():
+    # "auto" as whisper.cpp and most subtitle tools spell "detect it"
+    if not value.strip() or value.strip().lower() in ("auto", "detect"):
         return None
     code = language_code(value)
     if code is None:

@@ -55,6 +55,9 @@ def test_readme_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ca
 def test_options_validate_before_any_model_loads() -> None:
     assert TranscribeOptions(language="Korean").language == "ko"
     assert TranscribeOptions(language="KO").language == "ko"
+    # whisper.cpp's and subtitle tools' word for "detect it"
+    assert TranscribeOptions(language="auto").language is None
+    assert TranscribeOptions(language="Auto").language is None
     assert TranscribeOptions(temperature="0,0.4").temperature == (0.0, 0.4)  # type: ignore[arg-type]
     assert TranscribeOptions(formats="srt,vtt").formats == ("srt", "vtt")  # type: ignore[arg-type]
     with pytest.raises(UsageError, match="--language 'xx' is not a language"):

@@ -94,8 +94,8 @@ def transcribe(
             "--language",
             "-l",
             envvar="WOASR_LANGUAGE",
-            help="Spoken language code; detected when omitted (per file, and per 30 s of speech "
-            "clearly in another language).",
+            help="Spoken language code or name; detected when omitted or auto (per file, and per "
+            "30 s of speech clearly in another language).",
             rich_help_panel=_ASR,
         ),
     ] = None,
