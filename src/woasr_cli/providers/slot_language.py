@@ -12,7 +12,7 @@ noisier than on a file: a slot of short speech, a synthetic voice or a language 
 neighbours (Norwegian, Danish, Nynorsk) can come out as another language with 0.3-0.7 of the
 probability. So a slot keeps the file's language unless its speech is clearly another: the
 other language at least ``SWITCH_MIN_P`` likely and the file's at most ``FILE_MAX_P``
-(docs/performance.md, "Files in more than one language": in 252 slots of English-only
+(docs/performance.md, "Files in more than one language": in 245 slots of English-only
 recordings, noisy, reverberant, telephone-band and over music among them, English never fell
 below 0.76; the Korean slots of an English file were Korean at 0.88-0.99, English <= 0.06).
 
