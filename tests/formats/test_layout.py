@@ -49,6 +49,7 @@ LIMITS = st.builds(
     words_per_line=st.sampled_from([None, 1, 3, 7]),
     duration=st.sampled_from([2.0, 7.0]),
     chars_per_second=st.sampled_from([12.0, 20.0]),
+    indent=st.sampled_from([0, 0, 9, 14]),  # a speaker label before the first line
 )
 
 
@@ -66,8 +67,9 @@ def test_layout_limits_order_and_text(words: list[Word], limits: Limits) -> None
         if len(laid) == 1:
             continue  # a lone word wider or longer than a limit keeps a cue of its own
         assert len(cue.lines) <= limits.lines
-        for line in cue.lines:
-            assert len(" ".join(w.text for w in line)) <= limits.width or len(line) == 1
+        for i, line in enumerate(cue.lines):
+            width = limits.width - limits.indent if i == 0 else limits.width
+            assert len(" ".join(w.text for w in line)) <= width or len(line) == 1
             assert limits.words_per_line is None or len(line) <= limits.words_per_line
         assert laid[-1].end - cue.start <= limits.duration + 1e-9
         assert cue.end - cue.start <= max(limits.duration, laid[-1].end - cue.start) + 1e-9

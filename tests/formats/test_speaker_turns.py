@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import srt
+
 from woasr_cli.formats import FormatOptions, render
 from woasr_cli.transcript import Segment, SpeakerTurn, Transcript, Word
 
@@ -69,3 +71,35 @@ def test_renamed_speakers_reach_every_format() -> None:
     assert "[Bob]: " in out["srt"] and "[Alice]: " in out["txt"]
     assert out["tsv"].splitlines()[1].endswith("\tAlice")
     assert " Bob " in out["rttm"] and "SPEAKER_0" not in "".join(out.values())
+
+
+def _monologue(speaker: str) -> Transcript:
+    text = (
+        "Oh, hello. I didn't know you were there at all, and I thought you know I heard a beep "
+        "somewhere in the back of the room while we were all waiting for the call to start."
+    )
+    words = [
+        Word(0.3 * k, 0.3 * k + 0.25, f" {w}", 0.9, speaker) for k, w in enumerate(text.split())
+    ]
+    return Transcript([Segment(0.0, words[-1].end, text, words, speaker)], source="call.wav")
+
+
+def test_srt_lines_with_the_speaker_label_stay_within_the_width() -> None:
+    # "[SPEAKER_00]: " goes before a cue's first line: the layout leaves it room, so no line
+    # of the SRT a user gets is wider than the limit (it was 42 + the label's 14 columns)
+    for speaker in ("SPEAKER_00", "Alice"):
+        transcript = _monologue(speaker)
+        for options, width in (
+            (FormatOptions(), 42),
+            (FormatOptions(max_line_width=30), 30),
+            (FormatOptions(subtitle_layout="none", max_line_width=30, max_line_count=2), 30),
+        ):
+            cues = list(srt.parse(render("srt", transcript, options)))
+            lines = [ln for c in cues for ln in c.content.splitlines()]
+            assert max(len(ln) for ln in lines) <= width, lines
+            assert all(c.content.startswith(f"[{speaker}]: ") for c in cues)
+            said = " ".join(c.content.replace(f"[{speaker}]: ", "") for c in cues)
+            assert said.split() == transcript.segments[0].text.split()
+    # WebVTT's voice tag is not shown as text: its lines keep the whole width
+    vtt = render("vtt", _monologue("SPEAKER_00"), FormatOptions())
+    assert max(len(ln.removeprefix("<v SPEAKER_00>")) for ln in vtt.splitlines()) > 42 - 14

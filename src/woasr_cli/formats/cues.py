@@ -4,13 +4,15 @@ By default cues follow subtitle guidelines (formats/layout.py); with ``subtitle_
 each segment (each speaker turn in it) is one cue, wrapped only as the options say.
 
 Shared by the SRT and VTT writers, which only render. Guarantees, whatever the transcript: cues
-in time order, each ``end > start``, none overlapping the next, no blank lines inside a cue.
+in time order, each ``end > start``, none overlapping the next, no blank lines inside a cue. A
+writer that shows the speaker before a cue's first line (SRT's "[Alice]: ") passes its ``label``,
+and that line is laid out with the label's columns taken off its width.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from woasr_cli.formats import layout
@@ -23,6 +25,7 @@ _OPENING = ("Ps", "Pi")  # Unicode categories of opening brackets and quotes
 # Private-use characters mark the highlighted word; writers turn them into their own markup
 # after escaping, so transcript text can never forge or break the markup.
 HIGHLIGHT_ON, HIGHLIGHT_OFF = "\ue000", "\ue001"
+Label = Callable[[str], str]  # a speaker's label as a writer puts it before the first line
 # txt, tsv and rttm keep whole segments (split only where the speaker changes)
 SEGMENT_CUES = FormatOptions(subtitle_layout="none")
 
@@ -111,7 +114,11 @@ def _turns(segment: Segment) -> Iterator[tuple[str | None, list[Word]]]:
         yield speaker, words
 
 
-def _wrap(words: list[Word], width: int | None) -> list[list[Word]]:
+def _wrap(
+    words: list[Word], width: int | None, indent: int = 0, every: int = 0
+) -> list[list[Word]]:
+    """Greedy lines of at most ``width`` columns; the first of every ``every`` lines (the first
+    line of each cue they make) ``indent`` columns shorter."""
     if width is None:
         return [words]
     lines: list[list[Word]] = [[]]
@@ -119,7 +126,9 @@ def _wrap(words: list[Word], width: int | None) -> list[list[Word]]:
     for word in words:
         text = clean(word.text)
         gap = len(separator(clean(lines[-1][-1].text), text, word.space)) if lines[-1] else 0
-        if lines[-1] and length + gap + columns(text) > width:
+        first = (len(lines) - 1) % every == 0 if every else len(lines) == 1
+        room = max(width - indent, 1) if first else width
+        if lines[-1] and length + gap + columns(text) > room:
             lines.append([])
             length, gap = 0, 0
         length += gap + columns(text)
@@ -144,7 +153,7 @@ def _marked(words: list[Word], marked: Word, clip: bool = True) -> str:
     return out
 
 
-def _segment_cues(segment: Segment, options: FormatOptions) -> Iterator[Cue]:
+def _segment_cues(segment: Segment, options: FormatOptions, label: Label | None) -> Iterator[Cue]:
     turns = list(_turns(segment))
     shaped = options.max_line_width is not None or options.max_line_count is not None
     if len(turns) <= 1 and not shaped:
@@ -153,7 +162,9 @@ def _segment_cues(segment: Segment, options: FormatOptions) -> Iterator[Cue]:
         return
     for speaker, words in turns:
         width = options.max_line_width
-        lines = _wrap(words if width is None else _fitted(words, width), width)
+        indent = _indent(speaker, label)
+        every = options.max_line_count or 0
+        lines = _wrap(words if width is None else _fitted(words, width), width, indent, every)
         per_cue = options.max_line_count or len(lines)
         for i in range(0, len(lines), per_cue):
             chunk = lines[i : i + per_cue]
@@ -164,6 +175,10 @@ def _highlight_cues(segment: Segment) -> Iterator[Cue]:
     for speaker, words in _turns(segment):
         for word in words:
             yield Cue(word.start, word.end, [_marked(words, word)], speaker)
+
+
+def _indent(speaker: str | None, label: Label | None) -> int:
+    return columns(label(speaker)) if speaker and label else 0
 
 
 def limits_of(options: FormatOptions) -> layout.Limits:
@@ -203,7 +218,9 @@ def _continues(before: Segment, after: Segment) -> bool:
     return last.start <= first.start and first.start - last.end < layout.PAUSE_S
 
 
-def _laid_out_cues(run: list[Segment], options: FormatOptions, until: float) -> Iterator[Cue]:
+def _laid_out_cues(
+    run: list[Segment], options: FormatOptions, until: float, label: Label | None
+) -> Iterator[Cue]:
     limits = limits_of(options)
     if not run[0].words:
         until = run[0].end  # times shared out by characters: never past the segment
@@ -214,7 +231,9 @@ def _laid_out_cues(run: list[Segment], options: FormatOptions, until: float) -> 
         ends.add(len(words))
     highlight = options.highlight_words and bool(run[0].words)
     for speaker, turn, turn_ends in _word_turns(words, ends):
-        for laid in layout.lay_out(turn, limits, until, turn_ends):
+        indent = _indent(speaker, label)
+        turn_limits = replace(limits, indent=indent) if indent else limits
+        for laid in layout.lay_out(turn, turn_limits, until, turn_ends):
             if highlight:
                 yield from _highlight_laid(laid, speaker)
             else:
@@ -243,12 +262,16 @@ def _highlight_laid(laid: layout.LaidCue, speaker: str | None) -> Iterator[Cue]:
         yield Cue(word.start, max(end, word.end), lines, speaker)
 
 
-def build_cues(transcript: Transcript, options: FormatOptions) -> list[Cue]:
+def build_cues(
+    transcript: Transcript, options: FormatOptions, label: Label | None = None
+) -> list[Cue]:
+    """``label``: how the writer shows a speaker before a cue's first line, where it does (the
+    line is then that much shorter); the cues' lines never include it."""
     cues: list[Cue] = []
     if options.subtitle_layout != "none":
         end = transcript.duration or float("inf")
         for run in _runs(transcript.segments):
-            cues.extend(_laid_out_cues(run, options, end))
+            cues.extend(_laid_out_cues(run, options, end, label))
         return _tidy([c for c in cues if any(c.lines)])
     for segment in transcript.segments:
         if not clean(segment.text):
@@ -256,7 +279,7 @@ def build_cues(transcript: Transcript, options: FormatOptions) -> list[Cue]:
         if options.highlight_words and segment.words:
             cues.extend(_highlight_cues(segment))
         else:
-            cues.extend(_segment_cues(segment, options))
+            cues.extend(_segment_cues(segment, options, label))
     return _tidy([c for c in cues if any(c.lines)])
 
 

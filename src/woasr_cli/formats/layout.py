@@ -50,6 +50,11 @@ class Limits:
     words_per_line: int | None = None
     duration: float = MAX_CUE_DURATION_S
     chars_per_second: float = MAX_CHARS_PER_SECOND
+    # columns a writer puts before a cue's first line (SRT's "[Alice]: "): that line holds less
+    indent: int = 0
+
+    def first_width(self) -> int:
+        return max(self.width - self.indent, 1)
 
 
 @dataclass
@@ -93,7 +98,8 @@ def _line_count(words: list[Word], limits: Limits) -> int:
         size = columns(word.text)
         gap = _gap(words[k - 1], word) if in_line else 0
         per_line = limits.words_per_line
-        if in_line and (length + gap + size > limits.width or (per_line and in_line >= per_line)):
+        width = limits.first_width() if count == 1 else limits.width
+        if in_line and (length + gap + size > width or (per_line and in_line >= per_line)):
             count, length, in_line, gap = count + 1, 0, 0, 0
         length += size + gap
         in_line += 1
@@ -115,14 +121,15 @@ def wrap(words: list[Word], limits: Limits) -> list[list[Word]]:
     best[0][n] = 0.0
     for k in range(1, needed + 1):
         for i in range(n - 1, -1, -1):
+            width = limits.first_width() if i == 0 else limits.width  # only the first starts at 0
             for j in range(i + 1, min(n, i + most) + 1):
                 length = size(i, j)
-                if length > limits.width and j > i + 1:
+                if length > width and j > i + 1:
                     break
                 rest = best[k - 1][j]
                 if rest == inf:
                     continue
-                slack = (limits.width - length) / limits.width
+                slack = (width - length) / width
                 cost = slack * slack
                 if j - i == 1 and n > needed:
                     cost += 4.0  # an orphan word alone on a line
@@ -157,7 +164,8 @@ def _orphaned_wrap(
         return _orphaned(wrap(cue, limits))
     most = limits.words_per_line or len(cue)
     for s in range(i + 2, j - 1):
-        if s - i <= most and j - s <= most and max(size(i, s), size(s, j)) <= limits.width:
+        fits = size(i, s) <= limits.first_width() and size(s, j) <= limits.width
+        if s - i <= most and j - s <= most and fits:
             return False
     return True
 
@@ -247,7 +255,7 @@ def _cut_bounds(
     best[0] = 0.0
     for j in range(1, n + 1):
         for i in range(j - 1, -1, -1):
-            if j - i > 1 and size(i, j) > limits.width * limits.lines:
+            if j - i > 1 and size(i, j) > limits.width * limits.lines - limits.indent:
                 break
             if best[i] == inf:
                 continue

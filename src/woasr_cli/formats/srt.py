@@ -17,12 +17,16 @@ def _safe(line: str) -> str:
     return line.replace(HIGHLIGHT_ON, "<u>").replace(HIGHLIGHT_OFF, "</u>")
 
 
+def _label(speaker: str) -> str:
+    return f"[{speaker}]: "
+
+
 def render_srt(transcript: Transcript, options: FormatOptions) -> str:
     subtitles = []
-    for cue in build_cues(transcript, options):
+    for cue in build_cues(transcript, options, label=_label):
         lines = [_safe(ln) for ln in cue.lines]
         if cue.speaker:
-            lines[0] = f"[{cue.speaker}]: {lines[0]}"
+            lines[0] = _safe(_label(cue.speaker)) + lines[0]
         subtitles.append(
             srtlib.Subtitle(
                 index=0,
