@@ -165,15 +165,24 @@ def test_a_word_said_again_right_after_a_committed_one_is_kept(
     """pyannote_sample opens with "Hello? Hello? Oh, hello." (three Hellos in 2.2 s, two
     speakers). The re-read guard dropped the second "Hello?" (8.6-8.92 s, 0.44 s after the
     committed first one, under the guard's 0.5 s) although the same pass read the first one in
-    place (7.36-8.12 s): a word said right after a committed one is kept, so three Hellos come
-    out, each once, and the zero-length "Hello." a later pass squeezes in after "Oh, hello." is
-    still dropped."""
+    place (7.36-8.12 s): a word said right after a committed one is kept, so the first two
+    Hellos come out, and no Hello is committed twice (a later pass's re-read of one, such as
+    the zero-length "Hello." squeezed in after "Oh, hello.", is dropped). The passes depend on
+    the CPU's arithmetic (CTranslate2 uses MKL on Intel, oneDNN on AMD): on AMD the second
+    Hello lands 0.54 s after the first, past the guard's reach, and tiny.en reads "Oh, hello."
+    as two or three Hellos, so their count is not asserted; the rule itself is tested on the
+    Intel passes' words in test_agreement.py::test_a_word_said_again_right_after_the_committed_
+    one_is_kept."""
     del tiny_en
     clip = decode_audio(shared_audio / "pyannote_sample.wav")[: 11 * 16000]
     audio = np.concatenate([np.zeros(16000, np.float32), clip])
     processor = open_processor(TranscribeOptions(model="tiny.en", offline=True))
-    said = normalise(" ".join(e.text for e in finals(stream(processor, audio)))).split()
-    assert said[: said.index("i")].count("hello") == 3, said
+    committed = [w for e in finals(stream(processor, audio)) for w in e.words]
+    said = normalise(" ".join(w.text for w in committed)).split()
+    hellos = [w for w in committed if normalise(w.text) == "hello"]
+    assert any(7.2 <= w.start <= 8.3 for w in hellos), committed  # the first "Hello?"
+    assert any(8.4 <= w.start <= 9.2 for w in hellos), committed  # the second, 0.44 s later
+    assert all(b.start >= a.end - 0.05 for a, b in itertools.pairwise(hellos)), committed
     assert said[said.index("i") :][:6] == ["i", "didn't", "know", "you", "were", "there"], said
 
 
