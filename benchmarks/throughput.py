@@ -79,6 +79,8 @@ def tree_rss_kb(root: int) -> int:
 
 def measure(cmd: list[str]) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds and peak tree RSS (MB) of a command; exits if it fails."""
+    if not Path(cmd[0]).exists():
+        sys.exit(f"{cmd[0]} is not installed: pip install -e '.[bench]' (the peers and scorers)")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
