@@ -40,7 +40,7 @@ import soundfile as sf
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 from corpus import SHARED  # noqa: E402
-from throughput import BIN, ENV, PY, transcript_text  # noqa: E402
+from throughput import BIN, ENV, PY, require, transcript_text  # noqa: E402
 
 RATE = 16000
 RUNNERS = ("wct-default", "wct-batched", "woasr-default")
@@ -183,6 +183,7 @@ def main() -> None:
         per_input: dict[str, object] = {}
         for path in inputs:  # one at a time: a wall time per input
             cmd = commands([path], out, model)[runner]
+            require(cmd)
             started = time.monotonic()
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=ENV)
             wall = time.monotonic() - started

@@ -77,10 +77,15 @@ def tree_rss_kb(root: int) -> int:
     return total
 
 
-def measure(cmd: list[str]) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds and peak tree RSS (MB) of a command; exits if it fails."""
+def require(cmd: list[str]) -> None:
+    """Exit with one line if the command's program (a peer) is not installed."""
     if not Path(cmd[0]).exists():
         sys.exit(f"{cmd[0]} is not installed: pip install -e '.[bench]' (the peers and scorers)")
+
+
+def measure(cmd: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak tree RSS (MB) of a command; exits if it fails."""
+    require(cmd)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
