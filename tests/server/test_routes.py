@@ -59,7 +59,11 @@ def test_root_health_providers_docs(client: TestClient) -> None:
     providers = client.get("/api/v1/transcribe/providers").json()
     assert providers["providers"]["faster_whisper"] is True
     assert "tiny.en" in providers["models"]["faster_whisper"]
-    paths = client.get("/openapi.json").json()["paths"]
+    schema = client.get("/openapi.json").json()
+    paths = schema["paths"]
+    # every operation id once: client generators (openapi-generator, orval) refuse repeats
+    ids = [op["operationId"] for item in paths.values() for op in item.values()]
+    assert len(ids) == len(set(ids)), sorted(ids)
     for path in ("/api/v1/upload", "/api/v1/transcribe", "/api/v1/transcribe/jobs/{job_id}",
                  "/api/v1/results/{job_id}", "/api/v1/results/{job_id}/{format}",
                  "/v1/audio/transcriptions", "/v1/models", "/metrics"):  # fmt: skip

@@ -65,8 +65,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         api_key=settings.api_key, max_streams=settings.max_streams, models=models,
     ))  # fmt: skip
 
-    # HEAD too: uptime monitors and load balancers probe with it (405 otherwise)
-    @app.api_route("/", methods=["GET", "HEAD"], tags=["service"])
+    @app.get("/", tags=["service"])
     async def root(request: Request) -> Response:
         """The web page for browsers; the original's JSON for clients that ask for JSON."""
         info = {"message": "World-of-ASR API (woasr)", "version": __version__, "status": "running"}
@@ -75,9 +74,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 
     page.mount_static(app)
 
-    @app.api_route(
-        "/health", methods=["GET", "HEAD"], tags=["service"], response_class=JSONResponse
-    )
+    @app.get("/health", tags=["service"], response_class=JSONResponse)
     async def health() -> JSONResponse:
         """Liveness, open without the API key; answered from memory on the event loop (no
         database, no lock a job thread holds for long, no thread pool hop, no response
@@ -90,6 +87,11 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             "queue_length": jobs.queue_length(),
             "providers": {p.name: p.model_name for p in models.loaded()},
         })  # fmt: skip
+
+    # HEAD too: uptime monitors and load balancers probe with it (405 otherwise); kept out of
+    # the OpenAPI schema, where a second operation of the same function repeats its id
+    for path, endpoint in (("/", root), ("/health", health)):
+        app.add_api_route(path, endpoint, methods=["HEAD"], include_in_schema=False)
 
     @app.get("/metrics", tags=["service"])
     async def prometheus() -> Response:
