@@ -135,6 +135,40 @@ def test_a_segment_ended_mid_sentence_does_not_end_the_cue() -> None:
     assert cues[1].start == 24.06
 
 
+def test_a_segment_end_before_a_capital_ends_the_sentence_there() -> None:
+    # pyannote_sample under base: Whisper ended two sentences with their segments and left out
+    # the full stops. Laid out as one phrase, the SRT had "Oh, I'm originally from Chicago
+    # Also," and "At least, um, you know," then "they all call me a Yankee down here / So I
+    # don't hear that New Jersey now" in one cue.
+    said = [
+        _timed(18.14, "Oh, I'm originally from Chicago"),
+        _timed(19.99, "Also, I'm in New Jersey now though."),
+        _timed(23.84, "At least, um, you know, they all call me a Yankee down here", 0.2),
+        _timed(26.24, "So I don't hear that New Jersey now", 0.3),
+    ]
+    cues = build_cues(Transcript(segments=said, duration=30.0), FormatOptions())
+    assert [c.text.replace("\n", " ") for c in cues] == [
+        "Oh, I'm originally from Chicago",
+        "Also, I'm in New Jersey now though.",
+        "At least, um, you know, they all call me a Yankee down here",
+        "So I don't hear that New Jersey now",
+    ]
+    # the same words in one segment: no segment end, so no sentence end to cut at
+    one = Segment(18.14, said[1].end, "Chicago Also,", said[0].words + said[1].words)
+    assert len(build_cues(Transcript(segments=[one], duration=30.0), FormatOptions())) == 1
+    # "I" is written with a capital anywhere in a sentence: a segment end before it is not one
+    before_i = [_timed(10.0, "and then after that"), _timed(11.2, "I went home to sleep")]
+    assert len(build_cues(Transcript(segments=before_i, duration=20.0), FormatOptions())) == 1
+    # German writes nouns with a capital: there a segment end before one is not a sentence end
+    german = [
+        _timed(18.14, "Ich bin gestern mit dem"),
+        _timed(20.0, "Hund durch den Park gelaufen."),
+    ]
+    for language, count in (("de", 1), ("en", 2)):
+        transcript = Transcript(segments=german, duration=30.0, language=language)
+        assert len(build_cues(transcript, FormatOptions())) == count
+
+
 def test_a_brief_sentence_shares_the_next_ones_cue_and_long_ones_keep_their_own() -> None:
     hello = Segment(119.82, 119.94, "Hello.", [Word(119.82, 119.94, "Hello.")])
     said = _timed(119.94, "I didn't know you were there.")

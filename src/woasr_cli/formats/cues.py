@@ -26,6 +26,8 @@ _OPENING = ("Ps", "Pi")  # Unicode categories of opening brackets and quotes
 # after escaping, so transcript text can never forge or break the markup.
 HIGHLIGHT_ON, HIGHLIGHT_OFF = "\ue000", "\ue001"
 Label = Callable[[str], str]  # a speaker's label as a writer puts it before the first line
+# languages that write nouns with a capital letter: there one does not start a sentence
+_NOUN_CAPITALS = frozenset({"de", "lb"})
 # txt, tsv and rttm keep whole segments (split only where the speaker changes)
 SEGMENT_CUES = FormatOptions(subtitle_layout="none")
 
@@ -219,9 +221,14 @@ def _continues(before: Segment, after: Segment) -> bool:
 
 
 def _laid_out_cues(
-    run: list[Segment], options: FormatOptions, until: float, label: Label | None
+    run: list[Segment],
+    options: FormatOptions,
+    until: float,
+    label: Label | None,
+    language: str | None,
 ) -> Iterator[Cue]:
     limits = limits_of(options)
+    capitals = not any((s.language or language) in _NOUN_CAPITALS for s in run)
     if not run[0].words:
         until = run[0].end  # times shared out by characters: never past the segment
     words: list[Word] = []
@@ -233,7 +240,7 @@ def _laid_out_cues(
     for speaker, turn, turn_ends in _word_turns(words, ends):
         indent = _indent(speaker, label)
         turn_limits = replace(limits, indent=indent) if indent else limits
-        for laid in layout.lay_out(turn, turn_limits, until, turn_ends):
+        for laid in layout.lay_out(turn, turn_limits, until, turn_ends, capitals):
             if highlight:
                 yield from _highlight_laid(laid, speaker)
             else:
@@ -271,7 +278,7 @@ def build_cues(
     if options.subtitle_layout != "none":
         end = transcript.duration or float("inf")
         for run in _runs(transcript.segments):
-            cues.extend(_laid_out_cues(run, options, end, label))
+            cues.extend(_laid_out_cues(run, options, end, label, transcript.language))
         return _tidy([c for c in cues if any(c.lines)])
     for segment in transcript.segments:
         if not clean(segment.text):

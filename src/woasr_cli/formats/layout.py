@@ -106,9 +106,13 @@ def _line_count(words: list[Word], limits: Limits) -> int:
     return count
 
 
-def wrap(words: list[Word], limits: Limits) -> list[list[Word]]:
-    """The fewest lines that fit, balanced, preferring to break after punctuation and never
+def wrap(
+    words: list[Word], limits: Limits, stops: frozenset[int] | None = None
+) -> list[list[Word]]:
+    """The fewest lines that fit, balanced, preferring to break where a sentence ends
+    (``stops``, as :func:`sentence_stops` gives them) or after other punctuation, and never
     leaving a single word on a line when the cue has more words than lines."""
+    stops = sentence_stops(words) if stops is None else stops
     needed = _line_count(words, limits)
     if needed == 1 or len(words) <= 1:
         return [words]
@@ -134,10 +138,9 @@ def wrap(words: list[Word], limits: Limits) -> list[list[Word]]:
                 if j - i == 1 and n > needed:
                     cost += 4.0  # an orphan word alone on a line
                 if j < n:
-                    last = words[j - 1].text
-                    if last.endswith(SENTENCE_END):
+                    if j in stops:
                         cost -= 0.3
-                    elif last.endswith(CLAUSE_END):
+                    elif words[j - 1].text.endswith(CLAUSE_END):
                         cost -= 0.15
                 if cost + rest < best[k][i]:
                     best[k][i], cut[k][i] = cost + rest, j
@@ -179,14 +182,38 @@ def _phrases(words: list[Word]) -> Iterator[tuple[int, int]]:
             start = k
 
 
-def _break_cost(words: list[Word], j: int, ends: frozenset[int]) -> float:
+def sentence_stops(words: list[Word], ends: frozenset[int] = frozenset()) -> frozenset[int]:
+    """Cuts (before ``words[j]``) where a sentence ends: after a full stop, question or
+    exclamation mark, and at a segment end in ``ends`` without punctuation before a word that
+    starts with a capital letter. Whisper often ends a sentence with its segment and leaves
+    out the full stop ("I'm originally from Chicago" | "Also, I'm in New Jersey now"); laid
+    out as one phrase, the capital then stood mid-line, and the cue ran on past the sentence.
+    (Pass no ``ends`` where capitals start nouns too, as in German.)"""
+    stops = {j for j in range(1, len(words) + 1) if words[j - 1].text.endswith(SENTENCE_END)}
+    stops |= {
+        j
+        for j in ends
+        if 0 < j < len(words)
+        and not words[j - 1].text.endswith(CLAUSE_END)
+        and _starts_sentence(words[j].text)
+    }
+    return frozenset(stops)
+
+
+def _starts_sentence(text: str) -> bool:
+    """A capital letter that is not the English "I" ("I", "I'm", "I'll", ...)."""
+    word = text.lstrip("\"'([{\u00bf\u00a1\u201c\u2018")
+    if not word[:1].isupper():
+        return False
+    return word.replace("\u2019", "'").split("'")[0].rstrip(",.;:?!") != "I"
+
+
+def _break_cost(words: list[Word], j: int, ends: frozenset[int], stops: frozenset[int]) -> float:
     """What cutting after ``words[j - 1]`` costs: free at a sentence end, cheap at a pause or a
     clause end, dear in the middle of a phrase (less so where the model ended a segment)."""
-    if j >= len(words):
+    if j >= len(words) or j in stops:
         return 0.0
     last = words[j - 1].text
-    if last.endswith(SENTENCE_END):
-        return 0.0
     gap = words[j].start - words[j - 1].end
     cost = 1.5 if j in ends else 2.5
     if last.endswith(CLAUSE_END):
@@ -199,7 +226,13 @@ def _break_cost(words: list[Word], j: int, ends: frozenset[int]) -> float:
 
 
 def _cue_cost(
-    words: list[Word], i: int, j: int, limits: Limits, size: _Sizes, ends: frozenset[int]
+    words: list[Word],
+    i: int,
+    j: int,
+    limits: Limits,
+    size: _Sizes,
+    ends: frozenset[int],
+    stops: frozenset[int],
 ) -> float:
     single = j - i == 1
     chars = size(i, j)
@@ -210,15 +243,15 @@ def _cue_cost(
             return float("inf")
         if needed > 1 and len(cue) > needed and _orphaned_wrap(cue, i, j, needed, limits, size):
             return float("inf")
-    cost = 1.0 + _break_cost(words, j, ends)
+    cost = 1.0 + _break_cost(words, j, ends, stops)
     if single and len(words) > 1:
         cost += 3.0  # a word cut off from its phrase
     # a sentence's first words dangling at the end of a cue; a sentence sharing a cue with the
     # next one when what comes before it could stand alone (a brief "Hello." said just before
     # the next sentence could not: it is on screen only until that one starts)
-    ends_sentence = words[j - 1].text.endswith(SENTENCE_END)
+    ends_sentence = j in stops
     for k in range(i, j - 1):
-        if words[k].text.endswith(SENTENCE_END):
+        if k + 1 in stops:
             cost += 1.5 if not ends_sentence and size(k + 1, j) < 20 else 0.3
             if words[k + 1].start - words[i].start >= MIN_CUE_S:
                 cost += 1.5
@@ -232,23 +265,30 @@ def _cue_cost(
     return cost
 
 
-def _cut(words: list[Word], limits: Limits, ends: frozenset[int]) -> list[list[Word]]:
-    """The cheapest cut of one phrase into cues (dynamic programme over cut points).
+def _cut(
+    words: list[Word], limits: Limits, ends: frozenset[int], capitals: bool
+) -> tuple[tuple[int, int], ...]:
+    """The cheapest cut of one phrase into cues (dynamic programme over cut points), as
+    ``(i, j)``: a cue of ``words[i:j]``.
 
     The cut depends only on the words' times, texts and spacing, so it is remembered: a live
     stream re-renders its files after each commit, and only its last phrase is new. (Without
     this, rewriting the files took 0.26 s after 10 minutes of talk and 1.6 s after an hour;
     0.04 and 0.24 s with it. An hour of talk is ~1200 phrases: the cache holds ~6 hours, ~10 MB.)"""
     key = tuple((w.start, w.end, w.text, w.space) for w in words)
-    return [words[i:j] for i, j in _cut_bounds(key, limits, ends)]
+    return _cut_bounds(key, limits, ends, capitals)
 
 
 @lru_cache(maxsize=8192)
 def _cut_bounds(
-    key: tuple[tuple[float, float, str, bool], ...], limits: Limits, ends: frozenset[int]
+    key: tuple[tuple[float, float, str, bool], ...],
+    limits: Limits,
+    ends: frozenset[int],
+    capitals: bool,
 ) -> tuple[tuple[int, int], ...]:
     words = [Word(start, end, text, space=space) for start, end, text, space in key]
     n, size = len(words), _Sizes(words)
+    stops = sentence_stops(words, ends if capitals else frozenset())
     inf = float("inf")
     best = [inf] * (n + 1)
     back = [0] * (n + 1)
@@ -259,7 +299,7 @@ def _cut_bounds(
                 break
             if best[i] == inf:
                 continue
-            cost = best[i] + _cue_cost(words, i, j, limits, size, ends)
+            cost = best[i] + _cue_cost(words, i, j, limits, size, ends, stops)
             if cost < best[j]:
                 best[j], back[j] = cost, i
     bounds: list[tuple[int, int]] = []
@@ -271,17 +311,25 @@ def _cut_bounds(
 
 
 def lay_out(
-    words: list[Word], limits: Limits, until: float, ends: frozenset[int] = frozenset()
+    words: list[Word],
+    limits: Limits,
+    until: float,
+    ends: frozenset[int] = frozenset(),
+    capitals: bool = True,
 ) -> list[LaidCue]:
     """Cues for one speaker turn's words (clean, in time order). ``until``: no cue of these
     words may end later (the segment's end when the times were shared out, else the end of
     the next silence's reach). ``ends``: where segments end (a cut before ``words[j]``), a
-    better place to cut than the middle of one."""
+    better place to cut than the middle of one. ``capitals``: whether a capital letter after a
+    segment end starts a sentence (not in German, whose nouns have them)."""
     cues: list[LaidCue] = []
     for i, j in _phrases(words):
+        phrase = words[i:j]
         inside = frozenset(e - i for e in ends if i < e < j)
-        for group in _cut(words[i:j], limits, inside):
-            cues.append(LaidCue(group[0].start, group[-1].end, wrap(group, limits)))
+        stops = sentence_stops(phrase, inside if capitals else frozenset())
+        for a, b in _cut(phrase, limits, inside, capitals):
+            lines = wrap(phrase[a:b], limits, frozenset(s - a for s in stops if a < s <= b))
+            cues.append(LaidCue(phrase[a].start, phrase[b - 1].end, lines))
     for k, cue in enumerate(cues):
         # stay up long enough to read, into silence only
         limit = cues[k + 1].start if k + 1 < len(cues) else until
