@@ -105,6 +105,19 @@ def test_a_files_first_word_starts_with_the_speech(shared_audio: Path) -> None:
     assert first.text == "And" and 0.15 <= first.start <= 0.45, first
 
 
+def test_a_word_after_a_pause_is_timed_with_its_speech(shared_audio: Path) -> None:
+    # jfk.wav: "ask not" ends at 4.3 s, the speaker pauses, "what your country" starts at 5.4
+    # s. base (the default model) timed "what" at 4.23-4.75 s, in the pause, and the SRT's
+    # first cue ended "... ask not what" (providers/speech_onsets.out_of_pauses).
+    options = TranscribeOptions(model="base", offline=True, word_timestamps=True)
+    found, _ = load_provider(options).transcribe(decode_audio(shared_audio / "jfk.wav"), options)
+    said = [w for s in found for w in s.words]
+    at = next(k for k, w in enumerate(said) if w.text.strip(" ,") == "not")
+    not_, what = said[at], said[at + 1]
+    assert what.text.strip() == "what" and not_.end <= 4.6, said
+    assert 5.2 <= what.start <= 5.5 and what.end <= said[at + 2].start, said
+
+
 def test_batched_mode_matches_reference(shared_audio: Path, references: dict[str, str]) -> None:
     options = TranscribeOptions(model="tiny.en", offline=True, batch_size=4)
     provider = load_provider(options)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from woasr_cli.providers.speech_chunks import SpeechChunk
-from woasr_cli.providers.speech_onsets import ONSET_MARGIN_S, speech_onsets, start_at_onsets
+from woasr_cli.providers.speech_onsets import (
+    ONSET_MARGIN_S,
+    out_of_pauses,
+    speech_gaps,
+    start_at_onsets,
+)
 from woasr_cli.transcript import Segment, Word
 
 RATE = 16000
@@ -18,12 +25,20 @@ def chunk(*spans: tuple[float, float]) -> SpeechChunk:
     return SpeechChunk(np.zeros(sum(b - a for a, b in samples), np.float32), samples)
 
 
+def speech_onsets(
+    chunks: list[SpeechChunk], pad: float, opening: float | None = None
+) -> list[float]:
+    return [onset for _, onset in speech_gaps(chunks, pad, opening)]
+
+
 def test_onsets_are_where_spans_set_apart_begin_plus_the_padding() -> None:
     # 0.0: the window's start (speech may begin anywhere in the padding); 4.0 follows 3.2 with
     # a gap (a silence of 2 x 0.4 s or more); 6.0 touches 6.0 (a shorter silence, split).
     chunks = [chunk((0.0, 3.2), (4.0, 6.0)), chunk((6.0, 8.0), (9.5, 12.0))]
     assert speech_onsets(chunks, PAD) == pytest.approx([4.4, 9.9])
-    assert speech_onsets([chunk((1.0, 2.0))], PAD) == pytest.approx([1.4])
+    # the speech before stopped where the span before it ends, less the padding
+    assert speech_gaps(chunks, PAD) == [pytest.approx((2.8, 4.4)), pytest.approx((7.6, 9.9))]
+    assert speech_gaps([chunk((1.0, 2.0))], PAD) == [pytest.approx((0.0, 1.4))]
     assert speech_onsets([], PAD) == []
     # a span from the window's start: where its speech began is known only from the VAD's scores
     assert speech_onsets([chunk((0.0, 3.2), (4.0, 6.0))], PAD, 0.3) == pytest.approx([0.3, 4.4])
@@ -85,3 +100,43 @@ def test_a_first_word_across_a_seam_goes_with_the_words_after_it() -> None:
     # a word wholly in the span before stays there
     alone = Segment(0.1, 2.0, "Oh so", words((0.1, 0.6, "Oh"), (1.0, 2.0, "so")))
     assert round(_to_window(alone, joined).words[0].start, 2) == 42.7
+
+
+def test_a_word_timed_in_the_pause_before_it_moves_to_the_speech() -> None:
+    # jfk.wav under base: "not" ends at 4.28 s, the speaker pauses until 5.44 s (VAD), and
+    # Whisper timed "what" at 4.28-4.81 s, in the pause; the cue cut after it read "ask not
+    # what" while nobody spoke.
+    said = words((3.94, 4.28, "not"), (4.28, 4.81, "what"), (5.59, 5.83, "your"))
+    seg = Segment(3.94, 5.83, "not what your", said)
+    gaps = [(4.35, 5.44)]
+    (out,) = out_of_pauses([seg], gaps)
+    assert out.words[0] == said[0] and out.words[2] == said[2]
+    assert out.words[1].text == "what"
+    assert out.words[1].start == pytest.approx(5.44 - ONSET_MARGIN_S)
+    assert out.words[1].end == pytest.approx(5.59)  # up to the next word: no overlap
+    assert (out.start, out.end, out.text) == (seg.start, seg.end, seg.text)
+    # in a segment of its own, the segment starts with it
+    alone = [Segment(3.94, 4.28, "not", said[:1]), Segment(4.28, 5.83, "what your", said[1:])]
+    assert out_of_pauses(alone, gaps)[1].start == pytest.approx(5.34)
+    # a model whose word times run late is moved as far in its times
+    shifted = [replace(w, start=w.start + 0.08, end=w.end + 0.08) for w in said]
+    late = out_of_pauses([Segment(4.02, 5.91, seg.text, shifted)], gaps, lag_s=0.08)[0]
+    assert late.words[1].start == pytest.approx(5.44 - ONSET_MARGIN_S + 0.08)
+
+
+@pytest.mark.parametrize(
+    ("timed", "why"),
+    [
+        (((3.94, 4.28, "not"), (4.28, 4.81, "left."), (5.59, 5.83, "Welcome")), "a sentence's end"),
+        (((3.94, 4.28, "not"), (4.6, 4.6, "what"), (5.59, 5.83, "your")), "no length"),
+        (((3.94, 4.28, "not"), (4.28, 4.81, "what"), (5.0, 5.83, "your")), "speech goes on"),
+        (((3.94, 4.28, "not"), (4.28, 4.81, "what"), (5.44, 5.83, "your")), "no room for it"),
+        (((3.94, 4.26, "not"), (4.26, 4.42, "what"), (5.59, 5.83, "your")), "mostly before it"),
+        (((3.6, 4.28, "not"), (4.0, 4.81, "what"), (5.59, 5.83, "your")), "starts before it"),
+    ],
+)
+def test_words_the_pause_does_not_explain_stay(
+    timed: tuple[tuple[float, float, str], ...], why: str
+) -> None:
+    seg = Segment(timed[0][0], timed[-1][1], " ".join(t for _, _, t in timed), words(*timed))
+    assert out_of_pauses([seg], [(4.35, 5.44)])[0] is seg, why

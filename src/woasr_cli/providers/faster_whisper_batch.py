@@ -46,7 +46,7 @@ from woasr_cli.providers.speech_chunks import (
     cut_speech,
     joined,
 )
-from woasr_cli.providers.speech_onsets import speech_onsets, start_at_onsets
+from woasr_cli.providers.speech_onsets import out_of_pauses, speech_gaps, start_at_onsets
 from woasr_cli.providers.whisper_fallback import (
     fallback_max_new_tokens,
     loops,
@@ -93,8 +93,8 @@ class _Decoded:
 
 _Tickets = list[Ticket[_Part, _Decoded]]
 # A window's chunks once queued: (their tickets, the chunks held back to be joined, the
-# window's speech onsets: speech_onsets.py).
-_Queued = tuple[_Tickets, list[SpeechChunk], list[float]]  # ... and where speech starts
+# window's silences before speech, as (speech stopped, speech started): speech_onsets.py).
+_Queued = tuple[_Tickets, list[SpeechChunk], list[tuple[float, float]]]
 
 
 class CrossFileDecoder:
@@ -165,10 +165,10 @@ class CrossFileDecoder:
         held = [c for c in chunks if c.duration < HOLD_S] if len(chunks) > 1 else []
         now = [_Part(c) for c in chunks if not any(c is h for h in held)]
         vad = key.vad is not False
-        onsets = speech_onsets(chunks, VAD_PAD_MS / 1000, cut.opening) if vad else []
+        gaps = speech_gaps(chunks, VAD_PAD_MS / 1000, cut.opening) if vad else []
         # Started at once when no thread is free to (a long file's thread goes on to cut its
         # next window: at the start of a file the cores were left to VAD alone).
-        return self.batcher.submit(now, key, start=True), held, onsets
+        return self.batcher.submit(now, key, start=True), held, gaps
 
     def _decoded(self, key: TranscribeOptions, parts: list[_Part]) -> list[_Decoded]:
         found = self._decode(key, [p.chunk.audio for p in parts])
@@ -195,7 +195,7 @@ class CrossFileDecoder:
         self,
         tickets: _Tickets,
         held: list[SpeechChunk],
-        onsets: list[float],
+        gaps: list[tuple[float, float]],
         key: TranscribeOptions,
     ) -> Iterator[Segment]:
         """The window's segments in time order. Each chunk is decoded once; what Whisper left
@@ -230,7 +230,8 @@ class CrossFileDecoder:
                     found.extend(split_at_times(seg, starts))
                 if rest is not None and rest.duration <= piece.duration - TAIL_MIN_S:
                     rests.append((rest, True))  # (only while decoding gets on)
-        ordered = in_time_order(found)
+        ordered = out_of_pauses(in_time_order(found), gaps, self.word_lag_s)
+        onsets = [onset for _, onset in gaps]
         yield from start_at_onsets(ordered, onsets, VAD_PAD_MS / 1000, self.word_lag_s)
 
     def _first(

@@ -17,27 +17,99 @@ from dataclasses import replace
 
 from woasr_cli.media import SAMPLE_RATE
 from woasr_cli.providers.speech_chunks import SpeechChunk
-from woasr_cli.transcript import Segment
+from woasr_cli.punctuation import ends_sentence
+from woasr_cli.transcript import Segment, Word
 
 ONSET_MARGIN_S = 0.1  # measured: 0.0 / 0.05 / 0.1 / 0.15 -> 87.8 / 88.0 / 88.9 / 88.9 % (87.0)
+# A word moved out of a pause needs this long before the next word: pyannote_sample's quiet
+# "Oh, hello" lay in what the VAD took for silence, and moved, it had 0.1 s before "I didn't".
+_ROOM_S = 0.15
 
 
-def speech_onsets(
+def speech_gaps(
     chunks: list[SpeechChunk], pad_s: float, opening: float | None = None
-) -> list[float]:
-    """Seconds into the window where speech starts after a silence, as the VAD found it: the
-    start of each span not joined to the one before (a silence under twice the padding is split
-    between the two spans, leaving no gap) nor at the window's start, plus ``pad_s``; and
-    ``opening``, where the VAD heard the speech of a span at the window's start begin (a file's
-    first words: jfk.wav's "And" at 0.3 s started at 0.0)."""
+) -> list[tuple[float, float]]:
+    """The silences before speech in the window, as the VAD found them: (where the speech
+    before stopped, where speech starts again), in seconds into the window. Speech starts at
+    each span not joined to the one before (a silence under twice the padding is split between
+    the two spans, leaving no gap) nor at the window's start, plus ``pad_s``, and it stopped at
+    the end of the span before less ``pad_s``; and at ``opening``, where the VAD heard the
+    speech of a span at the window's start begin (a file's first words: jfk.wav's "And" at 0.3
+    s started at 0.0), after silence from 0."""
     spans = sorted(span for chunk in chunks for span in chunk.spans)
-    onsets: list[float] = [opening] if opening else []
+    gaps: list[tuple[float, float]] = [(0.0, opening)] if opening else []
     before = None
     for start, end in spans:
         if start > 0 and (before is None or start > before):
-            onsets.append(start / SAMPLE_RATE + pad_s)
+            stopped = 0.0 if before is None else before / SAMPLE_RATE - pad_s
+            gaps.append((stopped, start / SAMPLE_RATE + pad_s))
         before = end if before is None else max(before, end)
-    return onsets
+    return gaps
+
+
+def out_of_pauses(
+    segments: list[Segment], gaps: list[tuple[float, float]], lag_s: float = 0.0
+) -> list[Segment]:
+    """``segments`` (in time order, window time) with the words Whisper timed inside a silence
+    that starts where the words before it end moved to the speech after the silence.
+
+    Cross-attention timing often sets the word after a pause right after the word before it:
+    jfk.wav's "ask not ... what your country" had "what" at 4.28-4.81 s, in the 1.1 s silence
+    after "not" (speech again at 5.4 s), and the cue cut after it read "ask not what" while
+    the speaker paused. A word is moved when it starts no earlier than 0.1 s before the
+    silence does, its middle lies in the silence, the words after it start past the silence
+    and leave it ``_ROOM_S`` there, and it has a length and no full stop (a sentence's last
+    word read late, "on the left." at the start of a pause, belongs before it). It then
+    starts ``ONSET_MARGIN_S`` before the speech, keeps its length where the next word leaves
+    room, and ends where that one starts where not. ``lag_s`` as in :func:`start_at_onsets`."""
+    if not gaps:
+        return segments
+    flat = [(i, k) for i, seg in enumerate(segments) for k in range(len(seg.words))]
+    timed = [segments[i].words[k] for i, k in flat]
+    moved: dict[tuple[int, int], Word] = {}
+    for stopped, onset in gaps:
+        target = onset - ONSET_MARGIN_S
+        inside = [
+            n
+            for n, w in enumerate(timed)
+            if w.start - lag_s >= stopped - 0.1 and stopped <= _middle(w) - lag_s < target
+        ]
+        if not inside or any(n != inside[0] + j for j, n in enumerate(inside)):
+            continue
+        if any(ends_sentence(timed[n].text) or timed[n].end <= timed[n].start for n in inside):
+            continue  # the end of what was said before, timed late ("left." read at a pause)
+        after = inside[-1] + 1
+        if after < len(timed) and timed[after].start - lag_s < target:
+            continue  # speech goes on before the silence ends: the words may be right
+        limit = timed[after].start if after < len(timed) else float("inf")
+        start = target + lag_s
+        room = limit - start
+        length = sum(timed[n].end - timed[n].start for n in inside)
+        if room < _ROOM_S * len(inside):
+            continue  # no room for it there: the speech began before the VAD heard it
+        scale = min(1.0, room / length) if length > 0 else 1.0
+        for n in inside:
+            size = (timed[n].end - timed[n].start) * scale
+            moved[flat[n]] = replace(timed[n], start=start, end=start + size)
+            start += size
+    if not moved:
+        return segments
+    out: list[Segment] = []
+    for i, segment in enumerate(segments):
+        words = [moved.get((i, k), w) for k, w in enumerate(segment.words)]
+        if words == segment.words:
+            out.append(segment)
+            continue
+        start = (
+            min(segment.start, words[0].start) if words[0] is segment.words[0] else words[0].start
+        )
+        end = max(segment.end, words[-1].end)
+        out.append(replace(segment, start=start, end=end, words=words))
+    return out
+
+
+def _middle(word: Word) -> float:
+    return (word.start + word.end) / 2
 
 
 def start_at_onsets(
