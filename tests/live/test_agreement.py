@@ -260,3 +260,22 @@ def test_zero_length_or_squeezed_words_never_make_a_repeat_look_said_again() -> 
     la = LocalAgreement()
     la.flush(timed(("Hello?", 8.6, 8.92)))
     assert la.flush(timed(("Hello", 8.6, 8.9), ("hello", 9.0, 9.0))) == []
+
+
+def test_the_same_word_read_a_second_apart_is_no_agreement() -> None:
+    """pyannote_sample streamed in real time (1 run in 40): a quick pass stopped short and
+    timed its "So," at 29.89-30.53 s, over "I don't hear that New Jersey"; the pass before had
+    it at 28.77 s. Committed on the text alone, it made the pause pass's whole sentence lie
+    before the committed end, and the stream wrote "So, now." for "So I don't hear that New
+    Jersey now."."""
+    la = LocalAgreement()
+    la.update([Word(28.09, 28.41, "here."), Word(28.77, 28.83, "So,"), Word(28.83, 29.2, "what")])
+    assert la.update([Word(28.09, 28.41, "here."), Word(29.89, 30.53, "So,")]) == [
+        Word(28.09, 28.41, "here.")
+    ]
+    heard = words("So what comes in? I don't hear that New Jersey now.", 28.75, 0.18)
+    assert [w.text for w in la.flush(heard)] == [w.text for w in heard]
+    # a word's start moving by a few frames between passes is still agreement
+    la = LocalAgreement()
+    la.update([Word(25.13, 25.4, "At"), Word(25.4, 25.9, "least,")])
+    assert [w.text for w in la.update(words("At least, you", 25.11, 0.3))] == ["At", "least,"]

@@ -1,7 +1,12 @@
 """LocalAgreement-2: commit the words two consecutive hypotheses agree on.
 
 Each pass re-transcribes the audio buffer; the words both this hypothesis and the previous one
-begin with (after what is already committed) are committed and never change again. Two guards
+begin with (after what is already committed), at about the same time (``_MOVED``), are
+committed and never change again. Two passes that read the same word a second apart do not
+agree on it: a quick pass that stopped short at pyannote_sample's "So, [I don't hear that in New
+Jersey] now." timed its one "So," over the words it left out, and once that "So," was committed
+there, the pause pass's reading of them lay before the committed end and was dropped as already
+said ("So, now." in about 1 of 40 wall-clock streams). Two guards
 keep committed text from repeating: words that start before the last committed word ended are
 dropped, and a hypothesis whose first 1-5 words repeat the last committed ones (Whisper re-reads
 a word cut at a buffer trim, or one whose times moved) loses them, unless they were said again:
@@ -33,6 +38,7 @@ _TIME_SLACK = 0.1  # word times move by a frame or two between passes
 _SAID_AGAIN = 0.5  # seconds after the last committed word: a repeat there is no re-read
 _SAID_WORD = 0.2  # a word said again lasts this long at least (re-read fragments are shorter)
 _SLIVER = 0.25  # of a word: the most a word said again overlaps the committed one it repeats
+_MOVED = 0.5  # seconds a word's start may move between two passes that agree on it
 
 
 class LocalAgreement:
@@ -60,6 +66,7 @@ class LocalAgreement:
                 agreeing
                 and i < len(self.pending)
                 and norm(self.pending[i].text) == norm(cur.text)
+                and abs(self.pending[i].start - cur.start) <= _MOVED
                 and (ready is None or ready(cur))
             )
             if not agreeing and (settled is None or not settled(cur)):
