@@ -279,3 +279,10 @@ def test_the_same_word_read_a_second_apart_is_no_agreement() -> None:
     la = LocalAgreement()
     la.update([Word(25.13, 25.4, "At"), Word(25.4, 25.9, "least,")])
     assert [w.text for w in la.update(words("At least, you", 25.11, 0.3))] == ["At", "least,"]
+    # a provider without word times: a segment's time shared out by length moves as the
+    # segment grows, and the text alone decides
+    for timed, agreed in ((False, "one two three four"), (True, "one two three")):
+        la = LocalAgreement()
+        la.update(words("one two three four", 0.0, 0.5), timed=timed)
+        committed = la.update(words("one two three four five", 0.0, 0.75), timed=timed)
+        assert [w.text for w in committed] == agreed.split()

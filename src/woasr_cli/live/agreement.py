@@ -54,11 +54,14 @@ class LocalAgreement:
         *,
         ready: Callable[[Word], bool] | None = None,
         settled: Callable[[Word], bool] | None = None,
+        timed: bool = True,
     ) -> list[Word]:
         """Take a new hypothesis (stream times); return the words it commits: those it begins
         with that the previous hypothesis began with too (and are ``ready``), then any that are
         ``settled``. ``guard``: the hypothesis was heard over audio of committed words, so a head
-        that repeats the last committed words is that audio read again."""
+        that repeats the last committed words is that audio read again. ``timed``: the words
+        have the model's own times (not a segment's shared out by length, which move as the
+        segment grows): two passes then agree on a word only at about the same time."""
         new = self._unseen(hypothesis, guard)
         agreed, agreeing = 0, True
         for i, cur in enumerate(new):
@@ -66,7 +69,7 @@ class LocalAgreement:
                 agreeing
                 and i < len(self.pending)
                 and norm(self.pending[i].text) == norm(cur.text)
-                and abs(self.pending[i].start - cur.start) <= _MOVED
+                and (not timed or abs(self.pending[i].start - cur.start) <= _MOVED)
                 and (ready is None or ready(cur))
             )
             if not agreeing and (settled is None or not settled(cur)):

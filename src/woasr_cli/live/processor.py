@@ -224,7 +224,7 @@ class StreamProcessor:
     def _pass(self, final: bool = False) -> list[StreamEvent]:
         audio = np.concatenate(self._frames) if self._frames else np.zeros(0, np.float32)
         self._done_until = self.received
-        words, short = [], False
+        words, short, timed = [], False, True
         if len(audio) >= self._samples(0.1):
             # Speech is ~5 tokens a second: a pass that decodes far more is a repetition loop,
             # stopped here before it costs ten passes (Whisper's own limit is 448 tokens).
@@ -268,6 +268,7 @@ class StreamProcessor:
                 if w.start <= last + _SILENCE_SLACK
                 and not (w.start > last - _TAIL_START and w.end > last + _TAIL_END)
             ]
+            timed = all(s.words for s in heard.segments if s.text.strip())
             self.language = heard.language or self.language
             self.passes += 1
         self._short_pending = short
@@ -281,6 +282,7 @@ class StreamProcessor:
                 guard=self._overlaps_committed(),
                 ready=lambda w: long or after(w.end) >= self.config.agree_after,
                 settled=lambda w: after(w.end) >= self.config.settle_after,
+                timed=timed,
             )
             committed += self._trim()
         events = [StreamEvent.of("final", committed)] if committed else []

@@ -8,7 +8,8 @@ most of the misses ~0.4 s early - a subtitle up before anyone speaks. Where the 
 apart from the speech before it, the speech began ``pad`` after the span's start; the first
 word of it is moved to start ``ONSET_MARGIN_S`` before that (Silero's onsets come a little
 late on soft first sounds), when the word runs past that point and nothing was said between
-the span's start and it.
+the span's start and it (:func:`start_at_onsets`). A word timed wholly inside the pause, right
+after the word before it, is moved past the pause the same way (:func:`out_of_pauses`).
 """
 
 from __future__ import annotations
