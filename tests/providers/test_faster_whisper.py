@@ -69,14 +69,21 @@ def test_vad_removes_hallucination_on_room_tone(shared_audio: Path) -> None:
     assert [s.text for s in segments] == []
 
 
+# Batched (0: the default) and sequential decoding (--batch-size 1, or whisper's --best-of and the
+# like) find the speech and time its words by the same rules.
+MODES = pytest.mark.parametrize("batch_size", [0, 1], ids=["batched", "sequential"])
+
+
+@MODES
 @pytest.mark.parametrize("kind", ["tone", "room tone"])
 def test_speech_after_a_long_sound_keeps_its_first_words(
-    shared_audio: Path, references: dict[str, str], kind: str
+    shared_audio: Path, references: dict[str, str], kind: str, batch_size: int
 ) -> None:
     # 15 s of a sweeping tone (a jingle) before jfk: VAD deafened by it lost "And" and "ask";
-    # after 15 s of room tone, "And so my fellow Americans" (woasr_cli/providers/vad_batches.py).
+    # after 15 s of room tone, "And so my fellow Americans" (woasr_cli/providers/vad_batches.py;
+    # sequential decoding read "All my fellow Americans, what your country").
     audio = np.concatenate([intro(kind, shared_audio), decode_audio(shared_audio / "jfk.wav")])
-    options = TranscribeOptions(model="tiny.en", offline=True)
+    options = TranscribeOptions(model="tiny.en", offline=True, batch_size=batch_size)
     found, _ = load_provider(options).transcribe(audio, options)
     segments = list(found)
     text = " ".join(s.text for s in segments)
@@ -85,31 +92,43 @@ def test_speech_after_a_long_sound_keeps_its_first_words(
     assert segments[0].start >= 14.5
 
 
-def test_the_first_word_after_silence_starts_with_the_speech(shared_audio: Path) -> None:
+@MODES
+def test_the_first_word_after_silence_starts_with_the_speech(
+    shared_audio: Path, batch_size: int
+) -> None:
     # jfk.wav's "And" begins ~0.3 s in; after 3 s of silence its VAD span starts 0.4 s before
-    # that, and Whisper started the word there (providers/speech_onsets.py).
+    # that, and Whisper started the word there (providers/speech_onsets.py); sequential
+    # decoding pads spans 0.8 s and started it at 2.53 s.
     silence = np.zeros(3 * 16000, np.float32)
     audio = np.concatenate([silence, decode_audio(shared_audio / "jfk.wav")])
-    options = TranscribeOptions(model="tiny.en", offline=True, word_timestamps=True)
+    options = TranscribeOptions(
+        model="tiny.en", offline=True, word_timestamps=True, batch_size=batch_size
+    )
     found, _ = load_provider(options).transcribe(audio, options)
     first = next(w for s in found for w in s.words)
     assert first.text == "And" and 3.15 <= first.start <= 3.45, first
 
 
-def test_a_files_first_word_starts_with_the_speech(shared_audio: Path) -> None:
+@MODES
+def test_a_files_first_word_starts_with_the_speech(shared_audio: Path, batch_size: int) -> None:
     # The same word with no silence before it: the VAD span's padding reaches back to 0 s, so
     # its start says nothing of where the speech began; Silero's own scores do (~0.3 s).
-    options = TranscribeOptions(model="tiny.en", offline=True, word_timestamps=True)
+    options = TranscribeOptions(
+        model="tiny.en", offline=True, word_timestamps=True, batch_size=batch_size
+    )
     found, _ = load_provider(options).transcribe(decode_audio(shared_audio / "jfk.wav"), options)
     first = next(w for s in found for w in s.words)
     assert first.text == "And" and 0.15 <= first.start <= 0.45, first
 
 
-def test_a_word_after_a_pause_is_timed_with_its_speech(shared_audio: Path) -> None:
+@MODES
+def test_a_word_after_a_pause_is_timed_with_its_speech(shared_audio: Path, batch_size: int) -> None:
     # jfk.wav: "ask not" ends at 4.3 s, the speaker pauses, "what your country" starts at 5.4
     # s. base (the default model) timed "what" at 4.23-4.75 s, in the pause, and the SRT's
     # first cue ended "... ask not what" (providers/speech_onsets.out_of_pauses).
-    options = TranscribeOptions(model="base", offline=True, word_timestamps=True)
+    options = TranscribeOptions(
+        model="base", offline=True, word_timestamps=True, batch_size=batch_size
+    )
     found, _ = load_provider(options).transcribe(decode_audio(shared_audio / "jfk.wav"), options)
     said = [w for s in found for w in s.words]
     at = next(k for k, w in enumerate(said) if w.text.strip(" ,") == "not")

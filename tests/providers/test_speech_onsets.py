@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 
 import numpy as np
@@ -13,6 +14,7 @@ from woasr_cli.providers.speech_onsets import (
     out_of_pauses,
     speech_gaps,
     start_at_onsets,
+    timed_as_decoded,
 )
 from woasr_cli.transcript import Segment, Word
 
@@ -25,10 +27,14 @@ def chunk(*spans: tuple[float, float]) -> SpeechChunk:
     return SpeechChunk(np.zeros(sum(b - a for a, b in samples), np.float32), samples)
 
 
+def _spans(chunks: list[SpeechChunk]) -> list[tuple[int, int]]:
+    return [span for c in chunks for span in c.spans]
+
+
 def speech_onsets(
     chunks: list[SpeechChunk], pad: float, opening: float | None = None
 ) -> list[float]:
-    return [onset for _, onset in speech_gaps(chunks, pad, opening)]
+    return [onset for _, onset in speech_gaps(_spans(chunks), pad, opening)]
 
 
 def test_onsets_are_where_spans_set_apart_begin_plus_the_padding() -> None:
@@ -37,8 +43,11 @@ def test_onsets_are_where_spans_set_apart_begin_plus_the_padding() -> None:
     chunks = [chunk((0.0, 3.2), (4.0, 6.0)), chunk((6.0, 8.0), (9.5, 12.0))]
     assert speech_onsets(chunks, PAD) == pytest.approx([4.4, 9.9])
     # the speech before stopped where the span before it ends, less the padding
-    assert speech_gaps(chunks, PAD) == [pytest.approx((2.8, 4.4)), pytest.approx((7.6, 9.9))]
-    assert speech_gaps([chunk((1.0, 2.0))], PAD) == [pytest.approx((0.0, 1.4))]
+    assert speech_gaps(_spans(chunks), PAD) == [
+        pytest.approx((2.8, 4.4)),
+        pytest.approx((7.6, 9.9)),
+    ]
+    assert speech_gaps(chunk((1.0, 2.0)).spans, PAD) == [pytest.approx((0.0, 1.4))]
     assert speech_onsets([], PAD) == []
     # a span from the window's start: where its speech began is known only from the VAD's scores
     assert speech_onsets([chunk((0.0, 3.2), (4.0, 6.0))], PAD, 0.3) == pytest.approx([0.3, 4.4])
@@ -140,3 +149,48 @@ def test_words_the_pause_does_not_explain_stay(
 ) -> None:
     seg = Segment(timed[0][0], timed[-1][1], " ".join(t for _, _, t in timed), words(*timed))
     assert out_of_pauses([seg], [(4.35, 5.44)])[0] is seg, why
+
+
+def test_segments_as_decoded_are_timed_as_a_whole_and_held_only_near_a_pause() -> None:
+    # Sequential decoding yields segments one by one: each is timed by the same rules as the
+    # window's whole list, and handed on as soon as no rule can move a word of it.
+    said = [
+        Segment(1.0, 4.28, "Ask not", words((1.0, 2.0, "Ask"), (3.94, 4.28, "not"))),
+        Segment(4.28, 5.83, "what your", words((4.28, 4.81, "what"), (5.59, 5.83, "your"))),
+        Segment(6.0, 8.0, "Good.", words((6.0, 8.0, "Good."))),
+        Segment(10.0, 11.5, "Hello there", words((10.0, 10.9, "Hello"), (10.9, 11.5, "there"))),
+        Segment(12.0, 12.5, "Bye.", words((12.0, 12.5, "Bye."))),
+    ]
+    gaps = [(4.35, 5.44), (9.6, 10.4)]
+    whole = start_at_onsets(out_of_pauses(said, gaps), [o for _, o in gaps], PAD)
+    assert whole[1].words[0].start == pytest.approx(5.34) and whole[3].start == pytest.approx(10.3)
+    pulled: list[int] = []
+
+    def decoded() -> Iterator[Segment]:
+        for k, seg in enumerate(said):
+            pulled.append(k)
+            yield seg
+
+    out = []
+    for seg in timed_as_decoded(decoded(), gaps, PAD):
+        out.append((seg, len(pulled)))
+    assert [seg for seg, _ in out] == whole
+    # "Ask not" ends before the pause; "what your" and "Hello there" hold the words after it
+    assert [n for _, n in out] == [1, 2, 3, 4, 5]
+    # a segment whose word may still move waits for a word past the pause
+    late = [said[0], Segment(4.28, 4.81, "what", said[1].words[:1]), said[2]]
+    order: list[tuple[str, int]] = []
+    fed: list[int] = []
+
+    def one_by_one() -> Iterator[Segment]:
+        for k, seg in enumerate(late):
+            fed.append(k)
+            yield seg
+
+    moved = []
+    for seg in timed_as_decoded(one_by_one(), gaps[:1], PAD):
+        order.append((seg.text, len(fed)))
+        moved.append(seg)
+    assert order == [("Ask not", 1), ("what", 3), ("Good.", 3)]
+    assert moved[1].start == moved[1].words[0].start == pytest.approx(5.34)
+    assert late[1].words[0].start == 4.28  # (the input is not changed)

@@ -90,6 +90,41 @@ def test_installed_vad_gives_the_same_speech_spans(
         assert fwv.get_speech_timestamps(speech, options) == reference
 
 
+class _Unrunnable:
+    """A VAD model whose session must not run."""
+
+    class session:  # SileroVADModel's attribute
+        @staticmethod
+        def run(*_: object, **__: object) -> object:
+            raise AssertionError("the model ran")
+
+
+def test_replayed_scores_give_other_options_spans_without_the_model(
+    speech: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Sequential decoding reads the speech once with its own options and again as the batched
+    # cut reads it (providers/sequential_speech.py): the second read costs no model run.
+    import faster_whisper.vad as fwv
+    from faster_whisper.utils import get_assets_path
+
+    from woasr_cli.providers.vad_batches import BatchedSilero, replaying, starting_again_after_quiet
+
+    model = fwv.SileroVADModel(str(Path(get_assets_path()) / "silero_vad_v6.onnx"))
+    monkeypatch.setattr(fwv, "get_vad_model", lambda: BatchedSilero(model))
+    with starting_again_after_quiet() as scores:
+        coarse = fwv.get_speech_timestamps(speech, fwv.VadOptions(speech_pad_ms=800))
+    fine = fwv.VadOptions(speech_pad_ms=400, min_silence_duration_ms=160)
+    reference = fwv.get_speech_timestamps(speech, fine)
+    assert len(reference) > len(coarse)  # the same scores read otherwise
+    monkeypatch.setattr(fwv, "get_vad_model", lambda: BatchedSilero(_Unrunnable()))
+    with replaying(scores[-1]):
+        assert fwv.get_speech_timestamps(speech, fine) == reference
+        with pytest.raises(AssertionError, match="other audio"):
+            fwv.get_speech_timestamps(speech[: 16000 * 5], fine)
+    with pytest.raises(AssertionError, match="the model ran"):  # only within
+        fwv.get_speech_timestamps(speech, fine)
+
+
 def test_chunkwise_encoding_matches_the_batched_encoder(tiny_en: Path, speech: np.ndarray) -> None:
     from faster_whisper import WhisperModel
     from faster_whisper.audio import pad_or_trim

@@ -165,7 +165,8 @@ class CrossFileDecoder:
         held = [c for c in chunks if c.duration < HOLD_S] if len(chunks) > 1 else []
         now = [_Part(c) for c in chunks if not any(c is h for h in held)]
         vad = key.vad is not False
-        gaps = speech_gaps(chunks, VAD_PAD_MS / 1000, cut.opening) if vad else []
+        spans = (span for chunk in chunks for span in chunk.spans)
+        gaps = speech_gaps(spans, VAD_PAD_MS / 1000, cut.opening) if vad else []
         # Started at once when no thread is free to (a long file's thread goes on to cut its
         # next window: at the start of a file the cores were left to VAD alone).
         return self.batcher.submit(now, key, start=True), held, gaps

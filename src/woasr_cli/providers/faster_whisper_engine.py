@@ -17,6 +17,9 @@ from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.providers.devices import ctranslate2_cuda, pick_device
 from woasr_cli.providers.english_only import check_english_only
 from woasr_cli.providers.faster_whisper_options import transcribe_kwargs
+from woasr_cli.providers.sequential_speech import joined_speech, restored
+from woasr_cli.providers.speech_chunks import VAD_PAD_MS
+from woasr_cli.providers.speech_onsets import timed_as_decoded
 from woasr_cli.providers.whisper_words import segment_text, whisper_words
 from woasr_cli.providers.word_lag import word_lag_s
 from woasr_cli.runtime import usable_cores
@@ -28,9 +31,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "base"  # multilingual: the language is detected per file
-# Silero's default 400 ms pad clips soft word onsets (seen on Korean read speech, where the
-# first syllable was lost); 800 ms keeps them at a negligible cost in audio decoded.
-VAD_PARAMETERS = {"speech_pad_ms": 800}
 
 
 def pick_compute_type(requested: str, device: str) -> str:
@@ -152,14 +152,24 @@ class FasterWhisperProvider:
         self.check(options)
         if self._batched is not None:
             return self._batched.transcribe(audio, options)
+        if options.vad is False:
+            raw, info = self._model.transcribe(
+                audio, **transcribe_kwargs(options), vad_filter=False
+            )
+            language = LanguageInfo(info.language, info.language_probability)
+            return (c for c in map(_convert, raw) if c is not None), language
+        # The speech found and joined here, as faster-whisper's vad_filter does, so that its
+        # silences are known (sequential_speech.py).
+        speech = joined_speech(audio)
+        if not speech.spans:
+            return iter(()), LanguageInfo(options.language, 1.0 if options.language else None)
         raw, info = self._model.transcribe(
-            audio,
-            **transcribe_kwargs(options),
-            vad_filter=options.vad is not False,
-            vad_parameters=VAD_PARAMETERS if options.vad is not False else None,
+            speech.audio, **transcribe_kwargs(options), vad_filter=False
         )
         language = LanguageInfo(info.language, info.language_probability)
-        return (c for c in map(_convert, raw) if c is not None), language
+        found = (c for c in map(_convert, restored(raw, speech.spans)) if c is not None)
+        timed = timed_as_decoded(found, speech.gaps, VAD_PAD_MS / 1000, self.word_lag_s)
+        return timed, language
 
 
 def _convert(seg: Any) -> Segment | None:

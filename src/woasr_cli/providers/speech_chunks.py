@@ -138,28 +138,36 @@ def cut_speech(audio: Audio, vad: bool) -> SpeechCut:
     """The chunks to decode (none when VAD finds no speech), and where speech opens."""
     if len(audio) == 0:
         return SpeechCut([])
-    opening = None
     if vad:
-        from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-        from woasr_cli.providers import vad_batches
-
-        vad_batches.install()  # the same speech in ~10 MB instead of ~70 MB for 300 s
-        options = VadOptions(
-            speech_pad_ms=VAD_PAD_MS, max_speech_duration_s=CHUNK_S, min_silence_duration_ms=160
-        )
-        with vad_batches.starting_again_after_quiet() as probabilities:  # speech after music
-            found = get_speech_timestamps(audio, options)
-        spans = [(int(s["start"]), int(s["end"])) for s in found]
-        if probabilities:
-            pad, longest = int(VAD_PAD_MS * SAMPLE_RATE / 1000), int(CHUNK_S * SAMPLE_RATE)
-            faint = faint_spans(spans, probabilities[-1], len(audio), pad, longest)
-            spans = sorted(spans + faint)
-            opening = _opening(spans, probabilities[-1])
+        spans, opening = speech_spans(audio)
     else:
         step = int(CHUNK_S * SAMPLE_RATE)
         spans = [(s, min(s + step, len(audio))) for s in range(0, len(audio), step)]
+        opening = None
     return SpeechCut(_pack(audio, [(s, e) for s, e in spans if e > s]), opening)
+
+
+def speech_spans(audio: Audio) -> tuple[list[tuple[int, int]], float | None]:
+    """The speech in ``audio`` as it is cut for decoding: Silero's spans (``VAD_PAD_MS`` of
+    padding, 160 ms the shortest silence between two, the model's state started again after
+    music), with the faint speech between them; and where the speech opens (SpeechCut)."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    from woasr_cli.providers import vad_batches
+
+    vad_batches.install()  # the same speech in ~10 MB instead of ~70 MB for 300 s
+    options = VadOptions(
+        speech_pad_ms=VAD_PAD_MS, max_speech_duration_s=CHUNK_S, min_silence_duration_ms=160
+    )
+    with vad_batches.starting_again_after_quiet() as probabilities:  # speech after music
+        found = get_speech_timestamps(audio, options)
+    spans = [(int(s["start"]), int(s["end"])) for s in found]
+    if not probabilities:
+        return spans, None
+    pad, longest = int(VAD_PAD_MS * SAMPLE_RATE / 1000), int(CHUNK_S * SAMPLE_RATE)
+    faint = faint_spans(spans, probabilities[-1], len(audio), pad, longest)
+    spans = sorted(spans + faint)
+    return spans, _opening(spans, probabilities[-1])
 
 
 def _opening(spans: list[tuple[int, int]], probabilities: npt.NDArray[np.float32]) -> float | None:

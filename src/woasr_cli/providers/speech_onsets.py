@@ -10,14 +10,16 @@ word of it is moved to start ``ONSET_MARGIN_S`` before that (Silero's onsets com
 late on soft first sounds), when the word runs past that point and nothing was said between
 the span's start and it (:func:`start_at_onsets`). A word timed wholly inside the pause, right
 after the word before it, is moved past the pause the same way (:func:`out_of_pauses`).
+Sequential decoding (sequential_speech.py) has the same faults and gets the same rules, on its
+segments as they are decoded (:func:`timed_as_decoded`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from woasr_cli.media import SAMPLE_RATE
-from woasr_cli.providers.speech_chunks import SpeechChunk
 from woasr_cli.punctuation import ends_sentence
 from woasr_cli.transcript import Segment, Word
 
@@ -28,16 +30,17 @@ _ROOM_S = 0.15
 
 
 def speech_gaps(
-    chunks: list[SpeechChunk], pad_s: float, opening: float | None = None
+    spans: Iterable[tuple[int, int]], pad_s: float, opening: float | None = None
 ) -> list[tuple[float, float]]:
-    """The silences before speech in the window, as the VAD found them: (where the speech
-    before stopped, where speech starts again), in seconds into the window. Speech starts at
-    each span not joined to the one before (a silence under twice the padding is split between
-    the two spans, leaving no gap) nor at the window's start, plus ``pad_s``, and it stopped at
-    the end of the span before less ``pad_s``; and at ``opening``, where the VAD heard the
-    speech of a span at the window's start begin (a file's first words: jfk.wav's "And" at 0.3
-    s started at 0.0), after silence from 0."""
-    spans = sorted(span for chunk in chunks for span in chunk.spans)
+    """The silences before speech in the window, as the VAD found them (``spans``: its speech,
+    in samples, padded by ``pad_s``): (where the speech before stopped, where speech starts
+    again), in seconds into the window. Speech starts at each span not joined to the one before
+    (a silence under twice the padding is split between the two spans, leaving no gap) nor at
+    the window's start, plus ``pad_s``, and it stopped at the end of the span before less
+    ``pad_s``; and at ``opening``, where the VAD heard the speech of a span at the window's
+    start begin (a file's first words: jfk.wav's "And" at 0.3 s started at 0.0), after silence
+    from 0."""
+    spans = sorted(spans)
     gaps: list[tuple[float, float]] = [(0.0, opening)] if opening else []
     before = None
     for start, end in spans:
@@ -114,17 +117,22 @@ def _middle(word: Word) -> float:
 
 
 def start_at_onsets(
-    segments: list[Segment], onsets: list[float], pad_s: float, lag_s: float = 0.0
+    segments: list[Segment],
+    onsets: list[float],
+    pad_s: float,
+    lag_s: float = 0.0,
+    spoken_until: float = float("-inf"),
 ) -> list[Segment]:
     """``segments`` (in time order, window time) with the first word after each onset moved to
     start ``ONSET_MARGIN_S`` before it. ``lag_s``: how late this model's word times are (they
-    are moved earlier by that later on: providers/word_lag.py)."""
+    are moved earlier by that later on: providers/word_lag.py). ``spoken_until``: where the
+    words before ``segments`` ended, as the speech is timed."""
     if not onsets:
         return segments
     out: list[Segment] = []
     pending = sorted(onsets)
     at = 0
-    last_end = float("-inf")  # where the word before ended, as the speech is timed
+    last_end = spoken_until  # where the word before ended, as the speech is timed
     for segment in segments:
         words = list(segment.words)
         for k, word in enumerate(words):
@@ -145,3 +153,41 @@ def start_at_onsets(
             start = words[0].start if moved_first else segment.start
             out.append(replace(segment, start=start, words=words))
     return out
+
+
+def timed_as_decoded(
+    segments: Iterable[Segment], gaps: list[tuple[float, float]], pad_s: float, lag_s: float = 0.0
+) -> Iterator[Segment]:
+    """:func:`out_of_pauses`, then :func:`start_at_onsets`, on segments as a decoder yields
+    them (in time order, as a file's sequential decoding does): a segment is held back only
+    while a word of it may still move, until a word starts past the silence that may move it,
+    so segments still come as they are decoded."""
+    ahead = sorted(gaps, key=lambda gap: gap[1])
+    held: list[Segment] = []
+    spoken_until = float("-inf")
+    for segment in segments:
+        held.append(segment)
+        latest = max((w.start for w in segment.words), default=segment.start) - lag_s
+        decided = 0  # silences with a word started past them: every rule there can be applied
+        while decided < len(ahead) and ahead[decided][1] - ONSET_MARGIN_S <= latest:
+            decided += 1
+        if decided:
+            gone, ahead = ahead[:decided], ahead[decided:]
+            held = out_of_pauses(held, gone, lag_s)
+            onsets = [onset for _, onset in gone]
+            held = start_at_onsets(held, onsets, pad_s, lag_s, spoken_until)
+        # no rule moves a word that starts before the next silence's speech stopped (less 0.1 s)
+        reach = ahead[0][0] - 0.1 + lag_s if ahead else float("inf")
+        ready = 0
+        while ready < len(held) and _before(held[ready], reach):
+            ready += 1
+        for done in held[:ready]:
+            spoken_until = max([spoken_until, *(w.end - lag_s for w in done.words)])
+            yield done
+        held = held[ready:]
+    held = out_of_pauses(held, ahead, lag_s)
+    yield from start_at_onsets(held, [onset for _, onset in ahead], pad_s, lag_s, spoken_until)
+
+
+def _before(segment: Segment, reach: float) -> bool:
+    return segment.start < reach and all(w.start < reach for w in segment.words)

@@ -19,9 +19,10 @@ in a row are sound that is not speech (scored under ``QUIET_PROB``, louder than 
 the state starts again from zero, as at the start of a file: speech after music is heard as
 speech after silence. Speech never triggers it (its probabilities stay above ``QUIET_PROB``
 within any 2 s), nor do pauses under 2 s, nor silence (after 15 s of it jfk still scored
-0.55-0.7: files that open quietly are cut as before). Other callers (diarization, whose speaker
-turns were tuned on faster-whisper's spans, and faster-whisper's sequential mode) get
-faster-whisper's probabilities exactly.
+0.55-0.7: files that open quietly are cut as before). Sequential decoding finds its speech the
+same way (sequential_speech.py). Other callers (diarization, whose speaker turns were tuned on
+faster-whisper's spans) get faster-whisper's probabilities exactly. :func:`replaying` reads
+scores a call already computed again, with other options, at no cost.
 """
 
 from __future__ import annotations
@@ -68,6 +69,10 @@ class BatchedSilero:
     ) -> npt.NDArray[np.float32]:
         assert audio.ndim == 1 and audio.shape[0] % num_samples == 0
         frames = audio.reshape(-1, num_samples)
+        replay = getattr(_local, "replay", None)
+        if replay is not None:
+            assert len(replay) == len(frames), "replayed scores are of other audio"
+            return self._keep(replay.reshape(-1, 1))
         h = np.zeros((1, 1, 128), dtype=np.float32)
         c = np.zeros((1, 1, 128), dtype=np.float32)
         outputs = []
@@ -89,7 +94,10 @@ class BatchedSilero:
             outputs.append(output)
             if reset_after is not None:
                 quiet = quiet_frames(quiet, output, part)
-        probabilities = np.concatenate(outputs, axis=0)
+        return self._keep(np.concatenate(outputs, axis=0))
+
+    @staticmethod
+    def _keep(probabilities: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         kept = getattr(_local, "kept", None)
         if kept is not None:
             kept.append(probabilities.reshape(-1))
@@ -119,6 +127,15 @@ def starting_again_after_quiet() -> Iterator[list[npt.NDArray[np.float32]]]:
         thread_setting(_local, "kept", kept),
     ):
         yield kept
+
+
+@contextlib.contextmanager
+def replaying(probabilities: npt.NDArray[np.float32]) -> Iterator[None]:
+    """Within: this thread's VAD calls return ``probabilities`` (one per frame, from an earlier
+    call on the same audio) instead of running the model: the same speech read again with other
+    options, at no cost."""
+    with thread_setting(_local, "replay", np.asarray(probabilities, np.float32).reshape(-1)):
+        yield
 
 
 def install() -> None:
