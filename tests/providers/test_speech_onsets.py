@@ -11,6 +11,7 @@ import pytest
 from woasr_cli.providers.speech_chunks import SpeechChunk
 from woasr_cli.providers.speech_onsets import (
     ONSET_MARGIN_S,
+    end_in_speech,
     out_of_pauses,
     speech_gaps,
     start_at_onsets,
@@ -194,3 +195,25 @@ def test_segments_as_decoded_are_timed_as_a_whole_and_held_only_near_a_pause() -
     assert order == [("Ask not", 1), ("what", 3), ("Good.", 3)]
     assert moved[1].start == moved[1].words[0].start == pytest.approx(5.34)
     assert late[1].words[0].start == 4.28  # (the input is not changed)
+
+
+def test_a_word_run_on_into_a_silence_ends_where_the_padding_does() -> None:
+    # Sequential decoding, 60-minute recording: 'children."' ran through a 1.6 s pause (the VAD
+    # heard the speech stop at 3432.5 s) to the next word, and its cue ran across the pause.
+    said = words((3431.8, 3432.02, "the"), (3432.02, 3434.62, 'children."'))
+    seg = Segment(3431.8, 3434.62, 'the children."', said)
+    out = end_in_speech(seg, [3420.0, 3432.5, 3440.0], PAD)
+    assert out.words[0] == said[0]
+    assert (out.words[1].start, out.words[1].end) == (3432.02, pytest.approx(3432.9))
+    assert (out.start, out.end, out.text) == (seg.start, pytest.approx(3432.9), seg.text)
+    # an end within the padding, and a word that starts after the speech stopped, stay
+    assert end_in_speech(seg, [3434.3], PAD) is seg
+    assert end_in_speech(seg, [3431.0], PAD) is seg
+    # a model whose word times run late is ended as far in its times
+    late = end_in_speech(seg, [3432.4], PAD, lag_s=0.1)
+    assert late.words[1].end == pytest.approx(3432.9)
+    # in sequential decoding the end is set before the segment is handed on
+    gaps = [(3432.5, 3434.5)]
+    after = Segment(3434.62, 3435.0, "The", words((3434.62, 3435.0, "The")))
+    first, second = timed_as_decoded(iter([seg, after]), gaps, PAD)
+    assert first.words[1].end == pytest.approx(3432.9) and second == after

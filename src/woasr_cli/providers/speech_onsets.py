@@ -11,11 +11,14 @@ late on soft first sounds), when the word runs past that point and nothing was s
 the span's start and it (:func:`start_at_onsets`). A word timed wholly inside the pause, right
 after the word before it, is moved past the pause the same way (:func:`out_of_pauses`).
 Sequential decoding (sequential_speech.py) has the same faults and gets the same rules, on its
-segments as they are decoded (:func:`timed_as_decoded`).
+segments as they are decoded (:func:`timed_as_decoded`), and one more: it hears more of the
+silence after speech than batched decoding does, and a word's end is kept out of it
+(:func:`end_in_speech`).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
@@ -158,15 +161,16 @@ def start_at_onsets(
 def timed_as_decoded(
     segments: Iterable[Segment], gaps: list[tuple[float, float]], pad_s: float, lag_s: float = 0.0
 ) -> Iterator[Segment]:
-    """:func:`out_of_pauses`, then :func:`start_at_onsets`, on segments as a decoder yields
-    them (in time order, as a file's sequential decoding does): a segment is held back only
-    while a word of it may still move, until a word starts past the silence that may move it,
-    so segments still come as they are decoded."""
+    """:func:`end_in_speech`, :func:`out_of_pauses`, then :func:`start_at_onsets`, on segments
+    as a decoder yields them (in time order, as a file's sequential decoding does): a segment is
+    held back only while a word of it may still move, until a word starts past the silence that
+    may move it, so segments still come as they are decoded."""
     ahead = sorted(gaps, key=lambda gap: gap[1])
+    stops = [stopped for stopped, _ in ahead if stopped > 0]
     held: list[Segment] = []
     spoken_until = float("-inf")
     for segment in segments:
-        held.append(segment)
+        held.append(end_in_speech(segment, stops, pad_s, lag_s))
         latest = max((w.start for w in segment.words), default=segment.start) - lag_s
         decided = 0  # silences with a word started past them: every rule there can be applied
         while decided < len(ahead) and ahead[decided][1] - ONSET_MARGIN_S <= latest:
@@ -187,6 +191,28 @@ def timed_as_decoded(
         held = held[ready:]
     held = out_of_pauses(held, ahead, lag_s)
     yield from start_at_onsets(held, [onset for _, onset in ahead], pad_s, lag_s, spoken_until)
+
+
+def end_in_speech(
+    segment: Segment, stops: list[float], pad_s: float, lag_s: float = 0.0
+) -> Segment:
+    """``segment`` with each word that runs on more than ``pad_s`` past the next point where the
+    speech stopped (``stops``, ascending, as the VAD heard it) ended there.
+
+    Batched decoding hears at most ``pad_s`` of the silence after speech, so no word can end
+    later than that; sequential decoding hears 0.8 s of it, and all of a silence under 2 s, and
+    Whisper's last word before a pause often runs on into it: on the 60-minute recording
+    'children."' ran through a 1.6 s pause to the next word and "now" 0.7 s into one, and the
+    subtitle cue ran across both."""
+    out: list[Word] = []
+    for word in segment.words:
+        k = bisect_right(stops, word.start - lag_s)  # the first stop after the word starts
+        if k < len(stops) and word.end - lag_s > stops[k] + pad_s:
+            word = replace(word, end=max(word.start, stops[k] + pad_s + lag_s))
+        out.append(word)
+    if out == segment.words:
+        return segment
+    return replace(segment, words=out, end=max(w.end for w in out))
 
 
 def _before(segment: Segment, reach: float) -> bool:
