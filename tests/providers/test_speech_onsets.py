@@ -152,6 +152,20 @@ def test_words_the_pause_does_not_explain_stay(
     assert out_of_pauses([seg], [(4.35, 5.44)])[0] is seg, why
 
 
+def as_pulled(
+    segments: list[Segment], gaps: list[tuple[float, float]]
+) -> list[tuple[Segment, int]]:
+    """timed_as_decoded's segments, each with how many inputs had been pulled when it came."""
+    pulled: list[int] = []
+
+    def decoded() -> Iterator[Segment]:
+        for k, seg in enumerate(segments):
+            pulled.append(k)
+            yield seg
+
+    return [(seg, len(pulled)) for seg in timed_as_decoded(decoded(), gaps, PAD)]
+
+
 def test_segments_as_decoded_are_timed_as_a_whole_and_held_only_near_a_pause() -> None:
     # Sequential decoding yields segments one by one: each is timed by the same rules as the
     # window's whole list, and handed on as soon as no rule can move a word of it.
@@ -165,35 +179,15 @@ def test_segments_as_decoded_are_timed_as_a_whole_and_held_only_near_a_pause() -
     gaps = [(4.35, 5.44), (9.6, 10.4)]
     whole = start_at_onsets(out_of_pauses(said, gaps), [o for _, o in gaps], PAD)
     assert whole[1].words[0].start == pytest.approx(5.34) and whole[3].start == pytest.approx(10.3)
-    pulled: list[int] = []
-
-    def decoded() -> Iterator[Segment]:
-        for k, seg in enumerate(said):
-            pulled.append(k)
-            yield seg
-
-    out = []
-    for seg in timed_as_decoded(decoded(), gaps, PAD):
-        out.append((seg, len(pulled)))
+    out = as_pulled(said, gaps)
     assert [seg for seg, _ in out] == whole
     # "Ask not" ends before the pause; "what your" and "Hello there" hold the words after it
     assert [n for _, n in out] == [1, 2, 3, 4, 5]
     # a segment whose word may still move waits for a word past the pause
     late = [said[0], Segment(4.28, 4.81, "what", said[1].words[:1]), said[2]]
-    order: list[tuple[str, int]] = []
-    fed: list[int] = []
-
-    def one_by_one() -> Iterator[Segment]:
-        for k, seg in enumerate(late):
-            fed.append(k)
-            yield seg
-
-    moved = []
-    for seg in timed_as_decoded(one_by_one(), gaps[:1], PAD):
-        order.append((seg.text, len(fed)))
-        moved.append(seg)
-    assert order == [("Ask not", 1), ("what", 3), ("Good.", 3)]
-    assert moved[1].start == moved[1].words[0].start == pytest.approx(5.34)
+    moved = as_pulled(late, gaps[:1])
+    assert [(seg.text, n) for seg, n in moved] == [("Ask not", 1), ("what", 3), ("Good.", 3)]
+    assert moved[1][0].start == moved[1][0].words[0].start == pytest.approx(5.34)
     assert late[1].words[0].start == 4.28  # (the input is not changed)
 
 
