@@ -286,3 +286,30 @@ def test_the_same_word_read_a_second_apart_is_no_agreement() -> None:
         la.update(words("one two three four", 0.0, 0.5), timed=timed)
         committed = la.update(words("one two three four five", 0.0, 0.75), timed=timed)
         assert [w.text for w in committed] == agreed.split()
+
+
+def test_agreement_needs_audio_after_the_word_in_the_earlier_pass() -> None:
+    """jfk streamed (tiny.en, passes at 7.07, 7.58, 8.10 and 8.67 s of stream time): the two
+    passes whose buffers ended in "your coun-" both read "you are", the first with "cut" after
+    it, and agreement committed "you are country". A word the earlier pass heard less than
+    0.35 s of audio after waits for a pass that heard it whole."""
+    la = LocalAgreement()
+    late = [Word(5.66, 6.52, "what"), Word(6.60, 6.74, "you"), Word(6.74, 6.92, "are")]
+    la.update([*late, Word(6.92, 7.07, "cut")], heard_until=7.07)
+    country = [Word(6.62, 6.94, "your"), Word(6.94, 7.28, "country"), Word(7.28, 7.68, "can")]
+    committed = la.update(
+        [*late, Word(7.08, 7.28, "country"), Word(7.28, 7.58, "can")], heard_until=7.58
+    )
+    assert [w.text for w in committed] == ["what"]  # "you" ended 0.33 s before the buffer did
+    assert la.update([late[0], *country, Word(7.68, 7.92, "do")], heard_until=8.10) == []
+    committed = la.update(
+        [late[0], *country, Word(7.68, 7.92, "do"), Word(7.92, 8.16, "for")], heard_until=8.67
+    )
+    assert [w.text for w in committed] == ["your", "country", "can"]  # "do" ended at 7.92 s
+    assert "are" not in [w.text for w in la.committed]
+    # Words with no times of their own (a segment's time shared out) agree on text alone.
+    plain = LocalAgreement()
+    plain.update(words("ask not what"), timed=False, heard_until=1.5)
+    assert [w.text for w in plain.update(words("ask not what you"), timed=False)] == [
+        "ask", "not", "what",
+    ]  # fmt: skip

@@ -22,8 +22,12 @@ not ``ready`` (too little speech after it: tiny.en heard "And so my" as "And so 
 passes over 2-3 s of audio, and as "my" once the next words came) waits even when two passes
 agree; a ``settled`` word (so much speech after it that a later pass would hear it no better) is
 committed from this pass alone, so overlapping talk on which passes keep disagreeing does not
-hold its words back for ten seconds. A number that ends what two passes agree on waits for the
-next word (Whisper rewrites "12" as "12.5%" when it hears the rest).
+hold its words back for ten seconds. The earlier of two agreeing passes must have heard a
+little audio after the word (``_HEARD_AFTER``): the last words before a buffer's end are read
+from half a word, and the next pass, over nearly the same audio, often reads them the same
+way (jfk's "your coun-" as "you are cut" at 7.07 s of the stream and "you are country" at
+7.58 s, committed; "your country" from 8.10 s on). A number that ends what two passes agree on
+waits for the next word (Whisper rewrites "12" as "12.5%" when it hears the rest).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ _SAID_AGAIN = 0.5  # seconds after the last committed word: a repeat there is no
 _SAID_WORD = 0.2  # a word said again lasts this long at least (re-read fragments are shorter)
 _SLIVER = 0.25  # of a word: the most a word said again overlaps the committed one it repeats
 _MOVED = 0.5  # seconds a word's start may move between two passes that agree on it
+_HEARD_AFTER = 0.35  # seconds of audio the earlier pass heard after a word it agrees on
 
 
 class LocalAgreement:
@@ -46,6 +51,7 @@ class LocalAgreement:
         self.committed: list[Word] = []
         self.pending: list[Word] = []  # the last hypothesis past the committed words
         self.last_end = 0.0  # stream time the committed text reaches
+        self.pending_until = float("inf")  # stream time the pass of the pending words heard to
 
     def update(
         self,
@@ -55,13 +61,16 @@ class LocalAgreement:
         ready: Callable[[Word], bool] | None = None,
         settled: Callable[[Word], bool] | None = None,
         timed: bool = True,
+        heard_until: float = float("inf"),
     ) -> list[Word]:
         """Take a new hypothesis (stream times); return the words it commits: those it begins
         with that the previous hypothesis began with too (and are ``ready``), then any that are
         ``settled``. ``guard``: the hypothesis was heard over audio of committed words, so a head
         that repeats the last committed words is that audio read again. ``timed``: the words
         have the model's own times (not a segment's shared out by length, which move as the
-        segment grows): two passes then agree on a word only at about the same time."""
+        segment grows): two passes then agree on a word only at about the same time.
+        ``heard_until``: the stream time this hypothesis's audio reaches; the next pass agrees
+        only on its words that ended ``_HEARD_AFTER`` before it."""
         new = self._unseen(hypothesis, guard)
         agreed, agreeing = 0, True
         for i, cur in enumerate(new):
@@ -71,6 +80,7 @@ class LocalAgreement:
                 and norm(self.pending[i].text) == norm(cur.text)
                 and (not timed or abs(self.pending[i].start - cur.start) <= _MOVED)
                 and (ready is None or ready(cur))
+                and (not timed or self.pending[i].end <= self.pending_until - _HEARD_AFTER)
             )
             if not agreeing and (settled is None or not settled(cur)):
                 break
@@ -81,6 +91,7 @@ class LocalAgreement:
         while agreed and _may_grow(new[agreed - 1]) and not (settled and settled(new[agreed - 1])):
             agreed -= 1
         self.pending = new[agreed:]
+        self.pending_until = heard_until
         return self._commit(new[:agreed])
 
     def flush(self, hypothesis: Sequence[Word] | None = None, guard: bool = True) -> list[Word]:

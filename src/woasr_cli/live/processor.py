@@ -283,6 +283,7 @@ class StreamProcessor:
                 ready=lambda w: long or after(w.end) >= self.config.agree_after,
                 settled=lambda w: after(w.end) >= self.config.settle_after,
                 timed=timed,
+                heard_until=self.received / SAMPLE_RATE,
             )
             committed += self._trim()
         events = [StreamEvent.of("final", committed)] if committed else []
