@@ -76,7 +76,31 @@ def test_a_silent_rest_ends_the_chunk() -> None:
     decoder = CrossFileDecoder(silent, english, batch_size=4)
     segments, _ = decoder.transcribe(ramp(20.0), TranscribeOptions(vad=False))
     assert [(s.start, s.end) for s in segments] == [(0.0, 5.0)]
-    assert len(silent.batches) == 2  # the rest was tried once, found silent, not tried again
+    # 0-5 read; the rest 5-20 read silent (5-10), what follows tried once more (10-15), silent
+    # again: two silent reads in a row end it, 15-20 is not read.
+    assert len(silent.batches) == 3
+
+
+def test_speech_after_a_rest_read_as_silent_is_decoded() -> None:
+    """A rest whose opening Whisper reads as silence (badly read speech: a synthetic German voice
+    before 15 s of Italian) still has what follows decoded."""
+
+    class SilentOnce(StopsEarly):
+        def __call__(self, options: TranscribeOptions, chunks: list[Audio]) -> list[list[Segment]]:
+            out = super().__call__(options, chunks)
+            if len(self.batches) == 2:  # the first rest's read: silence by the no-speech rule
+                for segs in out:
+                    for s in segs:
+                        s.avg_logprob, s.no_speech_prob = -1.5, 0.9
+            return out
+
+    decode = SilentOnce(reach=5.0)
+    decoder = CrossFileDecoder(decode, english, batch_size=4)
+    segments, _ = decoder.transcribe(ramp(20.0), TranscribeOptions(vad=False))
+    found = list(segments)
+    # 0-5 read, 5-10 dropped as silence, 10-15 and 15-20 read.
+    assert [(s.start, s.end) for s in found] == [(0.0, 5.0), (10.0, 15.0), (15.0, 20.0)]
+    assert [s.text for s in found][1:] == [f"at{10 * RATE + 1}", f"at{15 * RATE + 1}"]
 
 
 class WordsUpTo:

@@ -11,7 +11,8 @@ import pytest
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers import load_provider
 from woasr_cli.providers.base import word_lag
-from woasr_cli.providers.word_lag import alignment_heads, word_lag_s
+from woasr_cli.providers.model_heads import alignment_heads
+from woasr_cli.providers.word_lag import word_lag_s
 
 
 def _package_dir(name: str) -> Path:

@@ -3,14 +3,11 @@
 Each calling thread (one per file in flight) cuts its window into speech chunks and submits them
 to a :class:`~woasr_cli.providers.batcher.ChunkBatcher`; a batch goes through faster-whisper's
 public ``BatchedInferencePipeline.transcribe`` and each segment back to the chunk it came from.
-Timestamp tokens stay on on the CPU (on a GPU they are left out: faster_whisper_engine's
-``timestamp_tokens``), and word times always come from Whisper's cross-attention
-(faster-whisper's ``word_timestamps``, one more decoder pass over the batch, ~10 % of its CPU).
-Decoding without timestamp tokens (``timestamps=False``: a chunk's one segment is then cut into
-sentences at the words that end one) decodes ~10 % fewer tokens but leaves more rests (below) in
-smaller batches: on the CPU no CPU saved on the recordings in an interleaved A/B, for a higher
-WER (mixed folder 0.061 -> 0.073, telephone speech; docs/performance.md, "Long recordings",
-w17d), so it is not the default there. Whisper ends some chunks early (at a sentence the chunk's
+Word times always come from Whisper's cross-attention (faster-whisper's ``word_timestamps``, one
+more decoder pass over the batch, ~10 % of its CPU); Whisper's timestamp tokens are left out
+(``timestamps=False``: a chunk's one segment is then cut into sentences at the words that end
+one) except for tiny models on the CPU, which lose words without them (faster_whisper_engine's
+``timestamp_tokens``, measured per model). Whisper ends some chunks early (at a sentence the chunk's
 end cuts: what makes ``whisper-ctranslate2 --batched`` lose words); the rests of such chunks,
 after their last words, are joined end to end with the window's part-filled chunks and decoded
 after the window's other chunks, ahead of other queued chunks: a few 1-5 s rests share one 30 s
@@ -207,6 +204,7 @@ class CrossFileDecoder:
         found: list[Segment] = []
         rests: list[tuple[SpeechChunk, bool]] = [(c, False) for c in held]
         seams: set[float] = set()  # where joined pieces meet, in window time
+        quiet: set[tuple[int, int]] = set()  # first spans of rests after a read found silent
         for ticket in tickets:
             rest = self._first(ticket, key, found)
             if rest is not None:
@@ -229,8 +227,8 @@ class CrossFileDecoder:
                 rest = self._first(ticket, key, decoded)
                 for seg in decoded:
                     found.extend(split_at_times(seg, starts))
-                if rest is not None and rest.duration <= piece.duration - TAIL_MIN_S:
-                    rests.append((rest, True))  # (only while decoding gets on)
+                if rest is not None and _goes_on(piece, rest, decoded, quiet):
+                    rests.append((rest, True))
         ordered = out_of_pauses(in_time_order(found), gaps, self.word_lag_s)
         onsets = [onset for _, onset in gaps]
         yield from start_at_onsets(ordered, onsets, VAD_PAD_MS / 1000, self.word_lag_s)
@@ -248,15 +246,22 @@ class CrossFileDecoder:
         out.extend(done.segments)
         return done.rest
 
-    def _again(self, pending: Ticket[_Part, _Decoded], key: TranscribeOptions) -> Iterator[Segment]:
+    def _again(
+        self,
+        pending: Ticket[_Part, _Decoded],
+        piece: SpeechChunk,
+        key: TranscribeOptions,
+        quiet: set[tuple[int, int]],
+    ) -> Iterator[Segment]:
         """The segments of a piece of a chunk decoded before, and of what it leaves."""
         (done,) = self.batcher.gather([pending])
         yield from done.segments
-        if done.rest is not None:
+        if _goes_on(piece, done.rest, done.segments, quiet):
             # Whisper ended this piece early (it does at pauses); decode the rest, as its
             # sequential mode seeks on from the last timestamp.
-            (tail,) = self.batcher.submit([_Part(done.rest, again=True)], key, front=True)
-            yield from self._again(tail, key)
+            rest = cast(SpeechChunk, done.rest)
+            (tail,) = self.batcher.submit([_Part(rest, again=True)], key, front=True)
+            yield from self._again(tail, rest, key, quiet)
 
     def _in_halves(self, chunk: SpeechChunk, key: TranscribeOptions) -> list[Segment] | None:
         """A chunk whose decode skipped its opening speech, decoded again in two pieces."""
@@ -264,7 +269,36 @@ class CrossFileDecoder:
         if halves is None:
             return None
         tickets = self.batcher.submit([_Part(h, again=True) for h in halves], key, front=True)
-        return [seg for ticket in tickets for seg in self._again(ticket, key)]
+        quiet: set[tuple[int, int]] = set()
+        return [
+            seg
+            for half, ticket in zip(halves, tickets, strict=True)
+            for seg in self._again(ticket, half, key, quiet)
+        ]
+
+
+def _goes_on(
+    piece: SpeechChunk,
+    rest: SpeechChunk | None,
+    kept: list[Segment],
+    quiet: set[tuple[int, int]],
+) -> bool:
+    """Whether to decode ``rest``, the speech Whisper left after its last segment of ``piece``
+    (``kept``: the segments kept of that read): only while decoding gets on (the rest at least
+    ``TAIL_MIN_S`` shorter than the piece), and, after a read whose segments were all silence by
+    Whisper's no-speech rule, once. Such a read is not the end of the speech: a piece of German
+    (a synthetic voice, read badly and so "silent") followed by 15 s of Italian lost the Italian
+    when it was (docs/performance.md, issue 17, session 33). Two silent reads in a row end it, so
+    noise the VAD let through is not read second by second. ``quiet`` holds the first spans of
+    rests that follow a silent read."""
+    if rest is None or rest.duration > piece.duration - TAIL_MIN_S:
+        return False
+    if kept:
+        return True
+    if any(span in quiet for span in piece.spans):
+        return False
+    quiet.add(rest.spans[0])
+    return True
 
 
 def _settle(part: _Part, found: list[Segment], options: TranscribeOptions) -> _Decoded:
@@ -272,10 +306,12 @@ def _settle(part: _Part, found: list[Segment], options: TranscribeOptions) -> _D
     # Segments timed at or past the chunk's end were read from the silence it is padded with
     # to 30 s (a decode at temperature 1.0 wrote 20 segments of "," over it).
     found = [s for s in found if s.start < part.chunk.duration]
+    # The rest is what follows the last segment Whisper read, kept or not: a piece's opening
+    # read as silence (no-speech rule) may be followed by speech it never got to.
+    rest = _undecoded_tail(part.chunk, found)  # before _to_window moves the times
     if part.again:
         found = [s for s in found if not _silence(s, options)]
     skipped = part.chunk if not part.again and _late_start(found) else None
-    rest = _undecoded_tail(part.chunk, found)  # before _to_window moves the times
     if rest is not None:
         rest = SpeechChunk(rest.audio.copy(), rest.spans)  # not a view of the whole chunk
     words = _words(found)

@@ -17,6 +17,7 @@ from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.providers.devices import ctranslate2_cuda, pick_device
 from woasr_cli.providers.english_only import check_english_only
 from woasr_cli.providers.faster_whisper_options import transcribe_kwargs
+from woasr_cli.providers.model_heads import TINY, TINY_EN, Heads, alignment_heads
 from woasr_cli.providers.sequential_speech import joined_speech, restored
 from woasr_cli.providers.speech_chunks import VAD_PAD_MS
 from woasr_cli.providers.speech_onsets import timed_as_decoded
@@ -67,6 +68,7 @@ class FasterWhisperProvider:
         pack: bool = False,
         parallel: int = 1,
         word_lag_s: float = 0.0,
+        heads: Heads | None = None,
     ) -> None:
         # Seconds its word times lag the speech: a file's transcript (pipeline.py) takes them
         # this much earlier; live streaming, whose commit rules were measured on the engine's
@@ -94,7 +96,7 @@ class FasterWhisperProvider:
                 model,
                 _convert,
                 share_slots=pack,
-                timestamps=timestamp_tokens(device, pack),
+                timestamps=timestamp_tokens(device, pack, heads),
                 feature_threads=GPU_FEATURE_THREADS if on_gpu else 0,
             )
             self._batched = fwb.CrossFileDecoder(
@@ -233,6 +235,7 @@ def load(options: TranscribeOptions) -> FasterWhisperProvider:
         pack=options.pack,
         parallel=parallel,
         word_lag_s=word_lag_s(location.path),
+        heads=alignment_heads(location.path),
     )
 
 
@@ -295,19 +298,27 @@ def check_gpu_runs(whisper: Any) -> None:
         ) from None
 
 
-def timestamp_tokens(device: str, pack: bool) -> bool:
+# Models whose batched decoding keeps Whisper's timestamp tokens on the CPU (model_heads.py).
+TIMESTAMPS_ON_CPU: frozenset[Heads] = frozenset({TINY_EN, TINY})
+
+
+def timestamp_tokens(device: str, pack: bool, heads: Heads | None = None) -> bool:
     """Whether batched decoding has Whisper emit its timestamp tokens.
 
     Words are timed from cross-attention either way (segments are then cut into sentences at
-    the words that end one). On a GPU the tokens' rules, applied step by step, about doubled a
-    batch's cost: H200, multilingual ``base`` float16, the 10-minute recording of
-    benchmarks/long_recording.py 11.1 -> 5.4 s with WER 0.065 -> 0.064, its mixed folder WER
-    0.090 -> 0.073 (docs/performance.md, "Long recordings", GPU). On the CPU leaving them out
-    saved no CPU in an interleaved A/B (fewer tokens, but more rests Whisper leaves undecoded, in
-    smaller batches) and ``tiny.en`` lost words on telephone speech (mixed folder WER 0.061 ->
-    0.073), so they stay on there. Chunks of several files sharing one 30 s input (``--pack``)
-    need them to be told apart."""
-    return pack or device != "cuda"
+    the words that end one), and without the tokens a batch decodes ~13 % fewer. Measured with
+    benchmarks/long_recording.py --quick, per model (docs/performance.md, "Long recordings"):
+    multilingual ``base`` on the CPU, int8: 10-minute recording 64.5 -> 54.3 CPU s with WER
+    0.064 -> 0.065, mixed folder 97.8 -> 80.5 CPU s with WER 0.090 -> 0.077, and more of the
+    second language kept in files that change language (benchmarks/languages.py); on an H200,
+    float16, a batch's cost about halved (11.1 -> 5.4 s) with WER 0.065 -> 0.064 and 0.090 ->
+    0.073. ``tiny.en`` on the CPU saved little (recording 32.1 -> 33.7 CPU s, folder 36.1 ->
+    29.7) and lost words on telephone speech (WER 0.078 -> 0.081, folder 0.082 -> 0.087: "Neither
+    did I" -> "I need to design"), so tiny models keep them there (multilingual ``tiny`` by the
+    same size, not measured: no offline weights). Models not recognised decode without them, as
+    ``base`` does. Chunks of several files sharing one 30 s input (``--pack``) need them to be
+    told apart."""
+    return pack or (device != "cuda" and heads in TIMESTAMPS_ON_CPU)
 
 
 def default_batch_size(device: str) -> int:
