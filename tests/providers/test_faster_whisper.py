@@ -204,15 +204,10 @@ def test_a_gpu_ctranslate2_cannot_run_on_is_refused_or_left_for_the_cpu(
     assert "ask not what your country" in " ".join(s.text for s in segments).lower()
 
 
-def test_on_a_gpu_batches_decode_without_timestamp_tokens(
-    monkeypatch: pytest.MonkeyPatch, shared_audio: Path, references: dict[str, str]
-) -> None:
-    """On a GPU, batched decoding leaves Whisper's timestamp tokens out (they doubled a batch's
-    cost on an H200) and still gives timed sentences; on the CPU they stay on. The "GPU" here is
-    the real tiny.en model on the CPU, reporting device "cuda"; the decode path is the real one."""
+def _without_timestamps_asked(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """What each call of faster-whisper's batched pipeline asks for ``without_timestamps``
+    (the real pipeline runs)."""
     import faster_whisper
-
-    from woasr_cli.providers import faster_whisper_engine as fw
 
     real_transcribe = faster_whisper.BatchedInferencePipeline.transcribe
     asked: list[bool] = []
@@ -222,6 +217,19 @@ def test_on_a_gpu_batches_decode_without_timestamp_tokens(
         return real_transcribe(self, audio, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(faster_whisper.BatchedInferencePipeline, "transcribe", transcribe)
+    return asked
+
+
+def test_on_a_gpu_batches_decode_without_timestamp_tokens(
+    monkeypatch: pytest.MonkeyPatch, shared_audio: Path, references: dict[str, str]
+) -> None:
+    """On a GPU, batched decoding leaves Whisper's timestamp tokens out (they doubled a batch's
+    cost on an H200) and still gives timed sentences; on the CPU tiny.en keeps them. The "GPU"
+    here is the real tiny.en model on the CPU, reporting device "cuda"; the decode path is the
+    real one."""
+    from woasr_cli.providers import faster_whisper_engine as fw
+
+    asked = _without_timestamps_asked(monkeypatch)
     options = TranscribeOptions(model="tiny.en", offline=True, batch_size=4)
     cpu = load_provider(options)._model  # type: ignore[attr-defined]
 
@@ -266,8 +274,6 @@ def test_on_the_cpu_only_tiny_models_decode_with_timestamp_tokens(
     """Measured per model: base on the CPU is faster and no less accurate without Whisper's
     timestamp tokens, tiny.en loses words on telephone speech. The models are recognised by
     their alignment heads, so the real offline packages, loaded by name, get their own rule."""
-    import faster_whisper
-
     from woasr_cli.providers import faster_whisper_engine as fw
 
     assert fw.timestamp_tokens("cpu", pack=False, heads=TINY_EN)
@@ -275,14 +281,7 @@ def test_on_the_cpu_only_tiny_models_decode_with_timestamp_tokens(
     assert not fw.timestamp_tokens("cpu", pack=False, heads=BASE)
     assert not fw.timestamp_tokens("cpu", pack=False, heads=None)  # not recognised: as base
     assert fw.timestamp_tokens("cpu", pack=True, heads=BASE)  # shared slots are told apart
-    real_transcribe = faster_whisper.BatchedInferencePipeline.transcribe
-    asked: list[bool] = []
-
-    def transcribe(self: object, audio: object, **kwargs: object) -> object:
-        asked.append(bool(kwargs["without_timestamps"]))
-        return real_transcribe(self, audio, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(faster_whisper.BatchedInferencePipeline, "transcribe", transcribe)
+    asked = _without_timestamps_asked(monkeypatch)
     audio = decode_audio(shared_audio / "jfk.flac")
     for model, without in (("tiny.en", False), ("base", True)):
         asked.clear()
