@@ -312,9 +312,9 @@ def timestamp_tokens(device: str, pack: bool, heads: Heads | None = None) -> boo
     0.064 -> 0.065, mixed folder 97.8 -> 80.5 CPU s with WER 0.090 -> 0.077, and more of the
     second language kept in files that change language (benchmarks/languages.py); on an H200,
     float16, a batch's cost about halved (11.1 -> 5.4 s) with WER 0.065 -> 0.064 and 0.090 ->
-    0.073. ``tiny.en`` on the CPU saved little (recording 32.1 -> 33.7 CPU s, folder 36.1 ->
-    29.7) and lost words on telephone speech (WER 0.078 -> 0.081, folder 0.082 -> 0.087: "Neither
-    did I" -> "I need to design"), so tiny models keep them there (multilingual ``tiny`` by the
+    0.073. ``tiny.en`` on the CPU: recording 32.1 -> 33.7 CPU s, folder 36.1 -> 29.7, and words
+    lost (WER 0.078 -> 0.081, folder 0.082 -> 0.087; w17d found telephone speech misread, "Neither
+    did I" -> "I needed to design"), so tiny models keep them there (multilingual ``tiny`` by the
     same size, not measured: no offline weights). Models not recognised decode without them, as
     ``base`` does. Chunks of several files sharing one 30 s input (``--pack``) need them to be
     told apart."""
