@@ -256,10 +256,10 @@ class CrossFileDecoder:
         """The segments of a piece of a chunk decoded before, and of what it leaves."""
         (done,) = self.batcher.gather([pending])
         yield from done.segments
-        if _goes_on(piece, done.rest, done.segments, quiet):
+        rest = done.rest
+        if rest is not None and _goes_on(piece, rest, done.segments, quiet):
             # Whisper ended this piece early (it does at pauses); decode the rest, as its
             # sequential mode seeks on from the last timestamp.
-            rest = cast(SpeechChunk, done.rest)
             (tail,) = self.batcher.submit([_Part(rest, again=True)], key, front=True)
             yield from self._again(tail, rest, key, quiet)
 
@@ -279,7 +279,7 @@ class CrossFileDecoder:
 
 def _goes_on(
     piece: SpeechChunk,
-    rest: SpeechChunk | None,
+    rest: SpeechChunk,
     kept: list[Segment],
     quiet: set[tuple[int, int]],
 ) -> bool:
@@ -291,7 +291,7 @@ def _goes_on(
     when it was (docs/performance.md, issue 17, session 33). Two silent reads in a row end it, so
     noise the VAD let through is not read second by second. ``quiet`` holds the first spans of
     rests that follow a silent read."""
-    if rest is None or rest.duration > piece.duration - TAIL_MIN_S:
+    if rest.duration > piece.duration - TAIL_MIN_S:
         return False
     if kept:
         return True
