@@ -3,6 +3,8 @@ times back in the window, and the rest of a chunk that the decoder ended early."
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
@@ -235,6 +237,86 @@ def test_a_chunk_whose_opening_was_skipped_is_decoded_again_in_two() -> None:
     assert found[0].text.startswith("at1 ")
     assert found[1].text.startswith(f"at{round(head * RATE) + 1} ")
     assert sum(len(s.text.split()) for s in found) > 40
+
+
+def test_a_piece_that_skips_its_opening_too_is_cut_in_two_in_turn() -> None:
+    # seen on a podcast: a 15 s half of such a chunk was read from its fourth sentence on, its
+    # first three sentences lost, as in the whole chunk's decode
+    decode = SkipsOpening(long=8.0)
+    decoder = CrossFileDecoder(decode, english, batch_size=4)
+    found = list(decoder.transcribe(ramp(20.0), TranscribeOptions(vad=False))[0])
+    assert decode.batches[0] == [20.0]
+    halves = decode.batches[1]
+    assert len(halves) == 2 and max(halves) >= 8.0  # a half skips its opening again
+    # ... and is cut in two, and so on until every piece is short enough to be read whole
+    assert len(decode.batches) > 2 and max(decode.batches[-1]) < 8.0
+    # every piece read from its start, in window time one after the other
+    assert found[0].start == 0.0 and found[-1].end == pytest.approx(20.0)
+    assert all(a.end == pytest.approx(b.start) for a, b in pairwise(found))
+    assert not any("fox" in s.text for s in found)
+
+
+class SkipsMidway:
+    """Whisper's failure seen on a podcast without timestamp tokens: on a chunk of ``long``
+    seconds or more it reads a sentence, skips the speech after it and reads on, the next
+    word's alignment stretched over the skipped speech; nothing is left undecoded at the end.
+    Shorter chunks are read whole, a word every 0.5 s."""
+
+    def __init__(self, long: float = 10.0) -> None:
+        self.long = long
+        self.batches: list[list[float]] = []
+
+    def __call__(self, options: TranscribeOptions, chunks: list[Audio]) -> list[list[Segment]]:
+        self.batches.append([len(c) / RATE for c in chunks])
+        out = []
+        for chunk in chunks:
+            seconds, name = len(chunk) / RATE, f"at{int(chunk[0])}"
+            if seconds >= self.long:
+                times = [
+                    (0.0, 1.0, name),
+                    (1.0, 2.0, "one."),
+                    (2.0, 6.0, "two"),
+                    (6.0, seconds, "three."),
+                ]
+            else:
+                n = int(seconds / 0.5)
+                times = [(k * 0.5, (k + 1) * 0.5, name if k == 0 else "w") for k in range(n)]
+            words = [Word(a, b, t) for a, b, t in times]
+            text = " ".join(w.text for w in words)
+            out.append([Segment(0.0, seconds, text, words, avg_logprob=-0.2)])
+        return out
+
+
+def test_speech_under_a_stretched_word_is_decoded_again() -> None:
+    decode = SkipsMidway()
+    decoder = CrossFileDecoder(decode, english, batch_size=4)
+    found = list(decoder.transcribe(ramp(10.0), TranscribeOptions(vad=False))[0])
+    # the sentence read before the stretched word stays; what follows it is read again, once
+    assert decode.batches == [[10.0], [8.0]]
+    words = [w.text for s in found for w in s.words]
+    assert words[:2] == ["at1", "one."] and words[2] == f"at{2 * RATE + 1}"
+    assert "two" not in words and len(words) == 2 + 16
+
+
+def test_a_rest_whose_opening_was_skipped_is_decoded_again_in_two() -> None:
+    class StopsThenSkips(SkipsOpening):
+        """A chunk of 15 s or more read for its first 8 s (Whisper ends early); a rest of 10
+        to 15 s read with its opening skipped; shorter pieces read whole."""
+
+        def __call__(self, options: TranscribeOptions, chunks: list[Audio]) -> list[list[Segment]]:
+            out = super().__call__(options, chunks)
+            for k, chunk in enumerate(chunks):
+                if len(chunk) / RATE >= 15.0:
+                    out[k] = [Segment(0.0, 8.0, f"at{int(chunk[0])} read", avg_logprob=-0.2)]
+            return out
+
+    decode = StopsThenSkips(long=10.0)
+    decoder = CrossFileDecoder(decode, english, batch_size=4)
+    found = list(decoder.transcribe(ramp(20.0), TranscribeOptions(vad=False))[0])
+    assert decode.batches[:2] == [[20.0], [12.0]]
+    assert len(decode.batches) == 3 and sum(decode.batches[2]) == pytest.approx(12.0)
+    assert found[0].text == "at1 read" and found[1].text.startswith(f"at{8 * RATE + 1} ")
+    assert found[-1].end == pytest.approx(20.0) and not any("fox" in s.text for s in found)
 
 
 def test_the_first_decode_stays_when_the_pieces_are_no_better() -> None:

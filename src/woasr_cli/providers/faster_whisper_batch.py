@@ -57,6 +57,8 @@ Converter = Callable[[Any], Segment | None]
 TAIL_MIN_S = 1.0
 # A chunk whose first decoded word starts this late had its opening speech skipped.
 HEAD_MAX_S = 2.5
+# A word that Whisper's cross-attention stretched this long lies over speech the decode skipped.
+STRETCHED_WORD_S = 2.0
 # A window's chunks shorter than this (when it has more than one) are decoded last, joined with
 # the rests of the others' decodes (``joined``).
 HOLD_S = 25.0
@@ -69,7 +71,7 @@ DetectLanguage = Callable[[Audio], LanguageInfo]
 @dataclass(frozen=True)
 class _Part:
     """A chunk queued for decoding; ``again``: it holds speech Whisper left once (its no-speech
-    rule applies, and it is not cut in two)."""
+    rule applies, and a stretched word does not cut its decode short: ``_before_stretch``)."""
 
     chunk: SpeechChunk
     again: bool = False
@@ -238,11 +240,10 @@ class CrossFileDecoder:
     ) -> SpeechChunk | None:
         """A chunk's decode into ``out`` (window time); the rest Whisper left, if any."""
         (done,) = self.batcher.gather([pending])
-        if done.skipped is not None:
-            redone = self._in_halves(done.skipped, key)
-            if redone is not None and _words(redone) >= done.words:
-                out.extend(redone)
-                return None
+        redone = self._redone(done, key)
+        if redone is not None:
+            out.extend(redone)
+            return None
         out.extend(done.segments)
         return done.rest
 
@@ -255,6 +256,10 @@ class CrossFileDecoder:
     ) -> Iterator[Segment]:
         """The segments of a piece of a chunk decoded before, and of what it leaves."""
         (done,) = self.batcher.gather([pending])
+        redone = self._redone(done, key)
+        if redone is not None:
+            yield from redone
+            return
         yield from done.segments
         rest = done.rest
         if rest is not None and _goes_on(piece, rest, done.segments, quiet):
@@ -263,8 +268,22 @@ class CrossFileDecoder:
             (tail,) = self.batcher.submit([_Part(rest, again=True)], key, front=True)
             yield from self._again(tail, rest, key, quiet)
 
+    def _redone(self, done: _Decoded, key: TranscribeOptions) -> list[Segment] | None:
+        """A decode that skipped its opening speech (a chunk's, a rest's or a piece's), decoded
+        again in two pieces: their segments, where they read at least as many words (Whisper
+        may instead have read the opening and aligned its words to the chunk's end)."""
+        if done.skipped is None:
+            return None
+        redone = self._in_halves(done.skipped, key)
+        if redone is None or _words(redone) < done.words:
+            return None
+        return redone
+
     def _in_halves(self, chunk: SpeechChunk, key: TranscribeOptions) -> list[Segment] | None:
-        """A chunk whose decode skipped its opening speech, decoded again in two pieces."""
+        """A chunk whose decode skipped its opening speech, decoded again in two pieces; a
+        piece that skips its own opening is cut in two in turn (a 15 s half of a podcast's
+        chunk was read from its fourth sentence on, as the whole chunk had been:
+        docs/performance.md, issue 17, session 34), until a piece is too short to cut."""
         halves = chunk.halves()
         if halves is None:
             return None
@@ -306,12 +325,14 @@ def _settle(part: _Part, found: list[Segment], options: TranscribeOptions) -> _D
     # Segments timed at or past the chunk's end were read from the silence it is padded with
     # to 30 s (a decode at temperature 1.0 wrote 20 segments of "," over it).
     found = [s for s in found if s.start < part.chunk.duration]
+    if not part.again:
+        found = _before_stretch(found)
     # The rest is what follows the last segment Whisper read, kept or not: a piece's opening
     # read as silence (no-speech rule) may be followed by speech it never got to.
     rest = _undecoded_tail(part.chunk, found)  # before _to_window moves the times
     if part.again:
         found = [s for s in found if not _silence(s, options)]
-    skipped = part.chunk if not part.again and _late_start(found) else None
+    skipped = part.chunk if _late_start(found) else None
     if rest is not None:
         rest = SpeechChunk(rest.audio.copy(), rest.spans)  # not a view of the whole chunk
     words = _words(found)
@@ -625,6 +646,30 @@ def _late_start(found: list[Segment]) -> bool:
         return False
     first = found[0].words[0].start if found[0].words else found[0].start
     return first >= HEAD_MAX_S
+
+
+def _before_stretch(found: list[Segment]) -> list[Segment]:
+    """``found`` without the sentence that holds the first word stretched ``STRETCHED_WORD_S``
+    or more, nor anything after it: left undecoded, they go to the rest, read again from where
+    the sentence before ended (from the word before the stretched one when it is in the first
+    sentence). Seen without timestamp tokens: Whisper read a podcast's chunk up to a sentence
+    end, skipped the next 6.9 s of speech (two sentences) and went on with the sentence after,
+    whose first words the alignment stretched over the skipped speech ("actually", 3.1 s);
+    nothing was left undecoded, so the two sentences were lost (docs/performance.md, issue 17,
+    session 34). ``found`` as it is when no word is stretched, or the first one is."""
+    if not all(seg.words for seg in found):
+        return found
+    sentences = [sentence for seg in found for sentence in split_sentences(seg)]
+    for k, sentence in enumerate(sentences):
+        for i, word in enumerate(sentence.words):
+            if word.end - word.start < STRETCHED_WORD_S:
+                continue
+            if k > 0:
+                return sentences[:k]
+            if i > 0:
+                return split_at_times(sentence, [word.start])[:1]
+            return found
+    return found
 
 
 def _words(segments: list[Segment]) -> int:
