@@ -1,6 +1,6 @@
 """A long recording the long-file work was not tuned on: a noisy two-voice podcast (issue 17).
 
-    python benchmarks/long_heldout.py [--minutes 20] [--only NAME ...] [--json PATH]
+    python benchmarks/long_heldout.py [--minutes 20] [--seed 19] [--only NAME ...] [--json PATH]
 
 ``long_recording.py``'s hour is espeak-ng sentences between the shared clips, with a pause of
 0.3-2.4 s after every piece; woasr's long-file pipeline (VAD chunking, batching, the rests of
@@ -219,11 +219,15 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/woasr-bench"))
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--model", help="CTranslate2 model directory (default: tiny.en)")
+    parser.add_argument(
+        "--seed", type=int, default=19, help="another podcast: the turns' order, voices and gaps"
+    )
     args = parser.parse_args()
     model = args.model or model_dir()
     args.cache.mkdir(parents=True, exist_ok=True)
-    recording = args.cache / f"podcast_{args.minutes:g}min.flac"
-    meta = build(recording, args.minutes)
+    seeded = "" if args.seed == 19 else f"_seed{args.seed}"
+    recording = args.cache / f"podcast_{args.minutes:g}min{seeded}.flac"
+    meta = build(recording, args.minutes, args.seed)
     out = args.cache / "out17h"
     print(f"machine: {os.cpu_count()} cores; model {model}; load {os.getloadavg()}")
     print(f"recording: {args.minutes:g} min, {len(meta['reference'].split())} words, "
