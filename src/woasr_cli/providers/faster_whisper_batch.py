@@ -49,7 +49,7 @@ from woasr_cli.providers.whisper_fallback import (
     loops,
     without_loop,
 )
-from woasr_cli.transcript import Segment
+from woasr_cli.transcript import Segment, Word
 
 # faster_whisper Segment -> woasr Segment, None when it has nothing to read
 Converter = Callable[[Any], Segment | None]
@@ -657,12 +657,14 @@ def _before_stretch(found: list[Segment]) -> list[Segment]:
     whose first words the alignment stretched over the skipped speech ("actually", 3.1 s);
     nothing was left undecoded, so the two sentences were lost (docs/performance.md, issue 17,
     session 34). ``found`` as it is when no word is stretched, or the first one is."""
-    if not all(seg.words for seg in found):
-        return found
+    if not all(seg.words for seg in found) or not any(
+        _stretched(w) for seg in found for w in seg.words
+    ):
+        return found  # most decodes: no word stretched, no sentences to split here
     sentences = [sentence for seg in found for sentence in split_sentences(seg)]
     for k, sentence in enumerate(sentences):
         for i, word in enumerate(sentence.words):
-            if word.end - word.start < STRETCHED_WORD_S:
+            if not _stretched(word):
                 continue
             if k > 0:
                 return sentences[:k]
@@ -670,6 +672,10 @@ def _before_stretch(found: list[Segment]) -> list[Segment]:
                 return split_at_times(sentence, [word.start])[:1]
             return found
     return found
+
+
+def _stretched(word: Word) -> bool:
+    return word.end - word.start >= STRETCHED_WORD_S
 
 
 def _words(segments: list[Segment]) -> int:
