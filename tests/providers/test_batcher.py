@@ -8,7 +8,7 @@ from collections.abc import Hashable
 
 import pytest
 
-from woasr_cli.providers.batcher import ChunkBatcher
+from woasr_cli.providers.batcher import ChunkBatcher, ahead_of_others, going_ahead
 
 
 class Recorder:
@@ -175,6 +175,33 @@ def test_cancelled_chunks_never_run_and_front_chunks_run_first() -> None:
         assert batcher.gather(urgent) == [4]
         assert batcher.gather(kept) == [1]
     assert [items for _, items in run.batches] == [[2, 1]]
+
+
+def test_chunks_of_a_request_waited_on_go_ahead_of_queued_background_chunks() -> None:
+    """A server's job queues a long file's windows of chunks; a clip a client waits on, sent
+    to the OpenAI-compatible route, waited behind all of them. Within ``ahead_of_others`` its
+    chunks go ahead of every chunk queued outside it, in their own order behind earlier ones
+    that went ahead; other threads' chunks queue as before."""
+    run = Recorder()
+    batcher: ChunkBatcher[int, int] = ChunkBatcher(run, batch_size=2, max_wait=30)
+
+    def request(items: list[int]) -> None:
+        with ahead_of_others():
+            assert going_ahead()
+            batcher.submit(items, "k")
+        assert not going_ahead()
+
+    with batcher.client():
+        job = batcher.submit([1, 2, 3, 4, 5, 6], "k")
+        for items in ([7], [8, 9]):
+            t = threading.Thread(target=request, args=(items,))
+            t.start()
+            t.join()
+        later = batcher.submit([10], "k")
+        assert not going_ahead()
+        assert batcher.gather(later) == [100]
+    assert [items for _, items in run.batches] == [[7, 8], [9, 1], [2, 3], [4, 5], [6, 10]]
+    assert batcher.gather(job) == [1, 4, 9, 16, 25, 36]
 
 
 def test_chunks_submitted_to_start_run_while_their_thread_works_on() -> None:

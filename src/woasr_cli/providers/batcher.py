@@ -13,6 +13,10 @@ Short files are the reason: most of a media folder's clips hold one or two 30 s 
 speech, so batching within a file leaves batches empty (docs/performance.md). One long file is the
 other case: its thread keeps several windows' chunks queued, and while it runs one batch a
 helper thread runs the next, so ``parallel`` batches run even when a single thread waits.
+
+A request a client waits on (``ahead_of_others``) has its chunks queued ahead of the others': a
+long file's thread keeps three windows of chunks queued, and a short clip behind them waited
+for all of them (docs/performance.md, issue 13, session 35).
 """
 
 from __future__ import annotations
@@ -26,12 +30,29 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from woasr_cli.errors import Interrupted
+from woasr_cli.providers.thread_setting import thread_setting
 from woasr_cli.stopping import stop_requested
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 RunBatch = Callable[[Hashable, list[T]], list[R]]
+
+_local = threading.local()  # .ahead: this thread's chunks go ahead (``ahead_of_others``)
+
+
+@contextmanager
+def ahead_of_others(on: bool = True) -> Iterator[None]:
+    """Within (when ``on``): the chunks this thread submits are queued ahead of those of
+    threads not within it, behind those of others that are; for a request a client waits on,
+    beside background work."""
+    with thread_setting(_local, "ahead", on):
+        yield
+
+
+def going_ahead() -> bool:
+    """Whether this thread's chunks go ahead (within ``ahead_of_others``)."""
+    return bool(getattr(_local, "ahead", False))
 
 
 @dataclass(eq=False)
@@ -46,6 +67,7 @@ class Ticket(Generic[T, R]):
     result: R | None = None
     error: BaseException | None = None
     done: bool = False
+    ahead: bool = False  # queued ahead of others' chunks (``ahead_of_others``)
 
     def take(self) -> T:
         """The chunk, handed to the batch that decodes it; the ticket keeps no reference."""
@@ -112,11 +134,17 @@ class ChunkBatcher(Generic[T, R]):
         """Queue chunks; ``front``: ahead of the queue (the rest of a chunk its owner waits on).
         ``start``: if a batch is due, a slot free and no waiting thread idle to run it, a helper
         thread starts it now, while the caller goes on (a long file's thread cuts its next
-        window meanwhile instead of leaving the cores to it alone)."""
-        tickets = [Ticket[T, R](p, key) for p in payloads]
+        window meanwhile instead of leaving the cores to it alone). Within
+        ``ahead_of_others`` chunks go ahead of every chunk queued outside it."""
+        ahead = going_ahead()
+        tickets = [Ticket[T, R](p, key, ahead=ahead) for p in payloads]
         with self._cond:
             if front:
                 self._queue.extendleft(reversed(tickets))
+            elif ahead:
+                at = next((i for i, t in enumerate(self._queue) if not t.ahead), len(self._queue))
+                for k, ticket in enumerate(tickets):
+                    self._queue.insert(at + k, ticket)
             else:
                 self._queue.extend(tickets)
             if start:

@@ -30,7 +30,7 @@ from woasr_cli.media import SAMPLE_RATE
 from woasr_cli.media.audio import Audio
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import LanguageInfo
-from woasr_cli.providers.batcher import ChunkBatcher, Ticket
+from woasr_cli.providers.batcher import ChunkBatcher, Ticket, ahead_of_others, going_ahead
 from woasr_cli.providers.faster_whisper_options import transcribe_kwargs
 from woasr_cli.providers.pauses import split_at_times, split_sentences
 from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
@@ -131,7 +131,7 @@ class CrossFileDecoder:
     ) -> tuple[Iterator[Segment], LanguageInfo]:
         if self._cutters is not None and options.language:
             # The language is known: cut and queue this window on a cutter thread and return.
-            cut = self._cutters.submit(self._cut_and_queue, audio, options)
+            cut = self._cutters.submit(self._cut_and_queue, audio, options, going_ahead())
             return _Cancellable(self._when_cut(cut, options), lambda: self._drop(cut)), (
                 LanguageInfo(options.language, 1.0)
             )
@@ -174,9 +174,10 @@ class CrossFileDecoder:
         found = self._decode(key, [p.chunk.audio for p in parts])
         return [_settle(p, f, key) for p, f in zip(parts, found, strict=True)]
 
-    def _cut_and_queue(self, audio: Audio, key: TranscribeOptions) -> _Queued | None:
-        # Counted as a file in progress while it cuts, so batches wait for its chunks.
-        with self.batcher.client():
+    def _cut_and_queue(self, audio: Audio, key: TranscribeOptions, ahead: bool) -> _Queued | None:
+        # Counted as a file in progress while it cuts, so batches wait for its chunks; they go
+        # ahead as the caller's would have.
+        with self.batcher.client(), ahead_of_others(ahead):
             cut = cut_speech(audio, key.vad is not False)
             return self._queue(cut, key) if cut.chunks else None
 

@@ -1,7 +1,8 @@
 """One request, one file, answered in the request (the OpenAI-compatible routes).
 
 It runs on the same shared model and under the same slots as the job queue, so its speech
-chunks are batched with the jobs'; it keeps no manifest: the client holds the request open.
+chunks are batched with the jobs', queued ahead of theirs (the client waits; a job's long file
+keeps three windows of chunks queued); it keeps no manifest: the client holds the request open.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from woasr_cli.options import TranscribeOptions
 from woasr_cli.pipeline import FileHooks, transcribe_file
 from woasr_cli.policy import prepare
 from woasr_cli.providers.base import file_session
+from woasr_cli.providers.batcher import ahead_of_others
 from woasr_cli.transcript import Segment, Transcript
 
 STREAM_WINDOW_S = 30.0  # shorter windows when streaming: the first text comes sooner
@@ -34,7 +36,11 @@ def transcribe_now(
             on_segments(segments)
 
     if window_s is None:
-        with models.use(options, should_stop=should_stop) as loaded, loaded.slots:
+        with (
+            models.use(options, should_stop=should_stop) as loaded,
+            loaded.slots,
+            ahead_of_others(),
+        ):
             return loaded.transcriber.transcribe(
                 path, options=options, checkpoint=checkpoint, should_stop=should_stop
             )
@@ -48,5 +54,6 @@ def transcribe_now(
         models.use(options, should_stop=should_stop) as loaded,
         loaded.slots,
         file_session(loaded.provider),
+        ahead_of_others(),
     ):
         return transcribe_file(path, loaded.provider, options, hooks=hooks, window_s=window_s)
