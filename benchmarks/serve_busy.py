@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +33,7 @@ import numpy as np
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 import corpus  # noqa: E402
-from serve_load import ENV, SHARED, free_port  # noqa: E402
+from serve_load import SHARED, serving  # noqa: E402
 
 STREAM_CLIPS = ("jfk.wav", "pyannote_sample.wav", "librispeech_1272-128104-0000.wav",
                 "synth/hibari_en_1.wav")  # fmt: skip
@@ -57,7 +56,7 @@ def posts(url: str, model: str, count: int, gap: float) -> list[float]:
     return waits
 
 
-async def _stream(port: int, model: str) -> list[float]:
+async def _stream(url: str, model: str) -> list[float]:
     import websockets
 
     audio = np.concatenate(
@@ -67,7 +66,7 @@ async def _stream(port: int, model: str) -> list[float]:
     pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()
     step = corpus.RATE // 10  # 100 ms frames
     latencies: list[float] = []
-    async with websockets.connect(f"ws://127.0.0.1:{port}/v1/stream", max_size=None) as ws:
+    async with websockets.connect(url.replace("http", "ws", 1) + "/v1/stream", max_size=None) as ws:
         await ws.send(json.dumps({"model": model, "language": "en", "sample_rate": corpus.RATE}))
         started = time.monotonic()
 
@@ -88,8 +87,8 @@ async def _stream(port: int, model: str) -> list[float]:
     return latencies
 
 
-def stream(port: int, model: str) -> list[float]:
-    return asyncio.run(_stream(port, model))
+def stream(url: str, model: str) -> list[float]:
+    return asyncio.run(_stream(url, model))
 
 
 def job(url: str, path: Path, model: str) -> tuple[str, float]:
@@ -129,36 +128,18 @@ def main() -> int:
     args = parser.parse_args()
     recording = args.cache / f"recording_{args.minutes:g}min.flac"
     corpus.build_recording(recording, args.minutes)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    data = Path(tempfile.mkdtemp(prefix="woasr-serve-busy-"))
-    log = open(data / "serve.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "woasr_cli", "serve", "--port", str(port), "--data-dir",
-         str(data / "data"), "--model", args.model],
-        env=ENV, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        for _ in range(600):
-            try:
-                if httpx.get(url + "/health").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    data = Path(tempfile.mkdtemp(prefix="woasr-serve-busy-")) / "data"
+    with serving(data, args.model) as (url, _):
         post_clip(url, args.model)  # the model loaded before anything is timed
         idle = posts(url, args.model, args.requests, 1.0)
-        idle_stream = stream(port, args.model)
+        idle_stream = stream(url, args.model)
         job_id, started = job(url, recording, args.model)
         alone = wait_done(url, job_id) - started
         job_id, started = job(url, recording, args.model)
         time.sleep(5.0)  # into the job's decoding
         busy = posts(url, args.model, args.requests, args.gap)
-        busy_stream = stream(port, args.model)
+        busy_stream = stream(url, args.model)
         beside = wait_done(url, job_id) - started
-    finally:
-        proc.terminate()
-        proc.wait(60)
-        log.close()
     print(f"server with {args.model}; job: {recording.name}")
     print(summary("posts of jfk.wav, idle", idle))
     print(summary("posts of jfk.wav, beside the job", busy), [round(w, 2) for w in busy])

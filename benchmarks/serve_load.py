@@ -15,6 +15,7 @@ throughput (audio seconds per wall second) >= 0.9x the CLI's.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import os
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -76,6 +78,32 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serving(data: Path, model: str, *extra: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``woasr serve`` on a free loopback port with ``data`` as its data directory (its log
+    beside it, as serve.log), once ``/health`` answers: (its URL, the process); stopped after."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    data.parent.mkdir(parents=True, exist_ok=True)
+    with open(data.parent / "serve.log", "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "woasr_cli", "serve", "--port", str(port), "--data-dir",
+             str(data), "--model", model, *extra],
+            env=ENV, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            for _ in range(600):
+                try:
+                    if httpx.get(url + "/health").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            yield url, proc
+        finally:
+            proc.terminate()
+            proc.wait(60)
 
 
 class Load:
@@ -141,22 +169,7 @@ class Load:
 
 
 def run_server(files: list[Path], data: Path, model: str, clients: int, limit: float) -> dict:  # type: ignore[type-arg]
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    data.parent.mkdir(parents=True, exist_ok=True)
-    log = open(data.parent / "serve.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "woasr_cli", "serve", "--port", str(port), "--data-dir",
-         str(data), "--model", model, "--max-queue", "64"],
-        env=ENV, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        for _ in range(600):
-            try:
-                if httpx.get(url + "/health").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    with serving(data, model, "--max-queue", "64") as (url, proc):
         # Load the model before the clock starts, as the CLI's own start-up is not the point.
         warm = httpx.post(url + "/api/v1/upload", files=[("files", files[0].open("rb"))])
         body = {"file_ids": warm.json()["file_ids"], "model_size": model, "language": "en"}
@@ -180,14 +193,9 @@ def run_server(files: list[Path], data: Path, model: str, clients: int, limit: f
         listed = httpx.get(url + "/api/v1/transcribe/jobs?limit=1000").json()
         server_ids = [j["job_id"] for j in listed["jobs"]]
         server_ids.remove(warm_id)
-        log.flush()
         server_errors = sum(" 500 " in line for line in (data.parent / "serve.log").open())
         return {"elapsed": elapsed, "cpu": cpu, "load": load, "server_ids": server_ids,
                 "server_errors": server_errors}  # fmt: skip
-    finally:
-        proc.terminate()
-        proc.wait(60)
-        log.close()
 
 
 def main() -> int:

@@ -154,3 +154,20 @@ def tiny_en() -> Path:
 def chdir_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.chdir(tmp_path)
     yield tmp_path
+
+
+@pytest.fixture
+def submitted_ahead(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """For every ``ChunkBatcher.submit`` during the test, whether its chunks went ahead of
+    others' (``ahead_of_others`` on the submitting thread), in order."""
+    from woasr_cli.providers.batcher import ChunkBatcher, going_ahead
+
+    seen: list[bool] = []
+    submit = ChunkBatcher.submit
+
+    def spy(self: ChunkBatcher[object, object], *args: object, **kwargs: object) -> object:
+        seen.append(going_ahead())
+        return submit(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ChunkBatcher, "submit", spy)
+    return seen

@@ -378,29 +378,21 @@ def test_windows_cut_ahead_on_other_threads_give_the_same_segments(
 
 @pytest.mark.parametrize("cut_ahead", [0, 1])
 def test_a_caller_going_ahead_has_its_chunks_queued_ahead_on_any_thread(
-    cut_ahead: int, monkeypatch: pytest.MonkeyPatch
+    cut_ahead: int, submitted_ahead: list[bool]
 ) -> None:
     """Chunks of a window transcribed within ``ahead_of_others`` (a server's request a client
     waits on) go ahead, whether the caller's thread or a cutter thread (GPU) queues them."""
-    from woasr_cli.providers.batcher import ChunkBatcher, ahead_of_others, going_ahead
+    from woasr_cli.providers.batcher import ahead_of_others
 
-    seen: list[bool] = []
-    submit = ChunkBatcher.submit
-
-    def spy(self: ChunkBatcher[object, object], *args: object, **kwargs: object) -> object:
-        seen.append(going_ahead())
-        return submit(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(ChunkBatcher, "submit", spy)
     decoder = CrossFileDecoder(StopsEarly(reach=30.0), english, batch_size=4, cut_ahead=cut_ahead)
     options = TranscribeOptions(vad=False, language="en")
     with ahead_of_others():
         segments, _ = decoder.transcribe(ramp(20.0), options)
         assert [s.text for s in segments] == ["at1"]
-    assert seen == [True]
-    seen.clear()
+    assert submitted_ahead == [True]
+    submitted_ahead.clear()
     assert [s.text for s in decoder.transcribe(ramp(20.0), options)[0]] == ["at1"]
-    assert seen == [False]
+    assert submitted_ahead == [False]
 
 
 def test_a_window_cut_ahead_and_closed_unread_is_taken_off_the_queue() -> None:

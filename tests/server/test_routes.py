@@ -260,30 +260,20 @@ def test_keep_days_cleanup(tmp_path: Path, shared_audio: Path) -> None:
 
 
 def test_a_request_a_client_waits_on_queues_its_chunks_ahead_of_the_jobs(
-    client: TestClient, shared_audio: Path, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, shared_audio: Path, submitted_ahead: list[bool]
 ) -> None:
     """A clip posted to the OpenAI-compatible route while a job transcribed an hour waited
     behind the job's queued windows (a median of 9.4 s for jfk against 0.9 s on an idle
     server); its chunks now go ahead of the job's, which queue as before."""
-    from woasr_cli.providers.batcher import ChunkBatcher, going_ahead
-
-    ahead: list[bool] = []
-    submit = ChunkBatcher.submit
-
-    def spy(self: ChunkBatcher[object, object], *args: object, **kwargs: object) -> object:
-        ahead.append(going_ahead())
-        return submit(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(ChunkBatcher, "submit", spy)
     jfk = ("jfk.wav", (shared_audio / "jfk.wav").read_bytes())
     r = client.post("/v1/audio/transcriptions", files={"file": jfk}, data={"model": "tiny.en"})
     assert r.status_code == 200 and "country" in r.json()["text"]
-    assert ahead and all(ahead)
-    ahead.clear()
+    assert submitted_ahead and all(submitted_ahead)
+    submitted_ahead.clear()
     (fid,) = upload(client, shared_audio / "jfk.wav")
     r = client.post("/api/v1/transcribe", json={"file_ids": [fid], "model_size": "tiny.en"})
     assert wait_job(client.get, r.json()["job_id"])["status"] == "completed"
-    assert ahead and not any(ahead)
+    assert submitted_ahead and not any(submitted_ahead)
 
 
 def test_openai_route_errors(client: TestClient, shared_audio: Path) -> None:
