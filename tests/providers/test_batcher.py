@@ -204,6 +204,35 @@ def test_chunks_of_a_request_waited_on_go_ahead_of_queued_background_chunks() ->
     assert batcher.gather(job) == [1, 4, 9, 16, 25, 36]
 
 
+def test_a_file_going_ahead_does_not_make_the_others_batches_bigger() -> None:
+    """A lone long file's batches hold ``batch_size`` / ``parallel`` chunks; a second file
+    makes them full (folders of clips). A clip a client waits on beside it does not: it would
+    wait for the bigger batches to end (docs/performance.md, issue 13, session 35)."""
+    run = Recorder()
+    batcher: ChunkBatcher[int, int] = ChunkBatcher(run, batch_size=4, parallel=2, max_wait=30)
+    inside, leave = threading.Event(), threading.Event()
+
+    def other(ahead: bool) -> None:
+        with ahead_of_others(ahead), batcher.client():
+            inside.set()
+            leave.wait(timeout=10)
+
+    sizes = []
+    for ahead in (True, False):
+        run.batches.clear()
+        inside.clear()
+        leave.clear()
+        t = threading.Thread(target=other, args=(ahead,))
+        t.start()
+        assert inside.wait(timeout=5)
+        with batcher.client():
+            batcher.gather(batcher.submit(list(range(8)), "k"))
+        leave.set()
+        t.join()
+        sizes.append(max(len(items) for _, items in run.batches))
+    assert sizes == [2, 4]
+
+
 def test_chunks_submitted_to_start_run_while_their_thread_works_on() -> None:
     """A long file's thread queues a window's chunks and goes on to cut the next window: with
     ``start`` a helper starts the due batch at once instead of when the thread next waits."""

@@ -90,6 +90,7 @@ class ChunkBatcher(Generic[T, R]):
         self._cond = threading.Condition()
         self._queue: deque[Ticket[T, R]] = deque()
         self._active = 0  # threads with a file in progress (``client``)
+        self._active_ahead = 0  # of them, those going ahead (``ahead_of_others``)
         self._waiting = 0  # threads blocked in ``gather``
         self._running = 0  # batches in progress
         self._idle = 0  # threads in ``gather`` not running a batch
@@ -99,13 +100,16 @@ class ChunkBatcher(Generic[T, R]):
     @contextmanager
     def client(self) -> Iterator[None]:
         """Mark the calling thread as working on a file: batches wait for its chunks too."""
+        ahead = int(going_ahead())
         with self._cond:
             self._active += 1
+            self._active_ahead += ahead
         try:
             yield
         finally:
             with self._cond:
                 self._active -= 1
+                self._active_ahead -= ahead
                 self._cond.notify_all()
 
     def settle(self, timeout: float | None = None) -> bool:
@@ -190,8 +194,10 @@ class ChunkBatcher(Generic[T, R]):
     def _limit(self) -> int:
         """Chunks in the next batch. A lone file's ``parallel`` batches share ``batch_size``
         between them, so it holds no more chunks in the model at once than one full batch:
-        the encoder's attention (~70 MB a chunk with tiny.en) is what grows with them."""
-        if self._active > 1:
+        the encoder's attention (~70 MB a chunk with tiny.en) is what grows with them. Files
+        going ahead do not count: a clip a client waits on beside a job's long file would have
+        the job's batches grow to ``batch_size``, and wait for them."""
+        if self._active - self._active_ahead > 1:
             return self.batch_size
         return max(1, -(-self.batch_size // self.parallel))
 
