@@ -177,7 +177,7 @@ class CrossFileDecoder:
     def _cut_and_queue(self, audio: Audio, key: TranscribeOptions, ahead: bool) -> _Queued | None:
         # Counted as a file in progress while it cuts, so batches wait for its chunks; they go
         # ahead as the caller's would have.
-        with self.batcher.client(), ahead_of_others(ahead):
+        with ahead_of_others(ahead), self.batcher.client():
             cut = cut_speech(audio, key.vad is not False)
             return self._queue(cut, key) if cut.chunks else None
 
