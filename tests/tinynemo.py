@@ -15,9 +15,12 @@ RNNT_LABELS = list(" abcdefgh")
 D_MODEL = 32
 
 
-def _config(labels: list[str]) -> dict[str, Any]:
-    """A 1-layer FastConformer (8x depthwise-striding subsampling) on 80 log-mel features."""
-    return {
+def _config(labels: list[str], streaming: bool = False) -> dict[str, Any]:
+    """A 1-layer FastConformer (8x depthwise-striding subsampling) on 80 log-mel features;
+    ``streaming``: cache-aware, as NVIDIA's ``*_streaming_*`` models are (2 layers, attention
+    over 15 frames back and 2 ahead, causal convolutions and subsampling, no normalisation of
+    the features over the utterance)."""
+    cfg: dict[str, Any] = {
         "sample_rate": 16000,
         "labels": labels,
         "preprocessor": {
@@ -33,6 +36,13 @@ def _config(labels: list[str]) -> dict[str, Any]:
             "dropout": 0.0, "dropout_pre_encoder": 0.0, "dropout_emb": 0.0,
         },
     }  # fmt: skip
+    if streaming:
+        cfg["preprocessor"]["normalize"] = "NA"
+        cfg["encoder"].update(
+            n_layers=2, att_context_size=[15, 2], att_context_style="chunked_limited",
+            conv_context_size="causal", causal_downsampling=True,
+        )  # fmt: skip
+    return cfg
 
 
 def _encoded(model: Any, audio: np.ndarray) -> Any:
@@ -46,7 +56,7 @@ def _encoded(model: Any, audio: np.ndarray) -> Any:
     return encoded[0]  # (D_MODEL, frames)
 
 
-def build_nemo_ctc(path: Path, calibration: np.ndarray) -> Path:
+def build_nemo_ctc(path: Path, calibration: np.ndarray, streaming: bool = False) -> Path:
     """A FastConformer-CTC ``.nemo`` with the characters of ``LABELS``.
 
     A random encoder's output barely changes from frame to frame, so a random output layer emits
@@ -58,7 +68,7 @@ def build_nemo_ctc(path: Path, calibration: np.ndarray) -> Path:
     from nemo.collections.asr.models import EncDecCTCModel
     from omegaconf import OmegaConf
 
-    cfg = _config(LABELS)
+    cfg = _config(LABELS, streaming)
     cfg["decoder"] = {
         "_target_": "nemo.collections.asr.modules.ConvASRDecoder",
         "feat_in": D_MODEL, "num_classes": len(LABELS), "vocabulary": LABELS,
@@ -78,7 +88,7 @@ def build_nemo_ctc(path: Path, calibration: np.ndarray) -> Path:
     return path
 
 
-def build_nemo_rnnt(path: Path, calibration: np.ndarray) -> Path:
+def build_nemo_rnnt(path: Path, calibration: np.ndarray, streaming: bool = False) -> Path:
     """A FastConformer-transducer ``.nemo`` (LSTM prediction network) with ``RNNT_LABELS``.
 
     As for CTC, the joint's encoder projection standardises the encoder output over
@@ -88,7 +98,7 @@ def build_nemo_rnnt(path: Path, calibration: np.ndarray) -> Path:
     from nemo.collections.asr.models import EncDecRNNTModel
     from omegaconf import OmegaConf
 
-    cfg = _config(RNNT_LABELS)
+    cfg = _config(RNNT_LABELS, streaming)
     cfg["model_defaults"] = {"enc_hidden": D_MODEL, "pred_hidden": 32}
     cfg["decoder"] = {
         "_target_": "nemo.collections.asr.modules.RNNTDecoder",
@@ -111,5 +121,62 @@ def build_nemo_rnnt(path: Path, calibration: np.ndarray) -> Path:
         model.joint.enc.bias.copy_(-(weight @ mean))
         model.joint.joint_net[-1].bias[-1] += 1.0  # blank
         model.joint.joint_net[-1].bias[0] += 1.0  # space
+    model.save_to(str(path))
+    return path
+
+
+def build_nemo_hybrid_bpe(path: Path, calibration: np.ndarray, text: str) -> Path:
+    """A cache-aware hybrid transducer + CTC ``.nemo`` on a SentencePiece BPE vocabulary
+    trained here on ``text``, as NVIDIA's ``stt_*_fastconformer_hybrid_*_streaming_*`` models
+    are built (the transducer decodes unless CTC is chosen)."""
+    import sentencepiece
+    import torch
+    from nemo.collections.asr.models import EncDecHybridRNNTCTCBPEModel
+    from omegaconf import OmegaConf
+
+    folder = path.parent / f"{path.stem}-tokenizer"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "text.txt").write_text(text.lower(), encoding="utf-8")
+    sentencepiece.SentencePieceTrainer.train(
+        input=str(folder / "text.txt"), model_prefix=str(folder / "tokenizer"), vocab_size=120,
+        model_type="bpe", character_coverage=1.0, minloglevel=2,
+    )  # fmt: skip
+    pieces = sentencepiece.SentencePieceProcessor(model_file=str(folder / "tokenizer.model"))
+    vocabulary = [pieces.id_to_piece(i) for i in range(pieces.get_piece_size())]
+    (folder / "vocab.txt").write_text("\n".join(vocabulary), encoding="utf-8")
+    cfg = _config([], streaming=True)
+    del cfg["labels"]
+    cfg["tokenizer"] = {"dir": str(folder), "type": "bpe"}
+    cfg["model_defaults"] = {"enc_hidden": D_MODEL, "pred_hidden": 32}
+    cfg["decoder"] = {
+        "_target_": "nemo.collections.asr.modules.RNNTDecoder",
+        "normalization_mode": None, "random_state_sampling": False, "blank_as_pad": True,
+        "prednet": {"pred_hidden": 32, "pred_rnn_layers": 1, "dropout": 0.0},
+    }  # fmt: skip
+    cfg["joint"] = {
+        "_target_": "nemo.collections.asr.modules.RNNTJoint",
+        "log_softmax": None, "preserve_memory": False, "fuse_loss_wer": False,
+        "jointnet": {"joint_hidden": 32, "activation": "relu", "dropout": 0.0},
+    }  # fmt: skip
+    cfg["decoding"] = {"strategy": "greedy_batch", "greedy": {"max_symbols": 3}}
+    cfg["aux_ctc"] = {
+        "decoder": {"_target_": "nemo.collections.asr.modules.ConvASRDecoder",
+                    "feat_in": D_MODEL, "num_classes": -1, "vocabulary": []},
+        "decoding": {"strategy": "greedy_batch"},
+    }  # fmt: skip
+    torch.manual_seed(0)
+    model = EncDecHybridRNNTCTCBPEModel(cfg=OmegaConf.create(cfg))
+    encoded = _encoded(model, calibration)
+    mean, std = encoded.mean(-1), encoded.std(-1)
+    with torch.no_grad():
+        weight = model.joint.enc.weight / std[None, :] * 3.0
+        model.joint.enc.weight.copy_(weight)
+        model.joint.enc.bias.copy_(-(weight @ mean))
+        model.joint.joint_net[-1].bias[-1] += 1.0  # blank
+        layer = model.ctc_decoder.decoder_layers[-1]
+        weight = layer.weight[:, :, 0] / std[None, :] * 1.7
+        layer.weight.copy_(weight[:, :, None])
+        layer.bias.copy_(-(weight @ mean))
+        layer.bias[-1] += 2.0  # blank
     model.save_to(str(path))
     return path

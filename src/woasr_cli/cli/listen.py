@@ -126,7 +126,16 @@ def listen(
             rich_help_panel=_ASR,
         ),
     ] = None,
-    beam_size: Annotated[int, typer.Option("--beam-size", min=1, rich_help_panel=_ASR)] = 5,
+    beam_size: Annotated[
+        int | None,
+        typer.Option(
+            "--beam-size",
+            min=1,
+            help="Beam width  [default: 5 where the engine has beam search]",
+            show_default=False,
+            rich_help_panel=_ASR,
+        ),
+    ] = None,
     device: DeviceFlag = "auto",
     compute_type: ComputeTypeFlag = "default",
     vad: Annotated[

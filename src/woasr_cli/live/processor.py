@@ -26,7 +26,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -83,6 +83,19 @@ class StreamConfig:
     # Beam of mid-utterance passes (None: the stream's own); passes at a pause or the end use
     # the stream's beam.
     mid_beam: int | None = 1
+
+
+class LiveProcessor(Protocol):
+    """What drives a live stream: :class:`StreamProcessor`, or a native stream's
+    (:class:`woasr_cli.live.native.NativeStreamProcessor`)."""
+
+    options: TranscribeOptions
+    language: str | None
+    received: int  # samples taken so far
+
+    def feed(self, audio: Audio) -> list[StreamEvent]: ...
+
+    def finish(self) -> list[StreamEvent]: ...
 
 
 class StreamProcessor:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from woasr_cli.live.events import EventSink, StreamEvent
-from woasr_cli.live.processor import StreamProcessor
+from woasr_cli.live.processor import LiveProcessor
 from woasr_cli.live.sources import AudioSource
 from woasr_cli.media.audio import Audio
 
@@ -22,7 +22,7 @@ def never() -> bool:
 
 def run_stream(
     source: AudioSource,
-    processor: StreamProcessor,
+    processor: LiveProcessor,
     sink: EventSink,
     should_stop: Callable[[], bool] = never,
 ) -> None:

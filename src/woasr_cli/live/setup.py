@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from woasr_cli.errors import CapabilityError
-from woasr_cli.live.processor import StreamConfig, StreamProcessor
+from woasr_cli.live.native import NativeStreamProcessor
+from woasr_cli.live.processor import LiveProcessor, StreamConfig, StreamProcessor
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers import get_spec
 
@@ -43,9 +44,16 @@ def open_processor(
     options: TranscribeOptions,
     config: StreamConfig | None = None,
     transcriber: Transcriber | None = None,
-) -> StreamProcessor:
+) -> LiveProcessor:
     """A processor for one stream; ``transcriber`` (from :func:`live_transcriber`) shares a
-    model already loaded, and ``options`` may then differ from it only per call (language)."""
+    model already loaded, and ``options`` may then differ from it only per call (language).
+    A model that streams by itself (a cache-aware NeMo FastConformer) is streamed so
+    (:mod:`woasr_cli.live.native`); any other is re-transcribed as audio arrives."""
     if transcriber is None:
         transcriber = live_transcriber(options)
-    return StreamProcessor(transcriber, config, options=live_options(options))
+    options = live_options(options)
+    open_stream = getattr(transcriber.provider, "open_stream", None)
+    stream = open_stream() if open_stream is not None else None
+    if stream is not None:
+        return NativeStreamProcessor(stream, options)
+    return StreamProcessor(transcriber, config, options=options)

@@ -46,8 +46,8 @@ from woasr_cli.live.backlog import Backlog, BacklogFull
 from woasr_cli.live.events import StreamEvent
 from woasr_cli.live.media_frames import MediaFrames
 from woasr_cli.live.pcm import PcmConverter
-from woasr_cli.live.processor import StreamConfig, StreamProcessor
-from woasr_cli.live.setup import live_options
+from woasr_cli.live.processor import LiveProcessor, StreamConfig
+from woasr_cli.live.setup import live_options, open_processor
 from woasr_cli.live.writers import GrowingTranscript
 from woasr_cli.media.audio import Audio
 from woasr_cli.model_pool import ModelPool, ModelsBusy
@@ -126,7 +126,7 @@ def stream_router(
                 return await _close(ws, 1011, str(exc))
             try:
                 try:
-                    processor = StreamProcessor(loaded.transcriber, config, options=options)
+                    processor = open_processor(options, config, loaded.transcriber)
                 except WoasrError as exc:
                     return await _close(ws, 1011, str(exc))
                 files = _Files(options, formats) if formats else None
@@ -141,7 +141,7 @@ def stream_router(
 
 async def _serve(
     ws: WebSocket,
-    processor: StreamProcessor,
+    processor: LiveProcessor,
     resample: PcmConverter,
     workers: ThreadPoolExecutor,
     limits: StreamLimits,
@@ -293,7 +293,7 @@ class _Files:
         self.growing = GrowingTranscript(options.provider, options.model or "", "stream")
         self.formats = formats
 
-    def render(self, processor: StreamProcessor) -> dict[str, str]:
+    def render(self, processor: LiveProcessor) -> dict[str, str]:
         transcript = self.growing.transcript(processor.language, processor.received / _SR)
         return render(transcript, self.formats)
 

@@ -6,6 +6,8 @@ found in the local hub cache, or, when online, anything ``ASRModel.from_pretrain
 (hub ids and NGC names). Input longer than ``CHUNK_S`` is cut in its quietest spots and the
 pieces are decoded as one batch. NeMo identifies no language and has no voice activity detection
 here: ``--vad`` is not applied, and the language reported is the one asked for, if any.
+A cache-aware streaming model (``*_streaming_*``) is streamed chunk by chunk in live
+transcription (``providers.nemo_streaming``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from woasr_cli.models.cache import cached
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.providers.devices import pick_device, torch_cuda
+from woasr_cli.providers.nemo_streaming import CacheAwareStream, cache_aware
 from woasr_cli.providers.nemo_timestamps import Span, hypothesis_segments
 from woasr_cli.providers.word_groups import SEGMENT_GAP_S
 from woasr_cli.transcript import Segment
@@ -113,6 +116,11 @@ class NemoProvider:
             span = Span(offset, offset + len(samples) / SAMPLE_RATE, self.frame_s)
             segments.extend(hypothesis_segments(hypothesis, span))
         return iter(segments), LanguageInfo(options.language)
+
+    def open_stream(self) -> CacheAwareStream | None:
+        """A live stream through the model where it was trained for one (cache-aware: limited
+        attention context, causal convolutions), else None (it is then re-transcribed)."""
+        return CacheAwareStream(self._model) if cache_aware(self._model) else None
 
 
 def _hub_cached(name: str) -> str | None:

@@ -1,0 +1,276 @@
+"""Cache-aware streaming with a NeMo FastConformer trained for it.
+
+NVIDIA's ``*_streaming_*`` FastConformers see a limited attention context (``att_context_style``
+``chunked_limited``) through causal convolutions, so audio can be encoded as it arrives: each
+step encodes one chunk of new log-mel frames, and the encoder's caches carry what came before.
+The decoder (greedy CTC or transducer, NeMo's own) emits tokens that are never revised. This is
+NeMo's ``conformer_stream_step`` loop (``CacheAwareStreamingAudioBuffer``) fed incrementally:
+features are computed on the audio received so far, each frame once its window is complete, and
+the last chunk is decoded when the stream ends instead of being dropped.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from woasr_cli.media.audio import SAMPLE_RATE, Audio
+from woasr_cli.transcript import Word
+
+# Steps of every stream go one at a time: the encoder's streaming settings are shared state
+# (``cache_aware_stream_step`` sets ``drop_extra_pre_encoded`` on the module for one call).
+_STEP = threading.Lock()
+# A word is complete when the next one starts, or when this much audio has been decoded after
+# its last token with nothing new (a pause: a word does not go on after one).
+WORD_GAP_S = 0.5
+
+
+def cache_aware(model: Any) -> bool:
+    """Whether ``model`` can be streamed chunk by chunk: a Conformer encoder with a limited
+    right attention context, features without per-utterance normalisation, and a CTC or
+    transducer decoder."""
+    encoder = getattr(model, "encoder", None)
+    style = str(getattr(encoder, "att_context_style", ""))
+    context = getattr(encoder, "att_context_size", None)
+    if not style.startswith("chunked_limited") or not context or int(context[1]) < 0:
+        return False
+    if not hasattr(model, "conformer_stream_step"):
+        return False
+    normalize = model.cfg.preprocessor.get("normalize", "NA")
+    return normalize in (None, "NA", "None")
+
+
+@dataclass
+class _Token:
+    id: int
+    frame: int  # encoder frame of the stream it was emitted at
+
+
+class CacheAwareStream:
+    """One stream through a cache-aware model. ``accept`` takes 16 kHz mono float32 audio of
+    any length and returns the words completed by it; ``finish`` decodes the rest and returns
+    the last words. ``pending`` is the word still being spoken (it may grow)."""
+
+    def __init__(self, model: Any) -> None:
+        import torch
+
+        self._torch = torch
+        self._model = model
+        encoder = model.encoder
+        with _STEP:
+            if encoder.streaming_cfg is None:
+                encoder.setup_streaming_params()
+        cfg = encoder.streaming_cfg
+        featurizer = model.preprocessor.featurizer
+        self._hop = int(featurizer.hop_length)
+        # frames whose window reaches into the start of a recomputed piece are not used
+        self._margin = math.ceil((int(featurizer.n_fft) // 2 + 2) / self._hop) + 1
+        self._chunk = _pair(cfg.chunk_size)
+        self._shift = _pair(cfg.shift_size)
+        self._pre_cache = _pair(cfg.pre_encode_cache_size)
+        self._drop = int(cfg.drop_extra_pre_encoded)
+        self._sampling = _pair(encoder.pre_encode.get_sampling_frames()) if hasattr(
+            encoder.pre_encode, "get_sampling_frames") else (1, 1)  # fmt: skip
+        self._feat_in = int(encoder._feat_in)
+        self.frame_s = self._hop / SAMPLE_RATE * int(encoder.subsampling_factor)
+        self._gap_frames = round(WORD_GAP_S / self.frame_s)
+        device = next(model.parameters()).device
+        self._device = device
+        self._caches = encoder.get_initial_cache_state(batch_size=1, device=device)
+        ctc = not hasattr(model, "joint") or getattr(model, "cur_decoder", "rnnt") == "ctc"
+        self._ctc = ctc
+        self._decoding = model.ctc_decoding if ctc and hasattr(model, "ctc_decoding") else (
+            model.decoding)  # fmt: skip
+        self._hypotheses: Any = None  # a transducer's state between steps
+        self._seen = 0  # a transducer's tokens already taken
+        self._last_id = -1  # CTC: the previous frame's prediction (a repeat is one token)
+        # audio from sample _audio_start on (a multiple of the hop), features from _feat_start
+        self._audio = np.zeros(0, dtype=np.float32)
+        self._audio_start = 0
+        self._next_frame = 0  # first feature frame not computed yet
+        self._features = np.zeros((self._feat_in, 0), dtype=np.float32)
+        self._feat_start = 0  # stream frame of self._features[:, 0]
+        self._fed = 0  # first feature frame not yet given to the encoder
+        self._out_frames = 0  # encoder frames decoded so far
+        self._word: list[_Token] = []
+        self.steps = 0  # encoder steps so far
+
+    @property
+    def received(self) -> int:
+        return self._audio_start + len(self._audio)
+
+    @property
+    def pending(self) -> list[Word]:
+        return _spoken([self._as_word(self._word)] if self._word else [])
+
+    def accept(self, audio: Audio) -> list[Word]:
+        self._audio = np.concatenate([self._audio, np.asarray(audio, np.float32).reshape(-1)])
+        self._compute_features(final=False)
+        return _spoken(self._run(final=False))
+
+    def finish(self) -> list[Word]:
+        self._compute_features(final=True)
+        words = self._run(final=True)
+        if self._word:
+            words.append(self._as_word(self._word))
+            self._word = []
+        return _spoken(words)
+
+    # features ---------------------------------------------------------------------------
+
+    def _compute_features(self, final: bool) -> None:
+        """Log-mel frames of the audio so far, each computed once its whole window has arrived
+        (at the end: every frame the whole stream's features have), equal to those of the
+        whole stream at once."""
+        total = self.received
+        half = int(self._model.preprocessor.featurizer.n_fft) // 2
+        end = total // self._hop + 1 if final else max(0, (total - half) // self._hop + 1)
+        if end <= self._next_frame or total == 0:
+            return
+        first = max(0, self._next_frame - self._margin)
+        start_sample = first * self._hop
+        piece = self._audio[start_sample - self._audio_start :]
+        torch = self._torch
+        with torch.inference_mode():
+            signal = torch.from_numpy(np.ascontiguousarray(piece))[None].to(self._device)
+            length = torch.tensor([len(piece)], device=self._device)
+            feats, _ = self._model.preprocessor(input_signal=signal, length=length)
+        new = feats[0, :, self._next_frame - first : end - first].float().cpu().numpy()
+        self._features = np.concatenate([self._features, new], axis=1)
+        self._next_frame = end
+        keep_from = max(0, end - self._margin) * self._hop
+        self._audio = self._audio[keep_from - self._audio_start :]
+        self._audio_start = keep_from
+
+    # encoder and decoder ------------------------------------------------------------------
+
+    def _run(self, final: bool) -> list[Word]:
+        words: list[Word] = []
+        while True:
+            first = self.steps == 0
+            size = self._chunk[0] if first else self._chunk[1]
+            available = self._next_frame - self._fed
+            last = final and available <= size
+            if available < size and not last:
+                break
+            if last and available <= 0:
+                break
+            words += self._step(min(size, available), first, last)
+            if last:
+                break
+        paused = self._word and self._out_frames - 1 - self._word[-1].frame > self._gap_frames
+        if paused and not final:
+            words.append(self._as_word(self._word))
+            self._word = []
+        return words
+
+    def _step(self, frames: int, first: bool, last: bool) -> list[Word]:
+        torch = self._torch
+        cache_size = self._pre_cache[0] if first else self._pre_cache[1]
+        lo = self._fed - self._feat_start
+        chunk = self._features[:, lo : lo + frames]
+        before = self._features[:, max(0, lo - cache_size) : lo]
+        pad = cache_size - before.shape[1]
+        parts = [np.zeros((self._feat_in, pad), np.float32)] if pad > 0 else []
+        signal = np.concatenate([*parts, before, chunk], axis=1)
+        length = signal.shape[1]
+        need = (self._sampling[0] if first else self._sampling[1]) + cache_size
+        if length < need:  # the last few frames: too few for the subsampling, pad with silence
+            silence = float(self._features.min()) if self._features.size else 0.0
+            signal = np.pad(signal, ((0, 0), (0, need - length)), constant_values=silence)
+        with _STEP, torch.inference_mode():
+            tensor = torch.from_numpy(signal)[None].to(self._device)
+            lengths = torch.tensor([length], device=self._device)
+            channel, time_cache, channel_len = self._caches
+            (encoded, encoded_len, *caches) = self._model.encoder.cache_aware_stream_step(
+                processed_signal=tensor, processed_signal_length=lengths,
+                cache_last_channel=channel, cache_last_time=time_cache,
+                cache_last_channel_len=channel_len, keep_all_outputs=last,
+                drop_extra_pre_encoded=0 if first else self._drop,
+            )  # fmt: skip
+            self._caches = tuple(caches)
+            tokens = self._decode(encoded, encoded_len)
+        self.steps += 1
+        self._fed += frames
+        self._out_frames += int(encoded_len[0])
+        # features a later step's pre-encode cache still needs
+        drop = max(0, self._fed - max(self._pre_cache) - self._feat_start)
+        self._features = self._features[:, drop:]
+        self._feat_start += drop
+        return self._words(tokens)
+
+    def _decode(self, encoded: Any, encoded_len: Any) -> list[_Token]:
+        offset = self._out_frames
+        if self._ctc:
+            decoder = self._model.ctc_decoder if hasattr(self._model, "ctc_decoder") else (
+                self._model.decoder)  # fmt: skip
+            log_probs = decoder(encoder_output=encoded)
+            predictions = log_probs[0, : int(encoded_len[0])].argmax(dim=-1).tolist()
+            blank = int(self._decoding.blank_id)
+            out = []
+            for t, token in enumerate(predictions):
+                if token != blank and token != self._last_id:
+                    out.append(_Token(int(token), offset + t))
+                self._last_id = token
+            return out
+        hypotheses = self._decoding.rnnt_decoder_predictions_tensor(
+            encoder_output=encoded, encoded_lengths=encoded_len, return_hypotheses=True,
+            partial_hypotheses=self._hypotheses,
+        )  # fmt: skip
+        if isinstance(hypotheses, tuple):  # older NeMo: (best, n-best)
+            hypotheses = hypotheses[0]
+        self._hypotheses = hypotheses
+        hypothesis = hypotheses[0]
+        ids = [int(i) for i in hypothesis.y_sequence]
+        stamps = hypothesis.timestamp
+        times = [] if stamps is None or isinstance(stamps, dict) else [int(t) for t in stamps]
+        # NeMo continues a partial hypothesis's frame count (its times are the stream's);
+        # a time before this step's first frame would be one counted from the step.
+        new = [
+            _Token(token, _global(times[i] if i < len(times) else 0, offset))
+            for i, token in enumerate(ids[self._seen :], start=self._seen)
+        ]
+        self._seen = len(ids)
+        return new
+
+    def _words(self, tokens: list[_Token]) -> list[Word]:
+        done: list[Word] = []
+        for token in tokens:
+            piece = self._decoding.decode_ids_to_tokens([token.id])[0]
+            if not piece.strip():  # a character model's space
+                if self._word:
+                    done.append(self._as_word(self._word))
+                self._word = []
+                continue
+            after_gap = self._word and token.frame - self._word[-1].frame > self._gap_frames
+            if self._word and (piece.startswith("\u2581") or after_gap):  # a word starts
+                done.append(self._as_word(self._word))
+                self._word = []
+            self._word.append(token)
+        return done
+
+    def _as_word(self, tokens: list[_Token]) -> Word:
+        pieces = self._decoding.decode_ids_to_tokens([t.id for t in tokens])
+        text = str(self._decoding.decode_tokens_to_str(pieces)).strip()
+        start = tokens[0].frame * self.frame_s
+        return Word(round(start, 3), round((tokens[-1].frame + 1) * self.frame_s, 3), text)
+
+
+def _spoken(words: list[Word]) -> list[Word]:
+    """Words with text: SentencePiece's bare word-start piece decodes to nothing."""
+    return [w for w in words if w.text]
+
+
+def _global(frame: int, offset: int) -> int:
+    return frame if frame >= offset else offset + frame
+
+
+def _pair(value: Any) -> tuple[int, int]:
+    """NeMo's streaming sizes: one for the first chunk and one for the others, or one for all."""
+    if isinstance(value, list | tuple):
+        return int(value[0]), int(value[1])
+    return int(value), int(value)

@@ -1,0 +1,231 @@
+"""Live streams through a cache-aware NeMo FastConformer (``providers.nemo_streaming``,
+``live.native``), on small cache-aware models the test builds (random weights, characters):
+the words are NeMo's own cache-aware decoding of the stream, however the audio arrives, and
+the processor, ``woasr listen`` and the WebSocket route stream such a model natively."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from conftest import write_wav
+from tinynemo import build_nemo_ctc, build_nemo_hybrid_bpe, build_nemo_rnnt
+from woasr_cli.media import decode_audio
+from woasr_cli.options import TranscribeOptions
+from woasr_cli.transcript import Word
+
+pytest.importorskip("nemo", reason="needs pip install 'woasr[nemo]'")
+torch = pytest.importorskip("torch", reason="needs torch (pip install torch==2.13.0)")
+
+RATE = 16000
+KINDS = ["ctc", "rnnt", "hybrid", "hybrid-ctc"]
+
+
+@pytest.fixture(scope="module")
+def speech(shared_audio: Path) -> np.ndarray:
+    """~23 s: jfk, a 2 s pause, then 10 s of pyannote_sample's telephone talk."""
+    pyannote = decode_audio(shared_audio / "pyannote_sample.wav")[: 10 * RATE]
+    pause = np.zeros(2 * RATE, dtype=np.float32)
+    return np.concatenate([decode_audio(shared_audio / "jfk.wav"), pause, pyannote])
+
+
+@pytest.fixture(scope="module")
+def models(
+    tmp_path_factory: pytest.TempPathFactory, speech: np.ndarray, references: dict[str, str]
+) -> dict[str, Path]:
+    torch.set_num_threads(1)  # the same sums, so the same decode, from run to run
+    folder = tmp_path_factory.mktemp("nemo-streaming")
+    hybrid = build_nemo_hybrid_bpe(folder / "hybrid.nemo", speech, "\n".join(references.values()))
+    return {
+        "ctc": build_nemo_ctc(folder / "ctc.nemo", speech, streaming=True),
+        "rnnt": build_nemo_rnnt(folder / "rnnt.nemo", speech, streaming=True),
+        "hybrid": hybrid,
+        "hybrid-ctc": hybrid,  # the same model with its CTC decoder chosen (model_of)
+        "offline": build_nemo_ctc(folder / "offline.nemo", speech),
+    }
+
+
+def load(path: Path) -> Any:
+    from woasr_cli.providers.nemo_engine import load as load_nemo
+
+    return load_nemo(TranscribeOptions(provider="fast_conformer", model=str(path), offline=True))
+
+
+def model_of(kind: str, models: dict[str, Path]) -> Any:
+    if kind != "hybrid-ctc":
+        return load(models[kind])._model
+    from nemo.collections.asr.models import ASRModel
+
+    model = ASRModel.restore_from(str(models[kind]), map_location="cpu")  # not the shared one
+    model.change_decoding_strategy(decoder_type="ctc", verbose=False)
+    return model.eval()
+
+
+def nemo_reference(model: Any, audio: np.ndarray) -> str:
+    """NeMo's own cache-aware loop (its example script's): features of the whole audio, then
+    ``conformer_stream_step`` chunk by chunk with the caches carried."""
+    from nemo.collections.asr.parts.utils.streaming_utils import CacheAwareStreamingAudioBuffer
+
+    model.encoder.setup_streaming_params()
+    buffer = CacheAwareStreamingAudioBuffer(model=model, online_normalization=False)
+    buffer.append_audio(audio)
+    channel, time_cache, channel_len = model.encoder.get_initial_cache_state(batch_size=1)
+    hypotheses = predictions = texts = None
+    with torch.inference_mode():
+        for step, (chunk, lengths) in enumerate(buffer):
+            drop = 0 if step == 0 else model.encoder.streaming_cfg.drop_extra_pre_encoded
+            predictions, texts, channel, time_cache, channel_len, hypotheses = (
+                model.conformer_stream_step(
+                    processed_signal=chunk, processed_signal_length=lengths,
+                    cache_last_channel=channel, cache_last_time=time_cache,
+                    cache_last_channel_len=channel_len, keep_all_outputs=buffer.is_buffer_empty(),
+                    previous_hypotheses=hypotheses, previous_pred_out=predictions,
+                    drop_extra_pre_encoded=drop, return_transcription=True,
+                )
+            )  # fmt: skip
+    assert texts is not None
+    first = texts[0]
+    return str(getattr(first, "text", first))
+
+
+def streamed(model: Any, audio: np.ndarray, blocks: list[int]) -> list[Word]:
+    from woasr_cli.providers.nemo_streaming import CacheAwareStream
+
+    stream = CacheAwareStream(model)
+    words: list[Word] = []
+    pos = turn = 0
+    while pos < len(audio):
+        size = blocks[turn % len(blocks)]
+        words += stream.accept(audio[pos : pos + size])
+        pos, turn = pos + size, turn + 1
+    return words + stream.finish()
+
+
+def letters(text: str) -> str:
+    return "".join(text.split())
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_words_are_nemos_cache_aware_decoding_and_the_tail_is_kept(
+    kind: str, models: dict[str, Path], speech: np.ndarray
+) -> None:
+    model = model_of(kind, models)
+    words = streamed(model, speech, [3200])
+    reference = letters(nemo_reference(model, speech))
+    said = letters(" ".join(w.text for w in words))
+    assert reference, "the random model says nothing: the comparison would be empty"
+    # NeMo's loop drops a last chunk too short for the subsampling; the stream decodes it.
+    assert said.startswith(reference) and len(said) - len(reference) <= 3, (said, reference)
+    assert all(w.text and w.start < w.end for w in words)
+    assert all(a.start <= b.start for a, b in itertools.pairwise(words))
+    assert words[-1].end <= len(speech) / RATE + 0.2
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_how_the_audio_arrives_does_not_change_the_words(
+    kind: str, models: dict[str, Path], speech: np.ndarray
+) -> None:
+    model = model_of(kind, models)
+    at_once = streamed(model, speech, [len(speech)])
+    assert at_once == streamed(model, speech, [1600])  # 100 ms frames
+    assert at_once == streamed(model, speech, [4000, 1234, 160, 9999])  # uneven, some tiny
+
+
+def test_a_model_without_a_cache_aware_encoder_is_re_transcribed(models: dict[str, Path]) -> None:
+    from woasr_cli.live.native import NativeStreamProcessor
+    from woasr_cli.live.processor import StreamProcessor
+    from woasr_cli.live.setup import open_processor
+
+    def opened(path: Path) -> object:
+        return open_processor(TranscribeOptions(provider="fast_conformer", model=str(path),
+                                                offline=True))  # fmt: skip
+
+    assert load(models["offline"]).open_stream() is None
+    assert isinstance(opened(models["offline"]), StreamProcessor)
+    assert isinstance(opened(models["rnnt"]), NativeStreamProcessor)
+
+
+def test_the_processor_commits_each_word_once_and_shows_the_one_being_said(
+    models: dict[str, Path], speech: np.ndarray
+) -> None:
+    from woasr_cli.live.setup import open_processor
+
+    options = TranscribeOptions(provider="fast_conformer", model=str(models["ctc"]), offline=True)
+    processor = open_processor(options)
+    events = []
+    for pos in range(0, len(speech), 3200):  # 200 ms frames
+        events += processor.feed(speech[pos : pos + 3200])
+    events += processor.finish()
+    finals = [w for e in events if e.type == "final" for w in e.words]
+    assert finals == streamed(load(models["ctc"])._model, speech, [3200])
+    assert all(a.end <= b.start for a, b in itertools.pairwise(finals))
+    partials = [e for e in events if e.type == "partial"]
+    assert partials and all(len(e.words) <= 1 for e in partials)
+    # a partial is the start of the word the next final commits
+    for event in (e for e in partials if e.words):
+        later = [w for w in finals if w.start == event.words[0].start]
+        assert later and later[0].text.startswith(event.text), event
+    assert processor.received == len(speech)
+
+
+def test_listen_writes_the_streamed_words_to_files_that_parse(
+    models: dict[str, Path], speech: np.ndarray, tmp_path: Path
+) -> None:
+    import srt
+    import webvtt
+
+    from woasr_cli.cli.app import app
+
+    wav = write_wav(tmp_path / "talk.wav", speech, RATE)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["listen", "--file", str(wav), "--json", "-o", str(out), "--provider",
+              "fast_conformer", "-m", str(models["rnnt"]), "--offline"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    said = " ".join(e["text"] for e in events if e["type"] == "final")
+    expected = streamed(load(models["rnnt"])._model, speech, [len(speech)])
+    assert said.split() == [w.text for w in expected]
+    doc = json.loads((out / "talk.json").read_text(encoding="utf-8"))
+    assert doc["provider"] == "fast_conformer"
+    assert letters(doc["text"]) == letters(said)
+    cues = list(srt.parse((out / "talk.srt").read_text(encoding="utf-8")))
+    assert cues and len(webvtt.read(str(out / "talk.vtt")).captions) == len(cues)
+    assert letters((out / "talk.txt").read_text(encoding="utf-8")) == letters(said)
+
+
+def test_the_websocket_route_streams_such_a_model(
+    models: dict[str, Path], speech: np.ndarray
+) -> None:
+    pytest.importorskip("fastapi", reason="needs pip install 'woasr[serve]'")
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+    from starlette.websockets import WebSocketDisconnect
+
+    from woasr_cli.live.ws import stream_router
+
+    options = TranscribeOptions(provider="fast_conformer", model=str(models["ctc"]), offline=True)
+    app = FastAPI()
+    app.include_router(stream_router(options, max_streams=1))
+    pcm = (np.clip(speech, -1, 1) * 32767).astype("<i2").tobytes()
+    events = []
+    with TestClient(app).websocket_connect("/v1/stream") as ws:
+        ws.send_text(json.dumps({"sample_rate": RATE}))
+        for pos in range(0, len(pcm), 6400):  # 200 ms frames
+            ws.send_bytes(pcm[pos : pos + 6400])
+        ws.send_text(json.dumps({"type": "end"}))
+        try:
+            while True:
+                events.append(json.loads(ws.receive_text()))
+        except WebSocketDisconnect as closed:
+            assert closed.code == 1000
+    said = [w["text"] for e in events if e["type"] == "final" for w in e["words"]]
+    received = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768  # what the server heard
+    assert said == [w.text for w in streamed(load(models["ctc"])._model, received, [3200])]
