@@ -137,7 +137,9 @@ def test_how_the_audio_arrives_does_not_change_the_words(
     assert at_once == streamed(model, speech, [4000, 1234, 160, 9999])  # uneven, some tiny
 
 
-def test_a_model_without_a_cache_aware_encoder_is_re_transcribed(models: dict[str, Path]) -> None:
+def test_a_model_without_a_cache_aware_encoder_is_re_transcribed(
+    models: dict[str, Path], speech: np.ndarray
+) -> None:
     from woasr_cli.live.native import NativeStreamProcessor
     from woasr_cli.live.processor import StreamProcessor
     from woasr_cli.live.setup import open_processor
@@ -147,8 +149,17 @@ def test_a_model_without_a_cache_aware_encoder_is_re_transcribed(models: dict[st
                                                 offline=True))  # fmt: skip
 
     assert load(models["offline"]).open_stream() is None
-    assert isinstance(opened(models["offline"]), StreamProcessor)
     assert isinstance(opened(models["rnnt"]), NativeStreamProcessor)
+    processor = opened(models["offline"])
+    assert isinstance(processor, StreamProcessor)
+    # Its passes mid-utterance (a narrower beam where an engine has one) run on an engine
+    # without beam search: they raised "has no beam search" at the first one.
+    events = []
+    for pos in range(0, 11 * RATE, 3200):  # jfk, 200 ms frames
+        events += processor.feed(speech[pos : pos + 3200])
+    events += processor.finish()
+    assert processor.passes >= 5
+    assert [e for e in events if e.type == "final" and e.words]
 
 
 def test_the_processor_commits_each_word_once_and_shows_the_one_being_said(

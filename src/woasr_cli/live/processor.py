@@ -114,7 +114,10 @@ class StreamProcessor:
         self.transcriber = transcriber
         self.options = options or transcriber.options  # per pass: language, beam, ...
         self.config = config or StreamConfig()
-        self._prompt = get_spec(self.options.provider).capabilities.initial_prompt
+        capabilities = get_spec(self.options.provider).capabilities
+        self._prompt = capabilities.initial_prompt
+        # quick passes at a narrower beam, where there is a beam (NeMo, remote APIs: none)
+        self._mid_beam = self.config.mid_beam if capabilities.beam_size else None
         # a multilingual model detects the language on the encoder's window: a full one
         multilingual = getattr(transcriber.provider, "multilingual", True)
         self._short_window_ok = bool(self.options.language) or not multilingual
@@ -251,8 +254,8 @@ class StreamProcessor:
             paced = self._in_speech and not final
             short = paced and self.config.encoder_pad is not None
             quick = (
-                options.with_changes(beam_size=self.config.mid_beam)
-                if paced and self.config.mid_beam
+                options.with_changes(beam_size=self._mid_beam)
+                if paced and self._mid_beam
                 else options
             )
             heard = self._transcribe(audio, quick, self.config.encoder_pad if short else None)
