@@ -137,6 +137,24 @@ def test_how_the_audio_arrives_does_not_change_the_words(
     assert at_once == streamed(model, speech, [4000, 1234, 160, 9999])  # uneven, some tiny
 
 
+@pytest.mark.parametrize("kind", ["rnnt", "hybrid"])
+def test_a_model_shared_with_file_transcription_streams_the_same_before_and_after(
+    kind: str, models: dict[str, Path], speech: np.ndarray
+) -> None:
+    provider = load(models[kind])  # the cached model: one a server's pool shares
+    options = TranscribeOptions(provider="fast_conformer", model=str(models[kind]), offline=True)
+
+    def offline() -> list[str]:
+        return [s.text for s in provider.transcribe(speech, options)[0]]
+
+    streams = [streamed(provider._model, speech, [3200])]
+    files = [offline()]  # NeMo turns on timestamps for good: streams then failed in NeMo
+    streams.append(streamed(provider._model, speech, [3200]))
+    files.append(offline())
+    assert streams[0] and streams[0] == streams[1]
+    assert files[0] and files[0] == files[1]
+
+
 def test_a_model_without_a_cache_aware_encoder_is_re_transcribed(
     models: dict[str, Path], speech: np.ndarray
 ) -> None:

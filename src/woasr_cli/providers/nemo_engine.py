@@ -25,7 +25,7 @@ from woasr_cli.models.cache import cached
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.providers.devices import pick_device, torch_cuda
-from woasr_cli.providers.nemo_streaming import CacheAwareStream, cache_aware
+from woasr_cli.providers.nemo_streaming import MODEL_TURN, CacheAwareStream, cache_aware
 from woasr_cli.providers.nemo_timestamps import Span, hypothesis_segments
 from woasr_cli.providers.word_groups import SEGMENT_GAP_S
 from woasr_cli.transcript import Segment
@@ -103,12 +103,13 @@ class NemoProvider:
         pieces = split(audio)
         if not pieces:
             return iter([]), LanguageInfo(options.language)
-        hypotheses = self._model.transcribe(
-            [_padded(samples) for _, samples in pieces],
-            batch_size=options.batch_size or BATCH_SIZE,
-            timestamps=True,
-            verbose=False,
-        )
+        with MODEL_TURN:  # not beside a live stream's step on the same model
+            hypotheses = self._model.transcribe(
+                [_padded(samples) for _, samples in pieces],
+                batch_size=options.batch_size or BATCH_SIZE,
+                timestamps=True,
+                verbose=False,
+            )
         if isinstance(hypotheses, tuple):  # transducers in older NeMo: (best, n-best)
             hypotheses = hypotheses[0]
         segments: list[Segment] = []

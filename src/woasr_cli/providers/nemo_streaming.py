@@ -21,9 +21,11 @@ import numpy as np
 from woasr_cli.media.audio import SAMPLE_RATE, Audio
 from woasr_cli.transcript import Word
 
-# Steps of every stream go one at a time: the encoder's streaming settings are shared state
-# (``cache_aware_stream_step`` sets ``drop_extra_pre_encoded`` on the module for one call).
-_STEP = threading.Lock()
+# One model call at a time, streaming steps and file transcription alike: the encoder's
+# streaming settings are shared state (``cache_aware_stream_step`` sets
+# ``drop_extra_pre_encoded`` on the module for one call), and NeMo's ``transcribe`` leaves the
+# encoder and decoders in training mode (``unfreeze``), which a step then undoes.
+MODEL_TURN = threading.Lock()
 # A word is complete when the next one starts, or when this much audio has been decoded after
 # its last token with nothing new (a pause: a word does not go on after one).
 WORD_GAP_S = 0.5
@@ -61,7 +63,7 @@ class CacheAwareStream:
         self._torch = torch
         self._model = model
         encoder = model.encoder
-        with _STEP:
+        with MODEL_TURN:
             if encoder.streaming_cfg is None:
                 encoder.setup_streaming_params()
         cfg = encoder.streaming_cfg
@@ -83,8 +85,11 @@ class CacheAwareStream:
         self._caches = encoder.get_initial_cache_state(batch_size=1, device=device)
         ctc = not hasattr(model, "joint") or getattr(model, "cur_decoder", "rnnt") == "ctc"
         self._ctc = ctc
-        self._decoding = model.ctc_decoding if ctc and hasattr(model, "ctc_decoding") else (
-            model.decoding)  # fmt: skip
+        if ctc:
+            self._decoding = model.ctc_decoding if hasattr(model, "ctc_decoding") else (
+                model.decoding)  # fmt: skip
+        else:
+            self._decoding = _transducer_decoding(model)
         self._hypotheses: Any = None  # a transducer's state between steps
         self._seen = 0  # a transducer's tokens already taken
         self._last_id = -1  # CTC: the previous frame's prediction (a repeat is one token)
@@ -135,7 +140,8 @@ class CacheAwareStream:
         start_sample = first * self._hop
         piece = self._audio[start_sample - self._audio_start :]
         torch = self._torch
-        with torch.inference_mode():
+        with MODEL_TURN, torch.inference_mode():
+            self._model.eval()  # no dither
             signal = torch.from_numpy(np.ascontiguousarray(piece))[None].to(self._device)
             length = torch.tensor([len(piece)], device=self._device)
             feats, _ = self._model.preprocessor(input_signal=signal, length=length)
@@ -182,7 +188,8 @@ class CacheAwareStream:
         if length < need:  # the last few frames: too few for the subsampling, pad with silence
             silence = float(self._features.min()) if self._features.size else 0.0
             signal = np.pad(signal, ((0, 0), (0, need - length)), constant_values=silence)
-        with _STEP, torch.inference_mode():
+        with MODEL_TURN, torch.inference_mode():
+            self._model.eval()  # no dropout, normalisation layers as trained
             tensor = torch.from_numpy(signal)[None].to(self._device)
             lengths = torch.tensor([length], device=self._device)
             channel, time_cache, channel_len = self._caches
@@ -258,6 +265,27 @@ class CacheAwareStream:
         text = str(self._decoding.decode_tokens_to_str(pieces)).strip()
         start = tokens[0].frame * self.frame_s
         return Word(round(start, 3), round((tokens[-1].frame + 1) * self.frame_s, 3), text)
+
+
+def _transducer_decoding(model: Any) -> Any:
+    """A greedy transducer decoding of the model's own settings but without timestamps: the
+    model's object is shared with its offline transcription, whose ``timestamps=True`` turns
+    them on for good, and NeMo cannot carry a hypothesis with timestamps from step to step
+    (its merge fails: "'dict' object has no attribute 'extend'"). Token times come from the
+    greedy loop's own frame indices either way."""
+    from copy import deepcopy
+
+    from omegaconf import open_dict
+
+    config = deepcopy(model.cfg.decoding)
+    with open_dict(config):
+        config.compute_timestamps = False
+    kind = type(model.decoding)
+    if hasattr(model, "tokenizer"):
+        return kind(decoding_cfg=config, decoder=model.decoder, joint=model.joint,
+                    tokenizer=model.tokenizer)  # fmt: skip
+    return kind(decoding_cfg=config, decoder=model.decoder, joint=model.joint,
+                vocabulary=model.joint.vocabulary)  # fmt: skip
 
 
 def _spoken(words: list[Word]) -> list[Word]:

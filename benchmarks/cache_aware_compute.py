@@ -1,0 +1,135 @@
+"""What a cache-aware FastConformer costs to stream on this machine (issue 15's compute target).
+
+python benchmarks/cache_aware_compute.py [--threads 2] [--lookahead 13 6 1 0] [--repeat 1]
+
+No cache-aware weights can be had here, so the model is one of the shape of NVIDIA's
+``stt_en_fastconformer_hybrid_large_streaming_multi`` (17 layers, d_model 512, 8 heads, 8x
+causal depthwise-striding subsampling, attention 70 frames back; a transducer with a 640-unit
+prediction network and joint) with random weights: a step's compute does not depend on them.
+The joint is biased towards blank, so the decoder emits few tokens, as a trained one does
+(it emits ~3-4 a second of speech; a greedy step per token is small beside the encoder).
+
+Each runner is one attention look-ahead the model family is trained for (a chunk is
+look-ahead + 1 encoder frames of 80 ms): the shared English clips are streamed through
+``woasr_cli.providers.nemo_streaming.CacheAwareStream`` in 200 ms blocks, as ``woasr listen``
+feeds it, and the wall time over the audio's length is printed against the 0.8 of real time
+target (``benchmarks/streaming.py``'s), with the time of one step and the chunk's own latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+import numpy as np
+
+AUDIO = Path(os.environ.get("WOASR_SHARED_AUDIO", Path(__file__).parents[2] / "shared" / "audio"))
+if not AUDIO.is_dir():
+    AUDIO = Path("/work/shared/audio")
+CLIPS = ["jfk.wav", "librispeech_1272-128104-0000.wav", "pyannote_sample.wav"]
+TARGET = 0.8
+BLOCK = 3200  # 200 ms
+
+
+def large_streaming_model(lookahead: int) -> object:
+    import torch
+    from nemo.collections.asr.models import EncDecRNNTModel
+    from omegaconf import OmegaConf
+
+    labels = list(" abcdefghijklmnopqrstuvwxyz'")
+    cfg = {
+        "sample_rate": 16000, "labels": labels,
+        "preprocessor": {
+            "_target_": "nemo.collections.asr.modules.AudioToMelSpectrogramPreprocessor",
+            "sample_rate": 16000, "normalize": "NA", "window_size": 0.025, "window_stride": 0.01,
+            "features": 80, "n_fft": 512, "dither": 0.0, "pad_to": 0,
+        },
+        "encoder": {
+            "_target_": "nemo.collections.asr.modules.ConformerEncoder", "feat_in": 80,
+            "n_layers": 17, "d_model": 512, "n_heads": 8, "subsampling": "dw_striding",
+            "subsampling_factor": 8, "subsampling_conv_channels": 256, "conv_kernel_size": 9,
+            "ff_expansion_factor": 4, "self_attention_model": "rel_pos", "dropout": 0.0,
+            "dropout_pre_encoder": 0.0, "dropout_emb": 0.0,
+            "att_context_size": [70, lookahead], "att_context_style": "chunked_limited",
+            "conv_context_size": "causal", "causal_downsampling": True,
+            "conv_norm_type": "layer_norm",
+        },
+        "model_defaults": {"enc_hidden": 512, "pred_hidden": 640},
+        "decoder": {
+            "_target_": "nemo.collections.asr.modules.RNNTDecoder", "normalization_mode": None,
+            "random_state_sampling": False, "blank_as_pad": True,
+            "prednet": {"pred_hidden": 640, "pred_rnn_layers": 1, "dropout": 0.0},
+        },
+        "joint": {
+            "_target_": "nemo.collections.asr.modules.RNNTJoint", "log_softmax": None,
+            "preserve_memory": False, "fuse_loss_wer": False,
+            "jointnet": {"joint_hidden": 640, "activation": "relu", "dropout": 0.0},
+        },
+        "decoding": {"strategy": "greedy_batch", "greedy": {"max_symbols": 10}},
+    }  # fmt: skip
+    torch.manual_seed(0)
+    model = EncDecRNNTModel(cfg=OmegaConf.create(cfg)).eval()
+    with torch.no_grad():
+        model.joint.joint_net[-1].bias[-1] += 4.0  # blank: few tokens, as a trained model
+    return model
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--lookahead", type=int, nargs="+", default=[13, 6, 1, 0])
+    parser.add_argument("--repeat", type=int, default=1, help="times the clips are played")
+    args = parser.parse_args()
+
+    import logging
+
+    logging.getLogger("nv_one_logger").setLevel(logging.ERROR)
+    import torch
+    from nemo.utils import logging as nemo_logging
+
+    from woasr_cli.media.decode import decode_audio
+    from woasr_cli.providers.nemo_streaming import CacheAwareStream
+
+    nemo_logging.set_verbosity(nemo_logging.ERROR)
+    torch.set_num_threads(args.threads)
+    audio = np.concatenate([decode_audio(AUDIO / name) for name in CLIPS] * args.repeat)
+    seconds = len(audio) / 16000
+    load = os.getloadavg()
+    print(f"# {seconds:.1f} s of audio, {args.threads} torch threads, load {load[0]:.2f}")
+    print(
+        "| look-ahead | chunk | steps | wall s | CPU s | of real time (target 0.8) "
+        "| step median / p95 ms |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    ok = True
+    for lookahead in args.lookahead:
+        model = large_streaming_model(lookahead)
+        stream = CacheAwareStream(model)
+        step_times: list[float] = []
+        wall, cpu = time.perf_counter(), time.process_time()
+        for pos in range(0, len(audio), BLOCK):
+            began, before = time.perf_counter(), stream.steps
+            stream.accept(audio[pos : pos + BLOCK])
+            if stream.steps > before:
+                step_times.append((time.perf_counter() - began) / (stream.steps - before))
+        stream.finish()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        ratio = wall / seconds
+        ok &= ratio <= TARGET
+        chunk_s = (lookahead + 1) * stream.frame_s
+        print(
+            f"| {lookahead} | {chunk_s:.2f} s | {stream.steps} | {wall:.1f} | {cpu:.1f} | "
+            f"{ratio:.3f} = {ratio / TARGET:.2f}x target {'PASS' if ratio <= TARGET else 'FAIL'} | "
+            f"{np.median(step_times) * 1000:.0f} / {np.percentile(step_times, 95) * 1000:.0f} |"
+        )
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
