@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,38 @@ def _config(labels: list[str], streaming: bool = False) -> dict[str, Any]:
             conv_context_size="causal", causal_downsampling=True,
         )  # fmt: skip
     return cfg
+
+
+# A transducer's parts (LSTM prediction network, joint, greedy decoding), small.
+_TRANSDUCER: dict[str, Any] = {
+    "model_defaults": {"enc_hidden": D_MODEL, "pred_hidden": 32},
+    "decoder": {
+        "_target_": "nemo.collections.asr.modules.RNNTDecoder",
+        "normalization_mode": None, "random_state_sampling": False, "blank_as_pad": True,
+        "prednet": {"pred_hidden": 32, "pred_rnn_layers": 1, "dropout": 0.0},
+    },
+    "joint": {
+        "_target_": "nemo.collections.asr.modules.RNNTJoint",
+        "log_softmax": None, "preserve_memory": False, "fuse_loss_wer": False,
+        "jointnet": {"joint_hidden": 32, "activation": "relu", "dropout": 0.0},
+    },
+    "decoding": {"strategy": "greedy_batch", "greedy": {"max_symbols": 3}},
+}  # fmt: skip
+
+
+def _calibrate_joint(model: Any, calibration: np.ndarray) -> tuple[Any, Any]:
+    """The joint's encoder projection standardises the encoder output over ``calibration``,
+    with a bias towards the blank; returns that output's mean and deviation per channel."""
+    import torch
+
+    encoded = _encoded(model, calibration)
+    mean, std = encoded.mean(-1), encoded.std(-1)
+    with torch.no_grad():
+        weight = model.joint.enc.weight / std[None, :] * 3.0
+        model.joint.enc.weight.copy_(weight)
+        model.joint.enc.bias.copy_(-(weight @ mean))
+        model.joint.joint_net[-1].bias[-1] += 1.0  # blank
+    return mean, std
 
 
 def _encoded(model: Any, audio: np.ndarray) -> Any:
@@ -99,27 +132,11 @@ def build_nemo_rnnt(path: Path, calibration: np.ndarray, streaming: bool = False
     from omegaconf import OmegaConf
 
     cfg = _config(RNNT_LABELS, streaming)
-    cfg["model_defaults"] = {"enc_hidden": D_MODEL, "pred_hidden": 32}
-    cfg["decoder"] = {
-        "_target_": "nemo.collections.asr.modules.RNNTDecoder",
-        "normalization_mode": None, "random_state_sampling": False, "blank_as_pad": True,
-        "prednet": {"pred_hidden": 32, "pred_rnn_layers": 1, "dropout": 0.0},
-    }  # fmt: skip
-    cfg["joint"] = {
-        "_target_": "nemo.collections.asr.modules.RNNTJoint",
-        "log_softmax": None, "preserve_memory": False, "fuse_loss_wer": False,
-        "jointnet": {"joint_hidden": 32, "activation": "relu", "dropout": 0.0},
-    }  # fmt: skip
-    cfg["decoding"] = {"strategy": "greedy_batch", "greedy": {"max_symbols": 3}}
+    cfg.update(copy.deepcopy(_TRANSDUCER))
     torch.manual_seed(0)
     model = EncDecRNNTModel(cfg=OmegaConf.create(cfg))
-    encoded = _encoded(model, calibration)
-    mean, std = encoded.mean(-1), encoded.std(-1)
+    _calibrate_joint(model, calibration)
     with torch.no_grad():
-        weight = model.joint.enc.weight / std[None, :] * 3.0
-        model.joint.enc.weight.copy_(weight)
-        model.joint.enc.bias.copy_(-(weight @ mean))
-        model.joint.joint_net[-1].bias[-1] += 1.0  # blank
         model.joint.joint_net[-1].bias[0] += 1.0  # space
     model.save_to(str(path))
     return path
@@ -147,18 +164,7 @@ def build_nemo_hybrid_bpe(path: Path, calibration: np.ndarray, text: str) -> Pat
     cfg = _config([], streaming=True)
     del cfg["labels"]
     cfg["tokenizer"] = {"dir": str(folder), "type": "bpe"}
-    cfg["model_defaults"] = {"enc_hidden": D_MODEL, "pred_hidden": 32}
-    cfg["decoder"] = {
-        "_target_": "nemo.collections.asr.modules.RNNTDecoder",
-        "normalization_mode": None, "random_state_sampling": False, "blank_as_pad": True,
-        "prednet": {"pred_hidden": 32, "pred_rnn_layers": 1, "dropout": 0.0},
-    }  # fmt: skip
-    cfg["joint"] = {
-        "_target_": "nemo.collections.asr.modules.RNNTJoint",
-        "log_softmax": None, "preserve_memory": False, "fuse_loss_wer": False,
-        "jointnet": {"joint_hidden": 32, "activation": "relu", "dropout": 0.0},
-    }  # fmt: skip
-    cfg["decoding"] = {"strategy": "greedy_batch", "greedy": {"max_symbols": 3}}
+    cfg.update(copy.deepcopy(_TRANSDUCER))
     cfg["aux_ctc"] = {
         "decoder": {"_target_": "nemo.collections.asr.modules.ConvASRDecoder",
                     "feat_in": D_MODEL, "num_classes": -1, "vocabulary": []},
@@ -166,13 +172,8 @@ def build_nemo_hybrid_bpe(path: Path, calibration: np.ndarray, text: str) -> Pat
     }  # fmt: skip
     torch.manual_seed(0)
     model = EncDecHybridRNNTCTCBPEModel(cfg=OmegaConf.create(cfg))
-    encoded = _encoded(model, calibration)
-    mean, std = encoded.mean(-1), encoded.std(-1)
+    mean, std = _calibrate_joint(model, calibration)
     with torch.no_grad():
-        weight = model.joint.enc.weight / std[None, :] * 3.0
-        model.joint.enc.weight.copy_(weight)
-        model.joint.enc.bias.copy_(-(weight @ mean))
-        model.joint.joint_net[-1].bias[-1] += 1.0  # blank
         layer = model.ctc_decoder.decoder_layers[-1]
         weight = layer.weight[:, :, 0] / std[None, :] * 1.7
         layer.weight.copy_(weight[:, :, None])

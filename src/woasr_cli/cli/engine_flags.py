@@ -36,6 +36,16 @@ ComputeTypeFlag = Annotated[
         rich_help_panel=ASR_PANEL,
     ),
 ]
+BeamSizeFlag = Annotated[
+    int | None,
+    typer.Option(
+        "--beam-size",
+        min=1,
+        help="Beam width  [default: 5 where the engine has beam search]",
+        show_default=False,
+        rich_help_panel=ASR_PANEL,
+    ),
+]
 ModelCacheDirFlag = Annotated[
     Path | None,
     typer.Option(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 import typer
 
 from woasr_cli.cli.engine_flags import (
+    BeamSizeFlag,
     ComputeTypeFlag,
     DeviceFlag,
     ModelCacheDirFlag,
@@ -126,16 +127,7 @@ def listen(
             rich_help_panel=_ASR,
         ),
     ] = None,
-    beam_size: Annotated[
-        int | None,
-        typer.Option(
-            "--beam-size",
-            min=1,
-            help="Beam width  [default: 5 where the engine has beam search]",
-            show_default=False,
-            rich_help_panel=_ASR,
-        ),
-    ] = None,
+    beam_size: BeamSizeFlag = None,
     device: DeviceFlag = "auto",
     compute_type: ComputeTypeFlag = "default",
     vad: Annotated[

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from woasr_cli.cli.engine_flags import (
+    BeamSizeFlag,
     ComputeTypeFlag,
     DeviceFlag,
     ModelCacheDirFlag,
@@ -103,16 +104,7 @@ def transcribe(
         str,
         typer.Option("--task", help="transcribe or translate (to English).", rich_help_panel=_ASR),
     ] = "transcribe",
-    beam_size: Annotated[
-        int | None,
-        typer.Option(
-            "--beam-size",
-            min=1,
-            help="Beam width  [default: 5 where the engine has beam search]",
-            show_default=False,
-            rich_help_panel=_ASR,
-        ),
-    ] = None,
+    beam_size: BeamSizeFlag = None,
     temperature: Annotated[
         str | None,
         typer.Option(
