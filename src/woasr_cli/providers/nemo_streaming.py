@@ -72,7 +72,6 @@ class CacheAwareStream:
         # frames whose window reaches into the start of a recomputed piece are not used
         self._margin = math.ceil((int(featurizer.n_fft) // 2 + 2) / self._hop) + 1
         self._chunk = _pair(cfg.chunk_size)
-        self._shift = _pair(cfg.shift_size)
         self._pre_cache = _pair(cfg.pre_encode_cache_size)
         self._drop = int(cfg.drop_extra_pre_encoded)
         self._sampling = _pair(encoder.pre_encode.get_sampling_frames()) if hasattr(
@@ -232,17 +231,17 @@ class CacheAwareStream:
             hypotheses = hypotheses[0]
         self._hypotheses = hypotheses
         hypothesis = hypotheses[0]
-        ids = [int(i) for i in hypothesis.y_sequence]
+        # The hypothesis holds the whole stream's tokens: only this step's are read.
+        ids = [int(i) for i in hypothesis.y_sequence[self._seen :]]
         stamps = hypothesis.timestamp
-        times = [] if stamps is None or isinstance(stamps, dict) else [int(t) for t in stamps]
+        times = [] if stamps is None or isinstance(stamps, dict) else stamps[self._seen :]
+        self._seen += len(ids)
         # NeMo continues a partial hypothesis's frame count (its times are the stream's);
         # a time before this step's first frame would be one counted from the step.
-        new = [
-            _Token(token, _global(times[i] if i < len(times) else 0, offset))
-            for i, token in enumerate(ids[self._seen :], start=self._seen)
+        return [
+            _Token(token, _global(int(times[i]) if i < len(times) else 0, offset))
+            for i, token in enumerate(ids)
         ]
-        self._seen = len(ids)
-        return new
 
     def _words(self, tokens: list[_Token]) -> list[Word]:
         done: list[Word] = []
