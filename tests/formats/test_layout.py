@@ -169,6 +169,23 @@ def test_a_segment_end_before_a_capital_ends_the_sentence_there() -> None:
         assert len(build_cues(transcript, FormatOptions())) == count
 
 
+def test_a_title_or_abbreviation_with_a_full_stop_ends_no_cue() -> None:
+    # A full stop made a cut free after "Dr." or "Prof.": "The meeting with Prof." | "Brown
+    # went well.", and "We met Dr." | "Smith and Mrs." | "Jones at the station, e.g." | ...
+    def cues(text: str) -> list[str]:
+        transcript = Transcript(segments=[_timed(1.0, text)], duration=60.0)
+        return [c.text.replace("\n", " ") for c in build_cues(transcript, FormatOptions())]
+
+    assert cues("The meeting with Prof. Brown went well.") == [
+        "The meeting with Prof. Brown went well."
+    ]
+    met = cues("We met Dr. Smith and Mrs. Jones at the station, e.g. the one near the old "
+               "bridge, and then we all went home together.")  # fmt: skip
+    assert len(met) == 2
+    assert not any(c.endswith(("Dr.", "Mrs.", "e.g.")) for c in met)
+    assert cues("It ended. Then Mr. Quilter spoke.") == ["It ended. Then Mr. Quilter spoke."]
+
+
 def test_a_brief_sentence_shares_the_next_ones_cue_and_long_ones_keep_their_own() -> None:
     hello = Segment(119.82, 119.94, "Hello.", [Word(119.82, 119.94, "Hello.")])
     said = _timed(119.94, "I didn't know you were there.")

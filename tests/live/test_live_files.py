@@ -121,3 +121,14 @@ def test_a_failed_write_is_raised_by_the_next_commit_and_by_close(
         "Sentence 0.",
         "Sentence 1.",
     ]
+
+
+def test_a_title_with_a_full_stop_does_not_end_a_segment() -> None:
+    # librispeech through `woasr listen`: the TXT had "Mr." on a line of its own.
+    growing = GrowingTranscript()
+    said = "Mr. Quilter is the apostle of the middle classes. And we are glad."
+    growing.add([Word(0.3 * k, 0.3 * k + 0.25, w) for k, w in enumerate(said.split())])
+    assert [s.text for s in growing.segments] == [
+        "Mr. Quilter is the apostle of the middle classes.",
+        "And we are glad.",
+    ]

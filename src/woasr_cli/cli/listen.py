@@ -17,6 +17,8 @@ from woasr_cli.cli.engine_flags import (
     DeviceFlag,
     ModelCacheDirFlag,
     ModelFlag,
+    OpenAIApiKeyFlag,
+    OpenAIBaseUrlFlag,
     ProviderFlag,
 )
 from woasr_cli.cli.exit_codes import exit_code_for
@@ -139,6 +141,8 @@ def listen(
         ),
     ] = True,
     model_cache_dir: ModelCacheDirFlag = None,
+    openai_base_url: OpenAIBaseUrlFlag = None,
+    openai_api_key: OpenAIApiKeyFlag = None,
     offline: Annotated[
         bool,
         typer.Option(
@@ -180,6 +184,7 @@ def listen(
             model_cache_dir=str(model_cache_dir) if model_cache_dir else None,
             offline=offline or os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0"),
             formats=parse_formats(output_format or ["srt,vtt,json,txt"]),
+            openai_base_url=openai_base_url, openai_api_key=openai_api_key,
         )  # fmt: skip
         source = _source(stdin, file, realtime, input_device, (sample_rate, channels))
         stem = None

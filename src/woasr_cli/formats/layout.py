@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from woasr_cli.punctuation import CLAUSE_END, SENTENCE_END
+from woasr_cli.punctuation import CLAUSE_END, ends_sentence
 from woasr_cli.spacing import columns, join, separator
 from woasr_cli.transcript import Word
 
@@ -184,12 +184,13 @@ def _phrases(words: list[Word]) -> Iterator[tuple[int, int]]:
 
 def sentence_stops(words: list[Word], ends: frozenset[int] = frozenset()) -> frozenset[int]:
     """Cuts (before ``words[j]``) where a sentence ends: after a full stop, question or
-    exclamation mark, and at a segment end in ``ends`` without punctuation before a word that
-    starts with a capital letter. Whisper often ends a sentence with its segment and leaves
-    out the full stop ("I'm originally from Chicago" | "Also, I'm in New Jersey now"); laid
-    out as one phrase, the capital then stood mid-line, and the cue ran on past the sentence.
-    (Pass no ``ends`` where capitals start nouns too, as in German.)"""
-    stops = {j for j in range(1, len(words) + 1) if words[j - 1].text.endswith(SENTENCE_END)}
+    exclamation mark (not after "Mr." and other abbreviations), and at a segment end in
+    ``ends`` without punctuation before a word that starts with a capital letter. Whisper
+    often ends a sentence with its segment and leaves out the full stop ("I'm originally from
+    Chicago" | "Also, I'm in New Jersey now"); laid out as one phrase, the capital then stood
+    mid-line, and the cue ran on past the sentence. (Pass no ``ends`` where capitals start
+    nouns too, as in German.)"""
+    stops = {j for j in range(1, len(words) + 1) if ends_sentence(words[j - 1].text)}
     stops |= {
         j
         for j in ends

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from itertools import pairwise
 
-from woasr_cli.punctuation import SENTENCE_END
+from woasr_cli.punctuation import ends_sentence
 from woasr_cli.spacing import join
 from woasr_cli.transcript import Segment, Word
 
@@ -56,21 +56,9 @@ def split_sentences(segment: Segment) -> list[Segment]:
     groups: list[list[Word]] = [[]]
     for i, word in enumerate(words):
         groups[-1].append(word)
-        if _ends_sentence(word.text) and i + 1 < len(words):
+        if ends_sentence(word.text) and i + 1 < len(words):
             groups.append([])
     return _regroup(segment, groups)
-
-
-# Titles and abbreviations whose full stop ends no sentence ("Mr. Quilter").
-_ABBREVIATIONS = frozenset(
-    {"mr.", "mrs.", "ms.", "dr.", "prof.", "st.", "sr.", "jr.", "vs.", "etc.", "e.g.", "i.e.",
-     "no.", "mt.", "gen.", "col.", "capt.", "lt.", "sgt.", "rev.", "fig.", "approx."}
-)  # fmt: skip
-
-
-def _ends_sentence(text: str) -> bool:
-    token = text.strip()
-    return token.endswith(SENTENCE_END) and token.lower() not in _ABBREVIATIONS
 
 
 def _regroup(segment: Segment, groups: list[list[Word]]) -> list[Segment]:
