@@ -4,8 +4,9 @@ transducer, TDT and hybrids), in-process.
 ``--model`` is a ``.nemo`` file (``ASRModel.restore_from``) or a pretrained name: an HF hub id
 found in the local hub cache, or, when online, anything ``ASRModel.from_pretrained`` downloads
 (hub ids and NGC names). Input longer than ``CHUNK_S`` is cut in its quietest spots and the
-pieces are decoded as one batch. NeMo identifies no language and has no voice activity detection
-here: ``--vad`` is not applied, and the language reported is the one asked for, if any.
+pieces are decoded in batches of ``BATCH_SIZE`` (or ``--batch-size``). NeMo identifies no
+language and has no voice activity detection here: ``--vad`` is not applied, and the language
+reported is the one asked for, if any.
 A cache-aware streaming model (``*_streaming_*``) is streamed chunk by chunk in live
 transcription (``providers.nemo_streaming``).
 """
@@ -103,15 +104,20 @@ class NemoProvider:
         pieces = split(audio)
         if not pieces:
             return iter([]), LanguageInfo(options.language)
-        with MODEL_TURN:  # not beside a live stream's step on the same model
-            hypotheses = self._model.transcribe(
-                [_padded(samples) for _, samples in pieces],
-                batch_size=options.batch_size or BATCH_SIZE,
-                timestamps=True,
-                verbose=False,
-            )
-        if isinstance(hypotheses, tuple):  # transducers in older NeMo: (best, n-best)
-            hypotheses = hypotheses[0]
+        size = options.batch_size or BATCH_SIZE
+        hypotheses: list[Any] = []
+        for first in range(0, len(pieces), size):  # NeMo's own batches, one call each
+            # not beside a live stream's step on the same model, which waits one batch at most
+            with MODEL_TURN:
+                batch = self._model.transcribe(
+                    [_padded(samples) for _, samples in pieces[first : first + size]],
+                    batch_size=size,
+                    timestamps=True,
+                    verbose=False,
+                )
+            if isinstance(batch, tuple):  # transducers in older NeMo: (best, n-best)
+                batch = batch[0]
+            hypotheses.extend(batch)
         segments: list[Segment] = []
         for (offset, samples), hypothesis in zip(pieces, hypotheses, strict=True):
             span = Span(offset, offset + len(samples) / SAMPLE_RATE, self.frame_s)

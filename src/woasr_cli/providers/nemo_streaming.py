@@ -63,8 +63,8 @@ class CacheAwareStream:
         self._torch = torch
         self._model = model
         encoder = model.encoder
-        with MODEL_TURN:
-            if encoder.streaming_cfg is None:
+        if encoder.streaming_cfg is None:  # NeMo sets it up when it builds the encoder
+            with MODEL_TURN:
                 encoder.setup_streaming_params()
         cfg = encoder.streaming_cfg
         featurizer = model.preprocessor.featurizer
