@@ -16,11 +16,14 @@ RNNT_LABELS = list(" abcdefgh")
 D_MODEL = 32
 
 
-def _config(labels: list[str], streaming: bool = False) -> dict[str, Any]:
+def _config(
+    labels: list[str], streaming: bool = False, contexts: list[list[int]] | None = None
+) -> dict[str, Any]:
     """A 1-layer FastConformer (8x depthwise-striding subsampling) on 80 log-mel features;
     ``streaming``: cache-aware, as NVIDIA's ``*_streaming_*`` models are (2 layers, attention
     over 15 frames back and 2 ahead, causal convolutions and subsampling, no normalisation of
-    the features over the utterance)."""
+    the features over the utterance); ``contexts``: trained with these attention contexts
+    instead (several look-aheads, as ``*_streaming_multi`` models are)."""
     cfg: dict[str, Any] = {
         "sample_rate": 16000,
         "labels": labels,
@@ -40,7 +43,7 @@ def _config(labels: list[str], streaming: bool = False) -> dict[str, Any]:
     if streaming:
         cfg["preprocessor"]["normalize"] = "NA"
         cfg["encoder"].update(
-            n_layers=2, att_context_size=[15, 2], att_context_style="chunked_limited",
+            n_layers=2, att_context_size=contexts or [15, 2], att_context_style="chunked_limited",
             conv_context_size="causal", causal_downsampling=True,
         )  # fmt: skip
     return cfg
@@ -89,8 +92,14 @@ def _encoded(model: Any, audio: np.ndarray) -> Any:
     return encoded[0]  # (D_MODEL, frames)
 
 
-def build_nemo_ctc(path: Path, calibration: np.ndarray, streaming: bool = False) -> Path:
-    """A FastConformer-CTC ``.nemo`` with the characters of ``LABELS``.
+def build_nemo_ctc(
+    path: Path,
+    calibration: np.ndarray,
+    streaming: bool = False,
+    contexts: list[list[int]] | None = None,
+) -> Path:
+    """A FastConformer-CTC ``.nemo`` with the characters of ``LABELS`` (``streaming`` and
+    ``contexts`` as for ``_config``).
 
     A random encoder's output barely changes from frame to frame, so a random output layer emits
     one repeated character. The output layer is instead set to a random projection of the
@@ -101,7 +110,7 @@ def build_nemo_ctc(path: Path, calibration: np.ndarray, streaming: bool = False)
     from nemo.collections.asr.models import EncDecCTCModel
     from omegaconf import OmegaConf
 
-    cfg = _config(LABELS, streaming)
+    cfg = _config(LABELS, streaming, contexts)
     cfg["decoder"] = {
         "_target_": "nemo.collections.asr.modules.ConvASRDecoder",
         "feat_in": D_MODEL, "num_classes": len(LABELS), "vocabulary": LABELS,

@@ -67,6 +67,28 @@ def test_status_without_a_manifest_is_a_usage_error(tmp_path: Path) -> None:
     assert code == 2 and "no manifest" in err
 
 
+def test_status_names_the_batch_by_its_folder_or_its_manifest(tmp_path: Path) -> None:
+    from woasr_cli.jobs.manifest import Manifest
+
+    out = tmp_path / "subs"
+    with Manifest.open(out / ".woasr-manifest.db") as m:
+        m.register(str(tmp_path / "talk.wav"), "c", "o")
+    for named in ([str(out)], [str(out / ".woasr-manifest.db")], ["-o", str(out)]):
+        code, text, err = invoke("status", *named, "--json")
+        assert code == 0, (named, err)
+        assert [Path(j["input"]).name for j in json.loads(text)["jobs"]] == ["talk.wav"]
+    (tmp_path / "talk.wav").write_bytes(b"RIFF not a manifest")
+    for named, why in [
+        ([str(tmp_path / "talk.wav")], "is not a woasr manifest"),
+        ([str(tmp_path / "elsewhere")], "no manifest at"),
+        ([str(out), "--manifest", str(out / ".woasr-manifest.db")], "both name the batch"),
+    ]:
+        for command in ("status", "retry"):
+            code, text, err = invoke(command, *named)
+            assert code == 2 and text == "", (command, named)
+            assert err.startswith("woasr: error: ") and why in err and err.count("\n") == 1, err
+
+
 def test_status_and_retry_after_a_failure(speech_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     broken = tmp_path / "broken.wav"
@@ -81,11 +103,11 @@ def test_status_and_retry_after_a_failure(speech_dir: Path, tmp_path: Path) -> N
     assert jobs["synth_1.wav"]["state"] == "done" and jobs["synth_1.wav"]["progress"] == 100.0
     assert jobs["broken.wav"]["state"] == "failed"
     assert "not a media file" in jobs["broken.wav"]["error"]
-    code, table, _ = invoke("status", "-o", str(out))
+    code, table, _ = invoke("status", str(out))  # the batch named as users name it
     assert code == 0 and "failed" in table and "done" in table
     # Fix the input, then retry runs exactly the failed job with its original options.
     broken.write_bytes((speech_dir / "synth_2.wav").read_bytes())
-    code, _, err = invoke("retry", "-o", str(out))
+    code, _, err = invoke("retry", str(out))
     assert code == 0, err
     assert err.splitlines()[-1] == "woasr: 1 done, 0 skipped, 0 failed"
     assert (out / "broken.txt").read_text().strip().startswith("Please send")

@@ -25,6 +25,9 @@ torch = pytest.importorskip("torch", reason="needs torch (pip install torch==2.1
 
 RATE = 16000
 KINDS = ["ctc", "rnnt", "hybrid", "hybrid-ctc"]
+# The "multi" model's look-aheads (80 ms encoder frames) and their attention contexts, its
+# default first, as NVIDIA's *_streaming_multi models are trained with several.
+LOOKAHEADS = {320: [15, 4], 160: [15, 2], 0: [15, 0]}
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +51,9 @@ def models(
         "hybrid": hybrid,
         "hybrid-ctc": hybrid,  # the same model with its CTC decoder chosen (model_of)
         "offline": build_nemo_ctc(folder / "offline.nemo", speech),
-    }
+        "multi": build_nemo_ctc(folder / "multi.nemo", speech, streaming=True,
+                                contexts=list(LOOKAHEADS.values())),
+    }  # fmt: skip
 
 
 def load(path: Path) -> Any:
@@ -67,9 +72,19 @@ def model_of(kind: str, models: dict[str, Path]) -> Any:
     return model.eval()
 
 
-def nemo_reference(model: Any, audio: np.ndarray) -> str:
+def nemo_reference(model: Any, audio: np.ndarray, context: list[int] | None = None) -> str:
     """NeMo's own cache-aware loop (its example script's): features of the whole audio, then
-    ``conformer_stream_step`` chunk by chunk with the caches carried."""
+    ``conformer_stream_step`` chunk by chunk with the caches carried; ``context``: with that
+    attention context set as the default (its ``--att_context_size``), then put back."""
+    default = list(model.encoder.att_context_size)
+    model.encoder.set_default_att_context_size(context or default)
+    try:
+        return _nemo_loop(model, audio)
+    finally:
+        model.encoder.set_default_att_context_size(default)
+
+
+def _nemo_loop(model: Any, audio: np.ndarray) -> str:
     from nemo.collections.asr.parts.utils.streaming_utils import CacheAwareStreamingAudioBuffer
 
     model.encoder.setup_streaming_params()
@@ -94,10 +109,12 @@ def nemo_reference(model: Any, audio: np.ndarray) -> str:
     return str(getattr(first, "text", first))
 
 
-def streamed(model: Any, audio: np.ndarray, blocks: list[int]) -> list[Word]:
+def streamed(
+    model: Any, audio: np.ndarray, blocks: list[int], lookahead_ms: int | None = None
+) -> list[Word]:
     from woasr_cli.providers.nemo_streaming import CacheAwareStream
 
-    stream = CacheAwareStream(model)
+    stream = CacheAwareStream(model, lookahead_ms)
     words: list[Word] = []
     pos = turn = 0
     while pos < len(audio):
@@ -258,3 +275,121 @@ def test_the_websocket_route_streams_such_a_model(
     said = [w["text"] for e in events if e["type"] == "final" for w in e["words"]]
     received = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768  # what the server heard
     assert said == [w.text for w in streamed(load(models["ctc"])._model, received, [3200])]
+
+
+@pytest.mark.parametrize("lookahead_ms", sorted(LOOKAHEADS))
+def test_each_look_ahead_the_model_was_trained_with_streams_as_nemo_streams_it(
+    lookahead_ms: int, models: dict[str, Path], speech: np.ndarray
+) -> None:
+    model = load(models["multi"])._model
+    words = streamed(model, speech, [3200], lookahead_ms)
+    reference = letters(nemo_reference(model, speech, LOOKAHEADS[lookahead_ms]))
+    said = letters(" ".join(w.text for w in words))
+    assert reference, "the random model says nothing: the comparison would be empty"
+    assert said.startswith(reference) and len(said) - len(reference) <= 3, (said, reference)
+    assert model.encoder.att_context_size == [15, 4]  # the model's own, as it was
+
+
+def test_streams_of_different_look_ahead_share_a_model_with_file_transcription(
+    models: dict[str, Path], speech: np.ndarray
+) -> None:
+    from woasr_cli.providers.nemo_streaming import CacheAwareStream
+
+    provider = load(models["multi"])
+    options = TranscribeOptions(provider="fast_conformer", model=str(models["multi"]),
+                                offline=True)  # fmt: skip
+
+    def offline() -> list[str]:
+        return [s.text for s in provider.transcribe(speech, options)[0]]
+
+    file_text = offline()
+    alone = {ms: streamed(provider._model, speech, [3200], ms) for ms in (320, 0)}
+    assert alone[320] != alone[0], "the look-ahead changes nothing: the test would prove nothing"
+    assert offline() == file_text
+    streams = {ms: CacheAwareStream(provider._model, ms) for ms in alone}
+    words: dict[int, list[Word]] = {ms: [] for ms in alone}
+    for turn, pos in enumerate(range(0, len(speech), 3200)):  # the streams' steps interleave
+        for ms, stream in streams.items():
+            words[ms] += stream.accept(speech[pos : pos + 3200])
+        if turn == 40:  # a file transcribed on the same model mid-stream
+            assert offline() == file_text
+    for ms, stream in streams.items():
+        words[ms] += stream.finish()
+    assert words == alone
+    assert offline() == file_text
+    assert provider._model.encoder.att_context_size == [15, 4]
+
+
+def test_a_look_ahead_is_refused_where_the_model_has_none_such(
+    models: dict[str, Path], speech: np.ndarray, tmp_path: Path
+) -> None:
+    from woasr_cli.cli.app import app
+    from woasr_cli.errors import CapabilityError
+    from woasr_cli.providers.nemo_streaming import CacheAwareStream
+
+    with pytest.raises(CapabilityError, match=r"look-ahead of 320, 160 or 0 ms"):
+        CacheAwareStream(load(models["multi"])._model, 500)
+    wav = write_wav(tmp_path / "talk.wav", speech[: 6 * RATE], RATE)
+
+    def listen(model: str, lookahead: int) -> Any:
+        return CliRunner().invoke(app, ["listen", "--file", str(wav), "--json", "--provider",
+                                        "fast_conformer", "-m", str(models[model]), "--offline",
+                                        "--lookahead-ms", str(lookahead)])  # fmt: skip
+
+    chosen = listen("multi", 0)
+    assert chosen.exit_code == 0, chosen.stderr
+    finals = [json.loads(line) for line in chosen.stdout.splitlines()]
+    said = [w["text"] for e in finals if e["type"] == "final" for w in e["words"]]
+    audio = decode_audio(wav)
+    assert said == [w.text for w in streamed(load(models["multi"])._model, audio, [len(audio)], 0)]
+    for model, lookahead, why in [
+        ("multi", 500, "this model streams with a look-ahead of 320, 160 or 0 ms"),
+        ("rnnt", 0, "this model streams with a look-ahead of 160 ms"),
+        ("offline", 0, "only a cache-aware streaming model"),
+    ]:
+        refused = listen(model, lookahead)
+        assert refused.exit_code == 2, refused.stdout
+        assert refused.stderr.count("\n") == 1 and why in refused.stderr, refused.stderr
+        assert refused.stdout == ""
+
+
+def test_the_websocket_route_takes_a_look_ahead_and_refuses_one_the_model_lacks(
+    models: dict[str, Path], speech: np.ndarray
+) -> None:
+    pytest.importorskip("fastapi", reason="needs pip install 'woasr[serve]'")
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+    from starlette.websockets import WebSocketDisconnect
+
+    from woasr_cli.live.ws import stream_router
+
+    options = TranscribeOptions(provider="fast_conformer", model=str(models["multi"]),
+                                offline=True)  # fmt: skip
+    app = FastAPI()
+    app.include_router(stream_router(options, max_streams=1))
+    audio = speech[: 6 * RATE]
+    pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()
+
+    def stream(config: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+        events = []
+        with TestClient(app).websocket_connect("/v1/stream") as ws:
+            ws.send_text(json.dumps({"sample_rate": RATE, **config}))
+            for pos in range(0, len(pcm), 6400):
+                ws.send_bytes(pcm[pos : pos + 6400])
+            ws.send_text(json.dumps({"type": "end"}))
+            try:
+                while True:
+                    events.append(json.loads(ws.receive_text()))
+            except WebSocketDisconnect as closed:
+                return events, closed.code
+        raise AssertionError("the server did not close the stream")
+
+    events, code = stream({"lookahead_ms": 0})
+    assert code == 1000
+    said = [w["text"] for e in events if e["type"] == "final" for w in e["words"]]
+    received = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768
+    assert said == [w.text for w in streamed(load(models["multi"])._model, received, [3200], 0)]
+    for bad, why in [(500, "320, 160 or 0 ms"), ("0", "lookahead_ms must be a whole number")]:
+        events, code = stream({"lookahead_ms": bad})
+        assert code == 1007
+        assert events[-1]["type"] == "error" and why in events[-1]["message"], events

@@ -10,6 +10,16 @@ from typing import Annotated
 import typer
 
 from woasr_cli.cli.exit_codes import exit_code_for
+from woasr_cli.cli.layout_flags import (
+    OUTPUT_PANEL,
+    HighlightWordsFlag,
+    MaxCharsPerSecondFlag,
+    MaxCueDurationFlag,
+    MaxLineCountFlag,
+    MaxLineWidthFlag,
+    MaxWordsPerLineFlag,
+    SubtitleLayoutFlag,
+)
 from woasr_cli.errors import InputError, WoasrError
 
 
@@ -17,21 +27,29 @@ def convert(
     transcripts: Annotated[list[Path], typer.Argument(help="woasr JSON transcripts.")],
     output_format: Annotated[
         list[str] | None,
-        typer.Option("--output-format", "-f", help="Formats to write (repeat or comma list)."),
+        typer.Option(
+            "--output-format",
+            "-f",
+            help="Formats to write (repeat or comma list).  \\[default: all]",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
     ] = None,
     output_dir: Annotated[
-        Path | None, typer.Option("--output-dir", "-o", help="[default: beside each JSON file]")
+        Path | None,
+        typer.Option(
+            "--output-dir",
+            "-o",
+            help="\\[default: beside each JSON file]",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
     ] = None,
-    max_line_width: Annotated[int | None, typer.Option("--max-line-width", min=1)] = None,
-    max_line_count: Annotated[int | None, typer.Option("--max-line-count", min=1)] = None,
-    highlight_words: Annotated[bool, typer.Option("--highlight-words")] = False,
-    subtitle_layout: Annotated[
-        str,
-        typer.Option("--subtitle-layout", help="default (subtitle guidelines) or none."),
-    ] = "default",
-    max_words_per_line: Annotated[int | None, typer.Option("--max-words-per-line", min=1)] = None,
-    max_cue_duration: Annotated[float | None, typer.Option("--max-cue-duration")] = None,
-    max_chars_per_second: Annotated[float | None, typer.Option("--max-chars-per-second")] = None,
+    max_line_width: MaxLineWidthFlag = None,
+    max_line_count: MaxLineCountFlag = None,
+    highlight_words: HighlightWordsFlag = False,
+    subtitle_layout: SubtitleLayoutFlag = "default",
+    max_words_per_line: MaxWordsPerLineFlag = None,
+    max_cue_duration: MaxCueDurationFlag = None,
+    max_chars_per_second: MaxCharsPerSecondFlag = None,
     speaker_names: Annotated[
         str | None,
         typer.Option(

@@ -1,6 +1,10 @@
 """Flags that choose and load the engine, declared once for every command that loads one
 (``transcribe``, ``listen``, ``serve``): the same names, environment variables and help
-everywhere."""
+everywhere.
+
+Help text is Rich markup: a default written into it is ``\\[default: ...]``, as in every
+command's flags; an unescaped ``[default: ...]`` is read as a style tag and not shown.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ ModelFlag = Annotated[
         "--model",
         "-m",
         envvar="WOASR_MODEL",
-        help="Model name or local directory  [default: the provider's]",
+        help="Model name or local directory  \\[default: the provider's]",
         rich_help_panel=ASR_PANEL,
     ),
 ]
@@ -32,7 +36,8 @@ ComputeTypeFlag = Annotated[
     typer.Option(
         "--compute-type",
         envvar="WOASR_COMPUTE_TYPE",
-        help="int8, float16, float32 ...  [default: int8 on CPU]",
+        help="int8, float16, float32 ...  \\[default: int8 on CPU, float16 on a GPU]",
+        show_default=False,
         rich_help_panel=ASR_PANEL,
     ),
 ]
@@ -41,7 +46,7 @@ BeamSizeFlag = Annotated[
     typer.Option(
         "--beam-size",
         min=1,
-        help="Beam width  [default: 5 where the engine has beam search]",
+        help="Beam width  \\[default: 5 where the engine has beam search]",
         show_default=False,
         rich_help_panel=ASR_PANEL,
     ),
@@ -51,7 +56,7 @@ ModelCacheDirFlag = Annotated[
     typer.Option(
         "--model-cache-dir",
         envvar="WOASR_MODEL_CACHE",
-        help="[default: ~/.cache/woasr/models]",
+        help="\\[default: ~/.cache/woasr/models]",
         rich_help_panel=ASR_PANEL,
     ),
 ]

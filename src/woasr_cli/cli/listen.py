@@ -78,7 +78,7 @@ def listen(
         str | None,
         typer.Option(
             "--input-device",
-            help="Microphone: a sounddevice device name or index  [default: the system's]",
+            help="Microphone: a sounddevice device name or index  \\[default: the system's]",
             rich_help_panel=_IN,
         ),
     ] = None,
@@ -96,7 +96,7 @@ def listen(
         typer.Option(
             "--output-format",
             "-f",
-            help="Formats for -o; repeat or comma-separate.  [default: srt,vtt,json,txt]",
+            help="Formats for -o; repeat or comma-separate.  \\[default: srt,vtt,json,txt]",
             rich_help_panel=_OUT,
         ),
     ] = None,
@@ -104,7 +104,7 @@ def listen(
         str | None,
         typer.Option(
             "--name",
-            help="File name (no extension) for -o  [default: the file's, or live-DATE-TIME]",
+            help="File name (no extension) for -o  \\[default: the file's, or live-DATE-TIME]",
             rich_help_panel=_OUT,
         ),
     ] = None,
@@ -140,6 +140,18 @@ def listen(
             rich_help_panel=_ASR,
         ),
     ] = True,
+    lookahead_ms: Annotated[
+        int | None,
+        typer.Option(
+            "--lookahead-ms",
+            min=0,
+            max=10000,
+            help="A cache-aware streaming model (fast_conformer, *_streaming_*): how much audio "
+            "it hears after a word before emitting it, one it was trained with (e.g. 0, 80, "
+            "480 or 1040); less is sooner and less accurate  \\[default: the model's]",
+            rich_help_panel=_ASR,
+        ),
+    ] = None,
     model_cache_dir: ModelCacheDirFlag = None,
     openai_base_url: OpenAIBaseUrlFlag = None,
     openai_api_key: OpenAIApiKeyFlag = None,
@@ -190,7 +202,9 @@ def listen(
         stem = None
         if output_dir is not None:
             stem = _output_stem(output_dir, name, file, options.formats, overwrite)
-        run_listen(source, options, stem, vad=vad, json_events=json_events)
+        run_listen(
+            source, options, stem, vad=vad, json_events=json_events, lookahead_ms=lookahead_ms
+        )
     except WoasrError as exc:
         typer.echo(f"woasr: error: {exc}", err=True)
         raise typer.Exit(exit_code_for(exc)) from None
@@ -253,7 +267,13 @@ def _output_stem(
 
 
 def run_listen(
-    source: AudioSource, options: object, stem: Path | None, *, vad: bool, json_events: bool
+    source: AudioSource,
+    options: object,
+    stem: Path | None,
+    *,
+    vad: bool,
+    json_events: bool,
+    lookahead_ms: int | None = None,
 ) -> None:
     from woasr_cli.cli.interrupts import StopFlag
     from woasr_cli.live.processor import StreamConfig
@@ -263,7 +283,7 @@ def run_listen(
     from woasr_cli.options import TranscribeOptions
 
     assert isinstance(options, TranscribeOptions)
-    processor = open_processor(options, StreamConfig(vad=vad))
+    processor = open_processor(options, StreamConfig(vad=vad), lookahead_ms=lookahead_ms)
     outputs = None
     if stem is not None:
         growing = GrowingTranscript(

@@ -17,7 +17,7 @@ from woasr_cli.cli.executor_flags import (
     make_executor,
 )
 from woasr_cli.cli.exit_codes import OK, exit_code_for
-from woasr_cli.cli.manifest_option import find_manifest
+from woasr_cli.cli.manifest_option import BatchArg, find_manifest
 from woasr_cli.errors import WoasrError
 
 
@@ -37,6 +37,7 @@ def env_settings() -> dict[str, str]:
 
 
 def retry(
+    batch: BatchArg = None,
     output_dir: Annotated[
         Path,
         typer.Option("--output-dir", "-o", envvar="WOASR_OUTPUT_DIR", help="Batch output dir."),
@@ -48,7 +49,7 @@ def retry(
             "--workers",
             envvar="WOASR_WORKERS",
             min=0,
-            help="Worker processes, each with its own model  [default: as the batch was run]",
+            help="Worker processes, each with its own model  \\[default: as the batch was run]",
             show_default=False,
         ),
     ] = None,
@@ -71,7 +72,7 @@ def retry(
             executor, workers=workers, ray_address=ray_address, ray_workers=ray_workers,
             ray_gpus_per_worker=ray_gpus_per_worker, ray_shared_fs=ray_shared_fs,
         )  # fmt: skip
-        path = find_manifest(output_dir, manifest)
+        path = find_manifest(output_dir, manifest, batch)
         stop = StopFlag()
         stop.install()
         reporter = make_reporter(json_lines=json_events, quiet=quiet, tty=sys.stderr.isatty())

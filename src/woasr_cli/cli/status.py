@@ -9,12 +9,13 @@ import typer
 
 from woasr_cli import json_text
 from woasr_cli.cli.exit_codes import exit_code_for
-from woasr_cli.cli.manifest_option import find_manifest
+from woasr_cli.cli.manifest_option import BatchArg, find_manifest
 from woasr_cli.cli.names import shown
 from woasr_cli.errors import WoasrError
 
 
 def status(
+    batch: BatchArg = None,
     output_dir: Annotated[
         Path,
         typer.Option("--output-dir", "-o", envvar="WOASR_OUTPUT_DIR", help="Batch output dir."),
@@ -29,7 +30,7 @@ def status(
     from woasr_cli.jobs.manifest import Manifest
 
     try:
-        with Manifest.open(find_manifest(output_dir, manifest)) as m:
+        with Manifest.open(find_manifest(output_dir, manifest, batch)) as m:
             jobs = [j for j in m.jobs() if not state or j.state.value in state]
             totals = m.totals()
     except WoasrError as exc:

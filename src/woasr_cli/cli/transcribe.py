@@ -28,6 +28,15 @@ from woasr_cli.cli.executor_flags import (
     make_executor,
 )
 from woasr_cli.cli.exit_codes import INTERRUPTED, OK, SOME_FAILED, exit_code_for
+from woasr_cli.cli.layout_flags import (
+    HighlightWordsFlag,
+    MaxCharsPerSecondFlag,
+    MaxCueDurationFlag,
+    MaxLineCountFlag,
+    MaxLineWidthFlag,
+    MaxWordsPerLineFlag,
+    SubtitleLayoutFlag,
+)
 from woasr_cli.cli.manifest_option import MANIFEST_NAME
 from woasr_cli.errors import UsageError, WoasrError
 
@@ -83,7 +92,7 @@ def transcribe(
             "--output-format",
             "-f",
             help="vtt, srt, json, txt, tsv, rttm or all (rttm too with --diarize); repeat or "
-            "comma-separate.  [default: all]",
+            "comma-separate.  \\[default: all]",
             rich_help_panel=_OUT,
         ),
     ] = None,
@@ -109,7 +118,8 @@ def transcribe(
         str | None,
         typer.Option(
             "--temperature",
-            help="One value, or a comma list tried in order as fallbacks  [default: 0,0.2,...,1.0]",
+            help="One value, or a comma list tried in order as fallbacks  "
+            "\\[default: 0,0.2,...,1.0]",
             rich_help_panel=_ASR,
         ),
     ] = None,
@@ -132,7 +142,7 @@ def transcribe(
         bool | None,
         typer.Option(
             "--vad/--no-vad",
-            help="Silero voice activity detection  [default: on where the engine has it; see"
+            help="Silero voice activity detection  \\[default: on where the engine has it; see"
             " 'woasr providers']",
             show_default=False,
             rich_help_panel=_ASR,
@@ -143,7 +153,7 @@ def transcribe(
         typer.Option(
             "--best-of",
             min=1,
-            help="Candidates sampled at a fallback temperature  [default: 5]",
+            help="Candidates sampled at a fallback temperature  \\[default: 5]",
             rich_help_panel=_DECODE,
         ),
     ] = None,
@@ -151,7 +161,7 @@ def transcribe(
         float | None,
         typer.Option(
             "--patience",
-            help="Beam search patience factor  [default: 1.0]",
+            help="Beam search patience factor  \\[default: 1.0]",
             rich_help_panel=_DECODE,
         ),
     ] = None,
@@ -160,7 +170,7 @@ def transcribe(
         typer.Option(
             "--condition-on-previous-text/--no-condition-on-previous-text",
             help="Prompt each window with the text before it (sequential decoding; batched "
-            "decoding never does)  [default: on]",
+            "decoding never does)  \\[default: on]",
             show_default=False,
             rich_help_panel=_DECODE,
         ),
@@ -170,7 +180,7 @@ def transcribe(
         typer.Option(
             "--no-speech-threshold",
             help="A window is silence when its no-speech probability is above this and its "
-            "average log probability below --logprob-threshold  [default: 0.6]",
+            "average log probability below --logprob-threshold  \\[default: 0.6]",
             rich_help_panel=_DECODE,
         ),
     ] = None,
@@ -180,7 +190,7 @@ def transcribe(
             "--compression-ratio-threshold",
             help="Decode again at the next temperature when the text's gzip compression ratio "
             "is above this (repetition; batched decoding also asks for a run of words said "
-            "three times back to back, not a sentence said twice)  [default: 2.4]",
+            "three times back to back, not a sentence said twice)  \\[default: 2.4]",
             rich_help_panel=_DECODE,
         ),
     ] = None,
@@ -190,7 +200,7 @@ def transcribe(
             "--logprob-threshold",
             help="Decode again at the next temperature when the average log probability is "
             "below this (sequential decoding, --batch-size 1; batched decoding decodes again "
-            "only text that repeats)  [default: -1.0]",
+            "only text that repeats)  \\[default: -1.0]",
             rich_help_panel=_DECODE,
         ),
     ] = None,
@@ -267,61 +277,13 @@ def transcribe(
     ray_workers: RayWorkersFlag = 0,
     ray_gpus_per_worker: RayGpusFlag = 0.0,
     ray_shared_fs: RaySharedFsFlag = None,
-    max_line_width: Annotated[
-        int | None,
-        typer.Option(
-            "--max-line-width",
-            min=1,
-            help="[default: 42 with the default layout]",
-            rich_help_panel=_OUT,
-        ),
-    ] = None,
-    max_line_count: Annotated[
-        int | None,
-        typer.Option(
-            "--max-line-count",
-            min=1,
-            help="[default: 2 with the default layout]",
-            rich_help_panel=_OUT,
-        ),
-    ] = None,
-    highlight_words: Annotated[
-        bool,
-        typer.Option(
-            "--highlight-words",
-            help="Underline each word as it is spoken (needs word timestamps).",
-            rich_help_panel=_OUT,
-        ),
-    ] = False,
-    subtitle_layout: Annotated[
-        str,
-        typer.Option(
-            "--subtitle-layout",
-            help="srt/vtt cues: default (<= 42 characters a line, <= 2 lines, <= 7 s and <= 20 "
-            "characters/s a cue, split at pauses and sentence ends) or none (one cue per "
-            "segment, wrapped only as --max-line-width/--max-line-count say).",
-            rich_help_panel=_OUT,
-        ),
-    ] = "default",
-    max_words_per_line: Annotated[
-        int | None, typer.Option("--max-words-per-line", min=1, rich_help_panel=_OUT)
-    ] = None,
-    max_cue_duration: Annotated[
-        float | None,
-        typer.Option(
-            "--max-cue-duration",
-            help="Seconds a cue may last  [default: 7]",
-            rich_help_panel=_OUT,
-        ),
-    ] = None,
-    max_chars_per_second: Annotated[
-        float | None,
-        typer.Option(
-            "--max-chars-per-second",
-            help="Reading speed a cue should not exceed where the speech allows  [default: 20]",
-            rich_help_panel=_OUT,
-        ),
-    ] = None,
+    max_line_width: MaxLineWidthFlag = None,
+    max_line_count: MaxLineCountFlag = None,
+    highlight_words: HighlightWordsFlag = False,
+    subtitle_layout: SubtitleLayoutFlag = "default",
+    max_words_per_line: MaxWordsPerLineFlag = None,
+    max_cue_duration: MaxCueDurationFlag = None,
+    max_chars_per_second: MaxCharsPerSecondFlag = None,
     align: Annotated[
         bool,
         typer.Option(
@@ -403,7 +365,7 @@ def transcribe(
         typer.Option(
             "--manifest",
             envvar="WOASR_MANIFEST",
-            help=f"Job manifest  [default: OUTPUT_DIR/{MANIFEST_NAME}]",
+            help=f"Job manifest  \\[default: OUTPUT_DIR/{MANIFEST_NAME}]",
             rich_help_panel=_RUN,
         ),
     ] = None,
@@ -417,7 +379,7 @@ def transcribe(
         typer.Option(
             "--offline/--online",
             envvar="WOASR_OFFLINE",
-            help="Never download models  [default: offline when HF_HUB_OFFLINE=1]",
+            help="Never download models  \\[default: offline when HF_HUB_OFFLINE=1]",
             show_default=False,
             rich_help_panel=_ASR,
         ),

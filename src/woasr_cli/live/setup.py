@@ -44,16 +44,25 @@ def open_processor(
     options: TranscribeOptions,
     config: StreamConfig | None = None,
     transcriber: Transcriber | None = None,
+    lookahead_ms: int | None = None,
 ) -> LiveProcessor:
     """A processor for one stream; ``transcriber`` (from :func:`live_transcriber`) shares a
     model already loaded, and ``options`` may then differ from it only per call (language).
     A model that streams by itself (a cache-aware NeMo FastConformer) is streamed so
-    (:mod:`woasr_cli.live.native`); any other is re-transcribed as audio arrives."""
+    (:mod:`woasr_cli.live.native`), with ``lookahead_ms`` of look-ahead if given (one the
+    model was trained with); any other is re-transcribed as audio arrives, and a look-ahead
+    asked of it is refused."""
     if transcriber is None:
         transcriber = live_transcriber(options)
     options = live_options(options)
     open_stream = getattr(transcriber.provider, "open_stream", None)
-    stream = open_stream() if open_stream is not None else None
+    stream = open_stream(lookahead_ms) if open_stream is not None else None
     if stream is not None:
         return NativeStreamProcessor(stream, options)
+    if lookahead_ms is not None:
+        raise CapabilityError(
+            f"look-ahead {lookahead_ms} ms: only a cache-aware streaming model (fast_conformer "
+            f"with a *_streaming_* FastConformer) has one; {options.provider} re-transcribes "
+            "the stream as audio arrives"
+        )
     return StreamProcessor(transcriber, config, options=options)

@@ -4,7 +4,8 @@ Protocol (one stream per connection)::
 
     client: {"model": "tiny.en", "language": "en", "sample_rate": 16000}   text, first
             (optional "channels": 1-8, interleaved, mixed to one; "formats": ["srt", "vtt"]
-            as ``-f`` takes them: the whole transcript in those formats at the end)
+            as ``-f`` takes them: the whole transcript in those formats at the end;
+            "lookahead_ms": a cache-aware streaming model's look-ahead, as ``--lookahead-ms``)
     client: <binary PCM s16le frames, 100-250 ms each (any size works)> ...
             (or a media file in pieces, as a browser's MediaRecorder sends WebM/Opus)
     client: {"type": "end"}
@@ -41,7 +42,7 @@ from typing import Any
 import numpy as np
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from woasr_cli.errors import NeedsWholeFile, WoasrError
+from woasr_cli.errors import NeedsWholeFile, UsageError, WoasrError
 from woasr_cli.live.backlog import Backlog, BacklogFull
 from woasr_cli.live.events import StreamEvent
 from woasr_cli.live.media_frames import MediaFrames
@@ -113,7 +114,7 @@ def stream_router(
             if first is None:
                 return await _close(ws, 1007, "the first message must be a JSON config")
             try:
-                options, pcm, formats = _parse_config(first, base)
+                options, pcm, formats, lookahead_ms = _parse_config(first, base)
             except _Refused as exc:
                 return await _close(ws, exc.code, str(exc))
             loop = asyncio.get_running_loop()
@@ -126,7 +127,11 @@ def stream_router(
                 return await _close(ws, 1011, str(exc))
             try:
                 try:
-                    processor = open_processor(options, config, loaded.transcriber)
+                    processor = open_processor(
+                        options, config, loaded.transcriber, lookahead_ms=lookahead_ms
+                    )
+                except UsageError as exc:  # a setting this model does not have
+                    return await _close(ws, 1007, str(exc))
                 except WoasrError as exc:
                     return await _close(ws, 1011, str(exc))
                 files = _Files(options, formats) if formats else None
@@ -328,13 +333,18 @@ def _key_ok(offered: object, expected: str | None) -> bool:
 
 def _parse_config(
     data: dict[str, Any], base: TranscribeOptions
-) -> tuple[TranscribeOptions, PcmConverter, tuple[str, ...]]:
+) -> tuple[TranscribeOptions, PcmConverter, tuple[str, ...], int | None]:
     rate = data.get("sample_rate", _SR)
     if not isinstance(rate, int) or isinstance(rate, bool) or not 8000 <= rate <= 48000:
         raise _Refused(1007, "sample_rate must be a whole number of Hz from 8000 to 48000")
     channels = data.get("channels", 1)
     if not isinstance(channels, int) or isinstance(channels, bool) or not 1 <= channels <= 8:
         raise _Refused(1007, "channels must be a whole number from 1 to 8")
+    lookahead = data.get("lookahead_ms")
+    if lookahead is not None and (
+        not isinstance(lookahead, int) or isinstance(lookahead, bool) or not 0 <= lookahead <= 10000
+    ):
+        raise _Refused(1007, "lookahead_ms must be a whole number of ms from 0 to 10000")
     changes: dict[str, Any] = {}
     for key in ("model", "language"):
         value = data.get(key)
@@ -350,7 +360,8 @@ def _parse_config(
         raise _Refused(1007, 'formats must be a list of format names, e.g. ["srt", "vtt"]')
     try:
         formats = parse_formats(wanted) if wanted else ()
-        return live_options(base.with_changes(**changes)), PcmConverter(rate, channels), formats
+        options = live_options(base.with_changes(**changes))
+        return options, PcmConverter(rate, channels), formats, lookahead
     except WoasrError as exc:
         raise _Refused(1007, str(exc)) from None
 

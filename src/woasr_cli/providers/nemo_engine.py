@@ -124,10 +124,13 @@ class NemoProvider:
             segments.extend(hypothesis_segments(hypothesis, span))
         return iter(segments), LanguageInfo(options.language)
 
-    def open_stream(self) -> CacheAwareStream | None:
+    def open_stream(self, lookahead_ms: int | None = None) -> CacheAwareStream | None:
         """A live stream through the model where it was trained for one (cache-aware: limited
-        attention context, causal convolutions), else None (it is then re-transcribed)."""
-        return CacheAwareStream(self._model) if cache_aware(self._model) else None
+        attention context, causal convolutions), else None (it is then re-transcribed).
+        ``lookahead_ms``: one of the look-aheads the model was trained with (None: its own)."""
+        if not cache_aware(self._model):
+            return None
+        return CacheAwareStream(self._model, lookahead_ms)
 
 
 def _hub_cached(name: str) -> str | None:

@@ -7,17 +7,25 @@ The decoder (greedy CTC or transducer, NeMo's own) emits tokens that are never r
 NeMo's ``conformer_stream_step`` loop (``CacheAwareStreamingAudioBuffer``) fed incrementally:
 features are computed on the audio received so far, each frame once its window is complete, and
 the last chunk is decoded when the stream ends instead of being dropped.
+
+A model trained with several look-aheads (``att_context_size`` a list, as
+``stt_en_fastconformer_hybrid_large_streaming_multi``: 0, 80, 480 or 1040 ms) streams with the
+one each stream asks for: the encoder's attention context is set for that stream's steps and
+put back after them, so streams of different look-ahead and file transcription share a model.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from woasr_cli.errors import CapabilityError
 from woasr_cli.media.audio import SAMPLE_RATE, Audio
 from woasr_cli.transcript import Word
 
@@ -46,6 +54,62 @@ def cache_aware(model: Any) -> bool:
     return normalize in (None, "NA", "None")
 
 
+def stream_contexts(model: Any) -> list[list[int]]:
+    """The attention contexts ``[left, right]`` (encoder frames) ``model`` streams with: its
+    default first, then the others it was trained with."""
+    encoder = model.encoder
+    default = [int(v) for v in encoder.att_context_size]
+    trained = getattr(encoder, "att_context_size_all", None) or [default]
+    every = [default] + [[int(v) for v in c] for c in trained]
+    contexts: list[list[int]] = []
+    for context in every:
+        if len(context) == 2 and context[1] >= 0 and context not in contexts:
+            contexts.append(context)
+    return contexts
+
+
+def choose_context(model: Any, lookahead_ms: int | None) -> list[int]:
+    """The context of ``lookahead_ms`` milliseconds of look-ahead (None: the model's default);
+    a look-ahead the model was not trained with is refused, naming those it has."""
+    contexts = stream_contexts(model)
+    if lookahead_ms is None:
+        return contexts[0]
+    frame_ms = _frame_s(model) * 1000
+    for context in contexts:
+        if abs(context[1] * frame_ms - lookahead_ms) < frame_ms / 2:
+            return context
+    offered = [f"{round(c[1] * frame_ms)}" for c in contexts]
+    choices = offered[0] if len(offered) == 1 else ", ".join(offered[:-1]) + " or " + offered[-1]
+    raise CapabilityError(
+        f"look-ahead {lookahead_ms} ms: this model streams with a look-ahead of {choices} ms"
+    )
+
+
+def _frame_s(model: Any) -> float:
+    """Seconds of audio per encoder frame."""
+    hop = int(model.preprocessor.featurizer.hop_length)
+    return hop / SAMPLE_RATE * int(model.encoder.subsampling_factor)
+
+
+@contextmanager
+def _attention(encoder: Any, context: list[int], settings: Any = None) -> Iterator[None]:
+    """The encoder set to attend over ``context`` for the calls inside, then put back (the
+    caller holds ``MODEL_TURN``: the setting is the model's, shared with every other use).
+    ``settings``: NeMo's streaming settings for ``context``, made before (``streaming_cfg``
+    under this context), put in place as they are instead of made again (a few ms a step)."""
+    before = (encoder.att_context_size, encoder.streaming_cfg)
+    switch = [int(v) for v in before[0]] != context
+    if switch and settings is None:
+        encoder.set_default_att_context_size(context)
+    elif switch:
+        encoder.att_context_size, encoder.streaming_cfg = context, settings
+    try:
+        yield
+    finally:
+        if switch:
+            encoder.att_context_size, encoder.streaming_cfg = before
+
+
 @dataclass
 class _Token:
     id: int
@@ -55,33 +119,33 @@ class _Token:
 class CacheAwareStream:
     """One stream through a cache-aware model. ``accept`` takes 16 kHz mono float32 audio of
     any length and returns the words completed by it; ``finish`` decodes the rest and returns
-    the last words. ``pending`` is the word still being spoken (it may grow)."""
+    the last words. ``pending`` is the word still being spoken (it may grow).
+    ``lookahead_ms`` picks one of the look-aheads the model was trained with (None: its
+    default); opening a stream does not wait for the model, which may be busy with a file."""
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any, lookahead_ms: int | None = None) -> None:
         import torch
 
         self._torch = torch
         self._model = model
         encoder = model.encoder
-        if encoder.streaming_cfg is None:  # NeMo sets it up when it builds the encoder
-            with MODEL_TURN:
-                encoder.setup_streaming_params()
-        cfg = encoder.streaming_cfg
+        self.context = choose_context(model, lookahead_ms)
         featurizer = model.preprocessor.featurizer
         self._hop = int(featurizer.hop_length)
         # frames whose window reaches into the start of a recomputed piece are not used
         self._margin = math.ceil((int(featurizer.n_fft) // 2 + 2) / self._hop) + 1
-        self._chunk = _pair(cfg.chunk_size)
-        self._pre_cache = _pair(cfg.pre_encode_cache_size)
-        self._drop = int(cfg.drop_extra_pre_encoded)
+        # the chunk and cache sizes of this context, and the caches: set at the first step
+        self._chunk = self._pre_cache = (0, 0)
+        self._drop = 0
+        self._caches: tuple[Any, ...] = ()
+        self._settings: Any = None
         self._sampling = _pair(encoder.pre_encode.get_sampling_frames()) if hasattr(
             encoder.pre_encode, "get_sampling_frames") else (1, 1)  # fmt: skip
         self._feat_in = int(encoder._feat_in)
-        self.frame_s = self._hop / SAMPLE_RATE * int(encoder.subsampling_factor)
+        self.frame_s = _frame_s(model)
+        self.lookahead_s = self.context[1] * self.frame_s
         self._gap_frames = round(WORD_GAP_S / self.frame_s)
-        device = next(model.parameters()).device
-        self._device = device
-        self._caches = encoder.get_initial_cache_state(batch_size=1, device=device)
+        self._device = next(model.parameters()).device
         ctc = not hasattr(model, "joint") or getattr(model, "cur_decoder", "rnnt") == "ctc"
         self._ctc = ctc
         if ctc:
@@ -153,7 +217,21 @@ class CacheAwareStream:
 
     # encoder and decoder ------------------------------------------------------------------
 
+    def _prepare(self) -> None:
+        """NeMo's streaming sizes for this stream's context, and its empty caches."""
+        encoder = self._model.encoder
+        with MODEL_TURN, _attention(encoder, self.context):
+            if encoder.streaming_cfg is None:  # NeMo sets it up when it builds the encoder
+                encoder.setup_streaming_params()
+            cfg = self._settings = encoder.streaming_cfg
+            self._chunk = _pair(cfg.chunk_size)
+            self._pre_cache = _pair(cfg.pre_encode_cache_size)
+            self._drop = int(cfg.drop_extra_pre_encoded)
+            self._caches = tuple(encoder.get_initial_cache_state(batch_size=1, device=self._device))
+
     def _run(self, final: bool) -> list[Word]:
+        if not self._caches:
+            self._prepare()
         words: list[Word] = []
         while True:
             first = self.steps == 0
@@ -187,12 +265,13 @@ class CacheAwareStream:
         if length < need:  # the last few frames: too few for the subsampling, pad with silence
             silence = float(self._features.min()) if self._features.size else 0.0
             signal = np.pad(signal, ((0, 0), (0, need - length)), constant_values=silence)
-        with MODEL_TURN, torch.inference_mode():
+        encoder = self._model.encoder
+        with MODEL_TURN, torch.inference_mode(), _attention(encoder, self.context, self._settings):
             self._model.eval()  # no dropout, normalisation layers as trained
             tensor = torch.from_numpy(signal)[None].to(self._device)
             lengths = torch.tensor([length], device=self._device)
             channel, time_cache, channel_len = self._caches
-            (encoded, encoded_len, *caches) = self._model.encoder.cache_aware_stream_step(
+            (encoded, encoded_len, *caches) = encoder.cache_aware_stream_step(
                 processed_signal=tensor, processed_signal_length=lengths,
                 cache_last_channel=channel, cache_last_time=time_cache,
                 cache_last_channel_len=channel_len, keep_all_outputs=last,
