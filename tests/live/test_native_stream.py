@@ -200,10 +200,11 @@ def test_a_model_without_a_cache_aware_encoder_is_re_transcribed(
 def test_the_processor_commits_each_word_once_and_shows_the_one_being_said(
     models: dict[str, Path], speech: np.ndarray
 ) -> None:
+    from woasr_cli.live.processor import StreamConfig
     from woasr_cli.live.setup import open_processor
 
     options = TranscribeOptions(provider="fast_conformer", model=str(models["ctc"]), offline=True)
-    processor = open_processor(options)
+    processor = open_processor(options, StreamConfig(vad=False))  # every frame to the model
     events = []
     for pos in range(0, len(speech), 3200):  # 200 ms frames
         events += processor.feed(speech[pos : pos + 3200])
@@ -232,7 +233,7 @@ def test_listen_writes_the_streamed_words_to_files_that_parse(
     out = tmp_path / "out"
     result = CliRunner().invoke(
         app, ["listen", "--file", str(wav), "--json", "-o", str(out), "--provider",
-              "fast_conformer", "-m", str(models["rnnt"]), "--offline"],
+              "fast_conformer", "-m", str(models["rnnt"]), "--offline", "--no-vad"],
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     events = [json.loads(line) for line in result.stdout.splitlines()]
@@ -255,11 +256,12 @@ def test_the_websocket_route_streams_such_a_model(
     from fastapi.testclient import TestClient
     from starlette.websockets import WebSocketDisconnect
 
+    from woasr_cli.live.processor import StreamConfig
     from woasr_cli.live.ws import stream_router
 
     options = TranscribeOptions(provider="fast_conformer", model=str(models["ctc"]), offline=True)
     app = FastAPI()
-    app.include_router(stream_router(options, max_streams=1))
+    app.include_router(stream_router(options, max_streams=1, config=StreamConfig(vad=False)))
     pcm = (np.clip(speech, -1, 1) * 32767).astype("<i2").tobytes()
     events = []
     with TestClient(app).websocket_connect("/v1/stream") as ws:
@@ -334,7 +336,7 @@ def test_a_look_ahead_is_refused_where_the_model_has_none_such(
     def listen(model: str, lookahead: int) -> Any:
         return CliRunner().invoke(app, ["listen", "--file", str(wav), "--json", "--provider",
                                         "fast_conformer", "-m", str(models[model]), "--offline",
-                                        "--lookahead-ms", str(lookahead)])  # fmt: skip
+                                        "--lookahead-ms", str(lookahead), "--no-vad"])  # fmt: skip
 
     chosen = listen("multi", 0)
     assert chosen.exit_code == 0, chosen.stderr
@@ -361,12 +363,13 @@ def test_the_websocket_route_takes_a_look_ahead_and_refuses_one_the_model_lacks(
     from fastapi.testclient import TestClient
     from starlette.websockets import WebSocketDisconnect
 
+    from woasr_cli.live.processor import StreamConfig
     from woasr_cli.live.ws import stream_router
 
     options = TranscribeOptions(provider="fast_conformer", model=str(models["multi"]),
                                 offline=True)  # fmt: skip
     app = FastAPI()
-    app.include_router(stream_router(options, max_streams=1))
+    app.include_router(stream_router(options, max_streams=1, config=StreamConfig(vad=False)))
     audio = speech[: 6 * RATE]
     pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()
 
@@ -393,3 +396,148 @@ def test_the_websocket_route_takes_a_look_ahead_and_refuses_one_the_model_lacks(
         events, code = stream({"lookahead_ms": bad})
         assert code == 1007
         assert events[-1]["type"] == "error" and why in events[-1]["message"], events
+
+
+@pytest.fixture(scope="module")
+def paused(shared_audio: Path) -> tuple[np.ndarray, float]:
+    """jfk, 20 s of silence, then 10 s of pyannote_sample; and when that speech resumes."""
+    jfk = decode_audio(shared_audio / "jfk.wav")
+    later = decode_audio(shared_audio / "pyannote_sample.wav")[: 10 * RATE]
+    return np.concatenate([jfk, np.zeros(20 * RATE, np.float32), later]), len(jfk) / RATE + 20
+
+
+def gated_run(path: Path, audio: np.ndarray, vad: bool) -> tuple[Any, list[tuple[int, Word]]]:
+    """The processor over ``audio`` in 200 ms frames; each final word with the samples fed
+    when it came."""
+    from woasr_cli.live.processor import StreamConfig
+    from woasr_cli.live.setup import open_processor
+
+    options = TranscribeOptions(provider="fast_conformer", model=str(path), offline=True)
+    processor = open_processor(options, StreamConfig(vad=vad))
+    finals: list[tuple[int, Word]] = []
+    for pos in range(0, len(audio), 3200):
+        events = processor.feed(audio[pos : pos + 3200])
+        finals += [(pos + 3200, w) for e in events if e.type == "final" for w in e.words]
+    finals += [(len(audio), w) for e in processor.finish() if e.type == "final" for w in e.words]
+    return processor, finals
+
+
+def test_a_voice_gate_passes_speech_and_maps_its_times_back(speech: np.ndarray) -> None:
+    from woasr_cli.live.gate import VoiceGate
+    from woasr_cli.live.vad import FRAME
+
+    class Script:  # speech probabilities by the second: 1 s speech, 5 s silence, 1 s speech
+        def __init__(self) -> None:
+            self.frames = 0
+
+        def __call__(self, frames: np.ndarray) -> np.ndarray:
+            at = (self.frames + np.arange(len(frames))) * FRAME / RATE
+            self.frames += len(frames)
+            return np.where((at < 1.0) | ((at >= 6.0) & (at < 7.0)), 0.9, 0.0).astype(np.float32)
+
+    gate = VoiceGate(1.0, pre_roll=0.3, vad=Script())  # type: ignore[arg-type]
+    audio = np.arange(8 * RATE, dtype=np.float32)  # each sample's value is where it was
+    passed = np.concatenate(
+        [gate.feed(audio[pos : pos + 1234]) for pos in range(0, len(audio), 1234)]
+    )
+    passed = np.concatenate([passed, gate.finish()])
+    assert gate.passed == len(passed) and gate.received == len(audio)
+    where = passed.astype(np.int64)
+    # speech, the hang-over, a pre-roll of whole frames before the speech that resumes, and
+    # its speech with its own hang-over to the end; nothing of the silence between
+    gap = np.flatnonzero(np.diff(where) != 1)
+    assert len(gap) == 1
+    assert 2.0 <= where[gap[0]] / RATE < 2.0 + 2 * FRAME / RATE  # speech + 1 s hang-over
+    assert 5.7 - FRAME / RATE <= where[gap[0] + 1] / RATE <= 5.7 + FRAME / RATE
+    assert where[-1] == len(audio) - 1
+    for k in range(0, len(passed), 997):
+        assert gate.real_time(k / RATE) == pytest.approx(where[k] / RATE, abs=1e-6)
+
+
+def test_with_the_voice_gate_a_pause_costs_no_steps_and_words_keep_the_streams_times(
+    models: dict[str, Path], paused: tuple[np.ndarray, float]
+) -> None:
+    audio, resume = paused
+    gated, gated_words = gated_run(models["ctc"], audio, vad=True)
+    plain, plain_words = gated_run(models["ctc"], audio, vad=False)
+    chunk_s = 3 * 0.08  # the model's chunk: its look-ahead of 2 frames + 1
+    assert plain.passes - gated.passes >= (20 - 2.0) / chunk_s
+    before = [(fed, w) for fed, w in gated_words if w.start < resume - 1]
+    after = [w for _, w in gated_words if w.start >= resume - 1]
+    assert before and after and len(before) + len(after) == len(gated_words)
+    # the words before the pause were final before the speech resumed (not held by the gate)
+    assert all(fed <= resume * RATE for fed, _ in before)
+    # the words after it are at their times in the stream: the model's clock stood still
+    assert all(resume - 0.5 <= w.start < w.end <= len(audio) / RATE + 0.2 for w in after)
+    assert all(a.end <= b.start for a, b in itertools.pairwise([*[w for _, w in before], *after]))
+    assert gated.received == plain.received == len(audio)
+    assert plain_words  # the ungated processor streams the same audio to the end
+
+
+def test_with_the_voice_gate_room_tone_reaches_no_model_and_gives_no_text(
+    models: dict[str, Path], shared_audio: Path
+) -> None:
+    tone = decode_audio(shared_audio / "negative" / "room_tone_8s.wav")
+    gated, words = gated_run(models["ctc"], tone, vad=True)
+    assert gated.passes == 0 and words == []
+    plain, _ = gated_run(models["ctc"], tone, vad=False)
+    assert plain.passes >= 8 / (3 * 0.08) - 2  # without it, every chunk is encoded
+
+
+def test_when_the_gate_shuts_the_word_being_said_is_final() -> None:
+    """A model still inside a word when the hang-over ends (a word it never closed) would hold
+    that word until speech resumed, however long the pause: the gate's shutting ends it."""
+    from woasr_cli.live.gate import VoiceGate
+    from woasr_cli.live.native import NativeStreamProcessor
+    from woasr_cli.live.vad import FRAME
+
+    class Stream:  # one word, begun and never ended by the model
+        steps = 0
+        final_within_s = 0.5
+
+        def __init__(self) -> None:
+            self.word = [Word(0.2, 0.6, "hello")]
+            self.heard = 0  # samples accepted
+            self.ended_at: list[int] = []
+
+        @property
+        def pending(self) -> list[Word]:
+            return self.word
+
+        def accept(self, audio: np.ndarray) -> list[Word]:
+            self.heard += len(audio)
+            return []
+
+        def end_word(self) -> list[Word]:
+            self.ended_at.append(self.heard)
+            done, self.word = self.word, []
+            return done
+
+        def finish(self) -> list[Word]:
+            return self.end_word()
+
+    class Speech:  # speech in the first second and from 3 s to 3.5 s
+        frames = 0
+
+        def __call__(self, frames: np.ndarray) -> np.ndarray:
+            at = (self.frames + np.arange(len(frames))) * FRAME / RATE
+            self.frames += len(frames)
+            return np.where((at < 1.0) | ((at >= 3) & (at < 3.5)), 0.9, 0.0).astype(np.float32)
+
+    def run(block: int) -> tuple[list[tuple[int, str]], Stream]:
+        stream = Stream()
+        processor = NativeStreamProcessor(stream, TranscribeOptions(), vad=False)
+        processor.gate = VoiceGate(0.7, pre_roll=0.0, vad=Speech())  # type: ignore[arg-type]
+        finals = []
+        for pos in range(0, 5 * RATE, block):
+            events = processor.feed(np.zeros(block, np.float32))
+            finals += [(pos + block, w.text) for e in events if e.type == "final" for w in e.words]
+        return finals, stream
+
+    finals, stream = run(1600)
+    assert finals == [(28800, "hello")]  # at 1.8 s: 1 s of speech, 0.7 s of hang-over
+    # shut and open again within one block: the word ends where the gate shut
+    finals, stream = run(5 * RATE)
+    assert finals == [(5 * RATE, "hello")]
+    # 1.728 s passed before the first shut, then 3.008-4.224 s before the second
+    assert stream.ended_at == [27648, 27648 + 19456]

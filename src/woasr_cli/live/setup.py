@@ -58,7 +58,7 @@ def open_processor(
     open_stream = getattr(transcriber.provider, "open_stream", None)
     stream = open_stream(lookahead_ms) if open_stream is not None else None
     if stream is not None:
-        return NativeStreamProcessor(stream, options)
+        return NativeStreamProcessor(stream, options, vad=(config or StreamConfig()).vad)
     if lookahead_ms is not None:
         raise CapabilityError(
             f"look-ahead {lookahead_ms} ms: only a cache-aware streaming model (fast_conformer "

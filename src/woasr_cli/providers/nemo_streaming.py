@@ -144,6 +144,9 @@ class CacheAwareStream:
         self._feat_in = int(encoder._feat_in)
         self.frame_s = _frame_s(model)
         self.lookahead_s = self.context[1] * self.frame_s
+        # audio after a word's end a stream takes at most to make the word final: the chunk
+        # that holds it (its look-ahead), the pause rule's gap, and two frames of slack
+        self.final_within_s = (self.context[1] + 3) * self.frame_s + WORD_GAP_S
         self._gap_frames = round(WORD_GAP_S / self.frame_s)
         self._device = next(model.parameters()).device
         ctc = not hasattr(model, "joint") or getattr(model, "cur_decoder", "rnnt") == "ctc"
@@ -179,6 +182,11 @@ class CacheAwareStream:
         self._audio = np.concatenate([self._audio, np.asarray(audio, np.float32).reshape(-1)])
         self._compute_features(final=False)
         return _spoken(self._run(final=False))
+
+    def end_word(self) -> list[Word]:
+        """The word being spoken, final now: the caller knows the speaker stopped."""
+        word, self._word = self._word, []
+        return _spoken([self._as_word(word)] if word else [])
 
     def finish(self) -> list[Word]:
         self._compute_features(final=True)
