@@ -1,10 +1,11 @@
 """Live transcription measured with a simulated real-time client (issue 15).
 
 python benchmarks/streaming.py [--minutes 10] [--clock wall|cpu] [--pass-cost S/F] [--model tiny.en]
-    [--provider faster_whisper] [--threads 0] [--output-dir DIR]
+    [--provider faster_whisper] [--threads 0] [--output-dir DIR] [--lookahead-ms MS]
 
 ``--provider fast_conformer --model X.nemo`` measures a NeMo model the same way; a cache-aware
-streaming one (``*_streaming_*``) is streamed natively (docs/live.md), the others re-transcribed.
+streaming one (``*_streaming_*``) is streamed natively (docs/live.md), with ``--lookahead-ms``
+one of the look-aheads it was trained with; the others are re-transcribed.
 
 The client plays audio in 100 ms blocks on a simulated clock: blocks "arrive" when the clock
 passes their end, every ``feed`` is timed and the clock is moved on by that time, so audio that
@@ -217,6 +218,7 @@ def main() -> None:
     parser.add_argument("--model", default="tiny.en")
     parser.add_argument("--provider", default="faster_whisper")
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--lookahead-ms", type=int, help="a cache-aware model's look-ahead")
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     parser.add_argument(
@@ -252,7 +254,7 @@ def main() -> None:
     transcriber = live_transcriber(base)
 
     def fresh() -> LiveProcessor:
-        return open_processor(base, transcriber=transcriber)
+        return open_processor(base, transcriber=transcriber, lookahead_ms=args.lookahead_ms)
 
     load = os.getloadavg()
     kind = type(fresh()).__name__
