@@ -124,6 +124,25 @@ def streamed(
     return words + stream.finish()
 
 
+def ws_stream(client: Any, pcm: bytes, config: dict[str, Any]) -> tuple[list[Any], int]:
+    """``pcm`` through ``/v1/stream`` in 200 ms frames after ``config``: the events the server
+    sent and its close code."""
+    from starlette.websockets import WebSocketDisconnect
+
+    events = []
+    with client.websocket_connect("/v1/stream") as ws:
+        ws.send_text(json.dumps({"sample_rate": RATE, **config}))
+        for pos in range(0, len(pcm), 6400):
+            ws.send_bytes(pcm[pos : pos + 6400])
+        ws.send_text(json.dumps({"type": "end"}))
+        try:
+            while True:
+                events.append(json.loads(ws.receive_text()))
+        except WebSocketDisconnect as closed:
+            return events, int(closed.code)
+    raise AssertionError("the server did not close the stream")
+
+
 def letters(text: str) -> str:
     return "".join(text.split())
 
@@ -254,7 +273,6 @@ def test_the_websocket_route_streams_such_a_model(
     pytest.importorskip("fastapi", reason="needs pip install 'woasr[serve]'")
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
-    from starlette.websockets import WebSocketDisconnect
 
     from woasr_cli.live.processor import StreamConfig
     from woasr_cli.live.ws import stream_router
@@ -263,17 +281,8 @@ def test_the_websocket_route_streams_such_a_model(
     app = FastAPI()
     app.include_router(stream_router(options, max_streams=1, config=StreamConfig(vad=False)))
     pcm = (np.clip(speech, -1, 1) * 32767).astype("<i2").tobytes()
-    events = []
-    with TestClient(app).websocket_connect("/v1/stream") as ws:
-        ws.send_text(json.dumps({"sample_rate": RATE}))
-        for pos in range(0, len(pcm), 6400):  # 200 ms frames
-            ws.send_bytes(pcm[pos : pos + 6400])
-        ws.send_text(json.dumps({"type": "end"}))
-        try:
-            while True:
-                events.append(json.loads(ws.receive_text()))
-        except WebSocketDisconnect as closed:
-            assert closed.code == 1000
+    events, code = ws_stream(TestClient(app), pcm, {})
+    assert code == 1000
     said = [w["text"] for e in events if e["type"] == "final" for w in e["words"]]
     received = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768  # what the server heard
     assert said == [w.text for w in streamed(load(models["ctc"])._model, received, [3200])]
@@ -361,7 +370,6 @@ def test_the_websocket_route_takes_a_look_ahead_and_refuses_one_the_model_lacks(
     pytest.importorskip("fastapi", reason="needs pip install 'woasr[serve]'")
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
-    from starlette.websockets import WebSocketDisconnect
 
     from woasr_cli.live.processor import StreamConfig
     from woasr_cli.live.ws import stream_router
@@ -373,27 +381,14 @@ def test_the_websocket_route_takes_a_look_ahead_and_refuses_one_the_model_lacks(
     audio = speech[: 6 * RATE]
     pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()
 
-    def stream(config: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
-        events = []
-        with TestClient(app).websocket_connect("/v1/stream") as ws:
-            ws.send_text(json.dumps({"sample_rate": RATE, **config}))
-            for pos in range(0, len(pcm), 6400):
-                ws.send_bytes(pcm[pos : pos + 6400])
-            ws.send_text(json.dumps({"type": "end"}))
-            try:
-                while True:
-                    events.append(json.loads(ws.receive_text()))
-            except WebSocketDisconnect as closed:
-                return events, closed.code
-        raise AssertionError("the server did not close the stream")
-
-    events, code = stream({"lookahead_ms": 0})
+    client = TestClient(app)
+    events, code = ws_stream(client, pcm, {"lookahead_ms": 0})
     assert code == 1000
     said = [w["text"] for e in events if e["type"] == "final" for w in e["words"]]
     received = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768
     assert said == [w.text for w in streamed(load(models["multi"])._model, received, [3200], 0)]
     for bad, why in [(500, "320, 160 or 0 ms"), ("0", "lookahead_ms must be a whole number")]:
-        events, code = stream({"lookahead_ms": bad})
+        events, code = ws_stream(client, pcm, {"lookahead_ms": bad})
         assert code == 1007
         assert events[-1]["type"] == "error" and why in events[-1]["message"], events
 

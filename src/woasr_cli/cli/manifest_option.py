@@ -42,7 +42,7 @@ def find_manifest(output_dir: Path, manifest: Path | None, batch: Path | None = 
     path = manifest or output_dir / MANIFEST_NAME
     if not path.is_file():
         raise UsageError(
-            f"no manifest at {path}: pass the output directory of a batch "
-            "(woasr status DIR, or -o DIR), or --manifest"
+            f"no manifest at {path}: name the output folder of a batch (DIR, or -o DIR), "
+            "or its --manifest"
         )
     return path

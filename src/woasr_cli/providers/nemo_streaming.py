@@ -143,7 +143,6 @@ class CacheAwareStream:
             encoder.pre_encode, "get_sampling_frames") else (1, 1)  # fmt: skip
         self._feat_in = int(encoder._feat_in)
         self.frame_s = _frame_s(model)
-        self.lookahead_s = self.context[1] * self.frame_s
         # audio after a word's end a stream takes at most to make the word final: the chunk
         # that holds it (its look-ahead), the pause rule's gap, and two frames of slack
         self.final_within_s = (self.context[1] + 3) * self.frame_s + WORD_GAP_S
