@@ -295,13 +295,14 @@ def test_no_words_are_invented_after_the_last_one(shared_audio: Path, tiny_en: P
 
 
 def test_passes_get_no_prompt_unless_asked(shared_audio: Path, tiny_en: Path) -> None:
-    """pyannote_sample's overlapping turns, 6-20 s, trimmed as they are committed: by default no
-    pass gets the committed text as its prompt; with ``prompt_chars`` the passes after a trim get
-    the end of it (at most that many characters). An empty budget is no prompt, not all of it."""
+    """pyannote_sample's overlapping turns, 6-14 s, trimmed as they are committed (from 4 s of
+    buffer on, where asked): by default no pass gets the committed text as its prompt; with
+    ``prompt_chars`` the passes after a trim get the end of it (at most that many characters).
+    An empty budget is no prompt, not all of it."""
     from woasr_cli.live.processor import StreamConfig
 
     del tiny_en
-    audio = decode_audio(shared_audio / "pyannote_sample.wav")[6 * 16000 : 20 * 16000]
+    audio = decode_audio(shared_audio / "pyannote_sample.wav")[6 * 16000 : 14 * 16000]
 
     def prompts(config: StreamConfig | None) -> tuple[list[str | None], StreamProcessor]:
         processor = open_processor(TranscribeOptions(model="tiny.en", offline=True), config)
@@ -319,7 +320,7 @@ def test_passes_get_no_prompt_unless_asked(shared_audio: Path, tiny_en: Path) ->
     plain, processor = prompts(None)
     assert processor.config.prompt_chars == 0
     assert plain and all(p is None for p in plain), plain
-    asked, processor = prompts(StreamConfig(prompt_chars=40))
+    asked, processor = prompts(StreamConfig(prompt_chars=40, trim_after=4.0))
     given = [p for p in asked if p]
     assert given, asked  # the buffer was trimmed, so later passes had committed text before it
     committed = " ".join(w.text for w in processor.agreement.committed)
