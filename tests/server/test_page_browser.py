@@ -76,6 +76,7 @@ def _png_size(path: Path) -> tuple[int, int]:
 def test_upload_a_clip_and_read_its_transcript_on_the_page(
     browser: Any, server: Server, shared_audio: Path, tmp_path: Path
 ) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
@@ -93,7 +94,7 @@ def test_upload_a_clip_and_read_its_transcript_on_the_page(
         )
 
     browser.get(server.url + "/")
-    wait = WebDriverWait(browser, 180)
+    wait = WebDriverWait(browser, 180, ignored_exceptions=(StaleElementReferenceException,))
     assert browser.title == "woasr"
     browser.find_element(By.ID, "api-key").send_keys(KEY)
     browser.find_element(By.CSS_SELECTOR, "#key-form button").click()
@@ -116,18 +117,24 @@ def test_upload_a_clip_and_read_its_transcript_on_the_page(
     wait.until(ec.text_to_be_present_in_element((By.ID, "chosen"), "jfk.wav"))
     browser.find_element(By.ID, "start").click()
 
-    job = wait.until(
-        ec.presence_of_element_located((By.CSS_SELECTOR, "li.job[data-status=completed]"))
+    # The job list and the viewer are redrawn as the job's results arrive, so an element found
+    # now may be replaced a moment later: read them in one script call (or retry a stale read).
+    job_text = wait.until(
+        lambda d: d.execute_script(
+            "const j = document.querySelector('li.job[data-status=completed]');"
+            "return j ? j.textContent : null;"
+        )
     )
-    assert "jfk.wav" in job.text
-    wait.until(lambda d: d.find_element(By.ID, "transcript").text.strip())
-    text = browser.find_element(By.ID, "transcript").text
+    assert "jfk.wav" in job_text
+    text = wait.until(lambda d: d.find_element(By.ID, "transcript").text.strip())
     words = " ".join(re.sub(r"[^a-z ]", " ", text.lower()).split())
     assert "ask not what your country can do for you" in words, text
     assert browser.find_element(By.ID, "form-msg").text == ""
     # Every format can be downloaded; the transcript is the player's subtitle track.
-    links = browser.find_elements(By.CSS_SELECTOR, "#downloads a")
-    assert sorted(a.text.split()[-1] for a in links) == ["json", "srt", "tsv", "txt", "vtt"]
+    links = browser.execute_script(
+        "return [...document.querySelectorAll('#downloads a')].map(a => a.textContent);"
+    )
+    assert sorted(a.split()[-1] for a in links) == ["json", "srt", "tsv", "txt", "vtt"]
     cues = wait.until(
         lambda d: d.execute_script(
             "const t = document.querySelector('#player').textTracks[0];"
