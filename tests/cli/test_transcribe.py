@@ -65,6 +65,56 @@ def test_rerun_skips_finished_work(speech_dir: Path, tmp_path: Path) -> None:
     assert code == 0 and "1 done, 1 skipped" in err
 
 
+def test_a_new_layout_is_written_from_the_transcript_without_the_model(
+    speech_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Layout flags do not change what was heard: a finished file asked again with other ones
+    gets its subtitles rewritten from its own JSON, not skipped with the old layout, and not
+    transcribed again."""
+    out = tmp_path / "o"
+    assert run("transcribe", str(speech_dir), "-o", str(out))[0] == 0
+    first = {p.name: p.read_bytes() for p in out.glob("synth_*.*")}
+
+    def no_model(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr("woasr_cli.jobs.runner.Transcriber", no_model)
+    code, _, err = run("transcribe", str(speech_dir), "-o", str(out), "--max-line-width", "16")
+    assert code == 0 and "0 done, 2 skipped" in err, err
+    assert err.count("(already done; vtt, srt written again from its transcript)") == 2, err
+    for name in ("synth_1", "synth_2"):
+        cues = list(srt.parse((out / f"{name}.srt").read_text()))
+        lines = [line for c in cues for line in c.content.splitlines()]
+        assert max(map(len, lines)) <= 16, lines
+        before = [c.content for c in srt.parse(first[f"{name}.srt"].decode())]
+        assert " ".join(lines).split() == " ".join(before).split()  # the same words
+        vtt_lines = [line for c in webvtt.read(str(out / f"{name}.vtt")) for line in c.lines]
+        assert max(map(len, vtt_lines)) <= 16, vtt_lines
+        for fmt in ("json", "txt", "tsv"):  # what no layout shapes is left alone
+            assert (out / f"{name}.{fmt}").read_bytes() == first[f"{name}.{fmt}"], fmt
+    # The same layout again: nothing to do. Back to the first layout, one format: that file
+    # comes back byte for byte as the run that transcribed it wrote it.
+    code, _, err = run("transcribe", str(speech_dir), "-o", str(out), "--max-line-width", "16")
+    assert code == 0 and err.count("(already done)") == 2, err
+    code, _, err = run("transcribe", str(speech_dir), "-o", str(out), "-f", "srt")
+    assert code == 0 and err.count("srt written again") == 2, err
+    for name in ("synth_1", "synth_2"):
+        assert (out / f"{name}.srt").read_bytes() == first[f"{name}.srt"]
+        assert max(map(len, webvtt.read(str(out / f"{name}.vtt"))[0].lines)) <= 16
+    # Without its JSON a file's other formats need the model again.
+    (out / "synth_1.json").unlink()
+    monkeypatch.undo()
+    code, _, err = run("transcribe", str(speech_dir), "-o", str(out), "-f", "vtt")
+    assert code == 0 and "1 done, 1 skipped" in err, err
+    # A file that cannot be written now fails that input; its job and other files stay.
+    (out / "synth_2.vtt").unlink()
+    (out / "synth_2.vtt").mkdir()
+    code, _, err = run("transcribe", str(speech_dir), "-o", str(out), "--max-line-width", "30")
+    assert code == 1 and "1 done, 0 skipped, 1 failed" in err, err  # synth_1: no JSON left
+    assert "failed   " in err and "synth_2.vtt" in err, err
+    assert (out / "synth_2.json").read_bytes() == first["synth_2.json"]
+
+
 def test_formats_selection_and_mirrored_tree(tmp_path: Path) -> None:
     audio, rate = synthesize(SYNTH_SENTENCES[0])
     media = tmp_path / "media"

@@ -13,9 +13,11 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import srt
 
 # Read when Ray is imported: its processes then listen on 127.0.0.1, not the host's address.
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
@@ -108,6 +110,10 @@ def _outputs(folder: Path) -> dict[str, bytes]:
     return out
 
 
+def _no_model(*args: object, **kwargs: object) -> None:
+    raise AssertionError("a model was loaded")
+
+
 def _states(manifest: Path) -> dict[str, tuple[str, float | None]]:
     with sqlite3.connect(manifest) as db:
         rows = db.execute("SELECT input_path, state, finished_at FROM jobs").fetchall()
@@ -120,6 +126,7 @@ def test_same_outputs_as_local_and_a_rerun_skips(
     options: TranscribeOptions,
     local_outputs: dict[str, bytes],
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     events: list[Event] = []
     inputs = [str(c) for c in clips]
@@ -138,6 +145,15 @@ def test_same_outputs_as_local_and_a_rerun_skips(
     rerun = run_batch(inputs, options, tmp_path, manifest_path=manifest, reporter=again.append,
                       executor=executor)  # fmt: skip
     assert (rerun.done, rerun.skipped) == (0, len(clips))
+    # The layout of the files the cluster wrote is recorded: another one asked for is written
+    # from their transcripts, here, with no model.
+    narrow = replace(options, max_line_width=20, formats=("srt",))
+    monkeypatch.setattr("woasr_cli.jobs.runner.Transcriber", _no_model)
+    relaid = run_batch(inputs, narrow, tmp_path, manifest_path=manifest)
+    assert (relaid.done, relaid.skipped, relaid.failed) == (0, len(clips), 0)
+    for clip in clips:
+        cues = list(srt.parse((tmp_path / f"{clip.stem}.srt").read_text()))
+        assert cues and all(len(line) <= 20 for c in cues for line in c.content.splitlines())
 
 
 def test_an_actor_killed_mid_batch_its_files_go_to_another(
@@ -146,6 +162,7 @@ def test_an_actor_killed_mid_batch_its_files_go_to_another(
     options: TranscribeOptions,
     local_outputs: dict[str, bytes],
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     events: list[Event] = []
     killed: list[str] = []

@@ -166,7 +166,7 @@ class PlainReporter:
         if e.kind == "done":
             return f"done     {e.input} ({_file_line(e)})"
         if e.kind == "skipped":
-            return f"skip     {e.input} (already done)"
+            return f"skip     {e.input} (already done{'; ' + e.reason if e.reason else ''})"
         if e.kind == "failed":
             return f"failed   {e.input}: {e.reason}"
         if e.kind == "interrupted":
@@ -254,6 +254,10 @@ class RichReporter:
                             f"{escape(event.reason or '')}", highlight=False)  # fmt: skip
         elif event.kind == "interrupted":
             p.console.print(f"[yellow]stopped[/] {escape(event.input or '')}", highlight=False)
+        elif event.kind == "skipped" and event.reason:  # its files written again, no model run
+            p.console.print(f"[cyan]skip[/] {escape(event.input or '')} "
+                            f"[dim](already done; {escape(event.reason)})[/]",
+                            highlight=False)  # fmt: skip
         if event.kind != "interrupted" and self._overall is not None:
             self._done += 1
             wall = time.monotonic() - self._started_at

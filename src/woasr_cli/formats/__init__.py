@@ -25,8 +25,10 @@ FORMATS: dict[str, Writer] = {
     "rttm": render_rttm,
 }
 DEFAULT_FORMATS = ALL_FORMATS
+# The formats whose text FormatOptions shape (the others ignore them).
+LAID_OUT = frozenset({"srt", "vtt"})
 
-__all__ = ["DEFAULT_FORMATS", "FORMATS", "FormatOptions", "parse_formats", "render"]
+__all__ = ["DEFAULT_FORMATS", "FORMATS", "LAID_OUT", "FormatOptions", "parse_formats", "render"]
 
 
 def render(name: str, transcript: Transcript, options: FormatOptions) -> str:

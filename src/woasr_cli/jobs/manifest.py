@@ -24,7 +24,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -226,9 +226,16 @@ class Manifest:
 
     # -- endings -------------------------------------------------------------------------------
     def finish(
-        self, job_id: int, owner: str, outputs: Sequence[str], duration: float, elapsed: float
+        self,
+        job_id: int,
+        owner: str,
+        outputs: Sequence[str],
+        duration: float,
+        elapsed: float,
+        layouts: Mapping[str, str] | None = None,
     ) -> None:
-        """Mark ``owner``'s job done with its output files; its checkpoints are dropped."""
+        """Mark ``owner``'s job done with its output files; its checkpoints are dropped.
+        ``layouts``: each file's layout (:func:`woasr_cli.jobs.rewrite.layout_key`), by path."""
         with self._transaction() as conn:
             job = self._owned(conn, job_id, owner)
             check_transition(job.state, JobState.DONE)
@@ -242,6 +249,45 @@ class Manifest:
                  time.time(), time.time(), job_id),
             )  # fmt: skip
             conn.execute("DELETE FROM checkpoints WHERE job_id = ?", (job_id,))
+            if layouts is not None:
+                self._put_layouts(conn, job_id, dict(layouts))
+
+    def rewritten(self, job_id: int, layouts: Mapping[str, str]) -> bool:
+        """Record files of a finished job written again from its transcript (``layouts``: each
+        one's layout, by path): they join its outputs. False, and nothing recorded, when the
+        job is not done any more."""
+        with self._transaction() as conn:
+            job = self._get(conn, job_id)
+            if job.state != JobState.DONE:
+                return False
+            every = list(dict.fromkeys([*job.outputs, *layouts]))
+            conn.execute(
+                "UPDATE jobs SET outputs = ?, updated_at = ? WHERE id = ?",
+                (json_text.dumps(every), time.time(), job_id),
+            )
+            self._put_layouts(conn, job_id, {**self._layouts(conn, job_id), **layouts})
+            return True
+
+    def layouts(self, job_id: int) -> dict[str, str]:
+        """The layout each of a finished job's files was written with, by path (files finished
+        before layouts were recorded are absent)."""
+        with self._transaction(write=False) as conn:
+            return self._layouts(conn, job_id)
+
+    @staticmethod
+    def _layouts(conn: sqlite3.Connection, job_id: int) -> dict[str, str]:
+        row = conn.execute(
+            "SELECT value FROM job_meta WHERE job_id = ? AND key = 'layouts'", (job_id,)
+        ).fetchone()
+        return {} if row is None else dict(json.loads(loaded(row[0])))
+
+    @staticmethod
+    def _put_layouts(conn: sqlite3.Connection, job_id: int, layouts: dict[str, str]) -> None:
+        conn.execute(
+            "INSERT INTO job_meta (job_id, key, value) VALUES (?, 'layouts', ?)"
+            " ON CONFLICT (job_id, key) DO UPDATE SET value = excluded.value",
+            (job_id, json_text.dumps(layouts)),
+        )
 
     def fail(self, job_id: int, owner: str, reason: str) -> None:
         """Mark ``owner``'s job failed; its checkpoints stay for a retry to resume from."""

@@ -480,7 +480,8 @@ class _Driver:
             outputs = write_outputs(transcript, flight.planned.stem, self.options.formats,
                                     self.runner.format_options)  # fmt: skip
             self.manifest.finish(flight.job_id, self.runner.owner, [str(p) for p in outputs],
-                                 transcript.duration, elapsed)  # fmt: skip
+                                 transcript.duration, elapsed,
+                                 self.runner.file_layouts(flight.planned.stem))  # fmt: skip
         except OutputError as exc:
             self._fail_claimed(flight, str(exc))
             return

@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from woasr_cli.jobs.fingerprint import fingerprint_file
 from woasr_cli.jobs.layout import output_stems
 from woasr_cli.jobs.manifest import Job, Manifest
 from woasr_cli.jobs.owner import new_owner
+from woasr_cli.jobs.rewrite import layout_key, outdated, own_transcript
 from woasr_cli.jobs.states import JobState
 from woasr_cli.media import probe
 from woasr_cli.media.discover import InputFile
@@ -167,18 +168,60 @@ class BatchRunner:
             self._fail(job, str(path), str(exc), result)
             return None
         job = self.manifest.register(str(path), content_fp, options_fp, force=force)
-        if job.state == JobState.DONE and all(Path(p).is_file() for p in job.outputs):
-            wanted = {str(p) for p in output_paths(planned.stem, self.options.formats)}
-            if wanted <= set(job.outputs):
-                result.skipped += 1
-                self.report(Event("skipped", input=str(path), outputs=list(job.outputs)))
-                return None
         if job.state == JobState.DONE:
-            # An output vanished or other formats are asked for: render again.
+            if self._up_to_date(planned, job, result):
+                return None
+            # No transcript of its own to write them from: the model runs again.
             job = self.manifest.register(str(path), content_fp, options_fp, force=True)
         self.manifest.set_meta(job.id, "stem", str(planned.stem))
         self.manifest.set_meta(job.id, "options", json.dumps(self.options.public_dict()))
         return job
+
+    def _up_to_date(self, planned: PlannedJob, job: Job, result: BatchResult) -> bool:
+        """Whether a finished job's files are as asked, or were brought up to date from its
+        own JSON transcript (jobs/rewrite.py); either way it counts as skipped."""
+        path = str(planned.item.path)
+        wanted = self.file_layouts(planned.stem)
+        stale = outdated(job, wanted, self.manifest.layouts(job.id))
+        if not stale:
+            result.skipped += 1
+            self.report(Event("skipped", input=path, outputs=list(wanted)))
+            return True
+        transcript = own_transcript(job)
+        if transcript is None:
+            return False
+        formats = [f for f, p in zip(self.options.formats, wanted, strict=True) if p in stale]
+        # The layout asked now, in the JSON's record of its options too.
+        transcript.options = {**transcript.options, **asdict(self.format_options)}
+        try:
+            written = write_outputs(transcript, planned.stem, formats, self.format_options)
+        except WoasrError as exc:  # e.g. the output folder is not writable now
+            with self._tally:  # the job keeps its transcript and files: it stays done
+                result.failed += 1
+                result.failures.append((path, str(exc)))
+            self.report(Event("failed", input=path, reason=str(exc)))
+            return True
+        if not self.manifest.rewritten(job.id, {str(p): wanted[str(p)] for p in written}):
+            return False  # reset meanwhile by another run: transcribe it as asked
+        result.skipped += 1
+        again = ", ".join(p.suffix.lstrip(".") for p in written)
+        self.report(
+            Event(
+                "skipped",
+                input=path,
+                outputs=list(wanted),
+                reason=f"{again} written again from its transcript",
+            )
+        )
+        return True
+
+    def file_layouts(self, stem: Path) -> dict[str, str]:
+        """The files a job of this batch writes, each with the layout it is written in."""
+        paths = output_paths(stem, self.options.formats)
+        return {
+            str(path): layout_key(self.format_options, fmt)
+            for path, fmt in zip(paths, self.options.formats, strict=True)
+        }
 
     def _run_pass(
         self, pending: list[tuple[PlannedJob, Job]], result: BatchResult, width: int = 1
@@ -294,8 +337,9 @@ class BatchRunner:
             return
         elapsed = time.monotonic() - started
         self.manifest.finish(
-            job_id, self.owner, [str(p) for p in outputs], transcript.duration, elapsed
-        )
+            job_id, self.owner, [str(p) for p in outputs], transcript.duration, elapsed,
+            self.file_layouts(planned.stem),
+        )  # fmt: skip
         with self._tally:
             result.done += 1
         worked = max(transcript.duration - offset, 0.0)
