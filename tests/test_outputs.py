@@ -23,3 +23,12 @@ def test_outputs_get_the_umask_mode(tmp_path: Path, umask: int, mode: int) -> No
         os.umask(old)
     assert [stat.S_IMODE(p.stat().st_mode) for p in paths] == [mode, mode]
     assert not list(tmp_path.glob(".*.part"))
+
+
+def test_a_name_of_255_bytes_is_written(tmp_path: Path) -> None:
+    """The temporary file beside it must not need a longer name than the file itself."""
+    transcript = Transcript([Segment(0.0, 1.0, " hello")], source="a.wav", duration=1.0)
+    stem = tmp_path / ("é" * 125)  # 250 bytes: "STEM.json" is 255
+    paths = write_outputs(transcript, stem, ("json", "srt"), FormatOptions())
+    assert [len(os.fsencode(p.name)) for p in paths] == [255, 254]
+    assert "hello" in paths[1].read_text() and not list(tmp_path.glob(".*part"))

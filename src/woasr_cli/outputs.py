@@ -28,7 +28,7 @@ from woasr_cli.transcript import Transcript
 def atomic_write_text(path: Path, text: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".part", dir=path.parent)
     except OSError as exc:
         raise OutputError(_describe(path.parent, exc)) from None
     try:
@@ -46,6 +46,18 @@ def atomic_write_text(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+NAME_MAX = 255  # bytes in one file name: ext4, XFS, Btrfs, tmpfs, ZFS, APFS
+
+
+def _temp_prefix(path: Path) -> str:
+    """``.NAME.`` (mkstemp adds 8 characters and ``.part``), or a short prefix where that
+    would make the temporary name longer than a name may be, though the final name fits."""
+    prefix = f".{path.name}."
+    if len(os.fsencode(prefix)) + 8 + len(".part") > NAME_MAX:
+        return ".woasr."
+    return prefix
 
 
 def current_umask() -> int:

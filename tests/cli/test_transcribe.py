@@ -354,13 +354,19 @@ def test_odd_file_names_are_transcribed_and_shown_on_one_line(
     for name in names:
         text = (out / name).with_suffix(".txt").read_text()
         assert wer(SYNTH_SENTENCES[0], text) == 0.0
+    # A name of 255 bytes: its transcript is written under a cut name, not lost after the work.
+    (media / ("t" * 251 + ".wav")).write_bytes((speech_dir / "synth_1.wav").read_bytes())
     code, _, err = run("transcribe", str(media), "-o", str(out), "-f", "txt")
-    assert code == 0 and "3 skipped" in err, err
+    assert code == 0 and "1 done, 3 skipped" in err, err
+    (cut,) = out.glob("ttt*.txt")
+    assert cut.name.startswith("t" * 200) and wer(SYNTH_SENTENCES[0], cut.read_text()) == 0.0
+    code, _, err = run("transcribe", str(media), "-o", str(out), "-f", "txt")
+    assert code == 0 and "4 skipped" in err, err
     code, table, _ = run("status", "-o", str(out))
     assert code == 0 and "caf\\xe9.wav" in table and "\x1b" not in table
     code, listing, _ = run("status", "-o", str(out), "--json")
     inputs = {Path(job["input"]).name for job in json.loads(listing)["jobs"]}
-    assert inputs == set(names)
+    assert inputs == {*names, "t" * 251 + ".wav"}
 
 
 def test_files_from_a_find_print0_list(speech_dir: Path, tmp_path: Path) -> None:

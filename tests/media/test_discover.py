@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,26 @@ def test_output_stems_mirror_tree_and_never_collide(tmp_path: Path) -> None:
     twins = discover_inputs([str(tmp_path / "media/sub/b.wav"), str(tmp_path / "other/b.wav")])
     twin_stems = output_stems(twins.inputs, tmp_path / "out")
     assert len(set(twin_stems)) == 2
+
+
+def test_a_stem_too_long_for_a_formats_name_is_cut_at_a_character(tmp_path: Path) -> None:
+    """Names of 255 bytes (a download named after a title): "NAME.wav" fits where "NAME.json"
+    would not. Cut stems end in "~" and a hash of the input's path, so stems alike in their
+    first bytes stay apart; a UTF-8 character is never split; short names are left alone."""
+    names = ["a" * 251 + ".wav", "a" * 250 + "b.wav", "é" * 125 + "a.wav", "x" * 246 + ".wav"]
+    _touch(tmp_path, *names)
+    found = discover_inputs([str(tmp_path)])
+    cut_stems = output_stems(found.inputs, tmp_path / "o")
+    stems = {item.path.name: stem for item, stem in zip(found.inputs, cut_stems, strict=True)}
+    for name, stem in stems.items():
+        for fmt in ("json", "rttm", "srt"):
+            assert len(os.fsencode(f"{stem.name}.{fmt}")) <= 255, (name, fmt)
+    assert stems["x" * 246 + ".wav"].name == "x" * 246
+    cut = [stems[n].name for n in names[:3]]
+    assert all(re.fullmatch(r".+~[0-9a-f]{8}", c) for c in cut), cut
+    assert cut[0] != cut[1] and cut[0][:200] == cut[1][:200]
+    assert cut[2].startswith("é" * 120) and cut[2].rsplit("~", 1)[0] == "é" * 120
+    assert len(set(stems.values())) == len(stems)
 
 
 def test_fifos_and_sockets_in_folders_and_globs_are_skipped_with_a_reason(tmp_path: Path) -> None:
