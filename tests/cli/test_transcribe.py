@@ -390,6 +390,32 @@ def test_a_url_says_to_download_it_first(speech_dir: Path, tmp_path: Path) -> No
     assert (tmp_path / "synth_1.srt").is_file()
 
 
+def test_dash_o_prints_one_inputs_transcript_on_stdout(
+    speech_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`-o -` made a folder named "-"; it is stdout, for pipes: the text (or the one format
+    asked) and nothing else there, events on stderr, nothing left on disk."""
+    monkeypatch.chdir(tmp_path)
+    clip = str(speech_dir / "synth_1.wav")
+    code, out, err = run("transcribe", clip, "-o", "-")
+    assert code == 0 and "1 done" in err, err
+    assert wer(SYNTH_SENTENCES[0], out) == 0.0 and out.endswith("\n"), out
+    code, out, err = run("transcribe", clip, "-o", "-", "-f", "srt", "-q")
+    assert code == 0 and err == "", err
+    assert wer(SYNTH_SENTENCES[0], " ".join(c.content for c in srt.parse(out))) == 0.0
+    assert list(tmp_path.iterdir()) == []  # no "-" folder, no manifest
+    # What cannot go to one stream is refused before any work (exit 2).
+    for args, why in [
+        ((str(speech_dir),), "2 inputs were given: write them to a folder with -o DIR"),
+        ((clip, "-f", "srt,vtt"), "-o - writes one format to stdout"),
+        ((clip, "--json"), "--json prints events on stdout"),
+    ]:
+        code, out, err = run("transcribe", *args, "-o", "-")
+        assert code == 2 and why in err and out == "", (args, err)
+    code, out, err = run("transcribe", str(tmp_path / "gone.wav"), "-o", "-")
+    assert code == 1 and "gone.wav: no such file" in err and out == ""
+
+
 def test_a_dash_says_transcribe_reads_files(
     speech_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -84,7 +84,13 @@ def transcribe(
     ] = None,
     output_dir: Annotated[
         Path,
-        typer.Option("--output-dir", "-o", envvar="WOASR_OUTPUT_DIR", help="Where outputs go."),
+        typer.Option(
+            "--output-dir",
+            "-o",
+            envvar="WOASR_OUTPUT_DIR",
+            help="Where outputs go; '-': one input's transcript to stdout (txt unless -f; no "
+            "manifest).",
+        ),
     ] = Path("."),
     formats: Annotated[
         list[str] | None,
@@ -394,21 +400,29 @@ def transcribe(
     Exit codes: 0 all done, 1 some inputs failed (the rest were done), 2 usage error,
     130 interrupted by Ctrl-C, 143 by SIGTERM (rerun the same command to resume).
     """
+    from woasr_cli.cli.to_stdout import STDOUT, transcribe_to_stdout
     from woasr_cli.options import TranscribeOptions
 
     # Every parameter named like a TranscribeOptions field is that option: declaring an option
     # is a field there plus its flag here.
+    to_stdout = str(output_dir) == STDOUT
+    params = {**ctx.params, "formats": ["txt"]} if to_stdout and not formats else ctx.params
     try:
-        options = TranscribeOptions.from_mapping(ctx.params)
+        options = TranscribeOptions.from_mapping(params)
         cluster = make_executor(
             executor, workers=workers, ray_address=ray_address, ray_workers=ray_workers,
             ray_gpus_per_worker=ray_gpus_per_worker, ray_shared_fs=ray_shared_fs,
         )  # fmt: skip
-        code = run_transcribe(
-            read_inputs(inputs or [], files_from), options, output_dir,
-            manifest or output_dir / MANIFEST_NAME, force=force, quiet=quiet,
-            json_events=json_events, executor=cluster,
-        )  # fmt: skip
+        args = read_inputs(inputs or [], files_from)
+        if to_stdout:  # no manifest: nothing resumes (--manifest and --force do not apply)
+            code = transcribe_to_stdout(
+                args, options, quiet=quiet, json_events=json_events, executor=cluster
+            )
+        else:
+            code = run_transcribe(
+                args, options, output_dir, manifest or output_dir / MANIFEST_NAME, force=force,
+                quiet=quiet, json_events=json_events, executor=cluster,
+            )  # fmt: skip
     except WoasrError as exc:
         typer.echo(f"woasr: error: {exc}", err=True)
         raise typer.Exit(exit_code_for(exc)) from None
