@@ -46,3 +46,21 @@ def test_a_subtitle_file_given_to_convert_names_the_json_to_use(tmp_path: Path) 
     (line,) = result.stderr.splitlines()
     assert "an SRT file" in line and "talk.json" in line and "-f json" in line
     assert (tmp_path / "talk.vtt").is_file()
+
+
+def test_dash_o_prints_one_format_on_stdout(tmp_path: Path) -> None:
+    """As `transcribe -o -`: the rendered file on stdout, nothing written; the speakers renamed
+    there too; more than one transcript or format is a usage error."""
+    labelled = _write(tmp_path / "spk.json", "SPEAKER_00")
+    runner = CliRunner()
+    result = runner.invoke(app, ["convert", str(labelled), "-f", "srt", "-o", "-"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("1\n00:00:00,000 --> 00:00:01,500\n") and "Hi." in result.stdout
+    result = runner.invoke(app, ["convert", str(labelled), "-f", "rttm", "-o", "-",
+                                 "--speaker-names", "Ann"])  # fmt: skip
+    assert result.stdout.startswith("SPEAKER spk 1 0.000 1.500 <NA> <NA> Ann ")
+    assert [p.name for p in tmp_path.iterdir()] == ["spk.json"]
+    for args in (["-f", "srt,vtt"], [], ["-f", "srt", str(labelled)]):
+        result = runner.invoke(app, ["convert", str(labelled), "-o", "-", *args])
+        assert result.exit_code == 2 and "-o - writes one transcript" in result.stderr
+        assert result.stdout == ""

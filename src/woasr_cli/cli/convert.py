@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -20,7 +21,7 @@ from woasr_cli.cli.layout_flags import (
     MaxWordsPerLineFlag,
     SubtitleLayoutFlag,
 )
-from woasr_cli.errors import InputError, WoasrError
+from woasr_cli.errors import InputError, UsageError, WoasrError
 
 
 def convert(
@@ -39,7 +40,7 @@ def convert(
         typer.Option(
             "--output-dir",
             "-o",
-            help="\\[default: beside each JSON file]",
+            help="'-': stdout (one transcript, one format)  \\[default: beside each JSON file]",
             rich_help_panel=OUTPUT_PANEL,
         ),
     ] = None,
@@ -65,9 +66,10 @@ def convert(
     without speakers (made without --diarize) fails that file and writes none of its formats.
     Exit codes: 0 all converted, 1 some transcripts failed, 2 usage error.
     """
+    from woasr_cli.cli.to_stdout import STDOUT
     from woasr_cli.formats import parse_formats
     from woasr_cli.options import parse_speaker_names
-    from woasr_cli.outputs import format_options_for, write_outputs
+    from woasr_cli.outputs import format_options_for, render, write_outputs
     from woasr_cli.processing.speakers import names_in_order
     from woasr_cli.transcript import Transcript
 
@@ -87,6 +89,12 @@ def convert(
         )  # fmt: skip
         options = replace(format_options_for(checked), highlight_words=highlight_words)
         names = parse_speaker_names(speaker_names)
+        to_stdout = output_dir is not None and str(output_dir) == STDOUT
+        if to_stdout and (len(transcripts) != 1 or len(parse_formats(values, diarize=True)) != 1):
+            raise UsageError(
+                "-o - writes one transcript in one format to stdout: give one JSON file and "
+                "choose the format with -f (srt, vtt, txt, tsv, rttm, json)"
+            )
     except WoasrError as exc:
         typer.echo(f"woasr: error: {exc}", err=True)
         raise typer.Exit(exit_code_for(exc)) from None
@@ -100,6 +108,10 @@ def convert(
                 raise InputError(
                     "no speaker labels (transcribed without --diarize): nothing to write as rttm"
                 )
+            if to_stdout:
+                (fmt,) = parse_formats(values, diarize=True)
+                sys.stdout.write(render(transcript, [fmt], options)[fmt])
+                continue
             if names:  # the renamed transcript is kept too
                 formats = ("json", *formats)
             stem = (output_dir or path.parent) / path.name.removesuffix(".json")
