@@ -69,7 +69,7 @@ def test_a_new_layout_is_written_from_the_transcript_without_the_model(
     speech_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Layout flags do not change what was heard: a finished file asked again with other ones
-    gets its subtitles rewritten from its own JSON, not skipped with the old layout, and not
+    gets its subtitles rewritten from its own transcript, not skipped with the old layout, nor
     transcribed again."""
     out = tmp_path / "o"
     assert run("transcribe", str(speech_dir), "-o", str(out))[0] == 0
@@ -101,16 +101,19 @@ def test_a_new_layout_is_written_from_the_transcript_without_the_model(
     for name in ("synth_1", "synth_2"):
         assert (out / f"{name}.srt").read_bytes() == first[f"{name}.srt"]
         assert max(map(len, webvtt.read(str(out / f"{name}.vtt"))[0].lines)) <= 16
-    # Without its JSON a file's other formats need the model again.
+    # Without its JSON file (or never asked for one) the manifest's copy of the transcript
+    # serves: the JSON comes back as it was written, the vtt in the layout asked.
     (out / "synth_1.json").unlink()
-    monkeypatch.undo()
-    code, _, err = run("transcribe", str(speech_dir), "-o", str(out), "-f", "vtt")
-    assert code == 0 and "1 done, 1 skipped" in err, err
+    code, _, err = run("transcribe", str(speech_dir), "-o", str(out), "-f", "vtt,json")
+    assert code == 0 and "0 done, 2 skipped" in err, err
+    assert "synth_1.wav (already done; vtt, json written again" in err, err
+    assert "synth_2.wav (already done; vtt written again" in err, err
+    assert json.loads((out / "synth_1.json").read_text()) == json.loads(first["synth_1.json"])
     # A file that cannot be written now fails that input; its job and other files stay.
     (out / "synth_2.vtt").unlink()
     (out / "synth_2.vtt").mkdir()
     code, _, err = run("transcribe", str(speech_dir), "-o", str(out), "--max-line-width", "30")
-    assert code == 1 and "1 done, 0 skipped, 1 failed" in err, err  # synth_1: no JSON left
+    assert code == 1 and "0 done, 1 skipped, 1 failed" in err, err
     assert "failed   " in err and "synth_2.vtt" in err, err
     assert (out / "synth_2.json").read_bytes() == first["synth_2.json"]
 

@@ -296,11 +296,13 @@ def test_finish_records_outputs_speed_and_drops_checkpoints(manifest: Manifest) 
     assert manifest.checkpoints(job.id) == ([], 60.0)
 
 
-def test_layouts_are_recorded_per_file_and_forgotten_with_the_job(manifest: Manifest) -> None:
+def test_layouts_and_the_transcript_are_kept_and_forgotten_with_the_job(manifest: Manifest) -> None:
     job = _running(manifest)
     manifest.finish(job.id, A, ["/o/a.srt", "/o/a.json"], 10.0, 2.0,
-                    {"/o/a.srt": "k1", "/o/a.json": ""})  # fmt: skip
+                    {"/o/a.srt": "k1", "/o/a.json": ""}, "PACKED")  # fmt: skip
     assert manifest.layouts(job.id) == {"/o/a.srt": "k1", "/o/a.json": ""}
+    assert manifest.kept_transcript(job.id) == "PACKED"
+    assert "transcript" not in manifest.meta(job.id)
     # Files written again join the outputs; the others keep their layout.
     assert manifest.rewritten(job.id, {"/o/a.srt": "k2", "/o/a.vtt": "k2"})
     assert _get(manifest, job.id).outputs == ("/o/a.srt", "/o/a.json", "/o/a.vtt")
@@ -309,6 +311,7 @@ def test_layouts_are_recorded_per_file_and_forgotten_with_the_job(manifest: Mani
     manifest.register("/in/a.wav", "c2", "o1")
     assert not manifest.rewritten(job.id, {"/o/a.srt": "k3"})
     assert manifest.layouts(job.id) == {} and _get(manifest, job.id).outputs == ()
+    assert manifest.kept_transcript(job.id) is None
 
 
 def test_meta_is_per_job_and_overwritten(manifest: Manifest) -> None:

@@ -221,8 +221,18 @@ class Manifest:
             )
 
     def meta(self, job_id: int) -> dict[str, str]:
-        rows = self._read("SELECT key, value FROM job_meta WHERE job_id = ?", (job_id,))
+        """The job's strings (not its kept transcript: :meth:`kept_transcript`)."""
+        rows = self._read(
+            "SELECT key, value FROM job_meta WHERE job_id = ? AND key != 'transcript'", (job_id,)
+        )
         return {str(k): loaded(v) for k, v in rows}
+
+    def kept_transcript(self, job_id: int) -> str | None:
+        """The transcript a finished job was recorded with (``finish(transcript=...)``)."""
+        rows = self._read(
+            "SELECT value FROM job_meta WHERE job_id = ? AND key = 'transcript'", (job_id,)
+        )
+        return str(rows[0][0]) if rows else None
 
     # -- endings -------------------------------------------------------------------------------
     def finish(
@@ -233,9 +243,11 @@ class Manifest:
         duration: float,
         elapsed: float,
         layouts: Mapping[str, str] | None = None,
+        transcript: str | None = None,
     ) -> None:
         """Mark ``owner``'s job done with its output files; its checkpoints are dropped.
-        ``layouts``: each file's layout (:func:`woasr_cli.jobs.rewrite.layout_key`), by path."""
+        ``layouts``: each file's layout (:func:`woasr_cli.jobs.rewrite.layout_key`), by path;
+        ``transcript``: the transcript to keep (:func:`woasr_cli.jobs.rewrite.packed`)."""
         with self._transaction() as conn:
             job = self._owned(conn, job_id, owner)
             check_transition(job.state, JobState.DONE)
@@ -251,6 +263,12 @@ class Manifest:
             conn.execute("DELETE FROM checkpoints WHERE job_id = ?", (job_id,))
             if layouts is not None:
                 self._put_layouts(conn, job_id, dict(layouts))
+            if transcript is not None:
+                conn.execute(
+                    "INSERT INTO job_meta (job_id, key, value) VALUES (?, 'transcript', ?)"
+                    " ON CONFLICT (job_id, key) DO UPDATE SET value = excluded.value",
+                    (job_id, transcript),
+                )
 
     def rewritten(self, job_id: int, layouts: Mapping[str, str]) -> bool:
         """Record files of a finished job written again from its transcript (``layouts``: each

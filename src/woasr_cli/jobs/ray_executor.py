@@ -31,6 +31,7 @@ from woasr_cli.errors import InputError, LeaseLost, ManifestError, OutputError, 
 from woasr_cli.events import Event, Reporter, null_reporter
 from woasr_cli.jobs.manifest import Job, Manifest
 from woasr_cli.jobs.ray_worker import FileWorker, transcript_from_wire
+from woasr_cli.jobs.rewrite import packed
 from woasr_cli.jobs.runner import (
     HEARTBEAT_S,
     LEASE_S,
@@ -481,7 +482,8 @@ class _Driver:
                                     self.runner.format_options)  # fmt: skip
             self.manifest.finish(flight.job_id, self.runner.owner, [str(p) for p in outputs],
                                  transcript.duration, elapsed,
-                                 self.runner.file_layouts(flight.planned.stem))  # fmt: skip
+                                 self.runner.file_layouts(flight.planned.stem),
+                                 packed(transcript))  # fmt: skip
         except OutputError as exc:
             self._fail_claimed(flight, str(exc))
             return

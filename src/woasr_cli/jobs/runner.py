@@ -31,7 +31,7 @@ from woasr_cli.jobs.fingerprint import fingerprint_file
 from woasr_cli.jobs.layout import output_stems
 from woasr_cli.jobs.manifest import Job, Manifest
 from woasr_cli.jobs.owner import new_owner
-from woasr_cli.jobs.rewrite import layout_key, outdated, own_transcript
+from woasr_cli.jobs.rewrite import layout_key, outdated, own_transcript, packed
 from woasr_cli.jobs.states import JobState
 from woasr_cli.media import probe
 from woasr_cli.media.discover import InputFile
@@ -187,7 +187,7 @@ class BatchRunner:
             result.skipped += 1
             self.report(Event("skipped", input=path, outputs=list(wanted)))
             return True
-        transcript = own_transcript(job)
+        transcript = own_transcript(job, self.manifest.kept_transcript(job.id))
         if transcript is None:
             return False
         formats = [f for f, p in zip(self.options.formats, wanted, strict=True) if p in stale]
@@ -338,7 +338,7 @@ class BatchRunner:
         elapsed = time.monotonic() - started
         self.manifest.finish(
             job_id, self.owner, [str(p) for p in outputs], transcript.duration, elapsed,
-            self.file_layouts(planned.stem),
+            self.file_layouts(planned.stem), packed(transcript),
         )  # fmt: skip
         with self._tally:
             result.done += 1
