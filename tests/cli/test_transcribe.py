@@ -59,10 +59,13 @@ def test_rerun_skips_finished_work(speech_dir: Path, tmp_path: Path) -> None:
     code, _, err = run("transcribe", str(speech_dir), "-o", str(out), "-f", "srt")
     assert code == 0 and "2 skipped" in err
     assert {p: p.stat().st_mtime_ns for p in out.glob("*.srt")} == before
-    # A vanished output is rendered again; other files stay skipped.
-    next(iter(before)).unlink()
+    # A vanished output is written again, from the transcript the manifest kept.
+    gone = next(iter(before))
+    text = gone.read_bytes()
+    gone.unlink()
     code, _, err = run("transcribe", str(speech_dir), "-o", str(out), "-f", "srt")
-    assert code == 0 and "1 done, 1 skipped" in err
+    assert code == 0 and "0 done, 2 skipped" in err and "srt written again" in err, err
+    assert gone.read_bytes() == text
 
 
 def test_a_new_layout_is_written_from_the_transcript_without_the_model(
