@@ -217,6 +217,9 @@ def test_usage_errors_before_any_model_loads(tmp_path: Path) -> None:
         assert "not a file but a stream; pipe it in with --stdin" in result.output
     result = runner.invoke(app, ["listen", "--file", str(tmp_path)])
     assert result.exit_code == 2 and "a directory" in result.output
+    # `-o -` wrote a folder named "-": listen's stdout already carries the captions.
+    result = runner.invoke(app, ["listen", "--stdin", "-o", "-"])
+    assert result.exit_code == 2 and "prints its captions on stdout already" in result.output
 
 
 def test_files_already_there_are_not_replaced_unless_asked(

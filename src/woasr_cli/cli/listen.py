@@ -189,6 +189,11 @@ def listen(
             raise UsageError("--realtime plays a --file at real-time pace; name the file")
         if (sample_rate, channels) != (16000, 1) and not stdin:
             raise UsageError("--sample-rate and --channels describe raw PCM on --stdin")
+        if output_dir is not None and str(output_dir) == "-":
+            raise UsageError(
+                "-o - : listen prints its captions on stdout already (--json for events);"
+                " -o takes a folder for the files"
+            )
         options = TranscribeOptions(
             provider=provider, model=model, language=language or None, beam_size=beam_size,
             device=device,  # type: ignore[arg-type]
