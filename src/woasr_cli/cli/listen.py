@@ -176,6 +176,7 @@ def listen(
     """
     import os
 
+    from woasr_cli.cli.to_stdout import STDOUT
     from woasr_cli.options import TranscribeOptions
 
     try:
@@ -189,7 +190,7 @@ def listen(
             raise UsageError("--realtime plays a --file at real-time pace; name the file")
         if (sample_rate, channels) != (16000, 1) and not stdin:
             raise UsageError("--sample-rate and --channels describe raw PCM on --stdin")
-        if output_dir is not None and str(output_dir) == "-":
+        if output_dir is not None and str(output_dir) == STDOUT:
             raise UsageError(
                 "-o - : listen prints its captions on stdout already (--json for events);"
                 " -o takes a folder for the files"
