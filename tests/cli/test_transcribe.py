@@ -313,6 +313,24 @@ def test_a_file_without_speech_says_so(speech_dir: Path, tmp_path: Path) -> None
     assert done["silent.wav"]["words"] == 0 and done["talk.wav"]["words"] >= 5
 
 
+def test_a_quiet_recording_is_transcribed(
+    shared_audio: Path, references: dict[str, str], tmp_path: Path
+) -> None:
+    """jfk.wav recorded at a peak of -55 dBFS (a microphone's gain set low): the VAD found no
+    speech in it and the transcript was empty, though Whisper reads it."""
+    import numpy as np
+
+    from conftest import write_wav
+    from woasr_cli.media import decode_audio
+
+    jfk = decode_audio(shared_audio / "jfk.wav")
+    quiet = write_wav(tmp_path / "quiet.wav", jfk / np.abs(jfk).max() * 10 ** (-55 / 20), 16000)
+    code, _, err = run("transcribe", str(quiet), "-o", str(tmp_path / "out"), "-f", "txt")
+    assert code == 0, err
+    text = (tmp_path / "out" / "quiet.txt").read_text()
+    assert wer(references["jfk.wav"], text) <= 0.1, text
+
+
 def test_mp3s_joined_end_to_end_are_transcribed_whole(speech_dir: Path, tmp_path: Path) -> None:
     """Two recordings joined with ``cat`` (16 kHz mono, then 44.1 kHz stereo): the file
     failed ("Frame does not match AudioResampler setup"); and a length is the audio's as

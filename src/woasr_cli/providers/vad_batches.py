@@ -21,8 +21,9 @@ speech after silence. Speech never triggers it (its probabilities stay above ``Q
 within any 2 s), nor do pauses under 2 s, nor silence (after 15 s of it jfk still scored
 0.55-0.7: files that open quietly are cut as before). Sequential decoding finds its speech the
 same way (sequential_speech.py). Other callers (diarization, whose speaker turns were tuned on
-faster-whisper's spans) get faster-whisper's probabilities exactly. :func:`replaying` reads
-scores a call already computed again, with other options, at no cost.
+faster-whisper's spans) get faster-whisper's probabilities exactly, at ordinary levels: in
+every call a quiet recording is heard louder (vad_level.py). :func:`replaying` reads scores a
+call already computed again, with other options, at no cost.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from woasr_cli.providers import vad_level
 from woasr_cli.providers.thread_setting import thread_setting
 
 BATCH_FRAMES = 32  # 1 s of audio a call (the state can start again between calls)
@@ -68,11 +70,11 @@ class BatchedSilero:
         context_size_samples: int = _CONTEXT,
     ) -> npt.NDArray[np.float32]:
         assert audio.ndim == 1 and audio.shape[0] % num_samples == 0
-        frames = audio.reshape(-1, num_samples)
         replay = getattr(_local, "replay", None)
         if replay is not None:
-            assert len(replay) == len(frames), "replayed scores are of other audio"
+            assert len(replay) * num_samples == len(audio), "replayed scores are of other audio"
             return self._keep(replay.reshape(-1, 1))
+        frames = vad_level.for_vad(audio).reshape(-1, num_samples)  # a quiet recording louder
         h = np.zeros((1, 1, 128), dtype=np.float32)
         c = np.zeros((1, 1, 128), dtype=np.float32)
         outputs = []

@@ -58,6 +58,10 @@ def _silero_vad(vad_base: type) -> Any:
     """whisperX's Vad interface over faster-whisper's bundled Silero ONNX model."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
+    from woasr_cli.providers import vad_batches
+
+    vad_batches.install()  # bounded memory, and a quiet recording heard (vad_level.py)
+
     class _Turn:
         def __init__(self, start: float, end: float) -> None:
             self.start, self.end, self.speaker = start, end, None
