@@ -48,6 +48,27 @@ def test_a_fifo_in_a_folder_is_skipped_and_the_clip_done(
     assert done.returncode == 1  # the broken link failed; the FIFO was only skipped
 
 
+@pytest.mark.slow
+def test_links_to_media_kept_elsewhere_are_transcribed_by_their_names(
+    speech_dir: Path, tmp_path: Path, tiny_en: Path
+) -> None:
+    """A link in the folder to a file outside it crashed the batch (a traceback, no file
+    done); a link to a folder was passed over without a word."""
+    media, store = tmp_path / "media", tmp_path / "store"
+    (store / "more").mkdir(parents=True)
+    media.mkdir()
+    shutil.copy(speech_dir / "synth_1.wav", store / "ab12.wav")
+    shutil.copy(speech_dir / "synth_1.wav", store / "more" / "b.wav")
+    (media / "talk.wav").symlink_to(store / "ab12.wav")
+    (media / "more").symlink_to(store / "more")
+    out = tmp_path / "out"
+    done = woasr("transcribe", str(media), "-o", str(out), "-f", "txt", "-m", str(tiny_en))
+    assert done.returncode == 0, done.stderr
+    assert "quick brown fox" in (out / "talk.txt").read_text().lower()
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["talk.txt"]
+    assert f"woasr: skipped {media / 'more'}: a symlink to a directory, not walked" in done.stderr
+
+
 def test_a_fifo_named_explicitly_fails_at_once(tmp_path: Path) -> None:
     fifo = tmp_path / "x.wav"
     os.mkfifo(fifo)

@@ -143,6 +143,34 @@ def test_a_dangling_symlink_is_named_by_the_link(tmp_path: Path) -> None:
     assert [i.path for i in found.inputs] == [tmp_path / "a.wav", tmp_path / "broken.wav"]
 
 
+def test_a_symlink_is_named_by_itself_and_a_linked_folder_is_reported(tmp_path: Path) -> None:
+    """A folder holding links to media kept elsewhere (``talk.mp4 -> /store/ab12.mp4``) ended
+    the whole batch with a traceback: the link was named by its target, outside the folder,
+    and had no place in the folder's tree of outputs."""
+    media, store = tmp_path / "media", tmp_path / "store"
+    _touch(store, "ab12.mp4", "2024/c.wav")
+    _touch(media, "sub/a.wav")
+    (media / "talk.mp4").symlink_to(store / "ab12.mp4")
+    (media / "sub" / "up").symlink_to("..")  # a loop, were links to folders walked
+    (media / "2024").symlink_to(store / "2024")
+    found = discover_inputs([str(media)])
+    assert [(str(i.relative), i.path) for i in found.inputs] == [
+        ("talk.mp4", media / "talk.mp4"),
+        ("sub/a.wav", media / "sub" / "a.wav"),
+    ]
+    reason = "a symlink to a directory, not walked: name it to include it"
+    assert found.skipped == [(str(media / "2024"), reason), (str(media / "sub" / "up"), reason)]
+    # Named, or through a glob, a linked folder is walked, its files under the name given.
+    named = discover_inputs([str(media / "2024"), str(media / "talk.mp4")])
+    assert [(str(i.relative), i.path) for i in named.inputs] == [
+        ("c.wav", store / "2024" / "c.wav"),
+        ("talk.mp4", media / "talk.mp4"),
+    ]
+    globbed = discover_inputs([str(media / "*" / "*.wav")])
+    assert [str(i.relative) for i in globbed.inputs] == ["2024/c.wav", "sub/a.wav"]
+    assert globbed.inputs[0].path == media / "2024" / "c.wav"
+
+
 def test_a_url_matches_nothing_instead_of_becoming_a_path() -> None:
     """``woasr transcribe https://host/a.mp3`` failed as "/cwd/https:/host/a.mp3: no such
     file"; a URL is no file here and is reported as given."""

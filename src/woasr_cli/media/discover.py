@@ -4,7 +4,7 @@ Order is deterministic (arguments in order, directory contents sorted), duplicat
 directory walks keep only known media extensions, and an explicitly named file is always tried.
 FIFOs, sockets and devices found by a walk or a glob are skipped with a reason (opening one for
 reading can block forever); one named explicitly is kept, and fails with that reason.
-A symlink is reported by its own name when its target is missing.
+A symlink is named by itself, not by its target; a walk does not enter a linked directory.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ MEDIA_EXTENSIONS = frozenset(
 )  # fmt: skip
 
 _GLOB_CHARS = set("*?[")
+_LINKED_DIRECTORY = "a symlink to a directory, not walked: name it to include it"
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+://")
 
 
@@ -62,9 +63,16 @@ def read_list(data: bytes) -> list[str]:
 
 
 def _walk(directory: Path, skipped: list[tuple[str, str]]) -> list[Path]:
+    """Media files under ``directory``. A symlink to a file is one of them, by its own name; a
+    symlink to a directory is not walked (a link back up would never end, and a second name
+    for a folder would transcribe it twice) but reported, as glob and an explicit name reach
+    it."""
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(directory, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in dirnames:
+            if os.path.islink(os.path.join(dirpath, name)):
+                skipped.append((str(_located(Path(dirpath) / name)), _LINKED_DIRECTORY))
         for name in sorted(filenames):
             if Path(name).suffix.lower() in MEDIA_EXTENSIONS and not name.startswith("."):
                 _keep_regular(Path(dirpath) / name, found, skipped)
@@ -85,11 +93,10 @@ def _keep_regular(path: Path, found: list[Path], skipped: list[tuple[str, str]])
 
 
 def _located(path: Path) -> Path:
-    """The absolute path a user can find: the target of a working symlink, the link itself
-    when its target is missing (naming the target would point at nothing in their folder)."""
-    if path.is_symlink() and not path.exists():
-        return path.parent.resolve() / path.name
-    return path.resolve()
+    """The absolute path a user can find, by the name they see: a symlink is named by itself,
+    not its target (``talk.mp4`` linked to ``/store/ab12.mp4`` is transcribed to talk.srt, and
+    a target outside the folder has no place in the folder's tree of outputs)."""
+    return path.parent.resolve() / path.name
 
 
 def _expand(arg: str, skipped: list[tuple[str, str]]) -> tuple[list[InputFile], bool]:
@@ -99,10 +106,10 @@ def _expand(arg: str, skipped: list[tuple[str, str]]) -> tuple[list[InputFile], 
         files = [InputFile(_located(p), root) for p in _walk(path, skipped)]
         return files, bool(files)
     if path.exists() or path.is_symlink():
-        resolved = path.resolve() if path.exists() else path.absolute()
-        if not resolved.exists():  # /dev/stdin of a pipe resolves to /proc/PID/fd/pipe:[N]
-            resolved = path.absolute()
-        return [InputFile(resolved, resolved.parent)], True
+        # As given (absolute): a link by its own name, /dev/stdin of a pipe too (not the
+        # /proc/PID/fd/pipe:[N] it links to, which names nothing).
+        given = Path(os.path.abspath(path))
+        return [InputFile(given, given.parent)], True
     if is_url(arg) or arg == "-":  # not a file here (a URL's path would read "http:/host/...")
         return [], False
     if _GLOB_CHARS & set(arg):
@@ -110,13 +117,15 @@ def _expand(arg: str, skipped: list[tuple[str, str]]) -> tuple[list[InputFile], 
         out: list[InputFile] = []
         base = _glob_base(path)
         for m in matches:
-            p = Path(m)
+            # Paths as matched, not resolved: a pattern may pass through a linked directory,
+            # whose files would resolve to somewhere outside ``base``.
+            p = Path(os.path.abspath(m))
+            kept: list[Path] = []
             if p.is_dir():
-                out += [InputFile(_located(q), base) for q in _walk(p, skipped)]
+                kept = _walk(p, skipped)
             else:
-                kept: list[Path] = []
                 _keep_regular(p, kept, skipped)
-                out += [InputFile(_located(q), base) for q in kept]
+            out += [InputFile(q, base) for q in kept]
         return out, bool(matches)
     # A path that does not exist is still an input: the batch reports it as failed.
     return [InputFile(path.absolute(), path.absolute().parent)], True
@@ -133,7 +142,7 @@ def _glob_base(pattern: Path) -> Path:
         if _GLOB_CHARS & set(part):
             break
         parts.append(part)
-    return Path(*parts).resolve() if parts else Path.cwd()
+    return Path(os.path.abspath(Path(*parts))) if parts else Path.cwd()
 
 
 def discover_inputs(args: Iterable[str]) -> Discovery:
