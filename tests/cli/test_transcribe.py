@@ -271,6 +271,10 @@ def test_manifest_location_unusable_is_one_line(speech_dir: Path, tmp_path: Path
     code, _, err = run("transcribe", str(speech_dir), "-o", str(blocker / "out"), "-f", "txt")
     assert code == 1
     assert err.count("\n") == 1 and "manifest" in err and "Traceback" not in err
+    assert f"{blocker} is a file, not a folder" in err  # it said "Not a directory"
+    code, _, err = run("transcribe", str(speech_dir), "-o", str(blocker), "-f", "txt")
+    assert code == 1 and err.count("\n") == 1, err
+    assert f"{blocker} is a file, not a folder" in err  # it said "File exists"
 
 
 def test_a_wav_with_zero_samples_is_a_finished_job_with_empty_outputs(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -169,6 +170,40 @@ def test_a_symlink_is_named_by_itself_and_a_linked_folder_is_reported(tmp_path: 
     globbed = discover_inputs([str(media / "*" / "*.wav")])
     assert [str(i.relative) for i in globbed.inputs] == ["2024/c.wav", "sub/a.wav"]
     assert globbed.inputs[0].path == media / "2024" / "c.wav"
+
+
+def test_a_folder_that_cannot_be_read_is_reported(tmp_path: Path) -> None:
+    """os.walk passed over a subfolder it could not list without a word: its media were
+    missing from the batch and nothing said so."""
+    import contextlib
+    import shutil
+    import tempfile
+
+    @contextlib.contextmanager
+    def as_nobody() -> Iterator[None]:  # root reads a folder whatever its mode
+        if os.geteuid() != 0:
+            yield
+            return
+        os.seteuid(65534)
+        try:
+            yield
+        finally:
+            os.seteuid(0)
+
+    media = Path(tempfile.mkdtemp(dir="/tmp" if os.geteuid() == 0 else tmp_path))
+    try:
+        media.chmod(0o755)  # reachable by the user the walk runs as
+        _touch(media, "a.wav", "locked/b.wav")
+        (media / "locked").chmod(0)
+        with as_nobody():
+            found = discover_inputs([str(media)])
+        assert [i.path for i in found.inputs] == [media / "a.wav"]
+        assert found.skipped == [
+            (str(media / "locked"), "cannot read the folder: Permission denied")
+        ]
+    finally:
+        (media / "locked").chmod(0o755)
+        shutil.rmtree(media)
 
 
 def test_a_url_matches_nothing_instead_of_becoming_a_path() -> None:

@@ -68,10 +68,11 @@ def connect(path: Path, timeout: float) -> sqlite3.Connection:
         raise ManifestError(f"manifest {path} is a directory: give the path of a file")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ManifestError(
-            f"cannot create the manifest's folder {path.parent}: {exc.strerror or exc}"
-        ) from None
+    except OSError as exc:  # "File exists" said less than which file is in the way
+        folders = (path.parent, *path.parent.parents)
+        blocker = next((p for p in folders if p.exists() and not p.is_dir()), None)
+        why = f"{blocker} is a file, not a folder" if blocker else exc.strerror or str(exc)
+        raise ManifestError(f"cannot create the manifest's folder {path.parent}: {why}") from None
     try:
         # Autocommit mode: every transaction is an explicit BEGIN ... COMMIT of ours.
         conn = sqlite3.connect(

@@ -68,7 +68,12 @@ def _walk(directory: Path, skipped: list[tuple[str, str]]) -> list[Path]:
     for a folder would transcribe it twice) but reported, as glob and an explicit name reach
     it."""
     found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(directory, followlinks=False):
+
+    def unreadable(exc: OSError) -> None:  # os.walk passed over such a folder without a word
+        where = Path(exc.filename) if exc.filename else directory
+        skipped.append((str(_located(where)), f"cannot read the folder: {exc.strerror or exc}"))
+
+    for dirpath, dirnames, filenames in os.walk(directory, onerror=unreadable):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in dirnames:
             if os.path.islink(os.path.join(dirpath, name)):
