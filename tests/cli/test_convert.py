@@ -64,3 +64,57 @@ def test_dash_o_prints_one_format_on_stdout(tmp_path: Path) -> None:
         result = runner.invoke(app, ["convert", str(labelled), "-o", "-", *args])
         assert result.exit_code == 2 and "-o - writes one transcript" in result.stderr
         assert result.stdout == ""
+
+
+def test_whispers_json_is_laid_out_as_woasrs_subtitles(
+    shared_audio: Path, tiny_en: Path, tmp_path: Path
+) -> None:
+    """``woasr convert`` on the JSON openai-whisper or whisper-ctranslate2 writes: a traceback
+    (KeyError: 'text': their words say "word"); now woasr's subtitle layout of their words."""
+    import dataclasses
+
+    import srt
+    from faster_whisper import WhisperModel
+
+    model = WhisperModel(str(tiny_en), device="cpu", compute_type="int8")
+    segments, info = model.transcribe(str(shared_audio / "jfk.wav"), word_timestamps=True)
+    # As whisper-ctranslate2 writes it (its writer is openai-whisper's): segments as dicts.
+    runs = [dataclasses.asdict(s) for s in segments]
+    whisper = {"text": "".join(s["text"] for s in runs), "segments": runs, "language": "en"}
+    # A number Whisper writes in pieces, and a segment without word times.
+    whisper["segments"] += [
+        {"start": 12.0, "end": 13.0, "text": " About 40,000 people.", "words": [
+            {"word": " About", "start": 12.0, "end": 12.3, "probability": 0.9},
+            {"word": " 40", "start": 12.3, "end": 12.5, "probability": 0.8},
+            {"word": ",000", "start": 12.5, "end": 12.7, "probability": 0.7},
+            {"word": " people.", "start": 12.7, "end": 13.0, "probability": 0.9}]},
+        {"start": 14.0, "end": 15.0, "text": " No words here."},
+    ]  # fmt: skip
+    path = tmp_path / "jfk.json"
+    path.write_text(json.dumps(whisper), encoding="utf-8")
+    result = CliRunner().invoke(app, ["convert", str(path), "-f", "srt,txt"])
+    assert result.exit_code == 0, result.stderr
+    cues = list(srt.parse((tmp_path / "jfk.srt").read_text(encoding="utf-8")))
+    text = " ".join(c.content.replace("\n", " ") for c in cues)
+    assert "ask not what your country can do for you" in text.lower()
+    assert "About 40,000 people." in text and "No words here." in text
+    assert all(len(line) <= 42 for c in cues for line in c.content.splitlines())
+    assert cues[0].start.total_seconds() < 1.0 and cues[-1].end.total_seconds() == 15.0
+    assert info.language == "en"
+
+
+def test_a_json_that_does_not_read_fails_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / "w.json").write_text('{"segments": [{"start": 0, "text": "x"}]}')
+    (tmp_path / "o.json").write_text('{"schema": 1, "segments": [{"start": 0}]}')
+    good = _write(tmp_path / "good.json", None)
+    result = CliRunner().invoke(
+        app, ["convert", str(tmp_path / "w.json"), str(tmp_path / "o.json"), str(good)]
+    )
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        f"woasr: failed: {tmp_path / 'w.json'}: segment 1 of Whisper's JSON does not read: "
+        "no 'end'",
+        f"woasr: failed: {tmp_path / 'o.json'}: a woasr JSON transcript that does not read "
+        "(no 'end')",
+    ]
+    assert (tmp_path / "good.srt").is_file()

@@ -6,7 +6,7 @@ import json
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,6 +22,9 @@ from woasr_cli.cli.layout_flags import (
     SubtitleLayoutFlag,
 )
 from woasr_cli.errors import InputError, UsageError, WoasrError
+
+if TYPE_CHECKING:
+    from woasr_cli.transcript import Transcript
 
 
 def convert(
@@ -60,7 +63,8 @@ def convert(
         ),
     ] = None,
 ) -> None:
-    """Write other formats (srt, vtt, txt, tsv, rttm ...) from woasr JSON transcripts.
+    """Write other formats (srt, vtt, txt, tsv, rttm ...) from woasr JSON transcripts, or
+    Whisper's JSON (openai-whisper's, whisper-ctranslate2's: laid out as woasr's subtitles).
 
     'all' includes rttm for transcripts with speaker labels. Asking for rttm from a transcript
     without speakers (made without --diarize) fails that file and writes none of its formats.
@@ -71,7 +75,6 @@ def convert(
     from woasr_cli.options import parse_speaker_names
     from woasr_cli.outputs import format_options_for, render, write_outputs
     from woasr_cli.processing.speakers import names_in_order
-    from woasr_cli.transcript import Transcript
 
     failed = 0
     try:
@@ -100,7 +103,7 @@ def convert(
         raise typer.Exit(exit_code_for(exc)) from None
     for path in transcripts:
         try:
-            transcript = Transcript.from_dict(_load(path))
+            transcript = _transcript(_load(path))
             if names:
                 transcript = transcript.renamed(names_in_order(transcript.speakers, names))
             formats = labelled if transcript.speakers else plain
@@ -121,6 +124,20 @@ def convert(
             failed += 1
             typer.echo(f"woasr: failed: {path}: {exc}", err=True)
     raise typer.Exit(1 if failed else 0)
+
+
+def _transcript(data: dict[str, object]) -> Transcript:
+    """woasr's JSON transcript, or Whisper's (openai-whisper, whisper-ctranslate2)."""
+    from woasr_cli.providers.whisper_json import from_whisper_json, is_whisper_json
+    from woasr_cli.transcript import Transcript
+
+    if is_whisper_json(data):
+        return from_whisper_json(data)
+    try:
+        return Transcript.from_dict(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        why = f"no {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise InputError(f"a woasr JSON transcript that does not read ({why})") from None
 
 
 _WRITTEN = {".srt": "an SRT file", ".vtt": "a WebVTT file", ".txt": "a text file",
