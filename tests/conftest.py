@@ -3,6 +3,7 @@ offline tiny.en model, and an environment that never reaches a model hub."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -171,3 +172,35 @@ def submitted_ahead(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 
     monkeypatch.setattr(ChunkBatcher, "submit", spy)
     return seen
+
+
+@contextlib.contextmanager
+def as_nobody() -> Iterator[None]:
+    """Within: file permissions apply (root reads a folder whatever its mode), by running as
+    uid 65534 where the tests run as root."""
+    if os.geteuid() != 0:
+        yield
+        return
+    os.seteuid(65534)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+
+
+@contextlib.contextmanager
+def locked_folder(tmp_path: Path) -> Iterator[Path]:
+    """A folder :func:`as_nobody` can reach (pytest's own are root's, mode 700), where a test
+    can take permissions away; removed afterwards."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(dir="/tmp" if os.geteuid() == 0 else tmp_path))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        for sub in folder.rglob("*"):
+            if sub.is_dir() and not sub.is_symlink():
+                sub.chmod(0o755)
+        shutil.rmtree(folder)

@@ -277,6 +277,25 @@ def test_manifest_location_unusable_is_one_line(speech_dir: Path, tmp_path: Path
     assert f"{blocker} is a file, not a folder" in err  # it said "File exists"
 
 
+def test_a_folder_that_cannot_be_read_is_an_error(tmp_path: Path) -> None:
+    """A subfolder the walk could not list was passed over without a word, exit 0: the media
+    it holds were never reached."""
+    from conftest import as_nobody, locked_folder
+
+    with locked_folder(tmp_path) as media:
+        (media / "locked").mkdir()
+        (media / "locked" / "b.wav").write_bytes(b"x")
+        (media / "locked").chmod(0)
+        # Once as root first: the modules the command imports as it goes are then loaded (as
+        # uid 65534 the interpreter's own files may not be readable).
+        run("transcribe", str(media), "-o", str(tmp_path / "warm"))
+        with as_nobody():
+            code, _, err = run("transcribe", str(media), "-o", str(media / "out"))
+        assert code == 1, err
+        why = "cannot read the folder: Permission denied"
+        assert err.splitlines()[0] == f"woasr: error: {media / 'locked'}: {why}", err
+
+
 def test_a_wav_with_zero_samples_is_a_finished_job_with_empty_outputs(tmp_path: Path) -> None:
     import wave
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from conftest import as_nobody, locked_folder
 from woasr_cli.jobs.layout import output_stems
-from woasr_cli.media.discover import discover_inputs, read_list
+from woasr_cli.media.discover import discover_inputs, read_list, unreadable
 
 
 def _touch(root: Path, *names: str) -> None:
@@ -175,35 +175,15 @@ def test_a_symlink_is_named_by_itself_and_a_linked_folder_is_reported(tmp_path: 
 def test_a_folder_that_cannot_be_read_is_reported(tmp_path: Path) -> None:
     """os.walk passed over a subfolder it could not list without a word: its media were
     missing from the batch and nothing said so."""
-    import contextlib
-    import shutil
-    import tempfile
-
-    @contextlib.contextmanager
-    def as_nobody() -> Iterator[None]:  # root reads a folder whatever its mode
-        if os.geteuid() != 0:
-            yield
-            return
-        os.seteuid(65534)
-        try:
-            yield
-        finally:
-            os.seteuid(0)
-
-    media = Path(tempfile.mkdtemp(dir="/tmp" if os.geteuid() == 0 else tmp_path))
-    try:
-        media.chmod(0o755)  # reachable by the user the walk runs as
+    with locked_folder(tmp_path) as media:
         _touch(media, "a.wav", "locked/b.wav")
         (media / "locked").chmod(0)
         with as_nobody():
             found = discover_inputs([str(media)])
         assert [i.path for i in found.inputs] == [media / "a.wav"]
-        assert found.skipped == [
-            (str(media / "locked"), "cannot read the folder: Permission denied")
-        ]
-    finally:
-        (media / "locked").chmod(0o755)
-        shutil.rmtree(media)
+        why = "cannot read the folder: Permission denied"
+        assert found.skipped == [(str(media / "locked"), why)]
+        assert unreadable(found.skipped) == found.skipped
 
 
 def test_a_url_matches_nothing_instead_of_becoming_a_path() -> None:

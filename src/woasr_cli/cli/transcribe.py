@@ -444,7 +444,7 @@ def run_transcribe(
     from woasr_cli.cli.names import shown
     from woasr_cli.cli.progress import JsonReporter, make_reporter, say
     from woasr_cli.jobs.batch import run_batch
-    from woasr_cli.media.discover import is_url
+    from woasr_cli.media.discover import is_url, unreadable
     from woasr_cli.policy import prepare
 
     options = prepare(options)  # refuse what the provider cannot do before looking at inputs
@@ -468,11 +468,16 @@ def run_transcribe(
         else:
             why = "matched no media files"
         say(f"woasr: error: {shown(arg)}: {why}")
-    for name, reason in [] if quiet else result.ignored:
-        say(f"woasr: skipped {shown(name)}: {shown(reason)}")
-    return report_result(
+    unread = unreadable(result.ignored)
+    for name, reason in result.ignored:
+        if (name, reason) in unread:  # media it may hold were not reached: an error
+            say(f"woasr: error: {shown(name)}: {shown(reason)}")
+        elif not quiet:
+            say(f"woasr: skipped {shown(name)}: {shown(reason)}")
+    code = report_result(
         result, quiet=quiet, json_events=json_events, interrupted_code=stop.exit_code
     )
+    return SOME_FAILED if unread and code == OK else code
 
 
 def report_result(

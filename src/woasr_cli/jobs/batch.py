@@ -74,7 +74,7 @@ def run_batch(
             jobs, options, manifest, reporter=reporter or null_reporter,
             should_stop=should_stop or (lambda: False), force=force,
         )  # fmt: skip
-        result.missing = missing
+        result.missing, result.ignored = missing, ignored
         return result
     result = _run_planned(
         jobs, options, manifest, reporter or null_reporter, should_stop or (lambda: False),

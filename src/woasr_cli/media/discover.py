@@ -29,6 +29,7 @@ MEDIA_EXTENSIONS = frozenset(
 )  # fmt: skip
 
 _GLOB_CHARS = set("*?[")
+UNREADABLE_FOLDER = "cannot read the folder"  # a skipped entry that may hold media
 _LINKED_DIRECTORY = "a symlink to a directory, not walked: name it to include it"
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+://")
 
@@ -48,6 +49,12 @@ class Discovery:
     inputs: list[InputFile]
     missing: list[str]  # arguments that matched nothing
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why): FIFOs and such
+
+
+def unreadable(skipped: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The folders among ``skipped`` that could not be listed: media a batch did not reach,
+    unlike a FIFO's or a link's entry."""
+    return [(path, why) for path, why in skipped if why.startswith(UNREADABLE_FOLDER)]
 
 
 def read_list(data: bytes) -> list[str]:
@@ -71,7 +78,7 @@ def _walk(directory: Path, skipped: list[tuple[str, str]]) -> list[Path]:
 
     def unreadable(exc: OSError) -> None:  # os.walk passed over such a folder without a word
         where = Path(exc.filename) if exc.filename else directory
-        skipped.append((str(_located(where)), f"cannot read the folder: {exc.strerror or exc}"))
+        skipped.append((str(_located(where)), f"{UNREADABLE_FOLDER}: {exc.strerror or exc}"))
 
     for dirpath, dirnames, filenames in os.walk(directory, onerror=unreadable):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
