@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 
 
 def convert(
-    transcripts: Annotated[list[Path], typer.Argument(help="woasr JSON transcripts.")],
+    transcripts: Annotated[
+        list[Path], typer.Argument(help="woasr JSON transcripts (or Whisper's).")
+    ],
     output_format: Annotated[
         list[str] | None,
         typer.Option(

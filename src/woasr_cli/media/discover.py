@@ -71,16 +71,15 @@ def read_list(data: bytes) -> list[str]:
 
 def _walk(directory: Path, skipped: list[tuple[str, str]]) -> list[Path]:
     """Media files under ``directory``. A symlink to a file is one of them, by its own name; a
-    symlink to a directory is not walked (a link back up would never end, and a second name
-    for a folder would transcribe it twice) but reported, as glob and an explicit name reach
-    it."""
+    symlink to a directory is reported, not walked (a link back up would never end, and a
+    second name for a folder would transcribe it twice); named, or matched by a glob, it is."""
     found: list[Path] = []
 
-    def unreadable(exc: OSError) -> None:  # os.walk passed over such a folder without a word
+    def unlisted(exc: OSError) -> None:  # os.walk passed over such a folder without a word
         where = Path(exc.filename) if exc.filename else directory
         skipped.append((str(_located(where)), f"{UNREADABLE_FOLDER}: {exc.strerror or exc}"))
 
-    for dirpath, dirnames, filenames in os.walk(directory, onerror=unreadable):
+    for dirpath, dirnames, filenames in os.walk(directory, onerror=unlisted):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in dirnames:
             if os.path.islink(os.path.join(dirpath, name)):
