@@ -117,7 +117,7 @@ def test_streaming_vad_matches_the_whole_file(shared_audio: Path) -> None:
     # Until the stream has been loud, a louder hearing of it may score a frame higher, never
     # lower (providers/vad_level.py); from then on the scores are the whole file's.
     loud = next(i for i in range(len(frames)) if loudness(audio[: (i + 1) * FRAME]) >= QUIET)
-    assert 0 < loud < 20  # the clip opens with 0.4 s of faint sound
+    assert 0 < loud < 40  # the clip opens with faint sound, then speech within 1.3 s
     assert (streamed >= whole - 1e-4).all()
     np.testing.assert_allclose(streamed[loud:], whole[loud:], atol=1e-4)
 

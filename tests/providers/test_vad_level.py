@@ -81,3 +81,23 @@ def test_a_quiet_microphone_is_heard_live(shared_audio: Path, tmp_path: Path) ->
     assert speech.sum() > 200
     assert (probabilities[speech] > 0.5).mean() > 0.9  # before: none of them
     assert (probabilities[~speech] > 0.5).mean() < 0.3
+
+
+def test_a_bump_before_quiet_speech_does_not_set_its_level(
+    shared_audio: Path, tmp_path: Path
+) -> None:
+    # A 0.2 s burst at -10 dBFS (the microphone knocked, a door) before jfk.wav at -55 dBFS:
+    # the loudest 0.1 % of the file's samples were the burst's, and no speech was found.
+    from woasr_cli.providers.speech_chunks import speech_spans
+
+    jfk = decode_audio(shared_audio / "jfk.wav")
+    quiet = jfk / np.abs(jfk).max() * 10 ** (-55 / 20)
+    burst = np.random.default_rng(2).standard_normal(3200) * 0.3 * np.exp(-np.linspace(0, 5, 3200))
+    silence = np.zeros(16000)
+    audio = np.concatenate([silence, burst, silence, quiet, silence]).astype(np.float32)
+    recorded = decode_audio(write_wav(tmp_path / "bump.wav", audio, 16000))
+    spans, _ = speech_spans(recorded)
+    start = int(2.2 * 16000)  # where jfk starts
+    assert (
+        sum(min(e, start + len(jfk)) - max(s, start) for s, e in spans if e > start) > 9.5 * 16000
+    )

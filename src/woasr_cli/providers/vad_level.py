@@ -7,10 +7,10 @@ reads them (without VAD: 0 % WER on jfk at -55 dBFS). A lapel microphone with it
 a far-off recorder or a 32-bit float field recording taken with headroom comes out that quiet,
 and the default command wrote an empty transcript. The VAD's input (never the audio Whisper
 hears) is brought up to ``TARGET`` where its loudness is under ``QUIET``, by at most
-``MAX_GAIN``, and clipped at full scale as a louder recording would have been. Noise does not
-become speech that way: room tone, white, brown noise and mains hum scaled to -10 dBFS gave no
-speech. Audio at ordinary levels is left as it is, so its probabilities are faster-whisper's
-exactly.
+``MAX_GAIN``, and clipped at full scale as a louder recording would have been (a click, then).
+Noise does not become speech that way: room tone, white, brown noise and mains hum scaled to
+-10 dBFS gave no speech. Audio at ordinary levels is left as it is, so its probabilities are
+faster-whisper's exactly.
 """
 
 from __future__ import annotations
@@ -18,20 +18,26 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-QUIET = 10 ** (-40 / 20)  # loudness under which the VAD's input is brought up (10 dB above
-# where it started to miss speech: jfk, loudness -51 dBFS; pyannote_sample, -61 dBFS)
+from woasr_cli.media import SAMPLE_RATE
+
+QUIET = 10 ** (-40 / 20)  # loudness under which the VAD's input is brought up (15 dB above
+# where it started to miss speech: jfk, loudness -55 dBFS; pyannote_sample, -66 dBFS)
 TARGET = 10 ** (-20 / 20)  # the loudness it is brought up to
 MAX_GAIN = 10 ** (40 / 20)
-LOUD_SHARE = 0.001  # loudness: the level the loudest 0.1 % of samples reach
+LOUD_SAMPLES = SAMPLE_RATE // 4  # loudness: the level the loudest 0.25 s of samples reach ...
+LOUD_SHARE = 0.001  # ... or the loudest 0.1 % of them, in more than 250 s
 
 
 def loudness(audio: npt.NDArray[np.float32]) -> float:
-    """The level the loudest ``LOUD_SHARE`` of ``audio``'s samples reach around its mean (a
-    click of a few samples does not count, nor a DC offset; speech, whose peaks recur, does)."""
+    """The level the loudest 0.25 s of ``audio``'s samples (``LOUD_SAMPLES``, all told) reach
+    around its mean: speech, whose peaks recur, sets it; a click, a bump of the microphone or
+    a door (a 0.2 s burst at -10 dBFS before jfk.wav at -55 dBFS set the loudest 0.1 % of a
+    19 s file's samples to -17 dBFS, and the file went unheard), or a DC offset, does not."""
     if audio.size == 0:
         return 0.0
     magnitudes = np.abs(audio.reshape(-1) - np.mean(audio, dtype=np.float64))
-    k = max(0, magnitudes.size - 1 - int(magnitudes.size * LOUD_SHARE))
+    top = max(LOUD_SAMPLES, int(magnitudes.size * LOUD_SHARE))
+    k = max(0, magnitudes.size - 1 - top)
     return float(np.partition(magnitudes, k)[k])
 
 
