@@ -340,18 +340,27 @@ def test_a_quiet_recording_is_transcribed(
     shared_audio: Path, references: dict[str, str], tmp_path: Path
 ) -> None:
     """jfk.wav recorded at a peak of -55 dBFS (a microphone's gain set low): the VAD found no
-    speech in it and the transcript was empty, though Whisper reads it."""
+    speech in it and the transcript was empty, though Whisper reads it. And the same after a
+    second of applause at -12 dBFS (a quiet lecture recording), which set the file's level:
+    "And so my fellow Americans, ask not" was lost."""
     import numpy as np
 
     from conftest import write_wav
     from woasr_cli.media import decode_audio
 
     jfk = decode_audio(shared_audio / "jfk.wav")
-    quiet = write_wav(tmp_path / "quiet.wav", jfk / np.abs(jfk).max() * 10 ** (-55 / 20), 16000)
-    code, _, err = run("transcribe", str(quiet), "-o", str(tmp_path / "out"), "-f", "txt")
+    quiet = jfk / np.abs(jfk).max() * 10 ** (-55 / 20)
+    applause = np.random.default_rng(3).standard_normal(16000) * 10 ** (-12 / 20) / 3
+    gap = np.zeros(2 * 16000)
+    files = [
+        write_wav(tmp_path / "quiet.wav", quiet, 16000),
+        write_wav(tmp_path / "applause.wav", np.concatenate([applause, gap, quiet]), 16000),
+    ]
+    code, _, err = run("transcribe", *map(str, files), "-o", str(tmp_path / "out"), "-f", "txt")
     assert code == 0, err
-    text = (tmp_path / "out" / "quiet.txt").read_text()
-    assert wer(references["jfk.wav"], text) <= 0.1, text
+    for name in ("quiet", "applause"):
+        text = (tmp_path / "out" / f"{name}.txt").read_text()
+        assert wer(references["jfk.wav"], text) <= 0.1, (name, text)
 
 
 def test_mp3s_joined_end_to_end_are_transcribed_whole(speech_dir: Path, tmp_path: Path) -> None:

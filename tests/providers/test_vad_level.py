@@ -83,6 +83,29 @@ def test_a_quiet_microphone_is_heard_live(shared_audio: Path, tmp_path: Path) ->
     assert (probabilities[~speech] > 0.5).mean() < 0.3
 
 
+def test_a_cough_deafens_a_quiet_microphone_for_two_seconds_not_ten(
+    shared_audio: Path, tmp_path: Path
+) -> None:
+    # A quiet microphone, then a second of noise at -12 dBFS (a cough into it), then quiet
+    # speech again: the last 10 s were loud, so the stream was heard as it is for 10 s after.
+    from woasr_cli.live.vad import FRAME, StreamingVad
+
+    jfk = decode_audio(shared_audio / "jfk.wav")
+    jfk = jfk[: len(jfk) // FRAME * FRAME]
+    own = StreamingVad()
+    heard = np.concatenate([own(f) for f in np.array_split(jfk.reshape(-1, FRAME), 70)]) > 0.5
+    quiet = jfk / np.abs(jfk).max() * 10 ** (-55 / 20)
+    cough = np.random.default_rng(5).standard_normal(16000) * 10 ** (-12 / 20) / 3
+    gap = np.zeros(16000)
+    stream = np.concatenate([quiet, gap, cough, gap, quiet])
+    stream = recorded_at(stream, -12, tmp_path, "stream.wav")  # the cough's peak, as written
+    stream = stream[: len(stream) // FRAME * FRAME].reshape(-1, FRAME)
+    vad = StreamingVad()
+    probabilities = np.concatenate([vad(f) for f in np.array_split(stream, len(stream) // 3)])
+    after = probabilities[-len(heard) :]  # jfk again, from 1 s after the cough
+    assert (after[heard] > 0.5).mean() > 0.8
+
+
 def test_a_bump_before_quiet_speech_does_not_set_its_level(
     shared_audio: Path, tmp_path: Path
 ) -> None:
@@ -101,3 +124,34 @@ def test_a_bump_before_quiet_speech_does_not_set_its_level(
     assert (
         sum(min(e, start + len(jfk)) - max(s, start) for s, e in spans if e > start) > 9.5 * 16000
     )
+
+
+def test_a_loud_moment_in_a_quiet_recording_sets_the_level_of_its_own_seconds_only(
+    shared_audio: Path, tmp_path: Path
+) -> None:
+    # A second of applause at -12 dBFS before jfk.wav twice at -55 dBFS (a quiet lecture
+    # recording): the applause set the whole file's loudness, and speech went unfound.
+    from woasr_cli.providers.speech_chunks import speech_spans
+
+    jfk = decode_audio(shared_audio / "jfk.wav")
+    quiet = jfk / np.abs(jfk).max() * 10 ** (-55 / 20)
+    applause = np.random.default_rng(3).standard_normal(16000) * 10 ** (-12 / 20) / 3
+    gap = np.zeros(2 * 16000)
+    audio = np.concatenate([applause, gap, quiet, gap, quiet, gap]).astype(np.float32)
+    recorded = decode_audio(write_wav(tmp_path / "lecture.wav", audio, 16000))
+    assert vad_level.loudness(recorded) > vad_level.QUIET  # the applause's
+    spans, _ = speech_spans(recorded)
+    assert sum(e - s for s, e in spans) / 16000 > 19.0  # of jfk's 2 x 11 s
+
+
+def test_a_loud_recordings_quiet_pauses_are_left_as_they_are(shared_audio: Path) -> None:
+    # Speech at its own level with two minutes of room tone at -60 dBFS, or of dither, between:
+    # most of the file is quiet, but steady noise does not sound like speech: not brought up.
+    jfk = decode_audio(shared_audio / "jfk.wav")
+    room = decode_audio(shared_audio / "negative" / "room_tone_8s.wav")
+    room = np.tile(room / np.abs(room).max() * 10 ** (-60 / 20), 15)
+    dither = np.random.default_rng(4).standard_normal(120 * 16000) * 10 ** (-80 / 20)
+    for noise in (room, dither):
+        audio = np.concatenate([jfk, noise, jfk]).astype(np.float32)
+        audio = audio[: len(audio) // 512 * 512]
+        assert vad_level.for_vad(audio) is audio
