@@ -56,10 +56,11 @@ class _Track:
 
 class StreamingVad:
     """Speech probabilities of a stream's frames as they arrive. Where the stream has been
-    quiet (its last 10 s, vad_level.py) a second state hears it louder and a frame scores the
-    higher of the two: a quiet microphone is heard, and a stream at ordinary levels that opens
-    quietly scores as before (the louder state alone scored pyannote_sample's first "Hello?",
-    after 6.7 s of faint sound, 0.44 instead of 0.55, and its first partial came 1.3 s later)."""
+    quiet (its last 10 s, a loud moment among them left out: vad_level.RecentLevel) a second
+    state hears it louder and a frame scores the higher of the two: a quiet microphone is
+    heard, and a stream at ordinary levels that opens quietly scores as before (the louder
+    state alone scored pyannote_sample's first "Hello?", after 6.7 s of faint sound, 0.44
+    instead of 0.55, and its first partial came 1.3 s later)."""
 
     def __init__(self) -> None:
         try:
