@@ -32,6 +32,7 @@ import numpy as np
 
 from woasr_cli.live.agreement import LocalAgreement
 from woasr_cli.live.events import StreamEvent
+from woasr_cli.live.language import StreamLanguage
 from woasr_cli.live.vad import FRAME, StreamingVad
 from woasr_cli.live.words import cut_guessed_tail, hypothesis_words
 from woasr_cli.media.audio import Audio
@@ -85,6 +86,10 @@ class StreamConfig:
     mid_beam: int | None = 1
 
 
+# A provider's language detection on a pass's own encoder output (faster-whisper's).
+PassLanguages = Callable[[Audio, TranscribeOptions], "list[tuple[str, float]] | None"]
+
+
 class LiveProcessor(Protocol):
     """What drives a live stream: :class:`StreamProcessor`, or a native stream's
     (:class:`woasr_cli.live.native.NativeStreamProcessor`)."""
@@ -118,9 +123,15 @@ class StreamProcessor:
         self._prompt = capabilities.initial_prompt
         # quick passes at a narrower beam, where there is a beam (NeMo, remote APIs: none)
         self._mid_beam = self.config.mid_beam if capabilities.beam_size else None
-        # a multilingual model detects the language on the encoder's window: a full one
+        # A multilingual model told no language detects it on the encoder's window: a full
+        # one, unless the pass detects it on its own encoder output (language.py)
         multilingual = getattr(transcriber.provider, "multilingual", True)
-        self._short_window_ok = bool(self.options.language) or not multilingual
+        self._languages: PassLanguages | None = getattr(
+            transcriber.provider, "pass_languages", None
+        )
+        detects = self._languages is not None
+        self._short_window_ok = bool(self.options.language) or not multilingual or detects
+        self._heard = StreamLanguage() if multilingual and detects else None
         self._vad = StreamingVad() if self.config.vad else None
         self.agreement = LocalAgreement()
         self.language: str | None = self.options.language
@@ -317,9 +328,19 @@ class StreamProcessor:
         the provider can do that), not 30 s."""
         window = getattr(self.transcriber.provider, "encoder_window", None)
         if pad is None or window is None or not self._short_window_ok:
-            return self.transcriber.transcribe(audio, options=options)
+            return self._transcribe_in(audio, options)
         with window(pad):
-            return self.transcriber.transcribe(audio, options=options)
+            return self._transcribe_in(audio, options)
+
+    def _transcribe_in(self, audio: Audio, options: TranscribeOptions) -> Transcript:
+        """One model call, in the language the stream's passes have heard where none was
+        given and the provider detects it per pass (language.py)."""
+        if self._heard is not None and self._languages is not None and not options.language:
+            detected = self._languages(audio, options)
+            if detected:
+                speech = self._speech * FRAME / SAMPLE_RATE
+                options = options.with_changes(language=self._heard.choose(detected, speech))
+        return self.transcriber.transcribe(audio, options=options)
 
     def _trim(self) -> list[Word]:
         """Cut the buffer at a committed sentence end once it is long; past ``max_buffer`` at

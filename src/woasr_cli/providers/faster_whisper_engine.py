@@ -135,6 +135,19 @@ class FasterWhisperProvider:
 
         return encoder_window(pad if self._batched is None else None)
 
+    def pass_languages(
+        self, audio: Audio, options: TranscribeOptions
+    ) -> list[tuple[str, float]] | None:
+        """Language codes and probabilities (most likely first) of one sequential pass over
+        ``audio`` (``options.vad`` off: a live pass), from the encoder output that transcribing
+        it next on this thread, in a language chosen from them, reuses (shared_encoding.py);
+        None where there is nothing to detect or no pass to share it with."""
+        if not self.multilingual or self._batched is not None or options.vad is not False:
+            return None
+        from woasr_cli.providers.shared_encoding import detect
+
+        return detect(self._model, audio)
+
     def close(self) -> None:
         """Wait for batches still inside the engine (those of files that were stopped)."""
         if self._batched is not None:
