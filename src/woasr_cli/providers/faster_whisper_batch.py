@@ -49,6 +49,7 @@ from woasr_cli.providers.whisper_fallback import (
     loops,
     without_loop,
 )
+from woasr_cli.providers.window_language import window_languages
 from woasr_cli.transcript import Segment, Word
 
 # faster_whisper Segment -> woasr Segment, None when it has nothing to read
@@ -621,9 +622,12 @@ def in_time_order(segments: list[Segment]) -> list[Segment]:
 
 
 def model_language_detector(model: Any) -> DetectLanguage:
+    """A file's language, from an encoder window of its first speech chunk plus a few
+    seconds (window_language.py)."""
+
     def detect(audio: Audio) -> LanguageInfo:
-        language, probability, _ = model.detect_language(audio=audio)
-        return LanguageInfo(str(language), float(probability))
+        language, probability = window_languages(model, audio)[0]
+        return LanguageInfo(language, probability)
 
     return detect
 

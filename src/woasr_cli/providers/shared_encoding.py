@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from woasr_cli.media.audio import Audio
+from woasr_cli.providers.window_language import read_languages
 
 _local = threading.local()
 _installed = threading.Lock()
@@ -38,8 +39,7 @@ def detect(model: Any, audio: Audio) -> list[tuple[str, float]]:
     segment = fwt.pad_or_trim(features[:, : min(_FRAMES, features.shape[-1] - 1)])
     output = model.encode(segment)
     _local.kept = (segment, output)
-    found = model.model.detect_language(output)[0]
-    return [(str(token)[2:-2], float(p)) for token, p in found]
+    return read_languages(model, output)
 
 
 def _install(model: Any) -> None:
