@@ -5,9 +5,9 @@ on a folder of short clips the file's language cost as much as decoding it: mult
 ``base`` int8 on 2 cores, 0.86 CPU-s a file, 18 of the 59 CPU-s of the 26-file mixed folder
 (``-l en``: 40 CPU-s). Whisper's encoder takes fewer frames (encoder_window.py), and its
 language guess from the speech plus ``PAD_S`` seconds was the 30 s window's on all 44 files
-measured (the mixed folder, the shared clips, espeak-ng German, Spanish, French; probabilities
-within 0.05, German's first 7 s 0.59 -> 0.37), for 0.33 CPU-s instead of 0.80
-(docs/performance.md, "session 41").
+measured (the mixed folder, the shared clips, espeak-ng German, Spanish, French; its
+probability within 0.05 but for espeak-ng's German, 0.59 -> 0.37 and 0.81 -> 0.66, still
+German), for 0.33 CPU-s instead of 0.80 (docs/performance.md, "session 41").
 """
 
 from __future__ import annotations
