@@ -11,6 +11,7 @@ import pytest
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import Audio, LanguageInfo
 from woasr_cli.providers.faster_whisper_batch import CrossFileDecoder, in_time_order
+from woasr_cli.providers.slot_language import ChunkReading
 from woasr_cli.transcript import Segment, Word
 
 RATE = 16000
@@ -197,6 +198,54 @@ def test_language_is_given_detected_or_unknown_without_speech() -> None:
     pytest.importorskip("faster_whisper", reason="Silero VAD ships with faster-whisper")
     segments, unknown = decoder.transcribe(np.zeros(RATE, dtype=np.float32), TranscribeOptions())
     assert unknown.language is None and list(segments) == []
+
+
+class HearsLanguage(StopsEarly):
+    """StopsEarly whose batches told no language hear each chunk as ``heard`` (Whisper's
+    detection per slot, on the batch's encoder output)."""
+
+    def __init__(self, reach: float, heard: LanguageInfo | None) -> None:
+        super().__init__(reach)
+        self.heard = heard
+
+    def __call__(self, options: TranscribeOptions, chunks: list[Audio]) -> list[list[Segment]]:
+        found = super().__call__(options, chunks)
+        if options.language is not None:
+            return found
+        readings = [ChunkReading(segments) for segments in found]
+        for reading in readings:
+            reading.heard = self.heard
+        return list(readings)
+
+
+def test_a_window_of_one_chunk_is_decoded_in_the_language_its_batch_heard() -> None:
+    calls: list[int] = []
+
+    def korean(audio: Audio) -> LanguageInfo:
+        calls.append(len(audio))
+        return LanguageInfo("ko", 0.93)
+
+    decode = HearsLanguage(reach=8.0, heard=LanguageInfo("ja", 0.88))
+    decoder = CrossFileDecoder(decode, korean, batch_size=2, hears_languages=True)
+    segments, language = decoder.transcribe(ramp(20.0), TranscribeOptions(vad=False))
+    assert language == LanguageInfo("ja", 0.88) and calls == []  # no detection of its own
+    found = list(segments)
+    assert [(s.start, s.end) for s in found] == [(0.0, 8.0), (8.0, 16.0), (16.0, 20.0)]
+    # the chunk's batch is told no language; what Whisper left of it is read in the one heard
+    assert decode.batches == [(None, 1), ("ja", 1), ("ja", 1)]
+    assert all(s.language is None for s in found)  # the file's language, not another
+
+    # A window of more chunks: its language detected first, as without the option.
+    segments, language = decoder.transcribe(ramp(50.0), TranscribeOptions(vad=False))
+    list(segments)
+    assert language == LanguageInfo("ko", 0.93) and len(calls) == 1
+    assert {lang for lang, _ in decode.batches[3:]} == {"ko"}
+
+    # A batch that heard nothing (an engine that cannot tell): detected after all.
+    deaf = HearsLanguage(reach=30.0, heard=None)
+    decoder = CrossFileDecoder(deaf, korean, batch_size=2, hears_languages=True)
+    segments, language = decoder.transcribe(ramp(5.0), TranscribeOptions(vad=False))
+    assert [s.text for s in segments] == ["at1"] and language == LanguageInfo("ko", 0.93)
 
 
 class SkipsOpening:

