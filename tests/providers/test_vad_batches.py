@@ -140,6 +140,12 @@ def test_chunkwise_encoding_matches_the_batched_encoder(tiny_en: Path, speech: n
     assert np.allclose(chunkwise, batched, atol=1e-3)
     # Everything but ``encode`` is the model's own.
     assert ChunkwiseEncoder(model).feature_extractor is model.feature_extractor
+    # Told a frame count, it encodes the features cut to it (the speech and some padding).
+    fitted = ChunkwiseEncoder(model)
+    fitted.frames = 1400
+    cut = np.asarray(fitted.encode(features))
+    assert cut.shape == (2, 700, 384)
+    assert np.allclose(cut, np.asarray(model.encode(features[..., :1400].copy())), atol=1e-3)
 
 
 class _CountingAligner:

@@ -18,6 +18,7 @@ decoded again alone at the other temperatures (whisper_fallback).
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -68,6 +69,14 @@ STRETCHED_WORD_S = 2.0
 # A window's chunks shorter than this (when it has more than one) are decoded last, joined with
 # the rests of the others' decodes (``joined``).
 HOLD_S = 25.0
+# Seconds of a batch's encoder input kept after its longest slot's speech, where Whisper decodes
+# without timestamp tokens on the CPU (``ChunkwiseEncoder.frames``): faster-whisper pads every
+# chunk's features to 30 s, and on a folder of clips the encoder then ran mostly over padding
+# (multilingual ``base``: one core encoding, the other waiting on it). 8-16 s measured against
+# 30 s: mixed24 -17 to -22 % wall, WER 0.065 -> 0.066-0.067; 24 held-out and shared clips WER
+# 0.061 -> 0.059; the 10-minute recording 0.073 -> 0.072, word starts the same. ``tiny.en``, which
+# keeps the tokens, lost a point on mixed24 at 8 s (docs/performance.md, issue 17, session 42).
+ENCODER_PAD_S = 10.0
 
 
 DecodeBatch = Callable[[TranscribeOptions, list[Audio]], list[list[Segment]]]
@@ -438,11 +447,15 @@ def pipeline_decoder(
         clips = [{"start": k * SLOT_S, "end": k * SLOT_S + end} for k, end in enumerate(ends)]
         if not hasattr(local, "pipeline"):
             cpu = model.model.device == "cpu"
-            inner = WithSlotLanguages(ChunkwiseEncoder(model, one_encode) if cpu else model)
+            local.encoder = ChunkwiseEncoder(model, one_encode) if cpu else None
+            inner = WithSlotLanguages(local.encoder or model)
             local.languages = inner.model
             local.pipeline = BatchedInferencePipeline(
                 inner if features is None else WithFeatures(inner, features)
             )
+        if local.encoder is not None and not timestamps:  # the speech plus ENCODER_PAD_S
+            fitted = math.ceil((max(ends) + ENCODER_PAD_S) * model.frames_per_second)
+            local.encoder.frames = min(int(frames_per_slot), fitted)
         # A detected language: each slot in its own where that is clearly another (slot_language);
         # none: each slot in the one it is heard in (CrossFileDecoder, a window of one chunk)
         free = options.language is None and multilingual
@@ -595,11 +608,17 @@ class ChunkwiseEncoder:
     def __init__(self, model: Any, lock: threading.Lock | None = None) -> None:
         self._model = model
         self._lock = lock or threading.Lock()
+        # The batch's features cut to this many frames (None: as faster-whisper pads them, 30 s):
+        # its longest chunk's and some padding (ENCODER_PAD_S); CTranslate2's encoder takes any
+        # count up to 3000, and its cost follows them (encoder_window.py).
+        self.frames: int | None = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._model, name)
 
     def encode(self, features: np.ndarray) -> Any:
+        if self.frames is not None and features.ndim == 3 and features.shape[-1] > self.frames:
+            features = np.ascontiguousarray(features[..., : self.frames])
         if features.ndim == 2 or len(features) == 1:
             with self._lock:
                 return self._model.encode(features)
