@@ -74,3 +74,46 @@ def test_the_offline_hint_names_only_what_is_really_set(
     # Downloads were allowed and failed: there is no switch to suggest.
     failed = _not_found_message("large-v3", "no network, or the hub cannot be reached")
     assert "unset" not in failed and "download failed (no network" in failed
+
+
+def test_a_bare_name_is_a_model_even_where_a_folder_here_has_it(
+    tiny_en: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default "base" from a project with a "base/" folder failed: 'base' is not a
+    CTranslate2 model directory."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tiny.en").mkdir()
+    (tmp_path / "mine").mkdir()
+    cache = tmp_path / "cache"
+    assert resolve_ct2_model("tiny.en", cache).path == tiny_en
+    with pytest.raises(ModelNotFound, match="'mine' is not a CTranslate2 model directory"):
+        resolve_ct2_model("mine", cache)  # no model has that name: the folder was meant
+    with pytest.raises(ModelNotFound, match="not a CTranslate2 model directory"):
+        resolve_ct2_model("./tiny.en", cache)  # a path is a path
+
+
+def test_a_hub_id_is_a_model_name_not_a_path(
+    tiny_en: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--model Systran/faster-whisper-small``: faster-whisper downloads hub ids as they are;
+    woasr took them for paths that were not there."""
+    import faster_whisper.utils
+
+    hub_id = "Systran/faster-whisper-tiny.en"
+    with pytest.raises(ModelNotFound, match="is not available offline") as err:
+        resolve_ct2_model(hub_id, tmp_path, offline=True)
+    assert "not a CTranslate2 model directory" not in str(err.value)
+
+    asked: list[tuple[str, str]] = []
+
+    def download_model(name: str, output_dir: str) -> str:  # the hub, as faster-whisper fills it
+        asked.append((name, output_dir))
+        Path(output_dir).mkdir(parents=True)
+        (Path(output_dir) / "model.bin").symlink_to(tiny_en / "model.bin")
+        return output_dir
+
+    monkeypatch.setattr(faster_whisper.utils, "download_model", download_model)
+    loc = resolve_ct2_model(hub_id, tmp_path, offline=False)
+    assert loc.source == "hub" and loc.path == tmp_path / "Systran--faster-whisper-tiny.en"
+    assert asked == [(hub_id, str(loc.path))]
+    assert resolve_ct2_model(hub_id, tmp_path, offline=True).source == "cache"  # next time

