@@ -460,7 +460,7 @@ def pipeline_decoder(
         # none: each slot in the one it is heard in (CrossFileDecoder, a window of one chunk)
         free = options.language is None and multilingual
         per_slot = (bool(options.language_detected) and multilingual) or free
-        local.languages.keeping(None if free else options.language if per_slot else None)
+        local.languages.keeping(options.language if per_slot else None)  # None when free
         if features is not None:  # the chunks faster-whisper cuts from ``joined`` below
             features.prepare([joined[int(c["start"] * SAMPLE_RATE) : int(c["end"] * SAMPLE_RATE)]
                               for c in clips])  # fmt: skip
