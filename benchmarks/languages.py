@@ -15,10 +15,11 @@ plus an English-only control that must not change:
 
 Runners, back to back on the multilingual ``base`` CTranslate2 directory, int8, beam 5, Silero
 VAD, language left to the model: ``wct-default``, ``wct-batched`` (``--batched True --batch_size
-8``) and ``woasr-default`` (SRT out). Per input and part: the share of the part's reference
-tokens found in the runner's SRT (words for languages written with spaces, characters for
-Korean; a multiset, so a part heard twice counts once), and per input the wall time. A part's
-share near 0 means its speech was dropped or turned into another language.
+8``), ``woasr-default`` and ``woasr-sequential`` (``--batch-size 1``), SRT out. Per input and
+part: the share of the part's reference tokens found in the runner's SRT (words for languages
+written with spaces, characters for Korean; a multiset, so a part heard twice counts once), and
+per input the wall time. A part's share near 0 means its speech was dropped or turned into
+another language.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from corpus import SHARED  # noqa: E402
 from throughput import BIN, ENV, PY, require, transcript_text  # noqa: E402
 
 RATE = 16000
-RUNNERS = ("wct-default", "wct-batched", "woasr-default")
+RUNNERS = ("wct-default", "wct-batched", "woasr-default", "woasr-sequential")
 
 ESPEAK = {
     "de": [
@@ -149,14 +150,17 @@ def commands(inputs: list[Path], out: Path, model: str) -> dict[str, list[str]]:
     wct = [str(BIN / "whisper-ctranslate2"), "--model_directory", model, "--compute_type", "int8",
            "--beam_size", "5", "--vad_filter", "True", "--output_format", "srt", "--device", "cpu",
            "--verbose", "False", "--local_files_only", "True"]  # fmt: skip
+    woasr = [PY, "-m", "woasr_cli", "transcribe", *files, "-f", "srt", "--model", model,
+             "--compute-type", "int8", "--beam-size", "5", "--quiet"]  # fmt: skip
     return {
         "wct-default": [*wct, "--output_dir", str(out / "wct-default"), *files],
         "wct-batched": [*wct, "--batched", "True", "--batch_size", "8", "--output_dir",
                         str(out / "wct-batched"), *files],
-        "woasr-default": [PY, "-m", "woasr_cli", "transcribe", *files, "-o",
-                          str(out / "woasr-default"), "-f", "srt", "--model", model,
-                          "--compute-type", "int8", "--beam-size", "5", "--quiet",
-                          "--manifest", str(out / "woasr.db")],
+        "woasr-default": [*woasr, "-o", str(out / "woasr-default"), "--manifest",
+                          str(out / "woasr.db")],
+        # --batch-size 1: faster-whisper's sequential decoder, 30 s windows at a time
+        "woasr-sequential": [*woasr, "--batch-size", "1", "-o", str(out / "woasr-sequential"),
+                             "--manifest", str(out / "woasr-sequential.db")],
     }  # fmt: skip
 
 

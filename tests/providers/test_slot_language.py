@@ -3,6 +3,7 @@ clearly not the file's (providers/slot_language.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ from conftest import cer, wer
 from woasr_cli import Transcriber
 from woasr_cli.media import decode_audio
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.providers.slot_language import slot_language
+from woasr_cli.providers.slot_language import by_window, installed, slot_language
 
 
 def test_a_slot_changes_language_only_when_clearly_another() -> None:
@@ -64,3 +65,88 @@ def test_korean_amid_english_is_heard_as_korean(
     # A language the caller gives holds everywhere: the Korean is not decoded as Korean.
     assert all(s.language is None for s in forced.segments)
     assert not any("\uac00" <= c <= "\ud7a3" for s in forced.segments for c in s.text)
+
+
+@pytest.mark.slow
+def test_sequential_windows_after_korean_are_heard_as_english(
+    shared_audio: Path, references: dict[str, str]
+) -> None:
+    """``--batch-size 1``: a file that opens with 17 s of Korean is Korean, and its English
+    windows after that are decoded in English (before: all its English was lost and a Korean
+    sentence written over the second jfk)."""
+    clip = lambda name: decode_audio(shared_audio / name)  # noqa: E731
+    pause = lambda s: np.zeros(int(s * 16000), dtype=np.float32)  # noqa: E731
+    korean = [part for _ in range(4) for part in (clip("korean_read_1.wav"), pause(0.5))]
+    audio = np.concatenate(
+        [*korean, pause(2.0), clip("jfk.wav"), pause(1.5),
+         clip("librispeech_1272-128104-0000.wav"), pause(2.0), clip("jfk.wav")]
+    )  # fmt: skip
+    try:
+        transcriber = Transcriber(TranscribeOptions(model="base", offline=True, batch_size=1))
+    except Exception as exc:  # the split-model packages are an optional extra
+        pytest.skip(f"multilingual base unavailable: {exc}")
+    with transcriber:
+        found = transcriber.transcribe(audio)
+    assert found.language == "ko"  # the file's: its first window is Korean
+    korean_part = [s for s in found.segments if s.start < 18.0]
+    english = [s for s in found.segments if s.start >= 18.0]
+    assert korean_part and all(s.language is None for s in korean_part), found.segments
+    heard = " ".join(s.text for s in korean_part)
+    assert cer(" ".join([references["korean_read_1.wav"]] * 4), heard) <= 0.4, heard
+    assert english and all(s.language == "en" for s in english), found.segments
+    jfk, libri = references["jfk.wav"], references["librispeech_1272-128104-0000.wav"]
+    assert wer(f"{jfk} {libri} {jfk}", " ".join(s.text for s in english)) <= 0.1
+
+
+class _Whisper:
+    """A CTranslate2 Whisper model's ``detect_language``, scripted window by window."""
+
+    def __init__(self, windows: list[list[tuple[str, float]]]) -> None:
+        self.windows = windows
+
+    def detect_language(self, output: object) -> list[list[tuple[str, float]]]:
+        return [[(f"<|{code}|>", p) for code, p in self.windows.pop(0)]]
+
+
+class _Tokenizer:
+    def __init__(self, language_code: str) -> None:
+        self.language_code = language_code
+
+
+class _Model:
+    """A ``WhisperModel`` as faster-whisper's sequential decoder uses one: per window, the
+    language asked of ``model``, then the prompt asked of ``get_prompt``."""
+
+    def __init__(self, windows: list[list[tuple[str, float]]]) -> None:
+        self.model = _Whisper(windows)
+        self.prompts: list[list[int]] = []
+
+    def get_prompt(self, tokenizer: _Tokenizer, previous: list[int]) -> list[int]:
+        self.prompts.append(previous)
+        return previous
+
+    def decode(self, windows: int) -> Iterator[str]:
+        previous: list[int] = []
+        for k in range(windows):
+            token = self.model.detect_language(None)[0][0][0]
+            self.get_prompt(_Tokenizer(token[2:-2]), list(previous))
+            previous.append(k)
+            yield f"window {k} in {token[2:-2]}"
+
+
+def test_sequential_windows_take_the_slot_rule_and_drop_a_prompt_in_another_language() -> None:
+    windows = [[("ko", 0.73), ("en", 0.23)], [("en", 0.65), ("ko", 0.32)],
+               [("en", 0.99), ("ko", 0.005)], [("en", 0.99)]]  # fmt: skip
+    model = _Model(windows)
+    whisper = model.model
+    languages = installed(model)
+    assert installed(model) is languages  # once
+    found = list(by_window(model.decode(4), languages, "ko"))
+    # a window of both keeps the file's language; clearly English ones are English
+    assert [other for _, other in found] == [None, None, "en", "en"]
+    # the first English window is not prompted with the Korean before it; the next one is
+    assert model.prompts == [[], [0], [], [0, 1, 2]]
+    # outside by_window the model answers as itself, prompts untouched
+    whisper.windows = [[("en", 0.5), ("ko", 0.4)]]
+    assert model.model.detect_language(None) == [[("<|en|>", 0.5), ("<|ko|>", 0.4)]]
+    assert model.get_prompt(_Tokenizer("ko"), [7]) == [7]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -175,32 +175,65 @@ class FasterWhisperProvider:
         if self._batched is not None:
             return self._batched.transcribe(audio, options)
         if options.vad is False:
-            raw, language = self._sequential(audio, options)
-            return (c for c in map(_convert, raw) if c is not None), language
+            raw, language, spoken = self._sequential(audio, options)
+            return _converted(raw, spoken), language
         # The speech found and joined here, as faster-whisper's vad_filter does, so that its
         # silences are known (sequential_speech.py).
         speech = joined_speech(audio)
         if not speech.spans:
             return iter(()), LanguageInfo(options.language, 1.0 if options.language else None)
-        raw, language = self._sequential(speech.audio, options)
-        found = (c for c in map(_convert, restored(raw, speech.spans)) if c is not None)
+        raw, language, spoken = self._sequential(speech.audio, options)
+        found = _converted(restored(raw, speech.spans), spoken)
         timed = timed_as_decoded(found, speech.gaps, VAD_PAD_MS / 1000, self.word_lag_s)
         return timed, language
 
-    def _sequential(self, audio: Audio, options: TranscribeOptions) -> tuple[Any, LanguageInfo]:
-        """faster-whisper's sequential decoding of ``audio``, lazily, and its language. Told
-        none, a multilingual model's is read off the encoder output that the first window's
-        decoding then reuses (shared_encoding.py): faster-whisper's own detection runs the
-        encoder over that window once more (0.8 CPU-s a file with ``base`` on 2 cores)."""
-        if options.language is None and self.multilingual:
-            from woasr_cli.providers.shared_encoding import detect
+    def _sequential(
+        self, audio: Audio, options: TranscribeOptions
+    ) -> tuple[Iterator[Any], LanguageInfo, dict[int, str]]:
+        """faster-whisper's sequential decoding of ``audio``, lazily, its language, and the
+        segments (by id, filled as they are decoded) heard in another.
 
+        Told none, a multilingual model's language is read off the encoder output that the
+        first window's decoding then reuses (shared_encoding.py): faster-whisper's own detection
+        runs the encoder over that window once more (0.8 CPU-s a file with ``base`` on 2 cores).
+        A detected language is the file's, and each 30 s window is decoded in its own where
+        that is clearly another (slot_language.py), as batched decoding does per slot."""
+        spoken: dict[int, str] = {}
+        if not self.multilingual or not (options.language is None or options.language_detected):
+            raw, info = self._model.transcribe(
+                audio, **transcribe_kwargs(options), vad_filter=False
+            )
+            return iter(raw), LanguageInfo(info.language, info.language_probability), spoken
+        from woasr_cli.providers.shared_encoding import detect
+        from woasr_cli.providers.slot_language import by_window, installed
+
+        if options.language is None:
             language, probability = detect(self._model, audio)[0]
             told = options.with_changes(language=language)
-            raw, _ = self._model.transcribe(audio, **transcribe_kwargs(told), vad_filter=False)
-            return raw, LanguageInfo(language, probability)
-        raw, info = self._model.transcribe(audio, **transcribe_kwargs(options), vad_filter=False)
-        return raw, LanguageInfo(info.language, info.language_probability)
+        else:  # detected on the file's earlier windows
+            language, probability, told = options.language, 1.0, options
+        languages = installed(self._model)
+        raw, _ = self._model.transcribe(
+            audio, **transcribe_kwargs(told), vad_filter=False, multilingual=True
+        )
+
+        def segments() -> Iterator[Any]:
+            for segment, other in by_window(raw, languages, language):
+                if other is not None:
+                    spoken[segment.id] = other
+                yield segment
+
+        return segments(), LanguageInfo(language, probability), spoken
+
+
+def _converted(raw: Iterable[Any], spoken: dict[int, str]) -> Iterator[Segment]:
+    """faster-whisper's segments as woasr's, each marked with the language it was decoded in
+    where ``spoken`` has one (another than the file's)."""
+    for seg in raw:
+        converted = _convert(seg)
+        if converted is not None:
+            converted.language = spoken.get(seg.id)
+            yield converted
 
 
 def _convert(seg: Any) -> Segment | None:

@@ -20,12 +20,19 @@ Only where the language was detected (a language the user gave holds everywhere)
 multilingual models. A file whose speech is one chunk (a clip) has no language yet when its
 batch runs: its slot is decoded in the language it is heard in, which becomes the file's
 (``keeping(None)``; faster_whisper_batch.CrossFileDecoder).
+
+Sequential decoding (``--batch-size 1``) takes the same rule window by window: faster-whisper,
+asked for a language per 30 s window (``multilingual=True``), asks the CTranslate2 model, which
+:func:`installed` makes a :class:`SlotLanguages`, and :func:`by_window` holds the file's
+language while each window is decoded. Without it, a file opening with 17 s of Korean decoded
+all of its English as Korean: jfk lost, a librispeech sentence written three times.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -70,6 +77,31 @@ class SlotLanguages:
         self._local.chosen = []
         self._local.heard = []
 
+    @contextmanager
+    def holding(self, language: str) -> Iterator[None]:
+        """:meth:`keeping` ``language`` within the block only, for sequential windows
+        (:meth:`prompt`); this thread's last choices stay readable after it (``chosen``)."""
+        before = getattr(self._local, "keep", None), getattr(self._local, "windows", False)
+        self._local.keep, self._local.windows = language, True
+        try:
+            yield
+        finally:
+            self._local.keep, self._local.windows = before
+
+    def prompt(self, language: str, previous: list[int]) -> list[int]:
+        """The text before it that a sequential window decoded in ``language`` is prompted
+        with: none where the window before was decoded in another language. Whisper copies a
+        prompt in another language: the first jfk after a window of Italian came out as the
+        Italian again (benchmarks/languages.py, en_de_it)."""
+        if not getattr(self._local, "windows", False):
+            return previous
+        last, self._local.prompted = getattr(self._local, "prompted", None), language
+        return previous if last in (None, language) else []
+
+    def new_file(self) -> None:
+        """This thread's next sequential window is a file's first."""
+        self._local.prompted = None
+
     @property
     def chosen(self) -> list[str]:
         return list(getattr(self._local, "chosen", []))
@@ -93,6 +125,46 @@ class SlotLanguages:
         ]
         self._local.chosen = chosen
         return [[(f"<|{code}|>", 1.0)] for code in chosen]
+
+
+_installing = threading.Lock()
+
+
+def installed(model: Any) -> SlotLanguages:
+    """A ``faster_whisper.WhisperModel``'s CTranslate2 model as a :class:`SlotLanguages`, put in
+    its place once. A thread that holds no language (:func:`by_window`) gets the model's own
+    answers, so the model stays what it was for every other use."""
+    with _installing:
+        if not isinstance(model.model, SlotLanguages):
+            languages = SlotLanguages(model.model)
+            get_prompt = model.get_prompt
+
+            def prompt(tokenizer: Any, previous: list[int], *args: Any, **kwargs: Any) -> Any:
+                kept = languages.prompt(tokenizer.language_code, previous)
+                return get_prompt(tokenizer, kept, *args, **kwargs)
+
+            model.model, model.get_prompt = languages, prompt
+        installed_languages: SlotLanguages = model.model
+        return installed_languages
+
+
+def by_window(
+    raw: Iterable[Any], languages: SlotLanguages, language: str
+) -> Iterator[tuple[Any, str | None]]:
+    """faster-whisper's sequential segments of ``transcribe(..., multilingual=True)`` over a file
+    whose language is ``language``, each with the language its window was decoded in where that
+    is another (:func:`slot_language`). Each step holds ``language`` on the thread that takes
+    it, which is where faster-whisper decodes (and detects) the window, lazily."""
+    segments = iter(raw)
+    languages.new_file()
+    while True:
+        with languages.holding(language):
+            segment = next(segments, None)
+            chosen = languages.chosen
+        if segment is None:
+            return
+        spoken = chosen[0] if chosen else language
+        yield segment, (spoken if spoken != language else None)
 
 
 class WithSlotLanguages:
