@@ -121,9 +121,11 @@ class _Model:
         self.model = _Whisper(windows)
         self.prompts: list[list[int]] = []
 
-    def get_prompt(self, tokenizer: _Tokenizer, previous: list[int]) -> list[int]:
-        self.prompts.append(previous)
-        return previous
+    def get_prompt(
+        self, tokenizer: _Tokenizer, previous_tokens: list[int], hotwords: str | None = None
+    ) -> list[int]:
+        self.prompts.append(previous_tokens)
+        return previous_tokens
 
     def decode(self, windows: int) -> Iterator[str]:
         previous: list[int] = []
@@ -150,3 +152,5 @@ def test_sequential_windows_take_the_slot_rule_and_drop_a_prompt_in_another_lang
     whisper.windows = [[("en", 0.5), ("ko", 0.4)]]
     assert model.model.detect_language(None) == [[("<|en|>", 0.5), ("<|ko|>", 0.4)]]
     assert model.get_prompt(_Tokenizer("ko"), [7]) == [7]
+    # as faster-whisper's batched decoder calls it (a model both decoders share on a GPU)
+    assert model.get_prompt(_Tokenizer("en"), previous_tokens=[8], hotwords=None) == [8]

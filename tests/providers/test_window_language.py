@@ -14,6 +14,7 @@ from woasr_cli import Transcriber
 from woasr_cli.media import decode_audio
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers import faster_whisper_batch
+from woasr_cli.providers.slot_language import installed
 from woasr_cli.providers.window_language import PAD_S, window_languages
 
 
@@ -27,16 +28,28 @@ def base_model() -> Any:
     return transcriber.provider._model  # type: ignore[attr-defined]
 
 
+class _Encoder:
+    """A CTranslate2 Whisper model whose encoder runs are recorded (their frames)."""
+
+    def __init__(self, model: Any, frames: list[int]) -> None:
+        self._model = model
+        self._frames = frames
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
+
+    def encode(self, features: Any, *args: Any, **kwargs: Any) -> Any:
+        self._frames.append(int(features.shape[-1]))
+        return self._model.encode(features, *args, **kwargs)
+
+
 def encoder_frames(model: Any, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The frames of each call of ``model.encode`` (watched, not replaced)."""
+    """The frames of each encoder run of ``model`` (watched, not replaced): CTranslate2's own,
+    under every wrapper woasr puts around it, so an encoder output kept and reused
+    (shared_encoding.py) is no run, whichever test put its wrappers there first."""
+    languages = installed(model)  # in place before the watch, which goes under it
     frames: list[int] = []
-    encode = model.encode
-
-    def watched(features: Any) -> Any:
-        frames.append(int(features.shape[-1]))
-        return encode(features)
-
-    monkeypatch.setattr(model, "encode", watched)
+    monkeypatch.setattr(languages, "_model", _Encoder(languages._model, frames))
     return frames
 
 

@@ -139,8 +139,12 @@ def installed(model: Any) -> SlotLanguages:
             languages = SlotLanguages(model.model)
             get_prompt = model.get_prompt
 
-            def prompt(tokenizer: Any, previous: list[int], *args: Any, **kwargs: Any) -> Any:
-                kept = languages.prompt(tokenizer.language_code, previous)
+            # (the parameters' names are faster-whisper's: its batched decoder passes
+            # previous_tokens by name)
+            def prompt(
+                tokenizer: Any, previous_tokens: list[int], *args: Any, **kwargs: Any
+            ) -> Any:
+                kept = languages.prompt(tokenizer.language_code, previous_tokens)
                 return get_prompt(tokenizer, kept, *args, **kwargs)
 
             model.model, model.get_prompt = languages, prompt
