@@ -98,6 +98,30 @@ def test_sequential_windows_after_korean_are_heard_as_english(
     assert wer(f"{jfk} {libri} {jfk}", " ".join(s.text for s in english)) <= 0.1
 
 
+@pytest.mark.slow
+def test_a_sequential_file_opening_in_english_is_english_though_its_first_window_is_not(
+    shared_audio: Path,
+) -> None:
+    """``--batch-size 1``: 21 s of English then Korean in the first 30 s (Whisper: ko 0.53,
+    en 0.45 on that window) is a file in English, the language it opens in, as batched decoding
+    says (it detects on the first chunk)."""
+    clip = lambda name: decode_audio(shared_audio / name)  # noqa: E731
+    pause = lambda s: np.zeros(int(s * 16000), dtype=np.float32)  # noqa: E731
+    korean = [part for _ in range(3) for part in (clip("korean_read_1.wav"), pause(0.5))]
+    audio = np.concatenate(
+        [clip("jfk.wav"), pause(1.5), clip("librispeech_1272-128104-0000.wav"), pause(2.0),
+         *korean, pause(1.5), clip("jfk.wav")]
+    )  # fmt: skip
+    try:
+        transcriber = Transcriber(TranscribeOptions(model="base", offline=True, batch_size=1))
+    except Exception as exc:  # the split-model packages are an optional extra
+        pytest.skip(f"multilingual base unavailable: {exc}")
+    with transcriber:
+        found = transcriber.transcribe(audio)
+    assert found.language == "en" and (found.language_probability or 0) > 0.9, found.language
+    assert found.text.lower().count("ask not what your country") == 2, found.text
+
+
 class _Whisper:
     """A CTranslate2 Whisper model's ``detect_language``, scripted window by window."""
 

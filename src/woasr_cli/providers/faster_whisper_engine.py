@@ -205,10 +205,10 @@ class FasterWhisperProvider:
             )
             return iter(raw), LanguageInfo(info.language, info.language_probability), spoken
         from woasr_cli.providers.shared_encoding import detect
-        from woasr_cli.providers.slot_language import by_window, installed
+        from woasr_cli.providers.slot_language import by_window, installed, opening_language
 
         if options.language is None:
-            language, probability = detect(self._model, audio)[0]
+            language, probability = opening_language(self._model, audio, detect(self._model, audio))
             told = options.with_changes(language=language)
         else:  # detected on the file's earlier windows
             language, probability, told = options.language, 1.0, options

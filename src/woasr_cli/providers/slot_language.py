@@ -36,8 +36,11 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
+from woasr_cli.media import SAMPLE_RATE
+from woasr_cli.media.audio import Audio
 from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.providers.slot_packing import Placement
+from woasr_cli.providers.window_language import window_languages
 from woasr_cli.transcript import Segment
 
 SWITCH_MIN_P = 0.8  # a slot's own language at least this likely ...
@@ -125,6 +128,29 @@ class SlotLanguages:
         ]
         self._local.chosen = chosen
         return [[(f"<|{code}|>", 1.0)] for code in chosen]
+
+
+# Two languages each at least this likely in one window: it holds both (session 28: no slot of
+# the English-only material had a second language above 0.107; Korean and jfk in one slot came
+# out ko 0.60-0.66 / en 0.28-0.33)
+BOTH_MIN_P = 0.2
+OPENING_S = 15.0  # a window that holds two languages: the file's is that of its first seconds
+
+
+def opening_language(
+    model: Any, audio: Audio, detected: Sequence[tuple[str, float]]
+) -> tuple[str, float]:
+    """The language of a file decoded sequentially, from ``detected`` on its first 30 s: the most
+    likely one, or, where that window holds two languages, the one its first ``OPENING_S``
+    seconds are in (one more encoder run, over those seconds). A file of 21 s of English then
+    Korean was "Korean" (0.52 against 0.45), so its English windows were decoded under the
+    Korean token and its Korean ones, prompted with that English, copied it."""
+    if len(detected) < 2 or detected[1][1] < BOTH_MIN_P:
+        return detected[0]
+    opening = audio[: int(OPENING_S * SAMPLE_RATE)]
+    if len(opening) == len(audio):
+        return detected[0]
+    return window_languages(model, opening)[0]
 
 
 _installing = threading.Lock()
