@@ -27,15 +27,35 @@ def test_a_slot_changes_language_only_when_clearly_another() -> None:
     assert slot_language("de", []) == "de"
 
 
+def _clip(shared_audio: Path, name: str) -> np.ndarray:
+    return decode_audio(shared_audio / name)
+
+
+def _pause(seconds: float) -> np.ndarray:
+    return np.zeros(int(seconds * 16000), dtype=np.float32)
+
+
+def _korean(shared_audio: Path, times: int) -> list[np.ndarray]:
+    """korean_read_1 ``times`` times, each followed by 0.5 s of silence."""
+    return [part for _ in range(times) for part in (_clip(shared_audio, "korean_read_1.wav"),
+                                                    _pause(0.5))]  # fmt: skip
+
+
 def _english_korean_english(shared_audio: Path) -> np.ndarray:
     """jfk and librispeech, 17 s of Korean (korean_read_1 eight times), jfk again."""
-    clip = lambda name: decode_audio(shared_audio / name)  # noqa: E731
-    pause = lambda s: np.zeros(int(s * 16000), dtype=np.float32)  # noqa: E731
-    korean = [part for _ in range(8) for part in (clip("korean_read_1.wav"), pause(0.5))]
+    jfk, libri = (_clip(shared_audio, n) for n in ("jfk.wav", "librispeech_1272-128104-0000.wav"))
     return np.concatenate(
-        [clip("jfk.wav"), pause(1.5), clip("librispeech_1272-128104-0000.wav"), pause(2.0),
-         *korean, pause(2.0), clip("jfk.wav")]
-    )  # fmt: skip
+        [jfk, _pause(1.5), libri, _pause(2.0), *_korean(shared_audio, 8), _pause(2.0), jfk]
+    )
+
+
+@pytest.fixture(scope="module")
+def sequential() -> Transcriber:
+    """Multilingual ``base`` decoding sequentially (``--batch-size 1``)."""
+    try:
+        return Transcriber(TranscribeOptions(model="base", offline=True, batch_size=1))
+    except Exception as exc:  # the split-model packages are an optional extra
+        pytest.skip(f"multilingual base unavailable: {exc}")
 
 
 @pytest.mark.slow
@@ -69,24 +89,17 @@ def test_korean_amid_english_is_heard_as_korean(
 
 @pytest.mark.slow
 def test_sequential_windows_after_korean_are_heard_as_english(
-    shared_audio: Path, references: dict[str, str]
+    shared_audio: Path, references: dict[str, str], sequential: Transcriber
 ) -> None:
     """``--batch-size 1``: a file that opens with 17 s of Korean is Korean, and its English
     windows after that are decoded in English (before: all its English was lost and a Korean
     sentence written over the second jfk)."""
-    clip = lambda name: decode_audio(shared_audio / name)  # noqa: E731
-    pause = lambda s: np.zeros(int(s * 16000), dtype=np.float32)  # noqa: E731
-    korean = [part for _ in range(4) for part in (clip("korean_read_1.wav"), pause(0.5))]
+    jfk, libri = (_clip(shared_audio, n) for n in ("jfk.wav", "librispeech_1272-128104-0000.wav"))
     audio = np.concatenate(
-        [*korean, pause(2.0), clip("jfk.wav"), pause(1.5),
-         clip("librispeech_1272-128104-0000.wav"), pause(2.0), clip("jfk.wav")]
-    )  # fmt: skip
-    try:
-        transcriber = Transcriber(TranscribeOptions(model="base", offline=True, batch_size=1))
-    except Exception as exc:  # the split-model packages are an optional extra
-        pytest.skip(f"multilingual base unavailable: {exc}")
-    with transcriber:
-        found = transcriber.transcribe(audio)
+        [*_korean(shared_audio, 4), _pause(2.0), jfk, _pause(1.5), libri, _pause(2.0), jfk]
+    )
+    with sequential:
+        found = sequential.transcribe(audio)
     assert found.language == "ko"  # the file's: its first window is Korean
     korean_part = [s for s in found.segments if s.start < 18.0]
     english = [s for s in found.segments if s.start >= 18.0]
@@ -94,30 +107,23 @@ def test_sequential_windows_after_korean_are_heard_as_english(
     heard = " ".join(s.text for s in korean_part)
     assert cer(" ".join([references["korean_read_1.wav"]] * 4), heard) <= 0.4, heard
     assert english and all(s.language == "en" for s in english), found.segments
-    jfk, libri = references["jfk.wav"], references["librispeech_1272-128104-0000.wav"]
-    assert wer(f"{jfk} {libri} {jfk}", " ".join(s.text for s in english)) <= 0.1
+    jfk_text, libri_text = references["jfk.wav"], references["librispeech_1272-128104-0000.wav"]
+    assert wer(f"{jfk_text} {libri_text} {jfk_text}", " ".join(s.text for s in english)) <= 0.1
 
 
 @pytest.mark.slow
 def test_a_sequential_file_opening_in_english_is_english_though_its_first_window_is_not(
-    shared_audio: Path,
+    shared_audio: Path, sequential: Transcriber
 ) -> None:
     """``--batch-size 1``: 21 s of English then Korean in the first 30 s (Whisper: ko 0.53,
     en 0.45 on that window) is a file in English, the language it opens in, as batched decoding
     says (it detects on the first chunk)."""
-    clip = lambda name: decode_audio(shared_audio / name)  # noqa: E731
-    pause = lambda s: np.zeros(int(s * 16000), dtype=np.float32)  # noqa: E731
-    korean = [part for _ in range(3) for part in (clip("korean_read_1.wav"), pause(0.5))]
+    jfk, libri = (_clip(shared_audio, n) for n in ("jfk.wav", "librispeech_1272-128104-0000.wav"))
     audio = np.concatenate(
-        [clip("jfk.wav"), pause(1.5), clip("librispeech_1272-128104-0000.wav"), pause(2.0),
-         *korean, pause(1.5), clip("jfk.wav")]
-    )  # fmt: skip
-    try:
-        transcriber = Transcriber(TranscribeOptions(model="base", offline=True, batch_size=1))
-    except Exception as exc:  # the split-model packages are an optional extra
-        pytest.skip(f"multilingual base unavailable: {exc}")
-    with transcriber:
-        found = transcriber.transcribe(audio)
+        [jfk, _pause(1.5), libri, _pause(2.0), *_korean(shared_audio, 3), _pause(1.5), jfk]
+    )
+    with sequential:
+        found = sequential.transcribe(audio)
     assert found.language == "en" and (found.language_probability or 0) > 0.9, found.language
     assert found.text.lower().count("ask not what your country") == 2, found.text
 
