@@ -128,6 +128,28 @@ def test_a_sequential_file_opening_in_english_is_english_though_its_first_window
     assert found.text.lower().count("ask not what your country") == 2, found.text
 
 
+@pytest.mark.slow
+def test_a_model_shared_by_sequential_and_batched_decoding_serves_both(
+    shared_audio: Path, references: dict[str, str]
+) -> None:
+    """Sequential decoding wraps the loaded model's CTranslate2 model and prompt once; batched
+    decoding on the same loaded model (on a GPU both get one: the same threads, one batch at a
+    time; here by asking for 2 threads a batch) is served as before."""
+    try:
+        seq = Transcriber(TranscribeOptions(model="base", offline=True, batch_size=1, threads=2))
+        bat = Transcriber(TranscribeOptions(model="base", offline=True, batch_size=4, threads=2))
+    except Exception as exc:  # the split-model packages are an optional extra
+        pytest.skip(f"multilingual base unavailable: {exc}")
+    assert seq.provider._model is bat.provider._model  # type: ignore[attr-defined]
+    jfk = _clip(shared_audio, "jfk.wav")
+    with seq:
+        first = seq.transcribe(jfk)
+    with bat:
+        then = bat.transcribe(jfk)
+    for found in (first, then):
+        assert found.language == "en" and wer(references["jfk.wav"], found.text) <= 0.1
+
+
 class _Whisper:
     """A CTranslate2 Whisper model's ``detect_language``, scripted window by window."""
 
