@@ -226,6 +226,8 @@ def _normalise(options: TranscribeOptions) -> None:
         put("language", _language(options.language))
     put("temperature", parse_temperature(options.temperature))
     put("formats", parse_formats(options.formats, diarize=options.diarize))
+    if "rttm" in options.formats and not options.diarize:
+        raise UsageError("-f rttm needs --diarize: RTTM holds speaker turns, found by --diarize")
     if options.beam_size is not None and options.beam_size < 1:
         raise UsageError("--beam-size must be at least 1")
     for name in ("threads", "batch_size", "workers"):

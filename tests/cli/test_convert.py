@@ -118,3 +118,21 @@ def test_a_json_that_does_not_read_fails_with_one_line(tmp_path: Path) -> None:
         "(no 'end')",
     ]
     assert (tmp_path / "good.srt").is_file()
+
+
+def test_json_is_written_where_asked_and_never_onto_its_input(tmp_path: Path) -> None:
+    """``-f json`` said "no output format given"; ``-f json,srt`` dropped the json. Written to
+    another folder (a whisper-ctranslate2 JSON becomes woasr's), refused onto the input."""
+    whisper = tmp_path / "talk.json"
+    whisper.write_text(json.dumps({"text": " Hello there.", "language": "en", "segments": [
+        {"id": 0, "start": 0.0, "end": 1.5, "text": " Hello there."}]}))  # fmt: skip
+    runner = CliRunner()
+    out = str(tmp_path / "o")
+    result = runner.invoke(app, ["convert", str(whisper), "-f", "json,srt", "-o", out])
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads((tmp_path / "o" / "talk.json").read_text())
+    assert doc["segments"][0]["text"].strip() == "Hello there." and "provider" in doc
+    assert (tmp_path / "o" / "talk.srt").is_file()
+    result = runner.invoke(app, ["convert", str(whisper), "-f", "json"])
+    assert result.exit_code == 1 and "onto itself" in result.stderr, result.stderr
+    assert json.loads(whisper.read_text())["text"] == " Hello there."  # untouched

@@ -68,6 +68,64 @@ def test_rerun_skips_finished_work(speech_dir: Path, tmp_path: Path) -> None:
     assert gone.read_bytes() == text
 
 
+def test_a_later_run_does_not_write_over_another_inputs_files(
+    speech_dir: Path, tmp_path: Path
+) -> None:
+    """``media/a/x.wav`` and later ``media/b/x.wav`` (other speech) into one ``-o``: the second
+    run wrote over the first's files, and a rerun of the first then skipped it as done, its
+    files holding the other's transcript. Now the second is refused with the reason (exit 1),
+    until --force; then the first is the one refused."""
+    media, out = tmp_path / "media", tmp_path / "o"
+    for folder, clip in (("a", "synth_1.wav"), ("b", "synth_2.wav")):
+        (media / folder).mkdir(parents=True)
+        (media / folder / "x.wav").write_bytes((speech_dir / clip).read_bytes())
+    first, second = str(media / "a"), str(media / "b")
+    assert run("transcribe", first, "-o", str(out), "-f", "txt,json")[0] == 0
+    code, _, err = run("transcribe", second, "-o", str(out), "-f", "txt,json")
+    assert code == 1 and "holds the transcript of" in err and "--force" in err, err
+    assert wer(SYNTH_SENTENCES[0], (out / "x.txt").read_text()) == 0.0
+    code, _, err = run("transcribe", first, "-o", str(out), "-f", "txt,json")
+    assert code == 0 and "1 skipped" in err, err
+    code, _, err = run("transcribe", second, "-o", str(out), "-f", "txt,json", "--force")
+    assert code == 0 and "1 done" in err, err
+    assert wer(SYNTH_SENTENCES[1], (out / "x.txt").read_text()) == 0.0
+    code, _, err = run("transcribe", first, "-o", str(out), "-f", "txt,json")
+    assert code == 1 and "holds the transcript of" in err, err
+    assert wer(SYNTH_SENTENCES[1], (out / "x.txt").read_text()) == 0.0
+    # Both into another folder: nothing stands in the way.
+    code, _, err = run("transcribe", str(media), "-o", str(tmp_path / "both"), "-f", "txt")
+    assert code == 0 and "2 done" in err, err
+
+
+def test_the_same_media_under_another_name_is_not_transcribed_again(
+    speech_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder renamed (or a file copied): same content, same options, so the files are
+    written from the transcript the manifest has, with the new name as their source."""
+    media, out = tmp_path / "media", tmp_path / "o"
+    media.mkdir()
+    (media / "one.wav").write_bytes((speech_dir / "synth_1.wav").read_bytes())
+    assert run("transcribe", str(media), "-o", str(out), "-f", "srt,json")[0] == 0
+    srt_text = (out / "one.srt").read_text()
+    moved = media.rename(tmp_path / "moved")
+    (moved / "two.wav").write_bytes((moved / "one.wav").read_bytes())
+    from woasr_cli import transcriber
+
+    def no_model(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the model ran")
+
+    monkeypatch.setattr(transcriber.Transcriber, "transcribe", no_model)
+    code, _, err = run("transcribe", str(moved), "-o", str(out), "-f", "srt,json")
+    assert code == 0 and "0 done, 2 skipped" in err and "the same media as" in err, err
+    for name in ("one", "two"):
+        assert (out / f"{name}.srt").read_text() == srt_text
+        doc = json.loads((out / f"{name}.json").read_text())
+        assert doc["source"] == str(moved / f"{name}.wav")
+    # Other options are other work: not taken from the earlier transcript.
+    code, _, err = run("transcribe", str(moved), "-o", str(tmp_path / "b1"), "--beam-size", "1")
+    assert code == 1 and "the model ran" in err, err
+
+
 def test_a_new_layout_is_written_from_the_transcript_without_the_model(
     speech_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -197,6 +255,7 @@ def test_bad_inputs_fail_one_line_each_and_the_batch_goes_on(
         (["-f", "docx"], "docx"),
         (["--model", "large-v9"], "large-v9"),
         (["--task", "dance"], "--task"),
+        (["-f", "rttm"], "-f rttm needs --diarize"),  # it wrote an empty file
     ],
 )
 def test_usage_errors_exit_2(
@@ -208,12 +267,16 @@ def test_usage_errors_exit_2(
 
 
 def test_a_model_that_does_not_load_still_ends_the_batch(speech_dir: Path, tmp_path: Path) -> None:
+    """... and leaves its jobs for ``woasr retry`` (they were left pending, which retry did not
+    run)."""
     code, out, err = run("transcribe", str(speech_dir), "-o", str(tmp_path), "--json",
                          "--model", "nosuchmodel")  # fmt: skip
     assert code == 2 and "nosuchmodel" in err
     events = [json.loads(line) for line in out.splitlines()]
     assert [e["event"] for e in events] == ["batch_started", "batch_done"]
     assert "nosuchmodel" in events[-1]["reason"]
+    code, _, err = run("retry", "-o", str(tmp_path))
+    assert code == 2 and "nosuchmodel" in err, err  # run again, with the options they had
 
 
 def test_subprocess_json_events(speech_dir: Path, tmp_path: Path) -> None:
@@ -410,16 +473,29 @@ def test_odd_file_names_are_transcribed_and_shown_on_one_line(
     for name in names:
         text = (out / name).with_suffix(".txt").read_text()
         assert wer(SYNTH_SENTENCES[0], text) == 0.0
+    # Its JSON names its source by the escape (the JSON writer failed on it, and with it the
+    # job, once its srt and vtt were written)
+    code, _, err = run("transcribe", str(media / names[0]), "-o", str(out), "-f", "json")
+    assert code == 0, err
+    doc = json.loads((out / names[0]).with_suffix(".json").read_bytes())
+    assert os.fsencode(doc["source"]).endswith(b"caf\xe9.wav")
+    # An argument too long to be a name: one line for it (it was a traceback)
+    code, _, err = run("transcribe", "a" * 300 + ".wav", "-o", str(tmp_path / "long"))
+    assert code == 1 and "File name too long" in err and "Traceback" not in err, err
     # A name of 255 bytes: its transcript is written under a cut name, not lost after the work.
-    (media / ("t" * 251 + ".wav")).write_bytes((speech_dir / "synth_1.wav").read_bytes())
+    (media / ("t" * 251 + ".wav")).write_bytes((speech_dir / "synth_2.wav").read_bytes())
     code, _, err = run("transcribe", str(media), "-o", str(out), "-f", "txt")
     assert code == 0 and "1 done, 3 skipped" in err, err
     (cut,) = out.glob("ttt*.txt")
-    assert cut.name.startswith("t" * 200) and wer(SYNTH_SENTENCES[0], cut.read_text()) == 0.0
+    assert cut.name.startswith("t" * 200) and wer(SYNTH_SENTENCES[1], cut.read_text()) == 0.0
     code, _, err = run("transcribe", str(media), "-o", str(out), "-f", "txt")
     assert code == 0 and "4 skipped" in err, err
     code, table, _ = run("status", "-o", str(out))
     assert code == 0 and "caf\\xe9.wav" in table and "\x1b" not in table
+    code, _, err = run("status", "-o", str(out), "--state", "bogus")  # was an empty table
+    assert code == 2 and "not a job state" in err, err
+    code, table, _ = run("status", "-o", str(out), "--state", "DONE")
+    assert code == 0 and "caf\\xe9.wav" in table
     code, listing, _ = run("status", "-o", str(out), "--json")
     inputs = {Path(job["input"]).name for job in json.loads(listing)["jobs"]}
     assert inputs == {*names, "t" * 251 + ".wav"}
@@ -436,6 +512,9 @@ def test_files_from_a_find_print0_list(speech_dir: Path, tmp_path: Path) -> None
     result = CliRunner().invoke(app, [*args, "-f", "txt"], input=listing)
     assert result.exit_code == 0, result.stderr
     assert wer(SYNTH_SENTENCES[0], (tmp_path / "o" / "new\nline.txt").read_text()) == 0.0
+    # find matched nothing: nothing to do, not a usage error (it was exit 2)
+    result = CliRunner().invoke(app, args, input=b"")
+    assert result.exit_code == 0 and "nothing to do" in result.stderr, result.stderr
 
 
 def test_a_url_says_to_download_it_first(speech_dir: Path, tmp_path: Path) -> None:

@@ -81,6 +81,8 @@ def convert(
     failed = 0
     try:
         values = output_format or ["all"]
+        # json only when named: the input is one ("all" does not copy it beside itself)
+        named_json = any(v.strip().lower() == "json" for x in values for v in x.split(","))
         plain = tuple(f for f in parse_formats(values) if f != "json")
         labelled = tuple(f for f in parse_formats(values, diarize=True) if f != "json")
         from woasr_cli.options import TranscribeOptions
@@ -117,9 +119,12 @@ def convert(
                 (fmt,) = parse_formats(values, diarize=True)
                 sys.stdout.write(render(transcript, [fmt], options)[fmt])
                 continue
-            if names:  # the renamed transcript is kept too
-                formats = ("json", *formats)
             stem = (output_dir or path.parent) / path.name.removesuffix(".json")
+            onto_itself = stem.with_name(stem.name + ".json").resolve() == path.resolve()
+            if names or (named_json and not onto_itself):  # asked, or renamed speakers kept
+                formats = ("json", *formats)
+            if not formats:
+                raise UsageError(f"-f json would write {path} onto itself: give -o another folder")
             for written in write_outputs(transcript, stem, formats, options):
                 typer.echo(str(written))
         except WoasrError as exc:

@@ -61,7 +61,8 @@ def retry(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
     json_events: Annotated[bool, typer.Option("--json", help="JSON event lines.")] = False,
 ) -> None:
-    """Re-run failed and interrupted jobs with the options they were started with."""
+    """Re-run failed and interrupted jobs, and those a stopped batch never started, with the
+    options they were started with."""
     from woasr_cli.cli.interrupts import StopFlag
     from woasr_cli.cli.progress import make_reporter
     from woasr_cli.cli.transcribe import report_result

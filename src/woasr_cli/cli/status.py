@@ -11,7 +11,7 @@ from woasr_cli import json_text
 from woasr_cli.cli.exit_codes import exit_code_for
 from woasr_cli.cli.manifest_option import BatchArg, find_manifest
 from woasr_cli.cli.names import shown
-from woasr_cli.errors import WoasrError
+from woasr_cli.errors import UsageError, WoasrError
 
 
 def status(
@@ -28,8 +28,14 @@ def status(
 ) -> None:
     """Show the jobs of a batch: state, progress, speed, errors, and totals."""
     from woasr_cli.jobs.manifest import Manifest
+    from woasr_cli.jobs.states import JobState
 
     try:
+        known = [s.value for s in JobState]
+        state = [s.lower() for s in state or []]
+        unknown = [s for s in state if s not in known]
+        if unknown:
+            raise UsageError(f"--state {unknown[0]}: not a job state (states: {', '.join(known)})")
         with Manifest.open(find_manifest(output_dir, manifest, batch)) as m:
             jobs = [j for j in m.jobs() if not state or j.state.value in state]
             totals = m.totals()

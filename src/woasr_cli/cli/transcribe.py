@@ -64,9 +64,9 @@ def read_inputs(inputs: list[str], files_from: str | None) -> list[str]:
                 args += read_list(Path(files_from).read_bytes())
             except OSError as exc:
                 raise UsageError(f"--files-from {files_from}: {exc.strerror}") from None
-    if not args:
+    if not args and files_from is None:
         raise UsageError("no inputs: name files, folders or globs, or use --files-from")
-    return args
+    return args  # empty: a --files-from list with nothing in it (find matched nothing)
 
 
 def transcribe(
@@ -414,6 +414,9 @@ def transcribe(
             ray_gpus_per_worker=ray_gpus_per_worker, ray_shared_fs=ray_shared_fs,
         )  # fmt: skip
         args = read_inputs(inputs or [], files_from)
+        if not args:
+            typer.echo(f"woasr: --files-from {files_from}: no paths: nothing to do", err=True)
+            raise typer.Exit(0)
         if to_stdout:  # no manifest: nothing resumes (--manifest and --force do not apply)
             code = transcribe_to_stdout(
                 args, options, quiet=quiet, json_events=json_events, executor=cluster

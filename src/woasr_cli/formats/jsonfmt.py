@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
+from woasr_cli import json_text
 from woasr_cli.formats.options import FormatOptions
 from woasr_cli.transcript import Transcript
 
 
 def render_json(transcript: Transcript, options: FormatOptions) -> str:
     del options
-    return json.dumps(transcript.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    # json_text: a source file name that is not UTF-8 is written as its escape, not lost
+    return json_text.dumps(transcript.to_dict(), indent=2) + "\n"

@@ -93,7 +93,8 @@ def retry_batch(
     settings: Mapping[str, str] | None = None,
     executor: RayExecutor | None = None,
 ) -> BatchResult:
-    """Run a manifest's failed and interrupted jobs again, each with the options it was
+    """Run a manifest's failed and interrupted jobs again, and those a batch registered but
+    never started (it stopped first: a model that did not load), each with the options it was
     started with (``workers`` overrides the worker processes). ``settings`` gives back what the
     manifest never stores (an external provider's key: option name -> value) to jobs that
     need it. ``executor`` runs them on a Ray cluster, as :func:`run_batch`."""
@@ -102,8 +103,10 @@ def retry_batch(
     total = BatchResult()
     with Manifest.open(manifest_path) as manifest:
         groups: dict[str, list[PlannedJob]] = {}
-        for job in manifest.jobs([JobState.FAILED, JobState.INTERRUPTED]):
+        for job in manifest.jobs([JobState.FAILED, JobState.INTERRUPTED, JobState.PENDING]):
             meta = manifest.meta(job.id)
+            if job.state == JobState.PENDING and "options" not in meta:
+                continue  # being registered by a batch right now
             path = Path(job.input_path)
             stem = Path(meta["stem"]) if "stem" in meta else path.with_suffix("")
             groups.setdefault(meta.get("options", "{}"), []).append(

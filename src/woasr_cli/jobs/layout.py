@@ -54,4 +54,4 @@ def _fitted(stem: Path, path: Path) -> Path:
 
 
 def _short_hash(path: Path) -> str:
-    return hashlib.sha1(str(path).encode()).hexdigest()[:8]
+    return hashlib.sha1(os.fsencode(path)).hexdigest()[:8]  # a name need not be UTF-8

@@ -286,6 +286,28 @@ class Manifest:
             self._put_layouts(conn, job_id, {**self._layouts(conn, job_id), **layouts})
             return True
 
+    def done_jobs(self) -> list[Job]:
+        """The finished jobs, in the order they finished."""
+        rows = self._read(
+            f"SELECT {COLUMNS} FROM jobs WHERE state = 'done' ORDER BY finished_at, id"
+        )
+        return [Job.from_row(r) for r in rows]
+
+    def disown(self, job_id: int, paths: Iterable[str]) -> None:
+        """Take ``paths`` off a finished job's outputs: another input's files go there now, so
+        a later run of this job does not take them for its own."""
+        gone = set(paths)
+        with self._transaction() as conn:
+            job = self._get(conn, job_id)
+            kept = [p for p in job.outputs if p not in gone]
+            conn.execute(
+                "UPDATE jobs SET outputs = ?, updated_at = ? WHERE id = ?",
+                (json_text.dumps(kept), time.time(), job_id),
+            )
+            layouts = self._layouts(conn, job_id)
+            if gone & set(layouts):
+                self._put_layouts(conn, job_id, {p: k for p, k in layouts.items() if p not in gone})
+
     def layouts(self, job_id: int) -> dict[str, str]:
         """The layout each of a finished job's files was written with, by path (files finished
         before layouts were recorded are absent)."""

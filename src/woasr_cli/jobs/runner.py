@@ -28,6 +28,7 @@ from woasr_cli.errors import (
 )
 from woasr_cli.events import Event, Reporter, null_reporter
 from woasr_cli.jobs.fingerprint import fingerprint_file
+from woasr_cli.jobs.finished import FinishedWork
 from woasr_cli.jobs.layout import output_stems
 from woasr_cli.jobs.manifest import Job, Manifest
 from woasr_cli.jobs.owner import new_owner
@@ -137,11 +138,12 @@ class BatchRunner:
     ) -> list[tuple[PlannedJob, Job]]:
         """Register every input; report skips and unreadable inputs; return the work left."""
         registered: list[tuple[PlannedJob, Job]] = []
+        finished = FinishedWork(self.manifest)
         for planned in jobs:
             if self.should_stop():
                 result.interrupted = True
                 break
-            job = self._register(planned, force, result)
+            job = self._register(planned, force, result, finished)
             if job is not None:
                 registered.append((planned, job))
         return registered
@@ -157,25 +159,83 @@ class BatchRunner:
             time.sleep(0.5)
             waiting = self._run_pass(waiting, result, width)
 
-    def _register(self, planned: PlannedJob, force: bool, result: BatchResult) -> Job | None:
+    def _register(
+        self, planned: PlannedJob, force: bool, result: BatchResult, finished: FinishedWork
+    ) -> Job | None:
         path = planned.item.path
         options_fp = self.options.fingerprint()
         try:
             content_fp = fingerprint_file(path)
         except InputError as exc:
             job = self.manifest.register(str(path), "", options_fp, force=True)
-            self.manifest.set_meta(job.id, "stem", str(planned.stem))
-            self._fail(job, str(path), str(exc), result)
+            self._refuse(job, planned, str(exc), result)
             return None
         job = self.manifest.register(str(path), content_fp, options_fp, force=force)
+        taken = finished.taken(str(path), content_fp, options_fp, self.file_layouts(planned.stem))
+        if taken is not None:
+            held = [p for p in taken.paths if Path(p).is_file()]
+            if held and not force:
+                self._refuse(job, planned, _held_by_another(held[0], taken.owner), result)
+                return None
+            finished.hand_over(taken, job)  # --force, or its files are gone: ours now
         if job.state == JobState.DONE:
             if self._up_to_date(planned, job, result):
                 return None
             # No transcript of its own to write them from: the model runs again.
             job = self.manifest.register(str(path), content_fp, options_fp, force=True)
+        elif not force:
+            earlier = finished.same_media(str(path), content_fp, options_fp)
+            if self._copied(planned, job, earlier, result):
+                return None
         self.manifest.set_meta(job.id, "stem", str(planned.stem))
         self.manifest.set_meta(job.id, "options", json.dumps(self.options.public_dict()))
         return job
+
+    def _refuse(self, job: Job, planned: PlannedJob, reason: str, result: BatchResult) -> None:
+        """Fail an input without touching another's files; a finished job stays finished (its
+        transcript is kept), the others are recorded failed, for ``woasr retry``."""
+        name = str(planned.item.path)
+        if job.state != JobState.DONE:
+            self.manifest.set_meta(job.id, "stem", str(planned.stem))
+            self.manifest.set_meta(job.id, "options", json.dumps(self.options.public_dict()))
+            self._fail(job, name, reason, result)
+            return
+        with self._tally:
+            result.failed += 1
+            result.failures.append((name, reason))
+        self.report(Event("failed", input=name, reason=reason))
+
+    def _copied(
+        self, planned: PlannedJob, job: Job, earlier: Job | None, result: BatchResult
+    ) -> bool:
+        """A new input that is media this manifest already transcribed with these options under
+        another name (renamed, moved, copied): its files are written from that transcript,
+        and the model does not run again."""
+        if earlier is None or job.state != JobState.PENDING or job.attempts:
+            return False
+        transcript = own_transcript(earlier, self.manifest.kept_transcript(earlier.id))
+        if transcript is None or not self.manifest.claim(job.id, self.owner, LEASE_S):
+            return False
+        path = str(planned.item.path)
+        transcript.source = path
+        transcript.options = {**transcript.options, **asdict(self.format_options)}
+        try:
+            written = write_outputs(
+                transcript, planned.stem, self.options.formats, self.format_options
+            )
+        except WoasrError as exc:
+            self._fail_claimed(job.id, path, str(exc), result)
+            return True
+        outputs = [str(p) for p in written]
+        self.manifest.finish(
+            job.id, self.owner, outputs, transcript.duration, 0.0,
+            self.file_layouts(planned.stem), packed(transcript),
+        )  # fmt: skip
+        with self._tally:
+            result.skipped += 1
+        reason = f"the same media as {earlier.input_path}: written from its transcript"
+        self.report(Event("skipped", input=path, outputs=outputs, reason=reason))
+        return True
 
     def _up_to_date(self, planned: PlannedJob, job: Job, result: BatchResult) -> bool:
         """Whether a finished job's files are as asked, or were brought up to date from its
@@ -384,6 +444,13 @@ class BatchRunner:
     def _fail(self, job: Job, name: str, reason: str, result: BatchResult) -> None:
         if self.manifest.claim(job.id, self.owner, LEASE_S):
             self._fail_claimed(job.id, name, reason, result)
+
+
+def _held_by_another(path: str, owner: Job) -> str:
+    return (
+        f"{path} holds the transcript of {owner.input_path} (done earlier into this folder): "
+        "not written over; another -o keeps both, --force replaces it"
+    )
 
 
 def batch_done(manifest: Manifest, reason: str | None = None) -> Event:

@@ -112,6 +112,11 @@ def _located(path: Path) -> Path:
 
 def _expand(arg: str, skipped: list[tuple[str, str]]) -> tuple[list[InputFile], bool]:
     path = Path(arg).expanduser()
+    try:
+        path.is_symlink()
+    except OSError:  # a name the system refuses (over 255 bytes): the batch says why
+        given = Path(os.path.abspath(path))
+        return [InputFile(given, given.parent)], True
     if path.is_dir() and not (path.suffix.lower() in MEDIA_EXTENSIONS and not any(path.iterdir())):
         root = path.resolve()
         files = [InputFile(_located(p), root) for p in _walk(path, skipped)]
