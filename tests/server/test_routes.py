@@ -201,6 +201,17 @@ def test_413_before_the_body_is_stored(tmp_path: Path) -> None:
         r = c.post("/api/v1/upload", files=[("files", ("big.wav", b"\0" * 50_000, "audio/wav"))])
         assert r.status_code == 413
         assert list((tmp_path / "uploads").iterdir()) == []
+        # Chunked (no Content-Length): counted as it comes; it was answered 400 "There was an
+        # error parsing the body", FastAPI's word for the cut-off form.
+        boundary = "b0undary"
+        head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; "
+                'filename="big.wav"\r\nContent-Type: audio/wav\r\n\r\n').encode()  # fmt: skip
+        parts = [head, *[b"\0" * 8192] * 8, f"\r\n--{boundary}--\r\n".encode()]
+        form = {"content-type": f"multipart/form-data; boundary={boundary}"}
+        for path in ("/api/v1/upload", "/v1/audio/transcriptions"):
+            r = c.post(path, content=iter(parts), headers=form)
+            assert r.status_code == 413 and "over the limit" in r.text, (path, r.text)
+        assert list((tmp_path / "uploads").iterdir()) == []
 
 
 def test_full_queue_503(tmp_path: Path, shared_audio: Path) -> None:
@@ -282,7 +293,15 @@ def test_openai_route_errors(client: TestClient, shared_audio: Path) -> None:
                     data={"response_format": "docx"})  # fmt: skip
     assert r.status_code == 422 and r.json()["error"]["param"] == "response_format"
     r = client.post("/v1/audio/transcriptions", files={"file": ("a.mp3", b"no audio here")})
-    assert r.status_code == 415 and "a.mp3" in r.json()["error"]["message"]
+    # 400, as OpenAI answers, so that its SDK raises BadRequestError (415 gave APIStatusError)
+    assert r.status_code == 400 and "a.mp3" in r.json()["error"]["message"]
+    # A file sent as a plain field: told to send a file, and not echoed back whole (it was: a
+    # 1 MB answer for a 350 kB WAV).
+    wav = (shared_audio / "jfk.wav").read_bytes()[:200_000]  # curl -F "file=<jfk.wav"
+    r = client.post("/v1/audio/transcriptions",
+                    files={"file": (None, wav), "model": (None, b"tiny.en")})  # fmt: skip
+    assert r.status_code == 422 and "-F 'file=@" in r.json()["error"]["message"]
+    assert len(r.content) < 2000
     r = client.post("/v1/audio/transcriptions", files={"file": jfk}, data={"model": "nope"})
     assert r.status_code == 400 and r.json()["error"]["type"] == "invalid_request_error"
     assert list(Path(client.app.state.scratch.root).iterdir()) == []  # type: ignore[attr-defined]
@@ -295,3 +314,25 @@ def test_serve_command_refuses_an_open_bind_without_a_key(tmp_path: Path) -> Non
 
     result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0", "--data-dir", str(tmp_path)])
     assert result.exit_code == 2 and "--insecure" in result.output
+
+
+def test_the_finished_files_of_a_failed_job_can_be_downloaded(
+    tmp_path: Path, shared_audio: Path
+) -> None:
+    """A two-file job whose second file fails: the first file's results were written, and
+    both the listing and its download said "Job is not completed yet. Current status:
+    failed"."""
+    with client_for(tmp_path, workers=1) as c:
+        good, bad = upload(c, shared_audio / "jfk.wav", shared_audio / "jfk.flac")
+        (stored,) = (tmp_path / "uploads").glob(f"{bad}*.flac")
+        stored.write_bytes(stored.read_bytes()[:2000])  # the disk lost its content meanwhile
+        r = c.post("/api/v1/transcribe", json={"file_ids": [good, bad], "output_formats": ["srt"]})
+        job = wait_job(c.get, r.json()["job_id"])
+        assert job["status"] == "failed", job
+        listing = c.get(f"/api/v1/results/{job['job_id']}")
+        assert listing.status_code == 200, listing.text
+        assert [i["file_id"] for i in listing.json()["results"]] == [good]
+        srt_text = c.get(f"/api/v1/results/{job['job_id']}/srt?file_id={good}")
+        assert srt_text.status_code == 200 and "country" in srt_text.text
+        r = c.get(f"/api/v1/results/{job['job_id']}/srt?file_id={bad}")
+        assert r.status_code == 400 and "did not finish" in r.json()["detail"]

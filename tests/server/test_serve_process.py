@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -218,6 +220,49 @@ def test_stopped_mid_job_the_server_exits_cleanly(
     time.sleep(3.0)  # batches of the first window are inside the engine
     job = httpx.get(f"{server.url}/api/v1/transcribe/jobs/{job_id}").json()
     assert job["status"] == "processing", job
+    # A browser's progress stream stays open: it held the shutdown for uvicorn's 10 s of
+    # grace, the file decoding on meanwhile, and ended with "Cancel 1 running task(s)".
+    events = threading.Thread(
+        target=_read_events, args=(f"{server.url}/api/v1/transcribe/jobs/{job_id}/events",),
+        daemon=True,
+    )  # fmt: skip
+    events.start()
+    time.sleep(0.5)
     sent = getattr(signal, signal_name)
+    signalled = time.monotonic()
     server.proc.send_signal(sent)
     assert server.proc.wait(60) in (0, -sent), server.proc.stderr.read()  # type: ignore[union-attr]
+    took = time.monotonic() - signalled
+    stderr = server.proc.stderr.read().decode()  # type: ignore[union-attr]
+    assert took < 8 and "graceful shutdown exceeded" not in stderr, (took, stderr)
+
+
+def _read_events(url: str) -> None:
+    with contextlib.suppress(httpx.HTTPError), httpx.stream("GET", url, timeout=60) as r:
+        for _ in r.iter_lines():
+            pass
+
+
+def test_a_direct_request_stops_when_its_client_goes(
+    start_server: Callable[..., Server], tmp_path: Path, long_wav: Path
+) -> None:
+    """A client of ``/v1/audio/transcriptions`` that timed out (the SDK then retries twice):
+    the server went on to the end of the file for nobody, on both cores. Now the work stops
+    within a second or two of the disconnect."""
+    server = start_server(tmp_path / "data")
+    with pytest.raises(httpx.TimeoutException):
+        httpx.post(server.url + "/v1/audio/transcriptions",
+                   files={"file": ("long.wav", long_wav.read_bytes())},
+                   data={"model": "whisper-1"}, timeout=4)  # fmt: skip
+    time.sleep(3)
+    busy = _cpu_seconds(server.proc.pid)
+    time.sleep(3)
+    assert _cpu_seconds(server.proc.pid) - busy < 0.6  # ~5 CPU-s while it decoded
+    assert httpx.get(server.url + "/health").json()["status"] == "healthy"
+
+
+def _cpu_seconds(pid: int) -> float:
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -54,6 +56,12 @@ def serve(
     max_queue: Annotated[
         int, typer.Option("--max-queue", help="Files queued or running before 503.")
     ] = 256,
+    max_streams: Annotated[
+        int,
+        typer.Option(
+            "--max-streams", min=1, help="Live /v1/stream connections at once; more get 1013."
+        ),
+    ] = 2,
     workers: Annotated[
         int, typer.Option("--workers", help="Files transcribed at once (0: automatic).")
     ] = 0,
@@ -89,7 +97,8 @@ def serve(
     settings = ServerSettings(
         data_dir=data_dir, host=host, port=port, api_key=api_key or None,
         max_upload_mb=max_upload_mb, keep_days=keep_days, insecure=insecure,
-        cors_origins=tuple(cors_origin or ()), max_queue=max_queue, workers=workers,
+        cors_origins=tuple(cors_origin or ()), max_queue=max_queue, max_streams=max_streams,
+        workers=workers,
         default_model=model, device=device, provider_settings=provider_settings,
         max_models=max_models, model_idle_s=model_ttl,
     )  # fmt: skip
@@ -108,4 +117,17 @@ def serve(
         typer.echo(f"woasr: error: {exc}", err=True)
         raise typer.Exit(exit_code_for(exc)) from None
     typer.echo(f"woasr serve: http://{host}:{port}/docs  (data: {data_dir})", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=10)
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=10
+    )
+    jobs = app.state.jobs
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            # Work stops at the signal, not when the last connection (a progress stream, a
+            # long direct request) has closed: those end with it.
+            jobs.begin_stop()
+            super().handle_exit(sig, frame)
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C re-raised at the end: as uvicorn.run
+        Server(config).run()

@@ -8,6 +8,7 @@ import json
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from woasr_cli.server.errors import envelope
 from woasr_cli.server.page import is_public
 
 # /v1/stream checks the key itself: browsers cannot set headers on a WebSocket, so it also
@@ -35,7 +36,8 @@ class BearerAuth:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
             return
-        body = json.dumps({"detail": "missing or wrong API key (Authorization: Bearer <key>)"})
+        detail = "missing or wrong API key (Authorization: Bearer <key>)"
+        body = json.dumps(envelope(scope["path"], 401, detail))
         await send({
             "type": "http.response.start",
             "status": 401,

@@ -7,6 +7,7 @@ its SDK turns into the matching exception.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -57,28 +58,30 @@ def status_for(exc: WoasrError) -> int:
     return next((code for cls, code in _STATUS if isinstance(exc, cls)), 500)
 
 
-def _openai_path(request: Request) -> bool:
-    return request.url.path.startswith("/v1/")
-
-
 def render(request: Request, status: int, detail: Any, headers: dict[str, str] | None = None
            ) -> JSONResponse:  # fmt: skip
     if status == 503:
         headers = {**(headers or {}), "Retry-After": str(RETRY_AFTER_S)}
-    if _openai_path(request):
-        param = None
-        if isinstance(detail, list) and detail and isinstance(detail[0], dict):
-            loc = [str(p) for p in detail[0].get("loc", ()) if p not in ("body", "query")]
-            param = ".".join(loc) or None
-            message = f"{param}: {detail[0].get('msg')}" if param else str(detail[0].get("msg"))
-        else:
-            message = str(detail)
-        kind = "invalid_request_error" if status < 500 else "server_error"
-        body: dict[str, Any] = {
-            "error": {"message": message, "type": kind, "param": param, "code": status}
-        }
-        return JSONResponse(body, status_code=status, headers=headers)
-    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+    if status == 415 and request.url.path.startswith("/v1/"):
+        status = 400  # as OpenAI answers a file it cannot read: the SDK's BadRequestError
+    body = envelope(request.url.path, status, detail)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def envelope(path: str, status: int, detail: Any) -> dict[str, Any]:
+    """The error body for a request to ``path``: OpenAI's under ``/v1/``, FastAPI's
+    ``{"detail": ...}`` elsewhere (also for the answers of the ASGI layers: 401, 413)."""
+    if not path.startswith("/v1/"):
+        return {"detail": detail}
+    param = None
+    if isinstance(detail, list) and detail and isinstance(detail[0], dict):
+        loc = [str(p) for p in detail[0].get("loc", ()) if p not in ("body", "query")]
+        param = ".".join(loc) or None
+        message = f"{param}: {detail[0].get('msg')}" if param else str(detail[0].get("msg"))
+    else:
+        message = str(detail)
+    kind = "invalid_request_error" if status < 500 else "server_error"
+    return {"error": {"message": message, "type": kind, "param": param, "code": status}}
 
 
 def install(app: FastAPI) -> None:
@@ -92,7 +95,7 @@ def install(app: FastAPI) -> None:
 
     async def validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        detail = [{k: v for k, v in e.items() if k != "ctx"} for e in exc.errors()]
+        detail = [_shown_error(e) for e in exc.errors()]
         return render(request, 422, _jsonable(detail))
 
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -103,6 +106,23 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPProblem, problem)
     app.add_exception_handler(RequestValidationError, validation)
     app.add_exception_handler(StarletteHTTPException, http_error)
+
+
+INPUT_SHOWN = 200  # characters of a refused value echoed back in a 422
+
+
+def _shown_error(error: Mapping[str, Any]) -> dict[str, Any]:
+    """A validation error as the client gets it: without ``ctx``, and with at most
+    ``INPUT_SHOWN`` characters of the value refused (a file sent as a plain form field came
+    back whole, escaped: 1 MB for a 350 kB WAV), and saying how to send a file."""
+    out = {k: v for k, v in error.items() if k != "ctx"}
+    value = out.get("input")
+    if isinstance(value, str | bytes) and len(value) > INPUT_SHOWN:
+        out["input"] = f"{value[:INPUT_SHOWN]!r}... ({len(value)} characters in all)"
+    if "Expected UploadFile" in str(out.get("msg", "")):
+        field = str((out.get("loc") or ("", "files"))[-1])
+        out["msg"] = f"expected a file: send it as a file part (curl -F '{field}=@talk.mp3')"
+    return out
 
 
 def _jsonable(value: Any) -> Any:

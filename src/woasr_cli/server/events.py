@@ -48,7 +48,7 @@ async def job_events(jobs: JobService, job_id: str) -> AsyncIterator[str]:
     """A message whenever status, progress or current file change; ends after the final one."""
     last: tuple[object, ...] | None = None
     quiet = 0.0
-    while True:
+    while not jobs.stopping:  # the server is stopping: its connections should not hold it
         try:
             view = await run_in_threadpool(jobs.view, job_id)
         except NotFound:  # deleted meanwhile (cleanup)

@@ -92,11 +92,21 @@ class JobService:
         for thread in self._threads:
             thread.start()
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """Stop taking work; running files stop after their current segment, resumable."""
+    def begin_stop(self) -> None:
+        """Stop taking work (the server got SIGTERM): running files stop after their current
+        segment, resumable, and the progress streams and direct requests that watch
+        :attr:`stopping` end, so the server does not wait on their connections."""
         self._stopping.set()
         with self._cv:
             self._cv.notify_all()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop taking work; running files stop after their current segment, resumable."""
+        self.begin_stop()
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))

@@ -11,6 +11,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from woasr_cli.server.errors import envelope
+
 
 class _TooLarge(Exception):
     pass
@@ -28,22 +30,30 @@ class BodyLimit:
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(send, scope["path"])
             return
         seen = 0
-        started = False
+        started = over = False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, over
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
+                    over = True
                     raise _TooLarge
             return message
 
         async def tracked(message: Message) -> None:
             nonlocal started
+            if over:
+                # The app's own answer to the cut-off body (FastAPI's form parser turns any
+                # error into 400 "There was an error parsing the body"): 413 instead.
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await self._refuse(send, scope["path"])
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 
@@ -51,11 +61,12 @@ class BodyLimit:
             await self.app(scope, counted, tracked)
         except _TooLarge:
             if not started:
-                await self._refuse(send)
+                await self._refuse(send, scope["path"])
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, path: str) -> None:
         mb = self.max_bytes / (1024 * 1024)
-        body = json.dumps({"detail": f"request body over the limit of {mb:g} MB"}).encode()
+        detail = f"request body over the limit of {mb:g} MB"
+        body = json.dumps(envelope(path, 413, detail)).encode()
         await send({
             "type": "http.response.start",
             "status": 413,

@@ -21,7 +21,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 
-from woasr_cli.errors import WoasrError
+from woasr_cli.errors import Interrupted, WoasrError
 from woasr_cli.formats import FormatOptions, render
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.registry import specs
@@ -34,6 +34,7 @@ from woasr_cli.transcript import Segment, Transcript
 
 ResponseFormat = Literal["json", "text", "srt", "verbose_json", "vtt"]
 DEFAULT_ALIASES = frozenset({"", "whisper-1", "default"})
+DISCONNECT_POLL_S = 0.5  # how often a direct request looks whether its client is still there
 
 
 def model_options(name: str, settings: ServerSettings) -> dict[str, Any]:
@@ -113,11 +114,11 @@ def build_router(settings: ServerSettings) -> APIRouter:
             )
         started = time.monotonic()
         try:
-            transcript = await run_in_threadpool(
-                transcribe_now, request.app.state.models, Path(stored.path), options
-            )
+            transcript = await _unless_gone(request, stored, options)
         finally:
             tmp.delete(stored.file_id)
+        if transcript is None:
+            return Response(status_code=499)  # nobody reads it: the client went away
         request.app.state.metrics.observe_direct(
             task, transcript.duration, time.monotonic() - started
         )
@@ -182,6 +183,35 @@ def build_router(settings: ServerSettings) -> APIRouter:
     return router
 
 
+async def _unless_gone(
+    request: Request, stored: StoredFile, options: TranscribeOptions
+) -> Transcript | None:
+    """The transcript; None when the client went away (or the server is stopping) first: the
+    work stops after the segment in hand, instead of going on to the end of the file for
+    nobody (and again for each retry of a client that timed out)."""
+    stop = threading.Event()
+    jobs = request.app.state.jobs
+
+    def gone() -> bool:
+        return stop.is_set() or jobs.stopping
+
+    work = asyncio.ensure_future(
+        run_in_threadpool(
+            transcribe_now, request.app.state.models, Path(stored.path), options, should_stop=gone
+        )
+    )
+    while not work.done():
+        await asyncio.wait({work}, timeout=DISCONNECT_POLL_S)
+        if not work.done() and (jobs.stopping or await request.is_disconnected()):
+            stop.set()
+    try:
+        return work.result()
+    except Interrupted:
+        if stop.is_set() or jobs.stopping:
+            return None
+        raise
+
+
 async def _stream(
     request: Request, stored: StoredFile, options: TranscribeOptions, tmp: UploadStore
 ) -> AsyncIterator[str]:
@@ -189,13 +219,14 @@ async def _stream(
     queue: asyncio.Queue[list[Segment] | Transcript | WoasrError] = asyncio.Queue()
     stop = threading.Event()
     started = time.monotonic()
+    jobs = request.app.state.jobs
 
     def work() -> None:
         try:
             result: Transcript | WoasrError = transcribe_now(
                 request.app.state.models, Path(stored.path), options,
                 on_segments=lambda segs: _put(loop, queue, segs),
-                should_stop=stop.is_set, window_s=STREAM_WINDOW_S,
+                should_stop=lambda: stop.is_set() or jobs.stopping, window_s=STREAM_WINDOW_S,
             )  # fmt: skip
         except WoasrError as exc:
             result = exc

@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from woasr_cli.errors import UsageError
+from woasr_cli.jobs.states import JobState
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.registry import specs
 from woasr_cli.server.errors import HTTPProblem
@@ -204,10 +205,8 @@ def build_router(settings: ServerSettings) -> APIRouter:
 
     @router.get("/api/v1/results/{job_id}", response_model=ResultsResponse, tags=["results"])
     async def results(job_id: str, jobs: JobService = Depends(service)) -> ResultsResponse:
-        view = await run_in_threadpool(_completed, jobs, job_id)
-        items = await run_in_threadpool(
-            lambda: [_file_result(jobs, view, f.file) for f in view.files]
-        )
+        view, done = await run_in_threadpool(_finished, jobs, job_id)
+        items = await run_in_threadpool(lambda: [_file_result(jobs, view, f) for f in done])
         return ResultsResponse(
             job_id=job_id, status=view.status.value, results_count=len(items), results=items
         )
@@ -223,14 +222,15 @@ def build_router(settings: ServerSettings) -> APIRouter:
         gives its file and a multi-file job a zip of every file's output."""
         if format not in MEDIA_TYPES:
             raise HTTPProblem(400, "Invalid format. Supported formats: vtt, srt, json, txt, tsv")
-        view = await run_in_threadpool(_completed, jobs, job_id)
+        view, files = await run_in_threadpool(_finished, jobs, job_id)
         if format not in view.record.formats:
             raise HTTPProblem(404, f"Result file not found for format: {format}")
-        files = [f.file for f in view.files]
         if file_id is not None:
+            if not any(f.file.file_id == file_id for f in view.files):
+                raise HTTPProblem(404, f"File {file_id} is not part of job {job_id}")
             files = [f for f in files if f.file_id == file_id]
             if not files:
-                raise HTTPProblem(404, f"File {file_id} is not part of job {job_id}")
+                raise HTTPProblem(400, f"File {file_id} did not finish (job {view.status.value})")
         paths = [(f, jobs.result_stem(job_id, f).with_suffix(f".{format}")) for f in files]
         if any(not p.is_file() for _, p in paths):
             raise HTTPProblem(404, "Result file not found on disk")
@@ -249,11 +249,20 @@ def build_router(settings: ServerSettings) -> APIRouter:
     return router
 
 
-def _completed(jobs: JobService, job_id: str) -> JobView:
+def _finished(jobs: JobService, job_id: str) -> tuple[JobView, list[JobFile]]:
+    """The job and its files whose results can be had: every file of a completed job; of a
+    job that failed or was cancelled, the files that finished before (they were there, and
+    could not be downloaded: "Job is not completed yet. Current status: failed")."""
     view = jobs.view(job_id)
-    if view.status != JobStatus.COMPLETED:
-        raise HTTPProblem(400, f"Job is not completed yet. Current status: {view.status.value}")
-    return view
+    if view.status == JobStatus.COMPLETED:
+        return view, [f.file for f in view.files]
+    done = [f.file for f in view.files if f.state == JobState.DONE]
+    if view.status in (JobStatus.FAILED, JobStatus.CANCELLED) and done:
+        return view, done
+    if view.status in (JobStatus.FAILED, JobStatus.CANCELLED):
+        why = f": {view.error}" if view.error else ""
+        raise HTTPProblem(400, f"Job {view.status.value} before any file finished{why}")
+    raise HTTPProblem(400, f"Job is not completed yet. Current status: {view.status.value}")
 
 
 def _file_result(jobs: JobService, view: JobView, file: JobFile) -> FileResult:
