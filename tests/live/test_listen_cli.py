@@ -146,11 +146,17 @@ def test_stdin_from_a_terminal_is_a_usage_error(tmp_path: Path) -> None:
     assert proc.stderr.decode().startswith("woasr: error: --stdin reads audio piped in")
 
 
-def test_empty_stdin_is_a_one_line_error(tmp_path: Path) -> None:
+def test_empty_stdin_is_a_one_line_error(tmp_path: Path, shared_audio: Path) -> None:
     proc = listen(tmp_path)
     _, stderr = proc.communicate(b"", 120)
     assert proc.returncode == 1
     assert stderr.decode().strip() == "woasr: error: no audio on stdin (0 bytes)"
+    # No empty files left: they made the same command, run again, refuse with "exists".
+    assert list(tmp_path.iterdir()) == []
+    proc = listen(tmp_path, "-l", "ko")  # tiny.en: refused before any file or audio
+    _, stderr = proc.communicate(pcm(shared_audio / "jfk.wav"), 120)
+    assert proc.returncode == 2 and "English-only" in stderr.decode()
+    assert list(tmp_path.iterdir()) == []
     from typer.testing import CliRunner
 
     from woasr_cli.cli.app import app

@@ -194,6 +194,23 @@ def test_wrong_or_missing_key_is_refused(client: TestClient) -> None:
     assert code == 1007 and "sample_rate" in events[0]["message"]
 
 
+def test_a_language_the_model_lacks_and_audio_as_text_are_refused_with_a_reason(
+    client: TestClient, shared_audio: Path
+) -> None:
+    """Korean asked of tiny.en passed the config and failed the first pass: the client saw
+    1006 and no reason. Audio in text frames was dropped, and the stream closed 1000 with no
+    text at all."""
+    with client.websocket_connect(f"/v1/stream?api_key={KEY}") as ws:
+        ws.send_text(json.dumps({"language": "ko"}))
+        events, code = receive_all(ws)
+    assert code == 1007 and "English-only" in events[-1]["message"], events
+    with client.websocket_connect(f"/v1/stream?api_key={KEY}") as ws:
+        ws.send_text(json.dumps({"sample_rate": 16000}))
+        ws.send_text(frames(shared_audio / "jfk.wav")[0].hex())
+        events, code = receive_all(ws)
+    assert code == 1003 and "binary frames" in events[-1]["message"], events
+
+
 def test_a_server_at_its_limit_refuses_with_1013(client: TestClient, shared_audio: Path) -> None:
     first = client.websocket_connect(f"/v1/stream?api_key={KEY}")
     with first as ws:

@@ -36,10 +36,16 @@ _watching = False
 
 
 class StopFlag:
-    def __init__(self) -> None:
+    """``grace_s``: how long SIGTERM leaves before the process exits anyway; ``resumable``:
+    whether a rerun picks up where it stopped (a batch), or there is nothing to resume (a live
+    stream, whose last words are transcribed in that time: ``woasr listen``)."""
+
+    def __init__(self, grace_s: float = TERM_GRACE_S, *, resumable: bool = True) -> None:
         self._event = threading.Event()
         self.signum: int | None = None
         self._last_words: list[Callable[[], None]] = []
+        self.grace_s = grace_s
+        self.resumable = resumable
 
     def before_forced_exit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` (for at most half a second) when SIGTERM's deadline ends the
@@ -57,20 +63,20 @@ class StopFlag:
     def _on_signal(self, signum: int) -> None:
         if self._event.is_set():
             if signum == signal.SIGINT or self.signum != signal.SIGTERM:
-                _exit_now(self.exit_code)
+                _exit_now(self.exit_code, self.resumable)
             return  # a repeated SIGTERM: the deadline is already running
         self.signum = signum
         self._event.set()
         if signum == signal.SIGTERM:
-            deadline = threading.Timer(TERM_GRACE_S, self._forced_exit)
+            deadline = threading.Timer(self.grace_s, self._forced_exit)
             deadline.daemon = True
             deadline.start()
-            _say(
-                f"\nwoasr: SIGTERM: stopping (within {TERM_GRACE_S:.0f} s); "
-                "rerun the same command to resume\n"
-            )
-        else:
+            then = "; rerun the same command to resume" if self.resumable else ""
+            _say(f"\nwoasr: SIGTERM: stopping (within {self.grace_s:.0f} s){then}\n")
+        elif self.resumable:
             _say("\nwoasr: Ctrl-C: finishing the current segment; Ctrl-C again to quit now\n")
+        else:
+            _say("\nwoasr: Ctrl-C: writing the last words; Ctrl-C again to quit now\n")
 
     def _forced_exit(self) -> None:
         def say() -> None:
@@ -81,7 +87,7 @@ class StopFlag:
         speaker = threading.Thread(target=say, daemon=True)
         speaker.start()
         speaker.join(_LAST_WORDS_S)
-        _exit_now(self.exit_code)
+        _exit_now(self.exit_code, self.resumable)
 
     def install(self) -> None:
         """Make this flag the one Ctrl-C and SIGTERM set (from the main thread only)."""
@@ -93,8 +99,12 @@ class StopFlag:
         _start_watcher()
 
 
-def _exit_now(code: int) -> None:
-    _say("\nwoasr: stopped; rerun the same command to resume.\n")
+def _exit_now(code: int, resumable: bool = True) -> None:
+    _say(
+        "\nwoasr: stopped; rerun the same command to resume.\n"
+        if resumable
+        else "\nwoasr: stopped.\n"
+    )
     os._exit(code)
 
 

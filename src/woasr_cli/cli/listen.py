@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 _ASR = "ASR"
 _IN = "Input"
 _OUT = "Output"
+LISTEN_GRACE_S = 8.0  # after SIGTERM: the last words are transcribed and written in this time
 
 
 def listen(
@@ -298,7 +299,9 @@ def run_listen(
         outputs = LiveOutputs(stem, growing, options.formats)
         outputs.write(processor.language, 0.0)  # the files exist (empty) from the start
     screen = Screen(sys.stdout, json_events=json_events, tty=sys.stdout.isatty())
-    stop = StopFlag()
+    # SIGTERM: time for the last words' pass (3 s was not enough for `base` on a busy core:
+    # the tail was lost, exit 143), under the 10 s a container runtime gives before SIGKILL.
+    stop = StopFlag(LISTEN_GRACE_S, resumable=False)
     stop.install()
 
     def sink(event: StreamEvent) -> None:
@@ -310,11 +313,15 @@ def run_listen(
         # With nobody reading the screen, only files keep a stream worth listening to.
         return stop() or (screen.gone and outputs is None)
 
+    failed = True
     try:
         run_stream(source, processor, sink, should_stop)
+        failed = False
     finally:
         screen.close()
-        if outputs is not None:
+        if outputs is not None and failed and processor.received == 0:
+            outputs.discard()
+        elif outputs is not None:
             outputs.close(processor.language, processor.received / 16000)
 
 

@@ -9,6 +9,7 @@ from woasr_cli.live.native import NativeStreamProcessor
 from woasr_cli.live.processor import LiveProcessor, StreamConfig, StreamProcessor
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers import get_spec
+from woasr_cli.providers.base import check_options
 
 if TYPE_CHECKING:
     from woasr_cli.transcriber import Transcriber
@@ -25,7 +26,8 @@ def live_options(options: TranscribeOptions) -> TranscribeOptions:
         raise CapabilityError("live transcription does not align or diarize")
     changes: dict[str, object] = {
         "word_timestamps": spec.capabilities.word_timestamps,
-        "vad": False,
+        # an engine that always runs its own (whisperX) keeps it: the gate cannot turn it off
+        "vad": None if spec.capabilities.vad == "always" else False,
         "batch_size": 1,
     }
     if options.temperature == TranscribeOptions().temperature:
@@ -55,6 +57,9 @@ def open_processor(
     if transcriber is None:
         transcriber = live_transcriber(options)
     options = live_options(options)
+    # Before any audio or file: a language the model lacks was found at the first pass (the
+    # CLI had written its empty files by then; a WebSocket closed with 1006, no reason given).
+    check_options(transcriber.provider, options)
     open_stream = getattr(transcriber.provider, "open_stream", None)
     stream = open_stream(lookahead_ms) if open_stream is not None else None
     if stream is not None:

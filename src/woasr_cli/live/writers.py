@@ -119,6 +119,23 @@ class LiveOutputs:
                 )
                 self._thread.start()
 
+    def discard(self) -> None:
+        """Stop the writer and remove the files: a stream that failed before any audio (not
+        audio at all, nothing on stdin) leaves no empty files to stand in a rerun's way."""
+        self._stop_writer()
+        with self._writing:
+            for path in self.paths:
+                path.unlink(missing_ok=True)
+            self.paths = []
+
+    def _stop_writer(self) -> None:
+        with self._state:
+            self._closed = True
+            self._state.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join()
+
     def write(self, language: str | None, duration: float) -> list[Path]:
         with self._state:
             transcript = self.growing.transcript(language, duration)
@@ -128,12 +145,7 @@ class LiveOutputs:
 
     def close(self, language: str | None, duration: float) -> list[Path]:
         """Stop the writer (after the write under way, if any) and write everything."""
-        with self._state:
-            self._closed = True
-            self._state.notify()
-            thread = self._thread
-        if thread is not None:
-            thread.join()
+        self._stop_writer()
         with self._state:
             self._error = None  # the whole transcript is written again below, or fails again
         return self.write(language, duration)

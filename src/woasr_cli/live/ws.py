@@ -14,7 +14,8 @@ Protocol (one stream per connection)::
             {"type": "files", "files": {"srt": "...", ...}} (with "formats"), then close 1000
 
 Errors come as ``{"type": "error", "message"}`` before the close: 1008 bad or missing API key,
-1007 bad config (or frames of a media file that cannot be decoded), 1013 the server
+1007 bad config (or frames of a media file that cannot be decoded), 1003 a text frame
+other than ``{"type": "end"}`` (audio goes in binary frames), 1013 the server
 is at its stream limit (try again later), 1011 the model failed, 1001 no message for
 ``StreamLimits.idle_s`` (the stream is flushed first), 1008 more audio waiting for its pass
 than ``StreamLimits.max_backlog_s`` (a file pushed faster than real time: the OpenAI-compatible
@@ -216,8 +217,14 @@ async def _serve(
                     media.feed(data)
                 else:
                     arrived.put(resample(data))
-            elif message.get("text") and _is_end(message["text"]):
-                return await end_of_input()
+            elif message.get("text") is not None:
+                if _is_end(message["text"]):
+                    return await end_of_input()
+                # Audio sent as text (base64, say) was dropped without a word: the stream then
+                # ended "normally" with no text at all.
+                raise _Refused(
+                    1003, 'audio goes in binary frames; the only text frame is {"type": "end"}'
+                )
 
     async def work() -> None:
         while True:
@@ -262,6 +269,8 @@ async def _serve(
         )
     except WebSocketDisconnect:
         pass
+    except WoasrError as exc:  # a pass that failed: the client is told why, not just 1006
+        await _close(ws, 1007 if isinstance(exc, UsageError) else 1011, str(exc))
     finally:
         for task in (receiver, worker):
             task.cancel()
