@@ -326,7 +326,8 @@ def test_the_finished_files_of_a_failed_job_can_be_downloaded(
         good, bad = upload(c, shared_audio / "jfk.wav", shared_audio / "jfk.flac")
         (stored,) = (tmp_path / "uploads").glob(f"{bad}*.flac")
         stored.write_bytes(stored.read_bytes()[:2000])  # the disk lost its content meanwhile
-        r = c.post("/api/v1/transcribe", json={"file_ids": [good, bad], "output_formats": ["srt"]})
+        body = {"file_ids": [good, bad], "output_formats": ["srt", "json"]}
+        r = c.post("/api/v1/transcribe", json=body)
         job = wait_job(c.get, r.json()["job_id"])
         assert job["status"] == "failed", job
         listing = c.get(f"/api/v1/results/{job['job_id']}")
@@ -336,3 +337,20 @@ def test_the_finished_files_of_a_failed_job_can_be_downloaded(
         assert srt_text.status_code == 200 and "country" in srt_text.text
         r = c.get(f"/api/v1/results/{job['job_id']}/srt?file_id={bad}")
         assert r.status_code == 400 and "did not finish" in r.json()["detail"]
+        # Its JSON names the upload, not where the server keeps it
+        doc = c.get(f"/api/v1/results/{job['job_id']}/json?file_id={good}").json()
+        assert doc["source"] == "jfk.wav"
+
+
+def test_the_servers_model_is_for_whisper_engines_only() -> None:
+    """``woasr serve -m tiny.en``: a job for another engine with no ``model_size`` was asked to
+    load "tiny.en" ("cannot fetch NeMo model 'tiny.en'"); it gets that engine's default."""
+    from woasr_cli.server.schemas import TranscriptionRequest, to_options
+
+    def model(**body: object) -> str | None:
+        return to_options(TranscriptionRequest(file_ids=["x"], **body), "tiny.en", "cpu").model  # type: ignore[arg-type]
+
+    assert model() == "tiny.en" and model(model_type="whisperx") == "tiny.en"
+    assert model(model_type="fast_conformer") is None and model(model_type="hf_auto_asr") is None
+    named = "openai/whisper-tiny"
+    assert model(model_type="hf_auto_asr", model_size=named) == named

@@ -69,6 +69,9 @@ class BatchResult:
 class PlannedJob:
     item: InputFile
     stem: Path
+    # What the transcript names as its source where that is not the input's path: a server's
+    # upload by its name, not where the server keeps it (clients download the JSON).
+    source: str | None = None
 
 
 def plan(inputs: list[InputFile], output_dir: Path) -> list[PlannedJob]:
@@ -217,7 +220,7 @@ class BatchRunner:
         if transcript is None or not self.manifest.claim(job.id, self.owner, LEASE_S):
             return False
         path = str(planned.item.path)
-        transcript.source = path
+        transcript.source = planned.source or path
         transcript.options = {**transcript.options, **asdict(self.format_options)}
         try:
             written = write_outputs(
@@ -367,6 +370,8 @@ class BatchRunner:
                     path, resume=resume, should_stop=self.should_stop, options=self.options,
                     **self._callbacks(job_id, str(path), heartbeat, duration),
                 )  # fmt: skip
+                if planned.source is not None:
+                    transcript.source = planned.source
                 outputs = write_outputs(
                     transcript, planned.stem, self.options.formats, self.format_options
                 )

@@ -271,7 +271,9 @@ class JobService:
             should_stop=should_stop, transcriber=loaded.transcriber,
         )  # fmt: skip
         link = Path(file.input_path)
-        planned = PlannedJob(InputFile(link, link.parent), self.result_stem(job_id, file))
+        planned = PlannedJob(
+            InputFile(link, link.parent), self.result_stem(job_id, file), source=file.filename
+        )
         with loaded.slots:
             try:
                 runner.run([planned])

@@ -191,8 +191,8 @@ def build_router(settings: ServerSettings) -> APIRouter:
         return {
             "providers": installed,
             "models": {
-                s.name: ([s.default_model] + (offline_model_names()
-                         if s.name == "faster_whisper" else []))
+                s.name: list(dict.fromkeys([s.default_model] + (offline_model_names()
+                         if s.name == "faster_whisper" else [])))
                 for s in all_specs if installed[s.name]
             },
             "default_models": {s.name: s.default_model for s in all_specs},

@@ -85,6 +85,9 @@ def requested_formats(request: TranscriptionRequest) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+_SERVER_MODEL_PROVIDERS = frozenset({"faster_whisper", "whisperx"})  # CTranslate2 models
+
+
 def to_options(
     request: TranscriptionRequest, default_model: str | None, device: str
 ) -> TranscribeOptions:
@@ -93,7 +96,10 @@ def to_options(
     sent = params.model_fields_set
     changes: dict[str, Any] = {
         "provider": request.model_type,
-        "model": request.model_size or default_model,
+        # The server's --model is a CTranslate2 Whisper model: not for another engine, which
+        # was asked to load "tiny.en" as a NeMo or transformers model.
+        "model": request.model_size
+        or (default_model if request.model_type in _SERVER_MODEL_PROVIDERS else None),
         "language": _language(request.language),
         "task": request.task,
         "device": request.device or device,

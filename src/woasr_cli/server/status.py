@@ -96,5 +96,5 @@ def job_view(record: JobRecord, rows: list[Job | None]) -> JobView:
         completed_at=record.cancelled_at or (max(ends) if status in TERMINAL and ends else None),
         error="; ".join(f"{f.file.filename}: {f.row.error}" for f in failures if f.row) or None,
         done_seconds=round(done, 3),
-        total_seconds=total,
+        total_seconds=None if total is None else round(total, 3),
     )
