@@ -215,10 +215,15 @@ def test_413_before_the_body_is_stored(tmp_path: Path) -> None:
 
 
 def test_full_queue_503(tmp_path: Path, shared_audio: Path) -> None:
-    with client_for(tmp_path, max_queue=1, workers=1) as c:
-        ids = upload(c, shared_audio / "jfk.wav", shared_audio / "jfk.mp3")
-        r = c.post("/api/v1/transcribe", json={"file_ids": ids})
+    with client_for(tmp_path, max_queue=2, workers=1) as c:
+        ids = upload(c, *(shared_audio / f"jfk.{ext}" for ext in ("wav", "mp3", "flac")))
+        r = c.post("/api/v1/transcribe", json={"file_ids": ids[:2]})
+        assert r.status_code == 202
+        r = c.post("/api/v1/transcribe", json={"file_ids": ids[2:]})
         assert r.status_code == 503 and r.headers["retry-after"].isdigit()
+        # A job that can never fit: 400 with the reason, not a 503 to retry for ever
+        r = c.post("/api/v1/transcribe", json={"file_ids": ids})
+        assert r.status_code == 400 and "more than the queue holds" in r.json()["detail"]
 
 
 def test_a_server_at_its_model_limit_answers_503_and_unloads_what_is_idle(

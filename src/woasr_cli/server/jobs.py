@@ -132,6 +132,11 @@ class JobService:
                 f"Some files not found: requested {len(file_ids)}, found {len(found)}"
                 + (f" (unknown: {', '.join(missing)})" if missing else " (duplicate ids)")
             )
+        if len(found) > self.settings.max_queue:  # a 503 would say "try again": it never fits
+            raise UsageError(
+                f"{len(found)} files in one job, more than the queue holds "
+                f"({self.settings.max_queue}): split it"
+            )
         with self._cv:
             if self.queue_length() + len(found) > self.settings.max_queue:
                 raise QueueFull(f"the queue is full ({self.settings.max_queue} files)")
