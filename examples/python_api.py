@@ -37,5 +37,6 @@ def main(media: str, out: str) -> int:
 
 if __name__ == "__main__":
     if len(sys.argv) != 3:
-        sys.exit(__doc__)
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)  # a usage error, as woasr's own exit codes say
     sys.exit(main(sys.argv[1], sys.argv[2]))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import numbers
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -212,11 +213,39 @@ def parse_temperature(value: str | float | Iterable[float] | None) -> tuple[floa
     return temps
 
 
+# What a field of each plain type takes (numpy's integers and floats too); bool is not a number
+# here, though Python counts it as one.
+_KINDS: dict[str, tuple[type, Any, str]] = {
+    "int": (numbers.Integral, int, "a whole number"),
+    "float": (numbers.Real, float, "a number"),
+    "bool": (bool, bool, "true or false"),
+    "str": (str, str, "text"),
+}
+
+
+def _check_types(options: TranscribeOptions) -> None:
+    """A value of the wrong type fails here, naming the option: ``beam_size="5"`` raised a
+    TypeError, ``2.5`` got as far as CTranslate2, ``diarize="false"`` turned diarization on."""
+    for f in fields(options):
+        kind = _KINDS.get(str(f.type).removesuffix(" | None"))
+        value = getattr(options, f.name)
+        if kind is None or value is None:
+            continue
+        accepted, canonical, words = kind
+        if not isinstance(value, accepted) or (isinstance(value, bool) and canonical is not bool):
+            flag = f.name.replace("_", "-")
+            raise UsageError(f"--{flag} takes {words}, not {value!r}")
+        if type(value) not in (canonical, int):  # numpy's: as Python's (JSON, fingerprints)
+            object.__setattr__(options, f.name, canonical(value))
+
+
 def _normalise(options: TranscribeOptions) -> None:
     """Check every value and put it in its one canonical form (frozen: set via object)."""
 
     def put(name: str, value: object) -> None:
         object.__setattr__(options, name, value)
+
+    _check_types(options)
 
     if options.task not in ("transcribe", "translate"):
         raise UsageError(f"--task must be transcribe or translate, not '{options.task}'")

@@ -26,7 +26,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from woasr_cli.errors import UsageError
-from woasr_cli.media.audio import Audio
+from woasr_cli.media.audio import Audio, as_samples
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.pipeline import FileHooks, Resume, postprocess, transcribe_audio, transcribe_file
 from woasr_cli.policy import prepare
@@ -100,6 +100,8 @@ class Transcriber:
         Raises ``Interrupted`` once ``should_stop()`` turns true (at the next segment).
         """
         run_options = self._per_call(options)
+        if not isinstance(source, (str, Path)):
+            source = as_samples(source)  # int16, float64, a list...; refused with a reason
         hooks = FileHooks(
             checkpoint=checkpoint,
             on_language=on_language,

@@ -17,6 +17,7 @@ from conftest import REPO, wer
 from woasr_cli import (
     BatchResult,
     CapabilityError,
+    InputError,
     TranscribeOptions,
     Transcriber,
     Transcript,
@@ -68,6 +69,15 @@ def test_options_validate_before_any_model_loads() -> None:
         TranscribeOptions(task="summarise")  # type: ignore[arg-type]
     with pytest.raises(UsageError, match="--min-speakers"):
         TranscribeOptions(min_speakers=3, max_speakers=2)
+    # Types, as a request or a stored job may carry them: "5" raised a TypeError, 2.5 reached
+    # CTranslate2, and "false" turned diarization on.
+    for bad, message in (({"beam_size": "5"}, "--beam-size takes a whole number, not '5'"),
+                         ({"beam_size": 2.5}, "--beam-size takes a whole number"),
+                         ({"diarize": "false"}, "--diarize takes true or false"),
+                         ({"compression_ratio_threshold": "x"}, "takes a number")):  # fmt: skip
+        with pytest.raises(UsageError, match=message):
+            TranscribeOptions.from_mapping(bad)
+    assert TranscribeOptions(beam_size=np.int64(3)).beam_size.__class__ is int  # type: ignore[arg-type,union-attr]
     # The CLI prints the very same message and exits 2, before any model loads.
     result = CliRunner().invoke(app, ["transcribe", "nothing.wav", "--language", "xx"])
     assert result.exit_code == 2
@@ -89,6 +99,20 @@ def test_path_and_array_give_the_same_transcript(shared_audio: Path) -> None:
         from_array = tr.transcribe(decode_audio(clip))
     assert isinstance(from_path, Transcript) and from_path.source == str(clip)
     assert [s.text for s in from_path.segments] == [s.text for s in from_array.segments]
+    # 16-bit PCM, float64 and a (1, N) row are the same samples: int16 was read as floats of
+    # thousands (no text, or made-up text), float64 failed in onnxruntime, a row in an assert.
+    pcm = (np.clip(decode_audio(clip), -1, 1) * 32767).astype(np.int16)
+    for same in (pcm, decode_audio(clip).astype(np.float64), decode_audio(clip)[None, :]):
+        with Transcriber(TranscribeOptions(model="tiny.en")) as tr:
+            assert wer(from_path.text, tr.transcribe(same).text) <= 0.05, same.dtype
+    stereo = np.stack([decode_audio(clip)] * 2, axis=1)
+    broken = decode_audio(clip).copy()
+    broken[5000] = np.nan  # the whole file came back as "" without a word
+    with Transcriber(TranscribeOptions(model="tiny.en")) as tr:
+        with pytest.raises(InputError, match=r"shape \(176000, 2\).*mean"):
+            tr.transcribe(stereo)
+        with pytest.raises(InputError, match="1 of 176000 samples are NaN or infinite"):
+            tr.transcribe(broken)
     assert seen and seen == sorted(seen) and seen[-1] == pytest.approx(from_path.duration, abs=0.1)
     assert all(w.start <= w.end for s in from_path.segments for w in s.words)
     texts = render(from_path, ("srt", "txt"), max_line_width=30)

@@ -275,6 +275,8 @@ def test_a_model_that_does_not_load_still_ends_the_batch(speech_dir: Path, tmp_p
     events = [json.loads(line) for line in out.splitlines()]
     assert [e["event"] for e in events] == ["batch_started", "batch_done"]
     assert "nosuchmodel" in events[-1]["reason"]
+    code, table, _ = run("status", "-o", str(tmp_path))
+    assert "2 pending" in table and "0/0 s of audio (and 2 not yet measured)" in table, table
     code, _, err = run("retry", "-o", str(tmp_path))
     assert code == 2 and "nosuchmodel" in err, err  # run again, with the options they had
 

@@ -109,6 +109,11 @@ def _print_table(rows: list[dict[str, Any]], totals: dict[str, Any]) -> None:
     states = ("pending", "running", "interrupted", "failed", "done")
     counts = ", ".join(f"{totals[k]} {k}" for k in states if totals.get(k))
     audio = f"{totals.get('done_seconds', 0):.0f}/{totals.get('audio_seconds', 0):.0f} s of audio"
+    # A job not started yet (or cut before its length was read) adds nothing to either figure:
+    # "211/211 s" read as all done beside an interrupted file.
+    unknown = sum(r["duration"] is None and r["state"] in states[:3] for r in rows)
+    if unknown:
+        audio += f" (and {unknown} not yet measured)"
     console.print(f"{totals.get('jobs', 0)} jobs: {counts or 'none'}; {audio}")
 
 

@@ -15,13 +15,16 @@ them from their checkpoints. Ray is imported only here, only when this executor 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import socket
 import sys
+import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -110,12 +113,33 @@ def connect(address: str | None) -> tuple[ModuleType, bool]:
     else:
         _check_reachable(address)
     try:
-        ray.init(address=address, **kwargs)
+        with _signal_handlers_kept():
+            ray.init(address=address, **kwargs)
     except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError ...
         where = f"at {address}" if address else "locally"
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UsageError(f"cannot start or reach a Ray cluster {where}: {detail}") from None
     return ray, True
+
+
+@contextlib.contextmanager
+def _signal_handlers_kept() -> Iterator[None]:
+    """``ray.init`` puts in its own SIGTERM handler (``sys.exit``): the batch then ended with
+    exit 1 or 15 and no ``batch_done`` event instead of stopping as the local executor does
+    (143, its jobs interrupted). The caller's handlers are put back."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    kept = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    wakeup = signal.set_wakeup_fd(-1)  # read (the CLI's signal watcher listens there) ...
+    signal.set_wakeup_fd(wakeup, warn_on_full_buffer=False)  # ... and left as it was
+    try:
+        yield
+    finally:
+        for sig, handler in kept.items():
+            if handler is not None:
+                signal.signal(sig, handler)
+        signal.set_wakeup_fd(wakeup, warn_on_full_buffer=False)
 
 
 def _check_reachable(address: str, timeout: float = 5.0) -> None:
@@ -159,6 +183,11 @@ class _Flight:
     avoid: set[int] = field(default_factory=set)  # slots whose actors died under this file
     lost: bool = False
     reported: float = 0.0  # the progress last reported
+
+
+def _label(flight: _Flight) -> str | None:
+    """The actor a file failed on, as the events name it (None: it never reached one)."""
+    return flight.slot.label if flight.slot is not None else None
 
 
 class _Driver:
@@ -512,7 +541,7 @@ class _Driver:
             flight.lost = True
             self.result.lost += 1
             self.runner.report(Event("failed", input=str(flight.planned.item.path),
-                                     reason=str(exc)))  # fmt: skip
+                                     reason=str(exc), worker=_label(flight)))  # fmt: skip
 
     def _fail_claimed(self, flight: _Flight, reason: str) -> None:
         self.payloads.pop(flight.job_id, None)
@@ -523,7 +552,7 @@ class _Driver:
             return
         self.result.failed += 1
         self.result.failures.append((name, reason))
-        self.runner.report(Event("failed", input=name, reason=reason))
+        self.runner.report(Event("failed", input=name, reason=reason, worker=_label(flight)))
 
     def _fail_rest(self, pending: deque[tuple[PlannedJob, Job]], reason: str) -> None:
         while self.todo:
