@@ -136,3 +136,14 @@ def test_json_is_written_where_asked_and_never_onto_its_input(tmp_path: Path) ->
     result = runner.invoke(app, ["convert", str(whisper), "-f", "json"])
     assert result.exit_code == 1 and "onto itself" in result.stderr, result.stderr
     assert json.loads(whisper.read_text())["text"] == " Hello there."  # untouched
+
+
+def test_rttm_of_a_diarized_transcript_without_speech_is_empty(tmp_path: Path) -> None:
+    """``transcribe --diarize`` of room tone writes an empty RTTM; convert refused it with "no
+    speaker labels (transcribed without --diarize)"."""
+    quiet = Transcript([], language="en", duration=8.0, source="tone.wav",
+                       options={"diarize": True})  # fmt: skip
+    (tmp_path / "tone.json").write_text(json.dumps(quiet.to_dict()), encoding="utf-8")
+    result = CliRunner().invoke(app, ["convert", str(tmp_path / "tone.json"), "-f", "rttm"])
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "tone.rttm").read_text() == ""

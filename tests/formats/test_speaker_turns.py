@@ -103,3 +103,26 @@ def test_srt_lines_with_the_speaker_label_stay_within_the_width() -> None:
     # WebVTT's voice tag is not shown as text: its lines keep the whole width
     vtt = render("vtt", _monologue("SPEAKER_00"), FormatOptions())
     assert max(len(ln.removeprefix("<v SPEAKER_00>")) for ln in vtt.splitlines()) > 42 - 14
+
+
+def test_rttm_keeps_ten_fields_for_a_name_with_a_space() -> None:
+    named = _diarized().renamed({"SPEAKER_00": "Alice Smith", "SPEAKER_01": "Bob"})
+    lines = render("rttm", named, FormatOptions()).splitlines()
+    assert {len(ln.split()) for ln in lines} == {10}
+    assert [ln.split()[7] for ln in lines] == ["Alice_Smith", "Bob", "Alice_Smith"]
+
+
+def test_highlighted_words_without_time_of_their_own_do_not_double_a_cue() -> None:
+    """Whisper timed "savings" 25.248-25.248 and the next word from 25.248: its highlighted cue
+    started with the next one's, and the two were merged into a 4-line cue showing the text
+    twice."""
+    text = "Where did most of the savings come from?"
+    times = [(0.0, 0.3), (0.3, 0.5), (0.5, 0.8), (0.8, 0.9), (0.9, 1.2), (1.5, 1.5),
+             (1.5, 1.9), (1.9, 2.3)]  # fmt: skip
+    spoken = zip(times, text.split(), strict=True)
+    words = [Word(a, b, f" {w}", 0.9, "SPEAKER_00") for (a, b), w in spoken]
+    transcript = Transcript([Segment(0.0, 2.3, text, words, "SPEAKER_00")], source="t.wav")
+    for layout in ("default", "none"):
+        options = FormatOptions(highlight_words=True, subtitle_layout=layout)  # type: ignore[arg-type]
+        for cue in srt.parse(render("srt", transcript, options)):
+            assert cue.content.count("<u>") == 1 and len(cue.content.splitlines()) <= 2, cue

@@ -168,6 +168,17 @@ def test_silence_has_no_turns(diarizer: Diarizer) -> None:
     assert diarizer.diarize(np.zeros(16000 * 3, dtype=np.float32)) == []
 
 
+def test_a_clip_of_one_window_is_one_speaker_without_confidence(
+    diarizer: Diarizer, shared_audio: Path
+) -> None:
+    """Under two seconds of speech is one embedding window: nothing to compare, and the count
+    was reported as certain (1.0)."""
+    short = decode_audio(shared_audio / "jfk.wav")[16000 * 2 : int(16000 * 3.6)]
+    found = diarizer.diarize(short)
+    assert {t.speaker for t in found} == {"SPEAKER_00"}
+    assert found.confidence is None  # type: ignore[attr-defined]
+
+
 def test_unknown_backend() -> None:
     with pytest.raises(UsageError, match="unknown diarization backend"):
         load_diarizer(TranscribeOptions(diarize_backend="nope"))

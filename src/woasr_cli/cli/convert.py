@@ -110,8 +110,10 @@ def convert(
             transcript = _transcript(_load(path))
             if names:
                 transcript = transcript.renamed(names_in_order(transcript.speakers, names))
-            formats = labelled if transcript.speakers else plain
-            if "rttm" in formats and not transcript.speakers:
+            # Diarized but without speech (room tone): its RTTM is empty, as transcribe wrote it
+            diarized = bool(transcript.speakers) or transcript.options.get("diarize") is True
+            formats = labelled if diarized else plain
+            if "rttm" in formats and not diarized:
                 raise InputError(
                     "no speaker labels (transcribed without --diarize): nothing to write as rttm"
                 )

@@ -175,7 +175,9 @@ def _segment_cues(segment: Segment, options: FormatOptions, label: Label | None)
 
 def _highlight_cues(segment: Segment) -> Iterator[Cue]:
     for speaker, words in _turns(segment):
-        for word in words:
+        for k, word in enumerate(words):
+            if k + 1 < len(words) and words[k + 1].start <= word.start:
+                continue  # no time of its own: see _highlight_laid
             yield Cue(word.start, word.end, [_marked(words, word)], speaker)
 
 
@@ -265,6 +267,11 @@ def _highlight_laid(laid: layout.LaidCue, speaker: str | None) -> Iterator[Cue]:
     spoken = [w for line in laid.lines for w in line]
     for k, word in enumerate(spoken):
         end = spoken[k + 1].start if k + 1 < len(spoken) else laid.end
+        if end <= word.start and k + 1 < len(spoken):
+            # A word with no time of its own (Whisper timed "savings" 25.248-25.248, the next
+            # word from 25.248): its cue started with the next one's, and the two were merged
+            # into one cue showing the lines twice. The next word's cue shows them.
+            continue
         lines = [_marked(ln, word, clip=False) for ln in laid.lines]
         yield Cue(word.start, max(end, word.end), lines, speaker)
 

@@ -18,7 +18,13 @@ _MERGE_GAP_S = 0.5
 
 def file_id(transcript: Transcript) -> str:
     stem = Path(transcript.source).stem if transcript.source else "audio"
-    return "_".join(stem.split()) or "audio"
+    return _field(stem) or "audio"
+
+
+def _field(text: str) -> str:
+    """One whitespace-free RTTM field: "Alice Smith" as a name (--speaker-names, an enrollment
+    clip "marcus king.wav") made lines of 11 fields, which RTTM readers reject."""
+    return "_".join(text.split())
 
 
 def speaker_turns(transcript: Transcript) -> list[tuple[str, float, float]]:
@@ -42,6 +48,6 @@ def render_rttm(transcript: Transcript, options: FormatOptions) -> str:
     del options
     name = file_id(transcript)
     return "".join(
-        f"SPEAKER {name} 1 {start:.3f} {end - start:.3f} <NA> <NA> {speaker} <NA> <NA>\n"
+        f"SPEAKER {name} 1 {start:.3f} {end - start:.3f} <NA> <NA> {_field(speaker)} <NA> <NA>\n"
         for speaker, start, end in speaker_turns(transcript)
     )

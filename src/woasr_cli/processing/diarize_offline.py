@@ -165,6 +165,11 @@ class OfflineDiarizer:
         least = min_speakers or 1
         threshold = self.encoder.threshold
         fixed = num_speakers is not None or (max_speakers is not None and least == max_speakers)
+        if n < 2:
+            # One window (a clip of a second or two): nothing to compare it with, so one
+            # speaker, and no confidence in that (it read 1.0: "Yes." and "No." in two
+            # voices reported as surely one).
+            return np.zeros(n, dtype=np.int64), None
         # How far the one-or-several statistic is from its threshold (positive: one voice).
         one_margin = least_similarity(embeddings) - threshold
         if num_speakers is None and least == 1 and (max_speakers == 1 or one_margin >= 0):
