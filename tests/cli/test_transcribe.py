@@ -92,9 +92,54 @@ def test_a_later_run_does_not_write_over_another_inputs_files(
     code, _, err = run("transcribe", first, "-o", str(out), "-f", "txt,json")
     assert code == 1 and "holds the transcript of" in err, err
     assert wer(SYNTH_SENTENCES[1], (out / "x.txt").read_text()) == 0.0
+    # The same folder spelled otherwise, or through a symlink: the same files (they went
+    # past the check and were written over).
+    (tmp_path / "link").symlink_to(out)
+    for spelling in (str(out / ".." / "o"), str(tmp_path / "link")):
+        code, _, err = run("transcribe", first, "-o", spelling, "-f", "txt,json")
+        assert code == 1 and "holds the transcript of" in err, (spelling, err)
+    # The same input reached through a symlinked folder, with other options: not "another
+    # input" (a normal rerun was refused).
+    (tmp_path / "via").symlink_to(media)
+    code, _, err = run("transcribe", str(tmp_path / "via" / "b" / "x.wav"), "-o", str(out),
+                       "-f", "txt,json", "--beam-size", "2")  # fmt: skip
+    assert code == 0 and "1 done" in err, err
     # Both into another folder: nothing stands in the way.
     code, _, err = run("transcribe", str(media), "-o", str(tmp_path / "both"), "-f", "txt")
     assert code == 0 and "2 done" in err, err
+    # An input replaced by one of another name (talk.wav converted to talk.mp3, the wav
+    # deleted): its files are the newcomer's (every rerun was refused).
+    (media / "b" / "x.wav").unlink()
+    (media / "b" / "x.flac").write_bytes((speech_dir / "synth_2.wav").read_bytes())
+    code, _, err = run("transcribe", second, "-o", str(out), "-f", "txt,json")
+    assert code == 0, err  # (from the transcript of the wav: the same media)
+    assert json.loads((out / "x.json").read_text())["source"] == str(media / "b" / "x.flac")
+    assert wer(SYNTH_SENTENCES[1], (out / "x.txt").read_text()) == 0.0
+
+
+def test_a_run_that_finishes_into_the_same_files_meanwhile_is_not_written_over(
+    speech_dir: Path, tmp_path: Path
+) -> None:
+    """Two runs at once into one folder, same names, different inputs: both were written and
+    both recorded done, the second over the first's files."""
+    from woasr_cli import TranscribeOptions, run_batch
+    from woasr_cli.events import Event
+
+    media, out = tmp_path / "media", tmp_path / "o"
+    for folder, clip in (("a", "synth_1.wav"), ("b", "synth_2.wav")):
+        (media / folder).mkdir(parents=True)
+        (media / folder / "x.wav").write_bytes((speech_dir / clip).read_bytes())
+    options = TranscribeOptions(model="tiny.en", formats=("txt",))
+    other: list[object] = []
+
+    def meanwhile(event: Event) -> None:  # b has started: a finishes into the same files
+        if event.kind == "started" and not other:
+            other.append(run_batch([media / "a"], options, out))
+
+    result = run_batch([media / "b"], options, out, reporter=meanwhile)
+    assert (result.done, result.failed) == (0, 1), result
+    assert "holds the transcript of" in result.failures[0][1]
+    assert wer(SYNTH_SENTENCES[0], (out / "x.txt").read_text()) == 0.0  # a's, kept
 
 
 def test_the_same_media_under_another_name_is_not_transcribed_again(

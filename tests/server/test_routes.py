@@ -307,6 +307,8 @@ def test_openai_route_errors(client: TestClient, shared_audio: Path) -> None:
                     files={"file": (None, wav), "model": (None, b"tiny.en")})  # fmt: skip
     assert r.status_code == 422 and "-F 'file=@" in r.json()["error"]["message"]
     assert len(r.content) < 2000
+    r = client.post("/api/v1/transcribe", json={"file_ids": ["x"], "language": ["A" * 5000]})
+    assert r.status_code == 422 and len(r.content) < 2000  # a list was echoed whole
     r = client.post("/v1/audio/transcriptions", files={"file": jfk}, data={"model": "nope"})
     assert r.status_code == 400 and r.json()["error"]["type"] == "invalid_request_error"
     assert list(Path(client.app.state.scratch.root).iterdir()) == []  # type: ignore[attr-defined]

@@ -16,6 +16,7 @@ Read once per batch (one query), and kept up to date with what the batch itself 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -24,24 +25,32 @@ from woasr_cli.jobs.manifest import Job, Manifest
 
 @dataclass(frozen=True)
 class Taken:
-    """Output files of another input's finished job that a job of this batch would write."""
+    """Output files of another input's finished job that a job of this batch would write
+    (``paths`` as that job lists them); ``orphaned``: that input is gone (deleted, or replaced
+    by a file of another name: talk.wav converted to talk.mp3), so its files are not kept from
+    the input that now takes its place."""
 
     owner: Job
     paths: tuple[str, ...]
+    orphaned: bool
 
 
 class FinishedWork:
+    """Paths are compared as the files they name (``os.path.realpath``): ``-o ./o/../o``, a
+    symlinked output folder, or an input reached once through a symlinked folder and once by
+    its real path, are the same files and the same input."""
+
     def __init__(self, manifest: Manifest) -> None:
         self._manifest = manifest
-        self._owners: dict[str, Job] | None = None
+        self._owners: dict[str, tuple[Job, str]] | None = None
         self._by_media: dict[tuple[str, str], Job] = {}
 
-    def _load(self) -> dict[str, Job]:
+    def _load(self) -> dict[str, tuple[Job, str]]:
         if self._owners is None:
             # In the order they finished: a file two jobs list (a manifest from before this
             # check) belongs to the one that wrote it last.
             done = self._manifest.done_jobs()
-            self._owners = {path: job for job in done for path in job.outputs}
+            self._owners = {_real(path): (job, path) for job in done for path in job.outputs}
             self._by_media = {(j.content_fp, j.options_fp): j for j in done if j.content_fp}
         return self._owners
 
@@ -52,28 +61,49 @@ class FinishedWork:
         when there is none, or when it is the same media transcribed with the same options
         (its files would be written again as they are)."""
         owners = self._load()
+        me = _real(input_path)
         found: dict[int, tuple[Job, list[str]]] = {}
         for path in paths:
-            owner = owners.get(path)
-            if owner is None or owner.input_path == input_path:
+            owner, listed = owners.get(_real(path), (None, ""))
+            if owner is None or _real(owner.input_path) == me:
                 continue
             if (owner.content_fp, owner.options_fp) == (content_fp, options_fp):
                 continue
-            found.setdefault(owner.id, (owner, []))[1].append(path)
+            found.setdefault(owner.id, (owner, []))[1].append(listed)
         if not found:
             return None
         owner, taken = next(iter(found.values()))
-        return Taken(owner, tuple(taken))
+        return Taken(owner, tuple(taken), orphaned=not os.path.lexists(owner.input_path))
 
     def hand_over(self, taken: Taken, to: Job) -> None:
         """``taken``'s files go to ``to``: off the owner's outputs in the manifest."""
         self._manifest.disown(taken.owner.id, taken.paths)
         owners = self._load()
         for path in taken.paths:
-            owners[path] = to
+            owners[_real(path)] = (to, path)
 
     def same_media(self, input_path: str, content_fp: str, options_fp: str) -> Job | None:
         """A finished job of another input with this content and these options."""
         self._load()
         job = self._by_media.get((content_fp, options_fp))
-        return job if job is not None and job.input_path != input_path else None
+        return job if job is not None and _real(job.input_path) != _real(input_path) else None
+
+
+def written_meanwhile(
+    manifest: Manifest, job: Job, paths: Iterable[str], content_fp: str, options_fp: str
+) -> Job | None:
+    """Another input's job that finished into ``paths`` after this batch looked (a second
+    ``woasr transcribe`` into the same folder at the same time): the check of
+    :meth:`FinishedWork.taken` again, just before ``job`` writes, for those files only."""
+    wanted = list(paths)
+    spellings = {*wanted, *map(_real, wanted)}
+    me = _real(job.input_path)
+    for other in manifest.owners_of(spellings, besides=job.id):
+        same_media = (other.content_fp, other.options_fp) == (content_fp, options_fp)
+        if _real(other.input_path) != me and not same_media:
+            return other
+    return None
+
+
+def _real(path: str) -> str:
+    return os.path.realpath(path)

@@ -293,6 +293,16 @@ class Manifest:
         )
         return [Job.from_row(r) for r in rows]
 
+    def owners_of(self, paths: Iterable[str], besides: int) -> list[Job]:
+        """The finished jobs but ``besides`` that list any of ``paths`` among their outputs."""
+        rows = self._read(
+            f"SELECT {COLUMNS} FROM jobs WHERE state = 'done' AND id != ? AND EXISTS"
+            " (SELECT 1 FROM json_each(jobs.outputs) WHERE value IN"
+            " (SELECT value FROM json_each(?)))",
+            (besides, json_text.dumps(list(paths))),
+        )
+        return [Job.from_row(r) for r in rows]
+
     def disown(self, job_id: int, paths: Iterable[str]) -> None:
         """Take ``paths`` off a finished job's outputs: another input's files go there now, so
         a later run of this job does not take them for its own."""

@@ -22,13 +22,14 @@ from woasr_cli.errors import (
     LeaseLost,
     ManifestError,
     ModelNotFound,
+    OutputError,
     ProviderUnavailable,
     UsageError,
     WoasrError,
 )
 from woasr_cli.events import Event, Reporter, null_reporter
 from woasr_cli.jobs.fingerprint import fingerprint_file
-from woasr_cli.jobs.finished import FinishedWork
+from woasr_cli.jobs.finished import FinishedWork, written_meanwhile
 from woasr_cli.jobs.layout import output_stems
 from woasr_cli.jobs.manifest import Job, Manifest
 from woasr_cli.jobs.owner import new_owner
@@ -177,10 +178,10 @@ class BatchRunner:
         taken = finished.taken(str(path), content_fp, options_fp, self.file_layouts(planned.stem))
         if taken is not None:
             held = [p for p in taken.paths if Path(p).is_file()]
-            if held and not force:
+            if held and not force and not taken.orphaned:
                 self._refuse(job, planned, _held_by_another(held[0], taken.owner), result)
                 return None
-            finished.hand_over(taken, job)  # --force, or its files are gone: ours now
+            finished.hand_over(taken, job)  # --force, its files or its input gone: ours now
         if job.state == JobState.DONE:
             if self._up_to_date(planned, job, result):
                 return None
@@ -372,6 +373,7 @@ class BatchRunner:
                 )  # fmt: skip
                 if planned.source is not None:
                     transcript.source = planned.source
+                self._check_not_taken(job_id, planned)
                 outputs = write_outputs(
                     transcript, planned.stem, self.options.formats, self.format_options
                 )
@@ -421,6 +423,18 @@ class BatchRunner:
             )
         )
 
+    def _check_not_taken(self, job_id: int, planned: PlannedJob) -> None:
+        """Raise ``OutputError`` where another input's job finished into this job's files
+        while it ran (its checkpoints stay, for a retry once those files are out of the way)."""
+        job = self.manifest.get(job_id)
+        if job is None:
+            return
+        wanted = self.file_layouts(planned.stem)
+        other = written_meanwhile(self.manifest, job, wanted, job.content_fp, job.options_fp)
+        if other is not None:
+            held = next((p for p in wanted if Path(p).is_file()), next(iter(wanted)))
+            raise OutputError(_held_by_another(held, other))
+
     def _callbacks(
         self, job_id: int, name: str, heartbeat: _Heartbeat, duration: float | None
     ) -> dict[str, Any]:
@@ -454,7 +468,7 @@ class BatchRunner:
 def _held_by_another(path: str, owner: Job) -> str:
     return (
         f"{path} holds the transcript of {owner.input_path} (done earlier into this folder): "
-        "not written over; another -o keeps both, --force replaces it"
+        "not written over; another -o keeps both; delete those files (or --force) to replace them"
     )
 
 

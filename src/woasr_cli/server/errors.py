@@ -7,6 +7,7 @@ its SDK turns into the matching exception.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -117,8 +118,9 @@ def _shown_error(error: Mapping[str, Any]) -> dict[str, Any]:
     back whole, escaped: 1 MB for a 350 kB WAV), and saying how to send a file."""
     out = {k: v for k, v in error.items() if k != "ctx"}
     value = out.get("input")
-    if isinstance(value, str | bytes) and len(value) > INPUT_SHOWN:
-        out["input"] = f"{value[:INPUT_SHOWN]!r}... ({len(value)} characters in all)"
+    shown = value if isinstance(value, str | bytes) else json.dumps(_jsonable(value))
+    if len(shown) > INPUT_SHOWN:  # a list or an object as much as a string
+        out["input"] = f"{shown[:INPUT_SHOWN]!r}... ({len(shown)} characters in all)"
     if "Expected UploadFile" in str(out.get("msg", "")):
         field = str((out.get("loc") or ("", "files"))[-1])
         out["msg"] = f"expected a file: send it as a file part (curl -F '{field}=@talk.mp3')"
