@@ -26,7 +26,7 @@ from woasr_cli.formats import FormatOptions, render
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.registry import specs
 from woasr_cli.server.direct import STREAM_WINDOW_S, transcribe_now
-from woasr_cli.server.errors import status_for
+from woasr_cli.server.errors import HTTPProblem, status_for
 from woasr_cli.server.events import sse
 from woasr_cli.server.settings import ServerSettings
 from woasr_cli.server.uploads import StoredFile, UploadStore
@@ -117,6 +117,8 @@ def build_router(settings: ServerSettings) -> APIRouter:
             transcript = await _unless_gone(request, stored, options)
         finally:
             tmp.delete(stored.file_id)
+        if transcript is None and request.app.state.jobs.stopping:
+            raise HTTPProblem(503, "the server is stopping: send the file again")
         if transcript is None:
             return Response(status_code=499)  # nobody reads it: the client went away
         request.app.state.metrics.observe_direct(
