@@ -215,11 +215,11 @@ def parse_temperature(value: str | float | Iterable[float] | None) -> tuple[floa
 
 # What a field of each plain type takes (numpy's integers and floats too); bool is not a number
 # here, though Python counts it as one.
-_KINDS: dict[str, tuple[type, Any, str]] = {
+_KINDS: dict[str, tuple[type | tuple[type, ...], Any, str]] = {
     "int": (numbers.Integral, int, "a whole number"),
     "float": (numbers.Real, float, "a number"),
     "bool": (bool, bool, "true or false"),
-    "str": (str, str, "text"),
+    "str": ((str, os.PathLike), str, "text"),  # a folder may come as a Path (the CLI's)
 }
 
 

@@ -78,6 +78,7 @@ def test_options_validate_before_any_model_loads() -> None:
         with pytest.raises(UsageError, match=message):
             TranscribeOptions.from_mapping(bad)
     assert TranscribeOptions(beam_size=np.int64(3)).beam_size.__class__ is int  # type: ignore[arg-type,union-attr]
+    assert TranscribeOptions(model_cache_dir=Path("/m")).model_cache_dir == "/m"  # type: ignore[arg-type]
     # The CLI prints the very same message and exits 2, before any model loads.
     result = CliRunner().invoke(app, ["transcribe", "nothing.wav", "--language", "xx"])
     assert result.exit_code == 2
