@@ -204,10 +204,7 @@ class BatchRunner:
             self.manifest.set_meta(job.id, "options", json.dumps(self.options.public_dict()))
             self._fail(job, name, reason, result)
             return
-        with self._tally:
-            result.failed += 1
-            result.failures.append((name, reason))
-        self.report(Event("failed", input=name, reason=reason))
+        self._count_failure(name, reason, result)
 
     def _copied(
         self, planned: PlannedJob, job: Job, earlier: Job | None, result: BatchResult
@@ -260,10 +257,8 @@ class BatchRunner:
         try:
             written = write_outputs(transcript, planned.stem, formats, self.format_options)
         except WoasrError as exc:  # e.g. the output folder is not writable now
-            with self._tally:  # the job keeps its transcript and files: it stays done
-                result.failed += 1
-                result.failures.append((path, str(exc)))
-            self.report(Event("failed", input=path, reason=str(exc)))
+            # the job keeps its transcript and files: it stays done
+            self._count_failure(path, str(exc), result)
             return True
         if not self.manifest.rewritten(job.id, {str(p): wanted[str(p)] for p in written}):
             return False  # reset meanwhile by another run: transcribe it as asked
@@ -455,6 +450,9 @@ class BatchRunner:
 
     def _fail_claimed(self, job_id: int, name: str, reason: str, result: BatchResult) -> None:
         self.manifest.fail(job_id, self.owner, reason)
+        self._count_failure(name, reason, result)
+
+    def _count_failure(self, name: str, reason: str, result: BatchResult) -> None:
         with self._tally:
             result.failed += 1
             result.failures.append((name, reason))
