@@ -223,9 +223,10 @@ _KINDS: dict[str, tuple[type | tuple[type, ...], Any, str]] = {
 }
 
 
-def _check_types(options: TranscribeOptions) -> None:
+def check_types(options: Any) -> None:
     """A value of the wrong type fails here, naming the option: ``beam_size="5"`` raised a
-    TypeError, ``2.5`` got as far as CTranslate2, ``diarize="false"`` turned diarization on."""
+    TypeError, ``2.5`` got as far as CTranslate2, ``diarize="false"`` turned diarization on.
+    ``options``: a dataclass of plain fields (TranscribeOptions, FormatOptions)."""
     for f in fields(options):
         kind = _KINDS.get(str(f.type).removesuffix(" | None"))
         value = getattr(options, f.name)
@@ -245,7 +246,7 @@ def _normalise(options: TranscribeOptions) -> None:
     def put(name: str, value: object) -> None:
         object.__setattr__(options, name, value)
 
-    _check_types(options)
+    check_types(options)
 
     if options.task not in ("transcribe", "translate"):
         raise UsageError(f"--task must be transcribe or translate, not '{options.task}'")
@@ -262,11 +263,8 @@ def _normalise(options: TranscribeOptions) -> None:
     for name in ("threads", "batch_size", "workers"):
         if getattr(options, name) < 0:
             raise UsageError(f"--{name.replace('_', '-')} must be 0 (automatic) or more")
-    for name in ("max_line_width", "max_line_count"):
-        value = getattr(options, name)
-        if value is not None and value < 1:
-            raise UsageError(f"--{name.replace('_', '-')} must be at least 1")
-    _check_decoding_and_layout(options)
+    _check_decoding(options)
+    check_layout(options)
     check_speaker_bounds(options.num_speakers, options.min_speakers, options.max_speakers)
     put("speaker_names", parse_speaker_names(options.speaker_names))
     if (options.speaker_names or options.speakers_dir) and not options.diarize:
@@ -283,21 +281,32 @@ def _normalise(options: TranscribeOptions) -> None:
             put(name, None)
 
 
-def _check_decoding_and_layout(options: TranscribeOptions) -> None:
+def _check_decoding(options: TranscribeOptions) -> None:
     if options.best_of < 1:
         raise UsageError("--best-of must be at least 1")
     if options.patience <= 0:
         raise UsageError("--patience must be more than 0")
-    if options.subtitle_layout not in ("default", "none"):
+    threshold = options.hallucination_silence_threshold
+    if threshold is not None and threshold <= 0:
+        raise UsageError("--hallucination-silence-threshold must be more than 0")
+
+
+def check_layout(shape: Any) -> None:
+    """The subtitle-shaping values, wherever they come from (TranscribeOptions, the
+    FormatOptions that ``render`` and ``woasr convert`` take): a width of 0 or a cue of -1 s
+    is refused, not turned into one word per cue."""
+    if shape.subtitle_layout not in ("default", "none"):
         raise UsageError(
-            f"--subtitle-layout must be default or none, not '{options.subtitle_layout}'"
+            f"--subtitle-layout must be default or none, not '{shape.subtitle_layout}'"
         )
-    for name in ("hallucination_silence_threshold", "max_cue_duration", "max_chars_per_second"):
-        value = getattr(options, name)
+    for name in ("max_line_width", "max_line_count", "max_words_per_line"):
+        value = getattr(shape, name)
+        if value is not None and value < 1:
+            raise UsageError(f"--{name.replace('_', '-')} must be at least 1")
+    for name in ("max_cue_duration", "max_chars_per_second"):
+        value = getattr(shape, name)
         if value is not None and value <= 0:
             raise UsageError(f"--{name.replace('_', '-')} must be more than 0")
-    if options.max_words_per_line is not None and options.max_words_per_line < 1:
-        raise UsageError("--max-words-per-line must be at least 1")
 
 
 def non_default_decoding(options: TranscribeOptions) -> list[str]:

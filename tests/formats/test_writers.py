@@ -44,6 +44,25 @@ def test_parse_formats() -> None:
         parse_formats(["srt,docx"])
 
 
+@pytest.mark.parametrize(
+    ("shape", "message"),
+    [
+        ({"max_line_width": 0}, "--max-line-width must be at least 1"),
+        ({"max_line_count": -1}, "--max-line-count must be at least 1"),
+        ({"max_words_per_line": 0}, "--max-words-per-line must be at least 1"),
+        ({"max_cue_duration": 0.0}, "--max-cue-duration must be more than 0"),
+        ({"max_line_width": "42"}, "--max-line-width takes a whole number, not '42'"),
+        ({"subtitle_layout": "netflix"}, "--subtitle-layout must be default or none"),
+    ],
+)
+def test_shapes_that_make_no_subtitles_are_refused(shape: dict[str, object], message: str) -> None:
+    # The library's render() and convert take these as the CLI does: a width of 0 made one
+    # word per cue, -3 too, and a line count of 0 was taken as "unlimited".
+    with pytest.raises(UsageError, match=message):
+        FormatOptions(**shape)  # type: ignore[arg-type]
+    assert FormatOptions(max_line_width=30).max_line_width == 30
+
+
 # -- properties ------------------------------------------------------------------------------
 
 TEXT = st.lists(

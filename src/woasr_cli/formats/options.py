@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from woasr_cli.options import check_layout, check_types
+
 
 @dataclass(frozen=True)
 class FormatOptions:
@@ -17,3 +19,7 @@ class FormatOptions:
     max_words_per_line: int | None = None
     max_cue_duration: float | None = None  # seconds
     max_chars_per_second: float | None = None  # reading speed aimed at where speech allows
+
+    def __post_init__(self) -> None:
+        check_types(self)
+        check_layout(self)
