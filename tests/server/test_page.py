@@ -3,6 +3,7 @@ at ``/``, the static files, and which of them need the API key."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,29 @@ def test_page_loads_without_the_key_everything_else_needs_it(tmp_path: Path) -> 
         assert c.get("/api/v1/transcribe/jobs", headers={"Accept": BROWSER}).status_code == 401
         ok = c.get("/", headers={"Accept": "application/json", "Authorization": "Bearer k"})
         assert ok.json()["status"] == "running"
+
+
+def test_the_api_docs_load_from_this_machine_without_the_key(tmp_path: Path) -> None:
+    # FastAPI's /docs and /redoc load Swagger UI and ReDoc from a CDN: blank offline. And with
+    # a key they answered 401 to a browser, which cannot send it. They hold no data.
+    pytest.importorskip("fastapi_offline", reason="needs the serve extra (fastapi-offline)")
+    with client_for(tmp_path, api_key="k") as c:
+        for page_path in ("/docs", "/redoc"):
+            html = c.get(page_path, headers={"Accept": BROWSER})
+            assert html.status_code == 200
+            assets = re.findall(r'(?:src|href)="([^"]+)"', html.text)
+            assert assets and all(a.startswith("/docs-assets/") for a in assets), assets
+            assert "https://" not in html.text  # no CDN, no Google Fonts
+            for asset in assets:
+                assert c.get(asset).status_code == 200, asset
+        schema = c.get("/openapi.json").json()
+        # Swagger UI's "Authorize" button: the key is typed there and sent with "Try it out"
+        assert schema["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
+        assert schema["security"] == [{"apiKey": []}]
+        assert c.get("/v1/models").status_code == 401
+        assert c.get("/docs-assets/../manifest.sqlite").status_code in (401, 404)
+    with client_for(tmp_path / "open") as c:
+        assert "securitySchemes" not in c.get("/openapi.json").json().get("components", {})
 
 
 def test_static_files_are_package_data() -> None:

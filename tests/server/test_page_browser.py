@@ -48,6 +48,8 @@ def _chromium(*extra: str) -> Iterator[Any]:
         "--disable-dev-shm-usage",
         "--window-size=1280,1400",
         "--autoplay-policy=no-user-gesture-required",
+        # No name resolves but loopback: what the pages load must come from woasr, as offline.
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
         *extra,
     ):
         options.add_argument(arg)  # fmt: skip
@@ -150,6 +152,15 @@ def test_upload_a_clip_and_read_its_transcript_on_the_page(
     browser.save_screenshot(str(shot))
     width, height = _png_size(shot)
     assert width >= 800 and height >= 600
+
+    # The API's own pages render from woasr's files (FastAPI's came from a CDN: blank offline),
+    # without the key, and Swagger UI offers "Authorize" for it.
+    browser.get(server.url + "/docs")
+    operations = wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".opblock")) or None)
+    assert operations >= 10
+    assert browser.find_elements(By.CSS_SELECTOR, ".btn.authorize")
+    browser.get(server.url + "/redoc")
+    wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "body"), "/v1/audio/transcriptions"))
 
 
 def test_live_captions_from_the_microphone(

@@ -181,7 +181,7 @@ def test_transcribe_errors(client: TestClient, shared_audio: Path) -> None:
 def test_api_key(tmp_path: Path) -> None:
     with client_for(tmp_path, api_key="s3cret") as c:
         assert c.get("/health").status_code == 200
-        for path in ("/", "/api/v1/transcribe/jobs", "/v1/models", "/metrics", "/docs"):
+        for path in ("/", "/api/v1/transcribe/jobs", "/v1/models", "/metrics"):
             r = c.get(path)
             assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
         assert c.get("/v1/models", headers={"Authorization": "Bearer wrong"}).status_code == 401

@@ -14,7 +14,7 @@ from woasr_cli import __version__
 from woasr_cli.live.ws import stream_router
 from woasr_cli.model_pool import ModelPool
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.server import errors, page, routes_openai, routes_original
+from woasr_cli.server import api_docs, errors, page, routes_openai, routes_original
 from woasr_cli.server.auth import BearerAuth
 from woasr_cli.server.jobs import JobService
 from woasr_cli.server.limits import BodyLimit
@@ -50,6 +50,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         version=__version__,
         description="World-of-ASR job API and an OpenAI-compatible API on woasr (docs/server.md)",
         lifespan=lifespan,
+        docs_url=None,  # api_docs: from this machine's files, not a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.models = models
@@ -73,6 +75,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         return response
 
     page.mount_static(app)
+    api_docs.install(app, TITLE, bearer=bool(settings.api_key))
 
     @app.get("/health", tags=["service"], response_class=JSONResponse)
     async def health() -> JSONResponse:

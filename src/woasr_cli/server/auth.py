@@ -1,5 +1,6 @@
 """Bearer-token auth: with an API key, every route but ``/health`` needs it (pure ASGI); the web
-page and its static files load without it (the key is typed into the page)."""
+page and its static files load without it (the key is typed into the page), and so do the API's
+description and its pages (``/docs``, ``/redoc``, ``/openapi.json``: no data)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from woasr_cli.server.api_docs import is_open
 from woasr_cli.server.errors import envelope
 from woasr_cli.server.page import is_public
 
@@ -27,6 +29,7 @@ class BearerAuth:
             scope["type"] not in ("http", "websocket")
             or scope["path"] in OPEN_PATHS
             or is_public(scope["path"], headers.get(b"accept", b"").decode("latin-1"))
+            or is_open(scope["path"])
         ):
             await self.app(scope, receive, send)
             return
