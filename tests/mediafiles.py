@@ -127,9 +127,13 @@ def two_tracks(path: Path, first: np.ndarray, second: np.ndarray, rate: int, def
 
 
 def surround(path: Path, channels: dict[str, np.ndarray], rate: int, layout: str = "5.1") -> Path:
-    """A PCM file of ``layout`` (5.1: FL, FR, FC, LFE, BL, BR; stereo: FL, FR) with the given
-    signal in each named channel, silence in the others."""
-    order = {"5.1": ["FL", "FR", "FC", "LFE", "BL", "BR"], "stereo": ["FL", "FR"]}[layout]
+    """A PCM file of ``layout`` (5.1: FL, FR, FC, LFE, BL, BR; 7.1: those and SL, SR; stereo:
+    FL, FR) with the given signal in each named channel, silence in the others."""
+    order = {
+        "5.1": ["FL", "FR", "FC", "LFE", "BL", "BR"],
+        "7.1": ["FL", "FR", "FC", "LFE", "BL", "BR", "SL", "SR"],
+        "stereo": ["FL", "FR"],
+    }[layout]
     planar = np.zeros((len(order), max(len(a) for a in channels.values())), dtype=np.float32)
     for name, audio in channels.items():
         planar[order.index(name), : len(audio)] = audio

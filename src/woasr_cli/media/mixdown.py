@@ -37,10 +37,11 @@ class Converter:
             self.channels = 1
             self._resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
         else:
+            # Packed, not planar: PyAV's to_ndarray of a planar frame of 8 channels (7.1) reads
+            # a ninth plane past its array of 8 and crashed the process (SIGSEGV); one packed
+            # plane has no such limit and is split into channels here.
             self.channels = len(frame.layout.channels)
-            self._resampler = av.AudioResampler(
-                format="fltp", layout=frame.layout, rate=SAMPLE_RATE
-            )
+            self._resampler = av.AudioResampler(format="flt", layout=frame.layout, rate=SAMPLE_RATE)
 
     def takes(self, frame: AudioFrame) -> bool:
         """``frame`` has the rate, sample format and channels this converter was set up for."""
@@ -61,8 +62,8 @@ class Converter:
 
 
 def _planar(frame: AudioFrame, channels: int) -> Planar:
-    """A resampled frame as channels x samples (mono: its one packed channel)."""
-    return cast("Planar", frame.to_ndarray().reshape(channels, -1))
+    """A resampled (packed) frame as channels x samples."""
+    return cast("Planar", frame.to_ndarray().reshape(-1, channels).T)
 
 
 def mixer(layout: AudioLayout) -> Mix | None:
