@@ -78,17 +78,23 @@ def late_audio(path: Path, audio: np.ndarray, rate: int, lead: float, codec: str
 
 
 def timed_audio(
-    path: Path, pieces: list[tuple[float, np.ndarray]], rate: int, codec: str = "flac"
+    path: Path,
+    pieces: list[tuple[float, np.ndarray]],
+    rate: int,
+    codec: str = "flac",
+    video: bool = True,
 ) -> Path:
-    """A video whose sound is ``pieces`` of mono audio, each timestamped to start at its time
-    (seconds) with nothing between them: a late start, or a recording that dropped its sound
-    for a while."""
+    """A video (or with ``video=False`` an audio file) whose sound is ``pieces`` of mono
+    audio, each timestamped to start at its time (seconds) with nothing between them: a late
+    start, or a recording that dropped its sound for a while."""
     with av.open(str(path), "w") as container:
-        vstream = container.add_stream("mpeg4", rate=10)
-        vstream.width, vstream.height, vstream.pix_fmt = 64, 48, "yuv420p"
+        if video:
+            vstream = container.add_stream("mpeg4", rate=10)
+            vstream.width, vstream.height, vstream.pix_fmt = 64, 48, "yuv420p"
         astream = container.add_stream(codec, rate=rate, layout="mono")
         end = max(start + len(audio) / rate for start, audio in pieces)
-        _write_video(container, vstream, seconds=end)
+        if video:
+            _write_video(container, vstream, seconds=end)
         step = astream.codec_context.frame_size or 1024
         target = astream.codec_context.codec.audio_formats[0].name
         for start, audio in pieces:

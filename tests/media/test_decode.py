@@ -360,3 +360,10 @@ def test_a_gap_in_the_sound_keeps_the_times_after_it(tmp_path: Path) -> None:
     # jitter in the timestamps (an encoder's few ms) is not a gap
     jitter = timed_audio(tmp_path / "jitter.mkv", [(0.0, before), (2.05, after)], rate)
     assert abs(len(decode_audio(jitter)) / rate - 5.0) < 0.01
+    # A gap of 12 minutes (a lecture capture whose microphone was unplugged) is kept too, where
+    # the file's own duration says its timeline runs that long: it was dropped as broken
+    # timestamps past 10 minutes, and every later subtitle came 12 minutes early.
+    long_gap = timed_audio(tmp_path / "gap.mka", [(0.0, before), (722.0, after)], rate, video=False)
+    audio = decode_audio(long_gap)
+    assert abs(len(audio) / rate - 725.0) < 0.05
+    assert _pitch(audio[722 * rate :]) == 880 and np.max(np.abs(audio[3 * rate : 721 * rate])) == 0

@@ -35,9 +35,14 @@ _BLOCK = SAMPLE_RATE * 30  # yield ~30 s at a time
 # to each other: a folder's 36 files on 8 threads took 4.6-5.0 s on a 16-core machine against
 # 1.1 s one after the other, and its GPU waited for them (docs/performance.md, session 21).
 _DECODING = threading.Lock()
-# A stream that starts later than this after the file's start is taken for broken timestamps
-# and decoded from its first sample, with no silence before it.
+# A stream that starts later than this after the file's start, or whose timestamps jump ahead
+# by more, is taken for broken timestamps (no silence put there) - unless the file's header
+# says its timeline runs that long (:func:`_timeline_end`): a recording that lost its sound
+# for 12 minutes had every later subtitle 12 minutes early.
 _MAX_LEAD_S = 600.0
+# Formats whose timestamps restart or jump at a broadcast's discontinuities, and whose duration
+# FFmpeg estimates from those timestamps: a long lead or gap there is not believed.
+_RESTARTING = frozenset({"mpegts", "mpeg", "mpegtsraw"})
 # A jump ahead in the audio's timestamps longer than this is a gap, filled with silence;
 # shorter ones are the timing jitter of encoders and containers.
 _GAP_S = 0.2
@@ -204,6 +209,7 @@ def _blocks(
         return Converter(frame, mixes[layout])
 
     converter: Converter | None = None
+    end = _timeline_end(container)
     pending: list[Planar] = []  # channels x samples each, all in ``converter``'s channels
     pending_len = 0
     position: float | None = None  # seconds of the next sample to emit, until ``start``
@@ -227,7 +233,7 @@ def _blocks(
         elif when is not None and expected is not None:
             gap = round((when - expected) * SAMPLE_RATE)
             silence = gap if gap > _GAP_S * SAMPLE_RATE else 0
-        if silence > _MAX_LEAD_S * SAMPLE_RATE:
+        if silence > _MAX_LEAD_S * SAMPLE_RATE and (end is None or when is None or when > end):
             silence = 0
         expected = when + frame.samples / frame.sample_rate if when is not None else None
         blocks = chain(
@@ -251,6 +257,15 @@ def _blocks(
         pending += converter.flush()
         if sum(p.shape[1] for p in pending):
             yield converter.mixed(pending)
+
+
+def _timeline_end(container: InputContainer) -> float | None:
+    """Where the file's header says its timeline ends (seconds, on its streams' clock; one
+    second of slack), if it says so in a way timestamps cannot bend (not MPEG-TS/PS)."""
+    if container.duration is None or container.format.name in _RESTARTING:
+        return None
+    origin = container.start_time / 1_000_000 if container.start_time is not None else 0.0
+    return origin + container.duration / 1_000_000 + 1.0
 
 
 def _empty_pcm(stream: AudioStream) -> bool:
