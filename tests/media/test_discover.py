@@ -27,6 +27,15 @@ def test_directory_walk_is_recursive_sorted_and_media_only(tmp_path: Path) -> No
     assert not found.missing
 
 
+def test_a_walk_takes_audiobooks_broadcast_and_dvd_files(tmp_path: Path) -> None:
+    # A folder's .m4b audiobook, .mxf broadcast file, .vob DVD title, browser .weba recording
+    # and WavPack archive were passed over without a word ("2 done, 0 failed").
+    names = ["book.m4b", "news.MXF", "VTS_01_1.VOB", "voice.weba", "lossless.wv", "cam.MOD"]
+    _touch(tmp_path, *names, "cover.jpg", "book.cue")
+    found = discover_inputs([str(tmp_path)])
+    assert sorted(str(i.relative) for i in found.inputs) == sorted(names)
+
+
 def test_explicit_file_is_always_tried_and_duplicates_dropped(tmp_path: Path) -> None:
     _touch(tmp_path, "notes.txt", "a.wav")
     found = discover_inputs([str(tmp_path / "notes.txt"), str(tmp_path), str(tmp_path / "a.wav")])

@@ -25,6 +25,13 @@ MEDIA_EXTENSIONS = frozenset(
         ".aiff", ".amr", ".ac3", ".mka", ".mp2", ".caf", ".au", ".spx", ".webm", ".mp4",
         ".m4v", ".mkv", ".mov", ".avi", ".wmv", ".flv", ".mpg", ".mpeg", ".ts", ".mts",
         ".m2ts", ".3gp", ".ogv",
+        # audiobooks, ringtones, browser recordings, lossless archives, broadcast, DVD and
+        # camcorder files, older web and RealMedia files: a folder walk passed them over
+        # without a word
+        ".m4b", ".m4r", ".weba", ".mp4a", ".aifc", ".w64", ".rf64", ".wv", ".ape", ".tta",
+        ".dts", ".eac3", ".mpa", ".snd", ".voc", ".ra", ".rm", ".rmvb", ".mxf", ".vob",
+        ".m2t", ".mod", ".tod", ".dv", ".3g2", ".asf", ".f4v", ".f4a", ".qt", ".divx",
+        ".ogx", ".mk3d",
     }
 )  # fmt: skip
 
