@@ -16,7 +16,7 @@ from woasr_cli.errors import MediaError
 from woasr_cli.live.pcm import PcmConverter, pcm16_to_float
 from woasr_cli.live.sources import PcmStream
 from woasr_cli.media.decode import decode_audio
-from woasr_cli.media.sniff import container_at_start, wav_samples
+from woasr_cli.media.sniff import container_at_start, mpegts_at_start, wav_samples
 
 
 def piped(
@@ -63,6 +63,8 @@ def speech(shared_audio: Path) -> tuple[np.ndarray, int]:
         ("talk.ogg", "libopus", 1, 48000),
         ("talk.webm", "libopus", 2, 48000),
         ("talk.aiff", "pcm_s16be", 1, 22050),
+        ("channel.ts", "mp2", 2, 48000),  # a TV channel (DVB), `curl .../live.ts |`
+        ("iptv.ts", "aac", 2, 48000),
     ],
 )
 def test_a_media_file_piped_in_is_decoded_not_taken_for_samples(
@@ -132,6 +134,9 @@ def test_container_signatures() -> None:
     assert container_at_start(b"\x00\x00\x00\x20ftypisom") == "MP4"
     assert container_at_start(b"RIFF\x24\x00\x00\x00AVI ") is None  # a video, RIFF but no WAVE
     assert container_at_start(np.zeros(6, "<i2").tobytes()) is None  # raw silence
+    packets = (b"\x47" + bytes(187)) * 3
+    assert mpegts_at_start(packets) and not mpegts_at_start(packets[:-188])
+    assert not mpegts_at_start(b"\x47" + bytes(400))  # a sample that starts with 0x47
 
 
 def test_wav_samples_walks_the_chunks_before_the_data() -> None:

@@ -35,7 +35,7 @@ class AudioSource(Protocol):
 class PcmStream:
     """Raw s16le 16 kHz mono from a binary stream (``--stdin``), 100 ms at a time. A stream
     that starts as a media file (WAV, FLAC, Ogg, MP3 with its ID3 tag, WebM/Matroska, AIFF,
-    CAF, AMR, MP4: :func:`~woasr_cli.media.sniff.container_at_start`) is decoded as one, at
+    CAF, AMR, MP4: :func:`~woasr_cli.media.sniff.container_at_start`; MPEG-TS) is decoded as one, at
     whatever rate and channels it has: ``cat talk.mp3 | woasr listen --stdin`` gave no text
     and exit 0 (its bytes taken for samples), as did a 44.1 kHz stereo WAV."""
 
@@ -50,13 +50,22 @@ class PcmStream:
         self.channels = channels
 
     def blocks(self) -> Iterator[Audio]:
-        from woasr_cli.media.sniff import HEAD, container_at_start, wav_samples
+        from woasr_cli.media.sniff import (
+            HEAD,
+            TS_HEAD,
+            container_at_start,
+            mpegts_at_start,
+            wav_samples,
+        )
 
         read = _unbuffered_read(self._stream)
         head = _read_up_to(read, HEAD)
         if not head:
             raise MediaError(f"no audio on {self.name} (0 bytes)")
         kind = container_at_start(head)
+        if kind is None and head[:1] == b"\x47":
+            head += _read_up_to(read, TS_HEAD - len(head))
+            kind = "MPEG-TS" if mpegts_at_start(head) else None
         convert, carry = PcmConverter(self.rate, self.channels), head
         if kind == "WAV":  # `arecord` writes one: its header is skipped where that is all
             found = wav_samples(head)

@@ -282,9 +282,9 @@ def _first_frame(data: bytes, pcm: PcmConverter) -> tuple[str | None, bytes]:
     """What the frames are, from the first: raw PCM (None; a WAV header in front of 16 kHz
     mono 16-bit samples, which some clients write first, is dropped), or a media file of the
     kind returned (a browser's MediaRecorder sends WebM; its bytes were taken for samples)."""
-    from woasr_cli.media.sniff import container_at_start, wav_samples
+    from woasr_cli.media.sniff import container_at_start, mpegts_at_start, wav_samples
 
-    kind = container_at_start(data[:12])
+    kind = container_at_start(data[:12]) or ("MPEG-TS" if mpegts_at_start(data) else None)
     if kind == "WAV" and (pcm.rate, pcm.channels) == (_SR, 1):
         found = wav_samples(data)
         if found is not None and found[1]:

@@ -36,6 +36,18 @@ def container_at_start(head: bytes) -> str | None:
     return _FORMS.get((head[:4], head[8:12]))
 
 
+TS_PACKET = 188
+TS_HEAD = 2 * TS_PACKET + 1  # bytes needed to tell an MPEG transport stream
+
+
+def mpegts_at_start(data: bytes) -> bool:
+    """Whether ``data`` (a stream's first :data:`TS_HEAD` bytes or more) starts as an MPEG
+    transport stream (a TV channel, a camera, an IPTV feed: ``curl .../live.ts | woasr listen
+    --stdin``): three packets in a row, each starting with the sync byte. Its bytes were taken
+    for samples (no text, exit 0). Raw PCM does so by chance once in ~16 million streams."""
+    return len(data) >= TS_HEAD and all(data[i * TS_PACKET] == 0x47 for i in range(3))
+
+
 def wav_samples(data: bytes) -> tuple[int, bool] | None:
     """Where a WAV file's samples start in ``data`` (its first bytes), and whether they are
     already s16le 16 kHz mono (the raw PCM ``--stdin`` takes, so no decoder need read ahead);
