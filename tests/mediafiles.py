@@ -153,10 +153,13 @@ def surround(path: Path, channels: dict[str, np.ndarray], rate: int, layout: str
     return path
 
 
-def video_only(path: Path, seconds: float = 1.0) -> Path:
+def video_only(path: Path, seconds: float = 1.0, empty_sound: bool = False) -> Path:
+    """A video without a sound track, or with ``empty_sound`` one that holds no packets."""
     with av.open(str(path), "w") as container:
         stream = container.add_stream("mpeg4", rate=10)
         stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        if empty_sound:
+            container.add_stream("aac", rate=48000, layout="stereo")
         _write_video(container, stream, seconds)
     return path
 

@@ -104,6 +104,13 @@ def test_a_windows_memory_goes_when_its_reader_drops_it(tmp_path: Path) -> None:
     assert sum(1 for _ in reader) >= 1  # and the rest still comes
 
 
+def _unfinished_mp4(path: Path) -> None:
+    """A camera's recording cut off (battery, crash): an MP4 writes its index last. It was
+    "not a media file FFmpeg can read" to the user who recorded it."""
+    whole = encode_audio(path.with_suffix(".m4a"), tone(2.0), 16000, codec="aac")
+    path.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+
+
 @pytest.mark.parametrize(
     ("make", "reason"),
     [
@@ -115,8 +122,9 @@ def test_a_windows_memory_goes_when_its_reader_drops_it(tmp_path: Path) -> None:
             lambda p: video_only(p.with_suffix(".mp4")) and p.with_suffix(".mp4").rename(p),
             "no audio stream",
         ),
+        (_unfinished_mp4, "an MP4/MOV without its index ('moov' atom): a recording cut off"),
     ],
-    ids=["empty", "text-as-mp3", "directory", "missing", "video-without-audio"],
+    ids=["empty", "text-as-mp3", "directory", "missing", "video-without-audio", "unfinished"],
 )
 def test_bad_inputs_give_one_line_reasons(tmp_path: Path, make: object, reason: str) -> None:
     path = tmp_path / "x.mp3"
@@ -157,6 +165,9 @@ def test_a_wav_with_zero_samples_is_empty_audio_not_an_error(tmp_path: Path) -> 
     (tmp_path / "head.mp3").write_bytes(data.read_bytes()[:100])
     with pytest.raises(MediaError):
         decode_audio(tmp_path / "head.mp3")
+    # A video muxed with a sound track that holds nothing: players play silence; it was
+    # "no decodable audio (truncated or corrupt file)".
+    assert len(decode_audio(video_only(tmp_path / "mute.mkv", empty_sound=True))) == 0
 
 
 def test_a_fifo_is_refused_without_opening_it(tmp_path: Path) -> None:

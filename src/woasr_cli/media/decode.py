@@ -80,9 +80,28 @@ def _open(path: Path) -> InputContainer:
     try:
         return av.open(str(path), metadata_errors="ignore")
     except av.error.InvalidDataError:
-        raise MediaError("not a media file FFmpeg can read") from None
+        raise MediaError(_unreadable_reason(path)) from None
     except av.error.FFmpegError as exc:
         raise MediaError(f"cannot open media: {_ffmpeg_reason(exc)}") from None
+
+
+def _unreadable_reason(path: Path) -> str:
+    """Why FFmpeg could not open ``path``: an MP4 or MOV whose recording never finished (the
+    camera's battery, a crashed recorder) lacks its index, which such files write last; that
+    is not "not media" to the user who recorded it."""
+    from woasr_cli.media.sniff import mp4_boxes
+
+    try:
+        with path.open("rb") as file:
+            boxes = mp4_boxes(file)
+    except OSError:
+        boxes = []
+    if boxes and boxes[0] == b"ftyp" and b"moov" not in boxes:
+        return (
+            "an MP4/MOV without its index ('moov' atom): a recording cut off before it was "
+            "finished; a repair tool (untrunc) can rebuild it from a good file of the same camera"
+        )
+    return "not a media file FFmpeg can read"
 
 
 def _ffmpeg_reason(exc: Exception) -> str:
@@ -142,7 +161,7 @@ def iter_audio(path: Path, start: float = 0.0) -> Iterator[npt.NDArray[np.float3
                 break
             produced += len(block)
             yield block
-        if produced == 0 and start == 0 and not _empty_pcm(stream):
+        if produced == 0 and start == 0 and not _empty_pcm(stream) and not _no_packets(path):
             raise MediaError("no decodable audio (truncated or corrupt file)")
     finally:
         container.close()
@@ -266,6 +285,20 @@ def _timeline_end(container: InputContainer) -> float | None:
         return None
     origin = container.start_time / 1_000_000 if container.start_time is not None else 0.0
     return origin + container.duration / 1_000_000 + 1.0
+
+
+def _no_packets(path: Path) -> bool:
+    """Whether the audio track players play holds no packets at all (a video muxed with an
+    empty sound track): players play it as silence, so it is a recording without speech,
+    not a corrupt file."""
+    import av
+
+    try:
+        with _open(path) as container:
+            stream = _audio_stream(container)
+            return not any(packet.size for packet in container.demux(stream))
+    except (MediaError, av.error.FFmpegError):
+        return False
 
 
 def _empty_pcm(stream: AudioStream) -> bool:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import struct
+from typing import BinaryIO
 
 HEAD = 12  # bytes needed to tell every format below
 
@@ -68,3 +69,26 @@ def wav_samples(data: bytes) -> tuple[int, bool] | None:
             plain = (tag, channels, rate, bits) == (1, 1, 16000, 16)
         pos = body + size + (size & 1)
     return None
+
+
+def mp4_boxes(file: BinaryIO, most: int = 64) -> list[bytes]:
+    """The types of an MP4/MOV file's top-level boxes, in order (``ftyp``, ``mdat``, ``moov``,
+    ...), read from their headers alone; the walk stops at the end, at a size that cannot be
+    right, or after ``most`` boxes."""
+    kinds: list[bytes] = []
+    at = 0
+    while len(kinds) < most:
+        file.seek(at)
+        header = file.read(16)
+        if len(header) < 8:
+            break
+        size, kind = struct.unpack(">I4s", header[:8])
+        if size == 1 and len(header) == 16:  # a 64-bit size follows
+            (size,) = struct.unpack(">Q", header[8:])
+        kinds.append(kind)
+        if size == 0:  # to the end of the file
+            break
+        if size < 8:
+            break
+        at += size
+    return kinds
