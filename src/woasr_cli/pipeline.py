@@ -255,7 +255,17 @@ def diarize(
     transcript: Transcript, audio: Audio, options: TranscribeOptions, diarizer: Diarizer
 ) -> Transcript:
     """Speakers on words, segments and turns; then names, from enrollment clips
-    (``speakers_dir``) and from ``speaker_names`` in order of first appearance."""
+    (``speakers_dir``) and from ``speaker_names`` in order of first appearance. Torch runs
+    on few threads meanwhile (:func:`~woasr_cli.processing.speaker_encoders.few_threads`)."""
+    from woasr_cli.processing.speaker_encoders import few_threads
+
+    with few_threads():
+        return _speakers(transcript, audio, options, diarizer)
+
+
+def _speakers(
+    transcript: Transcript, audio: Audio, options: TranscribeOptions, diarizer: Diarizer
+) -> Transcript:
     from woasr_cli.processing.diarization import Diarization, Turn
     from woasr_cli.processing.speakers import assign_speakers, names_in_order
 
