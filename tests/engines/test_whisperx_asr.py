@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import wer
-from woasr_cli.errors import ProviderUnavailable
+from woasr_cli.errors import ModelNotFound, ProviderUnavailable
 from woasr_cli.media import decode_audio
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers import load_provider
@@ -68,3 +68,38 @@ def test_loading_prints_nothing() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert (done.stdout, done.stderr) == ("", "")
+
+
+@pytest.mark.skipif(
+    not _whisperx_imports(),
+    reason="needs pip install 'woasr[whisperx]' (whisperX imports pyannote.audio/torchaudio)",
+)
+def test_long_speech_a_calls_own_prompt_and_a_bad_model(
+    shared_audio: Path, references: dict[str, str], tmp_path: Path
+) -> None:
+    import numpy as np
+
+    options = TranscribeOptions(provider="whisperx", model="tiny.en", offline=True)
+    provider = load_provider(options)
+    # 44 s of speech without a pause of 2 s (a lecture): whisperX never splits a stretch of
+    # speech, and the file failed ("expected (1, 80, 3000) ... got (1, 80, 4400)").
+    jfk = decode_audio(shared_audio / "jfk.flac")
+    segments, _ = provider.transcribe(np.concatenate([jfk] * 4), options)
+    said = " ".join(s.text for s in segments)
+    assert wer(" ".join([references["jfk.flac"]] * 4), said) <= 0.15, said
+    # A call's own decoding options (a Transcriber's per-call prompt): whisperX kept those it
+    # was loaded with, and the prompt was dropped.
+    plain = " ".join(s.text for s in provider.transcribe(jfk, options)[0])
+    prompt = "THE FOLLOWING IS A TRANSCRIPT IN CAPITAL LETTERS. AND SO MY FELLOW AMERICANS"
+    prompted = options.with_changes(initial_prompt=prompt)
+    assert " ".join(s.text for s in provider.transcribe(jfk, prompted)[0]) != plain
+    assert " ".join(s.text for s in provider.transcribe(jfk, options)[0]) == plain
+    # A model.bin CTranslate2 cannot read: one line, as faster_whisper says it (a traceback).
+    model = tmp_path / "broken"
+    model.mkdir()
+    for name in ("config.json", "tokenizer.json", "vocabulary.json"):
+        (model / name).write_text("{}" if name != "vocabulary.json" else "[]")
+    (model / "model.bin").write_bytes(b"garbage")
+    with pytest.raises(ModelNotFound, match=r"^cannot load model '.*broken' from .*: ") as err:
+        load_provider(options.with_changes(model=str(model)))
+    assert "\n" not in str(err.value)

@@ -11,10 +11,11 @@ import contextlib
 import logging
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from woasr_cli.errors import ProviderUnavailable
+from woasr_cli.errors import ModelNotFound, ProviderUnavailable
 from woasr_cli.media.audio import Audio
 from woasr_cli.models import resolve_ct2_model
 from woasr_cli.options import TranscribeOptions
@@ -30,6 +31,7 @@ from woasr_cli.transcript import Segment
 
 DEFAULT_MODEL = "tiny.en"
 BATCH_SIZE = 8
+CHUNK_S = 30.0  # Whisper's window: the longest stretch of speech whisperX can decode
 
 
 def _import_whisperx() -> Any:
@@ -76,7 +78,11 @@ def _silero_vad(vad_base: type) -> Any:
 
         def __call__(self, data: dict[str, Any], **_: Any) -> list[_Turn]:
             rate = int(data["sample_rate"])
-            spans = get_speech_timestamps(data["waveform"], VadOptions(speech_pad_ms=800))
+            # Speech is cut at 30 s (at its last short pause, else there): whisperX merges
+            # stretches into 30 s chunks but never splits one, and a lecture's 44 s without a
+            # pause of 2 s failed the file ("expected (1, 80, 3000) ... got (1, 80, 4400)").
+            vad = VadOptions(speech_pad_ms=800, max_speech_duration_s=CHUNK_S)
+            spans = get_speech_timestamps(data["waveform"], vad)
             return [_Turn(s["start"] / rate, s["end"] / rate) for s in spans]
 
     return BundledSilero()
@@ -99,6 +105,9 @@ class WhisperXProvider:
             # from a directory, and would then run language detection, which such models lack.
             check_english_only(self.model_name, self.multilingual, options)
             language = "en"
+        # The decoding options of this call (a Transcriber's per-call prompt, beam, ...):
+        # whisperX keeps those it was loaded with, and a call's own were dropped.
+        self._pipeline.options = replace(self._pipeline.options, **_asr_options(options))
         result = self._pipeline.transcribe(
             audio,
             batch_size=options.batch_size or BATCH_SIZE,
@@ -112,6 +121,17 @@ class WhisperXProvider:
         return iter(segments), LanguageInfo(result.get("language") or options.language)
 
 
+def _asr_options(options: TranscribeOptions) -> dict[str, Any]:
+    """whisperX's decoding options (faster-whisper's TranscriptionOptions fields) of a call."""
+    return {
+        "beam_size": options.beam_size or DEFAULT_BEAM_SIZE,
+        "patience": options.patience,
+        "temperatures": list(options.temperature),
+        "initial_prompt": options.initial_prompt,
+        "hotwords": options.hotwords,
+    }
+
+
 def load(options: TranscribeOptions) -> WhisperXProvider:
     asr, vad_base = _import_whisperx()
     name = options.model or DEFAULT_MODEL
@@ -119,19 +139,16 @@ def load(options: TranscribeOptions) -> WhisperXProvider:
     location = resolve_ct2_model(name, cache, offline=options.offline)
     device = pick_device(options.device, ctranslate2_cuda, "whisperX")
     # load_model print()s that it ignores vad_method for the VAD given here: nothing to tell.
-    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+    with (
+        open(os.devnull, "w") as devnull,
+        contextlib.redirect_stdout(devnull),
+        _load_errors(name, location.path),
+    ):
         pipeline = asr.load_model(
             str(location.path),
             device=device,
             compute_type=pick_compute_type(options.compute_type, device),
-            asr_options={
-                "beam_size": options.beam_size or DEFAULT_BEAM_SIZE,
-                "patience": options.patience,
-                "condition_on_previous_text": False,
-                "temperatures": list(options.temperature),
-                "initial_prompt": options.initial_prompt,
-                "hotwords": options.hotwords,
-            },
+            asr_options={"condition_on_previous_text": False, **_asr_options(options)},
             language=options.language,
             vad_model=_silero_vad(vad_base),
             task=options.task,
@@ -139,3 +156,14 @@ def load(options: TranscribeOptions) -> WhisperXProvider:
             threads=options.threads or default_threads(1),
         )
     return WhisperXProvider(pipeline, name)
+
+
+@contextlib.contextmanager
+def _load_errors(name: str, path: Path) -> Iterator[None]:
+    """CTranslate2's refusals (a model.bin it cannot read, float16 on a CPU) as one line, as
+    faster_whisper gives them; they were tracebacks."""
+    try:
+        yield
+    except (RuntimeError, ValueError) as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelNotFound(f"cannot load model '{name}' from {path}: {detail}") from None
