@@ -79,3 +79,9 @@ class LeaseLost(ManifestError):
 
 class Interrupted(WoasrError):
     pass
+
+
+def first_line(exc: BaseException) -> str:
+    """An engine's exception as one line for a message: its first line, or its type's name
+    when it says nothing (library errors run to pages of advice and tracebacks)."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -171,6 +171,15 @@ def test_missing_corrupt_and_offline_models_are_one_line(
     bad.write_text("not a NeMo archive")
     with pytest.raises(ModelNotFound, match="cannot load NeMo model"):
         load_provider(options(bad))
+    # An archive whose config does not parse: a yaml ParserError traceback, exit 1.
+    import tarfile
+
+    (tmp_path / "model_config.yaml").write_text("foo: [\n")
+    broken = tmp_path / "broken.nemo"
+    with tarfile.open(broken, "w:gz") as tar:
+        tar.add(tmp_path / "model_config.yaml", arcname="model_config.yaml")
+    with pytest.raises(ModelNotFound, match=r"cannot load NeMo model .*\(ParserError\)$"):
+        load_provider(options(broken))
     # The default model is a pretrained name: offline and not in the hub cache.
     line = one_line_exit_2(str(wav), "-o", out, "--offline")
     assert "offline" in line and "nvidia/stt_en_fastconformer_transducer_large" in line

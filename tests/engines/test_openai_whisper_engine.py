@@ -96,6 +96,13 @@ def test_missing_and_unknown_models_are_one_line(tmp_path: Path) -> None:
     with pytest.raises(ModelNotFound, match="offline"):
         load_provider(TranscribeOptions(provider="origin_whisper", model="tiny", offline=True,
                                         model_cache_dir=str(tmp_path)))  # fmt: skip
+    # A file that is not a checkpoint (a .safetensors, a download cut short): a page of
+    # torch's weights_only advice or an UnpicklingError traceback, exit 1.
+    for name, data in (("garbage.pt", b"garbage\n"), ("model.safetensors", b"\x08\x00" * 64)):
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(ModelNotFound, match="not an openai-whisper checkpoint") as err:
+            load_provider(options(tmp_path / name))
+        assert "\n" not in str(err.value)
 
 
 def test_cli_end_to_end(checkpoint: Path, tmp_path: Path) -> None:

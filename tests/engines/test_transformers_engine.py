@@ -73,6 +73,18 @@ def test_unknown_hub_id_offline_is_one_line(tmp_path: Path) -> None:
     assert "no-such-model" in str(err.value) and "\n" not in str(err.value)
 
 
+def test_a_directory_without_its_tokenizer_is_one_line(tmp_path: Path, ctc_model: Path) -> None:
+    # Weights and config saved without the processor: a TypeError deep in transformers.
+    weights_only = tmp_path / "weights-only"
+    weights_only.mkdir()
+    for name in ("config.json", "model.safetensors"):
+        (weights_only / name).write_bytes((ctc_model / name).read_bytes())
+    options = TranscribeOptions(provider="hf_auto_asr", model=str(weights_only))
+    with pytest.raises(ModelNotFound, match=r"has no tokenizer .*save_pretrained") as err:
+        load_provider(options)
+    assert "\n" not in str(err.value)
+
+
 @pytest.fixture(scope="module")
 def whisper_model(tmp_path_factory: pytest.TempPathFactory, tiny_en: Path) -> Path:
     """A 1-layer Whisper with random weights and the real tiny.en tokenizer."""

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from woasr_cli.errors import ModelNotFound, ProviderUnavailable
+from woasr_cli.errors import ModelNotFound, ProviderUnavailable, first_line
 from woasr_cli.media.audio import SAMPLE_RATE, Audio
 from woasr_cli.media.windows import quiet_cut
 from woasr_cli.models.cache import cached
@@ -41,10 +41,6 @@ MIN_SAMPLES = SAMPLE_RATE
 BATCH_SIZE = 4
 
 
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-
-
 def _import_asr() -> Any:
     import logging
 
@@ -56,7 +52,7 @@ def _import_asr() -> Any:
     except (ImportError, RuntimeError, AttributeError) as exc:
         # A NeMo that is installed but cannot import: a missing or mismatched dependency
         # (torch, lightning, numpy ABI). The first line of the cause is enough to act on.
-        detail = f"import failed: {_first_line(exc)}"
+        detail = f"import failed: {first_line(exc)}"
         raise ProviderUnavailable("fast_conformer", "nemo", detail) from None
     nemo_logging.set_verbosity(nemo_logging.ERROR)
     return nemo_asr
@@ -144,14 +140,15 @@ def _hub_cached(name: str) -> str | None:
 
 
 def _restore(asr: Any, path: str, name: str, device: str) -> Any:
-    import tarfile
 
     import torch
 
     try:
         model = asr.models.ASRModel.restore_from(path, map_location=torch.device(device))
-    except (OSError, RuntimeError, ValueError, KeyError, tarfile.TarError) as exc:
-        raise ModelNotFound(f"cannot load NeMo model '{name}': {_first_line(exc)}") from None
+    except Exception as exc:  # a file of the user's: tar, YAML, pickle, torch may each refuse
+        raise ModelNotFound(
+            f"cannot load NeMo model '{name}': {first_line(exc)} ({type(exc).__name__})"
+        ) from None
     if not isinstance(model, asr.models.ASRModel):
         kind = type(model).__name__
         raise ModelNotFound(f"NeMo model '{name}' is a {kind}, not a speech recognition model")
@@ -165,7 +162,7 @@ def _download(asr: Any, name: str, device: str) -> Any:
         return asr.models.ASRModel.from_pretrained(name, map_location=torch.device(device))
     except Exception as exc:  # NGC, the hub client and the network raise many unrelated types
         raise ModelNotFound(
-            f"cannot fetch NeMo model '{name}': {_first_line(exc)} ({type(exc).__name__}); "
+            f"cannot fetch NeMo model '{name}': {first_line(exc)} ({type(exc).__name__}); "
             "pass a .nemo file with --model"
         ) from None
 

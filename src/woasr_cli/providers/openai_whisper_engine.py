@@ -8,11 +8,12 @@ no voice activity detection of its own: ``--vad`` is not applied by this provide
 from __future__ import annotations
 
 import os
+import pickle
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from woasr_cli.errors import ModelNotFound
+from woasr_cli.errors import ModelNotFound, first_line
 from woasr_cli.media.audio import Audio
 from woasr_cli.models.cache import cached
 from woasr_cli.options import TranscribeOptions
@@ -141,8 +142,12 @@ def load(options: TranscribeOptions) -> OpenAIWhisperProvider:
             return whisper.load_model(
                 checkpoint, device=device, download_root=str(download_root(options))
             )
-        except (RuntimeError, KeyError, OSError) as exc:
-            raise ModelNotFound(f"cannot load openai-whisper model '{name}': {exc}") from None
+        except Exception as exc:  # a file of the user's: torch and pickle raise many types
+            if isinstance(exc, pickle.UnpicklingError):  # torch's page of weights_only advice
+                reason = "not an openai-whisper checkpoint (a .pt file torch.load reads)"
+            else:
+                reason = f"{first_line(exc)} ({type(exc).__name__})"
+            raise ModelNotFound(f"cannot load openai-whisper model '{name}': {reason}") from None
 
     model = cached(("origin_whisper", checkpoint, device), build)
     return OpenAIWhisperProvider(model, name, device)

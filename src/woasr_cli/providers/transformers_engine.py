@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from woasr_cli.errors import CapabilityError, ModelNotFound
+from woasr_cli.errors import CapabilityError, ModelNotFound, first_line
 from woasr_cli.media.audio import SAMPLE_RATE, Audio
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import LanguageInfo
@@ -106,6 +106,12 @@ def _cached_snapshot(name: str) -> str:
         ) from None
 
 
+# A directory without one of these has weights and nothing to turn their output into text:
+# transformers failed deep inside with "expected str, bytes or os.PathLike object, not
+# NoneType".
+_TOKENIZER_FILES = ("tokenizer.json", "vocab.json", "tokenizer_config.json", "vocab.txt")
+
+
 def load(options: TranscribeOptions) -> TransformersProvider:
     from transformers import pipeline
 
@@ -113,6 +119,12 @@ def load(options: TranscribeOptions) -> TransformersProvider:
     local = Path(name).expanduser()
     if not local.is_dir() and (local.exists() or name.startswith((".", "/", "~"))):
         raise ModelNotFound(f"'{name}' is not a transformers model directory")
+    if local.is_dir() and not any((local / f).is_file() for f in _TOKENIZER_FILES):
+        raise ModelNotFound(
+            f"transformers model directory '{name}' has no tokenizer "
+            f"({', '.join(_TOKENIZER_FILES[:3])}, ...): save the processor beside the model "
+            "(processor.save_pretrained(dir))"
+        )
     source = str(local) if local.is_dir() else name
     if options.offline and not local.is_dir():
         source = _cached_snapshot(name)
@@ -123,8 +135,8 @@ def load(options: TranscribeOptions) -> TransformersProvider:
             model=source,
             device=0 if device == "cuda" else "cpu",
         )
-    except (OSError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    except Exception as exc:  # a directory of the user's: transformers raises many types
+        first = f"{first_line(exc)} ({type(exc).__name__})"
         hint = ""
         if options.offline and not local.is_dir():
             hint = "; offline: pass a local model directory with --model"

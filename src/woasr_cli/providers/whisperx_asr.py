@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from woasr_cli.errors import ModelNotFound, ProviderUnavailable
+from woasr_cli.errors import ModelNotFound, ProviderUnavailable, first_line
 from woasr_cli.media.audio import Audio
 from woasr_cli.models import resolve_ct2_model
 from woasr_cli.options import TranscribeOptions
@@ -165,5 +165,4 @@ def _load_errors(name: str, path: Path) -> Iterator[None]:
     try:
         yield
     except (RuntimeError, ValueError) as exc:
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelNotFound(f"cannot load model '{name}' from {path}: {detail}") from None
+        raise ModelNotFound(f"cannot load model '{name}' from {path}: {first_line(exc)}") from None
