@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -131,6 +132,22 @@ def test_whisper_style_model_long_form(whisper_model: Path, tiny_en: Path) -> No
         assert seg.text and "<|" not in seg.text
     assert any(piece in vocabulary for piece in ("Ġ" + segments[0].text.split()[0],
                                                  segments[0].text.split()[0]))  # fmt: skip
+
+
+def test_the_language_is_reported(whisper_model: Path, ctc_model: Path) -> None:
+    # JSON said "language": null for every hf_auto_asr file, though lang-id is listed.
+    options = TranscribeOptions(provider="hf_auto_asr", model=str(whisper_model), offline=True,
+                                beam_size=1)  # fmt: skip
+    provider: Any = load_provider(options)
+    assert provider.transcribe(noise(2.0), options)[1].language == "en"  # English-only
+    # A multilingual Whisper's chunks name the language it heard (transformers' names).
+    provider.multilingual = True
+    assert provider._language([{"language": None}, {"language": "korean"}], options) == "ko"
+    assert provider._language([{"language": "ko"}], options) == "ko"
+    assert provider._language([], options) is None
+    assert provider._language([{"language": "korean"}], options.with_changes(language="de")) == "de"
+    ctc = TranscribeOptions(provider="hf_auto_asr", model=str(ctc_model))
+    assert load_provider(ctc).transcribe(noise(1.0), ctc)[1].language is None
 
 
 def test_english_only_whisper_refuses_translate(whisper_model: Path) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from woasr_cli.errors import CapabilityError, ModelNotFound, first_line
+from woasr_cli.languages import language_code
 from woasr_cli.media.audio import SAMPLE_RATE, Audio
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import LanguageInfo
@@ -53,6 +54,8 @@ class TransformersProvider:
                 generate["task"] = options.task
                 if options.language:
                     generate["language"] = options.language
+                else:
+                    kwargs["return_language"] = True  # each chunk says what it was heard as
             kwargs["generate_kwargs"] = generate
         else:
             kwargs["return_timestamps"] = "word"
@@ -63,7 +66,18 @@ class TransformersProvider:
         else:
             words = _words(chunks, str(result.get("text", "")), duration)
             segments = group_words(words) if words else []
-        return iter(segments), LanguageInfo(options.language)
+        return iter(segments), LanguageInfo(self._language(chunks, options))
+
+    def _language(self, chunks: list[dict[str, Any]], options: TranscribeOptions) -> str | None:
+        """What the transcript is in: the one asked for; English for an English-only Whisper;
+        else what a multilingual Whisper detected (it was never read, so JSON said null though
+        ``woasr providers`` lists lang-id); None for a CTC model told nothing."""
+        if options.language or not self.is_whisper:
+            return options.language
+        if not self.multilingual:
+            return "en"
+        heard = (str(c["language"]) for c in chunks if c.get("language"))
+        return next((code for name in heard if (code := language_code(name))), None)
 
 
 def _span(chunk: dict[str, Any], duration: float) -> tuple[float, float]:
