@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-Reply = tuple[int, dict[str, str], dict[str, Any]]
+Reply = tuple[int, dict[str, str], dict[str, Any] | str]  # a str goes as text/plain
 
 
 @dataclass
@@ -65,9 +65,10 @@ def scripted_endpoint(replies: list[Reply], delay_s: float = 0.0) -> Iterator[Sc
             time.sleep(endpoint.delay_s)
             with endpoint.lock:
                 endpoint.in_flight -= 1
-            data = json.dumps(payload).encode()
+            plain = isinstance(payload, str)
+            data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", "text/plain" if plain else "application/json")
             self.send_header("Content-Length", str(len(data)))
             for key, value in reply_headers.items():
                 self.send_header(key, value)

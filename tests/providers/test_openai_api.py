@@ -114,6 +114,36 @@ def test_429_is_retried_after_its_retry_after_and_the_answer_becomes_segments(
     assert doc["options"]["openai_base_url"] == endpoint.base_url
 
 
+def test_plain_text_and_disordered_segments_are_kept(
+    shared_audio: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An endpoint that answers text/plain whatever it is asked: the file was "done, no speech
+    # found" with an empty transcript. Segments out of order, one without a start: kept in
+    # order (a TypeError failed the file).
+    text = "And so my fellow Americans, ask not what your country can do for you."
+    disordered = {"text": text, "segments": [
+        {"start": 4.4, "end": 10.6, "text": " ask not what your country can do for you."},
+        {"start": 0.0, "end": 4.4, "text": " And so my fellow Americans,"},
+        {"start": None, "end": None, "text": " Thank you."},
+    ]}  # fmt: skip
+    with scripted_endpoint([(200, {}, text), (200, {}, disordered)]) as endpoint:
+        monkeypatch.setenv("WOASR_OPENAI_BASE_URL", endpoint.base_url)
+        monkeypatch.setenv("WOASR_OPENAI_API_KEY", KEY)
+        for name in ("plain", "disordered"):
+            out = str(tmp_path / name)
+            code, err = transcribe(str(shared_audio / "jfk.wav"), "-p", "openai_api",
+                                   "-o", out, "-f", "json", "-l", "en")  # fmt: skip
+            assert code == 0, err
+    plain = json.loads((tmp_path / "plain" / "jfk.json").read_text())
+    assert plain["text"] == text
+    segments = json.loads((tmp_path / "disordered" / "jfk.json").read_text())["segments"]
+    assert [(s["start"], s["text"]) for s in segments] == [
+        (0.0, "And so my fellow Americans,"),
+        (4.4, "ask not what your country can do for you."),
+        (10.6, "Thank you."),
+    ]
+
+
 def test_5xx_backs_off_then_gives_up_after_bounded_retries(
     shared_audio: Path, tmp_path: Path
 ) -> None:

@@ -74,7 +74,7 @@ def _words(raw: Any) -> list[Word]:
     words = []
     for w in raw or []:
         text = str(_field(w, "word") or _field(w, "text") or "").strip()
-        if text:
+        if text and _field(w, "start") is not None and _field(w, "end") is not None:
             words.append(
                 Word(
                     float(_field(w, "start")),
@@ -89,19 +89,25 @@ def _words(raw: Any) -> list[Word]:
 def to_segments(response: Any, duration: float) -> list[Segment]:
     """A ``verbose_json`` answer -> woasr segments, times clamped to ``[0, duration]``.
 
-    An answer with text but no segments (an endpoint that ignores ``verbose_json``) becomes one
-    segment over the whole piece: its text is kept, only its times are coarse.
+    An answer with text but no segments (an endpoint that ignores ``verbose_json``, or answers
+    in plain text) becomes one segment over the whole piece: its text is kept, only its times
+    are coarse. Segments are put in time order; one without a time goes after those before it.
     """
 
     def clamp(t: float) -> float:
         return min(max(t, 0.0), duration)
 
+    if isinstance(response, str):  # a text/plain answer (the SDK hands it over as a str)
+        response = {"text": response}
     segments: list[Segment] = []
     for raw in _field(response, "segments") or []:
         text = str(_field(raw, "text") or "").strip()
         if not text:
             continue
-        start, end = clamp(float(_field(raw, "start"))), clamp(float(_field(raw, "end")))
+        begin, finish = _float(_field(raw, "start")), _float(_field(raw, "end"))
+        after = max((seg.end for seg in segments), default=0.0)  # what came before it
+        start = clamp(begin if begin is not None else after)
+        end = clamp(finish) if finish is not None else start
         segments.append(
             Segment(
                 start=start,
@@ -112,6 +118,7 @@ def to_segments(response: Any, duration: float) -> list[Segment]:
                 no_speech_prob=_float(_field(raw, "no_speech_prob")),
             )
         )
+    segments.sort(key=lambda seg: seg.start)
     if not segments:
         text = str(_field(response, "text") or "").strip()
         if text:
