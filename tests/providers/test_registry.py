@@ -28,3 +28,15 @@ def test_word_timestamps_refused_by_a_provider_without_them() -> None:
     with pytest.raises(CapabilityError, match="--align"):
         check_capabilities(get_spec("whisperx"), options)
     check_capabilities(get_spec("faster_whisper"), options.with_changes(provider="faster_whisper"))
+
+
+@pytest.mark.parametrize("provider", ["hf_auto_asr", "fast_conformer"])
+def test_sampling_refused_by_an_engine_that_never_samples(provider: str) -> None:
+    # --temperature 0.4 was taken and ignored (the brief: honour a flag or refuse it).
+    spec = get_spec(provider)
+    with pytest.raises(CapabilityError, match=r"does not sample \(--temperature above 0\)"):
+        check_capabilities(spec, TranscribeOptions(provider=provider, temperature=0.4))
+    # 0 is what it does; the default schedule is left to the engine.
+    check_capabilities(spec, TranscribeOptions(provider=provider, temperature=0.0))
+    check_capabilities(spec, TranscribeOptions(provider=provider))
+    check_capabilities(get_spec("origin_whisper"), TranscribeOptions(temperature=0.4))

@@ -43,6 +43,9 @@ class Capabilities:
     # word times on unless asked otherwise: cheap enough that subtitles get them for their
     # layout (cuts at pauses, cue times from words)
     word_timestamps_by_default: bool = False
+    # decoding at a temperature above 0 (--temperature 0.4, a fallback schedule other than
+    # Whisper's default): an engine that only decodes greedily or by beam refuses it
+    sampling: bool = True
 
 
 @dataclass(frozen=True)

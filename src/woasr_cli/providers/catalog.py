@@ -93,6 +93,7 @@ register(
             needs_torch=True,
             gpu=True,
             beam_size=True,
+            sampling=False,  # beam search or greedy, never sampled
         ),
         summary="Any transformers ASR model (Whisper-style seq2seq or CTC) by hub id or directory",
     )
@@ -111,6 +112,7 @@ register(
             needs_torch=True,
             gpu=True,
             beam_size=False,
+            sampling=False,  # greedy decoding
         ),
         summary="NVIDIA NeMo ASR models (.nemo file or pretrained name), in-process",
     )

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from woasr_cli.errors import CapabilityError, ProviderUnavailable, UsageError
-from woasr_cli.options import TranscribeOptions, non_default_decoding
+from woasr_cli.options import WHISPER_TEMPERATURES, TranscribeOptions, non_default_decoding
 from woasr_cli.providers.base import Capabilities, Provider
 
 
@@ -128,6 +128,13 @@ def check_capabilities(spec: ProviderSpec, options: TranscribeOptions) -> None:
         raise CapabilityError(f"provider '{spec.name}' does not support --hotwords")
     if options.initial_prompt and not caps.initial_prompt:
         raise CapabilityError(f"provider '{spec.name}' does not support --initial-prompt")
+    if not caps.sampling and options.temperature != WHISPER_TEMPERATURES and any(
+        t > 0 for t in options.temperature
+    ):
+        raise CapabilityError(
+            f"provider '{spec.name}' does not sample (--temperature above 0): it decodes "
+            "greedily or by beam; drop --temperature or give 0"
+        )
     for name in non_default_decoding(options):
         flag = decoding_flag(options, name)
         if name in caps.decoding_options:
