@@ -157,3 +157,20 @@ def test_english_only_whisper_refuses_translate(whisper_model: Path) -> None:
                                 task="translate")  # fmt: skip
     with pytest.raises(CapabilityError, match="English-only"):
         load_provider(options).transcribe(noise(2.0), options)
+
+
+def test_word_times_from_a_whisper_without_alignment_heads_are_refused(
+    whisper_model: Path,
+) -> None:
+    # Fine-tuned Whisper models often ship without them: every file failed with a page of
+    # transformers' ValueError (and --diarize turns word times on).
+    from woasr_cli.errors import CapabilityError
+    from woasr_cli.providers.base import check_options
+
+    options = TranscribeOptions(provider="hf_auto_asr", model=str(whisper_model), offline=True,
+                                word_timestamps=True, beam_size=1)  # fmt: skip
+    provider = load_provider(options)
+    with pytest.raises(CapabilityError, match=r"names no alignment heads .* use --align"):
+        check_options(provider, options)
+    with pytest.raises(CapabilityError, match="alignment heads"):
+        provider.transcribe(noise(2.0), options)

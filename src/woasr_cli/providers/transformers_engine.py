@@ -34,12 +34,29 @@ class TransformersProvider:
         self.is_whisper = pipe.model.config.model_type == "whisper"
         generation = getattr(pipe.model, "generation_config", None)
         self.multilingual = bool(getattr(generation, "is_multilingual", True))
+        # Whisper's word times come from the cross-attention heads its generation config names;
+        # many fine-tuned models ship without them
+        self.word_heads = getattr(generation, "alignment_heads", None) is not None
+
+    def check(self, options: TranscribeOptions) -> None:
+        """Refuse, before any audio, what this model cannot do (every file failed with a page
+        of transformers' ValueError for word times from a model without alignment heads)."""
+        if not self.is_whisper:
+            return
+        check_english_only(self.model_name, self.multilingual, options)
+        if options.word_timestamps and not self.word_heads:
+            raise CapabilityError(
+                f"model '{self.model_name}' names no alignment heads (generation_config.json "
+                "'alignment_heads'), which Whisper's word times need; use --align for word "
+                "times, or drop --word-timestamps"
+            )
 
     def transcribe(
         self, audio: Audio, options: TranscribeOptions
     ) -> tuple[Iterator[Segment], LanguageInfo]:
         if not self.is_whisper and options.task == "translate":
             raise CapabilityError(f"model '{self.model_name}' is CTC: it cannot translate")
+        self.check(options)
         duration = len(audio) / SAMPLE_RATE
         kwargs: dict[str, Any] = {}
         if duration > CHUNK_S and not self.is_whisper:
@@ -49,7 +66,6 @@ class TransformersProvider:
         if self.is_whisper:
             kwargs["return_timestamps"] = "word" if options.word_timestamps else True
             generate: dict[str, Any] = {"num_beams": options.beam_size or DEFAULT_BEAM_SIZE}
-            check_english_only(self.model_name, self.multilingual, options)
             if self.multilingual:
                 generate["task"] = options.task
                 if options.language:
