@@ -166,3 +166,18 @@ def test_all_means_rttm_too_when_speakers_are_labelled() -> None:
 
     assert TranscribeOptions(diarize=True).formats[-1] == "rttm"  # the default is "all"
     assert "rttm" not in TranscribeOptions().formats
+
+
+@pytest.mark.parametrize("layout", ["default", "none"])
+def test_no_cue_ends_after_the_media(layout: str) -> None:
+    # A last word timed at the very end (hf_auto_asr gives zero-length ones there) got the
+    # 50 ms every cue is given: the SRT ran past the file (239.49 s of a 239.44 s file).
+    words = [Word(9.2, 9.6, " Thank"), Word(9.6, 10.0, " you."), Word(10.0, 10.0, " Bye.")]
+    transcript = Transcript(
+        segments=[Segment(9.2, 10.0, " Thank you.", words=words[:2]),
+                  Segment(10.0, 10.0, " Bye.", words=words[2:])],
+        duration=10.0,
+    )  # fmt: skip
+    cues = list(srt.parse(render("srt", transcript, FormatOptions(subtitle_layout=layout))))
+    assert cues and max(c.end for c in cues) <= timedelta(seconds=10.001)
+    assert "Bye." in cues[-1].content

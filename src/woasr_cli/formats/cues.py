@@ -286,7 +286,7 @@ def build_cues(
         end = transcript.duration or float("inf")
         for run in _runs(transcript.segments):
             cues.extend(_laid_out_cues(run, options, end, label, transcript.language))
-        return _tidy([c for c in cues if any(c.lines)])
+        return _tidy([c for c in cues if any(c.lines)], transcript.duration)
     for segment in transcript.segments:
         if not clean(segment.text):
             continue
@@ -294,11 +294,13 @@ def build_cues(
             cues.extend(_highlight_cues(segment))
         else:
             cues.extend(_segment_cues(segment, options, label))
-    return _tidy([c for c in cues if any(c.lines)])
+    return _tidy([c for c in cues if any(c.lines)], transcript.duration)
 
 
-def _tidy(cues: list[Cue]) -> list[Cue]:
-    """Order cues; merge ones that start together; give each a length; end none late.
+def _tidy(cues: list[Cue], duration: float | None = None) -> list[Cue]:
+    """Order cues; merge ones that start together; give each a length; end none late (after
+    the next cue's start, or after the media's ``duration``: a word Whisper times at the very
+    end got its 50 ms past it).
 
     Times are whole milliseconds from here on, the resolution of both subtitle formats, so
     what holds here still holds after rendering.
@@ -316,8 +318,11 @@ def _tidy(cues: list[Cue]) -> list[Cue]:
                 continue
             cue.start = round(merged[-1].start + 0.001, 3)
         merged.append(cue)
+    last = round(duration, 3) if duration else None
     for i, this in enumerate(merged):
         this.end = max(this.end, round(this.start + _MIN_CUE_S, 3))
+        if last is not None:
+            this.end = min(this.end, max(last, round(this.start + 0.001, 3)))
         if i + 1 < len(merged):
             this.end = min(this.end, merged[i + 1].start)
     return merged
