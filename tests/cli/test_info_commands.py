@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,13 @@ def test_doctor_reports_media_compute_and_offline_models() -> None:
     assert report["compute"]["ctranslate2_cuda_devices"] >= 0
     assert "tiny.en" in report["models"]["offline_now"]
     assert report["providers"]["faster_whisper"] is True
+    # an external endpoint is installed but off until its URL and key are set, as `providers`
+    # says (doctor called it simply installed)
+    if report["providers"]["openai_api"] and "WOASR_OPENAI_BASE_URL" not in os.environ:
+        assert "WOASR_OPENAI_BASE_URL" in report["unconfigured"]["openai_api"]
+        code, out, _ = invoke("doctor")
+        assert "  openai_api: not configured (set WOASR_OPENAI_BASE_URL" in out
+        assert "unconfigured" not in out
 
 
 def test_status_without_a_manifest_is_a_usage_error(tmp_path: Path) -> None:

@@ -96,11 +96,15 @@ def doctor(
     offline, and which providers are installed."""
     from woasr_cli.cli.providers import provider_rows
 
+    rows = provider_rows()
     report = {
         "media": _media(),
         "compute": _compute(),
         "models": _models(),
-        "providers": {r["name"]: r["installed"] for r in provider_rows()},
+        "providers": {r["name"]: r["installed"] for r in rows},
+        # installed but off until these are set (an external endpoint's URL and key), as
+        # `woasr providers` says: doctor called such a provider simply installed
+        "unconfigured": {r["name"]: r["needs"] for r in rows if r["installed"] and r["needs"]},
         "diarization": _diarization(),
     }
     if json_out:
@@ -119,6 +123,11 @@ def report_lines(report: dict[str, Any]) -> list[str]:
         lines.append(section)
         if section == "providers":  # {name: installed}
             lines.append(f"  installed: {_value(body)}")
+            for name, needs in report.get("unconfigured", {}).items():
+                lines.append(f"  {name}: not configured (set {', '.join(needs)})")
+            continue
+        if section == "unconfigured":  # shown under providers
+            lines.pop()
             continue
         for key, value in body.items():
             if key == "ok":
