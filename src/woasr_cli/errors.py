@@ -53,7 +53,15 @@ class ModelNotFound(WoasrError):
 
 
 class InputError(WoasrError):
-    pass
+    """``path``: the input it is about, where the library was handed a path
+    (``Transcriber.transcribe`` sets it): ``str()`` then names it ("talk.mp3: no such file"),
+    and :func:`reason` gives the message alone, for a front-end that names the input itself."""
+
+    path: str | None = None
+
+    def __str__(self) -> str:
+        message = super().__str__()
+        return f"{self.path}: {message}" if self.path else message
 
 
 class MediaError(InputError):
@@ -85,3 +93,11 @@ def first_line(exc: BaseException) -> str:
     """An engine's exception as one line for a message: its first line, or its type's name
     when it says nothing (library errors run to pages of advice and tracebacks)."""
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def reason(exc: BaseException) -> str:
+    """An error's message without the input it names (:class:`InputError`'s ``path``): for
+    front-ends that print the input beside it, or must not show a server's own path."""
+    if isinstance(exc, InputError) and exc.path:
+        return Exception.__str__(exc)
+    return str(exc)

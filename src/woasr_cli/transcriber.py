@@ -25,7 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from woasr_cli.errors import UsageError
+from woasr_cli.errors import InputError, UsageError
 from woasr_cli.media.audio import Audio, as_samples
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.pipeline import FileHooks, Resume, postprocess, transcribe_audio, transcribe_file
@@ -102,13 +102,28 @@ class Transcriber:
         run_options = self._per_call(options)
         if not isinstance(source, (str, Path)):
             source = as_samples(source)  # int16, float64, a list...; refused with a reason
-        hooks = FileHooks(
-            checkpoint=checkpoint,
-            on_language=on_language,
-            on_progress=on_progress,
-            on_window_done=release_memory,
-            should_stop=should_stop or (lambda: False),
-        )
+        try:
+            return self._transcribe(
+                source, run_options, resume, FileHooks(
+                    checkpoint=checkpoint,
+                    on_language=on_language,
+                    on_progress=on_progress,
+                    on_window_done=release_memory,
+                    should_stop=should_stop or (lambda: False),
+                ),
+            )  # fmt: skip
+        except InputError as exc:  # "no such file" says which, to a library caller
+            if isinstance(source, (str, Path)) and exc.path is None:
+                exc.path = str(source)
+            raise
+
+    def _transcribe(
+        self,
+        source: str | Path | Audio,
+        run_options: TranscribeOptions,
+        resume: Resume | None,
+        hooks: FileHooks,
+    ) -> Transcript:
         with self._asr_slot():
             if isinstance(source, (str, Path)):
                 transcript = transcribe_file(

@@ -295,3 +295,19 @@ def test_array_input_is_16k_mono_float32() -> None:
     with Transcriber(TranscribeOptions(model="tiny.en")) as tr:
         transcript = tr.transcribe(silence)
     assert transcript.text == "" and transcript.duration == pytest.approx(3.0)
+
+
+def test_a_bad_input_names_itself_to_a_library_caller(tmp_path: Path) -> None:
+    # `except WoasrError as e: print(e)` printed "no such file" - which one, in a loop over a
+    # folder? The CLI, the server and Ray name the input themselves (errors.reason).
+    from woasr_cli.errors import MediaError, reason
+
+    notes = tmp_path / "notes.wav"
+    notes.write_text("not audio")
+    with Transcriber(TranscribeOptions(model="tiny.en")) as tr:
+        for path, why in ((tmp_path / "gone.wav", "no such file"),
+                          (notes, "not a media file FFmpeg can read")):  # fmt: skip
+            with pytest.raises(MediaError) as err:
+                tr.transcribe(path)
+            assert str(err.value) == f"{path}: {why}"
+            assert reason(err.value) == why

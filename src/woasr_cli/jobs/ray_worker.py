@@ -29,6 +29,7 @@ from woasr_cli.errors import (
     ProviderUnavailable,
     UsageError,
     WoasrError,
+    reason,
 )
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.pipeline import Resume
@@ -166,9 +167,9 @@ class FileWorker:
         except Interrupted:
             return {"status": "interrupted"}
         except FATAL as exc:
-            return {"status": "fatal", "kind": type(exc).__name__, "reason": str(exc)}
+            return {"status": "fatal", "kind": type(exc).__name__, "reason": reason(exc)}
         except WoasrError as exc:
-            return {"status": "failed", "reason": str(exc)}
+            return {"status": "failed", "reason": reason(exc)}
         except (RuntimeError, ValueError, MemoryError, OSError) as exc:
             # Engine failures on one file (e.g. CTranslate2 errors) must not stop the batch.
             return {"status": "failed", "reason": f"{type(exc).__name__}: {exc}"}

@@ -26,6 +26,7 @@ from woasr_cli.errors import (
     ProviderUnavailable,
     UsageError,
     WoasrError,
+    reason,
 )
 from woasr_cli.events import Event, Reporter, null_reporter
 from woasr_cli.jobs.fingerprint import fingerprint_file
@@ -388,7 +389,7 @@ class BatchRunner:
             self.manifest.fail(job_id, self.owner, f"batch stopped: {exc}")
             raise
         except WoasrError as exc:
-            self._fail_claimed(job_id, str(path), str(exc), result)
+            self._fail_claimed(job_id, str(path), reason(exc), result)
             return
         except Exception as exc:
             # Anything else raised on one file (an engine's RuntimeError, a library's

@@ -23,6 +23,7 @@ from woasr_cli.errors import (
     ProviderUnavailable,
     UsageError,
     WoasrError,
+    reason,
 )
 from woasr_cli.model_pool import ModelsBusy
 from woasr_cli.server.jobs import Conflict, NotFound, QueueFull
@@ -88,7 +89,8 @@ def envelope(path: str, status: int, detail: Any) -> dict[str, Any]:
 def install(app: FastAPI) -> None:
     async def woasr_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, WoasrError)
-        return render(request, status_for(exc), str(exc))
+        # the message alone: an input's path here is the server's own file of the upload
+        return render(request, status_for(exc), reason(exc))
 
     async def problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPProblem)

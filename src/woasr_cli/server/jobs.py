@@ -18,7 +18,14 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from woasr_cli.errors import InputError, Interrupted, ManifestError, UsageError, WoasrError
+from woasr_cli.errors import (
+    InputError,
+    Interrupted,
+    ManifestError,
+    UsageError,
+    WoasrError,
+    reason,
+)
 from woasr_cli.events import Event
 from woasr_cli.jobs.fingerprint import fingerprint_file
 from woasr_cli.jobs.manifest import Manifest
@@ -283,7 +290,7 @@ class JobService:
             try:
                 runner.run([planned])
             except WoasrError as exc:  # fatal for the batch: this file's job failed
-                self._fail(file.manifest_id, runner.owner, str(exc))
+                self._fail(file.manifest_id, runner.owner, reason(exc))
             except Exception as exc:  # the runner fails a file's own errors; this is around it
                 log.exception("job %s file %d failed", job_id, index)
                 self._fail(file.manifest_id, runner.owner, one_line(exc))

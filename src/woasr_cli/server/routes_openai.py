@@ -21,7 +21,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 
-from woasr_cli.errors import Interrupted, WoasrError
+from woasr_cli.errors import Interrupted, WoasrError, reason
 from woasr_cli.formats import FormatOptions, render
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.registry import specs
@@ -253,7 +253,7 @@ async def _stream(
                 yield sse(None, {"type": "transcript.text.done", "text": item.text})
                 return
             else:
-                yield sse("error", {"error": {"message": str(item), "code": status_for(item)}})
+                yield sse("error", {"error": {"message": reason(item), "code": status_for(item)}})
                 return
     finally:
         stop.set()  # the client went away: the worker stops after its current segment
