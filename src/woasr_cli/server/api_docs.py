@@ -12,6 +12,7 @@ as the web page does; Swagger UI's "Authorize" takes the key for the calls it ma
 from __future__ import annotations
 
 import importlib.util
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,30 +43,29 @@ def install(app: Any, title: str, *, bearer: bool) -> None:
     from fastapi.staticfiles import StaticFiles
 
     local = assets_dir()
+    title = f"{title} - API"
+    swagger_page = partial(get_swagger_ui_html, openapi_url=app.openapi_url, title=title)
+    redoc_page = partial(get_redoc_html, openapi_url=app.openapi_url, title=title)
     if local is not None:
         app.mount(ASSETS, StaticFiles(directory=local), name="docs-assets")
-
-    async def swagger() -> HTMLResponse:
-        if local is None:
-            return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{title} - API")
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url,
-            title=f"{title} - API",
+        swagger_page = partial(
+            swagger_page,
             swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
             swagger_css_url=f"{ASSETS}/swagger-ui.css",
             swagger_favicon_url=f"{ASSETS}/favicon.png",
         )
-
-    async def redoc() -> HTMLResponse:
-        if local is None:
-            return get_redoc_html(openapi_url=app.openapi_url, title=f"{title} - API")
-        return get_redoc_html(
-            openapi_url=app.openapi_url,
-            title=f"{title} - API",
+        redoc_page = partial(
+            redoc_page,
             redoc_js_url=f"{ASSETS}/redoc.standalone.js",
             redoc_favicon_url=f"{ASSETS}/favicon.png",
             with_google_fonts=False,
         )
+
+    async def swagger() -> HTMLResponse:
+        return swagger_page()
+
+    async def redoc() -> HTMLResponse:
+        return redoc_page()
 
     app.add_api_route("/docs", swagger, methods=["GET"], include_in_schema=False)
     app.add_api_route("/redoc", redoc, methods=["GET"], include_in_schema=False)
