@@ -39,6 +39,7 @@ from woasr_cli.providers.base import (
     word_lag,
 )
 from woasr_cli.providers.pauses import split_at_pauses
+from woasr_cli.runtime import few_torch_threads
 from woasr_cli.stopping import stop_when
 from woasr_cli.transcript import Segment, Transcript
 
@@ -244,10 +245,11 @@ def postprocess(
     Both need the whole file's audio at once (speaker labels must be consistent across the
     file), so the caller decodes it once, after ASR, and only for these opt-in steps.
     """
-    if options.align and aligner is not None:
-        transcript.segments = aligner.align(transcript.segments, audio)
-    if options.diarize and diarizer is not None:
-        transcript = diarize(transcript, audio, options, diarizer)
+    with few_torch_threads():  # small models: torch's threads stall each other otherwise
+        if options.align and aligner is not None:
+            transcript.segments = aligner.align(transcript.segments, audio)
+        if options.diarize and diarizer is not None:
+            transcript = diarize(transcript, audio, options, diarizer)
     return transcript
 
 
@@ -255,17 +257,7 @@ def diarize(
     transcript: Transcript, audio: Audio, options: TranscribeOptions, diarizer: Diarizer
 ) -> Transcript:
     """Speakers on words, segments and turns; then names, from enrollment clips
-    (``speakers_dir``) and from ``speaker_names`` in order of first appearance. Torch runs
-    on few threads meanwhile (:func:`~woasr_cli.processing.speaker_encoders.few_threads`)."""
-    from woasr_cli.processing.speaker_encoders import few_threads
-
-    with few_threads():
-        return _speakers(transcript, audio, options, diarizer)
-
-
-def _speakers(
-    transcript: Transcript, audio: Audio, options: TranscribeOptions, diarizer: Diarizer
-) -> Transcript:
+    (``speakers_dir``) and from ``speaker_names`` in order of first appearance."""
     from woasr_cli.processing.diarization import Diarization, Turn
     from woasr_cli.processing.speakers import assign_speakers, names_in_order
 

@@ -102,33 +102,40 @@ def test_names_in_order_of_appearance() -> None:
     }
 
 
-def test_speakers_are_found_on_few_torch_threads() -> None:
+def test_alignment_and_speakers_run_on_few_torch_threads() -> None:
     """Torch's OpenMP threads (one per core) stall each other wherever a core is taken - the
     next file's ASR beside this one's speakers, another program: diarizing pyannote_sample
-    took 244 s beside one busy process on 2 cores, 13 s on one thread. The pipeline's
-    diarization step runs torch on one thread per four cores, and gives the rest back."""
+    took 244 s beside one busy process on 2 cores, 13 s on one thread; aligning a minute with
+    a wav2vec2-base-sized model 28 s against 6 s. The pipeline's post-processing runs torch
+    on one thread per four cores, and gives the rest back."""
     import numpy as np
     import pytest
 
     torch = pytest.importorskip("torch", reason="needs torch (the diarize extra)")
     from woasr_cli.options import TranscribeOptions
-    from woasr_cli.pipeline import diarize
+    from woasr_cli.pipeline import postprocess
     from woasr_cli.processing.diarization import Diarization
     from woasr_cli.runtime import usable_cores
 
-    seen: list[int] = []
+    seen: dict[str, int] = {}
 
-    class Recording:
+    class Aligner:
+        def align(self, segments: list[Segment], audio: object) -> list[Segment]:
+            seen["align"] = torch.get_num_threads()
+            return segments
+
+    class Diarizer:
         def diarize(self, audio: object, **bounds: object) -> Diarization:
-            seen.append(torch.get_num_threads())
+            seen["diarize"] = torch.get_num_threads()
             return Diarization([Turn(0.0, 1.0, "SPEAKER_00")])
 
     before = torch.get_num_threads()
-    transcript = Transcript(
-        segments=[Segment(0.0, 1.0, " hello", words=[Word(0.0, 1.0, " hello")])]
-    )
-    options = TranscribeOptions(diarize=True)
-    done = diarize(transcript, np.zeros(16000, np.float32), options, Recording())  # type: ignore[arg-type]
+    words = [Word(0.0, 1.0, " hello")]
+    transcript = Transcript(segments=[Segment(0.0, 1.0, " hello", words=words)])
+    options = TranscribeOptions(diarize=True, align=True, align_model="/m")
+    done = postprocess(transcript, np.zeros(16000, np.float32), options,
+                       aligner=Aligner(), diarizer=Diarizer())  # type: ignore[arg-type]  # fmt: skip
     assert done.speakers == ["SPEAKER_00"]
-    assert seen == [max(1, usable_cores() // 4)]
+    few = max(1, usable_cores() // 4)
+    assert seen == {"align": few, "diarize": few}
     assert torch.get_num_threads() == before

@@ -21,15 +21,12 @@ clean and with white noise at 30 and 20 dB SNR:
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from woasr_cli.errors import ProviderUnavailable, UsageError
-from woasr_cli.runtime import usable_cores
 
 Spans = list[npt.NDArray[np.int64]]  # each window's frame indices (10 ms frames)
 ENCODERS = ("auto", "campplus", "ge2e")
@@ -65,26 +62,6 @@ def load_encoder(name: str = "auto") -> SpeakerEncoder:
             )
         return CamPlusEncoder(weights)
     return Ge2eEncoder()
-
-
-@contextmanager
-def few_threads() -> Iterator[None]:
-    """Torch on one thread per four cores while a file's speakers are found (the pipeline's
-    diarization step; restored after). The speaker models' layers are small, so torch's OpenMP
-    threads (one per core by default) meet at a barrier after each; where another thread of the
-    process or another program holds a core - CTranslate2 decoding the next file of a diarized
-    batch beside this one's speakers, a second job of ``woasr serve`` - the thread left without
-    one stalls every barrier. Diarizing the 30 s pyannote_sample with one other busy process on
-    2 cores took 244 s, against 13 s on one thread (over 250 s against 2 s for CAM++'s
-    embeddings alone); with nothing else running one thread was faster too (3.9 against
-    5.3 s)."""
-    torch = _import_torch()
-    before = torch.get_num_threads()
-    torch.set_num_threads(max(1, usable_cores() // 4))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _import_torch() -> Any:
