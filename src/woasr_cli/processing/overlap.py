@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from woasr_cli.media.audio import SAMPLE_RATE, Audio
+from woasr_cli.pyannote_audio import import_pyannote_model
 
 WEIGHTS = Path("models") / "pyannote_segmentation_3.0" / "pytorch_model.bin"
 BLOCK = 8  # windows per forward pass
@@ -49,9 +50,7 @@ class OverlapDetector:
             return None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pyannote.audio warns about optional decoders
-            from pyannote.audio import Model
-
-            model = Model.from_pretrained(str(weights))
+            model = import_pyannote_model().from_pretrained(str(weights))
         if model is None:
             return None
         model.eval()
