@@ -384,3 +384,24 @@ def test_retry_ray_flags_are_refused_with_workers(tmp_path: Path) -> None:
     assert proc.stderr.strip() == (
         "woasr: error: --workers is for the local executor; use --ray-workers"
     )
+
+
+def test_a_local_ray_started_here_reports_no_usage(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ray sends usage stats to usage-stats.ray.io by default; woasr's own local instance must
+    # not (a user's own RAY_USAGE_STATS_ENABLED wins). A stand-in for ray records the call.
+    import types
+
+    from woasr_cli.jobs.ray_executor import connect
+
+    calls: list[str | None] = []
+    fake = types.ModuleType("ray")
+    fake.is_initialized = lambda: False  # type: ignore[attr-defined]
+    fake.init = lambda address=None, **kwargs: calls.append(  # type: ignore[attr-defined]
+        os.environ.get("RAY_USAGE_STATS_ENABLED")
+    )
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    monkeypatch.delenv("RAY_USAGE_STATS_ENABLED", raising=False)
+    assert connect(None) == (fake, True)
+    monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "1")
+    connect(None)
+    assert calls == ["0", "1"]

@@ -97,6 +97,10 @@ class RayExecutor:
 
 def connect(address: str | None) -> tuple[ModuleType, bool]:
     """Ray, connected; True when this call started (and so must stop) a local instance."""
+    if address is None:
+        # A local instance started here is woasr's own, and woasr sends nothing anywhere: Ray
+        # reports usage to usage-stats.ray.io by default (a user's own setting wins).
+        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     if address is None and "ray" not in sys.modules:
         # A local instance is for this machine only: its processes listen on 127.0.0.1 instead
         # of the host's network address (Ray does so on macOS and Windows by default).
