@@ -255,7 +255,11 @@ def test_driver_sigterm_stops_as_the_local_executor_does(
     assert proc.returncode == 143
     # (its reason is "stopped by SIGTERM" only where the 3 s deadline ended the process)
     assert events[-1]["event"] == "batch_done", events
-    assert "interrupted" in {e["event"] for e in events}, events
+    # Stopped before the end: the file in hand interrupted, or - where the signal came as one
+    # file had just finished (a quick machine: jfk takes ~1 s) - the rest left pending.
+    totals = events[-1]["totals"]
+    kinds = {e["event"] for e in events}
+    assert "interrupted" in kinds or (totals["pending"] > 0 and "done" in kinds), events
 
 
 def test_ray_missing_exits_2_before_any_work(shared_audio: Path, tmp_path: Path) -> None:
