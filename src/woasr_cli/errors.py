@@ -92,7 +92,8 @@ class Interrupted(WoasrError):
 def first_line(exc: BaseException) -> str:
     """An engine's exception as one line for a message: its first line, or its type's name
     when it says nothing (library errors run to pages of advice and tracebacks)."""
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
 
 
 def reason(exc: BaseException) -> str:

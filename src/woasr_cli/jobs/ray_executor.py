@@ -30,7 +30,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from woasr_cli.errors import InputError, LeaseLost, ManifestError, OutputError, UsageError
+from woasr_cli.errors import (
+    InputError,
+    LeaseLost,
+    ManifestError,
+    OutputError,
+    UsageError,
+    first_line,
+)
 from woasr_cli.events import Event, Reporter, null_reporter
 from woasr_cli.jobs.manifest import Job, Manifest
 from woasr_cli.jobs.ray_worker import FileWorker, transcript_from_wire
@@ -121,7 +128,7 @@ def connect(address: str | None) -> tuple[ModuleType, bool]:
             ray.init(address=address, **kwargs)
     except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError ...
         where = f"at {address}" if address else "locally"
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        detail = first_line(exc)
         raise UsageError(f"cannot start or reach a Ray cluster {where}: {detail}") from None
     return ray, True
 
@@ -402,7 +409,7 @@ class _Driver:
             return
         slot.dead = True
         self.ray.kill(slot.handle)
-        why = self.last_death = _first_line(exc)
+        why = self.last_death = first_line(exc)
         for ref, flight in list(self.running.items()):
             if flight.slot is slot:
                 del self.running[ref]
@@ -484,7 +491,7 @@ class _Driver:
             self._actor_died(slot, exc)
             return
         except self.ray.exceptions.RayError as exc:
-            self._fail_claimed(flight, _first_line(exc))
+            self._fail_claimed(flight, first_line(exc))
             return
         if flight.lost:
             return
@@ -565,11 +572,6 @@ class _Driver:
             flight = self._claim(*pending.popleft())
             if flight is not None:
                 self._fail_claimed(flight, reason)
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__
 
 
 def _host_ip(ray: ModuleType) -> str:

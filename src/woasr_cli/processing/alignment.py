@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from woasr_cli.errors import ModelNotFound, ProviderUnavailable
+from woasr_cli.errors import ModelNotFound, ProviderUnavailable, first_line
 from woasr_cli.media.audio import SAMPLE_RATE, Audio
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.transcript import Segment, Word
@@ -60,7 +60,7 @@ def load_aligner(options: TranscribeOptions) -> Aligner:
         )
         model = AutoModelForCTC.from_pretrained(str(path), local_files_only=True)
     except (OSError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = first_line(exc)
         raise ModelNotFound(f"cannot load alignment model '{path}': {first}") from None
     model.eval()
     return CtcAligner(model, processor)

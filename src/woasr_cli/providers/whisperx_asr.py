@@ -46,7 +46,7 @@ def _import_whisperx() -> Any:
         import whisperx.asr
         from whisperx.vads import Vad
     except (ImportError, OSError) as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        detail = first_line(exc)
         raise ProviderUnavailable("whisperx", "whisperx", f"import failed: {detail}") from None
     # whisperX logs INFO lines to stdout, where `woasr transcribe --json` writes its events.
     log = logging.getLogger("whisperx")
