@@ -120,14 +120,13 @@ def report_lines(report: dict[str, Any]) -> list[str]:
     """The report as short human lines: one heading per section, ``name: value`` under it."""
     lines: list[str] = []
     for section, body in report.items():
+        if section == "unconfigured":  # shown under providers
+            continue
         lines.append(section)
         if section == "providers":  # {name: installed}
             lines.append(f"  installed: {_value(body)}")
             for name, needs in report.get("unconfigured", {}).items():
                 lines.append(f"  {name}: not configured (set {', '.join(needs)})")
-            continue
-        if section == "unconfigured":  # shown under providers
-            lines.pop()
             continue
         for key, value in body.items():
             if key == "ok":
