@@ -313,3 +313,54 @@ def test_agreement_needs_audio_after_the_word_in_the_earlier_pass() -> None:
     assert [w.text for w in plain.update(words("ask not what you"), timed=False)] == [
         "ask", "not", "what",
     ]  # fmt: skip
+
+
+def test_a_segment_without_word_times_is_spread_over_its_speech_only() -> None:
+    from woasr_cli.live.words import hypothesis_words
+    from woasr_cli.transcript import Segment
+
+    # whisperX's segment spans the buffer, 2 s of silence after the speech too: spread to its
+    # end, the last word would lie in the silence, where words are taken for inventions.
+    spread = hypothesis_words([Segment(0.0, 4.0, "ab abcd")], offset=10.0, speech_end=11.5)
+    assert [(w.text, round(w.start, 3), round(w.end, 3)) for w in spread] == [
+        ("ab", 10.0, 10.5),
+        ("abcd", 10.5, 11.5),
+    ]
+
+
+def spread(text: str, start: float, end: float) -> list[Word]:
+    from woasr_cli.live.words import hypothesis_words
+    from woasr_cli.transcript import Segment
+
+    return hypothesis_words([Segment(start, end, text)], offset=0.0)
+
+
+def test_words_without_times_are_matched_to_the_committed_ones_by_text() -> None:
+    la = LocalAgreement()
+    la.update(spread("And so my fellow Americans", 0.0, 3.0), timed=False)
+    la.update(spread("And so my fellow Americans asked", 0.0, 3.9), timed=False)
+    assert [w.text for w in la.committed][-1] == "Americans"
+    # The next passes read more words into about as much time, so their words are packed
+    # closer: "ask" and "not" start before the committed "Americans" ended, and a time rule
+    # dropped them for good.
+    later = "And so my fellow Americans ask not what your country can do"
+    la.update(spread(later, 0.0, 5.5), timed=False)
+    committed = la.update(spread(later, 0.0, 5.8), timed=False)
+    assert [w.text for w in committed][:3] == ["ask", "not", "what"]
+
+
+def test_words_without_times_that_reread_a_committed_tail_are_not_said_twice() -> None:
+    la = LocalAgreement()
+    la.flush(spread("And so am I", 0.0, 0.9), timed=False)
+    # The pass hears "my" where "am I" was committed: about as many letters, not new speech.
+    committed = la.flush(spread("And so my fellow Americans", 0.0, 3.3), timed=False)
+    assert [w.text for w in committed] == ["fellow", "Americans"]
+
+
+def test_words_without_times_far_past_the_committed_end_are_new_even_if_alike() -> None:
+    la = LocalAgreement()
+    la.flush(spread("we went in the", 0.0, 1.2), timed=False)
+    # "the" misheard for "a" was committed; the later "the", seconds on, is a new word, not
+    # the committed one read again (all before it lost).
+    committed = la.flush(spread("we went in a big old house at the end", 0.0, 4.0), timed=False)
+    assert [w.text for w in committed] == ["a", "big", "old", "house", "at", "the", "end"]

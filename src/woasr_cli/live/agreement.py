@@ -33,6 +33,7 @@ waits for the next word (Whisper rewrites "12" as "12.5%" when it hears the rest
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from difflib import SequenceMatcher
 
 from woasr_cli.transcript import Word
 from woasr_cli.word_loops import norm
@@ -44,6 +45,8 @@ _SAID_WORD = 0.2  # a word said again lasts this long at least (re-read fragment
 _SLIVER = 0.25  # of a word: the most a word said again overlaps the committed one it repeats
 _MOVED = 0.5  # seconds a word's start may move between two passes that agree on it
 _HEARD_AFTER = 0.35  # seconds of audio the earlier pass heard after a word it agrees on
+_SPREAD_OFF = 1.0  # seconds a word's time shared out over a segment may be off its own
+_REREAD = 0.35  # letters alike (difflib ratio) for words to be a re-reading of committed ones
 
 
 class LocalAgreement:
@@ -71,7 +74,7 @@ class LocalAgreement:
         segment grows): two passes then agree on a word only at about the same time.
         ``heard_until``: the stream time this hypothesis's audio reaches; the next pass agrees
         only on its words that ended ``_HEARD_AFTER`` before it."""
-        new = self._unseen(hypothesis, guard)
+        new = self._unseen(hypothesis, guard) if timed else self._unread(hypothesis)
         agreed, agreeing = 0, True
         for i, cur in enumerate(new):
             agreeing = (
@@ -94,10 +97,15 @@ class LocalAgreement:
         self.pending_until = heard_until
         return self._commit(new[:agreed])
 
-    def flush(self, hypothesis: Sequence[Word] | None = None, guard: bool = True) -> list[Word]:
+    def flush(
+        self, hypothesis: Sequence[Word] | None = None, guard: bool = True, timed: bool = True
+    ) -> list[Word]:
         """Commit all of ``hypothesis`` past the committed words (or the pending words): at the
         end of an utterance or of the stream, where no later pass can confirm them."""
-        words = self.pending if hypothesis is None else self._unseen(hypothesis, guard)
+        if hypothesis is None:
+            words = self.pending
+        else:
+            words = self._unseen(hypothesis, guard) if timed else self._unread(hypothesis)
         self.pending = []
         return self._commit(words)
 
@@ -120,6 +128,33 @@ class LocalAgreement:
                     return new
                 return new[n:]
         return new
+
+    def _unread(self, hypothesis: Sequence[Word]) -> list[Word]:
+        """The words of a hypothesis without word times past what is committed, found by text:
+        its times are a segment's shared out by word length, a second or more off, so a
+        committed word's end says little about where the hypothesis reads past it (whisperX
+        live lost "ask" of jfk's "Americans ask not" so, and read "am I" committed as "my"
+        again). The committed words the hypothesis's audio covers are aligned with its words;
+        what follows the last one matched is new, less the words that read a committed tail
+        the alignment did not match ("my" for "am I", "ask" for "asked")."""
+        words = [w for w in hypothesis if norm(w.text)]
+        if not words or not self.committed:
+            return words
+        covered = [w for w in self.committed if w.end > words[0].start + _TIME_SLACK]
+        if not covered:
+            return words
+        # A word read a second past the committed end is no reading of committed audio ("the"
+        # committed, "a big house the" heard: the second "the" is new).
+        near = sum(1 for w in words if w.start <= self.last_end + _SPREAD_OFF)
+        said, heard = [norm(w.text) for w in covered], [norm(w.text) for w in words[:near]]
+        blocks = [
+            b for b in SequenceMatcher(None, said, heard, False).get_matching_blocks() if b.size
+        ]
+        if not blocks:
+            return [w for w in words if self._after_committed(w)]
+        a_end, b_end = blocks[-1].a + blocks[-1].size, blocks[-1].b + blocks[-1].size
+        heard = [norm(w.text) for w in words]
+        return words[b_end + _rereading(said[a_end:], heard[b_end:]) :]
 
     def _after_committed(self, word: Word) -> bool:
         """Whether ``word`` lies past the committed text: it starts after its end, or - its
@@ -156,6 +191,21 @@ class LocalAgreement:
             and _overlap(c, r) <= _SLIVER * _length(c)
             for c, r in zip(candidate, repeated, strict=True)
         )
+
+
+def _rereading(tail: list[str], heard: list[str]) -> int:
+    """How many of ``heard`` (normalised words after the last matched one) read ``tail``, the
+    committed words the alignment left unmatched: the run whose letters are most like the
+    tail's, if like enough; none otherwise."""
+    if not tail or not heard:
+        return 0
+    said = "".join(tail)
+    best, best_ratio = 0, _REREAD
+    for n in range(1, min(len(heard), len(tail) + 2) + 1):
+        ratio = SequenceMatcher(None, said, "".join(heard[:n]), False).ratio()
+        if ratio > best_ratio:
+            best, best_ratio = n, ratio
+    return best
 
 
 def _may_grow(word: Word) -> bool:

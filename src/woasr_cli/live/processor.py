@@ -271,21 +271,21 @@ class StreamProcessor:
             )
             heard = self._transcribe(audio, quick, self.config.encoder_pad if short else None)
             offset = self._start / SAMPLE_RATE
-            words = hypothesis_words(heard.segments, offset)
-            if short and cut_loop(words) != words:
-                # a short window loops on overlapping talk where 30 s does not: hear it again
-                heard = self._transcribe(audio, options, None)
-                words = hypothesis_words(heard.segments, offset)
-                short = False
-            took = self.clock() - began
-            if paced:  # what passes during speech cost spaces them; a 30 s pause pass does not
-                self.pass_time = took if not self._paced else (self.pass_time + took) / 2
-                self._paced += 1
             # Words that start in the silence after the last speech frame are Whisper's
             # inventions ("That's it." after the last sentence), not speech.
             # So are words that begin at the last speech frame and end well past it ("Thank"
             # 30.98-31.38 s after "now." when pyannote_sample's speech ends at 31.01 s).
             last = (self.received - self._silent) / SAMPLE_RATE
+            words = hypothesis_words(heard.segments, offset, last)
+            if short and cut_loop(words) != words:
+                # a short window loops on overlapping talk where 30 s does not: hear it again
+                heard = self._transcribe(audio, options, None)
+                words = hypothesis_words(heard.segments, offset, last)
+                short = False
+            took = self.clock() - began
+            if paced:  # what passes during speech cost spaces them; a 30 s pause pass does not
+                self.pass_time = took if not self._paced else (self.pass_time + took) / 2
+                self._paced += 1
             words = cut_loop(words)
             if final or not self._in_speech:  # committed without a second pass to disagree
                 words = cut_guessed_tail(words, last)
@@ -300,7 +300,7 @@ class StreamProcessor:
             self.passes += 1
         self._short_pending = short
         if final:
-            committed = self.agreement.flush(words, guard=self._overlaps_committed())
+            committed = self.agreement.flush(words, guard=self._overlaps_committed(), timed=timed)
         else:
             after = self._speech_after()
             long = after(self._start / SAMPLE_RATE) >= self.config.agree_buffer

@@ -7,10 +7,16 @@ from collections.abc import Iterable
 from woasr_cli.transcript import Segment, Word
 
 
-def hypothesis_words(segments: Iterable[Segment], offset: float) -> list[Word]:
+def hypothesis_words(
+    segments: Iterable[Segment], offset: float, speech_end: float | None = None
+) -> list[Word]:
     """Words of every segment, shifted by ``offset`` seconds. A segment without word times
     (a provider that gives none) is split at spaces, its time shared out by word length: close
-    enough for agreement between passes, which compares the words' text."""
+    enough for agreement between passes, which compares the words' text. Shared out over its
+    speech only, up to ``speech_end`` (stream time of the last speech frame) where given: such
+    a segment spans the whole buffer, silence after the speech too (whisperX), and its last
+    words, spread into that silence, were taken for words invented there and dropped (jfk's
+    "for you." and "country." lost from whisperX's live text)."""
     words: list[Word] = []
     for seg in segments:
         if seg.words:
@@ -20,7 +26,10 @@ def hypothesis_words(segments: Iterable[Segment], offset: float) -> list[Word]:
                 if w.text.strip()
             ]
         else:
-            words += _spread(seg.text.split(), seg.start + offset, seg.end + offset)
+            start, end = seg.start + offset, seg.end + offset
+            if speech_end is not None:
+                end = max(start, min(end, speech_end))
+            words += _spread(seg.text.split(), start, end)
     return words
 
 
