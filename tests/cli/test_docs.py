@@ -1,10 +1,13 @@
-"""docs/cli.md is generated from the real --help; it must not drift from the code."""
+"""docs/cli.md is generated from the real --help, and what the other docs say of the CLI (its
+flags, environment variables, extras, the server's flag table) is checked against the code."""
 
 from __future__ import annotations
 
 import importlib.util
 import re
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -162,3 +165,22 @@ def test_the_serve_flag_table_in_server_md_is_the_real_one() -> None:
         assert (env.group(1) if env else None) == param.envvar, (names[0], param.envvar)
     missing = {p.opts[0] for p in serve.params if p.opts[0] != "--help"} - shown
     assert not missing, f"docs/server.md's flag table lacks {sorted(missing)}"
+
+
+def test_every_extra_a_message_or_the_docs_name_exists() -> None:
+    """`pip install 'woasr[X]'` in an error message or the docs: X is an extra of the package
+    (live/vad.py told users to install 'woasr[faster-whisper]', which is none: pip warns and
+    installs nothing, faster-whisper being a dependency of woasr itself)."""
+    tomllib = pytest.importorskip("tomllib", reason="Python 3.11+ reads pyproject.toml")
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    extras = set(project["optional-dependencies"])
+    texts = {str(p.relative_to(REPO)): p.read_text() for p in (REPO / "src").rglob("*.py")}
+    texts |= {**user_docs(), "docs/cli.md": (REPO / "docs" / "cli.md").read_text()}
+    named = {
+        (name, extra)
+        for name, text in texts.items()
+        for group in re.findall(r"woasr\[([\w,-]+)\]", text)
+        for extra in group.split(",")
+    }
+    assert len({extra for _, extra in named}) >= 10
+    assert not {(name, extra) for name, extra in named if extra not in extras}
