@@ -373,3 +373,18 @@ def test_health_lists_every_loaded_model(tmp_path: Path) -> None:
             pool.check(TranscribeOptions(model=model, device="cpu", batch_size=batch_size))
         assert len(pool.loaded()) == 3
         assert c.get("/health").json()["providers"] == {"faster_whisper": ["tiny.en", "base"]}
+
+
+def test_providers_default_models_are_what_a_request_without_a_model_gets(tmp_path: Path) -> None:
+    """GET /api/v1/transcribe/providers said `"default_models": {"faster_whisper": "base"}` on
+    a server started with --model tiny.en, whose jobs without `model_size` run tiny.en
+    (docs/server.md): a client filling its form from it asked for a model it did not mean."""
+    with client_for(tmp_path) as c:  # --model tiny.en
+        info = c.get("/api/v1/transcribe/providers").json()
+    assert info["default_models"]["faster_whisper"] == "tiny.en"
+    assert info["models"]["faster_whisper"][0] == "tiny.en"
+    assert info["default_models"]["whisperx"] == "tiny.en"
+    assert info["default_models"]["origin_whisper"] == "base"  # its own: --model is CT2's
+    with TestClient(create_app(ServerSettings(data_dir=tmp_path / "plain"))) as c:
+        info = c.get("/api/v1/transcribe/providers").json()
+    assert info["default_models"]["faster_whisper"] == "base"
