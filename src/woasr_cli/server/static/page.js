@@ -91,9 +91,15 @@ async function loadProviders() {
     select.value = names.includes("faster_whisper") ? "faster_whisper" : names[0];
   }
   const models = info.models || {};
+  const defaults = info.default_models || {};
   const fillModels = () => {
     const list = models[select.value] || [];
     $("#models").replaceChildren(...list.map((m) => new Option(m, m)));
+    // the model a job without one gets (the server's --model); a model typed in is kept
+    const input = $("#model");
+    const wanted = defaults[select.value] || list[0] || "";
+    if (!input.value.trim() || input.value === input.dataset.filled) input.value = wanted;
+    input.dataset.filled = wanted;
   };
   select.addEventListener("change", fillModels);
   fillModels();
