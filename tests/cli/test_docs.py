@@ -184,3 +184,15 @@ def test_every_extra_a_message_or_the_docs_name_exists() -> None:
     }
     assert len({extra for _, extra in named}) >= 10
     assert not {(name, extra) for name, extra in named if extra not in extras}
+
+
+def test_the_transcribe_request_table_in_server_md_is_the_schema() -> None:
+    """docs/server.md's table of POST /api/v1/transcribe fields names every field of the
+    request schema and no other (`alignment_provider` and `postprocess` were left out)."""
+    pytest.importorskip("fastapi", reason="needs the serve extra")
+    from woasr_cli.server.schemas import TranscriptionRequest
+
+    text = (REPO / "docs" / "server.md").read_text(encoding="utf-8")
+    table = text[text.index("**Transcribe request**") :].split("\n\n")[1]
+    named = {f for row in table.splitlines()[2:] for f in re.findall(r"`(\w+)`", row.split("|")[1])}
+    assert named == set(TranscriptionRequest.model_fields)
