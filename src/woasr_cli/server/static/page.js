@@ -658,6 +658,7 @@ async function startLive() {
     // the whole transcript comes back in these, rendered by the server, before the close
     const config = { sample_rate: Math.round(live.ctx.sampleRate), formats: LIVE_FORMATS };
     const model = $("#model").value.trim();
+    if ($("#provider").value) config.provider = $("#provider").value;  // the model is its
     if (model) config.model = model;
     if ($("#language").value !== "auto") config.language = $("#language").value;
     if (apiKey()) config.api_key = apiKey();  // a browser cannot set a WebSocket's headers
