@@ -15,16 +15,40 @@ HEADER = """# woasr command line
 
 Generated from the real `--help` by `scripts/gen_cli_docs.py`; do not edit by hand.
 
-Exit codes (every command): `0` success, `1` some inputs failed (each with a one-line reason;
-the rest were done), `2` usage error (bad flag; unknown provider, model or format; missing
-extra), `130` interrupted by Ctrl-C, `143` stopped by SIGTERM (within 3 s, whatever it was doing;
-rerun the same command, or `woasr retry`, to resume).
-
-Environment: `WOASR_OUTPUT_DIR`, `WOASR_PROVIDER`, `WOASR_MODEL`, `WOASR_LANGUAGE`,
-`WOASR_DEVICE`, `WOASR_COMPUTE_TYPE`, `WOASR_THREADS`, `WOASR_BATCH_SIZE`, `WOASR_WORKERS`,
-`WOASR_MANIFEST`, `WOASR_MODEL_CACHE`, `WOASR_OFFLINE`, `WOASR_ALIGN_MODEL`, `HF_TOKEN`
-stand in for the flags of the same names; a flag on the command line wins.
+Exit codes: `0` success, `1` some inputs failed (each with a one-line reason; the rest were
+done), `2` usage error (bad flag; unknown provider, model or format; missing extra), `130`
+interrupted by Ctrl-C, `143` stopped by SIGTERM (within 3 s, whatever it was doing; rerun the
+same command, or `woasr retry`, to resume). `woasr listen` ends a stream on Ctrl-C or SIGTERM
+the normal way, its last words committed and its files written, with `0` (docs/live.md);
+`woasr serve` exits as uvicorn does after a graceful shutdown (docs/server.md).
 """
+
+
+def environment() -> str:
+    """Every environment variable an option reads, taken from the options themselves (a list
+    kept by hand had fallen behind: WOASR_PACK, WOASR_EXECUTOR, RAY_ADDRESS, the server's...)."""
+    import typer
+
+    from woasr_cli.cli.app import app
+
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    uses: dict[str, dict[str, list[str]]] = {}
+    for name in COMMANDS:
+        for param in commands[name].params:
+            envvars = param.envvar if isinstance(param.envvar, list | tuple) else [param.envvar]
+            for env in filter(None, envvars):
+                uses.setdefault(env, {}).setdefault(param.opts[0], []).append(name)
+    rows = [
+        f"| `{env}` | `{flag}` | {', '.join(names)} |"
+        for env, flags in uses.items()
+        for flag, names in flags.items()
+    ]
+    return (
+        "Environment variables stand in for options (an option on the command line wins):\n\n"
+        "| variable | option | of |\n|---|---|---|\n" + "\n".join(rows) + "\n\n"
+        "Also read: `HF_HUB_OFFLINE=1` turns `--offline` on; `WOASR_MALLOC=system` leaves the C\n"
+        "allocator as glibc sets it (docs/api.md).\n"
+    )
 
 
 def render() -> str:
@@ -38,7 +62,7 @@ def render() -> str:
     from woasr_cli.cli.app import app
 
     runner = CliRunner()
-    parts = [HEADER]
+    parts = [HEADER, environment()]
     for name in ("", *COMMANDS):
         args = [name, "--help"] if name else ["--help"]
         result = runner.invoke(app, args, env={"COLUMNS": "100", "NO_COLOR": "1"})

@@ -15,7 +15,7 @@ from woasr_cli.live.setup import live_transcriber
 from woasr_cli.media.decode import decode_audio
 from woasr_cli.options import TranscribeOptions
 
-pytest.importorskip("faster_whisper", reason="needs pip install 'woasr[faster-whisper]'")
+pytest.importorskip("faster_whisper", reason="needs faster-whisper (pip install woasr)")
 
 OPTIONS = TranscribeOptions(model="tiny.en", offline=True)
 

@@ -17,7 +17,7 @@ import pytest
 from conftest import wer
 from woasr_cli.media.decode import decode_audio
 
-pytest.importorskip("faster_whisper", reason="needs pip install 'woasr[faster-whisper]'")
+pytest.importorskip("faster_whisper", reason="needs faster-whisper (pip install woasr)")
 
 
 def pcm(path: Path) -> bytes:

@@ -16,7 +16,7 @@ from woasr_cli.media.decode import decode_audio
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.vad_level import QUIET, loudness
 
-pytest.importorskip("faster_whisper", reason="needs pip install 'woasr[faster-whisper]'")
+pytest.importorskip("faster_whisper", reason="needs faster-whisper (pip install woasr)")
 
 
 class PassClock:

@@ -44,7 +44,7 @@ def test_a_stream_takes_the_language_its_speech_makes_clear() -> None:
 
 @pytest.fixture(scope="module")
 def base_transcriber() -> Transcriber:
-    pytest.importorskip("faster_whisper", reason="needs pip install 'woasr[faster-whisper]'")
+    pytest.importorskip("faster_whisper", reason="needs faster-whisper (pip install woasr)")
     try:
         return live_transcriber(OPTIONS)
     except Exception as exc:  # the split-model packages are an optional extra

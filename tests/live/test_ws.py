@@ -15,7 +15,7 @@ from woasr_cli.media.decode import decode_audio
 from woasr_cli.options import TranscribeOptions
 
 pytest.importorskip("fastapi", reason="needs pip install 'woasr[serve]'")
-pytest.importorskip("faster_whisper", reason="needs pip install 'woasr[faster-whisper]'")
+pytest.importorskip("faster_whisper", reason="needs faster-whisper (pip install woasr)")
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient

@@ -217,3 +217,23 @@ def test_a_pipe_named_by_a_proc_link_keeps_its_name() -> None:
     finally:
         os.close(read)
         os.close(write)
+
+
+def test_a_linked_folder_named_beside_its_parent_is_not_reported_as_skipped(
+    tmp_path: Path,
+) -> None:
+    """`woasr transcribe media/ media/2024`, as the walk's message and docs/recipes.md say to
+    include a linked folder: its files were transcribed, yet the batch still printed `skipped
+    .../media/2024: a symlink to a directory, not walked: name it to include it`."""
+    media, store = tmp_path / "media", tmp_path / "store"
+    _touch(store, "2024/c.wav")
+    _touch(media, "a.wav")
+    (media / "2024").symlink_to(store / "2024")
+    (media / "2023").symlink_to(store / "2024")  # a second link to it: reported until named
+    reason = "a symlink to a directory, not walked: name it to include it"
+    found = discover_inputs([str(media), str(media / "2024")])
+    assert [i.path.name for i in found.inputs] == ["a.wav", "c.wav"]
+    assert found.skipped == [(str(media / "2023"), reason)]
+    found = discover_inputs([str(media / "2024") + "/", str(media), str(media / "2023")])
+    assert [i.path.name for i in found.inputs] == ["c.wav", "a.wav"]  # 2023's c.wav is 2024's
+    assert found.skipped == []

@@ -20,7 +20,7 @@ from woasr_cli.providers.window_language import PAD_S, window_languages
 
 @pytest.fixture(scope="module")
 def base_model() -> Any:
-    pytest.importorskip("faster_whisper", reason="needs pip install 'woasr[faster-whisper]'")
+    pytest.importorskip("faster_whisper", reason="needs faster-whisper (pip install woasr)")
     try:
         transcriber = Transcriber(TranscribeOptions(model="base", offline=True))
     except Exception as exc:  # the split-model packages are an optional extra
@@ -73,7 +73,7 @@ def test_a_clip_s_language_is_read_off_its_batch_a_long_file_s_on_a_short_window
     """The default (batched) command: a clip whose speech is one chunk is decoded in the
     language its batch slot is heard in, with no encoder run of its own for it; a file of
     more chunks has its language detected first."""
-    pytest.importorskip("faster_whisper", reason="needs pip install 'woasr[faster-whisper]'")
+    pytest.importorskip("faster_whisper", reason="needs faster-whisper (pip install woasr)")
     try:
         transcriber = Transcriber(TranscribeOptions(model="base", offline=True, batch_size=8))
     except Exception as exc:
@@ -106,7 +106,7 @@ def test_sequential_decoding_hears_the_language_on_the_encoder_run_it_decodes(
 ) -> None:
     """``--batch-size 1``, told no language: one encoder run for the clip, its language read
     off the output its decoding uses (shared_encoding.py), not a detection run of its own."""
-    pytest.importorskip("faster_whisper", reason="needs pip install 'woasr[faster-whisper]'")
+    pytest.importorskip("faster_whisper", reason="needs faster-whisper (pip install woasr)")
     try:
         transcriber = Transcriber(TranscribeOptions(model="base", offline=True, batch_size=1))
     except Exception as exc:
@@ -129,7 +129,7 @@ def test_clips_in_two_languages_each_come_out_in_their_own(
 ) -> None:
     """A folder's Korean and English clips, told no language, queued as one batch key (each
     slot told the language it is heard in): each file in its own language and script."""
-    pytest.importorskip("faster_whisper", reason="needs pip install 'woasr[faster-whisper]'")
+    pytest.importorskip("faster_whisper", reason="needs faster-whisper (pip install woasr)")
     from woasr_cli import run_batch
 
     options = TranscribeOptions(model="base", offline=True, formats=("json",))

@@ -63,7 +63,9 @@ def _chromium(*extra: str) -> Iterator[Any]:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    served = Server(tmp_path / "data", "--api-key", KEY)
+    # --model base: the page's model field shows the server's default (it said tiny.en, set
+    # in the page, whatever the server ran); the test then picks tiny.en itself
+    served = Server(tmp_path / "data", "--api-key", KEY, "--model", "base")
     yield served
     served.stop()
 
@@ -103,6 +105,7 @@ def test_upload_a_clip_and_read_its_transcript_on_the_page(
     wait.until(ec.text_to_be_present_in_element((By.ID, "health"), "healthy"))
     # The options come from the server's provider list (needs the key).
     wait.until(lambda d: "faster_whisper" in d.find_element(By.ID, "provider").text)
+    wait.until(lambda d: d.find_element(By.ID, "model").get_attribute("value") == "base")
     browser.find_element(By.ID, "model").clear()
     browser.find_element(By.ID, "model").send_keys("tiny.en")
     # Drag and drop: a file dropped on the drop zone joins the chosen files (and can leave).

@@ -361,3 +361,30 @@ def test_the_servers_model_is_for_whisper_engines_only() -> None:
     assert model(model_type="fast_conformer") is None and model(model_type="hf_auto_asr") is None
     named = "openai/whisper-tiny"
     assert model(model_type="hf_auto_asr", model_size=named) == named
+
+
+def test_health_lists_every_loaded_model(tmp_path: Path) -> None:
+    """/health's `providers` was keyed by provider alone: with tiny.en and base both loaded it
+    showed `{"faster_whisper": "base"}`, one model hiding the other."""
+    with client_for(tmp_path) as c:
+        assert c.get("/health").json()["providers"] == {}
+        pool = c.app.state.models  # type: ignore[attr-defined]
+        for model, batch_size in (("tiny.en", 0), ("base", 0), ("tiny.en", 2)):
+            pool.check(TranscribeOptions(model=model, device="cpu", batch_size=batch_size))
+        assert len(pool.loaded()) == 3
+        assert c.get("/health").json()["providers"] == {"faster_whisper": ["tiny.en", "base"]}
+
+
+def test_providers_default_models_are_what_a_request_without_a_model_gets(tmp_path: Path) -> None:
+    """GET /api/v1/transcribe/providers said `"default_models": {"faster_whisper": "base"}` on
+    a server started with --model tiny.en, whose jobs without `model_size` run tiny.en
+    (docs/server.md): a client filling its form from it asked for a model it did not mean."""
+    with client_for(tmp_path) as c:  # --model tiny.en
+        info = c.get("/api/v1/transcribe/providers").json()
+    assert info["default_models"]["faster_whisper"] == "tiny.en"
+    assert info["models"]["faster_whisper"][0] == "tiny.en"
+    assert info["default_models"]["whisperx"] == "tiny.en"
+    assert info["default_models"]["origin_whisper"] == "base"  # its own: --model is CT2's
+    with TestClient(create_app(ServerSettings(data_dir=tmp_path / "plain"))) as c:
+        info = c.get("/api/v1/transcribe/providers").json()
+    assert info["default_models"]["faster_whisper"] == "base"

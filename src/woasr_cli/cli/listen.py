@@ -173,7 +173,8 @@ def listen(
     """Live captions: partial text updates in place, committed text is printed once.
 
     Stops at the end of the input, or on Ctrl-C / SIGTERM, after committing what is left.
-    Exit codes: 0 done, 2 usage error, 1 any other error.
+    Exit codes: 0 done (Ctrl-C and SIGTERM too), 2 usage error, 1 any other error; 143 when
+    the last pass after SIGTERM outlasts 8 s (the files as last written).
     """
     import os
 

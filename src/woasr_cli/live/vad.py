@@ -67,8 +67,8 @@ class StreamingVad:
             from faster_whisper.vad import get_vad_model
         except ImportError:
             raise UsageError(
-                "live voice activity detection needs: pip install 'woasr[faster-whisper]' "
-                "(or turn it off with --no-vad)"
+                "live voice activity detection needs faster-whisper, which woasr itself "
+                "installs: pip install woasr (or turn it off with --no-vad)"
             ) from None
         session = get_vad_model().session
         self._heard = _Track(session)

@@ -3,7 +3,9 @@
 Protocol (one stream per connection)::
 
     client: {"model": "tiny.en", "language": "en", "sample_rate": 16000}   text, first
-            (optional "channels": 1-8, interleaved, mixed to one; "formats": ["srt", "vtt"]
+            (optional "provider": another engine than the server's, with its own default
+            model unless "model" names one; "channels": 1-8, interleaved, mixed to one;
+            "formats": ["srt", "vtt"]
             as ``-f`` takes them: the whole transcript in those formats at the end;
             "lookahead_ms": a cache-aware streaming model's look-ahead, as ``--lookahead-ms``)
     client: <binary PCM s16le frames, 100-250 ms each (any size works)> ...
@@ -355,12 +357,15 @@ def _parse_config(
     ):
         raise _Refused(1007, "lookahead_ms must be a whole number of ms from 0 to 10000")
     changes: dict[str, Any] = {}
-    for key in ("model", "language"):
+    for key in ("provider", "model", "language"):
         value = data.get(key)
         if value is not None and not isinstance(value, str):
             raise _Refused(1007, f"{key} must be a string")
         if value:
             changes[key] = value
+    if changes.get("provider", base.provider) != base.provider and "model" not in changes:
+        # the server's model is its provider's: another engine gets its own default model
+        changes["model"] = None
     wanted = data.get("formats")
     if wanted is not None and not (
         isinstance(wanted, str)

@@ -9,6 +9,7 @@ A symlink is named by itself, not by its target; a walk does not enter a linked 
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import re
@@ -173,6 +174,7 @@ def discover_inputs(args: Iterable[str]) -> Discovery:
     inputs: list[InputFile] = []
     missing: list[str] = []
     skipped: list[tuple[str, str]] = []
+    named: set[str] = set()  # folders given as arguments, as a walk names a link to one
     for arg in args:
         before = len(skipped)
         expanded, matched = _expand(arg, skipped)
@@ -182,4 +184,11 @@ def discover_inputs(args: Iterable[str]) -> Discovery:
             if item.path not in seen:
                 seen.add(item.path)
                 inputs.append(item)
+        with contextlib.suppress(OSError):
+            if Path(arg).expanduser().is_dir():
+                named.add(str(_located(Path(arg).expanduser())))
+    # A linked folder named as well (`woasr transcribe media/ media/2024`, as the walk's own
+    # message says to) was walked: "not walked: name it to include it" would be untrue.
+    skipped = [(path, why) for path, why in skipped
+               if why != _LINKED_DIRECTORY or path not in named]  # fmt: skip
     return Discovery(inputs, missing, skipped)

@@ -3,7 +3,7 @@ routers and the middleware; uvicorn (``woasr serve``) or a test client runs it."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -14,6 +14,7 @@ from woasr_cli import __version__
 from woasr_cli.live.ws import stream_router
 from woasr_cli.model_pool import ModelPool
 from woasr_cli.options import TranscribeOptions
+from woasr_cli.providers.base import Provider
 from woasr_cli.server import api_docs, errors, page, routes_openai, routes_original
 from woasr_cli.server.auth import BearerAuth
 from woasr_cli.server.jobs import JobService
@@ -88,7 +89,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             "status": "healthy" if ok else "degraded",
             "database": "connected" if ok else "unavailable",
             "queue_length": jobs.queue_length(),
-            "providers": {p.name: p.model_name for p in models.loaded()},
+            "providers": loaded_models(models.loaded()),
         })  # fmt: skip
 
     # HEAD too: uptime monitors and load balancers probe with it (405 otherwise); kept out of
@@ -115,3 +116,16 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             allow_headers=["*"],
         )
     return app
+
+
+def loaded_models(providers: Iterable[Provider]) -> dict[str, list[str]]:
+    """``/health``'s ``providers``: each provider's loaded models, in the order they loaded.
+    Keyed by provider alone, one model hid the others: ``tiny.en`` and ``base`` both loaded
+    showed as ``{"faster_whisper": "base"}``. The same model loaded for another compute type
+    or batch size is listed once."""
+    models: dict[str, list[str]] = {}
+    for provider in providers:
+        names = models.setdefault(provider.name, [])
+        if provider.model_name not in names:
+            names.append(provider.model_name)
+    return models

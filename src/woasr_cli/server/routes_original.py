@@ -34,6 +34,7 @@ from woasr_cli.server.schemas import (
     TranscriptionRequest,
     UploadResponse,
     requested_formats,
+    server_default_model,
     to_options,
 )
 from woasr_cli.server.settings import ServerSettings
@@ -188,14 +189,19 @@ def build_router(settings: ServerSettings) -> APIRouter:
         # External providers (openai_api) are on when the server was given their settings.
         configured = settings.complete(TranscribeOptions())
         installed = {s.name: s.installed and not s.unset(configured) for s in all_specs}
+        # What a request that names no model gets: the server's --model where it applies
+        defaults = {
+            s.name: server_default_model(s.name, settings.default_model) or s.default_model
+            for s in all_specs
+        }
         return {
             "providers": installed,
             "models": {
-                s.name: list(dict.fromkeys([s.default_model] + (offline_model_names()
+                s.name: list(dict.fromkeys([defaults[s.name]] + (offline_model_names()
                          if s.name == "faster_whisper" else [])))
                 for s in all_specs if installed[s.name]
             },
-            "default_models": {s.name: s.default_model for s in all_specs},
+            "default_models": defaults,
             "missing": {s.name: s.missing() + [x.env for x in s.unset(configured)]
                         for s in all_specs if not installed[s.name]},
             "languages": ["auto", "en", "ko", "ja", "zh", "de", "es", "fr", "ru", "it", "pt",

@@ -88,6 +88,14 @@ def requested_formats(request: TranscriptionRequest) -> tuple[str, ...]:
 _SERVER_MODEL_PROVIDERS = frozenset({"faster_whisper", "whisperx"})  # CTranslate2 models
 
 
+def server_default_model(provider: str, default_model: str | None) -> str | None:
+    """The model a request for ``provider`` that names none gets: the server's --model for a
+    CTranslate2 engine, else None (the provider's own default). The server's --model is a
+    CTranslate2 Whisper model: not for another engine, which was asked to load "tiny.en" as
+    a NeMo or transformers model."""
+    return default_model if provider in _SERVER_MODEL_PROVIDERS else None
+
+
 def to_options(
     request: TranscriptionRequest, default_model: str | None, device: str
 ) -> TranscribeOptions:
@@ -96,10 +104,7 @@ def to_options(
     sent = params.model_fields_set
     changes: dict[str, Any] = {
         "provider": request.model_type,
-        # The server's --model is a CTranslate2 Whisper model: not for another engine, which
-        # was asked to load "tiny.en" as a NeMo or transformers model.
-        "model": request.model_size
-        or (default_model if request.model_type in _SERVER_MODEL_PROVIDERS else None),
+        "model": request.model_size or server_default_model(request.model_type, default_model),
         "language": _language(request.language),
         "task": request.task,
         "device": request.device or device,

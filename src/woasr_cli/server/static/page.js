@@ -91,9 +91,15 @@ async function loadProviders() {
     select.value = names.includes("faster_whisper") ? "faster_whisper" : names[0];
   }
   const models = info.models || {};
+  const defaults = info.default_models || {};
   const fillModels = () => {
     const list = models[select.value] || [];
     $("#models").replaceChildren(...list.map((m) => new Option(m, m)));
+    // the model a job without one gets (the server's --model); a model typed in is kept
+    const input = $("#model");
+    const wanted = defaults[select.value] || list[0] || "";
+    if (!input.value.trim() || input.value === input.dataset.filled) input.value = wanted;
+    input.dataset.filled = wanted;
   };
   select.addEventListener("change", fillModels);
   fillModels();
@@ -652,6 +658,7 @@ async function startLive() {
     // the whole transcript comes back in these, rendered by the server, before the close
     const config = { sample_rate: Math.round(live.ctx.sampleRate), formats: LIVE_FORMATS };
     const model = $("#model").value.trim();
+    if ($("#provider").value) config.provider = $("#provider").value;  // the model is its
     if (model) config.model = model;
     if ($("#language").value !== "auto") config.language = $("#language").value;
     if (apiKey()) config.api_key = apiKey();  // a browser cannot set a WebSocket's headers
