@@ -364,15 +364,17 @@ def test_the_servers_model_is_for_whisper_engines_only() -> None:
 
 
 def test_health_lists_every_loaded_model(tmp_path: Path) -> None:
-    """/health's `providers` was keyed by provider alone: with tiny.en and base both loaded it
-    showed `{"faster_whisper": "base"}`, one model hiding the other."""
+    """/health's `providers` is keyed by provider alone: with tiny.en and base both loaded it
+    shows `{"faster_whisper": "base"}`, one model hiding the other; `models` lists both."""
     with client_for(tmp_path) as c:
-        assert c.get("/health").json()["providers"] == {}
+        assert c.get("/health").json()["models"] == {}
         pool = c.app.state.models  # type: ignore[attr-defined]
         for model, batch_size in (("tiny.en", 0), ("base", 0), ("tiny.en", 2)):
             pool.check(TranscribeOptions(model=model, device="cpu", batch_size=batch_size))
         assert len(pool.loaded()) == 3
-        assert c.get("/health").json()["providers"] == {"faster_whisper": ["tiny.en", "base"]}
+        health = c.get("/health").json()
+        assert health["models"] == {"faster_whisper": ["tiny.en", "base"]}
+        assert health["providers"] == {"faster_whisper": "tiny.en"}  # the last loaded, as before
 
 
 def test_providers_default_models_are_what_a_request_without_a_model_gets(tmp_path: Path) -> None:

@@ -89,7 +89,9 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             "status": "healthy" if ok else "degraded",
             "database": "connected" if ok else "unavailable",
             "queue_length": jobs.queue_length(),
-            "providers": loaded_models(models.loaded()),
+            # one model a provider, as before (scripts read it so); ``models``: all of them
+            "providers": {p.name: p.model_name for p in models.loaded()},
+            "models": loaded_models(models.loaded()),
         })  # fmt: skip
 
     # HEAD too: uptime monitors and load balancers probe with it (405 otherwise); kept out of
@@ -119,10 +121,10 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 
 
 def loaded_models(providers: Iterable[Provider]) -> dict[str, list[str]]:
-    """``/health``'s ``providers``: each provider's loaded models, in the order they loaded.
-    Keyed by provider alone, one model hid the others: ``tiny.en`` and ``base`` both loaded
-    showed as ``{"faster_whisper": "base"}``. The same model loaded for another compute type
-    or batch size is listed once."""
+    """``/health``'s ``models``: each provider's loaded models, in the order they loaded.
+    ``providers``, keyed by provider alone with one model each, hid the others: ``tiny.en``
+    and ``base`` both loaded showed as ``{"faster_whisper": "base"}``. The same model loaded
+    for another compute type or batch size is listed once."""
     models: dict[str, list[str]] = {}
     for provider in providers:
         names = models.setdefault(provider.name, [])
