@@ -408,6 +408,18 @@ class Manifest:
         rows = self._read(f"SELECT {COLUMNS} FROM jobs WHERE id = ?", (job_id,))
         return _as_seen(Job.from_row(rows[0]), time.time()) if rows else None
 
+    def get_many(self, job_ids: Iterable[int]) -> dict[int, Job]:
+        """:meth:`get` of each id, in one read (ids not in the manifest are left out)."""
+        ids = sorted(set(job_ids))
+        if not ids:
+            return {}
+        rows = self._read(
+            f"SELECT {COLUMNS} FROM jobs WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),),
+        )
+        now = time.time()
+        return {job.id: job for job in (_as_seen(Job.from_row(r), now) for r in rows)}
+
     def jobs(self, states: Iterable[JobState] | None = None) -> list[Job]:
         """Jobs in registration order, only those in ``states`` if given (as :meth:`get` sees
         them: asking for ``interrupted`` includes running jobs whose owner is dead)."""

@@ -202,8 +202,23 @@ class JobService:
         self.manifest_error = None
         return job_view(record, rows)
 
-    def views(self) -> list[JobView]:
-        return [self.view(job_id) for job_id in list(self._jobs)]
+    def views(self, newest: int | None = None) -> list[JobView]:
+        """Every job's view (``newest``: only that many, the newest first), from one read of
+        the manifest: a read per file made the job list and ``/metrics`` cost 0.1 s after
+        1,500 jobs, and more with every job after."""
+        records = list(self._jobs.values())
+        if newest is not None:
+            records = sorted(records, key=lambda r: r.created_at, reverse=True)[:newest]
+        try:
+            rows = self.manifest.get_many(f.manifest_id for r in records for f in r.files)
+        except ManifestError as exc:
+            self.manifest_error = str(exc)
+            raise
+        self.manifest_error = None
+        return [job_view(r, [rows.get(f.manifest_id) for f in r.files]) for r in records]
+
+    def count(self) -> int:
+        return len(self._jobs)
 
     def healthy(self) -> bool:
         """No manifest failure since the last success, and every worker thread alive."""
