@@ -293,6 +293,36 @@ class Manifest:
         )
         return [Job.from_row(r) for r in rows]
 
+    def done_with_outputs_named(self, names: Iterable[str]) -> list[Job]:
+        """The finished jobs with an output file of one of these ``names`` (its path's last
+        component), in the order they finished: what :meth:`done_jobs` holds of them, without
+        reading every finished job into Python (a server runs one file a batch, and reading
+        them all cost 0.2 s a file after 1,500 files, 5 s after 50,000)."""
+        patterns: set[str] = set()
+        for name in names:
+            if name:
+                patterns.add(json_text.dumps(name))  # a path that is the name alone
+                patterns.update(json_text.dumps(sep + name)[1:] for sep in {"/", os.sep})
+        if not patterns:
+            return []
+        ordered = sorted(patterns)
+        matches = " OR ".join("instr(outputs, ?) > 0" for _ in ordered)
+        rows = self._read(
+            f"SELECT {COLUMNS} FROM jobs WHERE state = 'done' AND ({matches})"
+            " ORDER BY finished_at, id",
+            ordered,
+        )
+        return [Job.from_row(r) for r in rows]
+
+    def last_done_of(self, content_fp: str, options_fp: str) -> Job | None:
+        """The finished job of this content with these options that finished last."""
+        rows = self._read(
+            f"SELECT {COLUMNS} FROM jobs WHERE state = 'done' AND content_fp = ?"
+            " AND options_fp = ? ORDER BY finished_at DESC, id DESC LIMIT 1",
+            (content_fp, options_fp),
+        )
+        return Job.from_row(rows[0]) if rows else None
+
     def owners_of(self, paths: Iterable[str], besides: int) -> list[Job]:
         """The finished jobs but ``besides`` that list any of ``paths`` among their outputs."""
         rows = self._read(
@@ -377,6 +407,18 @@ class Manifest:
         """The job as it stands (a dead owner's ``running`` job reads as ``interrupted``)."""
         rows = self._read(f"SELECT {COLUMNS} FROM jobs WHERE id = ?", (job_id,))
         return _as_seen(Job.from_row(rows[0]), time.time()) if rows else None
+
+    def get_many(self, job_ids: Iterable[int]) -> dict[int, Job]:
+        """:meth:`get` of each id, in one read (ids not in the manifest are left out)."""
+        ids = sorted(set(job_ids))
+        if not ids:
+            return {}
+        rows = self._read(
+            f"SELECT {COLUMNS} FROM jobs WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),),
+        )
+        now = time.time()
+        return {job.id: job for job in (_as_seen(Job.from_row(r), now) for r in rows)}
 
     def jobs(self, states: Iterable[JobState] | None = None) -> list[Job]:
         """Jobs in registration order, only those in ``states`` if given (as :meth:`get` sees

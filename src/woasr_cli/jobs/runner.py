@@ -143,7 +143,7 @@ class BatchRunner:
     ) -> list[tuple[PlannedJob, Job]]:
         """Register every input; report skips and unreadable inputs; return the work left."""
         registered: list[tuple[PlannedJob, Job]] = []
-        finished = FinishedWork(self.manifest)
+        finished = FinishedWork(self.manifest, inputs=len(jobs))
         for planned in jobs:
             if self.should_stop():
                 result.interrupted = True

@@ -1,9 +1,18 @@
-"""Drive a source through a processor until the input ends or the caller asks to stop."""
+"""Drive a source through a processor until the input ends or the caller asks to stop.
+
+A live source is read on a thread of its own, and what arrived while a pass ran goes to the
+next - at most ``SLICE_S`` of it a call, as the WebSocket route takes it, and at most
+``MAX_WAITING_S`` of it waiting: past that the reader waits for the passes (a pipe then
+holds its writer back). ``ffmpeg -i talk.mp4 -f s16le - | woasr listen --stdin`` delivers
+far faster than real time: the whole input was read into memory (a 22-minute talk: 0.7 GB,
+1 GB at its peak) and handed to one pass, so nothing was printed or written to ``-o`` files
+until all of it had been transcribed.
+"""
 
 from __future__ import annotations
 
-import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -11,9 +20,11 @@ import numpy as np
 from woasr_cli.live.events import EventSink, StreamEvent
 from woasr_cli.live.processor import LiveProcessor
 from woasr_cli.live.sources import AudioSource
-from woasr_cli.media.audio import Audio
+from woasr_cli.media.audio import SAMPLE_RATE, Audio
 
 _POLL = 0.1  # seconds between looks at the stop flag while waiting for audio
+SLICE_S = 30.0  # seconds of audio a pass takes at most
+MAX_WAITING_S = 600.0  # seconds of audio read and not yet taken, at most
 
 
 def never() -> bool:
@@ -46,10 +57,16 @@ def _each(source: AudioSource, should_stop: Callable[[], bool]) -> Iterator[Audi
         yield block
 
 
-def _arrivals(source: AudioSource, should_stop: Callable[[], bool]) -> Iterator[Audio]:
-    """Everything that arrived while the last pass ran, as one block: a live source never
-    waits for the model, and the model never sees the backlog one sliver at a time."""
-    arrived: queue.Queue[Audio | BaseException | None] = queue.Queue()
+def _arrivals(
+    source: AudioSource,
+    should_stop: Callable[[], bool],
+    slice_s: float = SLICE_S,
+    max_waiting_s: float = MAX_WAITING_S,
+) -> Iterator[Audio]:
+    """What arrived while the last pass ran, as one block (at most ``slice_s`` of it): a live
+    source never waits for the model unless ``max_waiting_s`` of audio waits already, and the
+    model never sees the backlog one sliver at a time."""
+    arrived = _Arrived(round(max_waiting_s * SAMPLE_RATE))
 
     def read() -> None:
         try:
@@ -61,16 +78,9 @@ def _arrivals(source: AudioSource, should_stop: Callable[[], bool]) -> Iterator[
 
     threading.Thread(target=read, name=f"woasr-listen-{source.name}", daemon=True).start()
     ended = False
+    limit = round(slice_s * SAMPLE_RATE)
     while not ended and not should_stop():
-        try:
-            items = [arrived.get(timeout=_POLL)]
-        except queue.Empty:
-            continue
-        while True:
-            try:
-                items.append(arrived.get_nowait())
-            except queue.Empty:
-                break
+        items = arrived.take(limit, _POLL)
         blocks: list[Audio] = []
         for item in items:
             if isinstance(item, BaseException):
@@ -81,3 +91,45 @@ def _arrivals(source: AudioSource, should_stop: Callable[[], bool]) -> Iterator[
             blocks.append(item)
         if blocks:
             yield np.concatenate(blocks)
+
+
+class _Arrived:
+    """Audio read and not yet taken, bounded: :meth:`put` waits while ``max_samples`` or more
+    wait. Items are blocks of audio, an exception of the reader, or None (the end)."""
+
+    def __init__(self, max_samples: int) -> None:
+        self.max_samples = max_samples
+        self._items: deque[Audio | BaseException | None] = deque()
+        self._held = 0
+        self._cond = threading.Condition()
+
+    def put(self, item: Audio | BaseException | None) -> None:
+        with self._cond:
+            if isinstance(item, np.ndarray):
+                while self._held >= self.max_samples:
+                    self._cond.wait()
+                self._held += len(item)
+            self._items.append(item)
+            self._cond.notify_all()
+
+    def take(self, limit: int, timeout: float) -> list[Audio | BaseException | None]:
+        """What is there, up to ``limit`` samples of audio (a block past it is cut, its rest
+        left first); waits up to ``timeout`` for anything; an empty list if nothing came."""
+        with self._cond:
+            if not self._items:
+                self._cond.wait(timeout)
+            taken: list[Audio | BaseException | None] = []
+            room = limit
+            while self._items and room > 0:
+                item = self._items.popleft()
+                if isinstance(item, np.ndarray):
+                    if len(item) > room:
+                        self._items.appendleft(item[room:])
+                        item = item[:room]
+                    room -= len(item)
+                    self._held -= len(item)
+                taken.append(item)
+                if not isinstance(item, np.ndarray):
+                    break  # the end, or the reader's error: nothing comes after it
+            self._cond.notify_all()
+            return taken

@@ -33,7 +33,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     data.mkdir(parents=True, exist_ok=True)
     models = ModelPool(settings.max_models, settings.model_idle_s)
     uploads = UploadStore(data / "uploads")
-    jobs = JobService(settings, models, uploads)
+    scratch = UploadStore(data / "tmp")  # the OpenAI routes' files, while they are answered
+    jobs = JobService(settings, models, uploads, scratch)
     metrics = ServerMetrics(jobs)
 
     @asynccontextmanager
@@ -57,7 +58,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.models = models
     app.state.uploads = uploads
-    app.state.scratch = UploadStore(data / "tmp")
+    app.state.scratch = scratch
     app.state.jobs = jobs
     app.state.metrics = metrics
     errors.install(app)

@@ -13,13 +13,14 @@ import asyncio
 import contextlib
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from woasr_cli.errors import Interrupted, WoasrError, reason
 from woasr_cli.formats import FormatOptions, render
@@ -107,8 +108,9 @@ def build_router(settings: ServerSettings) -> APIRouter:
             tmp.delete(stored.file_id)
             raise
         if stream:
-            return StreamingResponse(
+            return _ScratchStream(
                 _stream(request, stored, options, tmp),
+                lambda: tmp.delete(stored.file_id),
                 media_type="text/event-stream",
                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
             )
@@ -259,6 +261,30 @@ async def _stream(
         stop.set()  # the client went away: the worker stops after its current segment
         with contextlib.suppress(WoasrError):
             await task
+
+
+class _ScratchStream(StreamingResponse):
+    """A streamed answer whose upload is deleted when the response ends, however it ends.
+    The stream's own ``finally`` deletes it once the stream has started; a client that went
+    away before it started (the response cancelled before its first event) left the upload
+    in ``<data>/tmp`` for good, one file per such request."""
+
+    def __init__(
+        self, content: AsyncIterator[str], cleanup: Callable[[], None], **kwargs: Any
+    ) -> None:
+        super().__init__(content, **kwargs)
+        self._content = content
+        self._cleanup = cleanup
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            aclose = getattr(self._content, "aclose", None)
+            if aclose is not None:  # a stream left at an event stops its work first
+                with contextlib.suppress(Exception):
+                    await aclose()
+            await run_in_threadpool(self._cleanup)
 
 
 def _put(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[Any], item: object) -> None:

@@ -149,9 +149,10 @@ def build_router(settings: ServerSettings) -> APIRouter:
         jobs: JobService = Depends(service),
     ) -> JobListResponse:
         """Jobs, newest first; ``status`` filters."""
-        views = await run_in_threadpool(jobs.views)
-        if status is not None:
-            views = [v for v in views if v.status == status]
+        if status is None:  # the newest only: no need to read every job's files
+            views = await run_in_threadpool(jobs.views, limit)
+            return JobListResponse(jobs=[job_response(v) for v in views], total=jobs.count())
+        views = [v for v in await run_in_threadpool(jobs.views) if v.status == status]
         views.sort(key=lambda v: v.record.created_at, reverse=True)
         return JobListResponse(jobs=[job_response(v) for v in views[:limit]], total=len(views))
 

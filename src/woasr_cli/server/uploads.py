@@ -7,6 +7,7 @@ probed as media (by content, not by its declared type) before it is accepted.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
@@ -107,6 +108,19 @@ class UploadStore:
             if meta.stat().st_mtime < cutoff:
                 ids.append(meta.stem)
         return ids
+
+    def strays_older_than(self, cutoff: float) -> list[Path]:
+        """Files older than ``cutoff`` that no upload's record names: an upload's ``.part``, or
+        its media without the record, left by a server that died while it stored them."""
+        strays = []
+        for path in self.root.iterdir():
+            stem = path.name.split(".", 1)[0]
+            if path.name == f"{stem}.json" or self._meta(stem).exists():
+                continue
+            with contextlib.suppress(OSError):  # gone meanwhile
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    strays.append(path)
+        return strays
 
     def _meta(self, file_id: str) -> Path:
         return self.root / f"{file_id}.json"
