@@ -276,6 +276,11 @@ async def _serve(
     finally:
         for task in (receiver, worker):
             task.cancel()
+            # Both may have ended by the time one's error is read (the client gone while its
+            # events were being sent): the other's is read here, not logged by asyncio as
+            # "Task exception was never retrieved" with a traceback after a normal close.
+            if task.done() and not task.cancelled():
+                task.exception()
         if media is not None:
             media.drop()
 
