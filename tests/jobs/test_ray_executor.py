@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import srt
@@ -183,6 +184,42 @@ def test_an_actor_killed_mid_batch_its_files_go_to_another(
     assert retried and all(not e.worker or not e.worker.startswith(killed[0]) for e in retried)
     done_by = {e.input: e.worker for e in events if e.kind == "done"}
     assert all(not (w or "").startswith(killed[0] + "@") for w in done_by.values())
+
+
+def test_diarized_on_ray_and_a_bug_on_the_driver_fails_only_its_file(
+    local_ray: str,
+    shared_audio: Path,
+    options: TranscribeOptions,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``--diarize`` on Ray: the speaker turns came back from the actor as dicts and the driver
+    died rendering the first file (a traceback, exit 1, every file left interrupted). Now the
+    speakers are written; and a surprise rendering one file's outputs on the driver fails that
+    file with its one-line reason, as in a local run, while the batch goes on."""
+    pytest.importorskip("torch", reason="diarization needs the diarize extra")
+    import woasr_cli.jobs.ray_executor as ray_executor
+
+    stereo, jfk = shared_audio / "fw_stereo_diarization.wav", shared_audio / "jfk.wav"
+    real = ray_executor.write_outputs
+
+    def write_outputs(transcript: Any, stem: Path, *args: Any) -> Any:
+        if stem.name == jfk.stem:
+            raise KeyError("a bug\nin rendering")
+        return real(transcript, stem, *args)
+
+    monkeypatch.setattr(ray_executor, "write_outputs", write_outputs)
+    diarized = replace(options, diarize=True, formats=("json", "rttm"))
+    result = run_batch([stereo, jfk], diarized, tmp_path, manifest_path=tmp_path / MANIFEST,
+                       executor=RayExecutor(workers=1))  # fmt: skip
+    assert (result.done, result.failed) == (1, 1)
+    assert result.failures == [(str(jfk), "KeyError: 'a bug\\nin rendering'")]
+    doc = json.loads((tmp_path / f"{stereo.stem}.json").read_text())
+    assert doc["speakers"] == ["SPEAKER_00", "SPEAKER_01"]  # a voice on each channel
+    turns = (tmp_path / f"{stereo.stem}.rttm").read_text().splitlines()
+    assert {line.split()[7] for line in turns} == {"SPEAKER_00", "SPEAKER_01"}
+    states = _states(tmp_path / MANIFEST)
+    assert (states[stereo.name][0], states[jfk.name][0]) == ("done", "failed")
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
@@ -409,3 +446,4 @@ def test_a_local_ray_started_here_reports_no_usage(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "1")
     connect(None)
     assert calls == ["0", "1"]
+

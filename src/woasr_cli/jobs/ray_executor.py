@@ -49,12 +49,15 @@ from woasr_cli.jobs.runner import (
     BatchRunner,
     PlannedJob,
     _failed_since,
+    one_line,
 )
 from woasr_cli.jobs.states import JobState
 from woasr_cli.jobs.workers import _rebuild
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.outputs import write_outputs
 from woasr_cli.runtime import allocator_env, blas_env
+
+log = logging.getLogger("woasr.jobs")
 
 MAX_ATTEMPTS = 3  # a file is handed to at most this many actors that die under it
 POLL_S = 1.0  # how often the driver collects progress and checkpoints from the actors
@@ -491,7 +494,10 @@ class _Driver:
             self._actor_died(slot, exc)
             return
         except self.ray.exceptions.RayError as exc:
-            self._fail_claimed(flight, first_line(exc))
+            # A task error's own first line is Ray's header (`ray::FileWorker.transcribe()
+            # (pid=..., ...)`, colored): the reason is the error it wraps.
+            cause = getattr(exc, "cause", None)
+            self._fail_claimed(flight, one_line(cause) if cause is not None else first_line(exc))
             return
         if flight.lost:
             return
@@ -513,11 +519,11 @@ class _Driver:
 
     def _record(self, flight: _Flight, outcome: dict[str, Any], slot: _Slot) -> None:
         name = str(flight.planned.item.path)
-        transcript = transcript_from_wire(outcome["transcript"])
-        transcript.source = name  # the actor may have read a temporary copy
-        transcript.options = self.options.public_dict()  # as asked, not the actor's threads
         elapsed = float(outcome["elapsed"])
         try:
+            transcript = transcript_from_wire(outcome["transcript"])
+            transcript.source = name  # the actor may have read a temporary copy
+            transcript.options = self.options.public_dict()  # as asked, not the actor's threads
             outputs = write_outputs(transcript, flight.planned.stem, self.options.formats,
                                     self.runner.format_options)  # fmt: skip
             self.manifest.finish(flight.job_id, self.runner.owner, [str(p) for p in outputs],
@@ -529,6 +535,15 @@ class _Driver:
             return
         except LeaseLost as exc:
             self._lost(flight, exc)
+            return
+        except ManifestError:
+            raise  # the manifest itself: the batch stops, as a local one does
+        except Exception as exc:
+            # A surprise while rebuilding or rendering one file's outputs (a bug) fails that
+            # file with its reason, as in a local run; the batch goes on (it stopped with a
+            # traceback, every file of it left interrupted).
+            log.info("%s failed", name, exc_info=True)
+            self._fail_claimed(flight, one_line(exc))
             return
         self.result.done += 1
         worked = max(transcript.duration - flight.resumed_from, 0.0)
