@@ -447,3 +447,28 @@ def test_a_local_ray_started_here_reports_no_usage(monkeypatch: pytest.MonkeyPat
     connect(None)
     assert calls == ["0", "1"]
 
+
+def test_a_local_ray_started_here_asks_for_token_auth(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ray 2.60 turns token authentication on for a new local instance and says so on the
+    user's terminal ("WARNING ... Token authentication is enabled for this Ray cluster. Set
+    RAY_AUTH_MODE=disabled to opt out ..."); asked for, it is on and Ray says nothing. A
+    user's own RAY_AUTH_MODE wins, and a cluster woasr connects to is the user's business."""
+    import types
+
+    from woasr_cli.jobs.ray_executor import connect
+
+    calls: list[str | None] = []
+    fake = types.ModuleType("ray")
+    fake.is_initialized = lambda: False  # type: ignore[attr-defined]
+    fake.init = lambda address=None, **kwargs: calls.append(  # type: ignore[attr-defined]
+        os.environ.get("RAY_AUTH_MODE")
+    )
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    monkeypatch.delenv("RAY_USAGE_STATS_ENABLED", raising=False)
+    monkeypatch.delenv("RAY_AUTH_MODE", raising=False)
+    assert connect(None) == (fake, True)
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
+    connect(None)
+    monkeypatch.delenv("RAY_AUTH_MODE")
+    connect("auto")
+    assert calls == ["token", "disabled", None]

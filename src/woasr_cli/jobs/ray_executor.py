@@ -111,6 +111,10 @@ def connect(address: str | None) -> tuple[ModuleType, bool]:
         # A local instance started here is woasr's own, and woasr sends nothing anywhere: Ray
         # reports usage to usage-stats.ray.io by default (a user's own setting wins).
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+        # Token authentication, as Ray turns it on for a new local instance, but asked for: Ray
+        # then does not print its "Token authentication is enabled ..." warning on the user's
+        # terminal (a user's own RAY_AUTH_MODE wins, "disabled" included).
+        os.environ.setdefault("RAY_AUTH_MODE", "token")
     if address is None and "ray" not in sys.modules:
         # A local instance is for this machine only: its processes listen on 127.0.0.1 instead
         # of the host's network address (Ray does so on macOS and Windows by default).
