@@ -157,6 +157,29 @@ def test_same_outputs_as_local_and_a_rerun_skips(
         assert cues and all(len(line) <= 20 for c in cues for line in c.content.splitlines())
 
 
+def test_a_finished_batch_rerun_starts_no_local_ray(
+    clips: list[Path], options: TranscribeOptions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rerunning a finished batch with ``--executor ray`` started (and stopped) a local Ray just
+    to skip every file: 8-10 s against 0.5-0.9 s with the local executor (2 busy cores)."""
+    import woasr_cli.jobs.ray_executor as ray_executor
+
+    clip = [str(clips[2])]  # a short one
+    manifest = tmp_path / MANIFEST
+    first = run_batch(clip, replace(options, formats=("txt",)), tmp_path, manifest_path=manifest)
+    assert first.done == 1
+
+    def no_ray(address: str | None) -> object:
+        raise AssertionError(f"Ray was started or reached ({address})")
+
+    monkeypatch.setattr(ray_executor, "connect", no_ray)
+    events: list[Event] = []
+    again = run_batch(clip, replace(options, formats=("txt",)), tmp_path, manifest_path=manifest,
+                      reporter=events.append, executor=RayExecutor())  # fmt: skip
+    assert (again.done, again.skipped, again.failed) == (0, 1, 0)
+    assert [e.kind for e in events] == ["batch_started", "skipped", "batch_done"]
+
+
 def test_an_actor_killed_mid_batch_its_files_go_to_another(
     local_ray: str,
     clips: list[Path],

@@ -89,7 +89,14 @@ class RayExecutor:
     ) -> BatchResult:
         if self.workers < 0 or self.gpus_per_worker < 0:
             raise UsageError("--ray-workers and --ray-gpus-per-worker cannot be negative")
-        ray, started_here = connect(self.address)  # before any work: a bad cluster exits 2
+        ray: ModuleType | None = None
+        started_here = False
+        if self.address is None:
+            # Ray missing exits 2 before any work; a local instance (seconds to start) is
+            # started only for files left to do: a rerun of a finished batch just skips them.
+            import_ray(None)
+        else:
+            ray, started_here = connect(self.address)  # before any work: a bad cluster exits 2
         try:
             with Manifest.open(manifest_path) as manifest:
                 runner = BatchRunner(manifest, options, reporter=reporter, should_stop=should_stop)
@@ -97,16 +104,19 @@ class RayExecutor:
                 runner.report(Event("batch_started", total_files=len(jobs)))
                 registered = runner.prepare(jobs, force, result)
                 if registered and not result.interrupted:
+                    if ray is None:
+                        ray, started_here = connect(None)
                     _Driver(ray, runner, self, result).run(registered)
                 runner.report(Event("batch_done", totals=manifest.totals_by_state()))
                 return result
         finally:
-            if started_here:
+            if started_here and ray is not None:
                 ray.shutdown()
 
 
-def connect(address: str | None) -> tuple[ModuleType, bool]:
-    """Ray, connected; True when this call started (and so must stop) a local instance."""
+def import_ray(address: str | None) -> ModuleType:
+    """Ray, imported (with woasr's settings for a local instance when ``address`` is None), or
+    the one-line reason it is missing."""
     if address is None:
         # A local instance started here is woasr's own, and woasr sends nothing anywhere: Ray
         # reports usage to usage-stats.ray.io by default (a user's own setting wins).
@@ -123,6 +133,12 @@ def connect(address: str | None) -> tuple[ModuleType, bool]:
         import ray
     except ImportError:
         raise UsageError("--executor ray needs Ray: pip install 'woasr[ray]'") from None
+    return ray
+
+
+def connect(address: str | None) -> tuple[ModuleType, bool]:
+    """Ray, connected; True when this call started (and so must stop) a local instance."""
+    ray = import_ray(address)
     if ray.is_initialized():  # the caller's own connection (a notebook, a test session)
         return ray, False
     kwargs: dict[str, Any] = {"logging_level": logging.WARNING, "log_to_driver": False}
