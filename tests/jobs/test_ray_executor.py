@@ -495,3 +495,43 @@ def test_a_local_ray_started_here_asks_for_token_auth(monkeypatch: pytest.Monkey
     monkeypatch.delenv("RAY_AUTH_MODE")
     connect("auto")
     assert calls == ["token", "disabled", None]
+
+
+def test_a_cluster_that_refuses_the_driver_names_token_auth(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A cluster started with Ray's default token authentication refuses a driver without
+    RAY_AUTH_MODE=token: Ray retried for a minute and woasr's one line said only "Failed to
+    connect to Ray cluster at 192.0.2.2:6390" (an address the user never gave, no cause). A
+    stand-in for ray raises what Ray raised; a real port answers the reachability check."""
+    import types
+
+    from woasr_cli.errors import UsageError
+    from woasr_cli.jobs.ray_executor import connect
+
+    def refused(address: str | None = None, **kwargs: object) -> None:
+        raise ConnectionError("Failed to connect to Ray cluster at 192.0.2.2:6390")
+
+    fake = types.ModuleType("ray")
+    fake.is_initialized = lambda: False  # type: ignore[attr-defined]
+    fake.init = refused  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        address = f"127.0.0.1:{sock.getsockname()[1]}"
+        monkeypatch.delenv("RAY_AUTH_MODE", raising=False)
+        with pytest.raises(UsageError) as without:
+            connect(address)
+        monkeypatch.setenv("RAY_AUTH_MODE", "token")
+        with pytest.raises(UsageError) as with_token:
+            connect(address)
+    assert str(without.value) == (
+        f"cannot start or reach a Ray cluster at {address}: Failed to connect to Ray cluster at "
+        "192.0.2.2:6390; a cluster with token authentication (Ray's default) needs "
+        "RAY_AUTH_MODE=token and its token (~/.ray/auth_token or RAY_AUTH_TOKEN)"
+    )
+    assert str(with_token.value) == (
+        f"cannot start or reach a Ray cluster at {address}: Failed to connect to Ray cluster at "
+        "192.0.2.2:6390"
+    )

@@ -152,6 +152,13 @@ def connect(address: str | None) -> tuple[ModuleType, bool]:
     except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError ...
         where = f"at {address}" if address else "locally"
         detail = first_line(exc)
+        if address is not None and os.environ.get("RAY_AUTH_MODE", "").lower() != "token":
+            # Ray's own line names no cause ("Failed to connect to Ray cluster at IP:PORT", an
+            # address of its choosing) after a minute of retries refused for want of a token.
+            detail += (
+                "; a cluster with token authentication (Ray's default) needs RAY_AUTH_MODE=token"
+                " and its token (~/.ray/auth_token or RAY_AUTH_TOKEN)"
+            )
         raise UsageError(f"cannot start or reach a Ray cluster {where}: {detail}") from None
     return ray, True
 
