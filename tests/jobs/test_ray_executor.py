@@ -535,3 +535,32 @@ def test_a_cluster_that_refuses_the_driver_names_token_auth(
         f"cannot start or reach a Ray cluster at {address}: Failed to connect to Ray cluster at "
         "192.0.2.2:6390"
     )
+
+
+def test_a_local_ray_is_a_new_one_whatever_ray_start_left_behind(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Without ``--ray-address`` woasr starts its own Ray; what it asked of ``ray.init`` made Ray
+    join RAY_ADDRESS's cluster, or the last ``ray start``'s from the file that one leaves behind
+    when it does not stop cleanly: woasr then waited on a dead address for minutes (10 min
+    seen). Ray's own resolver, on what woasr passes, must say "start a new instance" (None)."""
+    import types
+
+    from ray._private import services
+
+    from woasr_cli.jobs.ray_executor import connect
+
+    asked: list[str | None] = []
+    fake = types.ModuleType("ray")
+    fake.is_initialized = lambda: False  # type: ignore[attr-defined]
+    fake.init = lambda address=None, **kwargs: asked.append(address)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    monkeypatch.delenv("RAY_USAGE_STATS_ENABLED", raising=False)
+    monkeypatch.delenv("RAY_AUTH_MODE", raising=False)
+    connect(None)
+    stale = tmp_path / "ray"
+    stale.mkdir()
+    (stale / "ray_current_cluster").write_text("127.0.0.1:9")  # a `ray start` long gone
+    assert services.canonicalize_bootstrap_address(asked[0], str(stale)) is None
+    monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:9")
+    assert services.canonicalize_bootstrap_address(asked[0], str(stale)) is None

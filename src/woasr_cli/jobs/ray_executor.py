@@ -148,7 +148,11 @@ def connect(address: str | None) -> tuple[ModuleType, bool]:
         _check_reachable(address)
     try:
         with _signal_handlers_kept():
-            ray.init(address=address, **kwargs)
+            # "local": a new instance, as documented. Ray's own default (None) joins the cluster
+            # of RAY_ADDRESS or of the last `ray start` on this machine, read from a file that a
+            # cluster which did not stop cleanly leaves behind: woasr then waited on a dead
+            # address for minutes, Ray's warnings scrolling by.
+            ray.init(address=address or "local", **kwargs)
     except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError ...
         where = f"at {address}" if address else "locally"
         detail = first_line(exc)
