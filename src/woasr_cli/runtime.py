@@ -126,14 +126,18 @@ def few_torch_threads() -> Iterator[None]:
     machine - the thread left without one stalls every barrier. Beside one busy process on 2
     cores, diarizing the 30 s pyannote_sample took 244 s against 13 s on one thread, and
     aligning a minute with a wav2vec2-base-sized model 28-29 s against 6 s; with nothing else
-    running one thread was no slower (3.9 against 5.3 s for the diarization)."""
+    running one thread was no slower (3.9 against 5.3 s for the diarization).
+
+    Never more than torch had: a Ray actor's torch runs on the CPUs Ray reserved for it (Ray
+    sets ``OMP_NUM_THREADS``), which on a big node are far fewer than a quarter of its cores;
+    so does one whose user set ``OMP_NUM_THREADS`` or ``torch.set_num_threads``."""
     try:
         import torch
     except ImportError:  # nothing of torch's to hold back
         yield
         return
     before = torch.get_num_threads()
-    torch.set_num_threads(max(1, usable_cores() // 4))
+    torch.set_num_threads(min(before, max(1, usable_cores() // 4)))
     try:
         yield
     finally:

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import srt
@@ -156,6 +157,29 @@ def test_same_outputs_as_local_and_a_rerun_skips(
         assert cues and all(len(line) <= 20 for c in cues for line in c.content.splitlines())
 
 
+def test_a_finished_batch_rerun_starts_no_local_ray(
+    clips: list[Path], options: TranscribeOptions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rerunning a finished batch with ``--executor ray`` started (and stopped) a local Ray just
+    to skip every file: 8-10 s against 0.5-0.9 s with the local executor (2 busy cores)."""
+    import woasr_cli.jobs.ray_executor as ray_executor
+
+    clip = [str(clips[2])]  # a short one
+    manifest = tmp_path / MANIFEST
+    first = run_batch(clip, replace(options, formats=("txt",)), tmp_path, manifest_path=manifest)
+    assert first.done == 1
+
+    def no_ray(address: str | None) -> object:
+        raise AssertionError(f"Ray was started or reached ({address})")
+
+    monkeypatch.setattr(ray_executor, "connect", no_ray)
+    events: list[Event] = []
+    again = run_batch(clip, replace(options, formats=("txt",)), tmp_path, manifest_path=manifest,
+                      reporter=events.append, executor=RayExecutor())  # fmt: skip
+    assert (again.done, again.skipped, again.failed) == (0, 1, 0)
+    assert [e.kind for e in events] == ["batch_started", "skipped", "batch_done"]
+
+
 def test_an_actor_killed_mid_batch_its_files_go_to_another(
     local_ray: str,
     clips: list[Path],
@@ -183,6 +207,42 @@ def test_an_actor_killed_mid_batch_its_files_go_to_another(
     assert retried and all(not e.worker or not e.worker.startswith(killed[0]) for e in retried)
     done_by = {e.input: e.worker for e in events if e.kind == "done"}
     assert all(not (w or "").startswith(killed[0] + "@") for w in done_by.values())
+
+
+def test_diarized_on_ray_and_a_bug_on_the_driver_fails_only_its_file(
+    local_ray: str,
+    shared_audio: Path,
+    options: TranscribeOptions,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``--diarize`` on Ray: the speaker turns came back from the actor as dicts and the driver
+    died rendering the first file (a traceback, exit 1, every file left interrupted). Now the
+    speakers are written; and a surprise rendering one file's outputs on the driver fails that
+    file with its one-line reason, as in a local run, while the batch goes on."""
+    pytest.importorskip("torch", reason="diarization needs the diarize extra")
+    import woasr_cli.jobs.ray_executor as ray_executor
+
+    stereo, jfk = shared_audio / "fw_stereo_diarization.wav", shared_audio / "jfk.wav"
+    real = ray_executor.write_outputs
+
+    def write_outputs(transcript: Any, stem: Path, *args: Any) -> Any:
+        if stem.name == jfk.stem:
+            raise KeyError("a bug\nin rendering")
+        return real(transcript, stem, *args)
+
+    monkeypatch.setattr(ray_executor, "write_outputs", write_outputs)
+    diarized = replace(options, diarize=True, formats=("json", "rttm"))
+    result = run_batch([stereo, jfk], diarized, tmp_path, manifest_path=tmp_path / MANIFEST,
+                       executor=RayExecutor(workers=1))  # fmt: skip
+    assert (result.done, result.failed) == (1, 1)
+    assert result.failures == [(str(jfk), "KeyError: 'a bug\\nin rendering'")]
+    doc = json.loads((tmp_path / f"{stereo.stem}.json").read_text())
+    assert doc["speakers"] == ["SPEAKER_00", "SPEAKER_01"]  # a voice on each channel
+    turns = (tmp_path / f"{stereo.stem}.rttm").read_text().splitlines()
+    assert {line.split()[7] for line in turns} == {"SPEAKER_00", "SPEAKER_01"}
+    states = _states(tmp_path / MANIFEST)
+    assert (states[stereo.name][0], states[jfk.name][0]) == ("done", "failed")
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
@@ -409,3 +469,98 @@ def test_a_local_ray_started_here_reports_no_usage(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "1")
     connect(None)
     assert calls == ["0", "1"]
+
+
+def test_a_local_ray_started_here_asks_for_token_auth(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ray 2.60 turns token authentication on for a new local instance and says so on the
+    user's terminal ("WARNING ... Token authentication is enabled for this Ray cluster. Set
+    RAY_AUTH_MODE=disabled to opt out ..."); asked for, it is on and Ray says nothing. A
+    user's own RAY_AUTH_MODE wins, and a cluster woasr connects to is the user's business."""
+    import types
+
+    from woasr_cli.jobs.ray_executor import connect
+
+    calls: list[str | None] = []
+    fake = types.ModuleType("ray")
+    fake.is_initialized = lambda: False  # type: ignore[attr-defined]
+    fake.init = lambda address=None, **kwargs: calls.append(  # type: ignore[attr-defined]
+        os.environ.get("RAY_AUTH_MODE")
+    )
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    monkeypatch.delenv("RAY_USAGE_STATS_ENABLED", raising=False)
+    monkeypatch.delenv("RAY_AUTH_MODE", raising=False)
+    assert connect(None) == (fake, True)
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
+    connect(None)
+    monkeypatch.delenv("RAY_AUTH_MODE")
+    connect("auto")
+    assert calls == ["token", "disabled", None]
+
+
+def test_a_cluster_that_refuses_the_driver_names_token_auth(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A cluster started with Ray's default token authentication refuses a driver without
+    RAY_AUTH_MODE=token: Ray retried for a minute and woasr's one line said only "Failed to
+    connect to Ray cluster at 192.0.2.2:6390" (an address the user never gave, no cause). A
+    stand-in for ray raises what Ray raised; a real port answers the reachability check."""
+    import types
+
+    from woasr_cli.errors import UsageError
+    from woasr_cli.jobs.ray_executor import connect
+
+    def refused(address: str | None = None, **kwargs: object) -> None:
+        raise ConnectionError("Failed to connect to Ray cluster at 192.0.2.2:6390")
+
+    fake = types.ModuleType("ray")
+    fake.is_initialized = lambda: False  # type: ignore[attr-defined]
+    fake.init = refused  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        address = f"127.0.0.1:{sock.getsockname()[1]}"
+        monkeypatch.delenv("RAY_AUTH_MODE", raising=False)
+        with pytest.raises(UsageError) as without:
+            connect(address)
+        monkeypatch.setenv("RAY_AUTH_MODE", "token")
+        with pytest.raises(UsageError) as with_token:
+            connect(address)
+    assert str(without.value) == (
+        f"cannot start or reach a Ray cluster at {address}: Failed to connect to Ray cluster at "
+        "192.0.2.2:6390; a cluster with token authentication (Ray's default) needs "
+        "RAY_AUTH_MODE=token and its token (~/.ray/auth_token or RAY_AUTH_TOKEN)"
+    )
+    assert str(with_token.value) == (
+        f"cannot start or reach a Ray cluster at {address}: Failed to connect to Ray cluster at "
+        "192.0.2.2:6390"
+    )
+
+
+def test_a_local_ray_is_a_new_one_whatever_ray_start_left_behind(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Without ``--ray-address`` woasr starts its own Ray; what it asked of ``ray.init`` made Ray
+    join RAY_ADDRESS's cluster, or the last ``ray start``'s from the file that one leaves behind
+    when it does not stop cleanly: woasr then waited on a dead address for minutes (10 min
+    seen). Ray's own resolver, on what woasr passes, must say "start a new instance" (None)."""
+    import types
+
+    from ray._private import services
+
+    from woasr_cli.jobs.ray_executor import connect
+
+    asked: list[str | None] = []
+    fake = types.ModuleType("ray")
+    fake.is_initialized = lambda: False  # type: ignore[attr-defined]
+    fake.init = lambda address=None, **kwargs: asked.append(address)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    monkeypatch.delenv("RAY_USAGE_STATS_ENABLED", raising=False)
+    monkeypatch.delenv("RAY_AUTH_MODE", raising=False)
+    connect(None)
+    stale = tmp_path / "ray"
+    stale.mkdir()
+    (stale / "ray_current_cluster").write_text("127.0.0.1:9")  # a `ray start` long gone
+    assert services.canonicalize_bootstrap_address(asked[0], str(stale)) is None
+    monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:9")
+    assert services.canonicalize_bootstrap_address(asked[0], str(stale)) is None

@@ -82,3 +82,17 @@ def test_random_model_keeps_words_ordered_inside_segments(tiny_ctc_model: Path) 
             previous_end = w.end
     assert out[0].words[3].probability == 0.5  # kept from ASR: nothing of it aligned
     assert out[0].words[0].probability != 0.9  # replaced by the alignment score
+
+
+def test_loading_the_model_draws_no_progress_bar(
+    tiny_ctc_model: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Transformers drew "Loading weights: 100%|...| 37/37" on stderr at every --align run,
+    --quiet and --json too; the user's own progress-bar setting is kept."""
+    from transformers.utils import logging as hf_logging
+
+    assert hf_logging.is_progress_bar_enabled()
+    load_aligner(TranscribeOptions(align=True, align_model=str(tiny_ctc_model)))
+    out, err = capfd.readouterr()
+    assert "Loading weights" not in err + out and "%|" not in err
+    assert hf_logging.is_progress_bar_enabled()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from woasr_cli.processing.diarization import Turn
 from woasr_cli.processing.speakers import assign_speakers
 from woasr_cli.transcript import Segment, Transcript, Word
@@ -136,6 +138,25 @@ def test_alignment_and_speakers_run_on_few_torch_threads() -> None:
     done = postprocess(transcript, np.zeros(16000, np.float32), options,
                        aligner=Aligner(), diarizer=Diarizer())  # type: ignore[arg-type]  # fmt: skip
     assert done.speakers == ["SPEAKER_00"]
-    few = max(1, usable_cores() // 4)
+    few = min(before, max(1, usable_cores() // 4))
     assert seen == {"align": few, "diarize": few}
     assert torch.get_num_threads() == before
+
+
+def test_few_torch_threads_never_more_than_torch_had(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Ray actor that reserved 2 CPUs of a 64-core node has torch on 2 threads (Ray sets
+    ``OMP_NUM_THREADS``); its post-processing ran torch on 16 (a quarter of the node's cores),
+    8 times what Ray gave it, beside every other actor of the node doing the same."""
+    torch = pytest.importorskip("torch", reason="needs torch (the diarize extra)")
+    from woasr_cli.runtime import few_torch_threads
+
+    monkeypatch.setattr("woasr_cli.runtime.usable_cores", lambda: 64)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with few_torch_threads():
+            inside = torch.get_num_threads()
+        after = torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)
+    assert (inside, after) == (2, 2)

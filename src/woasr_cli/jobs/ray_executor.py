@@ -49,12 +49,15 @@ from woasr_cli.jobs.runner import (
     BatchRunner,
     PlannedJob,
     _failed_since,
+    one_line,
 )
 from woasr_cli.jobs.states import JobState
 from woasr_cli.jobs.workers import _rebuild
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.outputs import write_outputs
 from woasr_cli.runtime import allocator_env, blas_env
+
+log = logging.getLogger("woasr.jobs")
 
 MAX_ATTEMPTS = 3  # a file is handed to at most this many actors that die under it
 POLL_S = 1.0  # how often the driver collects progress and checkpoints from the actors
@@ -86,7 +89,14 @@ class RayExecutor:
     ) -> BatchResult:
         if self.workers < 0 or self.gpus_per_worker < 0:
             raise UsageError("--ray-workers and --ray-gpus-per-worker cannot be negative")
-        ray, started_here = connect(self.address)  # before any work: a bad cluster exits 2
+        ray: ModuleType | None = None
+        started_here = False
+        if self.address is None:
+            # Ray missing exits 2 before any work; a local instance (seconds to start) is
+            # started only for files left to do: a rerun of a finished batch just skips them.
+            import_ray(None)
+        else:
+            ray, started_here = connect(self.address)  # before any work: a bad cluster exits 2
         try:
             with Manifest.open(manifest_path) as manifest:
                 runner = BatchRunner(manifest, options, reporter=reporter, should_stop=should_stop)
@@ -94,20 +104,27 @@ class RayExecutor:
                 runner.report(Event("batch_started", total_files=len(jobs)))
                 registered = runner.prepare(jobs, force, result)
                 if registered and not result.interrupted:
+                    if ray is None:
+                        ray, started_here = connect(None)
                     _Driver(ray, runner, self, result).run(registered)
                 runner.report(Event("batch_done", totals=manifest.totals_by_state()))
                 return result
         finally:
-            if started_here:
+            if started_here and ray is not None:
                 ray.shutdown()
 
 
-def connect(address: str | None) -> tuple[ModuleType, bool]:
-    """Ray, connected; True when this call started (and so must stop) a local instance."""
+def import_ray(address: str | None) -> ModuleType:
+    """Ray, imported (with woasr's settings for a local instance when ``address`` is None), or
+    the one-line reason it is missing."""
     if address is None:
         # A local instance started here is woasr's own, and woasr sends nothing anywhere: Ray
         # reports usage to usage-stats.ray.io by default (a user's own setting wins).
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+        # Token authentication, as Ray turns it on for a new local instance, but asked for: Ray
+        # then does not print its "Token authentication is enabled ..." warning on the user's
+        # terminal (a user's own RAY_AUTH_MODE wins, "disabled" included).
+        os.environ.setdefault("RAY_AUTH_MODE", "token")
     if address is None and "ray" not in sys.modules:
         # A local instance is for this machine only: its processes listen on 127.0.0.1 instead
         # of the host's network address (Ray does so on macOS and Windows by default).
@@ -116,6 +133,12 @@ def connect(address: str | None) -> tuple[ModuleType, bool]:
         import ray
     except ImportError:
         raise UsageError("--executor ray needs Ray: pip install 'woasr[ray]'") from None
+    return ray
+
+
+def connect(address: str | None) -> tuple[ModuleType, bool]:
+    """Ray, connected; True when this call started (and so must stop) a local instance."""
+    ray = import_ray(address)
     if ray.is_initialized():  # the caller's own connection (a notebook, a test session)
         return ray, False
     kwargs: dict[str, Any] = {"logging_level": logging.WARNING, "log_to_driver": False}
@@ -125,10 +148,21 @@ def connect(address: str | None) -> tuple[ModuleType, bool]:
         _check_reachable(address)
     try:
         with _signal_handlers_kept():
-            ray.init(address=address, **kwargs)
+            # "local": a new instance, as documented. Ray's own default (None) joins the cluster
+            # of RAY_ADDRESS or of the last `ray start` on this machine, read from a file that a
+            # cluster which did not stop cleanly leaves behind: woasr then waited on a dead
+            # address for minutes, Ray's warnings scrolling by.
+            ray.init(address=address or "local", **kwargs)
     except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError ...
         where = f"at {address}" if address else "locally"
         detail = first_line(exc)
+        if address is not None and os.environ.get("RAY_AUTH_MODE", "").lower() != "token":
+            # Ray's own line names no cause ("Failed to connect to Ray cluster at IP:PORT", an
+            # address of its choosing) after a minute of retries refused for want of a token.
+            detail += (
+                "; a cluster with token authentication (Ray's default) needs RAY_AUTH_MODE=token"
+                " and its token (~/.ray/auth_token or RAY_AUTH_TOKEN)"
+            )
         raise UsageError(f"cannot start or reach a Ray cluster {where}: {detail}") from None
     return ray, True
 
@@ -491,7 +525,10 @@ class _Driver:
             self._actor_died(slot, exc)
             return
         except self.ray.exceptions.RayError as exc:
-            self._fail_claimed(flight, first_line(exc))
+            # A task error's own first line is Ray's header (`ray::FileWorker.transcribe()
+            # (pid=..., ...)`, colored): the reason is the error it wraps.
+            cause = getattr(exc, "cause", None)
+            self._fail_claimed(flight, one_line(cause) if cause is not None else first_line(exc))
             return
         if flight.lost:
             return
@@ -513,11 +550,11 @@ class _Driver:
 
     def _record(self, flight: _Flight, outcome: dict[str, Any], slot: _Slot) -> None:
         name = str(flight.planned.item.path)
-        transcript = transcript_from_wire(outcome["transcript"])
-        transcript.source = name  # the actor may have read a temporary copy
-        transcript.options = self.options.public_dict()  # as asked, not the actor's threads
         elapsed = float(outcome["elapsed"])
         try:
+            transcript = transcript_from_wire(outcome["transcript"])
+            transcript.source = name  # the actor may have read a temporary copy
+            transcript.options = self.options.public_dict()  # as asked, not the actor's threads
             outputs = write_outputs(transcript, flight.planned.stem, self.options.formats,
                                     self.runner.format_options)  # fmt: skip
             self.manifest.finish(flight.job_id, self.runner.owner, [str(p) for p in outputs],
@@ -529,6 +566,15 @@ class _Driver:
             return
         except LeaseLost as exc:
             self._lost(flight, exc)
+            return
+        except ManifestError:
+            raise  # the manifest itself: the batch stops, as a local one does
+        except Exception as exc:
+            # A surprise while rebuilding or rendering one file's outputs (a bug) fails that
+            # file with its reason, as in a local run; the batch goes on (it stopped with a
+            # traceback, every file of it left interrupted).
+            log.info("%s failed", name, exc_info=True)
+            self._fail_claimed(flight, one_line(exc))
             return
         self.result.done += 1
         worked = max(transcript.duration - flight.resumed_from, 0.0)

@@ -31,11 +31,12 @@ from woasr_cli.errors import (
     WoasrError,
     reason,
 )
+from woasr_cli.jobs.runner import one_line
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.pipeline import Resume
 from woasr_cli.runtime import usable_cores
 from woasr_cli.transcriber import Transcriber
-from woasr_cli.transcript import Segment, Transcript, Word
+from woasr_cli.transcript import Segment, SpeakerTurn, Transcript, Word
 
 # Errors that would fail every file the same way: the driver stops the batch on them.
 FATAL = (UsageError, ProviderUnavailable, ModelNotFound, ManifestError, CapabilityError)
@@ -48,13 +49,16 @@ def transcript_to_wire(transcript: Transcript) -> dict[str, Any]:
 
 
 def transcript_from_wire(data: Mapping[str, Any]) -> Transcript:
+    """The :class:`Transcript` :func:`transcript_to_wire` flattened, every nested dataclass
+    rebuilt (a diarized one's speaker turns too)."""
     fields = dict(data)
     segments = []
     for raw in fields.pop("segments"):
         seg = dict(raw)
         words = [Word(**w) for w in seg.pop("words")]
         segments.append(Segment(words=words, **seg))
-    return Transcript(segments=segments, **fields)
+    turns = [SpeakerTurn(**t) for t in fields.pop("speaker_turns", [])]
+    return Transcript(segments=segments, speaker_turns=turns, **fields)
 
 
 class _Live:
@@ -170,9 +174,11 @@ class FileWorker:
             return {"status": "fatal", "kind": type(exc).__name__, "reason": reason(exc)}
         except WoasrError as exc:
             return {"status": "failed", "reason": reason(exc)}
-        except (RuntimeError, ValueError, MemoryError, OSError) as exc:
-            # Engine failures on one file (e.g. CTranslate2 errors) must not stop the batch.
-            return {"status": "failed", "reason": f"{type(exc).__name__}: {exc}"}
+        except Exception as exc:
+            # Anything else raised on one file (an engine's RuntimeError, a library's surprise,
+            # a bug) fails that file with its one-line reason, as in a local run; raised out of
+            # here, the driver saw Ray's task header (`ray::FileWorker.transcribe() (pid=...`).
+            return {"status": "failed", "reason": one_line(exc)}
         return {
             "status": "done",
             "transcript": transcript_to_wire(transcript),
