@@ -117,3 +117,28 @@ def test_cli_end_to_end(checkpoint: Path, tmp_path: Path) -> None:
     doc = json.loads((out / "n.json").read_text())
     assert doc["provider"] == "origin_whisper" and doc["language"] == "en"
     assert (out / "n.vtt").read_text().startswith("WEBVTT")
+
+
+def test_compute_type_float32_and_float16(checkpoint: Path) -> None:
+    # --compute-type was ignored: float16 on a CPU ran float32 (openai-whisper warns and falls
+    # back), float32 on a GPU ran float16.
+    from woasr_cli.providers.openai_whisper_engine import half_precision
+
+    with pytest.raises(CapabilityError, match="float16 on a GPU only"):
+        load_provider(options(checkpoint, compute_type="float16", device="cpu"))
+    provider = load_provider(options(checkpoint, compute_type="float32", device="cpu"))
+    assert provider.fp16 is False  # type: ignore[attr-defined]
+    assert half_precision("default", "cuda") and half_precision("float16", "cuda")
+    assert not half_precision("float32", "cuda") and not half_precision("default", "cpu")
+
+
+def test_a_language_an_english_only_checkpoint_lacks_is_refused_before_any_audio(
+    checkpoint: Path,
+) -> None:
+    # The server and live transcription check a loaded model before taking audio; this
+    # provider had no check, so -l ko failed only on the first file.
+    from woasr_cli.providers.base import check_options
+
+    opts = options(checkpoint, language="ko")
+    with pytest.raises(CapabilityError, match="English-only"):
+        check_options(load_provider(opts), opts)
