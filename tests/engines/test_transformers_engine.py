@@ -209,3 +209,17 @@ def test_the_compute_type_is_the_models_dtype(ctc_model: Path, compute_type: str
     assert provider._pipe.model.dtype == getattr(torch, compute_type)
     segments = list(provider.transcribe(noise(3.0), options)[0])
     assert segments and all(0.0 <= s.start <= s.end <= 3.0 for s in segments)
+
+
+def test_quiet_loading_prints_nothing(ctc_model: Path, tmp_path: Path) -> None:
+    # -q printed one thing: transformers' "Loading weights: 100%|####| 37/37" bar.
+    from transformers.utils import logging as transformers_logging
+
+    wav = write_wav(tmp_path / "noise.wav", noise(2.0), 16000)
+    result = CliRunner().invoke(
+        app, ["transcribe", str(wav), "-o", str(tmp_path / "out"), "-q", "--provider",
+              "hf_auto_asr", "--model", str(ctc_model), "-f", "json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == "" and result.stdout == ""
+    assert transformers_logging.is_progress_bar_enabled()  # left as it was

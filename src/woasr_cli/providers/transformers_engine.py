@@ -6,6 +6,7 @@ grouped into segments at pauses."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +152,21 @@ def _cached_snapshot(name: str) -> str:
 _TOKENIZER_FILES = ("tokenizer.json", "vocab.json", "tokenizer_config.json", "vocab.txt")
 
 
+@contextmanager
+def _no_progress_bars() -> Iterator[None]:
+    """transformers' progress bars off within (its "Loading weights" bar was the one line
+    ``woasr transcribe -q`` printed), as they were after."""
+    from transformers.utils import logging as transformers_logging
+
+    was_on = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    try:
+        yield
+    finally:
+        if was_on:
+            transformers_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
+
+
 def load(options: TranscribeOptions) -> TransformersProvider:
     from transformers import pipeline
 
@@ -170,12 +186,13 @@ def load(options: TranscribeOptions) -> TransformersProvider:
     device = pick_device(options.device, torch_cuda, "transformers")
     dtype = torch_dtype(options.compute_type)  # None: as transformers loads the model
     try:
-        pipe = pipeline(
-            "automatic-speech-recognition",
-            model=source,
-            device=0 if device == "cuda" else "cpu",
-            **({} if dtype is None else {"dtype": dtype}),
-        )
+        with _no_progress_bars():
+            pipe = pipeline(
+                "automatic-speech-recognition",
+                model=source,
+                device=0 if device == "cuda" else "cpu",
+                **({} if dtype is None else {"dtype": dtype}),
+            )
     except Exception as exc:  # a directory of the user's: transformers raises many types
         first = f"{first_line(exc)} ({type(exc).__name__})"
         hint = ""
