@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -142,3 +143,24 @@ def test_a_language_an_english_only_checkpoint_lacks_is_refused_before_any_audio
     opts = options(checkpoint, language="ko")
     with pytest.raises(CapabilityError, match="English-only"):
         check_options(load_provider(opts), opts)
+
+
+def test_threads_is_the_torch_threads_the_model_runs_on(checkpoint: Path) -> None:
+    # --threads (and each --workers worker's share of the cores) never reached this engine:
+    # torch ran one thread per core whatever was asked (docs/performance.md: beside a busy
+    # core, 2 threads took 51-57 s for what 1 did in 18-35 s).
+    opts = options(checkpoint, threads=1)
+    provider: Any = load_provider(opts)
+    seen: list[int] = []
+    hook = provider._model.encoder.register_forward_hook(
+        lambda *_: seen.append(torch.get_num_threads())
+    )
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        list(provider.transcribe(noise(2.0), opts)[0])
+        assert seen and set(seen) == {1}
+        assert torch.get_num_threads() == 3  # as it was, after
+    finally:
+        hook.remove()
+        torch.set_num_threads(before)

@@ -223,3 +223,22 @@ def test_quiet_loading_prints_nothing(ctc_model: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert result.stderr == "" and result.stdout == ""
     assert transformers_logging.is_progress_bar_enabled()  # left as it was
+
+
+def test_threads_is_the_torch_threads_the_model_runs_on(ctc_model: Path) -> None:
+    # --threads (and each --workers worker's share of the cores) never reached this engine.
+    options = TranscribeOptions(provider="hf_auto_asr", model=str(ctc_model), threads=1)
+    provider: Any = load_provider(options)
+    seen: list[int] = []
+    hook = provider._pipe.model.register_forward_hook(
+        lambda *_: seen.append(torch.get_num_threads())
+    )
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        provider.transcribe(noise(2.0), options)
+        assert seen and set(seen) == {1}
+        assert torch.get_num_threads() == 3
+    finally:
+        hook.remove()
+        torch.set_num_threads(before)

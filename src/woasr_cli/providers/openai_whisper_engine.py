@@ -21,6 +21,7 @@ from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.providers.devices import pick_device, torch_cuda
 from woasr_cli.providers.english_only import check_english_only
 from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
+from woasr_cli.providers.torch_threads import torch_threads
 from woasr_cli.providers.whisper_words import segment_text, whisper_words
 from woasr_cli.transcript import Segment
 
@@ -54,7 +55,17 @@ class OpenAIWhisperProvider:
 
         self.check(options)
         beam_size = options.beam_size or DEFAULT_BEAM_SIZE
-        result = whisper.transcribe(
+        with torch_threads(options.threads):
+            result = self._decode(whisper, audio, options, beam_size)
+        duration = len(audio) / 16000
+        converted = (_convert(s, duration) for s in result["segments"])
+        segments = [s for s in converted if s is not None]
+        return iter(segments), LanguageInfo(result.get("language") or options.language)
+
+    def _decode(
+        self, whisper: Any, audio: Audio, options: TranscribeOptions, beam_size: int
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = whisper.transcribe(
             self._model,
             audio,
             language=options.language,
@@ -73,10 +84,7 @@ class OpenAIWhisperProvider:
             fp16=self.fp16,
             verbose=None,
         )
-        duration = len(audio) / 16000
-        converted = (_convert(s, duration) for s in result["segments"])
-        segments = [s for s in converted if s is not None]
-        return iter(segments), LanguageInfo(result.get("language") or options.language)
+        return result
 
 
 def _clamp(value: Any, duration: float) -> float:

@@ -19,6 +19,7 @@ from woasr_cli.providers.compute_types import torch_dtype
 from woasr_cli.providers.devices import pick_device, torch_cuda
 from woasr_cli.providers.english_only import check_english_only
 from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
+from woasr_cli.providers.torch_threads import torch_threads
 from woasr_cli.providers.whisper_words import whisper_words
 from woasr_cli.providers.word_groups import group_words
 from woasr_cli.transcript import Segment, Word
@@ -85,7 +86,8 @@ class TransformersProvider:
             kwargs["generate_kwargs"] = generate
         else:
             kwargs["return_timestamps"] = "word"
-        result = self._pipe({"raw": audio, "sampling_rate": SAMPLE_RATE}, **kwargs)
+        with torch_threads(options.threads):
+            result = self._pipe({"raw": audio, "sampling_rate": SAMPLE_RATE}, **kwargs)
         chunks = result.get("chunks") or []
         if self.is_whisper and not options.word_timestamps:
             segments = _whisper_segments(chunks, result.get("text", ""), duration)
