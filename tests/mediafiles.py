@@ -116,13 +116,22 @@ def timed_audio(
     return path
 
 
-def two_tracks(path: Path, first: np.ndarray, second: np.ndarray, rate: int, default: int) -> Path:
+def two_tracks(
+    path: Path,
+    first: np.ndarray,
+    second: np.ndarray,
+    rate: int,
+    default: int,
+    languages: tuple[str, str] | None = None,
+) -> Path:
     """A file with two audio tracks (mono PCM; a dub, a commentary), track ``default`` (0 or 1)
-    marked as the one to play."""
+    marked as the one to play; ``languages``: their language tags."""
     with av.open(str(path), "w") as container:
         streams = [container.add_stream("pcm_s16le", rate=rate, layout="mono") for _ in "ab"]
         for k, stream in enumerate(streams):  # before the header is written
             stream.disposition = av.stream.Disposition.default if k == default else 0
+            if languages:
+                stream.metadata["language"] = languages[k]
         for stream, audio in zip(streams, (first, second), strict=True):
             pcm = (np.clip(audio, -1, 1) * 32767).astype(np.int16).reshape(1, -1)
             frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="mono")

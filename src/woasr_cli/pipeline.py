@@ -103,6 +103,12 @@ def transcribe_file(
             windows, info.duration, provider, options, resume, hooks or FileHooks()
         )
     transcript.source = str(path)
+    if info.audio_tracks > 1:  # which of them players play, and so woasr transcribed
+        transcript.audio_track = {
+            "index": info.track,
+            "language": info.track_language,
+            "of": info.audio_tracks,
+        }
     return transcript
 
 

@@ -30,7 +30,7 @@ from woasr_cli.media.audio import Audio, as_samples
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.pipeline import FileHooks, Resume, postprocess, transcribe_audio, transcribe_file
 from woasr_cli.policy import prepare
-from woasr_cli.providers.base import Provider, concurrent_files, file_session
+from woasr_cli.providers.base import Provider, check_options, concurrent_files, file_session
 from woasr_cli.runtime import limit_blas_threads, release_memory, tune_allocator
 from woasr_cli.transcript import Segment, Transcript
 
@@ -59,6 +59,9 @@ class Transcriber:
             from woasr_cli.providers.registry import load_provider
 
             provider = load_provider(self.options)
+        # what the loaded model cannot honour (a language an English-only or CTC model lacks)
+        # fails here, before an aligner or diarizer loads
+        check_options(provider, self.options)
         self.provider: Provider = provider
         self.aligner: Aligner | None = None
         self.diarizer: Diarizer | None = None

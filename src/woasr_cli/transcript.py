@@ -151,6 +151,9 @@ class Transcript:
     speaker_turns: list[SpeakerTurn] = field(default_factory=list)  # empty: not diarized
     # How sure the diarizer is of the speaker count, 0 (a coin toss) to 1; None: not reported.
     speakers_confidence: float | None = None
+    # Of a file with several audio tracks, the one transcribed: {"index": 0-based among the
+    # audio tracks, "language": its tag or None, "of": how many}; None for one track
+    audio_track: dict[str, Any] | None = None
 
     @property
     def text(self) -> str:
@@ -199,6 +202,7 @@ class Transcript:
                 None if self.language_probability is None else round(self.language_probability, 4)
             ),
             "duration": round(self.duration, 3),
+            **({} if self.audio_track is None else {"audio_track": self.audio_track}),
             "provider": self.provider,
             "model": self.model,
             "options": self.options,
@@ -226,4 +230,5 @@ class Transcript:
             language_probability=None if lp is None else float(lp),
             speaker_turns=[SpeakerTurn.from_dict(t) for t in data.get("speaker_turns", [])],
             speakers_confidence=None if sc is None else float(sc),
+            audio_track=dict(data["audio_track"]) if data.get("audio_track") else None,
         )

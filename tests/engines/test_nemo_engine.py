@@ -222,3 +222,12 @@ def test_broken_nemo_import_is_one_line(
     message = str(err.value)
     assert message.startswith("provider 'fast_conformer' needs: pip install 'woasr[nemo]'")
     assert "import failed" in message and "\n" not in message
+
+
+def test_a_language_and_a_compute_type_are_refused_before_loading(tmp_path: Path) -> None:
+    # -l ko was written into the transcript as its language; --compute-type float16 ignored.
+    missing = tmp_path / "not-loaded.nemo"
+    with pytest.raises(CapabilityError, match=r"cannot be told a language \(--language ko\)"):
+        load_provider(options(missing, language="ko"))
+    with pytest.raises(CapabilityError, match="cannot run --compute-type float16"):
+        load_provider(options(missing, compute_type="float16"))

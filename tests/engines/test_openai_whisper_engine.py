@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -117,3 +118,49 @@ def test_cli_end_to_end(checkpoint: Path, tmp_path: Path) -> None:
     doc = json.loads((out / "n.json").read_text())
     assert doc["provider"] == "origin_whisper" and doc["language"] == "en"
     assert (out / "n.vtt").read_text().startswith("WEBVTT")
+
+
+def test_compute_type_float32_and_float16(checkpoint: Path) -> None:
+    # --compute-type was ignored: float16 on a CPU ran float32 (openai-whisper warns and falls
+    # back), float32 on a GPU ran float16.
+    from woasr_cli.providers.openai_whisper_engine import half_precision
+
+    with pytest.raises(CapabilityError, match="float16 on a GPU only"):
+        load_provider(options(checkpoint, compute_type="float16", device="cpu"))
+    provider = load_provider(options(checkpoint, compute_type="float32", device="cpu"))
+    assert provider.fp16 is False  # type: ignore[attr-defined]
+    assert half_precision("default", "cuda") and half_precision("float16", "cuda")
+    assert not half_precision("float32", "cuda") and not half_precision("default", "cpu")
+
+
+def test_a_language_an_english_only_checkpoint_lacks_is_refused_before_any_audio(
+    checkpoint: Path,
+) -> None:
+    # The server and live transcription check a loaded model before taking audio; this
+    # provider had no check, so -l ko failed only on the first file.
+    from woasr_cli.providers.base import check_options
+
+    opts = options(checkpoint, language="ko")
+    with pytest.raises(CapabilityError, match="English-only"):
+        check_options(load_provider(opts), opts)
+
+
+def test_threads_is_the_torch_threads_the_model_runs_on(checkpoint: Path) -> None:
+    # --threads (and each --workers worker's share of the cores) never reached this engine:
+    # torch ran one thread per core whatever was asked (docs/performance.md: beside a busy
+    # core, 2 threads took 51-57 s for what 1 did in 18-35 s).
+    opts = options(checkpoint, threads=1)
+    provider: Any = load_provider(opts)
+    seen: list[int] = []
+    hook = provider._model.encoder.register_forward_hook(
+        lambda *_: seen.append(torch.get_num_threads())
+    )
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        list(provider.transcribe(noise(2.0), opts)[0])
+        assert seen and set(seen) == {1}
+        assert torch.get_num_threads() == 3  # as it was, after
+    finally:
+        hook.remove()
+        torch.set_num_threads(before)

@@ -174,3 +174,71 @@ def test_word_times_from_a_whisper_without_alignment_heads_are_refused(
         check_options(provider, options)
     with pytest.raises(CapabilityError, match="alignment heads"):
         provider.transcribe(noise(2.0), options)
+
+
+def test_a_ctc_model_refuses_a_language_before_any_file(ctc_model: Path, tmp_path: Path) -> None:
+    # A CTC model is told no language: -l ko ran it as ever and the JSON said "language": "ko".
+    wav = write_wav(tmp_path / "noise.wav", noise(2.0), 16000)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["transcribe", str(wav), "-o", str(out), "--provider", "hf_auto_asr",
+              "--model", str(ctc_model), "-l", "ko", "-f", "json"],
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("woasr: error:")]
+    assert errors == [
+        f"woasr: error: model '{ctc_model}' (wav2vec2) cannot be told a language (--language "
+        "ko): it transcribes the one it was trained on; drop --language"
+    ]
+    assert not (out / "noise.json").exists()
+    # The library refuses it when the Transcriber is made, before any file.
+    from woasr_cli import Transcriber
+    from woasr_cli.errors import CapabilityError
+
+    options = TranscribeOptions(provider="hf_auto_asr", model=str(ctc_model), language="en")
+    with pytest.raises(CapabilityError, match="cannot be told a language"):
+        Transcriber(options)
+
+
+@pytest.mark.parametrize("compute_type", ["float16", "bfloat16", "float32"])
+def test_the_compute_type_is_the_models_dtype(ctc_model: Path, compute_type: str) -> None:
+    # --compute-type was ignored: the model ran float32 whatever was asked.
+    options = TranscribeOptions(provider="hf_auto_asr", model=str(ctc_model),
+                                compute_type=compute_type, device="cpu")  # fmt: skip
+    provider: Any = load_provider(options)
+    assert provider._pipe.model.dtype == getattr(torch, compute_type)
+    segments = list(provider.transcribe(noise(3.0), options)[0])
+    assert segments and all(0.0 <= s.start <= s.end <= 3.0 for s in segments)
+
+
+def test_quiet_loading_prints_nothing(ctc_model: Path, tmp_path: Path) -> None:
+    # -q printed one thing: transformers' "Loading weights: 100%|####| 37/37" bar.
+    from transformers.utils import logging as transformers_logging
+
+    wav = write_wav(tmp_path / "noise.wav", noise(2.0), 16000)
+    result = CliRunner().invoke(
+        app, ["transcribe", str(wav), "-o", str(tmp_path / "out"), "-q", "--provider",
+              "hf_auto_asr", "--model", str(ctc_model), "-f", "json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == "" and result.stdout == ""
+    assert transformers_logging.is_progress_bar_enabled()  # left as it was
+
+
+def test_threads_is_the_torch_threads_the_model_runs_on(ctc_model: Path) -> None:
+    # --threads (and each --workers worker's share of the cores) never reached this engine.
+    options = TranscribeOptions(provider="hf_auto_asr", model=str(ctc_model), threads=1)
+    provider: Any = load_provider(options)
+    seen: list[int] = []
+    hook = provider._pipe.model.register_forward_hook(
+        lambda *_: seen.append(torch.get_num_threads())
+    )
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        provider.transcribe(noise(2.0), options)
+        assert seen and set(seen) == {1}
+        assert torch.get_num_threads() == 3
+    finally:
+        hook.remove()
+        torch.set_num_threads(before)

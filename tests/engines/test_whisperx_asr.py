@@ -4,8 +4,10 @@ one-line error a user gets."""
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import wer
@@ -131,3 +133,24 @@ def test_live_keeps_the_last_words_of_each_utterance(
     # after them (as faster_whisper's passes at some timings): 3 of 22 words
     assert wer(references["jfk.flac"], text) <= 0.15, text
     assert "for you" in text.lower() and text.rstrip(".").endswith("your country"), text
+
+
+@pytest.mark.skipif(
+    not _whisperx_imports(),
+    reason="needs pip install 'woasr[whisperx]' (whisperX imports pyannote.audio/torchaudio)",
+)
+def test_a_file_without_speech_gives_no_segments_and_no_language(tmp_path: Path) -> None:
+    # whisperX merged the VAD's turns by taking the first before looking: 10 s of silence
+    # failed the file with "IndexError: list index out of range".
+    from typer.testing import CliRunner
+
+    from conftest import write_wav
+    from woasr_cli.cli.app import app
+
+    wav = write_wav(tmp_path / "silence.wav", np.zeros(10 * 16000, dtype=np.float32), 16000)
+    out = tmp_path / "out"
+    args = ["transcribe", str(wav), "-o", str(out), "-q", "-f", "json"]
+    result = CliRunner().invoke(app, [*args, "--provider", "whisperx", "-m", "tiny.en"])
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads((out / "silence.json").read_text())
+    assert doc["segments"] == [] and doc["language"] is None and doc["duration"] == 10.0

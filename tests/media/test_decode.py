@@ -378,3 +378,30 @@ def test_a_gap_in_the_sound_keeps_the_times_after_it(tmp_path: Path) -> None:
     audio = decode_audio(long_gap)
     assert abs(len(audio) / rate - 725.0) < 0.05
     assert _pitch(audio[722 * rate :]) == 880 and np.max(np.abs(audio[3 * rate : 721 * rate])) == 0
+
+
+def test_the_json_names_the_track_transcribed(tmp_path: Path, tiny_en: Path) -> None:
+    """Of a film's dub and its original, which one the transcript is of was written nowhere."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from woasr_cli.cli.app import app
+
+    rate = 16000
+    tracks = (tone(2.0, rate, 440.0), tone(3.0, rate, 880.0))
+    path = two_tracks(tmp_path / "film.mkv", *tracks, rate, default=1, languages=("eng", "deu"))
+    info = probe(path)
+    assert (info.audio_tracks, info.track, info.track_language) == (2, 1, "deu")
+    single = encode_audio(tmp_path / "one.mkv", tracks[0], rate, codec="pcm_s16le")
+    out = tmp_path / "out"
+    args = ["transcribe", str(path), str(single), "-o", str(out), "-m", "tiny.en", "-f", "json"]
+    result = CliRunner().invoke(app, [*args, "-q"])
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads((out / "film.json").read_text())
+    assert doc["audio_track"] == {"index": 1, "language": "deu", "of": 2}
+    assert doc["duration"] == 3.0  # the 3 s track's
+    assert "audio_track" not in json.loads((out / "one.json").read_text())
+    from woasr_cli.transcript import Transcript
+
+    assert Transcript.from_dict(doc).to_dict() == doc  # kept through `woasr convert` and reruns

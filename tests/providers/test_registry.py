@@ -40,3 +40,40 @@ def test_sampling_refused_by_an_engine_that_never_samples(provider: str) -> None
     check_capabilities(spec, TranscribeOptions(provider=provider, temperature=0.0))
     check_capabilities(spec, TranscribeOptions(provider=provider))
     check_capabilities(get_spec("origin_whisper"), TranscribeOptions(temperature=0.4))
+
+
+@pytest.mark.parametrize(
+    ("provider", "compute_type"),
+    [("origin_whisper", "int8"), ("origin_whisper", "bfloat16"), ("hf_auto_asr", "int8_float16"),
+     ("fast_conformer", "float16"), ("openai_api", "float32")],
+)  # fmt: skip
+def test_a_compute_type_a_torch_engine_cannot_run_is_refused(
+    provider: str, compute_type: str
+) -> None:
+    # It was taken and ignored: --compute-type int8 with origin_whisper ran float32, silently.
+    endpoint = {"openai_base_url": "http://127.0.0.1:9", "openai_api_key": "k"}
+    options = TranscribeOptions(provider=provider, compute_type=compute_type, **endpoint)
+    with pytest.raises(CapabilityError, match=f"cannot run --compute-type {compute_type} ") as err:
+        check_capabilities(get_spec(provider), options)
+    assert "\n" not in str(err.value)
+    if compute_type.startswith("int"):
+        assert "faster_whisper" in str(err.value)  # where it is honoured
+
+
+@pytest.mark.parametrize(
+    ("provider", "compute_type"),
+    [("faster_whisper", "int8_float16"), ("whisperx", "int8"), ("origin_whisper", "float32"),
+     ("hf_auto_asr", "bfloat16"), ("fast_conformer", "float32"), ("fast_conformer", "default")],
+)  # fmt: skip
+def test_a_compute_type_the_engine_runs_is_accepted(provider: str, compute_type: str) -> None:
+    options = TranscribeOptions(provider=provider, compute_type=compute_type)
+    check_capabilities(get_spec(provider), options)
+
+
+def test_a_language_is_refused_by_an_engine_that_cannot_be_told_one() -> None:
+    # NeMo's models transcribe the language they were trained on; --language ko was written
+    # into the transcript as its language all the same.
+    options = TranscribeOptions(provider="fast_conformer", language="ko")
+    with pytest.raises(CapabilityError, match=r"cannot be told a language \(--language ko\)"):
+        check_capabilities(get_spec("fast_conformer"), options)
+    check_capabilities(get_spec("fast_conformer"), options.with_changes(language=None))

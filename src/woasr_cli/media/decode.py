@@ -56,6 +56,11 @@ class MediaInfo:
     sample_rate: int
     channels: int
     container: str
+    # Of a file with several audio tracks, the one transcribed (:func:`_audio_stream`): its
+    # place among the audio tracks (0-based, as ffmpeg's ``-map 0:a:N``) and its language tag
+    audio_tracks: int = 1
+    track: int = 0
+    track_language: str | None = None
 
 
 def _open(path: Path) -> InputContainer:
@@ -130,6 +135,7 @@ def probe(path: Path) -> MediaInfo:
             duration = float(stream.duration * stream.time_base)
         elif container.duration is not None:
             duration = container.duration / 1_000_000
+        tracks = list(container.streams.audio)
         return MediaInfo(
             path=path,
             duration=duration,
@@ -137,6 +143,9 @@ def probe(path: Path) -> MediaInfo:
             sample_rate=stream.codec_context.sample_rate or 0,
             channels=stream.codec_context.channels or 0,
             container=container.format.name,
+            audio_tracks=len(tracks),
+            track=tracks.index(stream),
+            track_language=stream.metadata.get("language") or None,
         )
 
 

@@ -28,6 +28,13 @@ class Capabilities:
     needs_torch: bool
     gpu: bool
     languages: frozenset[str] | None = None  # None: multilingual (model dependent)
+    # The engine can be told the language of the audio (--language). One that cannot (its
+    # models transcribe the language they were trained on) refuses the option rather than
+    # write into the transcript a language it never used.
+    language_option: bool = True
+    # The --compute-type values the engine honours (None: CTranslate2's, whichever it takes);
+    # another is refused before any model loads ("default", the engine's choice, always passes)
+    compute_types: frozenset[str] | None = None
     initial_prompt: bool = False
     hotwords: bool = False
     beam_size: bool = True

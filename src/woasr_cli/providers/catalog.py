@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from woasr_cli.options import DECODING_OPTIONS, TranscribeOptions
 from woasr_cli.providers.base import Capabilities
+from woasr_cli.providers.compute_types import TORCH_FLOATS
 from woasr_cli.providers.registry import ProviderSpec, Setting, register
 from woasr_cli.runtime import usable_cores
 
@@ -75,6 +76,7 @@ register(
             gpu=True,
             initial_prompt=True,
             decoding_options=frozenset(DECODING_OPTIONS),
+            compute_types=frozenset({"float32", "float16"}),  # float16 on a GPU (its fp16)
         ),
         summary="OpenAI's reference Whisper (PyTorch): model name or .pt checkpoint",
     )
@@ -94,6 +96,7 @@ register(
             gpu=True,
             beam_size=True,
             sampling=False,  # beam search or greedy, never sampled
+            compute_types=TORCH_FLOATS,
         ),
         summary="Any transformers ASR model (Whisper-style seq2seq or CTC) by hub id or directory",
     )
@@ -113,6 +116,8 @@ register(
             gpu=True,
             beam_size=False,
             sampling=False,  # greedy decoding
+            language_option=False,
+            compute_types=frozenset({"float32"}),
         ),
         summary="NVIDIA NeMo ASR models (.nemo file or pretrained name), in-process",
     )
@@ -155,6 +160,7 @@ register(
             gpu=False,
             initial_prompt=True,
             beam_size=False,
+            compute_types=frozenset(),  # the endpoint's own
         ),
         summary="Any OpenAI-compatible endpoint (OpenAI, Groq, speaches, LocalAI, woasr serve); "
         "off until its base URL and key are set",

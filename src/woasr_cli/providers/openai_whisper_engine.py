@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from woasr_cli.errors import ModelNotFound, first_line
+from woasr_cli.errors import CapabilityError, ModelNotFound, first_line
 from woasr_cli.media.audio import Audio
 from woasr_cli.models.cache import cached
 from woasr_cli.options import TranscribeOptions
@@ -21,6 +21,7 @@ from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.providers.devices import pick_device, torch_cuda
 from woasr_cli.providers.english_only import check_english_only
 from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
+from woasr_cli.providers.torch_threads import torch_threads
 from woasr_cli.providers.whisper_words import segment_text, whisper_words
 from woasr_cli.transcript import Segment
 
@@ -37,19 +38,34 @@ def download_root(options: TranscribeOptions) -> Path:
 class OpenAIWhisperProvider:
     name = "origin_whisper"
 
-    def __init__(self, model: Any, model_name: str, device: str) -> None:
+    def __init__(self, model: Any, model_name: str, device: str, fp16: bool) -> None:
         self._model = model
         self.model_name = model_name
         self.device = device
+        self.fp16 = fp16
+
+    def check(self, options: TranscribeOptions) -> None:
+        """Refuse, before any audio, what this model cannot do."""
+        check_english_only(self.model_name, bool(self._model.is_multilingual), options)
 
     def transcribe(
         self, audio: Audio, options: TranscribeOptions
     ) -> tuple[Iterator[Segment], LanguageInfo]:
         import whisper
 
-        check_english_only(self.model_name, bool(self._model.is_multilingual), options)
+        self.check(options)
         beam_size = options.beam_size or DEFAULT_BEAM_SIZE
-        result = whisper.transcribe(
+        with torch_threads(options.threads):
+            result = self._decode(whisper, audio, options, beam_size)
+        duration = len(audio) / 16000
+        converted = (_convert(s, duration) for s in result["segments"])
+        segments = [s for s in converted if s is not None]
+        return iter(segments), LanguageInfo(result.get("language") or options.language)
+
+    def _decode(
+        self, whisper: Any, audio: Audio, options: TranscribeOptions, beam_size: int
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = whisper.transcribe(
             self._model,
             audio,
             language=options.language,
@@ -65,13 +81,10 @@ class OpenAIWhisperProvider:
             hallucination_silence_threshold=options.hallucination_silence_threshold,
             initial_prompt=options.initial_prompt,
             word_timestamps=options.word_timestamps,
-            fp16=self.device == "cuda",
+            fp16=self.fp16,
             verbose=None,
         )
-        duration = len(audio) / 16000
-        converted = (_convert(s, duration) for s in result["segments"])
-        segments = [s for s in converted if s is not None]
-        return iter(segments), LanguageInfo(result.get("language") or options.language)
+        return result
 
 
 def _clamp(value: Any, duration: float) -> float:
@@ -130,12 +143,24 @@ def _checkpoint(name: str, options: TranscribeOptions) -> str:
     return name
 
 
+def half_precision(compute_type: str, device: str) -> bool:
+    """Whether openai-whisper decodes in float16 (its ``fp16``): on a GPU unless float32 is
+    asked for; on the CPU it decodes float32 whatever it is told, so float16 is refused there."""
+    if compute_type == "float16" and device == "cpu":
+        raise CapabilityError(
+            "origin_whisper runs float16 on a GPU only (openai-whisper decodes float32 on the "
+            "CPU): use --compute-type float32, or --device cuda"
+        )
+    return device == "cuda" and compute_type != "float32"
+
+
 def load(options: TranscribeOptions) -> OpenAIWhisperProvider:
     import whisper
 
     name = options.model or DEFAULT_MODEL
-    checkpoint = _checkpoint(name, options)
     device = pick_device(options.device, torch_cuda, "openai-whisper")
+    fp16 = half_precision(options.compute_type, device)
+    checkpoint = _checkpoint(name, options)
 
     def build() -> Any:
         try:
@@ -150,4 +175,4 @@ def load(options: TranscribeOptions) -> OpenAIWhisperProvider:
             raise ModelNotFound(f"cannot load openai-whisper model '{name}': {reason}") from None
 
     model = cached(("origin_whisper", checkpoint, device), build)
-    return OpenAIWhisperProvider(model, name, device)
+    return OpenAIWhisperProvider(model, name, device, fp16)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from woasr_cli.errors import CapabilityError, ProviderUnavailable, UsageError
 from woasr_cli.options import WHISPER_TEMPERATURES, TranscribeOptions, non_default_decoding
 from woasr_cli.providers.base import Capabilities, Provider
+from woasr_cli.providers.compute_types import check_compute_type
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,13 @@ def check_capabilities(spec: ProviderSpec, options: TranscribeOptions) -> None:
                 f"{flag} needs sequential decoding with provider '{spec.name}': "
                 "use --batch-size 1 (or leave --batch-size out)"
             )
+    if options.language and not caps.language_option:
+        raise CapabilityError(
+            f"provider '{spec.name}' cannot be told a language (--language "
+            f"{options.language}): its models transcribe the one they were trained on; "
+            "drop --language"
+        )
+    check_compute_type(spec.name, caps.compute_types, options.compute_type)
     if options.language and caps.languages is not None and options.language not in caps.languages:
         langs = ", ".join(sorted(caps.languages))
         raise CapabilityError(

@@ -6,6 +6,7 @@ grouped into segments at pauses."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,11 @@ from woasr_cli.languages import language_code
 from woasr_cli.media.audio import SAMPLE_RATE, Audio
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import LanguageInfo
+from woasr_cli.providers.compute_types import torch_dtype
 from woasr_cli.providers.devices import pick_device, torch_cuda
 from woasr_cli.providers.english_only import check_english_only
 from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
+from woasr_cli.providers.torch_threads import torch_threads
 from woasr_cli.providers.whisper_words import whisper_words
 from woasr_cli.providers.word_groups import group_words
 from woasr_cli.transcript import Segment, Word
@@ -31,7 +34,8 @@ class TransformersProvider:
     def __init__(self, pipe: Any, model_name: str) -> None:
         self._pipe = pipe
         self.model_name = model_name
-        self.is_whisper = pipe.model.config.model_type == "whisper"
+        self.model_type = str(pipe.model.config.model_type)
+        self.is_whisper = self.model_type == "whisper"
         generation = getattr(pipe.model, "generation_config", None)
         self.multilingual = bool(getattr(generation, "is_multilingual", True))
         # Whisper's word times come from the cross-attention heads its generation config names;
@@ -42,6 +46,13 @@ class TransformersProvider:
         """Refuse, before any audio, what this model cannot do (every file failed with a page
         of transformers' ValueError for word times from a model without alignment heads)."""
         if not self.is_whisper:
+            if options.language:
+                # It was written into the transcript as the language, never having been used.
+                raise CapabilityError(
+                    f"model '{self.model_name}' ({self.model_type}) cannot be told a language "
+                    f"(--language {options.language}): it transcribes the one it was trained "
+                    "on; drop --language"
+                )
             return
         check_english_only(self.model_name, self.multilingual, options)
         if options.word_timestamps and not self.word_heads:
@@ -75,7 +86,8 @@ class TransformersProvider:
             kwargs["generate_kwargs"] = generate
         else:
             kwargs["return_timestamps"] = "word"
-        result = self._pipe({"raw": audio, "sampling_rate": SAMPLE_RATE}, **kwargs)
+        with torch_threads(options.threads):
+            result = self._pipe({"raw": audio, "sampling_rate": SAMPLE_RATE}, **kwargs)
         chunks = result.get("chunks") or []
         if self.is_whisper and not options.word_timestamps:
             segments = _whisper_segments(chunks, result.get("text", ""), duration)
@@ -142,6 +154,21 @@ def _cached_snapshot(name: str) -> str:
 _TOKENIZER_FILES = ("tokenizer.json", "vocab.json", "tokenizer_config.json", "vocab.txt")
 
 
+@contextmanager
+def _no_progress_bars() -> Iterator[None]:
+    """transformers' progress bars off within (its "Loading weights" bar was the one line
+    ``woasr transcribe -q`` printed), as they were after."""
+    from transformers.utils import logging as transformers_logging
+
+    was_on = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    try:
+        yield
+    finally:
+        if was_on:
+            transformers_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
+
+
 def load(options: TranscribeOptions) -> TransformersProvider:
     from transformers import pipeline
 
@@ -159,12 +186,15 @@ def load(options: TranscribeOptions) -> TransformersProvider:
     if options.offline and not local.is_dir():
         source = _cached_snapshot(name)
     device = pick_device(options.device, torch_cuda, "transformers")
+    dtype = torch_dtype(options.compute_type)  # None: as transformers loads the model
     try:
-        pipe = pipeline(
-            "automatic-speech-recognition",
-            model=source,
-            device=0 if device == "cuda" else "cpu",
-        )
+        with _no_progress_bars():
+            pipe = pipeline(
+                "automatic-speech-recognition",
+                model=source,
+                device=0 if device == "cuda" else "cpu",
+                **({} if dtype is None else {"dtype": dtype}),
+            )
     except Exception as exc:  # a directory of the user's: transformers raises many types
         first = f"{first_line(exc)} ({type(exc).__name__})"
         hint = ""

@@ -76,6 +76,13 @@ def _silero_vad(vad_base: type) -> Any:
         def preprocess_audio(audio: Audio) -> Audio:
             return audio
 
+        @staticmethod
+        def merge_chunks(segments: list[_Turn], *args: Any, **kwargs: Any) -> list[Any]:
+            # whisperX's own takes the first turn before looking: a file without speech (10 s
+            # of silence) failed with "IndexError: list index out of range".
+            merge: Any = vad_base.merge_chunks  # type: ignore[attr-defined]
+            return merge(segments, *args, **kwargs) if segments else []
+
         def __call__(self, data: dict[str, Any], **_: Any) -> list[_Turn]:
             rate = int(data["sample_rate"])
             # Speech is cut at 30 s (at its last short pause, else there): whisperX merges
@@ -118,6 +125,8 @@ class WhisperXProvider:
             Segment(float(s["start"]), float(s["end"]), str(s["text"]).strip())
             for s in result["segments"]
         ]
+        if not result["segments"]:  # no speech: no language heard (whisperX guesses one)
+            return iter(()), LanguageInfo(options.language)
         return iter(segments), LanguageInfo(result.get("language") or options.language)
 
 
