@@ -13,8 +13,6 @@ The model is a local transformers directory (``Wav2Vec2ForCTC`` + processor, as 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,6 +23,7 @@ import numpy.typing as npt
 from woasr_cli.errors import ModelNotFound, ProviderUnavailable, first_line
 from woasr_cli.media.audio import SAMPLE_RATE, Audio
 from woasr_cli.options import TranscribeOptions
+from woasr_cli.quiet_transformers import no_progress_bars
 from woasr_cli.transcript import Segment, Word
 
 Floats = npt.NDArray[np.float64]
@@ -57,7 +56,7 @@ def load_aligner(options: TranscribeOptions) -> Aligner:
             "alignment", "transformers", str(exc), what="word alignment (--align)"
         ) from None
     try:
-        with _no_progress_bars():
+        with no_progress_bars():
             processor = AutoProcessor.from_pretrained(  # type: ignore[no-untyped-call]
                 str(path), local_files_only=True
             )
@@ -67,22 +66,6 @@ def load_aligner(options: TranscribeOptions) -> Aligner:
         raise ModelNotFound(f"cannot load alignment model '{path}': {first}") from None
     model.eval()
     return CtcAligner(model, processor)
-
-
-@contextmanager
-def _no_progress_bars() -> Iterator[None]:
-    """Transformers draws a "Loading weights" progress bar on stderr for every model it loads:
-    on every ``--align`` run, ``--quiet`` too, and in the middle of a ``--json`` stream's
-    stderr. A local model loads in a moment; the bars are put back as they were."""
-    from transformers.utils import logging as hf_logging
-
-    was = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-    try:
-        yield
-    finally:
-        if was:
-            hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
 
 
 class CtcAligner:

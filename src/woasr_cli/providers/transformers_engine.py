@@ -6,7 +6,6 @@ grouped into segments at pauses."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
 from woasr_cli.providers.torch_threads import torch_threads
 from woasr_cli.providers.whisper_words import whisper_words
 from woasr_cli.providers.word_groups import group_words
+from woasr_cli.quiet_transformers import no_progress_bars
 from woasr_cli.transcript import Segment, Word
 
 DEFAULT_MODEL = "openai/whisper-tiny"
@@ -154,21 +154,6 @@ def _cached_snapshot(name: str) -> str:
 _TOKENIZER_FILES = ("tokenizer.json", "vocab.json", "tokenizer_config.json", "vocab.txt")
 
 
-@contextmanager
-def _no_progress_bars() -> Iterator[None]:
-    """transformers' progress bars off within (its "Loading weights" bar was the one line
-    ``woasr transcribe -q`` printed), as they were after."""
-    from transformers.utils import logging as transformers_logging
-
-    was_on = transformers_logging.is_progress_bar_enabled()
-    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-    try:
-        yield
-    finally:
-        if was_on:
-            transformers_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
-
-
 def load(options: TranscribeOptions) -> TransformersProvider:
     from transformers import pipeline
 
@@ -188,7 +173,7 @@ def load(options: TranscribeOptions) -> TransformersProvider:
     device = pick_device(options.device, torch_cuda, "transformers")
     dtype = torch_dtype(options.compute_type)  # None: as transformers loads the model
     try:
-        with _no_progress_bars():
+        with no_progress_bars():
             pipe = pipeline(
                 "automatic-speech-recognition",
                 model=source,
