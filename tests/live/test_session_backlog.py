@@ -5,6 +5,7 @@ nothing was printed or written until all of it had been transcribed."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
@@ -55,3 +56,38 @@ def test_a_pipe_faster_than_real_time_is_read_ahead_boundedly_and_fed_in_slices(
     assert len(audio) == TOTAL_S * SAMPLE_RATE
     assert np.array_equal(audio[::BLOCK], np.arange(len(audio) // BLOCK, dtype=np.float32))
     assert pipe.read == TOTAL_S * SAMPLE_RATE
+
+
+class OpenPipe(FastPipe):
+    """A pipe that never ends (a microphone, a producer still writing); knows when it is let go."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.closed = False
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        try:
+            while True:
+                self.read += BLOCK
+                yield np.zeros(BLOCK, dtype=np.float32)
+        finally:
+            self.closed = True
+
+
+def test_a_stopped_stream_lets_its_source_go() -> None:
+    """A library caller's stream stopped with its backlog full: the reader waited for room for
+    good, holding 600 s of audio and the source open (a microphone kept recording)."""
+    pipe, stop = OpenPipe(), [False]
+    fed = _arrivals(pipe, lambda: stop[0])  # type: ignore[arg-type]
+    next(fed)
+    _settled(pipe)  # the backlog is full: the reader waits for room
+    stop[0] = True
+    assert list(fed) == []
+
+    def reading() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name == "woasr-listen-stdin"]
+
+    deadline = time.monotonic() + 5
+    while (not pipe.closed or reading()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pipe.closed and not reading()

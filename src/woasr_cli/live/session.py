@@ -70,8 +70,13 @@ def _arrivals(
 
     def read() -> None:
         try:
-            for block in source.blocks():
-                arrived.put(block)
+            blocks = source.blocks()
+            try:
+                for block in blocks:
+                    if not arrived.put(block):
+                        return  # no one takes any more: the source is closed
+            finally:
+                getattr(blocks, "close", lambda: None)()
         except BaseException as exc:  # re-raised in the caller's thread
             arrived.put(exc)
         arrived.put(None)
@@ -79,18 +84,23 @@ def _arrivals(
     threading.Thread(target=read, name=f"woasr-listen-{source.name}", daemon=True).start()
     ended = False
     limit = round(slice_s * SAMPLE_RATE)
-    while not ended and not should_stop():
-        items = arrived.take(limit, _POLL)
-        blocks: list[Audio] = []
-        for item in items:
-            if isinstance(item, BaseException):
-                raise item
-            if item is None:
-                ended = True
-                break
-            blocks.append(item)
-        if blocks:
-            yield np.concatenate(blocks)
+    try:
+        while not ended and not should_stop():
+            items = arrived.take(limit, _POLL)
+            blocks: list[Audio] = []
+            for item in items:
+                if isinstance(item, BaseException):
+                    raise item
+                if item is None:
+                    ended = True
+                    break
+                blocks.append(item)
+            if blocks:
+                yield np.concatenate(blocks)
+    finally:
+        # Stopped (or ended): a reader waiting for room, the backlog full, would wait for
+        # good, holding that audio and the source (a library caller's process goes on).
+        arrived.close()
 
 
 class _Arrived:
@@ -101,15 +111,28 @@ class _Arrived:
         self.max_samples = max_samples
         self._items: deque[Audio | BaseException | None] = deque()
         self._held = 0
+        self._closed = False
         self._cond = threading.Condition()
 
-    def put(self, item: Audio | BaseException | None) -> None:
+    def put(self, item: Audio | BaseException | None) -> bool:
+        """Add ``item``; False (and nothing added) once :meth:`close` was called."""
         with self._cond:
             if isinstance(item, np.ndarray):
-                while self._held >= self.max_samples:
+                while self._held >= self.max_samples and not self._closed:
                     self._cond.wait()
+                if self._closed:
+                    return False
                 self._held += len(item)
             self._items.append(item)
+            self._cond.notify_all()
+            return True
+
+    def close(self) -> None:
+        """Nothing is taken any more: what waits is dropped, and :meth:`put` takes no audio."""
+        with self._cond:
+            self._closed = True
+            self._items.clear()
+            self._held = 0
             self._cond.notify_all()
 
     def take(self, limit: int, timeout: float) -> list[Audio | BaseException | None]:
