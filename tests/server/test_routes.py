@@ -390,3 +390,28 @@ def test_providers_default_models_are_what_a_request_without_a_model_gets(tmp_pa
     with TestClient(create_app(ServerSettings(data_dir=tmp_path / "plain"))) as c:
         info = c.get("/api/v1/transcribe/providers").json()
     assert info["default_models"]["faster_whisper"] == "base"
+
+
+def test_the_original_apis_language_and_compute_type_go_to_engines_that_take_them() -> None:
+    """The original's clients send `language` ("ko") and `compute_type` ("float16") whatever the
+    engine, and the original ignored them where the engine took neither: a NeMo request with
+    them was refused (400) once the library refused --language and --compute-type there."""
+    from woasr_cli.providers.registry import check_capabilities, get_spec
+    from woasr_cli.server.schemas import TranscriptionRequest, to_options
+
+    def options(model_type: str) -> TranscribeOptions:
+        body = {
+            "model_type": model_type,
+            "language": "ko",
+            "parameters": {"compute_type": "float16"},
+        }
+        return to_options(TranscriptionRequest(file_ids=["x"], **body), "tiny.en", "cpu")  # type: ignore[arg-type]
+
+    nemo = options("fast_conformer")
+    assert (nemo.language, nemo.compute_type) == (None, TranscribeOptions().compute_type)
+    check_capabilities(get_spec("fast_conformer"), nemo)  # the check that refused it: none now
+    for torch_engine in ("origin_whisper", "hf_auto_asr"):
+        assert options(torch_engine).compute_type == TranscribeOptions().compute_type
+        assert options(torch_engine).language == "ko"
+    whisper = options("faster_whisper")
+    assert (whisper.language, whisper.compute_type) == ("ko", "float16")

@@ -102,10 +102,16 @@ def to_options(
     """The library's options for this request; JSON is always written (it holds the counts)."""
     params = request.parameters
     sent = params.model_fields_set
+    caps = get_spec(request.model_type).capabilities
     changes: dict[str, Any] = {
         "provider": request.model_type,
         "model": request.model_size or server_default_model(request.model_type, default_model),
-        "language": _language(request.language),
+        # The original gave its language to every engine and its compute type (float16 unless
+        # sent) to faster_whisper's alone; an engine that takes neither ignored them. Its
+        # clients send both whatever the engine (its page: "ko", "float16"), so they are given
+        # only to engines that take them, not refused (the CLI refuses them: what it is asked
+        # there, it does).
+        "language": _language(request.language) if caps.language_option else None,
         "task": request.task,
         "device": request.device or device,
         "initial_prompt": params.initial_prompt,
@@ -118,7 +124,7 @@ def to_options(
         changes["batch_size"] = params.batch_size
     if "temperature" in sent:
         changes["temperature"] = (params.temperature,)
-    if "compute_type" in sent:
+    if "compute_type" in sent and caps.compute_types is None:  # CTranslate2's engines
         changes["compute_type"] = params.compute_type
     for name in ("word_timestamps", "vad", "hotwords"):
         if getattr(params, name) is not None:
