@@ -346,3 +346,12 @@ def test_woasr_serve_has_the_stream(tmp_path: Path, shared_audio: Path) -> None:
     assert code == 1000
     said = " ".join(e["text"] for e in events if e["type"] == "final").lower()
     assert "country" in said, said
+
+
+def test_a_model_that_does_not_resolve_is_the_clients_mistake(client: TestClient) -> None:
+    """A model name that resolves to nothing (a typo, offline) closed with 1011, a server
+    error, though the config the client sent is what is wrong."""
+    with client.websocket_connect(f"/v1/stream?api_key={KEY}") as ws:
+        ws.send_text(json.dumps({"model": "no-such-model"}))
+        events, code = receive_all(ws)
+    assert code == 1007 and "no-such-model" in events[-1]["message"], events

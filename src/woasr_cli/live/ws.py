@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from woasr_cli.errors import NeedsWholeFile, UsageError, WoasrError
+from woasr_cli.errors import ModelNotFound, NeedsWholeFile, UsageError, WoasrError
 from woasr_cli.live.backlog import Backlog, BacklogFull
 from woasr_cli.live.events import StreamEvent
 from woasr_cli.live.media_frames import MediaFrames
@@ -126,7 +126,9 @@ def stream_router(
                 loaded = await loop.run_in_executor(workers, acquire)
             except ModelsBusy as exc:
                 return await _close(ws, 1013, str(exc))
-            except WoasrError as exc:
+            except (UsageError, ModelNotFound) as exc:  # the client's config: no such model
+                return await _close(ws, 1007, str(exc))
+            except WoasrError as exc:  # the server's (an extra it lacks, a model that fails)
                 return await _close(ws, 1011, str(exc))
             try:
                 try:
