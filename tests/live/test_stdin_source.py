@@ -114,6 +114,9 @@ def test_raw_pcm_is_read_as_before() -> None:
 def test_nothing_on_stdin_is_an_error() -> None:
     with pytest.raises(MediaError, match=r"^no audio on stdin \(0 bytes\)$"):
         list(piped(b"").blocks())
+    # one byte is not one sample: it ended with exit 0 and nothing said
+    with pytest.raises(MediaError, match=r"^no audio on stdin \(1 byte: not one sample\)$"):
+        list(piped(b"\x01").blocks())
 
 
 def test_an_mp4_that_needs_seeking_says_to_pass_the_file(

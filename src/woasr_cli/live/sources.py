@@ -60,8 +60,8 @@ class PcmStream:
 
         read = _unbuffered_read(self._stream)
         head = _read_up_to(read, HEAD)
-        if not head:
-            raise MediaError(f"no audio on {self.name} (0 bytes)")
+        if len(head) < 2 * self.channels:  # the whole stream (fewer bytes only at its end)
+            raise MediaError(f"no audio on {self.name} ({_bytes(len(head))})")
         kind = container_at_start(head)
         if kind is None and head[:1] == b"\x47":
             head += _read_up_to(read, TS_HEAD - len(head))
@@ -100,6 +100,10 @@ class PcmStream:
             data = b""
             if len(audio):
                 yield audio
+
+
+def _bytes(count: int) -> str:
+    return "0 bytes" if count == 0 else f"{count} byte{'s' if count > 1 else ''}: not one sample"
 
 
 def _read_up_to(read: Callable[[int], bytes], size: int) -> bytes:
