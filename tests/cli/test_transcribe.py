@@ -385,6 +385,11 @@ def test_manifest_location_unusable_is_one_line(speech_dir: Path, tmp_path: Path
     code, _, err = run("transcribe", str(speech_dir), "-o", str(blocker), "-f", "txt")
     assert code == 1 and err.count("\n") == 1, err
     assert f"{blocker} is a file, not a folder" in err  # it said "File exists"
+    dangling = tmp_path / "subs"
+    dangling.symlink_to(tmp_path / "gone")
+    code, _, err = run("transcribe", str(speech_dir), "-o", str(dangling), "-f", "txt")
+    assert code == 1 and err.count("\n") == 1, err
+    assert f"{dangling} is a symbolic link to {tmp_path / 'gone'}, which does not exist" in err
 
 
 def test_a_folder_that_cannot_be_read_is_an_error(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ other SQLite database is refused instead of written into.
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
 import time
@@ -71,7 +72,14 @@ def connect(path: Path, timeout: float) -> sqlite3.Connection:
     except OSError as exc:  # "File exists" said less than which file is in the way
         folders = (path.parent, *path.parent.parents)
         blocker = next((p for p in folders if p.exists() and not p.is_dir()), None)
-        why = f"{blocker} is a file, not a folder" if blocker else exc.strerror or str(exc)
+        # a link to nowhere does not "exist", but mkdir cannot make a folder in its place
+        broken = next((p for p in folders if p.is_symlink() and not p.exists()), None)
+        if blocker:
+            why = f"{blocker} is a file, not a folder"
+        elif broken:
+            why = f"{broken} is a symbolic link to {os.readlink(broken)}, which does not exist"
+        else:
+            why = exc.strerror or str(exc)
         raise ManifestError(f"cannot create the manifest's folder {path.parent}: {why}") from None
     try:
         # Autocommit mode: every transaction is an explicit BEGIN ... COMMIT of ours.
