@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 def build_ctc_model(out: Path, letters: str, *, blank_bias: float = 0.0) -> Path:
@@ -121,3 +123,20 @@ def build_pyannote_pipeline(out: Path, *, chunk: float = 5.0) -> Path:
         "    Fb: 0.8\n"
     )
     return out
+
+
+def torch_threads_in(module: Any, run: Callable[[], object]) -> tuple[set[int], int]:
+    """Run ``run`` with torch set to 3 threads: the thread counts torch had each time
+    ``module`` ran forward, and the count after (restored to the caller's afterwards)."""
+    import torch
+
+    seen: set[int] = set()
+    hook = module.register_forward_hook(lambda *_: seen.add(torch.get_num_threads()))
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        run()
+        return seen, torch.get_num_threads()
+    finally:
+        hook.remove()
+        torch.set_num_threads(before)

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import write_wav
+from tinymodels import torch_threads_in
 from woasr_cli.cli.app import app
 from woasr_cli.errors import CapabilityError, ModelNotFound
 from woasr_cli.options import TranscribeOptions
@@ -151,16 +152,8 @@ def test_threads_is_the_torch_threads_the_model_runs_on(checkpoint: Path) -> Non
     # core, 2 threads took 51-57 s for what 1 did in 18-35 s).
     opts = options(checkpoint, threads=1)
     provider: Any = load_provider(opts)
-    seen: list[int] = []
-    hook = provider._model.encoder.register_forward_hook(
-        lambda *_: seen.append(torch.get_num_threads())
+    seen, after = torch_threads_in(
+        provider._model.encoder, lambda: list(provider.transcribe(noise(2.0), opts)[0])
     )
-    before = torch.get_num_threads()
-    torch.set_num_threads(3)
-    try:
-        list(provider.transcribe(noise(2.0), opts)[0])
-        assert seen and set(seen) == {1}
-        assert torch.get_num_threads() == 3  # as it was, after
-    finally:
-        hook.remove()
-        torch.set_num_threads(before)
+    assert seen == {1}
+    assert after == 3  # as it was, after

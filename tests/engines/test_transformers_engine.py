@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import write_wav
-from tinymodels import build_ctc_model
+from tinymodels import build_ctc_model, torch_threads_in
 from woasr_cli.cli.app import app
 from woasr_cli.errors import ModelNotFound
 from woasr_cli.options import TranscribeOptions
@@ -229,16 +229,8 @@ def test_threads_is_the_torch_threads_the_model_runs_on(ctc_model: Path) -> None
     # --threads (and each --workers worker's share of the cores) never reached this engine.
     options = TranscribeOptions(provider="hf_auto_asr", model=str(ctc_model), threads=1)
     provider: Any = load_provider(options)
-    seen: list[int] = []
-    hook = provider._pipe.model.register_forward_hook(
-        lambda *_: seen.append(torch.get_num_threads())
+    seen, after = torch_threads_in(
+        provider._pipe.model, lambda: provider.transcribe(noise(2.0), options)
     )
-    before = torch.get_num_threads()
-    torch.set_num_threads(3)
-    try:
-        provider.transcribe(noise(2.0), options)
-        assert seen and set(seen) == {1}
-        assert torch.get_num_threads() == 3
-    finally:
-        hook.remove()
-        torch.set_num_threads(before)
+    assert seen == {1}
+    assert after == 3
