@@ -450,20 +450,27 @@ def test_retry_ray_flags_are_refused_with_workers(tmp_path: Path) -> None:
     )
 
 
-def test_a_local_ray_started_here_reports_no_usage(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Ray sends usage stats to usage-stats.ray.io by default; woasr's own local instance must
-    # not (a user's own RAY_USAGE_STATS_ENABLED wins). A stand-in for ray records the call.
+def fake_ray(monkeypatch: pytest.MonkeyPatch, variable: str) -> tuple[Any, list[str | None]]:
+    """A stand-in for the ray module, never initialised, whose ``init`` records the value
+    ``variable`` had in the environment when it was called."""
     import types
-
-    from woasr_cli.jobs.ray_executor import connect
 
     calls: list[str | None] = []
     fake = types.ModuleType("ray")
     fake.is_initialized = lambda: False  # type: ignore[attr-defined]
     fake.init = lambda address=None, **kwargs: calls.append(  # type: ignore[attr-defined]
-        os.environ.get("RAY_USAGE_STATS_ENABLED")
+        os.environ.get(variable)
     )
     monkeypatch.setitem(sys.modules, "ray", fake)
+    return fake, calls
+
+
+def test_a_local_ray_started_here_reports_no_usage(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ray sends usage stats to usage-stats.ray.io by default; woasr's own local instance must
+    # not (a user's own RAY_USAGE_STATS_ENABLED wins). A stand-in for ray records the call.
+    from woasr_cli.jobs.ray_executor import connect
+
+    fake, calls = fake_ray(monkeypatch, "RAY_USAGE_STATS_ENABLED")
     monkeypatch.delenv("RAY_USAGE_STATS_ENABLED", raising=False)
     assert connect(None) == (fake, True)
     monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "1")
@@ -476,17 +483,9 @@ def test_a_local_ray_started_here_asks_for_token_auth(monkeypatch: pytest.Monkey
     user's terminal ("WARNING ... Token authentication is enabled for this Ray cluster. Set
     RAY_AUTH_MODE=disabled to opt out ..."); asked for, it is on and Ray says nothing. A
     user's own RAY_AUTH_MODE wins, and a cluster woasr connects to is the user's business."""
-    import types
-
     from woasr_cli.jobs.ray_executor import connect
 
-    calls: list[str | None] = []
-    fake = types.ModuleType("ray")
-    fake.is_initialized = lambda: False  # type: ignore[attr-defined]
-    fake.init = lambda address=None, **kwargs: calls.append(  # type: ignore[attr-defined]
-        os.environ.get("RAY_AUTH_MODE")
-    )
-    monkeypatch.setitem(sys.modules, "ray", fake)
+    fake, calls = fake_ray(monkeypatch, "RAY_AUTH_MODE")
     monkeypatch.delenv("RAY_USAGE_STATS_ENABLED", raising=False)
     monkeypatch.delenv("RAY_AUTH_MODE", raising=False)
     assert connect(None) == (fake, True)
