@@ -136,8 +136,25 @@ def few_torch_threads() -> Iterator[None]:
     except ImportError:  # nothing of torch's to hold back
         yield
         return
+    with torch_threads(min(torch.get_num_threads(), max(1, usable_cores() // 4))):
+        yield
+
+
+@contextmanager
+def torch_threads(threads: int) -> Iterator[None]:
+    """Torch on ``threads`` threads on the calling thread within the block, as it was after
+    (0: as it is). The torch ASR engines (origin_whisper, hf_auto_asr) run on the user's
+    ``--threads`` (``--workers N`` gives each worker its share of the cores as ``threads``)
+    so: a Whisper of base size (random weights, timing only) decoding 30 s beside a one-core
+    busy loop on 2 cores took 51.2 / 57.3 s on 2 threads against 18.0 / 34.8 s on 1
+    (docs/performance.md, session 46)."""
+    if threads <= 0:
+        yield
+        return
+    import torch
+
     before = torch.get_num_threads()
-    torch.set_num_threads(min(before, max(1, usable_cores() // 4)))
+    torch.set_num_threads(threads)
     try:
         yield
     finally:

@@ -21,8 +21,8 @@ from woasr_cli.providers.base import LanguageInfo
 from woasr_cli.providers.devices import pick_device, torch_cuda
 from woasr_cli.providers.english_only import check_english_only
 from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
-from woasr_cli.providers.torch_threads import torch_threads
 from woasr_cli.providers.whisper_words import segment_text, whisper_words
+from woasr_cli.runtime import torch_threads
 from woasr_cli.transcript import Segment
 
 DEFAULT_MODEL = "base"

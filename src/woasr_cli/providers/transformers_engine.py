@@ -18,10 +18,10 @@ from woasr_cli.providers.compute_types import torch_dtype
 from woasr_cli.providers.devices import pick_device, torch_cuda
 from woasr_cli.providers.english_only import check_english_only
 from woasr_cli.providers.registry import DEFAULT_BEAM_SIZE
-from woasr_cli.providers.torch_threads import torch_threads
 from woasr_cli.providers.whisper_words import whisper_words
 from woasr_cli.providers.word_groups import group_words
 from woasr_cli.quiet_transformers import no_progress_bars
+from woasr_cli.runtime import torch_threads
 from woasr_cli.transcript import Segment, Word
 
 DEFAULT_MODEL = "openai/whisper-tiny"
