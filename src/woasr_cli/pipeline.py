@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -63,17 +63,22 @@ _SAME_TIME_S = 1e-6
 
 @dataclass
 class Resume:
-    """Where an earlier, interrupted run of the same job stopped."""
+    """Where an earlier, interrupted run of the same job stopped: its segments, the audio time
+    reached and the language it detected, with the detection's probability (what an
+    uninterrupted run's transcript says; None where it is not known)."""
 
     segments: list[Segment] = field(default_factory=list)
     offset: float = 0.0
     language: str | None = None
+    language_probability: float | None = None
 
 
 @dataclass
 class FileHooks:
     checkpoint: Checkpointer | None = None
     on_language: Callable[[str], None] | None = None
+    # the detected language with its probability, for a caller that keeps both for a resume
+    on_language_detected: Callable[[str, float | None], None] | None = None
     on_progress: Callable[[float, float | None], None] | None = None
     on_window_done: Callable[[], None] | None = None
     on_segment: Callable[[Segment], None] | None = None  # each segment as it is decoded
@@ -138,11 +143,11 @@ def _skip_done(
     window is decoded again whole)."""
     found = iter(windows)
     if resume.offset <= 0:
-        return found, Resume(list(resume.segments), 0.0, resume.language)
+        return found, replace(resume, segments=list(resume.segments), offset=0.0)
     for offset, samples in found:
         if offset + len(samples) / SAMPLE_RATE > resume.offset + _SAME_TIME_S:
             kept = [s for s in resume.segments if s.start < offset]
-            return chain([(offset, samples)], found), Resume(kept, offset, resume.language)
+            return chain([(offset, samples)], found), replace(resume, segments=kept, offset=offset)
     return iter(()), resume  # every window was done
 
 
@@ -156,7 +161,8 @@ def _transcribe_windows(
 ) -> Transcript:
     segments = list(resume.segments)
     language = options.language or resume.language
-    language_probability: float | None = None
+    # an asked language has no probability; a detected one keeps its own across a resume
+    language_probability = None if options.language else resume.language_probability
     done = resume.offset
     lag = word_lag(provider)
     in_flight = transcribed_windows(
@@ -172,6 +178,8 @@ def _transcribe_windows(
                 language, language_probability = lang.language, lang.probability
                 if hooks.on_language:
                     hooks.on_language(language)
+                if hooks.on_language_detected:
+                    hooks.on_language_detected(language, language_probability)
             found: list[Segment] = []
             with _given_back(window.segments):  # stopped midway: its queued chunks too
                 for seg in _clip(window.segments, window.offset, window.end, lag):

@@ -92,6 +92,7 @@ class Transcriber:
         should_stop: Callable[[], bool] | None = None,
         options: TranscribeOptions | None = None,
         on_language: Callable[[str], None] | None = None,
+        on_language_detected: Callable[[str, float | None], None] | None = None,
     ) -> Transcript:
         """Transcribe a media file (any container FFmpeg reads) or 16 kHz mono float32 samples.
 
@@ -101,6 +102,9 @@ class Transcriber:
         giving what an uninterrupted run gives. ``options``
         overrides per call what does not need another model (language, prompt, beam, ...).
         Raises ``Interrupted`` once ``should_stop()`` turns true (at the next segment).
+        ``on_language(language)`` and ``on_language_detected(language, probability)`` are
+        called once the language is detected: a caller that resumes keeps both in its
+        ``Resume``, so the resumed transcript names them as an uninterrupted run does.
         """
         run_options = self._per_call(options)
         if not isinstance(source, (str, Path)):
@@ -110,6 +114,7 @@ class Transcriber:
                 source, run_options, resume, FileHooks(
                     checkpoint=checkpoint,
                     on_language=on_language,
+                    on_language_detected=on_language_detected,
                     on_progress=on_progress,
                     on_window_done=release_memory,
                     should_stop=should_stop or (lambda: False),

@@ -212,12 +212,16 @@ class Manifest:
 
     def set_meta(self, job_id: int, key: str, value: str) -> None:
         """Store a string a resumed run needs (detected language, output stem, options)."""
+        self.update_meta(job_id, {key: value})
+
+    def update_meta(self, job_id: int, values: Mapping[str, str]) -> None:
+        """Store several such strings in one transaction (all of them, or none)."""
         with self._transaction() as conn:
             self._get(conn, job_id)
-            conn.execute(
+            conn.executemany(
                 "INSERT INTO job_meta (job_id, key, value) VALUES (?, ?, ?)"
                 " ON CONFLICT (job_id, key) DO UPDATE SET value = excluded.value",
-                (job_id, key, stored(value)),
+                [(job_id, key, stored(value)) for key, value in values.items()],
             )
 
     def meta(self, job_id: int) -> dict[str, str]:

@@ -39,6 +39,7 @@ from woasr_cli.errors import (
     first_line,
 )
 from woasr_cli.events import Event, Reporter, null_reporter
+from woasr_cli.jobs.detected import detected, language_meta
 from woasr_cli.jobs.manifest import Job, Manifest
 from woasr_cli.jobs.ray_worker import FileWorker, transcript_from_wire
 from woasr_cli.jobs.rewrite import packed
@@ -382,12 +383,13 @@ class _Driver:
     def _submit(self, flight: _Flight, slot: _Slot) -> None:
         path = flight.planned.item.path
         segments, offset = self.manifest.checkpoints(flight.job_id)
-        language = self.manifest.meta(flight.job_id).get("language")
+        language, probability = detected(self.manifest.meta(flight.job_id))
         resume = (
-            {"segments": segments, "offset": offset, "language": language}
+            {"segments": segments, "offset": offset, "language": language,
+             "language_probability": probability}
             if segments or offset > 0 or language
             else None
-        )
+        )  # fmt: skip
         source: Any = str(path)
         if not self.shared_fs:
             if flight.job_id not in self.payloads:
@@ -486,7 +488,8 @@ class _Driver:
                 continue  # finished (or taken over) since: its result is what counts
             try:
                 if state["language"]:
-                    self.manifest.set_meta(flight.job_id, "language", state["language"])
+                    detection = language_meta(state["language"], state["language_probability"])
+                    self.manifest.update_meta(flight.job_id, detection)
                 if state["segments"] or state["done_seconds"]:
                     self.manifest.checkpoint(flight.job_id, self.runner.owner, state["segments"],
                                              state["done_seconds"], state["duration"])  # fmt: skip

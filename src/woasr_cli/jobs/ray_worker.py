@@ -68,10 +68,12 @@ class _Live:
         self.done = 0.0
         self.duration: float | None = None
         self.language: str | None = None
+        self.language_probability: float | None = None
         self.segments: list[dict[str, Any]] = []
 
     def drain(self) -> dict[str, Any]:
         out = {"done_seconds": self.done, "duration": self.duration, "language": self.language,
+               "language_probability": self.language_probability,
                "segments": self.segments}  # fmt: skip
         self.segments = []
         return out
@@ -150,6 +152,7 @@ class FileWorker:
                 [Segment.from_dict(s) for s in resume["segments"]],
                 float(resume["offset"]),
                 resume.get("language"),
+                resume.get("language_probability"),
             )
 
         def checkpoint(segments: list[Segment], done_seconds: float) -> None:
@@ -157,8 +160,8 @@ class FileWorker:
                 live.segments += [s.to_dict() for s in segments]
                 live.done = max(live.done, done_seconds)
 
-        def on_language(language: str) -> None:
-            live.language = language
+        def on_language(language: str, probability: float | None) -> None:
+            live.language, live.language_probability = language, probability
 
         def on_progress(done: float, duration: float | None) -> None:
             live.done, live.duration = max(live.done, done), duration
@@ -166,7 +169,7 @@ class FileWorker:
         try:
             transcript = self.transcriber.transcribe(
                 path, on_progress=on_progress, resume=earlier, checkpoint=checkpoint,
-                should_stop=self._stop.is_set, on_language=on_language,
+                should_stop=self._stop.is_set, on_language_detected=on_language,
             )  # fmt: skip
         except Interrupted:
             return {"status": "interrupted"}

@@ -29,6 +29,7 @@ from woasr_cli.errors import (
     reason,
 )
 from woasr_cli.events import Event, Reporter, null_reporter
+from woasr_cli.jobs.detected import language_meta, resume_of
 from woasr_cli.jobs.fingerprint import fingerprint_file
 from woasr_cli.jobs.finished import FinishedWork, written_meanwhile
 from woasr_cli.jobs.layout import output_stems
@@ -40,7 +41,6 @@ from woasr_cli.media import probe
 from woasr_cli.media.discover import InputFile
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.outputs import format_options_for, output_paths, write_outputs
-from woasr_cli.pipeline import Resume
 from woasr_cli.transcriber import Transcriber
 from woasr_cli.transcript import Segment
 
@@ -349,8 +349,7 @@ class BatchRunner:
     def _run_job(self, planned: PlannedJob, job_id: int, result: BatchResult) -> None:
         path = planned.item.path
         segments, offset = self.manifest.checkpoints(job_id)
-        meta = self.manifest.meta(job_id)
-        resume = Resume([Segment.from_dict(s) for s in segments], offset, meta.get("language"))
+        resume = resume_of(segments, offset, self.manifest.meta(job_id))
         self.report(Event("started", input=str(path), resumed_from=offset if offset > 0 else None))
         heartbeat = _Heartbeat(self.manifest, job_id, self.owner)
         started = time.monotonic()
@@ -441,13 +440,17 @@ class BatchRunner:
                 duration,
             )  # fmt: skip
 
-        def on_language(language: str) -> None:
-            self.manifest.set_meta(job_id, "language", language)
+        def on_language(language: str, probability: float | None) -> None:
+            self.manifest.update_meta(job_id, language_meta(language, probability))
 
         def on_progress(done: float, duration: float | None) -> None:
             self.report(Event("progress", input=name, done_seconds=done, duration=duration))
 
-        return {"checkpoint": checkpoint, "on_language": on_language, "on_progress": on_progress}
+        return {
+            "checkpoint": checkpoint,
+            "on_language_detected": on_language,
+            "on_progress": on_progress,
+        }
 
     def _fail_claimed(self, job_id: int, name: str, reason: str, result: BatchResult) -> None:
         self.manifest.fail(job_id, self.owner, reason)
