@@ -48,7 +48,8 @@ WHISPER_TEMPERATURES: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 _OUTPUT_ONLY = {"fingerprint": False}  # shapes files or scheduling, never the transcript
 _SECRET = {"fingerprint": False, "secret": True}  # never hashed, never written out
-# Hashed only when set, so that fingerprints made before the field existed stay valid.
+# Hashed only when set (not its default), so that fingerprints made before the field existed,
+# or before it counted, stay valid: an upgrade alone re-runs no finished file.
 _WHEN_SET = {"fingerprint": "when set"}
 # Set by the pipeline, never by a caller: not read from a mapping, not written out.
 _INTERNAL = {"fingerprint": "when set", "internal": True}
@@ -67,7 +68,11 @@ class TranscribeOptions:
     word_timestamps: bool | None = None  # None: decided by woasr_cli.policy.prepare
     vad: bool | None = None  # None: on where the engine has voice activity detection
     device: Device = field(default="auto", metadata=_OUTPUT_ONLY)
-    compute_type: str = field(default="default", metadata=_OUTPUT_ONLY)
+    # The precision asked changes the words (tiny.en on pyannote_sample.wav: int8 heard "I need
+    # the design.", float32 "Neither did I."): asked, it counts. "default" (the engine's choice
+    # for the device, int8 on a CPU) does not, as the device does not: fingerprints from before
+    # it counted stay valid, and a manifest moved between machines is not redone.
+    compute_type: str = field(default="default", metadata=_WHEN_SET)
     threads: int = field(default=0, metadata=_OUTPUT_ONLY)  # 0: chosen from the machine
     # 0: chosen from the machine; 1 disables batching
     batch_size: int = field(default=0, metadata=_OUTPUT_ONLY)
@@ -130,12 +135,13 @@ class TranscribeOptions:
 
     def fingerprint_fields(self) -> dict[str, Any]:
         """What :meth:`fingerprint` hashes: every field that changes the transcript, and those
-        hashed only when set (so that fingerprints made before they existed stay valid)."""
+        hashed only when set, not left at their default (so that fingerprints made before they
+        existed, or counted, stay valid)."""
         return {
             f.name: getattr(self, f.name)
             for f in fields(self)
             if f.metadata.get("fingerprint", True) is True
-            or (f.metadata.get("fingerprint") == "when set" and getattr(self, f.name) is not None)
+            or (f.metadata.get("fingerprint") == "when set" and getattr(self, f.name) != f.default)
         }
 
     def public_dict(self) -> dict[str, Any]:

@@ -137,6 +137,17 @@ class Manifest:
             conn.execute("DELETE FROM job_meta WHERE job_id = ?", (job.id,))
             return self._get(conn, job.id)
 
+    def restamp(self, job_id: int, options_fp: str, new_options_fp: str) -> bool:
+        """Give a job another options fingerprint for the same work (one made before an option
+        counted: :mod:`woasr_cli.jobs.options_upgrade`); False where its fingerprint is not
+        ``options_fp`` any more."""
+        with self._transaction() as conn:
+            cur = conn.execute(
+                "UPDATE jobs SET options_fp = ? WHERE id = ? AND options_fp = ?",
+                (new_options_fp, job_id, options_fp),
+            )
+            return cur.rowcount == 1
+
     # -- claiming and leases -------------------------------------------------------------------
     def claim(self, job_id: int, owner: str, lease_seconds: float) -> bool:
         """Atomically make a job ``running`` for ``owner``; False if it is taken or done."""
@@ -407,6 +418,14 @@ class Manifest:
             conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
 
     # -- reading -------------------------------------------------------------------------------
+    def job_at(self, input_path: str | Path) -> Job | None:
+        """The job of this input (as :meth:`get` sees it), None if it was never registered."""
+        rows = self._read(
+            f"SELECT {COLUMNS} FROM jobs WHERE input_path = ?",
+            (stored(os.path.abspath(input_path)),),
+        )
+        return _as_seen(Job.from_row(rows[0]), time.time()) if rows else None
+
     def get(self, job_id: int) -> Job | None:
         """The job as it stands (a dead owner's ``running`` job reads as ``interrupted``)."""
         rows = self._read(f"SELECT {COLUMNS} FROM jobs WHERE id = ?", (job_id,))

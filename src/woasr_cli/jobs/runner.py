@@ -34,6 +34,7 @@ from woasr_cli.jobs.fingerprint import fingerprint_file
 from woasr_cli.jobs.finished import FinishedWork, written_meanwhile
 from woasr_cli.jobs.layout import output_stems
 from woasr_cli.jobs.manifest import Job, Manifest
+from woasr_cli.jobs.options_upgrade import bring_up_to_date
 from woasr_cli.jobs.owner import new_owner
 from woasr_cli.jobs.rewrite import layout_key, outdated, own_transcript, packed
 from woasr_cli.jobs.states import JobState
@@ -175,6 +176,7 @@ class BatchRunner:
             job = self.manifest.register(str(path), "", options_fp, force=True)
             self._refuse(job, planned, str(exc), result)
             return None
+        bring_up_to_date(self.manifest, str(path), self.options)
         job = self.manifest.register(str(path), content_fp, options_fp, force=force)
         taken = finished.taken(str(path), content_fp, options_fp, self.file_layouts(planned.stem))
         if taken is not None:
