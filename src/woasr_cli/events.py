@@ -34,6 +34,10 @@ class Event:
     total_files: int | None = None
     worker: str | None = None  # which worker process (or cluster actor) did the work
     words: int | None = None  # a file's words transcribed (0: no speech found)
+    # the input as a person reads it: relative to the folder the batch's inputs share
+    # (jobs/input_names.py); ``input`` stays the absolute path
+    name: str | None = None
+    inputs_dir: str | None = None  # batch_started: that folder, where there is one
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v not in (None, [], {})}

@@ -35,14 +35,18 @@ def _write(stream: TextIO, text: str) -> None:
         pass
 
 
-def _shown(event: Event) -> Event:
-    """``event`` with its file name and reason as a terminal line may show them."""
-    if event.input is None and event.reason is None:
+def _shown(event: Event, named: bool = True) -> Event:
+    """``event`` with its file named as the batch names it to a person (``name``, relative to
+    the folder its inputs share: ``inputs_dir``; its full path where not ``named``), and its
+    reason, as a terminal line may show them."""
+    if event.input is None and event.reason is None and event.inputs_dir is None:
         return event
+    name = (event.name if named else None) or event.input
     return replace(
         event,
-        input=None if event.input is None else shown(event.input),
+        input=None if name is None else shown(name),
         reason=None if event.reason is None else shown(event.reason),
+        inputs_dir=None if event.inputs_dir is None else shown(event.inputs_dir),
     )
 
 
@@ -144,15 +148,22 @@ class PlainReporter:
         self.quiet = quiet
         self._last_progress = 0.0
         self._clock = BatchClock()
+        self._folder: str | None = None  # "inputs in ...", written before the first file line
 
     def __call__(self, event: Event) -> None:
         self._clock.add(event)
+        # -q prints failures alone, each line whole (a cron log): with the full path
+        event = _shown(event, named=not self.quiet)
+        if event.kind == "batch_started" and not self.quiet:
+            self._folder = event.inputs_dir
         line = self._line(event)
         if line and (not self.quiet or event.kind in ("failed", "interrupted")):
+            if self._folder is not None and event.input is not None:
+                line = f"inputs in {self._folder}\n{line}"
+                self._folder = None
             _write(self.stream, line + "\n")
 
     def _line(self, e: Event) -> str | None:
-        e = _shown(e)
         if e.kind == "started":
             extra = f" (resuming at {e.resumed_from:.1f}s)" if e.resumed_from else ""
             return f"start    {e.input}{extra}"
@@ -214,6 +225,8 @@ class RichReporter:
         p = self.progress
         name = event.input or ""
         if event.kind == "batch_started":
+            if event.inputs_dir is not None:
+                self.console.print(f"inputs in {event.inputs_dir}", highlight=False, markup=False)
             p.start()
             self._total = event.total_files or 0
             self._overall = p.add_task(

@@ -79,8 +79,10 @@ def _print_table(rows: list[dict[str, Any]], totals: dict[str, Any]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    from woasr_cli.jobs.input_names import common_folder, relative_name
+
     console = Console(highlight=False)
-    base = _common_dir([r["input"] for r in rows])
+    base = common_folder([r["input"] for r in rows])
     width = max(console.width - _FIXED_WIDTH, 16)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=False)
     table.add_column("input", no_wrap=True)
@@ -89,7 +91,7 @@ def _print_table(rows: list[dict[str, Any]], totals: dict[str, Any]) -> None:
     for r in rows:
         style = _STYLE.get(r["state"], "")
         table.add_row(
-            escape(ellipsize(shown(_relative(r["input"], base)), width)),
+            escape(ellipsize(shown(relative_name(r["input"], base)), width)),
             f"[{style}]{r['state']}[/]" if style else r["state"],
             "" if r["progress"] is None else f"{r['progress']:.0f}%",
             "" if r["duration"] is None else f"{r['duration']:.1f}s",
@@ -101,7 +103,7 @@ def _print_table(rows: list[dict[str, Any]], totals: dict[str, Any]) -> None:
     console.print(table)
     for r in rows:
         if r["error"]:
-            name = ellipsize(shown(_relative(r["input"], base)), min(width, console.width // 2))
+            name = ellipsize(shown(relative_name(r["input"], base)), min(width, console.width // 2))
             room = max(console.width - len(name) - 2, 8)
             error = shown(r["error"])
             error = error if len(error) <= room else error[: room - 1] + "…"
@@ -126,24 +128,3 @@ def ellipsize(text: str, width: int) -> str:
     tail = (width - 1) * 2 // 3  # the end (file name) matters most
     head = width - 1 - tail
     return text[:head] + "…" + text[len(text) - tail :]
-
-
-def _common_dir(paths: list[str]) -> Path | None:
-    if not paths:
-        return None
-    import os
-
-    try:
-        common = Path(os.path.commonpath([str(Path(p).parent) for p in paths]))
-    except ValueError:  # mixed absolute/relative or drives
-        return None
-    return None if common == Path(common.anchor) else common
-
-
-def _relative(path: str, base: Path | None) -> str:
-    if base is None:
-        return path
-    try:
-        return str(Path(path).relative_to(base))
-    except ValueError:
-        return path

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from woasr_cli.events import Reporter, null_reporter
+from woasr_cli.jobs.input_names import naming
 from woasr_cli.jobs.manifest import Manifest
 from woasr_cli.jobs.manifest_path import default_manifest
 from woasr_cli.jobs.runner import BatchResult, BatchRunner, PlannedJob, plan
@@ -69,15 +70,16 @@ def run_batch(
     if not files:
         return BatchResult(missing=missing, ignored=ignored)
     jobs = plan(files, output_dir.absolute())
+    reporter = naming(reporter or null_reporter, [j.item.path for j in jobs])
     if executor is not None:
         result = executor.run_batch(
-            jobs, options, manifest, reporter=reporter or null_reporter,
+            jobs, options, manifest, reporter=reporter,
             should_stop=should_stop or (lambda: False), force=force,
         )  # fmt: skip
         result.missing, result.ignored = missing, ignored
         return result
     result = _run_planned(
-        jobs, options, manifest, reporter or null_reporter, should_stop or (lambda: False),
+        jobs, options, manifest, reporter, should_stop or (lambda: False),
         force=force, transcriber=transcriber,
     )  # fmt: skip
     result.missing, result.ignored = missing, ignored
@@ -121,6 +123,7 @@ def retry_batch(
         if workers is not None:
             options = replace(options, workers=workers)
         plans.append((prepare(options), planned))  # every group checked before any work
+    reporter = naming(reporter, [p.item.path for _, group in plans for p in group])
     path = Path(manifest_path)
     for options, planned in plans:
         if executor is not None:
