@@ -85,7 +85,12 @@ def retry(
         typer.echo(f"woasr: error: {exc}", err=True)
         raise typer.Exit(exit_code_for(exc)) from None
     if not (result.done or result.failed or result.interrupted or result.skipped):
-        typer.echo("woasr: nothing to retry", err=True)
+        running = (
+            f" ({result.held} still running in another process: woasr status follows it)"
+            if result.held
+            else ""
+        )
+        typer.echo(f"woasr: nothing to retry{running}", err=True)
         raise typer.Exit(OK)
     raise typer.Exit(
         report_result(result, quiet=quiet, json_events=json_events, interrupted_code=stop.exit_code)

@@ -104,6 +104,8 @@ def retry_batch(
     stop = should_stop or (lambda: False)
     total = BatchResult()
     with Manifest.open(manifest_path) as manifest:
+        # running under a live owner (a dead one's job reads as interrupted): not ours to retry
+        total.held = len(manifest.jobs([JobState.RUNNING]))
         groups: dict[str, list[PlannedJob]] = {}
         for job in manifest.jobs([JobState.FAILED, JobState.INTERRUPTED, JobState.PENDING]):
             meta = manifest.meta(job.id)

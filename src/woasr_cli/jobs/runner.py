@@ -61,6 +61,7 @@ class BatchResult:
     failed: int = 0
     elsewhere: int = 0  # finished by another process sharing the manifest
     lost: int = 0  # taken over by another process after our lease ran out
+    held: int = 0  # retry: jobs a live process is running now, left to it
     interrupted: bool = False
     failures: list[tuple[str, str]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # arguments that matched no media file
