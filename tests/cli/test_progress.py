@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from rich.console import Console
 
 from woasr_cli.cli.progress import RichReporter
@@ -108,3 +109,31 @@ def test_a_forced_exit_closes_an_open_json_batch_once() -> None:
     assert [(e["event"], e.get("reason")) for e in events] == [
         ("batch_started", None), ("batch_done", "stopped by SIGTERM"),
     ]  # fmt: skip
+
+
+def test_the_batch_speed_counts_what_a_resumed_file_transcribed_this_time() -> None:
+    """A file resumed at 55 s of 154 s: "2.6 min of audio in 52.1 s (3.0x real time)" said
+    the run had transcribed all of it, at 3.0x, where it had done 99 s at 1.9x."""
+    import json
+    import time
+
+    from woasr_cli.cli.progress import JsonReporter, PlainReporter
+
+    plain, lines = io.StringIO(), io.StringIO()
+    reporters = (PlainReporter(plain), JsonReporter(lines))
+    events = (Event("batch_started", total_files=1),
+              Event("started", input="/m/long.wav", resumed_from=55.0))  # fmt: skip
+    for event in events:
+        for reporter in reporters:
+            reporter(event)
+    time.sleep(0.2)
+    for event in (Event("done", input="/m/long.wav", duration=154.0, elapsed=0.2),
+                  Event("batch_done")):  # fmt: skip
+        for reporter in reporters:
+            reporter(event)
+    summary = plain.getvalue().splitlines()[-1]
+    assert summary.startswith("woasr: 99.0 s of audio in "), summary
+    assert summary.endswith("x real time), resumed after 55.0 s done earlier"), summary
+    end = json.loads(lines.getvalue().splitlines()[-1])
+    assert end["audio_seconds"] == 154.0  # the finished files' audio, as before
+    assert end["realtime_factor"] * end["elapsed"] == pytest.approx(99.0, rel=0.02)

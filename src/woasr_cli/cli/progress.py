@@ -64,20 +64,30 @@ def _rounded(value: Any) -> Any:
 class BatchClock:
     """The batch's own real-time factor: audio seconds finished per wall second since the batch
     started. Per file only the file's audio length and wall time are true: in a batch that
-    decodes several files together, a file's wall time is shared with the others."""
+    decodes several files together, a file's wall time is shared with the others.
+
+    A file resumed after an interruption counts, for the speed, the audio this run transcribed
+    (from where it resumed): its whole length made a resume from 55 s of a 154 s file read as
+    3.0x real time where it ran at 1.9x."""
 
     def __init__(self) -> None:
         self.started: float | None = None
-        self.audio = 0.0
+        self.audio = 0.0  # the finished files' audio
+        self.worked = 0.0  # of which this run transcribed
+        self._resumed: dict[str, float] = {}
 
     def add(self, event: Event) -> None:
         # From the first job on: loading the model is not transcription speed.
         if event.kind == "batch_started":
-            self.started, self.audio = None, 0.0
-        elif event.kind == "started" and self.started is None:
-            self.started = time.monotonic()
+            self.started, self.audio, self.worked = None, 0.0, 0.0
+        elif event.kind == "started":
+            if self.started is None:
+                self.started = time.monotonic()
+            self._resumed[event.input or ""] = event.resumed_from or 0.0
         elif event.kind == "done":
-            self.audio += event.duration or 0.0
+            duration = event.duration or 0.0
+            self.audio += duration
+            self.worked += max(duration - self._resumed.pop(event.input or "", 0.0), 0.0)
 
     def figures(self) -> dict[str, float]:
         """``audio_seconds``, ``elapsed`` and ``realtime_factor`` of the batch so far."""
@@ -85,19 +95,21 @@ class BatchClock:
             return {}
         wall = time.monotonic() - self.started
         out = {"audio_seconds": self.audio, "elapsed": wall}
-        if self.audio and wall > 0:
-            out["realtime_factor"] = self.audio / wall
+        if self.worked and wall > 0:
+            out["realtime_factor"] = self.worked / wall
         return out
 
     def summary(self) -> str | None:
         if self.started is None:
             return None
         wall = time.monotonic() - self.started
-        if not self.audio or wall <= 0:
+        if not self.worked or wall <= 0:
             return None
+        earlier = self.audio - self.worked
         return (
-            f"woasr: {_seconds(self.audio)} of audio in {_seconds(wall)}"
-            f" ({self.audio / wall:.1f}x real time)"
+            f"woasr: {_seconds(self.worked)} of audio in {_seconds(wall)}"
+            f" ({self.worked / wall:.1f}x real time)"
+            + (f", resumed after {_seconds(earlier)} done earlier" if earlier >= 0.05 else "")
         )
 
 
