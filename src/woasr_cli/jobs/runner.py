@@ -174,7 +174,13 @@ class BatchRunner:
         try:
             content_fp = fingerprint_file(path)
         except InputError as exc:
-            job = self.manifest.register(str(path), "", options_fp, force=True)
+            # An input that cannot be read now (a drive not mounted, a link to nowhere) keeps
+            # what its job holds: a finished job its transcript, an interrupted one the
+            # checkpoints to resume from once it is back (they were dropped, and an hour of a
+            # long recording transcribed again).
+            job = self.manifest.job_at(str(path)) or self.manifest.register(
+                str(path), "", options_fp, force=True
+            )
             self._refuse(job, planned, str(exc), result)
             return None
         bring_up_to_date(self.manifest, str(path), self.options)
