@@ -53,3 +53,14 @@ def test_transcribe_names_inputs_as_status_does(speech_dir: Path, tmp_path: Path
         (str(media / "a" / "x.wav"), "a/x.wav"),
         (str(media / "b" / "x.wav"), "b/x.wav"),
     ]
+
+
+def test_every_file_event_has_a_name_and_only_a_shared_folder_is_named() -> None:
+    from woasr_cli.events import Event
+    from woasr_cli.jobs.input_names import naming
+
+    seen: list[Event] = []
+    report = naming(seen.append, ["/srv/a/x.wav", "/home/b/y.wav"])  # nothing shared but /
+    for event in (Event("batch_started"), Event("skipped", input="/home/b/y.wav")):
+        report(event)
+    assert seen[0].inputs_dir is None and seen[1].name == "/home/b/y.wav"

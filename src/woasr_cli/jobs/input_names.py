@@ -43,13 +43,12 @@ def relative_name(path: str | Path, base: Path | None) -> str:
 
 
 def naming(reporter: Reporter, paths: Iterable[str | Path]) -> Reporter:
-    """``reporter``, given each event of a batch of these inputs with its input's name."""
+    """``reporter``, given each event of a batch of these inputs with its input's name (the
+    full path where they share no folder: every file event has one)."""
     base = common_folder(paths)
-    if base is None:
-        return reporter
 
     def named(event: Event) -> None:
-        if event.kind == "batch_started" and event.inputs_dir is None:
+        if event.kind == "batch_started" and event.inputs_dir is None and base is not None:
             event = replace(event, inputs_dir=str(base))
         elif event.input is not None and event.name is None:
             event = replace(event, name=relative_name(event.input, base))
