@@ -38,9 +38,10 @@ import contextlib
 import functools
 import hmac
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -61,6 +62,7 @@ from woasr_cli.outputs import render
 CONFIG_TIMEOUT = 10.0  # seconds a client has to send its config
 _SR = 16000
 _FEED_SLICE = 30 * _SR  # samples a worker call takes at most
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,7 @@ async def _serve(
     arrived while the last one ran. With ``files``, the committed words are kept and sent
     rendered before the stream closes normally (or for being idle)."""
     loop = asyncio.get_running_loop()
+    passes = _Passes(loop, workers)
     arrived = Backlog(round(limits.max_backlog_s * _SR))
     idle = False
     media: MediaFrames | None = None  # frames that are a media file, decoded on a thread
@@ -198,6 +201,14 @@ async def _serve(
             arrived.put(resample.flush())
         arrived.put(None)
 
+    async def watch() -> None:
+        """After the end of the input: the client leaving is seen at once (its passes stop),
+        and whatever else it sends is let go (a second "end")."""
+        while True:
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                raise WebSocketDisconnect(message.get("code", 1000))
+
     async def receive() -> None:
         nonlocal idle, media
         first = True
@@ -206,7 +217,8 @@ async def _serve(
                 message = await asyncio.wait_for(ws.receive(), limits.idle_s)
             except TimeoutError:  # a client that went quiet: end its stream, free its slot
                 idle = True
-                return await end_of_input()
+                await end_of_input()
+                return await watch()
             if message["type"] == "websocket.disconnect":
                 raise WebSocketDisconnect(message.get("code", 1000))
             check()
@@ -223,7 +235,10 @@ async def _serve(
                     arrived.put(resample(data))
             elif message.get("text") is not None:
                 if _is_end(message["text"]):
-                    return await end_of_input()
+                    await end_of_input()
+                    # Not watched, a client that left after "end" held its slot until every
+                    # pass of its audio had run, for no one: the next client got 1013.
+                    return await watch()
                 # Audio sent as text (base64, say) was dropped without a word: the stream then
                 # ended "normally" with no text at all.
                 raise _Refused(
@@ -240,13 +255,11 @@ async def _serve(
                 # it comes, and a stream that ends leaves at most one slice running.
                 for at in range(0, len(audio), _FEED_SLICE):
                     piece = audio[at : at + _FEED_SLICE]
-                    await _send(
-                        ws, await loop.run_in_executor(workers, processor.feed, piece), files
-                    )
+                    await _send(ws, await passes.run(processor.feed, piece), files)
             if any(item is None for item in items):
-                await _send(ws, await loop.run_in_executor(workers, processor.finish), files)
+                await _send(ws, await passes.run(processor.finish), files)
                 if files is not None:
-                    rendered = await loop.run_in_executor(workers, files.render, processor)
+                    rendered = await passes.run(files.render, processor)
                     message = {"type": "files", "files": rendered}
                     await ws.send_text(json.dumps(message, ensure_ascii=False))
                 return
@@ -254,10 +267,11 @@ async def _serve(
     receiver = asyncio.create_task(receive())
     worker = asyncio.create_task(work())
     try:
-        done, _ = await asyncio.wait({receiver, worker}, return_when=asyncio.FIRST_EXCEPTION)
-        for task in done:
-            task.result()
-        await worker
+        pending = {receiver, worker}
+        while worker in pending:  # the receiver watches the client until the worker is done
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
         if idle:
             await _close(ws, 1001, f"no audio for {limits.idle_s:g} s: the stream was ended")
         else:
@@ -285,6 +299,32 @@ async def _serve(
                 task.exception()
         if media is not None:
             media.drop()
+        # A pass cannot be stopped midway: the stream keeps its slot (and its model) while
+        # its last one runs on, a worker thread and the CPU still busy with it.
+        await passes.settle()
+
+
+class _Passes:
+    """A stream's passes on the worker pool, one at a time. A pass goes on in its thread when
+    the stream stops (its client gone); :meth:`settle` waits for it, and no other starts."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, workers: ThreadPoolExecutor) -> None:
+        self.loop = loop
+        self.workers = workers
+        self.running: asyncio.Future[Any] | None = None
+
+    async def run(self, work: Callable[..., _T], *args: Any) -> _T:
+        self.running = self.loop.run_in_executor(self.workers, work, *args)
+        # shielded: cancelling the stream leaves the pass to finish, waited for by settle()
+        result: _T = await asyncio.shield(self.running)
+        return result
+
+    async def settle(self) -> None:
+        running, self.running = self.running, None
+        if running is not None:
+            await asyncio.wait({running})
+            if not running.cancelled():
+                running.exception()  # read: a pass that failed for a client gone is not logged
 
 
 def _first_frame(data: bytes, pcm: PcmConverter) -> tuple[str | None, bytes]:
