@@ -355,3 +355,20 @@ def test_a_model_that_does_not_resolve_is_the_clients_mistake(client: TestClient
         ws.send_text(json.dumps({"model": "no-such-model"}))
         events, code = receive_all(ws)
     assert code == 1007 and "no-such-model" in events[-1]["message"], events
+
+
+def test_a_config_field_the_server_does_not_know_is_refused_by_name(client: TestClient) -> None:
+    """A browser client wrote the Web Audio name, {"sampleRate": 48000}: the field was let go,
+    its 48 kHz audio taken for 16 kHz, and jfk came out as "oooh Ah Oh" with no error."""
+    for config, field in (({"sampleRate": 48000}, "sampleRate"), ({"type": "end"}, "type")):
+        with client.websocket_connect(f"/v1/stream?api_key={KEY}") as ws:
+            ws.send_text(json.dumps(config))
+            ws.send_text(json.dumps({"type": "end"}))
+            events, code = receive_all(ws)
+        assert code == 1007, (config, events)
+        assert f"unknown config field '{field}'" in events[-1]["message"]
+        assert "sample_rate" in events[-1]["message"]  # the fields it takes
+    with client.websocket_connect("/v1/stream") as ws:  # the key in the config is one of them
+        ws.send_text(json.dumps({"api_key": KEY, "sample_rate": 16000, "channels": 1}))
+        ws.send_text(json.dumps({"type": "end"}))
+        assert receive_all(ws) == ([], 1000)

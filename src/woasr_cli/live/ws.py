@@ -63,6 +63,10 @@ CONFIG_TIMEOUT = 10.0  # seconds a client has to send its config
 _SR = 16000
 _FEED_SLICE = 30 * _SR  # samples a worker call takes at most
 _T = TypeVar("_T")
+_CONFIG_FIELDS = (
+    "provider", "model", "language", "sample_rate", "channels", "formats", "lookahead_ms",
+    "api_key",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -392,6 +396,14 @@ def _key_ok(offered: object, expected: str | None) -> bool:
 def _parse_config(
     data: dict[str, Any], base: TranscribeOptions
 ) -> tuple[TranscribeOptions, PcmConverter, tuple[str, ...], int | None]:
+    unknown = [key for key in data if key not in _CONFIG_FIELDS]
+    if unknown:
+        # A field the server does not know was let go: a browser's {"sampleRate": 48000} (the
+        # Web Audio name) streamed 48 kHz audio taken for 16 kHz, and the text was "oooh Ah Oh".
+        raise _Refused(
+            1007,
+            f"unknown config field {unknown[0]!r}; the config takes {', '.join(_CONFIG_FIELDS)}",
+        )
     rate = data.get("sample_rate", _SR)
     if not isinstance(rate, int) or isinstance(rate, bool) or not 8000 <= rate <= 48000:
         raise _Refused(1007, "sample_rate must be a whole number of Hz from 8000 to 48000")
