@@ -53,6 +53,7 @@ from woasr_cli.live.media_frames import MediaFrames
 from woasr_cli.live.pcm import PcmConverter
 from woasr_cli.live.processor import LiveProcessor, StreamConfig
 from woasr_cli.live.setup import live_options, open_processor
+from woasr_cli.live.stream_set import LiveStreams
 from woasr_cli.live.writers import GrowingTranscript
 from woasr_cli.media.audio import Audio
 from woasr_cli.model_pool import ModelPool, ModelsBusy
@@ -94,10 +95,14 @@ def stream_router(
     config: StreamConfig | None = None,
     models: ModelPool | None = None,
     limits: StreamLimits | None = None,
+    streams: LiveStreams | None = None,
 ) -> APIRouter:
     """A router with ``/v1/stream``; ``defaults`` gives the provider/model/device a client does
-    not name. Include it in the server's app: ``app.include_router(stream_router(...))``."""
+    not name. Include it in the server's app: ``app.include_router(stream_router(...))``.
+    ``streams``: where its open streams are kept, for the server to end them when it stops
+    (:meth:`LiveStreams.end_all`)."""
     base = defaults or TranscribeOptions()
+    streams = streams or LiveStreams()
     pool = models or ModelPool()
     limits = limits or StreamLimits()
     workers = ThreadPoolExecutor(max_streams, thread_name_prefix="woasr-stream")
@@ -114,9 +119,12 @@ def stream_router(
             first = await _first_message(ws)
             if first is None or not _key_ok(first.get("api_key"), api_key):
                 return await _close(ws, 1008, "invalid or missing API key")
+        if streams.stopping:
+            return await _close(ws, 1012, "the server is stopping; try again later")
         if active >= max_streams:
             return await _close(ws, 1013, f"at the limit of {max_streams} streams; try later")
         active += 1
+        stop, _ = streams.open()
         try:
             if first is None:
                 first = await _first_message(ws)
@@ -146,11 +154,12 @@ def stream_router(
                 except WoasrError as exc:
                     return await _close(ws, 1011, str(exc))
                 files = _Files(options, formats) if formats else None
-                await _serve(ws, processor, pcm, workers, limits, files)
+                await _serve(ws, processor, pcm, workers, limits, files, stop)
             finally:
                 pool.release(loaded)
         finally:
             active -= 1
+            streams.close(stop)
 
     return router
 
@@ -162,14 +171,17 @@ async def _serve(
     workers: ThreadPoolExecutor,
     limits: StreamLimits,
     files: _Files | None = None,
+    stop: asyncio.Event | None = None,
 ) -> None:
     """Receive frames on one task, run passes on another: each pass takes every frame that
     arrived while the last one ran. With ``files``, the committed words are kept and sent
-    rendered before the stream closes normally (or for being idle)."""
+    rendered before the stream closes normally (or for being idle). ``stop`` set (the server
+    stopping) ends the input as the client's "end" would."""
     loop = asyncio.get_running_loop()
     passes = _Passes(loop, workers)
     arrived = Backlog(round(limits.max_backlog_s * _SR))
     idle = False
+    ended = False  # the input: end_of_input() has begun
     media: MediaFrames | None = None  # frames that are a media file, decoded on a thread
     decoded = asyncio.Event()  # its decoder stopped
     failed: list[Exception] = []  # what its decoder's blocks ran into
@@ -197,6 +209,8 @@ async def _serve(
             raise failed[0]
 
     async def end_of_input() -> None:
+        nonlocal ended
+        ended = True
         if media is not None:
             media.close()
             await decoded.wait()
@@ -268,14 +282,30 @@ async def _serve(
                     await ws.send_text(json.dumps(message, ensure_ascii=False))
                 return
 
+    receiver: asyncio.Task[None]  # receive(), then watch()
+
+    async def stopped() -> None:  # the server stops: the input ends here, the tail is sent
+        nonlocal receiver
+        await (stop or asyncio.Event()).wait()
+        if ended:
+            return
+        receiver.cancel()
+        await asyncio.wait({receiver})
+        if receiver.cancelled():  # else it failed, its error read by the loop below
+            await end_of_input()
+            receiver = asyncio.create_task(watch())
+
     receiver = asyncio.create_task(receive())
     worker = asyncio.create_task(work())
+    stopper = asyncio.create_task(stopped())
     try:
-        pending = {receiver, worker}
-        while worker in pending:  # the receiver watches the client until the worker is done
-            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        watched = {stopper, worker}
+        while not worker.done():  # the receiver watches the client until the worker is done
+            done, _ = await asyncio.wait(watched | {receiver}, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
-                task.result()
+                if not task.cancelled():  # a receiver the stop replaced
+                    task.result()
+            watched -= done
         if idle:
             await _close(ws, 1001, f"no audio for {limits.idle_s:g} s: the stream was ended")
         else:
@@ -294,7 +324,7 @@ async def _serve(
     except WoasrError as exc:  # a pass that failed: the client is told why, not just 1006
         await _close(ws, 1007 if isinstance(exc, UsageError) else 1011, str(exc))
     finally:
-        for task in (receiver, worker):
+        for task in (stopper, receiver, worker):
             task.cancel()
             # Both may have ended by the time one's error is read (the client gone while its
             # events were being sent): the other's is read here, not logged by asyncio as
