@@ -21,7 +21,8 @@ other than ``{"type": "end"}`` (audio goes in binary frames), 1013 the server
 is at its stream limit (try again later), 1011 the model failed, 1001 no message for
 ``StreamLimits.idle_s`` (the stream is flushed first), 1008 more audio waiting for its pass
 than ``StreamLimits.max_backlog_s`` (a file pushed faster than real time: the OpenAI-compatible
-route is for files).
+route is for files), 1012 the server is stopping (a stream open then is ended as at its
+client's "end" first: :class:`~woasr_cli.live.stream_set.LiveStreams`).
 With an API key set, a client sends ``Authorization: Bearer KEY``; browsers, which cannot set
 headers on a WebSocket, may put ``?api_key=KEY`` in the URL or ``"api_key"`` in the config.
 
