@@ -137,7 +137,7 @@ def serve(
             # closes every connection with 1012.
             for server in self.servers:
                 server.close()
-            await streams.end_all(STOP_WAIT_S)
+            await streams.end_all(STOP_WAIT_S, give_up=lambda: self.force_exit)
             await super().shutdown(sockets)
 
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C re-raised at the end: as uvicorn.run

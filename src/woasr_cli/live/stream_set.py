@@ -10,6 +10,8 @@ close; streams that open meanwhile are refused. Only then are the connections cl
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 
 # Seconds a stopping server gives its streams' tails: with uvicorn's own wait for the other
 # connections after it, under the 10 s a container runtime waits before SIGKILL in most cases.
@@ -33,16 +35,18 @@ class LiveStreams:
         if done is not None:
             done.set()
 
-    async def end_all(self, wait_s: float) -> int:
-        """End every open stream and wait up to ``wait_s`` for their tails to be sent; the
-        number of streams still open after that (to be closed by the server, 1012)."""
+    async def end_all(self, wait_s: float, give_up: Callable[[], bool] = lambda: False) -> int:
+        """End every open stream and wait up to ``wait_s`` for their tails to be sent, or until
+        ``give_up()`` (a second Ctrl-C); the number of streams still open after that (to be
+        closed by the server, 1012)."""
         self.stopping = True
         pending = list(self._ends.items())
         for end, _ in pending:
             end.set()
-        waits = [asyncio.ensure_future(done.wait()) for _, done in pending]
-        if waits:
-            _, late = await asyncio.wait(waits, timeout=wait_s)
-            for task in late:
-                task.cancel()
+        waits = {asyncio.ensure_future(done.wait()) for _, done in pending}
+        deadline = time.monotonic() + wait_s
+        while waits and not give_up() and time.monotonic() < deadline:
+            _, waits = await asyncio.wait(waits, timeout=0.1)
+        for task in waits:
+            task.cancel()
         return len(self._ends)

@@ -357,7 +357,10 @@ class _Passes:
     async def settle(self) -> None:
         running, self.running = self.running, None
         if running is not None:
-            await asyncio.wait({running})
+            try:
+                await asyncio.wait({running})
+            except asyncio.CancelledError:  # the server quits at once (a second Ctrl-C)
+                return
             if not running.cancelled():
                 running.exception()  # read: a pass that failed for a client gone is not logged
 
