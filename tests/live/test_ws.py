@@ -372,3 +372,21 @@ def test_a_config_field_the_server_does_not_know_is_refused_by_name(client: Test
         ws.send_text(json.dumps({"api_key": KEY, "sample_rate": 16000, "channels": 1}))
         ws.send_text(json.dumps({"type": "end"}))
         assert receive_all(ws) == ([], 1000)
+
+
+def test_end_sent_as_bytes_ends_the_stream(tiny_en: Path, shared_audio: Path) -> None:
+    """{"type": "end"} in a binary frame (a client that sends JSON as bytes) was taken for 15
+    bytes of audio: the stream ended only by the idle rule, 60 s later, with 1001."""
+    del tiny_en
+    app = FastAPI()
+    limits = StreamLimits(idle_s=5.0)
+    app.include_router(stream_router(TranscribeOptions(model="tiny.en"), limits=limits))
+    with TestClient(app) as served, served.websocket_connect("/v1/stream") as ws:
+        ws.send_text(json.dumps({"sample_rate": 16000}))
+        for frame in frames(shared_audio / "jfk.wav"):
+            ws.send_bytes(frame)
+        ws.send_bytes(json.dumps({"type": "end"}).encode())
+        events, code = receive_all(ws)
+    assert code == 1000, events[-1:]
+    said = " ".join(e["text"] for e in events if e["type"] == "final").lower()
+    assert "what you can do for your country" in said, said

@@ -243,6 +243,11 @@ async def _serve(
             check()
             if message.get("bytes"):
                 data = message["bytes"]
+                if media is None and _is_end_bytes(data):
+                    # {"type": "end"} sent as bytes (Node's ws.send(Buffer), Python's .encode())
+                    # was fed as 15 bytes of audio: the stream ended only as idle, 60 s on.
+                    await end_of_input()
+                    return await watch()
                 if first:
                     first = False
                     kind, data = _first_frame(data, resample)
@@ -471,6 +476,10 @@ def _parse_config(
         return options, PcmConverter(rate, channels), formats, lookahead
     except WoasrError as exc:
         raise _Refused(1007, str(exc)) from None
+
+
+def _is_end_bytes(data: bytes) -> bool:
+    return len(data) <= 64 and data.lstrip()[:1] == b"{" and _is_end(data.decode("latin-1"))
 
 
 def _is_end(text: str) -> bool:
