@@ -355,3 +355,38 @@ def test_a_model_that_does_not_resolve_is_the_clients_mistake(client: TestClient
         ws.send_text(json.dumps({"model": "no-such-model"}))
         events, code = receive_all(ws)
     assert code == 1007 and "no-such-model" in events[-1]["message"], events
+
+
+def test_a_config_field_the_server_does_not_know_is_refused_by_name(client: TestClient) -> None:
+    """A browser client wrote the Web Audio name, {"sampleRate": 48000}: the field was let go,
+    its 48 kHz audio taken for 16 kHz, and jfk came out as "oooh Ah Oh" with no error."""
+    for config, field in (({"sampleRate": 48000}, "sampleRate"), ({"type": "end"}, "type")):
+        with client.websocket_connect(f"/v1/stream?api_key={KEY}") as ws:
+            ws.send_text(json.dumps(config))
+            ws.send_text(json.dumps({"type": "end"}))
+            events, code = receive_all(ws)
+        assert code == 1007, (config, events)
+        assert f"unknown config field '{field}'" in events[-1]["message"]
+        assert "sample_rate" in events[-1]["message"]  # the fields it takes
+    with client.websocket_connect("/v1/stream") as ws:  # the key in the config is one of them
+        ws.send_text(json.dumps({"api_key": KEY, "sample_rate": 16000, "channels": 1}))
+        ws.send_text(json.dumps({"type": "end"}))
+        assert receive_all(ws) == ([], 1000)
+
+
+def test_end_sent_as_bytes_ends_the_stream(tiny_en: Path, shared_audio: Path) -> None:
+    """{"type": "end"} in a binary frame (a client that sends JSON as bytes) was taken for 15
+    bytes of audio: the stream ended only by the idle rule, 60 s later, with 1001."""
+    del tiny_en
+    app = FastAPI()
+    limits = StreamLimits(idle_s=5.0)
+    app.include_router(stream_router(TranscribeOptions(model="tiny.en"), limits=limits))
+    with TestClient(app) as served, served.websocket_connect("/v1/stream") as ws:
+        ws.send_text(json.dumps({"sample_rate": 16000}))
+        for frame in frames(shared_audio / "jfk.wav"):
+            ws.send_bytes(frame)
+        ws.send_bytes(json.dumps({"type": "end"}).encode())
+        events, code = receive_all(ws)
+    assert code == 1000, events[-1:]
+    said = " ".join(e["text"] for e in events if e["type"] == "final").lower()
+    assert "what you can do for your country" in said, said

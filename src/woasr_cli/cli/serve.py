@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import socket
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -12,6 +13,7 @@ import typer
 from woasr_cli.cli.engine_flags import OpenAIApiKeyFlag, OpenAIBaseUrlFlag
 from woasr_cli.cli.exit_codes import exit_code_for
 from woasr_cli.errors import ProviderUnavailable, WoasrError
+from woasr_cli.live.stream_set import STOP_WAIT_S
 from woasr_cli.model_pool import DEFAULT_MAX_MODELS
 
 
@@ -121,6 +123,7 @@ def serve(
         app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=10
     )
     jobs = app.state.jobs
+    streams = app.state.streams
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig: int, frame: FrameType | None) -> None:
@@ -128,6 +131,14 @@ def serve(
             # long direct request) has closed: those end with it.
             jobs.begin_stop()
             super().handle_exit(sig, frame)
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            # Live streams end as at their clients' "end" (their tails sent) before uvicorn
+            # closes every connection with 1012.
+            for server in self.servers:
+                server.close()
+            await streams.end_all(STOP_WAIT_S, give_up=lambda: self.force_exit)
+            await super().shutdown(sockets)
 
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C re-raised at the end: as uvicorn.run
         Server(config).run()

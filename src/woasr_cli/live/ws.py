@@ -21,7 +21,8 @@ other than ``{"type": "end"}`` (audio goes in binary frames), 1013 the server
 is at its stream limit (try again later), 1011 the model failed, 1001 no message for
 ``StreamLimits.idle_s`` (the stream is flushed first), 1008 more audio waiting for its pass
 than ``StreamLimits.max_backlog_s`` (a file pushed faster than real time: the OpenAI-compatible
-route is for files).
+route is for files), 1012 the server is stopping (a stream open then is ended as at its
+client's "end" first: :class:`~woasr_cli.live.stream_set.LiveStreams`).
 With an API key set, a client sends ``Authorization: Bearer KEY``; browsers, which cannot set
 headers on a WebSocket, may put ``?api_key=KEY`` in the URL or ``"api_key"`` in the config.
 
@@ -38,9 +39,10 @@ import contextlib
 import functools
 import hmac
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -52,6 +54,7 @@ from woasr_cli.live.media_frames import MediaFrames
 from woasr_cli.live.pcm import PcmConverter
 from woasr_cli.live.processor import LiveProcessor, StreamConfig
 from woasr_cli.live.setup import live_options, open_processor
+from woasr_cli.live.stream_set import LiveStreams
 from woasr_cli.live.writers import GrowingTranscript
 from woasr_cli.media.audio import Audio
 from woasr_cli.model_pool import ModelPool, ModelsBusy
@@ -61,6 +64,11 @@ from woasr_cli.outputs import render
 CONFIG_TIMEOUT = 10.0  # seconds a client has to send its config
 _SR = 16000
 _FEED_SLICE = 30 * _SR  # samples a worker call takes at most
+_T = TypeVar("_T")
+_CONFIG_FIELDS = (
+    "provider", "model", "language", "sample_rate", "channels", "formats", "lookahead_ms",
+    "api_key",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -88,10 +96,14 @@ def stream_router(
     config: StreamConfig | None = None,
     models: ModelPool | None = None,
     limits: StreamLimits | None = None,
+    streams: LiveStreams | None = None,
 ) -> APIRouter:
     """A router with ``/v1/stream``; ``defaults`` gives the provider/model/device a client does
-    not name. Include it in the server's app: ``app.include_router(stream_router(...))``."""
+    not name. Include it in the server's app: ``app.include_router(stream_router(...))``.
+    ``streams``: where its open streams are kept, for the server to end them when it stops
+    (:meth:`LiveStreams.end_all`)."""
     base = defaults or TranscribeOptions()
+    streams = streams or LiveStreams()
     pool = models or ModelPool()
     limits = limits or StreamLimits()
     workers = ThreadPoolExecutor(max_streams, thread_name_prefix="woasr-stream")
@@ -108,9 +120,12 @@ def stream_router(
             first = await _first_message(ws)
             if first is None or not _key_ok(first.get("api_key"), api_key):
                 return await _close(ws, 1008, "invalid or missing API key")
+        if streams.stopping:
+            return await _close(ws, 1012, "the server is stopping; try again later")
         if active >= max_streams:
             return await _close(ws, 1013, f"at the limit of {max_streams} streams; try later")
         active += 1
+        stop, _ = streams.open()
         try:
             if first is None:
                 first = await _first_message(ws)
@@ -140,11 +155,12 @@ def stream_router(
                 except WoasrError as exc:
                     return await _close(ws, 1011, str(exc))
                 files = _Files(options, formats) if formats else None
-                await _serve(ws, processor, pcm, workers, limits, files)
+                await _serve(ws, processor, pcm, workers, limits, files, stop)
             finally:
                 pool.release(loaded)
         finally:
             active -= 1
+            streams.close(stop)
 
     return router
 
@@ -156,13 +172,17 @@ async def _serve(
     workers: ThreadPoolExecutor,
     limits: StreamLimits,
     files: _Files | None = None,
+    stop: asyncio.Event | None = None,
 ) -> None:
     """Receive frames on one task, run passes on another: each pass takes every frame that
     arrived while the last one ran. With ``files``, the committed words are kept and sent
-    rendered before the stream closes normally (or for being idle)."""
+    rendered before the stream closes normally (or for being idle). ``stop`` set (the server
+    stopping) ends the input as the client's "end" would."""
     loop = asyncio.get_running_loop()
+    passes = _Passes(loop, workers)
     arrived = Backlog(round(limits.max_backlog_s * _SR))
     idle = False
+    ended = False  # the input: end_of_input() has begun
     media: MediaFrames | None = None  # frames that are a media file, decoded on a thread
     decoded = asyncio.Event()  # its decoder stopped
     failed: list[Exception] = []  # what its decoder's blocks ran into
@@ -190,6 +210,8 @@ async def _serve(
             raise failed[0]
 
     async def end_of_input() -> None:
+        nonlocal ended
+        ended = True
         if media is not None:
             media.close()
             await decoded.wait()
@@ -197,6 +219,14 @@ async def _serve(
         else:
             arrived.put(resample.flush())
         arrived.put(None)
+
+    async def watch() -> None:
+        """After the end of the input: the client leaving is seen at once (its passes stop),
+        and whatever else it sends is let go (a second "end")."""
+        while True:
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                raise WebSocketDisconnect(message.get("code", 1000))
 
     async def receive() -> None:
         nonlocal idle, media
@@ -206,12 +236,18 @@ async def _serve(
                 message = await asyncio.wait_for(ws.receive(), limits.idle_s)
             except TimeoutError:  # a client that went quiet: end its stream, free its slot
                 idle = True
-                return await end_of_input()
+                await end_of_input()
+                return await watch()
             if message["type"] == "websocket.disconnect":
                 raise WebSocketDisconnect(message.get("code", 1000))
             check()
             if message.get("bytes"):
                 data = message["bytes"]
+                if media is None and _is_end_bytes(data):
+                    # {"type": "end"} sent as bytes (Node's ws.send(Buffer), Python's .encode())
+                    # was fed as 15 bytes of audio: the stream ended only as idle, 60 s on.
+                    await end_of_input()
+                    return await watch()
                 if first:
                     first = False
                     kind, data = _first_frame(data, resample)
@@ -223,7 +259,10 @@ async def _serve(
                     arrived.put(resample(data))
             elif message.get("text") is not None:
                 if _is_end(message["text"]):
-                    return await end_of_input()
+                    await end_of_input()
+                    # Not watched, a client that left after "end" held its slot until every
+                    # pass of its audio had run, for no one: the next client got 1013.
+                    return await watch()
                 # Audio sent as text (base64, say) was dropped without a word: the stream then
                 # ended "normally" with no text at all.
                 raise _Refused(
@@ -240,24 +279,39 @@ async def _serve(
                 # it comes, and a stream that ends leaves at most one slice running.
                 for at in range(0, len(audio), _FEED_SLICE):
                     piece = audio[at : at + _FEED_SLICE]
-                    await _send(
-                        ws, await loop.run_in_executor(workers, processor.feed, piece), files
-                    )
+                    await _send(ws, await passes.run(processor.feed, piece), files)
             if any(item is None for item in items):
-                await _send(ws, await loop.run_in_executor(workers, processor.finish), files)
+                await _send(ws, await passes.run(processor.finish), files)
                 if files is not None:
-                    rendered = await loop.run_in_executor(workers, files.render, processor)
+                    rendered = await passes.run(files.render, processor)
                     message = {"type": "files", "files": rendered}
                     await ws.send_text(json.dumps(message, ensure_ascii=False))
                 return
 
+    receiver: asyncio.Task[None]  # receive(), then watch()
+
+    async def stopped() -> None:  # the server stops: the input ends here, the tail is sent
+        nonlocal receiver
+        await (stop or asyncio.Event()).wait()
+        if ended:
+            return
+        receiver.cancel()
+        await asyncio.wait({receiver})
+        if receiver.cancelled():  # else it failed, its error read by the loop below
+            await end_of_input()
+            receiver = asyncio.create_task(watch())
+
     receiver = asyncio.create_task(receive())
     worker = asyncio.create_task(work())
+    stopper = asyncio.create_task(stopped())
     try:
-        done, _ = await asyncio.wait({receiver, worker}, return_when=asyncio.FIRST_EXCEPTION)
-        for task in done:
-            task.result()
-        await worker
+        watched = {stopper, worker}
+        while not worker.done():  # the receiver watches the client until the worker is done
+            done, _ = await asyncio.wait(watched | {receiver}, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if not task.cancelled():  # a receiver the stop replaced
+                    task.result()
+            watched -= done
         if idle:
             await _close(ws, 1001, f"no audio for {limits.idle_s:g} s: the stream was ended")
         else:
@@ -276,7 +330,7 @@ async def _serve(
     except WoasrError as exc:  # a pass that failed: the client is told why, not just 1006
         await _close(ws, 1007 if isinstance(exc, UsageError) else 1011, str(exc))
     finally:
-        for task in (receiver, worker):
+        for task in (stopper, receiver, worker):
             task.cancel()
             # Both may have ended by the time one's error is read (the client gone while its
             # events were being sent): the other's is read here, not logged by asyncio as
@@ -285,6 +339,35 @@ async def _serve(
                 task.exception()
         if media is not None:
             media.drop()
+        # A pass cannot be stopped midway: the stream keeps its slot (and its model) while
+        # its last one runs on, a worker thread and the CPU still busy with it.
+        await passes.settle()
+
+
+class _Passes:
+    """A stream's passes on the worker pool, one at a time. A pass goes on in its thread when
+    the stream stops (its client gone); :meth:`settle` waits for it, and no other starts."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, workers: ThreadPoolExecutor) -> None:
+        self.loop = loop
+        self.workers = workers
+        self.running: asyncio.Future[Any] | None = None
+
+    async def run(self, work: Callable[..., _T], *args: Any) -> _T:
+        self.running = self.loop.run_in_executor(self.workers, work, *args)
+        # shielded: cancelling the stream leaves the pass to finish, waited for by settle()
+        result: _T = await asyncio.shield(self.running)
+        return result
+
+    async def settle(self) -> None:
+        running, self.running = self.running, None
+        if running is not None:
+            try:
+                await asyncio.wait({running})
+            except asyncio.CancelledError:  # the server quits at once (a second Ctrl-C)
+                return
+            if not running.cancelled():
+                running.exception()  # read: a pass that failed for a client gone is not logged
 
 
 def _first_frame(data: bytes, pcm: PcmConverter) -> tuple[str | None, bytes]:
@@ -352,6 +435,14 @@ def _key_ok(offered: object, expected: str | None) -> bool:
 def _parse_config(
     data: dict[str, Any], base: TranscribeOptions
 ) -> tuple[TranscribeOptions, PcmConverter, tuple[str, ...], int | None]:
+    unknown = [key for key in data if key not in _CONFIG_FIELDS]
+    if unknown:
+        # A field the server does not know was let go: a browser's {"sampleRate": 48000} (the
+        # Web Audio name) streamed 48 kHz audio taken for 16 kHz, and the text was "oooh Ah Oh".
+        raise _Refused(
+            1007,
+            f"unknown config field {unknown[0]!r}; the config takes {', '.join(_CONFIG_FIELDS)}",
+        )
     rate = data.get("sample_rate", _SR)
     if not isinstance(rate, int) or isinstance(rate, bool) or not 8000 <= rate <= 48000:
         raise _Refused(1007, "sample_rate must be a whole number of Hz from 8000 to 48000")
@@ -385,6 +476,10 @@ def _parse_config(
         return options, PcmConverter(rate, channels), formats, lookahead
     except WoasrError as exc:
         raise _Refused(1007, str(exc)) from None
+
+
+def _is_end_bytes(data: bytes) -> bool:
+    return len(data) <= 64 and data.lstrip()[:1] == b"{" and _is_end(data.decode("latin-1"))
 
 
 def _is_end(text: str) -> bool:

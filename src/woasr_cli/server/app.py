@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from woasr_cli import __version__
+from woasr_cli.live.stream_set import LiveStreams
 from woasr_cli.live.ws import stream_router
 from woasr_cli.model_pool import ModelPool
 from woasr_cli.options import TranscribeOptions
@@ -64,9 +65,11 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(routes_original.build_router(settings))
     app.include_router(routes_openai.build_router(settings))
+    app.state.streams = streams = LiveStreams()  # ended, their tails sent, when serve stops
     app.include_router(stream_router(
         TranscribeOptions(model=settings.default_model, device=settings.device),  # type: ignore[arg-type]
         api_key=settings.api_key, max_streams=settings.max_streams, models=models,
+        streams=streams,
     ))  # fmt: skip
 
     @app.get("/", tags=["service"])
