@@ -326,9 +326,8 @@ class Manifest:
     def owners_of(self, paths: Iterable[str], besides: int) -> list[Job]:
         """The finished jobs but ``besides`` that list any of ``paths`` among their outputs."""
         rows = self._read(
-            f"SELECT {COLUMNS} FROM jobs WHERE state = 'done' AND id != ? AND EXISTS"
-            " (SELECT 1 FROM json_each(jobs.outputs) WHERE value IN"
-            " (SELECT value FROM json_each(?)))",
+            f"SELECT {COLUMNS} FROM jobs WHERE state = 'done' AND id != ? AND id IN"
+            " (SELECT job_id FROM job_outputs WHERE path IN (SELECT value FROM json_each(?)))",
             (besides, json_text.dumps(list(paths))),
         )
         return [Job.from_row(r) for r in rows]
