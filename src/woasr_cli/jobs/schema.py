@@ -84,6 +84,20 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """INSERT OR IGNORE INTO job_outputs (path, job_id)
             SELECT each.value, jobs.id FROM jobs, json_each(jobs.outputs) AS each""",
     ),
+    # job_meta as a rowid table: its values (a job's options, its kept transcript) are about
+    # 1 KB, and a WITHOUT ROWID table stores a row that large on an overflow page of its own,
+    # 4 KB each: the manifest of a batch of short files took 8.7 KB a file.
+    (
+        """CREATE TABLE job_meta_rows (
+            job_id INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (job_id, key)
+        )""",
+        "INSERT INTO job_meta_rows (job_id, key, value) SELECT job_id, key, value FROM job_meta",
+        "DROP TABLE job_meta",
+        "ALTER TABLE job_meta_rows RENAME TO job_meta",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
