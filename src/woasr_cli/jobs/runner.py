@@ -39,7 +39,12 @@ from woasr_cli.jobs.states import JobState
 from woasr_cli.media import probe
 from woasr_cli.media.discover import InputFile
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.outputs import format_options_for, output_paths, write_outputs
+from woasr_cli.outputs import (
+    drop_partial_writes,
+    format_options_for,
+    output_paths,
+    write_outputs,
+)
 from woasr_cli.pipeline import Resume
 from woasr_cli.transcriber import Transcriber
 from woasr_cli.transcript import Segment
@@ -346,6 +351,8 @@ class BatchRunner:
                 elif current is not None and current.state == JobState.DONE:
                     result.elsewhere += 1
             return
+        if latest.attempts:  # tried before: a killed run may have left parts of its files
+            drop_partial_writes(output_paths(planned.stem, self.options.formats))
         try:
             self._run_job(planned, job.id, result)
         except Interrupted:
