@@ -48,6 +48,32 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+def drop_partial_writes(paths: Iterable[Path]) -> list[Path]:
+    """Delete the temporaries (``.NAME.XXXXXXXX.part``) that a write of these files left when
+    its process was killed (SIGKILL, OOM, power loss) between creating and renaming them: a
+    rerun wrote the files anew, and the dead writer's parts stayed in the output folders for
+    good, one more after each kill. Only for files the caller alone writes now (a job it has
+    claimed); returns what was deleted."""
+    wanted: dict[Path, set[str]] = {}
+    for path in paths:
+        wanted.setdefault(path.parent, set()).add(path.name)
+    dropped: list[Path] = []
+    for folder, names in wanted.items():
+        try:
+            entries = [e.name for e in os.scandir(folder)]
+        except OSError:
+            continue
+        for entry in entries:
+            name, dot, tag = entry.removesuffix(".part").rpartition(".")
+            if not (entry.endswith(".part") and dot and len(tag) == 8 and name[:1] == "."):
+                continue
+            if name[1:] in names:
+                with contextlib.suppress(OSError):
+                    os.unlink(folder / entry)
+                    dropped.append(folder / entry)
+    return dropped
+
+
 NAME_MAX = 255  # bytes in one file name: ext4, XFS, Btrfs, tmpfs, ZFS, APFS
 
 

@@ -170,3 +170,34 @@ def test_serve_without_its_extra_names_the_command_and_the_extra(
     assert code == 2
     want = "woasr: error: woasr serve needs: pip install 'woasr[serve]' (missing uvicorn)"
     assert err.strip() == want
+
+
+def test_status_at_80_columns_keeps_every_state_and_figure_whole(tmp_path: Path) -> None:
+    """Seen on a batch of 3,000 files in nested folders, status piped to a log: rich shrank
+    the figures to fit ("10…" for 100%, "interrupt…", "aud…"); a CJK name took two cells a
+    character, more than its share."""
+    from woasr_cli.jobs.manifest import Manifest
+
+    out = tmp_path / "out"
+    deep = tmp_path / "m" / "2024" / "sub dir5" / "ü5" / "sub dir2" / "deep4"
+    names = ["talk one1236 with a longer name than fits.mp3", "日本語の録音ファイルが長い.wav"]
+    with Manifest.open(out / ".woasr-manifest.db") as m:
+        jobs = [m.register(str(deep / n), "c", "o") for n in names]
+        for job in jobs:
+            assert m.claim(job.id, "host:1:x", 60)
+        m.finish(jobs[0].id, "host:1:x", [], 1234.5, 1000.0)
+        m.checkpoint(jobs[1].id, "host:1:x", [], 10.0, 20.0)
+        m.interrupt(jobs[1].id, "host:1:x")
+    result = CliRunner().invoke(app, ["status", "-o", str(out)], env={"COLUMNS": "80"})
+    assert result.exit_code == 0
+    from rich.cells import cell_len
+
+    lines = result.stdout.splitlines()
+    assert max(cell_len(ln) for ln in lines) <= 80, result.stdout
+    header = next(ln for ln in lines if ln.split()[:1] == ["input"])
+    assert header.split() == ["input", "state", "done", "audio", "wall", "tries"], header
+    done = next(ln for ln in lines if " done " in ln and ".mp3" in ln)
+    assert done.split()[-5:] == ["done", "100%", "1234.5s", "1000.0s", "1"], done
+    cut = next(ln for ln in lines if " interrupted " in ln)
+    assert cut.split()[-5:-2] == ["interrupted", "50%", "20.0s"] and cut.split()[-1] == "1", cut
+    assert ".wav" in cut and "日本語" in cut

@@ -247,3 +247,35 @@ def test_with_its_output_reader_gone_a_batch_goes_on_and_ctrl_c_still_stops_it(
     finally:
         proc.kill()
     assert [j["state"] for j in status_jobs(slow)] == ["interrupted"]
+
+
+def test_ctrl_c_of_a_forced_batch_says_to_resume_without_force(
+    tmp_path: Path, medium_file: Path
+) -> None:
+    """Told to "run the same command again to resume" after ``--force``, that command reset every
+    finished file again and started the batch over; without --force it resumes."""
+    media = tmp_path / "media"
+    media.mkdir()
+    audio, rate = synthesize(f"File number {MARKERS[0]}. {SYNTH_SENTENCES[0]}")
+    write_wav(media / "a.wav", audio, rate)
+    (media / "b.wav").symlink_to(medium_file)
+    out = tmp_path / "out"
+    assert start(str(media), "-o", str(out)).wait(timeout=300) == 0
+    proc = start(str(media), "-o", str(out), "--force")
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        event = json.loads(line)
+        if event["event"] == "done":  # a.wav, done again
+            break
+    wait_for_progress(proc, 5.0)  # into b.wav
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "without --force to resume" in stderr, stderr
+    assert "the same command again to resume" not in stderr, stderr
+    again = start(str(media), "-o", str(out))
+    stdout, _ = again.communicate(timeout=300)
+    events = {json.loads(line)["input"]: json.loads(line)["event"] for line in stdout.splitlines()
+              if json.loads(line).get("input")}  # fmt: skip
+    assert again.returncode == 0
+    assert events == {str(media / "a.wav"): "skipped", str(media / "b.wav"): "done"}, events

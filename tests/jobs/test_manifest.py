@@ -15,6 +15,7 @@ import pytest
 from woasr_cli.errors import ManifestError
 from woasr_cli.jobs.manifest import Job, Manifest
 from woasr_cli.jobs.owner import new_owner
+from woasr_cli.jobs.schema import SCHEMA_VERSION
 from woasr_cli.jobs.states import JobState
 from woasr_cli.transcript import Segment, Word
 
@@ -52,7 +53,7 @@ def test_open_creates_a_wal_database_with_the_schema(tmp_path: Path) -> None:
         assert m.jobs() == []
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     conn.close()
     with Manifest.open(path) as m:  # reopening migrates nothing and keeps the data
         m.register("x.wav", "c", "o")

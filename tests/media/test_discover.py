@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,24 @@ def test_output_stems_mirror_tree_and_never_collide(tmp_path: Path) -> None:
     twins = discover_inputs([str(tmp_path / "media/sub/b.wav"), str(tmp_path / "other/b.wav")])
     twin_stems = output_stems(twins.inputs, tmp_path / "out")
     assert len(set(twin_stems)) == 2
+
+
+def test_stems_alike_but_for_case_or_normalisation_stay_apart(tmp_path: Path) -> None:
+    """A folder of 3,000 clips held A.wav beside a.flac, Case.wav beside case.wav and
+    Sub/x.wav beside sub/x.wav: their files went to A.srt and a.srt, one file on a
+    case-insensitive drive (macOS, Windows, exFAT), where the second replaced the first."""
+    nfc, nfd = "caf\u00e9.wav", "cafe\u0301.mp3"
+    _touch(tmp_path / "m", "A.wav", "a.flac", "Case.wav", "case.wav", "Sub/x.wav", "sub/x.wav",
+           nfc, nfd, "other.wav")  # fmt: skip
+    found = discover_inputs([str(tmp_path / "m")])
+    if len(found.inputs) < 9:
+        pytest.skip("this file system folds names itself")
+    stems = output_stems(found.inputs, tmp_path / "out")
+    folded = {unicodedata.normalize("NFC", str(s)).casefold() for s in stems}
+    assert len(folded) == len(stems), stems
+    by_name = {str(i.relative): s.name for i, s in zip(found.inputs, stems, strict=True)}
+    assert by_name["A.wav"] == "A.wav" and by_name["a.flac"] == "a.flac", by_name
+    assert by_name["other.wav"] == "other"  # no clash, no change
 
 
 def test_a_stem_too_long_for_a_formats_name_is_cut_at_a_character(tmp_path: Path) -> None:

@@ -29,6 +29,9 @@ from woasr_cli.cli.exit_codes import INTERRUPTED, TERMINATED
 
 TERM_GRACE_S = 3.0  # after SIGTERM: time to finish the segment in hand before exiting anyway
 _LAST_WORDS_S = 0.5  # what a forced exit gives the last-words callbacks
+RESUME = "rerun the same command to resume"
+# --force reset every finished file again: the same command started the whole batch over.
+RESUME_FORCED = "rerun it without --force to resume (with --force every file starts over)"
 
 _lock = threading.Lock()
 _current: StopFlag | None = None
@@ -40,12 +43,15 @@ class StopFlag:
     whether a rerun picks up where it stopped (a batch), or there is nothing to resume (a live
     stream, whose last words are transcribed in that time: ``woasr listen``)."""
 
-    def __init__(self, grace_s: float = TERM_GRACE_S, *, resumable: bool = True) -> None:
+    def __init__(
+        self, grace_s: float = TERM_GRACE_S, *, resumable: bool = True, resume: str = RESUME
+    ) -> None:
         self._event = threading.Event()
         self.signum: int | None = None
         self._last_words: list[Callable[[], None]] = []
         self.grace_s = grace_s
         self.resumable = resumable
+        self.resume = resume  # how to pick up where it stopped, as the user is told
 
     def before_forced_exit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` (for at most half a second) when SIGTERM's deadline ends the
@@ -63,7 +69,7 @@ class StopFlag:
     def _on_signal(self, signum: int) -> None:
         if self._event.is_set():
             if signum == signal.SIGINT or self.signum != signal.SIGTERM:
-                _exit_now(self.exit_code, self.resumable)
+                _exit_now(self.exit_code, self.resume if self.resumable else None)
             return  # a repeated SIGTERM: the deadline is already running
         self.signum = signum
         self._event.set()
@@ -71,7 +77,7 @@ class StopFlag:
             deadline = threading.Timer(self.grace_s, self._forced_exit)
             deadline.daemon = True
             deadline.start()
-            then = "; rerun the same command to resume" if self.resumable else ""
+            then = f"; {self.resume}" if self.resumable else ""
             _say(f"\nwoasr: SIGTERM: stopping (within {self.grace_s:.0f} s){then}\n")
         elif self.resumable:
             _say("\nwoasr: Ctrl-C: finishing the current segment; Ctrl-C again to quit now\n")
@@ -87,7 +93,7 @@ class StopFlag:
         speaker = threading.Thread(target=say, daemon=True)
         speaker.start()
         speaker.join(_LAST_WORDS_S)
-        _exit_now(self.exit_code, self.resumable)
+        _exit_now(self.exit_code, self.resume if self.resumable else None)
 
     def install(self) -> None:
         """Make this flag the one Ctrl-C and SIGTERM set (from the main thread only)."""
@@ -99,12 +105,8 @@ class StopFlag:
         _start_watcher()
 
 
-def _exit_now(code: int, resumable: bool = True) -> None:
-    _say(
-        "\nwoasr: stopped; rerun the same command to resume.\n"
-        if resumable
-        else "\nwoasr: stopped.\n"
-    )
+def _exit_now(code: int, resume: str | None = RESUME) -> None:
+    _say(f"\nwoasr: stopped; {resume}.\n" if resume else "\nwoasr: stopped.\n")
     os._exit(code)
 
 

@@ -68,13 +68,19 @@ def _row(job: Any) -> dict[str, Any]:
 
 
 _STYLE = {"done": "green", "failed": "red", "running": "cyan", "interrupted": "yellow"}
-_FIXED_WIDTH = 44  # every column but the input, with the table's padding
+_COLUMNS = ("state", "done", "audio", "wall", "tries")
+# The table's frame: a space each side of a column but at its edges, a space between columns,
+# a space at each edge (rich's SIMPLE_HEAD box without edge padding).
+_FRAME = 2 * (len(_COLUMNS) + 1) - 2 + len(_COLUMNS) + 2
 
 
 def _print_table(rows: list[dict[str, Any]], totals: dict[str, Any]) -> None:
     """One row per job at any terminal width: inputs shown relative to the folder they share,
-    shortened in the middle (the file name stays); errors listed below the table."""
+    shortened in the middle (the file name stays); errors listed below the table. The other
+    columns keep their width: at 80 columns (a pipe, a CI log) rich cut "100%" to "10…" and
+    "interrupted" to "interrupt…" where an input's name was long."""
     from rich import box
+    from rich.cells import cell_len
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
@@ -83,20 +89,21 @@ def _print_table(rows: list[dict[str, Any]], totals: dict[str, Any]) -> None:
 
     console = Console(highlight=False)
     base = common_folder([r["input"] for r in rows])
-    width = max(console.width - _FIXED_WIDTH, 16)
+    cells = [_cells(r) for r in rows]
+    fixed = sum(
+        max([cell_len(name), *(cell_len(c[i]) for c in cells)]) for i, name in enumerate(_COLUMNS)
+    )
+    width = max(console.width - fixed - _FRAME, 16)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=False)
     table.add_column("input", no_wrap=True)
-    for col in ("state", "done", "audio", "wall", "tries"):
+    for col in _COLUMNS:
         table.add_column(col, no_wrap=True, justify="left" if col == "state" else "right")
-    for r in rows:
+    for r, row in zip(rows, cells, strict=True):
         style = _STYLE.get(r["state"], "")
         table.add_row(
             escape(ellipsize(shown(relative_name(r["input"], base)), width)),
-            f"[{style}]{r['state']}[/]" if style else r["state"],
-            "" if r["progress"] is None else f"{r['progress']:.0f}%",
-            "" if r["duration"] is None else f"{r['duration']:.1f}s",
-            "" if r["elapsed"] is None else f"{r['elapsed']:.1f}s",
-            str(r["attempts"]),
+            f"[{style}]{row[0]}[/]" if style else row[0],
+            *row[1:],
         )
     if base is not None:
         console.print(f"inputs in {escape(ellipsize(shown(str(base)), console.width - 11))}")
@@ -104,9 +111,9 @@ def _print_table(rows: list[dict[str, Any]], totals: dict[str, Any]) -> None:
     for r in rows:
         if r["error"]:
             name = ellipsize(shown(relative_name(r["input"], base)), min(width, console.width // 2))
-            room = max(console.width - len(name) - 2, 8)
+            room = max(console.width - cell_len(name) - 2, 8)
             error = shown(r["error"])
-            error = error if len(error) <= room else error[: room - 1] + "…"
+            error = error if cell_len(error) <= room else _fit(error, room - 1) + "…"
             console.print(escape(f"{name}: {error}"), style="red")
     states = ("pending", "running", "interrupted", "failed", "done")
     counts = ", ".join(f"{totals[k]} {k}" for k in states if totals.get(k))
@@ -119,12 +126,38 @@ def _print_table(rows: list[dict[str, Any]], totals: dict[str, Any]) -> None:
     console.print(f"{totals.get('jobs', 0)} jobs: {counts or 'none'}; {audio}")
 
 
+def _cells(r: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    return (
+        r["state"],
+        "" if r["progress"] is None else f"{r['progress']:.0f}%",
+        "" if r["duration"] is None else f"{r['duration']:.1f}s",
+        "" if r["elapsed"] is None else f"{r['elapsed']:.1f}s",
+        str(r["attempts"]),
+    )
+
+
 def ellipsize(text: str, width: int) -> str:
-    """``text`` cut in the middle to ``width`` characters, keeping both ends."""
-    if len(text) <= width:
+    """``text`` cut in the middle to ``width`` terminal cells, keeping both ends (a CJK
+    character takes two)."""
+    from rich.cells import cell_len
+
+    if cell_len(text) <= width:
         return text
     if width <= 1:
         return "…"[:width]
-    tail = (width - 1) * 2 // 3  # the end (file name) matters most
-    head = width - 1 - tail
-    return text[:head] + "…" + text[len(text) - tail :]
+    tail_room = (width - 1) * 2 // 3  # the end (file name) matters most
+    head = _fit(text, width - 1 - tail_room)
+    tail = _fit(text[::-1], width - 1 - cell_len(head))[::-1]
+    return head + "…" + tail
+
+
+def _fit(text: str, cells: int) -> str:
+    """The longest start of ``text`` that takes at most ``cells`` terminal cells."""
+    from rich.cells import get_character_cell_size
+
+    used = 0
+    for i, char in enumerate(text):
+        used += get_character_cell_size(char)
+        if used > cells:
+            return text[:i]
+    return text

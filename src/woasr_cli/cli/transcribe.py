@@ -443,7 +443,7 @@ def run_transcribe(
     json_events: bool,
     executor: RayExecutor | None = None,
 ) -> int:
-    from woasr_cli.cli.interrupts import StopFlag
+    from woasr_cli.cli.interrupts import RESUME, RESUME_FORCED, StopFlag
     from woasr_cli.cli.names import shown
     from woasr_cli.cli.progress import JsonReporter, make_reporter, say
     from woasr_cli.jobs.batch import run_batch
@@ -451,7 +451,7 @@ def run_transcribe(
     from woasr_cli.policy import prepare
 
     options = prepare(options)  # refuse what the provider cannot do before looking at inputs
-    stop = StopFlag()
+    stop = StopFlag(resume=RESUME_FORCED if force else RESUME)
     stop.install()
     reporter = make_reporter(json_lines=json_events, quiet=quiet, tty=sys.stderr.isatty())
     if isinstance(reporter, JsonReporter):  # a started batch ends, even cut short by SIGTERM
@@ -478,20 +478,29 @@ def run_transcribe(
         elif not quiet:
             say(f"woasr: skipped {shown(name)}: {shown(reason)}")
     code = report_result(
-        result, quiet=quiet, json_events=json_events, interrupted_code=stop.exit_code
-    )
+        result, quiet=quiet, json_events=json_events, interrupted_code=stop.exit_code,
+        resume=RESUME_FORCED if force else AGAIN,
+    )  # fmt: skip
     return SOME_FAILED if unread and code == OK else code
 
 
+AGAIN = "run the same command again to resume"
+
+
 def report_result(
-    result: BatchResult, *, quiet: bool, json_events: bool, interrupted_code: int = INTERRUPTED
+    result: BatchResult,
+    *,
+    quiet: bool,
+    json_events: bool,
+    interrupted_code: int = INTERRUPTED,
+    resume: str = AGAIN,
 ) -> int:
     """Print a batch's totals; its exit code (shared by transcribe and retry). Failures are not
     repeated here: the reporter printed each once, as it happened."""
     from woasr_cli.cli.progress import say
 
     if result.interrupted:
-        say("woasr: interrupted; run the same command again to resume")
+        say(f"woasr: interrupted; {resume}")
         return interrupted_code
     ran = result.done + result.skipped + result.failed + result.elsewhere + result.lost
     if not quiet and not json_events and (ran or not result.missing):

@@ -54,13 +54,29 @@ class FinishedWork:
         # ``inputs``: how many the batch has; up to FEW, each is looked up on its own.
         self._lookup = inputs is not None and inputs <= FEW
         self._handed: dict[str, tuple[Job, str]] = {}  # files handed over in this batch
+        self._folders: dict[str, str] = {}  # each folder's real path, looked up once
+
+    def _real(self, path: str) -> str:
+        """``os.path.realpath(path)``, its folder's looked up once a batch: a batch of
+        thousands of files in a few folders resolved each folder for each of its files'
+        names, an lstat a folder deep, six names a file."""
+        folder, name = os.path.split(path)
+        real = self._folders.get(folder)
+        if real is None:
+            real = self._folders[folder] = os.path.realpath(folder)
+        joined = os.path.join(real, name)
+        return (
+            os.path.realpath(joined)
+            if name in ("", ".", "..") or os.path.islink(joined)
+            else joined
+        )
 
     def _load(self) -> dict[str, tuple[Job, str]]:
         if self._owners is None:
             # In the order they finished: a file two jobs list (a manifest from before this
             # check) belongs to the one that wrote it last.
             done = self._manifest.done_jobs()
-            self._owners = {_real(path): (job, path) for job in done for path in job.outputs}
+            self._owners = {self._real(path): (job, path) for job in done for path in job.outputs}
             self._by_media = {(j.content_fp, j.options_fp): j for j in done if j.content_fp}
         return self._owners
 
@@ -69,9 +85,11 @@ class FinishedWork:
         with files of these names, with what this batch has handed over on top."""
         if not self._lookup:
             return self._load()
-        names = {os.path.basename(p) for p in paths} | {os.path.basename(_real(p)) for p in paths}
+        names = {os.path.basename(p) for p in paths} | {
+            os.path.basename(self._real(p)) for p in paths
+        }
         done = self._manifest.done_with_outputs_named(names)
-        owners = {_real(path): (job, path) for job in done for path in job.outputs}
+        owners = {self._real(path): (job, path) for job in done for path in job.outputs}
         owners.update(self._handed)
         return owners
 
@@ -83,11 +101,11 @@ class FinishedWork:
         (its files would be written again as they are)."""
         paths = list(paths)
         owners = self._owners_of(paths)
-        me = _real(input_path)
+        me = self._real(input_path)
         found: dict[int, tuple[Job, list[str]]] = {}
         for path in paths:
-            owner, listed = owners.get(_real(path), (None, ""))
-            if owner is None or _real(owner.input_path) == me:
+            owner, listed = owners.get(self._real(path), (None, ""))
+            if owner is None or self._real(owner.input_path) == me:
                 continue
             if (owner.content_fp, owner.options_fp) == (content_fp, options_fp):
                 continue
@@ -102,7 +120,7 @@ class FinishedWork:
         self._manifest.disown(taken.owner.id, taken.paths)
         owners = self._handed if self._lookup else self._load()
         for path in taken.paths:
-            owners[_real(path)] = (to, path)
+            owners[self._real(path)] = (to, path)
 
     def same_media(self, input_path: str, content_fp: str, options_fp: str) -> Job | None:
         """A finished job of another input with this content and these options."""
@@ -113,7 +131,11 @@ class FinishedWork:
         else:
             self._load()
             job = self._by_media.get((content_fp, options_fp))
-        return job if job is not None and _real(job.input_path) != _real(input_path) else None
+        return (
+            job
+            if job is not None and self._real(job.input_path) != self._real(input_path)
+            else None
+        )
 
 
 def written_meanwhile(

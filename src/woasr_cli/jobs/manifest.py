@@ -235,6 +235,16 @@ class Manifest:
                 [(job_id, key, stored(value)) for key, value in values.items()],
             )
 
+    def set_metas(self, job_id: int, values: Mapping[str, str]) -> None:
+        """:meth:`set_meta` of each item, in one transaction."""
+        with self._transaction() as conn:
+            self._get(conn, job_id)
+            conn.executemany(
+                "INSERT INTO job_meta (job_id, key, value) VALUES (?, ?, ?)"
+                " ON CONFLICT (job_id, key) DO UPDATE SET value = excluded.value",
+                [(job_id, key, stored(value)) for key, value in values.items()],
+            )
+
     def meta(self, job_id: int) -> dict[str, str]:
         """The job's strings (not its kept transcript: :meth:`kept_transcript`)."""
         rows = self._read(
@@ -341,9 +351,8 @@ class Manifest:
     def owners_of(self, paths: Iterable[str], besides: int) -> list[Job]:
         """The finished jobs but ``besides`` that list any of ``paths`` among their outputs."""
         rows = self._read(
-            f"SELECT {COLUMNS} FROM jobs WHERE state = 'done' AND id != ? AND EXISTS"
-            " (SELECT 1 FROM json_each(jobs.outputs) WHERE value IN"
-            " (SELECT value FROM json_each(?)))",
+            f"SELECT {COLUMNS} FROM jobs WHERE state = 'done' AND id != ? AND id IN"
+            " (SELECT job_id FROM job_outputs WHERE path IN (SELECT value FROM json_each(?)))",
             (besides, json_text.dumps(list(paths))),
         )
         return [Job.from_row(r) for r in rows]

@@ -41,7 +41,12 @@ from woasr_cli.jobs.states import JobState
 from woasr_cli.media import probe
 from woasr_cli.media.discover import InputFile
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.outputs import format_options_for, output_paths, write_outputs
+from woasr_cli.outputs import (
+    drop_partial_writes,
+    format_options_for,
+    output_paths,
+    write_outputs,
+)
 from woasr_cli.transcriber import Transcriber
 from woasr_cli.transcript import Segment
 
@@ -107,6 +112,10 @@ class BatchRunner:
         self._owns_transcriber = transcriber is None  # loaded here: closed by close()
         self.worker: str | None = None  # named in events when several workers share a batch
         self.format_options = format_options_for(options)
+        # Worked out once, not for each of a batch's thousands of inputs.
+        self._options_fp = options.fingerprint()
+        self._options_json = json.dumps(options.public_dict())
+        self._layout_keys = {f: layout_key(self.format_options, f) for f in options.formats}
 
     def report(self, event: Event) -> None:
         if self.worker is not None and event.input is not None:
@@ -170,7 +179,7 @@ class BatchRunner:
         self, planned: PlannedJob, force: bool, result: BatchResult, finished: FinishedWork
     ) -> Job | None:
         path = planned.item.path
-        options_fp = self.options.fingerprint()
+        options_fp = self._options_fp
         try:
             content_fp = fingerprint_file(path)
         except InputError as exc:
@@ -201,17 +210,19 @@ class BatchRunner:
             earlier = finished.same_media(str(path), content_fp, options_fp)
             if self._copied(planned, job, earlier, result):
                 return None
-        self.manifest.set_meta(job.id, "stem", str(planned.stem))
-        self.manifest.set_meta(job.id, "options", json.dumps(self.options.public_dict()))
+        self._record_plan(job, planned)
         return job
+
+    def _record_plan(self, job: Job, planned: PlannedJob) -> None:
+        """What ``woasr retry`` needs to run the job again: its output stem and options."""
+        self.manifest.set_metas(job.id, {"stem": str(planned.stem), "options": self._options_json})
 
     def _refuse(self, job: Job, planned: PlannedJob, reason: str, result: BatchResult) -> None:
         """Fail an input without touching another's files; a finished job stays finished (its
         transcript is kept), the others are recorded failed, for ``woasr retry``."""
         name = str(planned.item.path)
         if job.state != JobState.DONE:
-            self.manifest.set_meta(job.id, "stem", str(planned.stem))
-            self.manifest.set_meta(job.id, "options", json.dumps(self.options.public_dict()))
+            self._record_plan(job, planned)
             self._fail(job, name, reason, result)
             return
         self._count_failure(name, reason, result)
@@ -288,7 +299,7 @@ class BatchRunner:
         """The files a job of this batch writes, each with the layout it is written in."""
         paths = output_paths(stem, self.options.formats)
         return {
-            str(path): layout_key(self.format_options, fmt)
+            str(path): self._layout_keys[fmt]
             for path, fmt in zip(paths, self.options.formats, strict=True)
         }
 
@@ -349,6 +360,8 @@ class BatchRunner:
                 elif current is not None and current.state == JobState.DONE:
                     result.elsewhere += 1
             return
+        if latest.attempts:  # tried before: a killed run may have left parts of its files
+            drop_partial_writes(output_paths(planned.stem, self.options.formats))
         try:
             self._run_job(planned, job.id, result)
         except Interrupted:
