@@ -115,7 +115,7 @@ def test_a_json_that_does_not_read_fails_with_one_line(tmp_path: Path) -> None:
         f"woasr: failed: {tmp_path / 'w.json'}: segment 1 of Whisper's JSON does not read: "
         "no 'end'",
         f"woasr: failed: {tmp_path / 'o.json'}: a woasr JSON transcript that does not read "
-        "(no 'end')",
+        "(segment 1: no 'end')",
     ]
     assert (tmp_path / "good.srt").is_file()
 
@@ -147,3 +147,19 @@ def test_rttm_of_a_diarized_transcript_without_speech_is_empty(tmp_path: Path) -
     result = CliRunner().invoke(app, ["convert", str(tmp_path / "tone.json"), "-f", "rttm"])
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "tone.rttm").read_text() == ""
+
+
+def test_a_null_text_fails_the_file_instead_of_writing_none(tmp_path: Path) -> None:
+    """A hand-edited transcript with ``"text": null`` was converted without a word, and the
+    subtitles and transcript said "None" where the speech was."""
+    doc = Transcript([Segment(0.0, 1.0, " Hello."), Segment(1.0, 2.0, " Bye.")]).to_dict()
+    doc["segments"][1]["text"] = None
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(doc))
+    result = CliRunner().invoke(app, ["convert", str(path), "-f", "srt,txt"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"woasr: failed: {path}: a woasr JSON transcript that does not read "
+        "(segment 2: 'text' is null, not a string)"
+    ]
+    assert not (tmp_path / "t.txt").exists() and not (tmp_path / "t.srt").exists()
