@@ -163,3 +163,18 @@ def test_a_null_text_fails_the_file_instead_of_writing_none(tmp_path: Path) -> N
         "(segment 2: 'text' is null, not a string)"
     ]
     assert not (tmp_path / "t.txt").exists() and not (tmp_path / "t.srt").exists()
+
+
+def test_a_null_text_in_whispers_json_fails_the_file_instead_of_writing_none(
+    tmp_path: Path,
+) -> None:
+    words = [{"word": " Hi", "start": 0.0, "end": 0.5}, {"word": None, "start": 0.5, "end": 1.0}]
+    doc = {"segments": [{"start": 0.0, "end": 1.0, "text": " Hi there.", "words": words}]}
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps(doc))
+    result = CliRunner().invoke(app, ["convert", str(path), "-f", "srt"])
+    assert result.exit_code == 1 and not (tmp_path / "w.srt").exists()
+    assert result.stderr.splitlines() == [
+        f"woasr: failed: {path}: segment 1 of Whisper's JSON does not read: "
+        "'word' is null, not a string"
+    ]
