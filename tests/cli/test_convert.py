@@ -178,3 +178,14 @@ def test_a_null_text_in_whispers_json_fails_the_file_instead_of_writing_none(
         f"woasr: failed: {path}: segment 1 of Whisper's JSON does not read: "
         "'word' is null, not a string"
     ]
+
+
+def test_an_unreadable_input_says_why_as_transcribe_does(tmp_path: Path) -> None:
+    gone, folder = tmp_path / "gone.json", tmp_path / "folder.json"
+    folder.mkdir()
+    result = CliRunner().invoke(app, ["convert", str(gone), str(folder)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [  # was "No such file or directory", "Is a directory"
+        f"woasr: failed: {gone}: no such file",
+        f"woasr: failed: {folder}: is a directory, not a JSON transcript",
+    ]
