@@ -32,3 +32,14 @@ def test_a_name_of_255_bytes_is_written(tmp_path: Path) -> None:
     paths = write_outputs(transcript, stem, ("json", "srt"), FormatOptions())
     assert [len(os.fsencode(p.name)) for p in paths] == [255, 254]
     assert "hello" in paths[1].read_text() and not list(tmp_path.glob(".*part"))
+
+
+def test_render_of_a_loaded_json_names_what_to_do() -> None:
+    # json.load'ed and handed over: AttributeError "'dict' object has no attribute
+    # 'duration'" from deep inside the cue layout.
+    from woasr_cli.outputs import render
+
+    transcript = Transcript([Segment(0.0, 1.0, " Hi.")])
+    with pytest.raises(TypeError, match=r"^render takes a Transcript, not dict: read it with "):
+        render(transcript.to_dict(), "srt")  # type: ignore[arg-type]
+    assert render(transcript, "txt") == {"txt": "Hi.\n"}

@@ -122,6 +122,9 @@ def render(
     """Each format's text, by name (pure: nothing is written). ``formats`` takes what ``-f``
     takes (``"srt,vtt"``, ``["all"]``); ``format_options`` are :class:`FormatOptions` fields
     (``max_line_width=42``, ...)."""
+    if not isinstance(transcript, Transcript):  # a JSON transcript loaded by json.load
+        hint = ": read it with Transcript.from_dict" if isinstance(transcript, dict) else ""
+        raise TypeError(f"render takes a Transcript, not {type(transcript).__name__}{hint}")
     shape = replace(options or FormatOptions(), **format_options)
     return {name: render_format(name, transcript, shape) for name in parse_formats(formats)}
 

@@ -107,6 +107,8 @@ class Transcriber:
         ``Resume``, so the resumed transcript names them as an uninterrupted run does.
         """
         run_options = self._per_call(options)
+        if isinstance(source, str) and not source:  # Path("") is the current folder
+            raise InputError("an empty path: give a media file")
         if not isinstance(source, (str, Path)):
             source = as_samples(source)  # int16, float64, a list...; refused with a reason
         try:

@@ -7,11 +7,12 @@ serialises losslessly to and from the canonical JSON document (``to_dict``/``fro
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 SCHEMA_VERSION = 1
+T = TypeVar("T")
 
 
 @dataclass
@@ -48,11 +49,11 @@ class Word:
     def from_dict(cls, data: Mapping[str, Any]) -> Word:
         prob = data.get("probability")
         return cls(
-            start=float(data["start"]),
-            end=float(data["end"]),
-            text=str(data["text"]),
+            start=_time(data, "start"),
+            end=_time(data, "end"),
+            text=_text(data),
             probability=None if prob is None else float(prob),
-            speaker=data.get("speaker"),
+            speaker=_label(data.get("speaker")),
             space=bool(data.get("space", False)),
         )
 
@@ -108,11 +109,11 @@ class Segment:
         alp = data.get("avg_logprob")
         nsp = data.get("no_speech_prob")
         return cls(
-            start=float(data["start"]),
-            end=float(data["end"]),
-            text=str(data["text"]),
-            words=[Word.from_dict(w) for w in data.get("words", [])],
-            speaker=data.get("speaker"),
+            start=_time(data, "start"),
+            end=_time(data, "end"),
+            text=_text(data),
+            words=_each(Word.from_dict, data, "words", "word"),
+            speaker=_label(data.get("speaker")),
             avg_logprob=None if alp is None else float(alp),
             no_speech_prob=None if nsp is None else float(nsp),
             language=data.get("language"),
@@ -220,15 +221,71 @@ class Transcript:
         lp = data.get("language_probability")
         sc = data.get("speakers_confidence")
         return cls(
-            segments=[Segment.from_dict(s) for s in data.get("segments", [])],
+            segments=_each(Segment.from_dict, data, "segments", "segment"),
             language=data.get("language"),
-            duration=float(data.get("duration", 0.0)),
-            provider=str(data.get("provider", "")),
-            model=str(data.get("model", "")),
-            options=dict(data.get("options", {})),
+            duration=float(data.get("duration") or 0.0),
+            provider=str(data.get("provider") or ""),
+            model=str(data.get("model") or ""),
+            options=_object(data, "options"),
             source=data.get("source"),
             language_probability=None if lp is None else float(lp),
-            speaker_turns=[SpeakerTurn.from_dict(t) for t in data.get("speaker_turns", [])],
+            speaker_turns=_each(SpeakerTurn.from_dict, data, "speaker_turns", "speaker turn"),
             speakers_confidence=None if sc is None else float(sc),
-            audio_track=dict(data["audio_track"]) if data.get("audio_track") else None,
+            audio_track=_object(data, "audio_track") or None,
         )
+
+
+# Reading a JSON transcript someone edited: a field left null reads as left out where it may be
+# left out ("words": null, "options": null; not "segments"); a text or time that is not one is
+# refused (a null text was written out as "None"); what does not read says where
+# (``segment 12: word 3: no 'end'``), raised as ValueError.
+
+
+def _text(data: Mapping[str, Any]) -> str:
+    text = data["text"]
+    if not isinstance(text, str):
+        raise ValueError(f"'text' is {json_type(text)}, not a string")
+    return text
+
+
+def _label(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    kinds = {bool: "a boolean", dict: "an object", list: "a list", str: "a string"}
+    return kinds.get(type(value), "a number")
+
+
+def _time(data: Mapping[str, Any], key: str) -> float:
+    value = data[key]
+    if value is None or isinstance(value, (bool, dict, list)):
+        raise ValueError(f"'{key}' is {json_type(value)}, not a number of seconds")
+    return float(value)
+
+
+def _object(data: Mapping[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        raise ValueError(f"'{key}' is {json_type(value)}, not an object")
+    return dict(value)
+
+
+def _each(
+    read: Callable[[Mapping[str, Any]], T], data: Mapping[str, Any], key: str, what: str
+) -> list[T]:
+    items = data.get(key, []) if key == "segments" else data.get(key) or []
+    if not isinstance(items, list):
+        raise ValueError(f"'{key}' is {json_type(items)}, not a list")
+    out: list[T] = []
+    for number, item in enumerate(items, 1):
+        try:
+            if not isinstance(item, Mapping):
+                raise ValueError(f"{json_type(item)}, not an object")
+            out.append(read(item))
+        except (KeyError, TypeError, ValueError) as exc:
+            why = f"no {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise ValueError(f"{what} {number}: {why}") from None
+    return out

@@ -311,3 +311,13 @@ def test_a_bad_input_names_itself_to_a_library_caller(tmp_path: Path) -> None:
                 tr.transcribe(path)
             assert str(err.value) == f"{path}: {why}"
             assert reason(err.value) == why
+
+
+def test_what_is_not_a_path_or_samples_is_refused_by_name() -> None:
+    # transcribe("") read the current folder: "is a directory, not a media file", naming
+    # nothing; a file's bytes were "samples of shape (): ... mix the channels first".
+    with Transcriber(TranscribeOptions(model="tiny.en")) as tr:
+        with pytest.raises(InputError, match=r"^an empty path: give a media file$"):
+            tr.transcribe("")
+        with pytest.raises(InputError, match=r"^bytes given as audio: give a path"):
+            tr.transcribe(b"RIFF\x00\x00\x00\x00WAVE")

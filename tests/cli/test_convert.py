@@ -115,7 +115,7 @@ def test_a_json_that_does_not_read_fails_with_one_line(tmp_path: Path) -> None:
         f"woasr: failed: {tmp_path / 'w.json'}: segment 1 of Whisper's JSON does not read: "
         "no 'end'",
         f"woasr: failed: {tmp_path / 'o.json'}: a woasr JSON transcript that does not read "
-        "(no 'end')",
+        "(segment 1: no 'end')",
     ]
     assert (tmp_path / "good.srt").is_file()
 
@@ -147,3 +147,45 @@ def test_rttm_of_a_diarized_transcript_without_speech_is_empty(tmp_path: Path) -
     result = CliRunner().invoke(app, ["convert", str(tmp_path / "tone.json"), "-f", "rttm"])
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "tone.rttm").read_text() == ""
+
+
+def test_a_null_text_fails_the_file_instead_of_writing_none(tmp_path: Path) -> None:
+    """A hand-edited transcript with ``"text": null`` was converted without a word, and the
+    subtitles and transcript said "None" where the speech was."""
+    doc = Transcript([Segment(0.0, 1.0, " Hello."), Segment(1.0, 2.0, " Bye.")]).to_dict()
+    doc["segments"][1]["text"] = None
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(doc))
+    result = CliRunner().invoke(app, ["convert", str(path), "-f", "srt,txt"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"woasr: failed: {path}: a woasr JSON transcript that does not read "
+        "(segment 2: 'text' is null, not a string)"
+    ]
+    assert not (tmp_path / "t.txt").exists() and not (tmp_path / "t.srt").exists()
+
+
+def test_a_null_text_in_whispers_json_fails_the_file_instead_of_writing_none(
+    tmp_path: Path,
+) -> None:
+    words = [{"word": " Hi", "start": 0.0, "end": 0.5}, {"word": None, "start": 0.5, "end": 1.0}]
+    doc = {"segments": [{"start": 0.0, "end": 1.0, "text": " Hi there.", "words": words}]}
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps(doc))
+    result = CliRunner().invoke(app, ["convert", str(path), "-f", "srt"])
+    assert result.exit_code == 1 and not (tmp_path / "w.srt").exists()
+    assert result.stderr.splitlines() == [
+        f"woasr: failed: {path}: segment 1 of Whisper's JSON does not read: "
+        "'word' is null, not a string"
+    ]
+
+
+def test_an_unreadable_input_says_why_as_transcribe_does(tmp_path: Path) -> None:
+    gone, folder = tmp_path / "gone.json", tmp_path / "folder.json"
+    folder.mkdir()
+    result = CliRunner().invoke(app, ["convert", str(gone), str(folder)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [  # was "No such file or directory", "Is a directory"
+        f"woasr: failed: {gone}: no such file",
+        f"woasr: failed: {folder}: is a directory, not a JSON transcript",
+    ]

@@ -156,8 +156,14 @@ _WRITTEN = {".srt": "an SRT file", ".vtt": "a WebVTT file", ".txt": "a text file
 def _load(path: Path) -> dict[str, object]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("no such file") from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a JSON transcript") from None
+    except PermissionError:
+        raise InputError("cannot read: permission denied") from None
     except OSError as exc:
-        raise InputError(exc.strerror or str(exc)) from None
+        raise InputError(f"cannot read: {exc.strerror or exc}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         kind = _WRITTEN.get(path.suffix.lower())
         if kind is not None:  # a subtitle or text file woasr (or another tool) wrote

@@ -8,7 +8,8 @@ processes, and return a :class:`~woasr_cli.jobs.runner.BatchResult`.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+import os
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,7 +38,7 @@ def default_workers(options: TranscribeOptions) -> int:
 
 
 def run_batch(
-    inputs: Sequence[str | Path | InputFile],
+    inputs: Iterable[str | Path | InputFile] | str | Path,
     options: TranscribeOptions,
     output_dir: Path | str,
     *,
@@ -59,6 +60,9 @@ def run_batch(
     ``UsageError`` and friends before any work when the options cannot run.
     """
     options = prepare(options)
+    # one path is one input, not its characters ("/" among them: the whole disk); an iterator
+    # is read once (it was read three times, the first file lost to the first pass)
+    inputs = [inputs] if isinstance(inputs, (str, os.PathLike, InputFile)) else list(inputs)
     output_dir = Path(output_dir)
     manifest = Path(manifest_path) if manifest_path else default_manifest(output_dir)
     found = discover_inputs(

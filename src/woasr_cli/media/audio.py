@@ -16,8 +16,16 @@ def as_samples(value: object) -> Audio:
     them: float32, mono. 16-bit and 32-bit integer PCM are scaled to -1..1, float64 and lists
     converted. Raises ``InputError`` for what cannot be read as one channel of samples: several
     channels (their mix is the caller's choice), NaN or infinite samples (every engine read
-    such a file as silence, or made text up, without a word)."""
-    array = np.asarray(value)
+    such a file as silence, or made text up, without a word), and what is not samples at all
+    (a file's bytes, a file object, ``None``: named, not read as an array of no dimensions)."""
+    if isinstance(value, (bytes, bytearray, memoryview)) or hasattr(value, "read"):
+        raise InputError(_not_audio(value))
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # ragged nested lists, objects NumPy cannot hold
+        raise InputError(f"not an array of samples ({exc})") from None
+    if array.ndim == 0:
+        raise InputError(_not_audio(value))
     if array.ndim == 2 and 1 in array.shape:
         array = array.reshape(-1)
     if array.ndim != 1:
@@ -34,3 +42,10 @@ def as_samples(value: object) -> Audio:
     if bad:
         raise InputError(f"{bad} of {len(samples)} samples are NaN or infinite")
     return samples
+
+
+def _not_audio(value: object) -> str:
+    return (
+        f"{type(value).__name__} given as audio: give a path to the media file, or its 16 kHz "
+        "mono samples as a 1-D NumPy array"
+    )
