@@ -9,6 +9,8 @@ which call it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.registry import (
     check_capabilities,
@@ -22,6 +24,9 @@ from woasr_cli.providers.registry import (
 def prepare(options: TranscribeOptions) -> TranscribeOptions:
     """The options with provider-dependent defaults filled in; raises ``UsageError`` (or
     ``CapabilityError``) for an unknown provider or an option it cannot honour."""
+    if not isinstance(options, TranscribeOptions):  # {"language": "en"} from a library caller
+        hint = ": TranscribeOptions.from_mapping reads one" if isinstance(options, Mapping) else ""
+        raise TypeError(f"options must be TranscribeOptions, not {type(options).__name__}{hint}")
     spec = get_spec(options.provider)
     options = engine_defaults(spec, options)
     if options.word_timestamps is None:

@@ -321,3 +321,17 @@ def test_what_is_not_a_path_or_samples_is_refused_by_name() -> None:
             tr.transcribe("")
         with pytest.raises(InputError, match=r"^bytes given as audio: give a path"):
             tr.transcribe(b"RIFF\x00\x00\x00\x00WAVE")
+
+
+def test_options_given_as_a_mapping_are_refused_by_name() -> None:
+    # transcribe(path, options={"language": "en"}) raised "'dict' object has no attribute
+    # 'provider'" from deep in the policy; Transcriber({...}) the same.
+    wanted = r"^options must be TranscribeOptions, not dict: TranscribeOptions.from_mapping"
+    with pytest.raises(TypeError, match=wanted):
+        Transcriber({"model": "tiny.en"})  # type: ignore[arg-type]
+    with (
+        Transcriber(TranscribeOptions(model="tiny.en")) as tr,
+        pytest.raises(TypeError, match=wanted),
+    ):
+        tr.transcribe("clip.wav", options={"language": "en"})  # type: ignore[arg-type]
+    assert TranscribeOptions.from_mapping({"language": "en"}).language == "en"  # the way shown
