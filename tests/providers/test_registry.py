@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from woasr_cli.cli.exit_codes import exit_code_for
 from woasr_cli.errors import CapabilityError, UsageError
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.registry import check_capabilities, default_word_timestamps, get_spec
@@ -68,6 +69,21 @@ def test_a_compute_type_a_torch_engine_cannot_run_is_refused(
 def test_a_compute_type_the_engine_runs_is_accepted(provider: str, compute_type: str) -> None:
     options = TranscribeOptions(provider=provider, compute_type=compute_type)
     check_capabilities(get_spec(provider), options)
+
+
+@pytest.mark.parametrize(
+    ("provider", "compute_type"), [("faster_whisper", "float64"), ("whisperx", "int4")]
+)
+def test_a_compute_type_ctranslate2_does_not_have_is_refused_before_loading(
+    provider: str, compute_type: str
+) -> None:
+    # It failed once the model loaded, as "cannot load model 'tiny.en' from ...: Invalid
+    # compute type: float64" (a missing model to the exit code), not a usage error.
+    options = TranscribeOptions(provider=provider, compute_type=compute_type)
+    with pytest.raises(CapabilityError, match=f"has no --compute-type {compute_type} ") as err:
+        check_capabilities(get_spec(provider), options)
+    assert "int8_float16" in str(err.value) and "\n" not in str(err.value)  # what it does run
+    assert exit_code_for(err.value) == 2
 
 
 def test_a_language_is_refused_by_an_engine_that_cannot_be_told_one() -> None:

@@ -14,13 +14,24 @@ from woasr_cli.errors import CapabilityError
 
 DEFAULT = "default"  # the engine's own choice
 TORCH_FLOATS = frozenset({"float32", "float16", "bfloat16"})
+# What CTranslate2 takes by name (it picks the nearest the device runs: float16 on a CPU runs
+# float32); anything else failed only once the model loaded, as "cannot load model ...".
+CTRANSLATE2_TYPES = frozenset(
+    {"auto", "int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16",
+     "bfloat16", "float32"}
+)  # fmt: skip
 
 
 def check_compute_type(engine: str, honoured: frozenset[str] | None, requested: str) -> None:
     """Refuse ``--compute-type requested`` where ``engine`` honours only ``honoured`` (None:
-    CTranslate2 decides)."""
-    if requested == DEFAULT or honoured is None or requested in honoured:
+    CTranslate2 decides, among the types it has)."""
+    if requested == DEFAULT or requested in (CTRANSLATE2_TYPES if honoured is None else honoured):
         return
+    if honoured is None:
+        raise CapabilityError(
+            f"provider '{engine}' has no --compute-type {requested} (CTranslate2 runs "
+            f"{', '.join(sorted(CTRANSLATE2_TYPES))})"
+        )
     if not honoured:
         why = "its endpoint chooses its own"
     else:
