@@ -137,3 +137,27 @@ def test_the_batch_speed_counts_what_a_resumed_file_transcribed_this_time() -> N
     end = json.loads(lines.getvalue().splitlines()[-1])
     assert end["audio_seconds"] == 154.0  # the finished files' audio, as before
     assert end["realtime_factor"] * end["elapsed"] == pytest.approx(99.0, rel=0.02)
+
+
+def test_plain_lines_count_a_reruns_many_skips_in_one_line() -> None:
+    # A rerun of a 3,000-file folder wrote 3,000 "skip ... (already done)" lines around its few
+    # new files and failures; now the first SKIPS_SHOWN, then one line counting the rest.
+    from woasr_cli.cli.progress import SKIPS_SHOWN, PlainReporter
+
+    stream = io.StringIO()
+    reporter = PlainReporter(stream)
+    many = SKIPS_SHOWN + 25
+    reporter(Event("batch_started", total_files=many + 2))
+    for i in range(many):
+        reporter(Event("skipped", input=f"/m/{i:04d}.wav"))
+    reporter(Event("skipped", input="/m/r.wav", reason="srt written again"))  # always shown
+    reporter(Event("failed", input="/m/bad.wav", reason="not a media file"))
+    reporter(Event("skipped", input="/m/last.wav"))
+    reporter(Event("batch_done"))
+    lines = stream.getvalue().splitlines()
+    plain = [line for line in lines if line.endswith("(already done)")]
+    assert plain[:SKIPS_SHOWN] == [f"skip     /m/{i:04d}.wav (already done)" for i in range(10)]
+    assert lines.index("skip     25 more inputs (already done)") == SKIPS_SHOWN  # in its place
+    assert "skip     /m/r.wav (already done; srt written again)" in lines
+    assert "failed   /m/bad.wav: not a media file" in lines
+    assert lines[-1] == "skip     1 more input (already done)"  # told at the batch's end

@@ -152,6 +152,11 @@ class JsonReporter:
         _write(self.stream, json_text.dumps(_rounded(payload)) + "\n")
 
 
+# Plain "already done" lines a batch writes one by one; the rest are counted in one line (a
+# rerun of a 3,000-file folder wrote 3,000 of them around its few new files and failures).
+SKIPS_SHOWN = 10
+
+
 class PlainReporter:
     """ANSI-free lines, one per file outcome (and sparse progress), for logs and pipes."""
 
@@ -161,6 +166,8 @@ class PlainReporter:
         self._last_progress = 0.0
         self._clock = BatchClock()
         self._folder: str | None = None  # "inputs in ...", written before the first file line
+        self._skips = 0  # plain skips this batch
+        self._untold = 0  # of them not written yet
 
     def __call__(self, event: Event) -> None:
         self._clock.add(event)
@@ -168,6 +175,16 @@ class PlainReporter:
         event = _shown(event, named=not self.quiet)
         if event.kind == "batch_started" and not self.quiet:
             self._folder = event.inputs_dir
+            self._skips = 0
+        if event.kind == "skipped" and not event.reason and not self.quiet:
+            self._skips += 1
+            if self._skips > SKIPS_SHOWN:
+                self._untold += 1
+                return
+        elif self._untold and event.kind != "progress":
+            more = f"{self._untold} more input{'s' if self._untold > 1 else ''}"
+            _write(self.stream, f"skip     {more} (already done)\n")
+            self._untold = 0
         line = self._line(event)
         if line and (not self.quiet or event.kind in ("failed", "interrupted")):
             if self._folder is not None and event.input is not None:
