@@ -617,3 +617,27 @@ def test_a_dash_says_transcribe_reads_files(
     code, _, err = run("transcribe", "-", "-o", str(tmp_path / "b"))
     assert code == 0, err
     assert (tmp_path / "b" / "-.srt").is_file()
+
+
+def test_a_rerun_whose_only_work_is_broken_files_loads_no_model(
+    speech_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder's corrupt and empty files fail again on each rerun (they may have been
+    replaced): with the reason their opening gives, before any model loads (a rerun of a
+    finished 1,000-file folder loaded one only to fail its 15 broken files again)."""
+    media, out = tmp_path / "media", tmp_path / "o"
+    media.mkdir()
+    (media / "one.wav").write_bytes((speech_dir / "synth_1.wav").read_bytes())
+    (media / "noise.wav").write_bytes(bytes(range(256)) * 20)
+    (media / "empty.mp3").write_bytes(b"")
+    code, _, err = run("transcribe", str(media), "-o", str(out), "-f", "txt")
+    assert code == 1 and "1 done, 0 skipped, 2 failed" in err, err
+
+    def no_model(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr("woasr_cli.jobs.runner.Transcriber", no_model)
+    code, _, err = run("transcribe", str(media), "-o", str(out), "-f", "txt")
+    assert code == 1 and "0 done, 1 skipped, 2 failed" in err, err
+    assert "failed   noise.wav: not a media file FFmpeg can read" in err, err
+    assert "failed   empty.mp3: empty file (0 bytes)" in err, err

@@ -13,7 +13,6 @@ import typer
 from woasr_cli.cli.engine_flags import OpenAIApiKeyFlag, OpenAIBaseUrlFlag
 from woasr_cli.cli.exit_codes import exit_code_for
 from woasr_cli.errors import ProviderUnavailable, WoasrError
-from woasr_cli.live.stream_set import STOP_WAIT_S
 from woasr_cli.model_pool import DEFAULT_MAX_MODELS
 
 
@@ -137,7 +136,7 @@ def serve(
             # closes every connection with 1012.
             for server in self.servers:
                 server.close()
-            await streams.end_all(STOP_WAIT_S, give_up=lambda: self.force_exit)
+            await streams.end_all(give_up=lambda: self.force_exit)
             await super().shutdown(sockets)
 
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C re-raised at the end: as uvicorn.run

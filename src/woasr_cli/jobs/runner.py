@@ -167,6 +167,7 @@ class BatchRunner:
     def execute(self, registered: list[tuple[PlannedJob, Job]], result: BatchResult) -> None:
         """Claim and run jobs, several at once where the provider batches across files; then
         wait for those other processes hold, taking over any whose owner died."""
+        registered = self._fail_unopened(registered, result)
         if not registered:
             return
         width = min(self.transcriber().concurrent_files, len(registered))
@@ -174,6 +175,27 @@ class BatchRunner:
         while waiting and not result.interrupted:
             time.sleep(0.5)
             waiting = self._run_pass(waiting, result, width)
+
+    def _fail_unopened(
+        self, registered: list[tuple[PlannedJob, Job]], result: BatchResult
+    ) -> list[tuple[PlannedJob, Job]]:
+        """Before a model loads, the leading jobs whose media does not open are run (to fail
+        with the reason, as :meth:`_run_job` fails them without the model); the rest, from the
+        first that opens, are returned. A rerun whose only work is a folder's broken files
+        loads no model to fail them again."""
+        if self._transcriber is not None:
+            return registered
+        waiting: list[tuple[PlannedJob, Job]] = []
+        for i, (planned, job) in enumerate(registered):
+            try:
+                probe(planned.item.path)
+            except InputError:
+                self._attempt(planned, job, result, waiting)
+                if result.interrupted:
+                    return []
+                continue
+            return waiting + registered[i:]
+        return waiting
 
     def _register(
         self, planned: PlannedJob, force: bool, result: BatchResult, finished: FinishedWork
@@ -377,8 +399,11 @@ class BatchRunner:
         started = time.monotonic()
         try:
             duration = probe(path).duration
-        except InputError:
-            duration = None  # transcribe_file reports the reason
+        except InputError as exc:
+            # Decoding opens it the same way and would say the same, after loading a model: a
+            # rerun whose only work is a folder's corrupt files loaded one to fail them again.
+            self._fail_claimed(job_id, str(path), reason(exc), result)
+            return
         try:
             transcriber = self.transcriber()
             with heartbeat:

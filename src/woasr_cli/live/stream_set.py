@@ -35,7 +35,9 @@ class LiveStreams:
         if done is not None:
             done.set()
 
-    async def end_all(self, wait_s: float, give_up: Callable[[], bool] = lambda: False) -> int:
+    async def end_all(
+        self, wait_s: float = STOP_WAIT_S, give_up: Callable[[], bool] = lambda: False
+    ) -> int:
         """End every open stream and wait up to ``wait_s`` for their tails to be sent, or until
         ``give_up()`` (a second Ctrl-C); the number of streams still open after that (to be
         closed by the server, 1012)."""
