@@ -364,3 +364,58 @@ def test_words_without_times_far_past_the_committed_end_are_new_even_if_alike() 
     # the committed one read again (all before it lost).
     committed = la.flush(spread("we went in a big old house at the end", 0.0, 4.0), timed=False)
     assert [w.text for w in committed] == ["a", "big", "old", "house", "at", "the", "end"]
+
+
+def test_words_without_times_after_a_reread_tail_are_not_lost_to_a_later_common_word() -> None:
+    la = LocalAgreement()
+    la.flush(spread("give it to the", 0.0, 1.2), timed=False)
+    # The pass reads "a" where "the" was committed, and "the" again a second on: matched to
+    # that later "the", the committed word took "a man and" with it, and only "dog" was new.
+    committed = la.flush(spread("give it to a man and the dog", 0.0, 2.4), timed=False)
+    assert [w.text for w in committed] == ["a", "man", "and", "the", "dog"]
+
+
+def test_words_without_times_reread_slower_than_committed_are_not_new() -> None:
+    la = LocalAgreement()
+    la.flush(spread("give the rest of the cat and the bird", 0.0, 3.0), timed=False)
+    # The same words shared out over more audio (the segment grew): the last ones lie more
+    # than a second past the committed end, and are still a reading of it.
+    assert la.flush(spread("give the rest of the cat and the bird", 0.0, 5.0), timed=False) == []
+    # A pass whose audio starts inside the committed words reads them from there, the first
+    # one misheard, and slower.
+    la.flush(
+        spread("in New Jersey and I'm Sheila and Texas originally from Chicago", 10, 14.8),
+        timed=False,
+    )
+    reread = spread("Shila and Texas originally from Chicago. Oh, I'm", 11.6, 18.0)
+    assert [w.text for w in la.flush(reread, timed=False)] == ["Oh,", "I'm"]
+
+
+def test_words_without_times_after_a_misheard_tail_are_not_lost() -> None:
+    la = LocalAgreement()
+    said = "The book on the table and the pin in the box and the cup on the shelf the building."
+    la.flush(spread(said, 0.9, 6.2), timed=False)
+    # The pass's audio starts at "the cup" and reads "by the lamp" (committed as "the
+    # building") as "they're going to land": matched to the committed text's "the" and "to"
+    # ... a greedy match took "the office" for committed and lost "You need to go to the".
+    heard = "In the cup on the shelf, they're going to land. You need to go to the office."
+    new = " ".join(w.text for w in la.flush(spread(heard, 0.9, 6.6), timed=False))
+    assert new.endswith("You need to go to the office.")
+
+
+def test_words_without_times_agree_on_a_long_run_past_words_never_committed() -> None:
+    la = LocalAgreement()
+    la.flush(
+        spread("And the more you know, the more you grow. Send it to me", 0.9, 4.6), timed=False
+    )
+    # The pass reads eight words the committed text lacks, then all of its end again: that
+    # run, not the nearer "the more you", is where the reading ends.
+    heard = "And more you read the more you know and the more you know the more you grow."
+    heard += " Send it to me and to him."
+    new = la.flush(spread(heard, 0.9, 6.5), timed=False)
+    assert [w.text for w in new] == ["and", "to", "him."]
+    # A committed word misheard as two ("manic" for "man a") and one like another ("point"
+    # for "coin") are read there: what follows them is new.
+    la.flush(spread("and the budget. gave a manic point", 8.4, 10.5), timed=False)
+    new = la.flush(spread("He gave a man a coin and a woman", 9.5, 11.5), timed=False)
+    assert [w.text for w in new] == ["and", "a", "woman"]

@@ -33,8 +33,8 @@ waits for the next word (Whisper rewrites "12" as "12.5%" when it hears the rest
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from difflib import SequenceMatcher
 
+from woasr_cli.live.reread import read_past
 from woasr_cli.transcript import Word
 from woasr_cli.word_loops import norm
 
@@ -46,7 +46,7 @@ _SLIVER = 0.25  # of a word: the most a word said again overlaps the committed o
 _MOVED = 0.5  # seconds a word's start may move between two passes that agree on it
 _HEARD_AFTER = 0.35  # seconds of audio the earlier pass heard after a word it agrees on
 _SPREAD_OFF = 1.0  # seconds a word's time shared out over a segment may be off its own
-_REREAD = 0.35  # letters alike (difflib ratio) for words to be a re-reading of committed ones
+_PLACE = 0.1  # words per second: an alignment ending that far from the committed end costs it
 
 
 class LocalAgreement:
@@ -134,27 +134,30 @@ class LocalAgreement:
         its times are a segment's shared out by word length, a second or more off, so a
         committed word's end says little about where the hypothesis reads past it (whisperX
         live lost "ask" of jfk's "Americans ask not" so, and read "am I" committed as "my"
-        again). The committed words the hypothesis's audio covers are aligned with its words;
-        what follows the last one matched is new, less the words that read a committed tail
-        the alignment did not match ("my" for "am I", "ask" for "asked")."""
+        again). The committed words the hypothesis's audio covers are aligned with its words
+        by edit distance (``reread.read_past``: "my" read for "am I", "ask" for "asked"); what
+        follows the words the alignment spends on them is new."""
         words = [w for w in hypothesis if norm(w.text)]
         if not words or not self.committed:
             return words
-        covered = [w for w in self.committed if w.end > words[0].start + _TIME_SLACK]
+        start = words[0].start + _TIME_SLACK
+        covered = [w for w in self.committed if w.end > start]
         if not covered:
             return words
-        # A word read a second past the committed end is no reading of committed audio ("the"
-        # committed, "a big house the" heard: the second "the" is new).
-        near = sum(1 for w in words if w.start <= self.last_end + _SPREAD_OFF)
-        said, heard = [norm(w.text) for w in covered], [norm(w.text) for w in words[:near]]
-        blocks = [
-            b for b in SequenceMatcher(None, said, heard, False).get_matching_blocks() if b.size
-        ]
-        if not blocks:
-            return [w for w in words if self._after_committed(w)]
-        a_end, b_end = blocks[-1].a + blocks[-1].size, blocks[-1].b + blocks[-1].size
+        # The committed words up to a second before the pass's audio may be read by it too
+        # (their times are shared out as well), or not at all.
+        before = [w for w in self.committed if start - _SPREAD_OFF < w.end <= start]
+        said = [norm(w.text) for w in before + covered]
         heard = [norm(w.text) for w in words]
-        return words[b_end + _rereading(said[a_end:], heard[b_end:]) :]
+        if set(said[len(before) :]) & set(heard):
+            # Where a reading ends is about where the committed text ends, as near as shared-out
+            # times tell: a tie-break between alignments that cost the same.
+            edges = [w.start for w in words] + [words[-1].end]
+            place = [_PLACE * abs(t - self.last_end) for t in edges]
+            read = read_past(said, heard, len(before), place)
+            if read is not None:
+                return words[read:]
+        return [w for w in words if self._after_committed(w)]
 
     def _after_committed(self, word: Word) -> bool:
         """Whether ``word`` lies past the committed text: it starts after its end, or - its
@@ -191,21 +194,6 @@ class LocalAgreement:
             and _overlap(c, r) <= _SLIVER * _length(c)
             for c, r in zip(candidate, repeated, strict=True)
         )
-
-
-def _rereading(tail: list[str], heard: list[str]) -> int:
-    """How many of ``heard`` (normalised words after the last matched one) read ``tail``, the
-    committed words the alignment left unmatched: the run whose letters are most like the
-    tail's, if like enough; none otherwise."""
-    if not tail or not heard:
-        return 0
-    said = "".join(tail)
-    best, best_ratio = 0, _REREAD
-    for n in range(1, min(len(heard), len(tail) + 2) + 1):
-        ratio = SequenceMatcher(None, said, "".join(heard[:n]), False).ratio()
-        if ratio > best_ratio:
-            best, best_ratio = n, ratio
-    return best
 
 
 def _may_grow(word: Word) -> bool:
