@@ -27,7 +27,9 @@ ray = pytest.importorskip("ray", reason="needs the ray extra: pip install 'woasr
 from woasr_cli.events import Event  # noqa: E402
 from woasr_cli.formats import parse_formats  # noqa: E402
 from woasr_cli.jobs.batch import run_batch  # noqa: E402
+from woasr_cli.jobs.manifest import Manifest  # noqa: E402
 from woasr_cli.jobs.ray_executor import NAMESPACE, RayExecutor  # noqa: E402
+from woasr_cli.jobs.states import JobState  # noqa: E402
 from woasr_cli.options import TranscribeOptions  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -274,6 +276,19 @@ def test_driver_sigkilled_rerun_finishes_each_file_once(
     finished_at = {k: v[1] for k, v in _states(out / MANIFEST).items() if v[0] == "done"}
     assert done_before and done_before <= set(finished_at)
     assert len(finished_at) < 8, "the kill came after the whole batch"
+    # What a killed driver leaves of a file it was writing (.NAME.XXXXXXXX.part), for every
+    # file not done, each as one such driver had claimed (the kill may catch none in flight)
+    parts = []
+    with Manifest.open(out / MANIFEST) as m:
+        for job in m.jobs():
+            if job.state != JobState.DONE:
+                m.reclaim_dead_owner(job.id)
+                if m.claim(job.id, "host:1:killed", 60):
+                    m.interrupt(job.id, "host:1:killed")
+                parts.append(out / f".{Path(job.input_path).stem}.srt.k1ll3d_0.part")
+    assert parts
+    for part in parts:
+        part.write_text("half a file")
 
     second = _cli(str(folder), "-o", str(out), "--ray-address", local_ray, "--ray-workers", "1")
     stdout, stderr = second.communicate(timeout=240)
@@ -295,6 +310,7 @@ def test_driver_sigkilled_rerun_finishes_each_file_once(
     assert all(states[name][1] == when for name, when in finished_at.items())
     for name in states:
         assert (out / (Path(name).stem + ".srt")).is_file()
+    assert not [p for p in parts if p.exists()]  # the rerun cleared them, as the local one does
 
 
 def test_driver_sigterm_stops_as_the_local_executor_does(

@@ -55,7 +55,7 @@ from woasr_cli.jobs.runner import (
 from woasr_cli.jobs.states import JobState
 from woasr_cli.jobs.workers import _rebuild
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.outputs import write_outputs
+from woasr_cli.outputs import drop_partial_writes, output_paths, write_outputs
 from woasr_cli.runtime import allocator_env, blas_env
 
 log = logging.getLogger("woasr.jobs")
@@ -377,6 +377,8 @@ class _Driver:
             elif current is not None and current.state == JobState.DONE:
                 self.result.elsewhere += 1
             return None
+        if latest.attempts:  # tried before: a killed run may have left parts of its files
+            drop_partial_writes(output_paths(planned.stem, self.options.formats))
         _, offset = manifest.checkpoints(job.id)
         return _Flight(planned, job.id, offset)
 
