@@ -51,7 +51,7 @@ class Word:
         return cls(
             start=_time(data, "start"),
             end=_time(data, "end"),
-            text=_text(data),
+            text=json_string(data),
             probability=None if prob is None else float(prob),
             speaker=_label(data.get("speaker")),
             space=bool(data.get("space", False)),
@@ -111,7 +111,7 @@ class Segment:
         return cls(
             start=_time(data, "start"),
             end=_time(data, "end"),
-            text=_text(data),
+            text=json_string(data),
             words=_each(Word.from_dict, data, "words", "word"),
             speaker=_label(data.get("speaker")),
             avg_logprob=None if alp is None else float(alp),
@@ -241,11 +241,12 @@ class Transcript:
 # (``segment 12: word 3: no 'end'``), raised as ValueError.
 
 
-def _text(data: Mapping[str, Any]) -> str:
-    text = data["text"]
-    if not isinstance(text, str):
-        raise ValueError(f"'text' is {json_type(text)}, not a string")
-    return text
+def json_string(data: Mapping[str, Any], key: str = "text") -> str:
+    """``data[key]``, a string (a null is refused, not written out as "None")."""
+    value = data[key]
+    if not isinstance(value, str):
+        raise ValueError(f"'{key}' is {json_type(value)}, not a string")
+    return value
 
 
 def _label(value: object) -> str | None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from woasr_cli.errors import InputError
 from woasr_cli.providers.whisper_words import whisper_words
-from woasr_cli.transcript import Segment, Transcript, json_type
+from woasr_cli.transcript import Segment, Transcript, json_string
 
 
 def is_whisper_json(data: Mapping[str, Any]) -> bool:
@@ -30,12 +30,12 @@ def from_whisper_json(data: Mapping[str, Any], source: str | None = None) -> Tra
     segments: list[Segment] = []
     for n, seg in enumerate(data["segments"], 1):
         try:
-            text = _string(seg, "text")
+            text = json_string(seg, "text")
             pieces = [
                 (
                     float(w["start"]),
                     float(w["end"]),
-                    _string(w, "word"),
+                    json_string(w, "word"),
                     _number(w.get("probability")),
                 )
                 for w in seg.get("words") or []
@@ -59,14 +59,6 @@ def from_whisper_json(data: Mapping[str, Any], source: str | None = None) -> Tra
         duration=max((s.end for s in segments), default=0.0),
         source=source,
     )
-
-
-def _string(data: Mapping[str, Any], key: str) -> str:
-    """A text, not a null written out as "None"."""
-    value = data[key]
-    if not isinstance(value, str):
-        raise ValueError(f"'{key}' is {json_type(value)}, not a string")
-    return value
 
 
 def _number(value: Any) -> float | None:
