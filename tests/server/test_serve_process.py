@@ -230,11 +230,20 @@ def test_stopped_mid_job_the_server_exits_cleanly(
     time.sleep(0.5)
     sent = getattr(signal, signal_name)
     signalled = time.monotonic()
+    before = _cpu_seconds(server.proc.pid)
     server.proc.send_signal(sent)
-    assert server.proc.wait(60) in (0, -sent), server.proc.stderr.read()  # type: ignore[union-attr]
-    took = time.monotonic() - signalled
+    # Counted in the server's CPU after the signal, not wall time (on a loaded machine the
+    # batches in hand take many seconds of it): the batches in hand, not the ~7 minutes of
+    # speech left (~60 CPU-s and more).
+    used = 0.0
+    while server.proc.poll() is None:
+        with contextlib.suppress(OSError, IndexError):  # gone between poll and read
+            used = _cpu_seconds(server.proc.pid) - before
+        assert time.monotonic() - signalled < 60, "still running a minute after the signal"
+        time.sleep(0.1)
+    assert server.proc.returncode in (0, -sent), server.proc.stderr.read()  # type: ignore[union-attr]
     stderr = server.proc.stderr.read().decode()  # type: ignore[union-attr]
-    assert took < 8 and "graceful shutdown exceeded" not in stderr, (took, stderr)
+    assert used < 16 and "graceful shutdown exceeded" not in stderr, (used, stderr)
 
 
 def _read_events(url: str) -> None:
