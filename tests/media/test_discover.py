@@ -256,3 +256,24 @@ def test_a_linked_folder_named_beside_its_parent_is_not_reported_as_skipped(
     found = discover_inputs([str(media / "2024") + "/", str(media), str(media / "2023")])
     assert [i.path.name for i in found.inputs] == ["c.wav", "a.wav"]  # 2023's c.wav is 2024's
     assert found.skipped == []
+
+
+def test_a_glob_that_names_no_extension_keeps_media_as_a_walk_does(tmp_path: Path) -> None:
+    # 'media/**/*.*' tried every note, image and woasr output beside the media, each failing
+    # "not a media file" on every run; a glob naming its extension chooses by it.
+    _touch(tmp_path, "a.wav", "a.srt", "a.json", "notes.txt", "sub/b.MP3", "sub/c.dat", "d.m4b")
+    for pattern in ("**/*.*", "**/*", "*/*", "a.*"):
+        found = discover_inputs([str(tmp_path / pattern)])
+        kept = {i.path.name for i in found.inputs}
+        assert kept and kept <= {"a.wav", "b.MP3", "d.m4b"}, pattern
+        assert not found.missing
+    assert {i.path.name for i in discover_inputs([str(tmp_path / "**" / "*.*")]).inputs} == {
+        "a.wav",
+        "b.MP3",
+        "d.m4b",
+    }
+    assert [i.path.name for i in discover_inputs([str(tmp_path / "sub" / "*.dat")]).inputs] == [
+        "c.dat"
+    ]
+    notes = discover_inputs([str(tmp_path / "*.t?t")])  # matched notes.txt alone: no media
+    assert notes.inputs == [] and notes.missing == [str(tmp_path / "*.t?t")]

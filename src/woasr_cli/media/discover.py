@@ -1,7 +1,8 @@
 """Expand the command line's inputs (files, directories, globs, lists) into media files.
 
 Order is deterministic (arguments in order, directory contents sorted), duplicates are dropped,
-directory walks keep only known media extensions, and an explicitly named file is always tried.
+directory walks keep only known media extensions (as does a glob that names no extension of its
+own: ``media/**/*``), and an explicitly named file is always tried.
 FIFOs, sockets and devices found by a walk or a glob are skipped with a reason (opening one for
 reading can block forever); one named explicitly is kept, and fails with that reason.
 A symlink is named by itself, not by its target; a walk does not enter a linked directory.
@@ -140,6 +141,7 @@ def _expand(arg: str, skipped: list[tuple[str, str]]) -> tuple[list[InputFile], 
         matches = sorted(glob.glob(str(path), recursive=True))
         out: list[InputFile] = []
         base = _glob_base(path)
+        chosen = _named_extension(path.name)
         for m in matches:
             # Paths as matched, not resolved: a pattern may pass through a linked directory,
             # whose files would resolve to somewhere outside ``base``.
@@ -147,12 +149,21 @@ def _expand(arg: str, skipped: list[tuple[str, str]]) -> tuple[list[InputFile], 
             kept: list[Path] = []
             if p.is_dir():
                 kept = _walk(p, skipped)
-            else:
+            elif chosen or p.suffix.lower() in MEDIA_EXTENSIONS:
                 _keep_regular(p, kept, skipped)
             out += [InputFile(q, base) for q in kept]
-        return out, bool(matches)
+        return out, bool(out)  # matching only notes, or folders without media: as a walk
     # A path that does not exist is still an input: the batch reports it as failed.
     return [InputFile(path.absolute(), path.absolute().parent)], True
+
+
+def _named_extension(pattern: str) -> bool:
+    """A glob whose last part names its files' extension (``*.m4b``, ``talk_?.dat``) chooses
+    them by it; one that does not (``*``, ``*.*``, ``talk.*``) keeps media as a walk does (the
+    notes, images and woasr's own ``.srt``/``.json`` beside the media were each tried and
+    failed, on every run)."""
+    suffix = Path(pattern).suffix
+    return bool(suffix) and not (_GLOB_CHARS & set(suffix))
 
 
 def is_url(arg: str) -> bool:
