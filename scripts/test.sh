@@ -36,4 +36,5 @@ rm -f "$torchaudio_dir"/lib/*.so
 .venv/bin/ruff check src tests
 .venv/bin/mypy src
 .venv/bin/lint-imports --no-cache
-$py -m pytest -q "$@"
+# -rs: each skipped test says why (an optional extra missing, say) in the summary
+$py -m pytest -q -rs "$@"
