@@ -43,3 +43,34 @@ def test_render_of_a_loaded_json_names_what_to_do() -> None:
     with pytest.raises(TypeError, match=r"^render takes a Transcript, not dict: read it with "):
         render(transcript.to_dict(), "srt")  # type: ignore[arg-type]
     assert render(transcript, "txt") == {"txt": "Hi.\n"}
+
+
+def _said(speaker: str | None, **options: object) -> Transcript:
+    segments = [Segment(0.0, 1.5, " Hello there.", speaker=speaker), Segment(2.0, 3.0, " Hi.")]
+    return Transcript(segments, duration=3.0, source="talk.wav", options=dict(options))
+
+
+def test_rttm_of_a_transcript_without_speakers_is_an_input_error(tmp_path: Path) -> None:
+    """``render(t, "rttm")`` gave '' (an RTTM saying nobody spoke) where ``woasr convert``
+    refused the same transcript: the rule lives in the library now, with convert's words."""
+    from woasr_cli.errors import InputError
+    from woasr_cli.outputs import render
+
+    with pytest.raises(InputError, match=r"^no speaker labels \(transcribed without --diarize\)"):
+        render(_said(None), "srt,rttm")
+    with pytest.raises(InputError, match="no speaker labels"):
+        write_outputs(_said(None), tmp_path / "talk", ["srt", "rttm"])
+    assert not list(tmp_path.iterdir())  # not even the srt
+
+
+def test_all_means_rttm_too_for_a_transcript_with_speakers() -> None:
+    """As ``woasr transcribe --diarize -f all`` and ``woasr convert`` expand it; ``render``
+    left rttm out of "all" (and of its default) for a diarized transcript."""
+    from woasr_cli.outputs import render
+
+    labelled = render(_said("SPEAKER_00"))
+    assert list(labelled) == ["vtt", "srt", "json", "txt", "tsv", "rttm"]
+    assert labelled["rttm"].startswith("SPEAKER talk 1 0.000 1.500 <NA> <NA> SPEAKER_00")
+    assert list(render(_said(None), "all")) == ["vtt", "srt", "json", "txt", "tsv"]
+    # diarized, and nobody spoke (room tone): an empty RTTM, as transcribe writes it
+    assert render(_said(None, diarize=True), "rttm") == {"rttm": ""}

@@ -21,7 +21,7 @@ from typing import Any
 from woasr_cli.errors import OutputError
 from woasr_cli.formats import FormatOptions, parse_formats
 from woasr_cli.formats import render as render_format
-from woasr_cli.options import ALL_FORMATS, TranscribeOptions
+from woasr_cli.options import TranscribeOptions
 from woasr_cli.transcript import Transcript
 
 
@@ -115,24 +115,26 @@ def output_paths(stem: Path, formats: Iterable[str]) -> list[Path]:
 
 def render(
     transcript: Transcript,
-    formats: Iterable[str] | str = ALL_FORMATS,
+    formats: Iterable[str] | str = "all",
     options: FormatOptions | None = None,
     **format_options: Any,
 ) -> dict[str, str]:
     """Each format's text, by name (pure: nothing is written). ``formats`` takes what ``-f``
-    takes (``"srt,vtt"``, ``["all"]``); ``format_options`` are :class:`FormatOptions` fields
-    (``max_line_width=42``, ...)."""
+    takes (``"srt,vtt"``, ``["all"]``: rttm too for a transcript with speakers);
+    ``format_options`` are :class:`FormatOptions` fields (``max_line_width=42``, ...).
+    ``InputError`` for rttm of a transcript without speakers."""
     if not isinstance(transcript, Transcript):  # a JSON transcript loaded by json.load
         hint = ": read it with Transcript.from_dict" if isinstance(transcript, dict) else ""
         raise TypeError(f"render takes a Transcript, not {type(transcript).__name__}{hint}")
     shape = replace(options or FormatOptions(), **format_options)
-    return {name: render_format(name, transcript, shape) for name in parse_formats(formats)}
+    names = parse_formats(formats, diarize=transcript.diarized)
+    return {name: render_format(name, transcript, shape) for name in names}
 
 
 def write_outputs(
     transcript: Transcript,
     stem: Path,
-    formats: Iterable[str] | str = ALL_FORMATS,
+    formats: Iterable[str] | str = "all",
     options: FormatOptions | None = None,
     **format_options: Any,
 ) -> list[Path]:

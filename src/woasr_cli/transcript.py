@@ -177,6 +177,12 @@ class Transcript:
             seen.setdefault(turn.speaker, None)
         return list(seen)
 
+    @property
+    def diarized(self) -> bool:
+        """Whether it carries speakers: labels on its segments or words, or made with
+        ``diarize`` (room tone has none: its RTTM is empty, not missing)."""
+        return bool(self.speakers) or self.options.get("diarize") is True
+
     def renamed(self, names: Mapping[str, str]) -> Transcript:
         """A copy with speaker labels replaced by ``names`` (labels it lacks are kept)."""
 

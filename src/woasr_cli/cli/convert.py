@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -73,9 +72,9 @@ def convert(
     Exit codes: 0 all converted, 1 some transcripts failed, 2 usage error.
     """
     from woasr_cli.cli.to_stdout import STDOUT
-    from woasr_cli.formats import parse_formats
+    from woasr_cli.formats import FormatOptions, parse_formats
     from woasr_cli.options import parse_speaker_names
-    from woasr_cli.outputs import format_options_for, render, write_outputs
+    from woasr_cli.outputs import render, write_outputs
     from woasr_cli.processing.speakers import names_in_order
 
     failed = 0
@@ -83,18 +82,14 @@ def convert(
         values = output_format or ["all"]
         # json only when named: the input is one ("all" does not copy it beside itself)
         named_json = any(v.strip().lower() == "json" for x in values for v in x.split(","))
-        plain = tuple(f for f in parse_formats(values) if f != "json")
-        labelled = tuple(f for f in parse_formats(values, diarize=True) if f != "json")
-        from woasr_cli.options import TranscribeOptions
-
-        # checked as transcribe checks them (UsageError naming the flag)
-        checked = TranscribeOptions(
+        parse_formats(values)  # an unknown name fails before any file is read
+        # checked as transcribe checks them (FormatOptions: a UsageError naming the flag)
+        options = FormatOptions(
             max_line_width=max_line_width, max_line_count=max_line_count,
-            subtitle_layout=subtitle_layout,  # type: ignore[arg-type]
+            highlight_words=highlight_words, subtitle_layout=subtitle_layout,
             max_words_per_line=max_words_per_line, max_cue_duration=max_cue_duration,
             max_chars_per_second=max_chars_per_second,
         )  # fmt: skip
-        options = replace(format_options_for(checked), highlight_words=highlight_words)
         names = parse_speaker_names(speaker_names)
         to_stdout = output_dir is not None and str(output_dir) == STDOUT
         if to_stdout and (len(transcripts) != 1 or len(parse_formats(values, diarize=True)) != 1):
@@ -110,15 +105,11 @@ def convert(
             transcript = _transcript(_load(path))
             if names:
                 transcript = transcript.renamed(names_in_order(transcript.speakers, names))
-            # Diarized but without speech (room tone): its RTTM is empty, as transcribe wrote it
-            diarized = bool(transcript.speakers) or transcript.options.get("diarize") is True
-            formats = labelled if diarized else plain
-            if "rttm" in formats and not diarized:
-                raise InputError(
-                    "no speaker labels (transcribed without --diarize): nothing to write as rttm"
-                )
+            # "all" as render expands it (rttm for speakers); rttm without them fails there
+            chosen = parse_formats(values, diarize=transcript.diarized)
+            formats = tuple(f for f in chosen if f != "json")
             if to_stdout:
-                (fmt,) = parse_formats(values, diarize=True)
+                (fmt,) = chosen
                 sys.stdout.write(render(transcript, [fmt], options)[fmt])
                 continue
             stem = (output_dir or path.parent) / path.name.removesuffix(".json")

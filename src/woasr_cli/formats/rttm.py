@@ -2,18 +2,21 @@
 
 A diarized transcript carries the diarizer's own turns (``Transcript.speaker_turns``: speech
 activity per speaker, overlaps included), and those are written. A transcript without them
-(older JSON, or speakers from elsewhere) falls back to turns built from its cues.
+(older JSON, or speakers from elsewhere) falls back to turns built from its cues. One without
+speakers at all is refused (:data:`NO_SPEAKERS`): an empty file would read as "nobody spoke".
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from woasr_cli.errors import InputError
 from woasr_cli.formats.cues import SEGMENT_CUES, build_cues
 from woasr_cli.formats.options import FormatOptions
 from woasr_cli.transcript import Transcript
 
 _MERGE_GAP_S = 0.5
+NO_SPEAKERS = "no speaker labels (transcribed without --diarize): nothing to write as rttm"
 
 
 def file_id(transcript: Transcript) -> str:
@@ -46,6 +49,8 @@ def speaker_turns(transcript: Transcript) -> list[tuple[str, float, float]]:
 
 def render_rttm(transcript: Transcript, options: FormatOptions) -> str:
     del options
+    if not transcript.diarized:
+        raise InputError(NO_SPEAKERS)
     name = file_id(transcript)
     return "".join(
         f"SPEAKER {name} 1 {start:.3f} {end - start:.3f} <NA> <NA> {_field(speaker)} <NA> <NA>\n"
