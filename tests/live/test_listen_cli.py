@@ -226,6 +226,10 @@ def test_usage_errors_before_any_model_loads(tmp_path: Path) -> None:
     # `-o -` wrote a folder named "-": listen's stdout already carries the captions.
     result = runner.invoke(app, ["listen", "--stdin", "-o", "-"])
     assert result.exit_code == 2 and "prints its captions on stdout already" in result.output
+    # said "-f rttm needs --diarize", a flag listen does not have
+    result = runner.invoke(app, ["listen", "--stdin", "-f", "srt,rttm"])
+    assert result.exit_code == 2, result.output
+    assert "woasr: error: live transcription does not diarize" in result.output
 
 
 def test_files_already_there_are_not_replaced_unless_asked(

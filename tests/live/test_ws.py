@@ -109,6 +109,19 @@ def test_the_whole_transcript_in_the_formats_asked_for_comes_before_the_close(
     assert code == 1007 and "formats must be a list" in events[-1]["message"]
 
 
+def test_rttm_is_refused_in_the_config_as_listen_refuses_it(client: TestClient) -> None:
+    """A stream has no speakers: {"formats": ["rttm"]} was taken, and the stream's end gave
+    an empty RTTM; it is refused at once, in the words ``woasr listen -f rttm`` prints."""
+    headers = {"Authorization": f"Bearer {KEY}"}
+    with client.websocket_connect("/v1/stream", headers=headers) as ws:
+        ws.send_text(json.dumps({"sample_rate": 16000, "formats": ["srt", "rttm"]}))
+        events, code = receive_all(ws)
+    assert code == 1007
+    assert events[-1]["message"] == (
+        "live transcription does not diarize: it has no speaker turns to write as rttm"
+    )
+
+
 def test_stereo_48khz_in_browser_sized_frames_keeps_its_clock(
     client: TestClient, shared_audio: Path, references: dict[str, str]
 ) -> None:

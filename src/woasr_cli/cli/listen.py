@@ -182,10 +182,8 @@ def listen(
     from woasr_cli.options import TranscribeOptions
 
     try:
-        from woasr_cli.formats import parse_formats
+        from woasr_cli.live.setup import live_formats
 
-        if device not in ("auto", "cpu", "cuda"):
-            raise UsageError(f"--device must be auto, cpu or cuda, not '{device}'")
         if stdin and file is not None:
             raise UsageError("--stdin and --file are two different inputs: choose one")
         if realtime and file is None:
@@ -203,7 +201,7 @@ def listen(
             compute_type=compute_type,
             model_cache_dir=str(model_cache_dir) if model_cache_dir else None,
             offline=offline or os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0"),
-            formats=parse_formats(output_format or ["srt,vtt,json,txt"]),
+            formats=live_formats(output_format or ["srt,vtt,json,txt"]),
             openai_base_url=openai_base_url, openai_api_key=openai_api_key,
         )  # fmt: skip
         source = _source(stdin, file, realtime, input_device, (sample_rate, channels))

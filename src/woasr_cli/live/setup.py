@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from woasr_cli.errors import CapabilityError
 from woasr_cli.live.native import NativeStreamProcessor
 from woasr_cli.live.processor import LiveProcessor, StreamConfig, StreamProcessor
-from woasr_cli.options import TranscribeOptions
+from woasr_cli.options import TranscribeOptions, parse_formats
 from woasr_cli.providers import get_spec
 from woasr_cli.providers.base import check_options
 
@@ -33,6 +34,17 @@ def live_options(options: TranscribeOptions) -> TranscribeOptions:
     if options.temperature == TranscribeOptions().temperature:
         changes["temperature"] = (0.0,)
     return options.with_changes(**changes)
+
+
+def live_formats(values: Iterable[str] | str) -> tuple[str, ...]:
+    """The formats a stream's files are written in (``-f``, a config's ``formats``): what
+    :func:`~woasr_cli.options.parse_formats` takes, less rttm, for live does not diarize."""
+    formats = parse_formats(values)
+    if "rttm" in formats:
+        raise CapabilityError(
+            "live transcription does not diarize: it has no speaker turns to write as rttm"
+        )
+    return formats
 
 
 def live_transcriber(options: TranscribeOptions) -> Transcriber:

@@ -53,12 +53,12 @@ from woasr_cli.live.events import StreamEvent
 from woasr_cli.live.media_frames import MediaFrames
 from woasr_cli.live.pcm import PcmConverter
 from woasr_cli.live.processor import LiveProcessor, StreamConfig
-from woasr_cli.live.setup import live_options, open_processor
+from woasr_cli.live.setup import live_formats, live_options, open_processor
 from woasr_cli.live.stream_set import LiveStreams
 from woasr_cli.live.writers import GrowingTranscript
 from woasr_cli.media.audio import Audio
 from woasr_cli.model_pool import ModelPool, ModelsBusy
-from woasr_cli.options import TranscribeOptions, parse_formats
+from woasr_cli.options import TranscribeOptions
 from woasr_cli.outputs import render
 
 CONFIG_TIMEOUT = 10.0  # seconds a client has to send its config
@@ -471,7 +471,7 @@ def _parse_config(
     ):
         raise _Refused(1007, 'formats must be a list of format names, e.g. ["srt", "vtt"]')
     try:
-        formats = parse_formats(wanted) if wanted else ()
+        formats = live_formats(wanted) if wanted else ()
         options = live_options(base.with_changes(**changes))
         return options, PcmConverter(rate, channels), formats, lookahead
     except WoasrError as exc:
