@@ -415,3 +415,25 @@ def test_the_original_apis_language_and_compute_type_go_to_engines_that_take_the
         assert options(torch_engine).language == "ko"
     whisper = options("faster_whisper")
     assert (whisper.language, whisper.compute_type) == ("ko", "float16")
+
+
+def test_speaker_bounds_sent_that_contradict_are_refused_as_the_cli_refuses_them() -> None:
+    """``{"min_speakers": 3, "max_speakers": 2}`` was queued as 3 to 3 speakers, where
+    ``woasr transcribe --min-speakers 3 --max-speakers 2`` exits 2: the library's rule and words
+    now (the route answers them with 400). A lower bound sent alone still lifts the original's
+    default upper bound (5)."""
+    from woasr_cli.server.schemas import TranscriptionRequest, to_options
+
+    def bounds(**diarization: object) -> tuple[int | None, int | None]:
+        body = {"diarization": {"enabled": True, **diarization}}
+        options = to_options(TranscriptionRequest(file_ids=["x"], **body), "tiny.en", "cpu")  # type: ignore[arg-type]
+        return options.min_speakers, options.max_speakers
+
+    with pytest.raises(UsageError) as refused:
+        bounds(min_speakers=3, max_speakers=2)
+    with pytest.raises(UsageError) as cli:
+        TranscribeOptions(diarize=True, min_speakers=3, max_speakers=2)
+    said = "--min-speakers (3) is larger than --max-speakers (2)"
+    assert str(refused.value) == str(cli.value) == said
+    assert bounds(min_speakers=8) == (8, 8) and bounds() == (1, 5)
+    assert bounds(min_speakers=2, max_speakers=4) == (2, 4)

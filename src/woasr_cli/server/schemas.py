@@ -131,11 +131,11 @@ def to_options(
             changes[name] = getattr(params, name)
     diarization = request.diarization
     if diarization is not None and diarization.enabled:
-        changes.update(
-            diarize=True,
-            min_speakers=diarization.min_speakers,
-            max_speakers=max(diarization.min_speakers, diarization.max_speakers),
-        )
+        top = diarization.max_speakers
+        if "max_speakers" not in diarization.model_fields_set:
+            top = max(diarization.min_speakers, top)  # the default 5 under a min of 8 sent alone
+        # two bounds sent that contradict each other: refused by the library, as the CLI is
+        changes.update(diarize=True, min_speakers=diarization.min_speakers, max_speakers=top)
     return TranscribeOptions(**changes)
 
 
