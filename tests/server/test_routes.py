@@ -437,3 +437,22 @@ def test_speaker_bounds_sent_that_contradict_are_refused_as_the_cli_refuses_them
     assert str(refused.value) == str(cli.value) == said
     assert bounds(min_speakers=8) == (8, 8) and bounds() == (1, 5)
     assert bounds(min_speakers=2, max_speakers=4) == (2, 4)
+
+
+def test_a_temperature_out_of_range_gets_the_same_answer_from_both_apis(tmp_path: Path) -> None:
+    """The OpenAI route kept its own range (0 to 1: 422 "Input should be less than or equal to
+    1" for 1.2, which the CLI and the job API take); the library's range and words decide for
+    every front end now: 400, and the message ``woasr transcribe --temperature 2`` prints."""
+    said = "--temperature values must lie between 0 and 1.5"
+    with client_for(tmp_path) as c:
+        r = c.post("/api/v1/transcribe",
+                   json={"file_ids": ["x"], "parameters": {"temperature": 2.0}})  # fmt: skip
+        assert (r.status_code, r.json()["detail"]) == (400, said)
+        for route in ("transcriptions", "translations"):
+            r = c.post(f"/v1/audio/{route}", files={"file": ("a.wav", b"RIFF")},
+                       data={"temperature": "2"})  # fmt: skip
+            assert (r.status_code, r.json()["error"]["message"]) == (400, said)
+        assert list(Path(c.app.state.scratch.root).iterdir()) == []  # type: ignore[attr-defined]
+    assert TranscribeOptions(temperature=1.2).temperature == (1.2,)
+    with pytest.raises(UsageError, match=f"^{said}$"):
+        TranscribeOptions(temperature=2.0)

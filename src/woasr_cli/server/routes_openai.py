@@ -144,7 +144,7 @@ def build_router(settings: ServerSettings) -> APIRouter:
         language: str | None = Form(None),
         prompt: str | None = Form(None),
         response_format: ResponseFormat = Form("json"),
-        temperature: float | None = Form(None, ge=0, le=1),
+        temperature: float | None = Form(None),  # range: the library's
         timestamp_granularities: list[Literal["word", "segment"]] = Form(
             [], alias="timestamp_granularities[]"
         ),
@@ -162,7 +162,7 @@ def build_router(settings: ServerSettings) -> APIRouter:
         model: str = Form("whisper-1"),
         prompt: str | None = Form(None),
         response_format: ResponseFormat = Form("json"),
-        temperature: float | None = Form(None, ge=0, le=1),
+        temperature: float | None = Form(None),  # range: the library's
     ) -> Response:
         """Speech in any language to English text (needs a multilingual model)."""
         return await handle(
