@@ -456,3 +456,45 @@ def test_a_temperature_out_of_range_gets_the_same_answer_from_both_apis(tmp_path
     assert TranscribeOptions(temperature=1.2).temperature == (1.2,)
     with pytest.raises(UsageError, match=f"^{said}$"):
         TranscribeOptions(temperature=2.0)
+
+
+def test_output_formats_all_and_rttm_are_read_as_the_cli_reads_them() -> None:
+    """The job API expanded "all" itself, to vtt, srt, json, txt and tsv whatever the request:
+    a diarized job got no RTTM where ``woasr transcribe -f all --diarize`` writes one, and
+    rttm could not be asked for at all (422). The library's parse_formats reads them now, and
+    rttm without diarization is refused with the CLI's words."""
+    from woasr_cli.server.schemas import TranscriptionRequest, requested_formats, to_options
+
+    def request(*formats: str, diarize: bool) -> TranscriptionRequest:
+        diarization = {"enabled": True} if diarize else None
+        return TranscriptionRequest(file_ids=["x"], output_formats=formats,  # type: ignore[arg-type]
+                                    diarization=diarization)  # type: ignore[arg-type]  # fmt: skip
+
+    every = ("vtt", "srt", "json", "txt", "tsv")
+    assert requested_formats(request("all", diarize=True)) == (*every, "rttm")
+    assert requested_formats(request("all", diarize=False)) == every
+    diarized = to_options(request("srt", "rttm", diarize=True), "tiny.en", "cpu")
+    assert diarized.formats == ("srt", "rttm", "json")
+    with pytest.raises(UsageError) as refused:
+        to_options(request("srt", "rttm", diarize=False), "tiny.en", "cpu")
+    with pytest.raises(UsageError) as cli:
+        TranscribeOptions(formats=("srt", "rttm"))
+    assert str(refused.value) == str(cli.value) and str(cli.value).startswith("-f rttm needs")
+
+
+def test_a_diarized_job_for_all_formats_has_its_rttm_to_download(
+    client: TestClient, shared_audio: Path
+) -> None:
+    """Listed among the file's formats and downloaded as text (it was "Invalid format")."""
+    (fid,) = upload(client, shared_audio / "pyannote_sample.wav")
+    body = {"file_ids": [fid], "language": "en", "output_formats": ["all"],
+            "diarization": {"enabled": True, "min_speakers": 2, "max_speakers": 2}}  # fmt: skip
+    r = client.post("/api/v1/transcribe", json=body)
+    assert r.status_code == 202, r.text
+    job_id = r.json()["job_id"]
+    assert wait_job(client.get, job_id)["status"] == "completed"
+    (result,) = client.get(f"/api/v1/results/{job_id}").json()["results"]
+    assert result["available_formats"] == ["vtt", "srt", "json", "txt", "tsv", "rttm"]
+    rttm = client.get(result["downloads"]["rttm"])
+    assert rttm.status_code == 200 and rttm.headers["content-type"].startswith("text/plain")
+    assert {line.split()[7] for line in rttm.text.splitlines()} == {"SPEAKER_00", "SPEAKER_01"}

@@ -47,6 +47,7 @@ MEDIA_TYPES = {
     "json": "application/json",
     "txt": "text/plain",
     "tsv": "text/tab-separated-values",
+    "rttm": "text/plain",
 }
 
 
@@ -228,7 +229,7 @@ def build_router(settings: ServerSettings) -> APIRouter:
         """One format of a finished job. ``file_id`` picks a file; without it a one-file job
         gives its file and a multi-file job a zip of every file's output."""
         if format not in MEDIA_TYPES:
-            raise HTTPProblem(400, "Invalid format. Supported formats: vtt, srt, json, txt, tsv")
+            raise HTTPProblem(400, f"Invalid format. Supported formats: {', '.join(MEDIA_TYPES)}")
         view, files = await run_in_threadpool(_finished, jobs, job_id)
         if format not in view.record.formats:
             raise HTTPProblem(404, f"Result file not found for format: {format}")

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from woasr_cli.options import ALL_FORMATS, TranscribeOptions
+from woasr_cli.options import TranscribeOptions, parse_formats
 from woasr_cli.providers.registry import get_spec
 
 
@@ -25,6 +25,7 @@ class OutputFormat(str, Enum):
     SRT = "srt"
     TXT = "txt"
     TSV = "tsv"
+    RTTM = "rttm"  # woasr addition: speaker turns, with diarization
     ALL = "all"
 
 
@@ -79,10 +80,9 @@ class TranscriptionRequest(BaseModel):
 
 
 def requested_formats(request: TranscriptionRequest) -> tuple[str, ...]:
-    names = [f.value for f in request.output_formats]
-    if "all" in names:
-        return ALL_FORMATS
-    return tuple(dict.fromkeys(names))
+    """The formats asked, ``all`` expanded as ``-f all`` is (rttm too with diarization)."""
+    diarize = request.diarization is not None and request.diarization.enabled
+    return parse_formats([f.value for f in request.output_formats], diarize=diarize)
 
 
 _SERVER_MODEL_PROVIDERS = frozenset({"faster_whisper", "whisperx"})  # CTranslate2 models
