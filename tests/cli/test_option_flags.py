@@ -41,3 +41,21 @@ def test_what_the_pipeline_sets_is_neither_read_nor_written_nor_hashed() -> None
     assert "language_detected" not in detected.public_dict()
     assert TranscribeOptions.from_mapping({"language_detected": True}).language_detected is None
     assert "language_detected" not in base.fingerprint_fields()  # older jobs' hashes stand
+
+
+def test_highlight_words_with_word_timestamps_off_is_refused() -> None:
+    """``--highlight-words --no-word-timestamps`` turned word timestamps back on without a
+    word (whisper's CLI refuses the pair); the library refuses it now, for every front end."""
+    import pytest
+    from typer.testing import CliRunner
+
+    from woasr_cli.errors import UsageError
+
+    said = "--highlight-words underlines each word as it is spoken: it needs word timestamps"
+    with pytest.raises(UsageError, match=f"^{said}"):
+        TranscribeOptions(highlight_words=True, word_timestamps=False)
+    result = CliRunner().invoke(
+        app, ["transcribe", "x.wav", "--highlight-words", "--no-word-timestamps"]
+    )
+    assert result.exit_code == 2 and f"woasr: error: {said}" in result.stderr
+    assert TranscribeOptions(highlight_words=True).word_timestamps is True
