@@ -111,7 +111,7 @@ def to_options(
         # clients send both whatever the engine (its page: "ko", "float16"), so they are given
         # only to engines that take them, not refused (the CLI refuses them: what it is asked
         # there, it does).
-        "language": _language(request.language) if caps.language_option else None,
+        "language": request.language if caps.language_option else None,  # "auto": detect
         "task": request.task,
         "device": request.device or device,
         "initial_prompt": params.initial_prompt,
@@ -137,12 +137,6 @@ def to_options(
         # two bounds sent that contradict each other: refused by the library, as the CLI is
         changes.update(diarize=True, min_speakers=diarization.min_speakers, max_speakers=top)
     return TranscribeOptions(**changes)
-
-
-def _language(value: str | None) -> str | None:
-    if value is None or value.strip().lower() in ("", "auto"):
-        return None
-    return value.strip()
 
 
 class UploadResponse(BaseModel):
