@@ -183,6 +183,7 @@ def listen(
 
     try:
         from woasr_cli.live.setup import live_formats
+        from woasr_cli.live.writers import LIVE_FORMATS
 
         if stdin and file is not None:
             raise UsageError("--stdin and --file are two different inputs: choose one")
@@ -201,7 +202,7 @@ def listen(
             compute_type=compute_type,
             model_cache_dir=str(model_cache_dir) if model_cache_dir else None,
             offline=offline or os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0"),
-            formats=live_formats(output_format or ["srt,vtt,json,txt"]),
+            formats=live_formats(output_format or LIVE_FORMATS),
             openai_base_url=openai_base_url, openai_api_key=openai_api_key,
         )  # fmt: skip
         source = _source(stdin, file, realtime, input_device, (sample_rate, channels))
