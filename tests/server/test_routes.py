@@ -498,3 +498,21 @@ def test_a_diarized_job_for_all_formats_has_its_rttm_to_download(
     rttm = client.get(result["downloads"]["rttm"])
     assert rttm.status_code == 200 and rttm.headers["content-type"].startswith("text/plain")
     assert {line.split()[7] for line in rttm.text.splitlines()} == {"SPEAKER_00", "SPEAKER_01"}
+
+
+def test_the_files_per_job_limit_is_the_servers_setting(tmp_path: Path) -> None:
+    """The job API's schema kept its own copy of the limit (10) beside ServerSettings.max_files,
+    which the upload used: a server set to 2 took 3 files in a job, one set to 12 took 12 in an
+    upload and refused them in a job (422 "List should have at most 10 items")."""
+    for limit, sent, answer in ((2, 3, 400), (12, 11, 404)):
+        with client_for(tmp_path / str(limit), max_files=limit) as c:
+            ids = [f"{i:032x}" for i in range(sent)]
+            r = c.post("/api/v1/transcribe", json={"file_ids": ids})
+            assert r.status_code == answer, r.text
+            if answer == 400:
+                assert r.json()["detail"] == "at most 2 files per job"
+            files = [("files", (f"{i}.wav", b"RIFF")) for i in range(3)]
+            if limit == 2:
+                assert c.post("/api/v1/upload", files=files).json()["detail"] == (
+                    "at most 2 files per upload"
+                )

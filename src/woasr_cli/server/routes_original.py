@@ -120,6 +120,8 @@ def build_router(settings: ServerSettings) -> APIRouter:
     ) -> dict[str, object]:
         """Create a job for uploaded files. 404 for unknown file ids, 400 for options the
         provider or model cannot serve, 503 (with ``Retry-After``) when the queue is full."""
+        if len(body.file_ids) > settings.max_files:  # the upload's limit, in the same words
+            raise HTTPProblem(400, f"at most {settings.max_files} files per job")
         known = {s.name for s in specs()}
         if body.model_type not in known:
             raise HTTPProblem(

@@ -63,7 +63,7 @@ class PostprocessOptions(BaseModel):
 
 
 class TranscriptionRequest(BaseModel):
-    file_ids: list[str] = Field(default=..., min_length=1, max_length=10)
+    file_ids: list[str] = Field(default=..., min_length=1)  # at most ServerSettings.max_files
     model_type: str = "faster_whisper"
     model_size: str | None = None
     language: str | None = None
