@@ -273,7 +273,7 @@ def diarize(
     """Speakers on words, segments and turns; then names, from enrollment clips
     (``speakers_dir``) and from ``speaker_names`` in order of first appearance."""
     from woasr_cli.processing.diarization import Diarization, Turn
-    from woasr_cli.processing.speakers import assign_speakers, names_in_order
+    from woasr_cli.processing.speakers import assign_speakers, name_speakers
 
     turns = diarizer.diarize(
         audio,
@@ -299,5 +299,5 @@ def diarize(
         voices = speaker_voices(encoder, audio, kept)
         transcript = transcript.renamed(match_names(voices, enrolled, encoder.threshold))
     if options.speaker_names:
-        transcript = transcript.renamed(names_in_order(transcript.speakers, options.speaker_names))
+        transcript = name_speakers(transcript, options.speaker_names)
     return transcript

@@ -189,3 +189,24 @@ def test_an_unreadable_input_says_why_as_transcribe_does(tmp_path: Path) -> None
         f"woasr: failed: {gone}: no such file",
         f"woasr: failed: {folder}: is a directory, not a JSON transcript",
     ]
+
+
+def test_speaker_names_for_a_transcript_without_speakers_fail_it(tmp_path: Path) -> None:
+    """``convert plain.json --speaker-names Alice`` wrote plain.json and plain.srt again with
+    nobody named, exit 0, where ``transcribe --speaker-names`` without --diarize is refused:
+    the library's name_speakers refuses it (transcribe's diarized room tone still passes)."""
+    plain = _write(tmp_path / "plain.json", None)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["convert", str(plain), "--speaker-names", "Alice", "-f", "srt", "-o", str(out)]
+    )
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"woasr: failed: {plain}: no speaker labels (transcribed without --diarize): "
+        "no speakers for --speaker-names to name\n"
+    )
+    assert not out.exists()
+    from woasr_cli.processing.speakers import name_speakers
+
+    room_tone = Transcript([], duration=3.0, options={"diarize": True})
+    assert name_speakers(room_tone, ["Alice"]) == room_tone

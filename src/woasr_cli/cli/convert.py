@@ -75,7 +75,7 @@ def convert(
     from woasr_cli.formats import FormatOptions, parse_formats
     from woasr_cli.options import parse_speaker_names
     from woasr_cli.outputs import render, write_outputs
-    from woasr_cli.processing.speakers import names_in_order
+    from woasr_cli.processing.speakers import name_speakers
 
     failed = 0
     try:
@@ -104,7 +104,7 @@ def convert(
         try:
             transcript = _transcript(_load(path))
             if names:
-                transcript = transcript.renamed(names_in_order(transcript.speakers, names))
+                transcript = name_speakers(transcript, names)
             # "all" as render expands it (rttm for speakers); rttm without them fails there
             chosen = parse_formats(values, diarize=transcript.diarized)
             formats = tuple(f for f in chosen if f != "json")

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from woasr_cli.errors import InputError
 from woasr_cli.processing.diarization import Turn, speaker_label
 from woasr_cli.transcript import Segment, SpeakerTurn, Transcript, Word
 
@@ -119,3 +120,15 @@ def names_in_order(speakers: list[str], names: Sequence[str]) -> dict[str, str]:
     """``--speaker-names``: the n-th speaker to appear gets the n-th name; extra names are
     unused, speakers beyond the names keep their labels."""
     return {label: name for label, name in zip(speakers, names, strict=False) if name}
+
+
+def name_speakers(transcript: Transcript, names: Sequence[str]) -> Transcript:
+    """``speaker_names`` given to a transcript (after diarization, or by ``woasr convert``):
+    ``InputError`` for one without speakers, as ``--speaker-names`` without ``--diarize`` is
+    refused; diarized room tone (no one spoke) keeps its no speakers."""
+    if names and not transcript.diarized:
+        raise InputError(
+            "no speaker labels (transcribed without --diarize): no speakers for "
+            "--speaker-names to name"
+        )
+    return transcript.renamed(names_in_order(transcript.speakers, names))
