@@ -210,3 +210,23 @@ def test_speaker_names_for_a_transcript_without_speakers_fail_it(tmp_path: Path)
 
     room_tone = Transcript([], duration=3.0, options={"diarize": True})
     assert name_speakers(room_tone, ["Alice"]) == room_tone
+
+
+def test_highlight_words_for_a_transcript_without_word_times_fails_it(tmp_path: Path) -> None:
+    """``convert plain.json --highlight-words -f srt`` wrote an srt with nothing underlined,
+    exit 0 (whisper's CLI refuses --highlight_words without word timestamps); the library's
+    cue builder refuses it, so render() and convert say the same. txt and json need none."""
+    plain = _write(tmp_path / "plain.json", None)
+    out = tmp_path / "out"
+    runner = CliRunner()
+    result = runner.invoke(app, ["convert", str(plain), "--highlight-words", "-f", "srt,txt",
+                                 "-o", str(out)])  # fmt: skip
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"woasr: failed: {plain}: no word times (transcribed without word timestamps): "
+        "nothing for --highlight-words to underline\n"
+    )
+    assert not out.exists()
+    result = runner.invoke(app, ["convert", str(plain), "--highlight-words", "-f", "txt",
+                                 "-o", str(out)])  # fmt: skip
+    assert result.exit_code == 0 and (out / "plain.txt").read_text() == "Hello there.\nHi.\n"

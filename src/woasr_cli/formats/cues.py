@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
+from woasr_cli.errors import InputError
 from woasr_cli.formats import layout
 from woasr_cli.formats.options import FormatOptions
 from woasr_cli.spacing import columns, join, separator, unspaced
@@ -30,6 +31,10 @@ Label = Callable[[str], str]  # a speaker's label as a writer puts it before the
 _NOUN_CAPITALS = frozenset({"de", "lb"})
 # txt, tsv and rttm keep whole segments (split only where the speaker changes)
 SEGMENT_CUES = FormatOptions(subtitle_layout="none")
+NO_WORD_TIMES = (
+    "no word times (transcribed without word timestamps): nothing for --highlight-words to "
+    "underline"
+)
 
 
 @dataclass
@@ -280,7 +285,12 @@ def build_cues(
     transcript: Transcript, options: FormatOptions, label: Label | None = None
 ) -> list[Cue]:
     """``label``: how the writer shows a speaker before a cue's first line, where it does (the
-    line is then that much shorter); the cues' lines never include it."""
+    line is then that much shorter); the cues' lines never include it. ``InputError`` for
+    ``highlight_words`` on speech without a single word time (nothing to underline)."""
+    segments = transcript.segments
+    wordless = not any(s.words for s in segments) and any(clean(s.text) for s in segments)
+    if options.highlight_words and wordless:
+        raise InputError(NO_WORD_TIMES)
     cues: list[Cue] = []
     if options.subtitle_layout != "none":
         end = transcript.duration or float("inf")
