@@ -21,25 +21,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from woasr_cli.errors import (
-    CapabilityError,
-    Interrupted,
-    ManifestError,
-    ModelNotFound,
-    ProviderUnavailable,
-    UsageError,
-    WoasrError,
-    reason,
-)
-from woasr_cli.jobs.runner import one_line
+from woasr_cli.errors import Interrupted, WoasrError, reason
+from woasr_cli.jobs.runner import BATCH_FATAL, one_line
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.pipeline import Resume
 from woasr_cli.runtime import usable_cores
 from woasr_cli.transcriber import Transcriber
 from woasr_cli.transcript import Segment, SpeakerTurn, Transcript, Word
-
-# Errors that would fail every file the same way: the driver stops the batch on them.
-FATAL = (UsageError, ProviderUnavailable, ModelNotFound, ManifestError, CapabilityError)
 
 
 def transcript_to_wire(transcript: Transcript) -> dict[str, Any]:
@@ -173,7 +161,7 @@ class FileWorker:
             )  # fmt: skip
         except Interrupted:
             return {"status": "interrupted"}
-        except FATAL as exc:
+        except BATCH_FATAL as exc:  # every file would fail so: the driver stops the batch
             return {"status": "fatal", "kind": type(exc).__name__, "reason": reason(exc)}
         except WoasrError as exc:
             return {"status": "failed", "reason": reason(exc)}

@@ -55,7 +55,7 @@ log = logging.getLogger("woasr.jobs")
 LEASE_S = 60.0
 HEARTBEAT_S = 15.0
 # Errors that make every job fail the same way: stop the batch instead of failing each file.
-_BATCH_FATAL = (UsageError, ProviderUnavailable, ModelNotFound, ManifestError)
+BATCH_FATAL = (UsageError, ProviderUnavailable, ModelNotFound, ManifestError)
 _HELD_OR_ABANDONED = (JobState.RUNNING, JobState.INTERRUPTED)
 
 
@@ -429,7 +429,7 @@ class BatchRunner:
             self.manifest.interrupt(job_id, self.owner)
             self.report(Event("interrupted", input=str(path)))
             raise
-        except _BATCH_FATAL as exc:
+        except BATCH_FATAL as exc:
             # Every job would fail the same way (a capability the model lacks, a missing model
             # or extra): record why on this one and stop the batch.
             self.manifest.fail(job_id, self.owner, f"batch stopped: {exc}")
