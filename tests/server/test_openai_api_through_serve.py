@@ -114,11 +114,19 @@ def test_server_jobs_with_the_openai_api_provider(shared_audio: Path, tmp_path: 
             results = f"{front.url}/api/v1/results/{job['job_id']}"
             texts[provider] = httpx.get(results + "/txt").text
             assert httpx.get(results + "/json").json()["provider"] == provider
+        # The OpenAI-compatible route of the same server takes the provider as the jobs do
+        # (it answered 400 "not configured: set --openai-base-url", the flag it was started with)
+        r = httpx.post(front.url + "/v1/audio/transcriptions", timeout=120,
+                       data={"model": "openai_api/tiny.en", "language": "en"},
+                       files={"file": ("jfk.wav", jfk.read_bytes())})  # fmt: skip
+        assert r.status_code == 200, r.text
+        said = r.json()["text"]
     finally:
         front.stop()
         remote.stop()
     assert "ask not what your country can do for you" in texts["openai_api"].lower()
     assert texts["openai_api"] == texts["faster_whisper"]
+    assert said.split() == texts["openai_api"].split()
     stored = [p.read_text() for p in (tmp_path / "front").rglob("*.json")]
     assert stored and not any(KEY in text for text in stored)
 
@@ -132,3 +140,6 @@ def test_server_jobs_with_the_openai_api_provider(shared_audio: Path, tmp_path: 
         assert r.status_code == 400
         detail = r.json()["detail"]
         assert "not configured on this server" in detail and "WOASR_OPENAI_API_KEY" in detail
+        r = plain.post("/v1/audio/transcriptions", data={"model": "openai_api/tiny.en"},
+                       files={"file": ("jfk.wav", jfk.read_bytes())})  # fmt: skip
+        assert (r.status_code, r.json()["error"]["message"]) == (400, detail)

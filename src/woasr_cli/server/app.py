@@ -66,10 +66,11 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.include_router(routes_original.build_router(settings))
     app.include_router(routes_openai.build_router(settings))
     app.state.streams = streams = LiveStreams()  # ended, their tails sent, when serve stops
+    # the server's provider settings too: a stream for openai_api uses its endpoint and key
+    base = TranscribeOptions(model=settings.default_model, device=settings.device)  # type: ignore[arg-type]
     app.include_router(stream_router(
-        TranscribeOptions(model=settings.default_model, device=settings.device),  # type: ignore[arg-type]
-        api_key=settings.api_key, max_streams=settings.max_streams, models=models,
-        streams=streams,
+        settings.complete(base), api_key=settings.api_key, max_streams=settings.max_streams,
+        models=models, streams=streams,
     ))  # fmt: skip
 
     @app.get("/", tags=["service"])

@@ -35,7 +35,6 @@ from woasr_cli.jobs.states import JobState
 from woasr_cli.media.discover import InputFile
 from woasr_cli.model_pool import LoadedModel, ModelPool
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.providers.registry import get_spec
 from woasr_cli.server.records import JobFile, JobRecord, RecordStore
 from woasr_cli.server.settings import ServerSettings
 from woasr_cli.server.status import TERMINAL, JobStatus, JobView, job_view
@@ -154,13 +153,7 @@ class JobService:
         with self._cv:
             if self.queue_length() + len(found) > self.settings.max_queue:
                 raise QueueFull(f"the queue is full ({self.settings.max_queue} files)")
-        options = self.settings.complete(options)
-        unset = get_spec(options.provider).unset(options)
-        if unset:
-            raise UsageError(
-                f"provider '{options.provider}' is not configured on this server: start woasr "
-                "serve with " + ", ".join(f"{s.flag} (or {s.env})" for s in unset)
-            )
+        options = self.settings.configured(options)
         self.models.check(options)  # load or fail now, not later in the background
         job_id = str(uuid.uuid4())
         folder = self.records.folder(job_id)

@@ -98,6 +98,7 @@ def build_router(settings: ServerSettings) -> APIRouter:
             word_timestamps=words,
             formats=("json",),
         )
+        options = settings.configured(options)  # openai_api: the server's endpoint and key
         if temperature is not None:
             options = options.with_changes(temperature=(temperature,))
         tmp: UploadStore = request.app.state.scratch

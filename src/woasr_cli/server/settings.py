@@ -51,6 +51,20 @@ class ServerSettings:
         }
         return options.with_changes(**missing) if missing else options
 
+    def configured(self, options: TranscribeOptions) -> TranscribeOptions:
+        """:meth:`complete`, or ``UsageError`` naming the ``woasr serve`` flags a provider
+        still lacks: one answer for the job API and the OpenAI-compatible routes."""
+        from woasr_cli.providers.registry import get_spec
+
+        options = self.complete(options)
+        unset = get_spec(options.provider).unset(options)
+        if unset:
+            raise UsageError(
+                f"provider '{options.provider}' is not configured on this server: start woasr "
+                "serve with " + ", ".join(f"{s.flag} (or {s.env})" for s in unset)
+            )
+        return options
+
     def check(self) -> None:
         """Refuse a non-loopback bind without an API key unless ``insecure``."""
         if self.api_key or self.insecure or is_loopback(self.host):
