@@ -516,3 +516,25 @@ def test_the_files_per_job_limit_is_the_servers_setting(tmp_path: Path) -> None:
                 assert c.post("/api/v1/upload", files=files).json()["detail"] == (
                     "at most 2 files per upload"
                 )
+
+
+def test_a_stream_for_openai_api_takes_the_servers_endpoint(tmp_path: Path) -> None:
+    """/v1/stream on a server started with --openai-base-url and --openai-api-key refused
+    {"provider": "openai_api"} with 1007 "not configured: set --openai-base-url"; it is taken
+    (its second of silence asks the endpoint nothing, so none need answer) and ends with 1000."""
+    from starlette.websockets import WebSocketDisconnect
+
+    endpoint = {"openai_base_url": "http://127.0.0.1:9/v1", "openai_api_key": "k"}
+    events = []
+    with (
+        client_for(tmp_path, provider_settings=endpoint) as c,
+        c.websocket_connect("/v1/stream") as ws,
+    ):
+        ws.send_text(json.dumps({"provider": "openai_api", "model": "tiny.en"}))
+        ws.send_bytes(b"\0\0" * 16000)
+        ws.send_text(json.dumps({"type": "end"}))
+        with pytest.raises(WebSocketDisconnect) as closed:
+            while True:
+                events.append(json.loads(ws.receive_text()))
+    assert closed.value.code == 1000, events
+    assert not any(e.get("type") == "error" for e in events)
