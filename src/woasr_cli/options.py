@@ -280,6 +280,11 @@ def _normalise(options: TranscribeOptions) -> None:
     if isinstance(options.model_cache_dir, Path):
         put("model_cache_dir", str(options.model_cache_dir))
     if options.highlight_words:
+        if options.word_timestamps is False:  # asked for both: one cannot be honoured
+            raise UsageError(
+                "--highlight-words underlines each word as it is spoken: it needs word "
+                "timestamps; drop --no-word-timestamps"
+            )
         put("word_timestamps", True)
     blank_is_unset = ("model", "initial_prompt", "hotwords", "align_model", "diarize_model")
     for name in (*blank_is_unset, "openai_base_url", "openai_api_key"):
