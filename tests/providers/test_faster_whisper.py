@@ -167,6 +167,19 @@ def test_batched_decoding_stops_after_max_new_tokens(shared_audio: Path) -> None
     assert 1 <= len(words) <= 6, words
 
 
+def test_batched_decoding_holds_a_chunk_to_the_no_speech_rule(shared_audio: Path) -> None:
+    """Room tone without VAD: tiny.en reads "Woohoo!" (no-speech probability 0.59, mean log
+    probability -0.96). Under ``--no-speech-threshold 0.5 --logprob-threshold -0.5`` that read
+    is silence, and sequential decoding drops it; batched decoding held only the rests of
+    chunks to the rule, so it kept it."""
+    audio = decode_audio(shared_audio / "negative" / "room_tone_8s.wav")
+    plain = TranscribeOptions(model="tiny.en", offline=True, batch_size=4, vad=False)
+    provider = load_provider(plain)
+    assert [s.text for s in provider.transcribe(audio, plain)[0]], "no hallucination to drop"
+    strict = plain.with_changes(no_speech_threshold=0.5, logprob_threshold=-0.5)
+    assert [s.text for s in provider.transcribe(audio, strict)[0]] == []
+
+
 def test_cpu_layout_shares_one_model_between_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     from woasr_cli.providers import faster_whisper_engine as fw
 

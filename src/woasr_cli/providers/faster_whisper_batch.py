@@ -88,8 +88,8 @@ _ANY_LANGUAGE = "en"
 
 @dataclass(frozen=True)
 class _Part:
-    """A chunk queued for decoding; ``again``: it holds speech Whisper left once (its no-speech
-    rule applies, and a stretched word does not cut its decode short: ``_before_stretch``)."""
+    """A chunk queued for decoding; ``again``: it holds speech Whisper left once (a stretched
+    word does not cut its decode short: ``_before_stretch``)."""
 
     chunk: SpeechChunk
     again: bool = False
@@ -379,8 +379,10 @@ def _settle(
     # The rest is what follows the last segment Whisper read, kept or not: a piece's opening
     # read as silence (no-speech rule) may be followed by speech it never got to.
     rest = _undecoded_tail(part.chunk, found)  # before _to_window moves the times
-    if part.again:
-        found = [s for s in found if not _silence(s, options)]
+    # Whisper's no-speech rule, as sequential decoding applies it to every 30 s window: on a
+    # chunk's first read too (only rests were held to it, so --no-speech-threshold and
+    # --logprob-threshold changed nothing there).
+    found = [s for s in found if not _silence(s, options)]
     skipped = part.chunk if _late_start(found) else None
     if rest is not None:
         rest = SpeechChunk(rest.audio.copy(), rest.spans)  # not a view of the whole chunk
