@@ -79,10 +79,11 @@ WHISPER_INTRO = """## Coming from whisper / whisper-ctranslate2 / whisperX
 as hidden aliases of its own flags. A boolean takes `True` or `False` after it, as there, and
 anything else is a usage error (never an input file). Decoding options reach every engine that
 honours them; one an engine cannot honour is refused (exit 2) rather than ignored: batched
-faster-whisper (the default) honours `--patience`, the no-speech rule and
-`--no-condition-on-previous-text`; `--best-of`, `--compression-ratio-threshold` and
-`--hallucination-silence-threshold` turn on sequential decoding (`--batch-size 1`) when the batch
-size is automatic. Differences by default: woasr writes every format (`-f all`), detects the
+faster-whisper (the default) honours `--temperature` (its first value samples `--best-of`
+candidates when above 0; a chunk whose text loops is decoded again at the others),
+`--best-of`, `--patience`, `--compression-ratio-threshold`, the no-speech rule and
+`--no-condition-on-previous-text`; `--hallucination-silence-threshold` turns on sequential
+decoding (`--batch-size 1`) when the batch size is automatic. Differences by default: woasr writes every format (`-f all`), detects the
 language per file (and decodes 30 s of speech clearly in another language in that one, where
 whisper drops it), lays subtitles out as guidelines ask (`--subtitle-layout none` for one cue per
 segment) and turns word timestamps on with faster_whisper.

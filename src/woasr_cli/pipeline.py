@@ -165,6 +165,10 @@ def _transcribe_windows(
     language_probability = None if options.language else resume.language_probability
     done = resume.offset
     lag = word_lag(provider)
+    # Asked for none (--no-word-timestamps): an engine that times words anyway (batched
+    # faster-whisper cuts its chunks' text at them) has them cut and shifted here, then dropped.
+    # --align times its own words from them.
+    drop_words = options.word_timestamps is False and not options.align
     in_flight = transcribed_windows(
         windows, provider, options, language, lambda: window_depth(provider)
     )
@@ -183,6 +187,8 @@ def _transcribe_windows(
             found: list[Segment] = []
             with _given_back(window.segments):  # stopped midway: its queued chunks too
                 for seg in _clip(window.segments, window.offset, window.end, lag):
+                    if drop_words and seg.words:
+                        seg = replace(seg, words=[])
                     found.append(seg)
                     if hooks.on_segment:
                         hooks.on_segment(seg)

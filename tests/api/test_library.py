@@ -69,6 +69,10 @@ def test_options_validate_before_any_model_loads() -> None:
         TranscribeOptions(task="summarise")  # type: ignore[arg-type]
     with pytest.raises(UsageError, match="--min-speakers"):
         TranscribeOptions(min_speakers=3, max_speakers=2)
+    # both asked for: the word times were computed and written anyway
+    with pytest.raises(UsageError, match="needs word timestamps"):
+        TranscribeOptions(highlight_words=True, word_timestamps=False)
+    assert TranscribeOptions(highlight_words=True).word_timestamps is True
     # Types, as a request or a stored job may carry them: "5" raised a TypeError, 2.5 reached
     # CTranslate2, and "false" turned diarization on.
     for bad, message in (({"beam_size": "5"}, "--beam-size takes a whole number, not '5'"),
@@ -130,6 +134,20 @@ def test_per_call_options_and_their_limits(shared_audio: Path) -> None:
         assert prompted.language == "en" and prompted.text
         with pytest.raises(UsageError, match="make another Transcriber"):
             tr.transcribe(shared_audio / "jfk.wav", options=TranscribeOptions(model="base"))
+
+
+def test_no_word_timestamps_gives_a_transcript_without_words(
+    shared_audio: Path, references: dict[str, str]
+) -> None:
+    """``--no-word-timestamps`` (``word_timestamps=False``): no word times in the transcript, as
+    sequential decoding gives none. Batched decoding (the default) times words anyway (it cuts
+    its chunks' text at them) and wrote all 22 of jfk's into the JSON while its options said
+    ``word_timestamps: false``."""
+    options = TranscribeOptions(model="tiny.en", word_timestamps=False)
+    with Transcriber(options) as tr:
+        found = tr.transcribe(shared_audio / "jfk.wav")
+    assert wer(references["jfk.wav"], found.text) <= 0.1, found.text
+    assert found.segments and [s.words for s in found.segments] == [[]] * len(found.segments)
 
 
 def test_write_outputs_is_atomic_and_named_by_format(tmp_path: Path, shared_audio: Path) -> None:

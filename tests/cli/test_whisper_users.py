@@ -97,6 +97,15 @@ def test_decoding_options_an_engine_cannot_honour_are_refused() -> None:
     options = prepare(TranscribeOptions(hallucination_silence_threshold=2.0))
     assert options.batch_size == 1
     assert prepare(TranscribeOptions(patience=2.0)).batch_size == 0  # batched decoding does it
+
+
+def test_batched_decoding_honours_best_of_and_the_compression_ratio_threshold() -> None:
+    """Batched decoding samples ``best_of`` candidates at a temperature above 0 and decodes a
+    looping chunk again by the compression ratio: neither needs sequential decoding (they
+    turned the default into ``--batch-size 1`` and were refused with ``--batch-size 4``)."""
+    for option in ({"best_of": 2}, {"compression_ratio_threshold": 2.0}):
+        assert prepare(TranscribeOptions(**option)).batch_size == 0, option  # type: ignore[arg-type]
+        assert prepare(TranscribeOptions(batch_size=4, **option)).batch_size == 4, option  # type: ignore[arg-type]
     with pytest.raises(CapabilityError, match=r"whisperx.*--compression-ratio-threshold"):
         prepare(TranscribeOptions(provider="whisperx", compression_ratio_threshold=2.0))
     assert TranscribeOptions(best_of=3).fingerprint() != TranscribeOptions().fingerprint()

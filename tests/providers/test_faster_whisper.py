@@ -70,8 +70,8 @@ def test_vad_removes_hallucination_on_room_tone(shared_audio: Path) -> None:
     assert [s.text for s in segments] == []
 
 
-# Batched (0: the default) and sequential decoding (--batch-size 1, or whisper's --best-of and the
-# like) find the speech and time its words by the same rules.
+# Batched (0: the default) and sequential decoding (--batch-size 1, or --hallucination-silence-
+# threshold) find the speech and time its words by the same rules.
 MODES = pytest.mark.parametrize("batch_size", [0, 1], ids=["batched", "sequential"])
 
 
@@ -143,6 +143,41 @@ def test_batched_mode_matches_reference(shared_audio: Path, references: dict[str
     provider = load_provider(options)
     segments, _ = provider.transcribe(decode_audio(shared_audio / "jfk.flac"), options)
     assert wer(references["jfk.flac"], " ".join(s.text for s in segments)) <= 0.10
+
+
+def test_batched_decoding_samples_at_a_temperature_above_zero(shared_audio: Path) -> None:
+    """``--temperature 1.0`` in batched decoding samples (best_of candidates, as sequential
+    decoding does): faster-whisper's batched pipeline handed CTranslate2 the temperature without
+    the top-k that turns sampling on, so every temperature gave temperature 0's transcript."""
+    audio = decode_audio(shared_audio / "jfk.wav")
+    greedy = TranscribeOptions(model="tiny.en", offline=True, batch_size=4, temperature=0.0)
+    provider = load_provider(greedy)
+    plain = [s.text for s in provider.transcribe(audio, greedy)[0]]
+    sampled = greedy.with_changes(temperature=(1.0,), best_of=1)
+    samples = [[s.text for s in provider.transcribe(audio, sampled)[0]] for _ in range(3)]
+    assert any(sample != plain for sample in samples), (plain, samples)
+
+
+def test_batched_decoding_stops_after_max_new_tokens(shared_audio: Path) -> None:
+    """``--max-new-tokens 3`` caps each decode of a speech chunk in batched decoding too (it was
+    passed to sequential decoding only: jfk came out whole, 22 words)."""
+    options = TranscribeOptions(model="tiny.en", offline=True, batch_size=4, max_new_tokens=3)
+    segments, _ = load_provider(options).transcribe(decode_audio(shared_audio / "jfk.wav"), options)
+    words = " ".join(s.text for s in segments).split()
+    assert 1 <= len(words) <= 6, words
+
+
+def test_batched_decoding_holds_a_chunk_to_the_no_speech_rule(shared_audio: Path) -> None:
+    """Room tone without VAD: tiny.en reads "Woohoo!" (no-speech probability 0.59, mean log
+    probability -0.96). Under ``--no-speech-threshold 0.5 --logprob-threshold -0.5`` that read
+    is silence, and sequential decoding drops it; batched decoding held only the rests of
+    chunks to the rule, so it kept it."""
+    audio = decode_audio(shared_audio / "negative" / "room_tone_8s.wav")
+    plain = TranscribeOptions(model="tiny.en", offline=True, batch_size=4, vad=False)
+    provider = load_provider(plain)
+    assert [s.text for s in provider.transcribe(audio, plain)[0]], "no hallucination to drop"
+    strict = plain.with_changes(no_speech_threshold=0.5, logprob_threshold=-0.5)
+    assert [s.text for s in provider.transcribe(audio, strict)[0]] == []
 
 
 def test_cpu_layout_shares_one_model_between_batches(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -292,6 +292,24 @@ def test_a_request_a_client_waits_on_queues_its_chunks_ahead_of_the_jobs(
     assert submitted_ahead and not any(submitted_ahead)
 
 
+def test_openai_srt_cues_are_cut_at_pauses_and_words_come_when_asked(
+    client: TestClient, shared_audio: Path
+) -> None:
+    """``response_format=srt`` lays cues out by the engine's word times, as ``woasr transcribe``
+    does (jfk's first cue ends before its 0.9 s pause at 4.5 s, the next starts after it);
+    ``verbose_json`` lists words only with the ``word`` granularity."""
+    jfk = ("jfk.wav", (shared_audio / "jfk.wav").read_bytes())
+    r = client.post("/v1/audio/transcriptions", files={"file": jfk},
+                    data={"model": "tiny.en", "response_format": "srt"})  # fmt: skip
+    cues = list(srt.parse(r.text))
+    assert r.status_code == 200 and len(cues) >= 2, r.text
+    assert cues[0].end.total_seconds() <= 4.6 and cues[1].start.total_seconds() >= 5.2, r.text
+    for granularity, has_words in (("segment", False), ("word", True)):
+        data = {"response_format": "verbose_json", "timestamp_granularities[]": granularity}
+        r = client.post("/v1/audio/transcriptions", files={"file": jfk}, data=data)
+        assert r.status_code == 200 and ("words" in r.json()) is has_words, granularity
+
+
 def test_openai_route_errors(client: TestClient, shared_audio: Path) -> None:
     jfk = ("jfk.wav", (shared_audio / "jfk.wav").read_bytes())
     r = client.post("/v1/audio/transcriptions", files={"file": jfk},

@@ -130,9 +130,24 @@ def transcribe(
         ),
     ] = None,
     initial_prompt: Annotated[
-        str | None, typer.Option("--initial-prompt", rich_help_panel=_ASR)
+        str | None,
+        typer.Option(
+            "--initial-prompt",
+            help="Text the decoder reads as if said before the speech: names and spellings to "
+            "use, a style. Batched decoding prompts every speech chunk with it; sequential "
+            "decoding the first 30 s window, and the next while it conditions on previous text.",
+            rich_help_panel=_ASR,
+        ),
     ] = None,
-    hotwords: Annotated[str | None, typer.Option("--hotwords", rich_help_panel=_ASR)] = None,
+    hotwords: Annotated[
+        str | None,
+        typer.Option(
+            "--hotwords",
+            help="Words to favour (names, terms), put before every 30 s window's prompt "
+            "(faster-whisper).",
+            rich_help_panel=_ASR,
+        ),
+    ] = None,
     word_timestamps: Annotated[
         bool | None,
         typer.Option(
@@ -159,7 +174,7 @@ def transcribe(
         typer.Option(
             "--best-of",
             min=1,
-            help="Candidates sampled at a fallback temperature  \\[default: 5]",
+            help="Candidates sampled at a temperature above 0  \\[default: 5]",
             rich_help_panel=_DECODE,
         ),
     ] = None,

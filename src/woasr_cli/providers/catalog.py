@@ -9,12 +9,21 @@ from woasr_cli.providers.registry import ProviderSpec, Setting, register
 from woasr_cli.runtime import usable_cores
 
 MAX_DEFAULT_WORKERS = 8
-# Batched faster-whisper decodes each speech chunk alone, with the first temperature and no
-# fallback: patience shapes its beam search, the no-speech rule (no_speech_threshold and
-# logprob_threshold) drops silent tails, and chunks never see earlier text (as with
-# --no-condition-on-previous-text). The rest needs sequential decoding.
+# Batched faster-whisper decodes each speech chunk alone at the first temperature (best_of
+# samples when it is above 0: batch_sampling), and a chunk whose text loops by the compression
+# ratio again alone at the others (whisper_fallback): patience shapes its beam search, the
+# no-speech rule (no_speech_threshold and logprob_threshold) drops reads found silent, and chunks
+# never see earlier text (as with --no-condition-on-previous-text). The rest needs sequential
+# decoding.
 _FW_BATCHED = frozenset(
-    {"patience", "no_speech_threshold", "logprob_threshold", "condition_on_previous_text"}
+    {
+        "best_of",
+        "patience",
+        "no_speech_threshold",
+        "compression_ratio_threshold",
+        "logprob_threshold",
+        "condition_on_previous_text",
+    }
 )
 
 

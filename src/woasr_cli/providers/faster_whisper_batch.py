@@ -31,6 +31,7 @@ from woasr_cli.media import SAMPLE_RATE
 from woasr_cli.media.audio import Audio
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.base import LanguageInfo
+from woasr_cli.providers.batch_sampling import Sampling
 from woasr_cli.providers.batcher import ChunkBatcher, Ticket, ahead_of_others, going_ahead
 from woasr_cli.providers.faster_whisper_options import transcribe_kwargs
 from woasr_cli.providers.pauses import split_at_times, split_sentences
@@ -87,8 +88,8 @@ _ANY_LANGUAGE = "en"
 
 @dataclass(frozen=True)
 class _Part:
-    """A chunk queued for decoding; ``again``: it holds speech Whisper left once (its no-speech
-    rule applies, and a stretched word does not cut its decode short: ``_before_stretch``)."""
+    """A chunk queued for decoding; ``again``: it holds speech Whisper left once (a stretched
+    word does not cut its decode short: ``_before_stretch``)."""
 
     chunk: SpeechChunk
     again: bool = False
@@ -378,8 +379,10 @@ def _settle(
     # The rest is what follows the last segment Whisper read, kept or not: a piece's opening
     # read as silence (no-speech rule) may be followed by speech it never got to.
     rest = _undecoded_tail(part.chunk, found)  # before _to_window moves the times
-    if part.again:
-        found = [s for s in found if not _silence(s, options)]
+    # Whisper's no-speech rule, as sequential decoding applies it to every 30 s window: on a
+    # chunk's first read too (only rests were held to it, so --no-speech-threshold and
+    # --logprob-threshold changed nothing there).
+    found = [s for s in found if not _silence(s, options)]
     skipped = part.chunk if _late_start(found) else None
     if rest is not None:
         rest = SpeechChunk(rest.audio.copy(), rest.spans)  # not a view of the whole chunk
@@ -449,7 +452,8 @@ def pipeline_decoder(
             cpu = model.model.device == "cpu"
             local.encoder = ChunkwiseEncoder(model, one_encode) if cpu else None
             inner = WithSlotLanguages(local.encoder or model)
-            local.languages = inner.model
+            local.languages = inner.languages
+            local.sampling = inner.model = Sampling(inner.languages)
             local.pipeline = BatchedInferencePipeline(
                 inner if features is None else WithFeatures(inner, features)
             )
@@ -461,6 +465,7 @@ def pipeline_decoder(
         free = options.language is None and multilingual
         per_slot = (bool(options.language_detected) and multilingual) or free
         local.languages.keeping(options.language if per_slot else None)  # None when free
+        local.sampling.best_of = options.best_of
         if features is not None:  # the chunks faster-whisper cuts from ``joined`` below
             features.prepare([joined[int(c["start"] * SAMPLE_RATE) : int(c["end"] * SAMPLE_RATE)]
                               for c in clips])  # fmt: skip
@@ -472,6 +477,7 @@ def pipeline_decoder(
                 beam_size=options.beam_size or DEFAULT_BEAM_SIZE,
                 patience=options.patience,
                 temperature=options.temperature[0],
+                max_new_tokens=options.max_new_tokens,
                 initial_prompt=options.initial_prompt,
                 hotwords=options.hotwords,
                 word_timestamps=words or options.word_timestamps,

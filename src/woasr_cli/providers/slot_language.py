@@ -198,11 +198,13 @@ def by_window(
 
 
 class WithSlotLanguages:
-    """A ``WhisperModel`` (or a wrapper of one) whose ``model`` is a :class:`SlotLanguages`."""
+    """A ``WhisperModel`` (or a wrapper of one) whose ``model`` is a :class:`SlotLanguages`
+    (``languages``), or a wrapper of it put in its place."""
 
     def __init__(self, model: Any) -> None:
         self._model = model
-        self.model = SlotLanguages(model.model)
+        self.languages = SlotLanguages(model.model)
+        self.model: Any = self.languages
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._model, name)

@@ -95,7 +95,8 @@ def build_router(settings: ServerSettings) -> APIRouter:
             language=(language or None) if task == "transcribe" else None,
             task=task,
             initial_prompt=prompt or None,
-            word_timestamps=words,
+            # asked for, or the engine's default: its word times lay srt/vtt cues out at pauses
+            word_timestamps=True if words else None,
             formats=("json",),
         )
         options = settings.configured(options)  # openai_api: the server's endpoint and key
