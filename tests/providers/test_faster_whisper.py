@@ -180,6 +180,25 @@ def test_batched_decoding_holds_a_chunk_to_the_no_speech_rule(shared_audio: Path
     assert [s.text for s in provider.transcribe(audio, strict)[0]] == []
 
 
+def test_with_the_vad_a_chunk_s_first_read_is_kept_as_faster_whisper_keeps_it(
+    shared_audio: Path, references: dict[str, str]
+) -> None:
+    """The VAD has judged a chunk speech, so its first read is not held to Whisper's no-speech
+    rule (faster-whisper's batched pipeline does not apply it either): quiet, accented or
+    foreign speech may read "silent" to Whisper. Thresholds every read fails (any no-speech
+    probability above 0, any mean log probability below 0) drop nothing with the VAD, and
+    everything without it."""
+    audio = decode_audio(shared_audio / "jfk.wav")
+    strict = TranscribeOptions(
+        model="tiny.en", offline=True, batch_size=4, no_speech_threshold=0.0, logprob_threshold=0.0
+    )
+    provider = load_provider(strict)
+    said = " ".join(s.text for s in provider.transcribe(audio, strict)[0])
+    assert wer(references["jfk.wav"], said) <= 0.1, said
+    unjudged = strict.with_changes(vad=False)
+    assert [s.text for s in provider.transcribe(audio, unjudged)[0]] == []
+
+
 def test_cpu_layout_shares_one_model_between_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     from woasr_cli.providers import faster_whisper_engine as fw
 

@@ -379,10 +379,13 @@ def _settle(
     # The rest is what follows the last segment Whisper read, kept or not: a piece's opening
     # read as silence (no-speech rule) may be followed by speech it never got to.
     rest = _undecoded_tail(part.chunk, found)  # before _to_window moves the times
-    # Whisper's no-speech rule, as sequential decoding applies it to every 30 s window: on a
-    # chunk's first read too (only rests were held to it, so --no-speech-threshold and
-    # --logprob-threshold changed nothing there).
-    found = [s for s in found if not _silence(s, options)]
+    # Whisper's no-speech rule: on the rest of a chunk (speech Whisper left once), and with
+    # --no-vad on a chunk's first read too, where nothing else has judged the audio speech (it
+    # was held to rests only, so --no-vad read room tone as "Woohoo!" that sequential decoding
+    # drops). With the VAD a chunk's first read is kept, as faster-whisper's batched pipeline
+    # keeps it: quiet, accented or foreign speech the VAD heard may read "silent" to Whisper.
+    if part.again or options.vad is False:
+        found = [s for s in found if not _silence(s, options)]
     skipped = part.chunk if _late_start(found) else None
     if rest is not None:
         rest = SpeechChunk(rest.audio.copy(), rest.spans)  # not a view of the whole chunk
