@@ -164,6 +164,14 @@ def test_empty_stdin_is_a_one_line_error(tmp_path: Path, shared_audio: Path) -> 
     result = CliRunner().invoke(app, ["listen", "--file", "x.wav", "--sample-rate", "44100"])
     assert result.exit_code == 2
     assert "--sample-rate and --channels describe raw PCM on --stdin" in result.stderr
+    # The stream's rule, in listen's words (a WebSocket config is refused by the same one).
+    for flags, said in (
+        (["--sample-rate", "7999"], "--sample-rate must be a whole number of Hz from 8000 to"),
+        (["--channels", "9"], "--channels must be a whole number from 1 to 8"),
+    ):
+        result = CliRunner().invoke(app, ["listen", "--stdin", *flags])
+        assert result.exit_code == 2
+        assert result.stderr.strip().startswith(f"woasr: error: {said}"), result.stderr
 
 
 def test_ctrl_c_flushes_the_tail_and_leaves_valid_files(

@@ -151,6 +151,29 @@ def test_stereo_48khz_in_browser_sized_frames_keeps_its_clock(
     assert code == 1007 and "channels" in bad[0]["message"]
 
 
+def test_96khz_from_an_audio_interface_is_taken_as_listen_takes_it(
+    client: TestClient, shared_audio: Path, references: dict[str, str]
+) -> None:
+    """The stream took 8-48 kHz while ``woasr listen --sample-rate`` took 8-192 kHz: a client
+    at an audio interface's 96 kHz was refused with 1007. One rule now (live/pcm_format.py)."""
+    headers = {"Authorization": f"Bearer {KEY}"}
+    with client.websocket_connect("/v1/stream", headers=headers) as ws:
+        ws.send_text(json.dumps({"model": "tiny.en", "sample_rate": 96000}))
+        for frame in frames(shared_audio / "jfk.flac", rate=96000):
+            ws.send_bytes(frame)
+        ws.send_text(json.dumps({"type": "end"}))
+        events, code = receive_all(ws)
+    assert code == 1000, events
+    finals = [e for e in events if e["type"] == "final"]
+    assert wer(references["jfk.flac"], " ".join(e["text"] for e in finals)) <= 0.15, finals
+    assert 9.5 <= finals[-1]["words"][-1]["end"] <= 11.2  # "country." at ~10.3 s of 11 s
+    with client.websocket_connect("/v1/stream", headers=headers) as ws:
+        ws.send_text(json.dumps({"sample_rate": 192001}))
+        bad, code = receive_all(ws)
+    assert code == 1007
+    assert bad[0]["message"] == "sample_rate must be a whole number of Hz from 8000 to 192000"
+
+
 def test_a_media_file_sent_as_frames_is_decoded_and_a_wav_header_skipped(
     client: TestClient, shared_audio: Path, references: dict[str, str], tmp_path: Path
 ) -> None:

@@ -47,8 +47,6 @@ def listen(
         int,
         typer.Option(
             "--sample-rate",
-            min=8000,
-            max=192000,
             help="With --stdin: the raw PCM's rate in Hz (e.g. 44100 from parec).",
             rich_help_panel=_IN,
         ),
@@ -57,8 +55,6 @@ def listen(
         int,
         typer.Option(
             "--channels",
-            min=1,
-            max=8,
             help="With --stdin: the raw PCM's interleaved channels, mixed to one.",
             rich_help_panel=_IN,
         ),
@@ -182,6 +178,7 @@ def listen(
     from woasr_cli.options import TranscribeOptions
 
     try:
+        from woasr_cli.live.pcm_format import pcm_format_error
         from woasr_cli.live.setup import live_formats
         from woasr_cli.live.writers import LIVE_FORMATS
 
@@ -191,6 +188,9 @@ def listen(
             raise UsageError("--realtime plays a --file at real-time pace; name the file")
         if (sample_rate, channels) != (16000, 1) and not stdin:
             raise UsageError("--sample-rate and --channels describe raw PCM on --stdin")
+        pcm_wrong = pcm_format_error(sample_rate, channels, ("--sample-rate", "--channels"))
+        if pcm_wrong is not None:
+            raise UsageError(pcm_wrong)
         if output_dir is not None and str(output_dir) == STDOUT:
             raise UsageError(
                 "-o - : listen prints its captions on stdout already (--json for events);"

@@ -17,9 +17,6 @@ import numpy as np
 
 from woasr_cli.media.audio import SAMPLE_RATE, Audio
 
-MIN_RATE, MAX_RATE = 8000, 192000
-MAX_CHANNELS = 8
-
 
 def pcm16_to_float(data: bytes) -> Audio:
     """s16le bytes (an odd trailing byte is the caller's to keep) -> float32 in [-1, 1)."""

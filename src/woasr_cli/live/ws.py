@@ -52,6 +52,7 @@ from woasr_cli.live.backlog import Backlog, BacklogFull
 from woasr_cli.live.events import StreamEvent
 from woasr_cli.live.media_frames import MediaFrames
 from woasr_cli.live.pcm import PcmConverter
+from woasr_cli.live.pcm_format import pcm_format_error
 from woasr_cli.live.processor import LiveProcessor, StreamConfig
 from woasr_cli.live.setup import live_formats, live_options, open_processor
 from woasr_cli.live.stream_set import LiveStreams
@@ -444,11 +445,10 @@ def _parse_config(
             f"unknown config field {unknown[0]!r}; the config takes {', '.join(_CONFIG_FIELDS)}",
         )
     rate = data.get("sample_rate", _SR)
-    if not isinstance(rate, int) or isinstance(rate, bool) or not 8000 <= rate <= 48000:
-        raise _Refused(1007, "sample_rate must be a whole number of Hz from 8000 to 48000")
     channels = data.get("channels", 1)
-    if not isinstance(channels, int) or isinstance(channels, bool) or not 1 <= channels <= 8:
-        raise _Refused(1007, "channels must be a whole number from 1 to 8")
+    wrong = pcm_format_error(rate, channels)
+    if wrong is not None:
+        raise _Refused(1007, wrong)
     lookahead = data.get("lookahead_ms")
     if lookahead is not None and (
         not isinstance(lookahead, int) or isinstance(lookahead, bool) or not 0 <= lookahead <= 10000
