@@ -41,7 +41,8 @@ SubtitleLayoutFlag = Annotated[
         "--subtitle-layout",
         help="srt/vtt cues: default (<= 42 characters a line, <= 2 lines, <= 7 s and <= 20 "
         "characters/s a cue, split at pauses and sentence ends) or none (one cue per "
-        "segment, wrapped only as --max-line-width/--max-line-count say).",
+        "segment, wrapped only as --max-line-width/--max-line-count say: a segment longer "
+        "than --max-line-count lines goes on in the next cue, as whisper's writer does).",
         rich_help_panel=OUTPUT_PANEL,
     ),
 ]

@@ -1,7 +1,8 @@
 """Subtitle cues from a transcript: speaker turns, line wrapping, per-word highlighting.
 
 By default cues follow subtitle guidelines (formats/layout.py); with ``subtitle_layout="none"``
-each segment (each speaker turn in it) is one cue, wrapped only as the options say.
+each segment (each speaker turn in it) is one cue, wrapped only as the options say (with
+``max_line_count`` a segment of more lines goes on in the next cue, as whisper's writer does).
 
 Shared by the SRT and VTT writers, which only render. Guarantees, whatever the transcript: cues
 in time order, each ``end > start``, none overlapping the next, no blank lines inside a cue. A
