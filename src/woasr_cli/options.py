@@ -292,6 +292,9 @@ def _normalise(options: TranscribeOptions) -> None:
             put(name, None)
 
 
+MAX_NEW_TOKENS = 220  # 448, less a prompt of 223 tokens, sot_prev and the sot sequence
+
+
 def _check_decoding(options: TranscribeOptions) -> None:
     if options.best_of < 1:
         raise UsageError("--best-of must be at least 1")
@@ -300,6 +303,15 @@ def _check_decoding(options: TranscribeOptions) -> None:
     threshold = options.hallucination_silence_threshold
     if threshold is not None and threshold <= 0:
         raise UsageError("--hallucination-silence-threshold must be more than 0")
+    tokens = options.max_new_tokens
+    if tokens is not None and not 1 <= tokens <= MAX_NEW_TOKENS:
+        # Whisper's 448-token window holds the prompt too (earlier text and --initial-prompt,
+        # up to 223 tokens, and 5 more of its own): 300 with a long prompt failed every file
+        # with faster-whisper's ValueError, a paragraph long.
+        raise UsageError(
+            f"--max-new-tokens takes 1 to {MAX_NEW_TOKENS}: Whisper's 448-token window keeps "
+            "the rest for the prompt (earlier text, --initial-prompt)"
+        )
 
 
 def check_layout(shape: Any) -> None:

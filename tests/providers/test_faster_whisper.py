@@ -199,6 +199,25 @@ def test_with_the_vad_a_chunk_s_first_read_is_kept_as_faster_whisper_keeps_it(
     assert [s.text for s in provider.transcribe(audio, unjudged)[0]] == []
 
 
+@MODES
+def test_max_new_tokens_up_to_its_limit_leaves_room_for_the_longest_prompt(
+    shared_audio: Path, references: dict[str, str], batch_size: int
+) -> None:
+    """--max-new-tokens 300 with a long --initial-prompt failed every file with faster-whisper's
+    ValueError ("The length of the prompt is 225, and the `max_new_tokens` 300 ..."); it is
+    refused up front, and the limit, 220, decodes beside the longest prompt Whisper keeps."""
+    from woasr_cli.errors import UsageError
+
+    prompt = " ".join(["The president spoke to the nation about duty and service."] * 40)
+    with pytest.raises(UsageError, match="--max-new-tokens takes 1 to 220"):
+        TranscribeOptions(max_new_tokens=221)
+    options = TranscribeOptions(model="tiny.en", offline=True, batch_size=batch_size,
+                                max_new_tokens=220, initial_prompt=prompt)  # fmt: skip
+    segments, _ = load_provider(options).transcribe(decode_audio(shared_audio / "jfk.wav"), options)
+    said = " ".join(s.text for s in segments)
+    assert wer(references["jfk.wav"], said) <= 0.1, said
+
+
 def test_cpu_layout_shares_one_model_between_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     from woasr_cli.providers import faster_whisper_engine as fw
 

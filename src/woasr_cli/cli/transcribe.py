@@ -239,8 +239,8 @@ def transcribe(
         typer.Option(
             "--max-new-tokens",
             min=1,
-            help="Stop decoding a 30 s window after this many tokens (faster-whisper; cuts a "
-            "repetition loop short)",
+            help="Stop decoding a 30 s window after this many tokens, 1-220 (faster-whisper; "
+            "cuts a repetition loop short)",
             rich_help_panel=_DECODE,
         ),
     ] = None,
