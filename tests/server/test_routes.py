@@ -476,6 +476,29 @@ def test_a_temperature_out_of_range_gets_the_same_answer_from_both_apis(tmp_path
         TranscribeOptions(temperature=2.0)
 
 
+def test_openai_temperature_0_is_its_default_the_fallback_schedule(
+    tmp_path: Path, shared_audio: Path
+) -> None:
+    """OpenAI documents temperature 0, its default, as "the model will use log probability to
+    automatically increase the temperature until certain thresholds are hit": Whisper's
+    fallback schedule, which woasr's own openai_api provider assumes when it sends 0. The
+    route read an SDK's explicit ``temperature=0`` as one temperature, no fallback, where
+    leaving it out gave the schedule; another value is that one temperature."""
+    from woasr_cli.options import WHISPER_TEMPERATURES
+
+    with client_for(tmp_path) as c:
+        models = c.app.state.models  # type: ignore[attr-defined]
+        asked: list[tuple[float, ...]] = []
+        check = models.check
+        models.check = lambda options: asked.append(options.temperature) or check(options)
+        clip = ("jfk.wav", (shared_audio / "jfk.wav").read_bytes())
+        for sent in ({}, {"temperature": "0"}, {"temperature": "0.0"}, {"temperature": "0.4"}):
+            r = c.post("/v1/audio/transcriptions", files={"file": clip},
+                       data={"model": "tiny.en", "response_format": "text", **sent})  # fmt: skip
+            assert r.status_code == 200 and "country" in r.text, r.text
+    assert asked == [WHISPER_TEMPERATURES] * 3 + [(0.4,)]
+
+
 def test_output_formats_all_and_rttm_are_read_as_the_cli_reads_them() -> None:
     """The job API expanded "all" itself, to vtt, srt, json, txt and tsv whatever the request:
     a diarized job got no RTTM where ``woasr transcribe -f all --diarize`` writes one, and

@@ -100,7 +100,7 @@ def build_router(settings: ServerSettings) -> APIRouter:
             formats=("json",),
         )
         options = settings.configured(options)  # openai_api: the server's endpoint and key
-        if temperature is not None:
+        if temperature:  # OpenAI's 0 (its default) "increases automatically": the fallbacks
             options = options.with_changes(temperature=(temperature,))
         tmp: UploadStore = request.app.state.scratch
         stored = await run_in_threadpool(tmp.save, file.file, file.filename, file.content_type)
