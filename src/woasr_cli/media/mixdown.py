@@ -94,7 +94,9 @@ class StereoMix:
       side's 32 ms levels so far stay within ``STEADY_DB`` (noise, hum, hiss: 7 dB for pink
       noise) while the other's spread over ``SPOKEN_DB`` (speech and its pauses: 20-30 dB) and
       the steady side is the louder at its median, the spoken side is taken alone. Two talkers,
-      one a side, both spread wide and are summed as before.
+      one a side, both spread wide and are summed as before. Speech under steady noise at 5 dB
+      SNR or less spreads as little as noise does: a talker that buried on one side, beside a
+      clean talker on the other, is left out (tiny.en, 36 s: 45% WER summed, 43% so).
     """
 
     def __init__(self) -> None:
