@@ -14,6 +14,9 @@ benchmark uses, 0.6 s apart - and these cases of it:
   phase_noise    the same with independent room noise on each side at -30 dB
   one_side_0db   stereo, speech on the left, pink noise as loud on the right
   one_side_6db   the same with the noise 6 dB louder
+  call_turns     stereo, a call taking turns: jfk and the 1st and 3rd new sentences clean on the
+                 left; the LibriSpeech clip and the 2nd and 4th on the right, as a noisy phone
+                 line gives them (compressed, white noise 8 dB under them all through)
   telephone      300-3400 Hz, 8 kHz, mu-law WAV
   reverb         a large hall: an impulse response of decaying noise, RT60 1.5 s, the reverberant
                  energy twice the direct sound's
@@ -62,7 +65,8 @@ NEW_SPEECH = (  # (voice, text): sentences of this benchmark's own
 SHARED_SPEECH = ("jfk.wav", "librispeech_1272-128104-0000.wav")
 GAP = 0.6
 CASES = (
-    "plain", "phase", "phase_noise", "one_side_0db", "one_side_6db", "telephone", "reverb",
+    "plain", "phase", "phase_noise", "one_side_0db", "one_side_6db", "call_turns",
+    "telephone", "reverb",
     "clipped", "music_10db", "music_20db", "music_intro", "applause_outro", "fast", "slow",
 )  # fmt: skip
 RUNNERS = ("woasr-base", "woasr-tiny", "fw-base", "fw-tiny")
@@ -230,6 +234,17 @@ def build(cache: Path) -> dict[str, dict[str, object]]:
         stereo = np.clip(np.stack([speech, right], 1), -1, 1)
         sf.write(cache / f"one_side_{db}db.wav", stereo, RATE, subtype="PCM_16")
         case(f"one_side_{db}db", cache / f"one_side_{db}db.wav")
+    left, right = np.zeros_like(speech), np.zeros_like(speech)
+    for turn, (a, b) in enumerate(spans):
+        part = slice(int(a * RATE), int(b * RATE))
+        if turn % 2 == 0:
+            left[part] = speech[part]
+        else:
+            right[part] = np.tanh(8 * speech[part] / np.abs(speech[part]).max())
+    right = _at(right, level) + _at(noise[1], level * 10 ** (-8 / 20))
+    stereo = np.clip(np.stack([left, right], 1), -1, 1)
+    sf.write(cache / "call_turns.wav", stereo, RATE, subtype="PCM_16")
+    case("call_turns", cache / "call_turns.wav")
     _write_mulaw(cache / "telephone.wav", _band(speech, 300, 3400))
     case("telephone", cache / "telephone.wav")
     reverb = _reverb(speech)
