@@ -400,6 +400,22 @@ def test_a_call_with_a_caller_on_a_noisy_line_keeps_both_talkers(
     assert "higher" in text and "before the end of the month" in text, text  # the caller
 
 
+def test_a_lone_word_on_the_quiet_side_is_kept(tmp_path: Path, shared_audio: Path) -> None:
+    """The other side says only "yeah" (0.35 s of speech, too little to count as a talker)
+    while the agent talks: the word is kept, as the sum kept it; only the rest of that side
+    is left out (a first cut of the VAD rule dropped the side whole)."""
+    agent = decode_audio(shared_audio / "jfk.wav") * 0.3
+    word = _espeak("yeah")
+    at = 4 * SAMPLE_RATE
+    right = np.zeros_like(agent)
+    right[at : at + len(word)] = word * _rms(agent) / _rms(word)
+    path = surround(tmp_path / "yeah.wav", {"FL": agent, "FR": right}, SAMPLE_RATE, "stereo")
+    sides = _sides(path)
+    heard = decode_audio(path, speech=speech_spans)
+    there = slice(at, at + len(word))
+    assert _correlation(heard[there] - sides[0][there] * np.float32(0.70710677), right[there]) > 0.9
+
+
 def _sides(path: Path) -> np.ndarray:
     import av
 

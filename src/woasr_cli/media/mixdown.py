@@ -101,8 +101,9 @@ class StereoMix:
       degraded.py's call_turns: 17.2% WER tiny.en, 15.1% base; so mixed, 7.5% and 2.2%). ``speech``
       (a VAD: where it hears speech in a block; none given, the sides are summed) is asked of
       each side of each block, and a side is left out of the sum where the other side is
-      heard speaking within ``PAD_S`` and it is not - for the whole track while it has shown
-      under ``NO_SPEECH_S`` of speech and the other ``TALKER_S``. Levels cannot tell noise
+      heard speaking within ``PAD_S`` and it is not - and, while it has shown under
+      ``NO_SPEECH_S`` of speech and the other ``TALKER_S``, wherever it is not (a lone "yeah"
+      is kept, the noise around it is not). Levels cannot tell noise
       from a talker buried in it (the caller's 8 dB SNR speech spreads as little as pink
       noise, 7-8 dB between its 10th and 90th percentile), and a rule on levels dropped that
       caller whole; Silero hears the caller's turn, and no speech in 10 min of pink noise or
@@ -125,10 +126,12 @@ class StereoMix:
             return np.asarray(opposite * np.float32(0.70710677), dtype=np.float32)
         if self.speech is not None and self.same <= 4 * self.opposite:
             heard = self._heard(planar)
-            left_out = heard[::-1] & ~heard  # the other side speaks there, this one does not
-            for side, other in ((0, 1), (1, 0)):
-                if self.spoken[side] < NO_SPEECH_S and self.spoken[other] >= TALKER_S:
-                    left_out[side] = True  # no talker on this side so far
+            # No talker on a side so far: left out wherever it is not heard speaking.
+            no_talker = [
+                self.spoken[side] < NO_SPEECH_S and self.spoken[other] >= TALKER_S
+                for side, other in ((0, 1), (1, 0))
+            ]
+            left_out = ~heard & (heard[::-1] | np.array(no_talker)[:, None])
             if left_out.any():
                 kept = np.where(left_out, np.float32(0), planar)
                 return np.asarray(kept.sum(axis=0) * np.float32(0.70710677), dtype=np.float32)
