@@ -39,6 +39,7 @@ from woasr_cli.providers.base import (
     word_lag,
 )
 from woasr_cli.providers.pauses import split_at_pauses
+from woasr_cli.providers.speech_presence import speech_spans
 from woasr_cli.runtime import few_torch_threads
 from woasr_cli.stopping import stop_when
 from woasr_cli.transcript import Segment, Transcript
@@ -100,7 +101,8 @@ def transcribe_file(
     window_s = window_s or window_seconds(provider, DEFAULT_WINDOW_S)
     info = probe(path)
     ahead = windows_read_ahead(provider)
-    decoded = iter_windows(path, window_s)
+    # A stereo track whose only talker is on one side is heard from that side (Silero's say).
+    decoded = iter_windows(path, window_s, speech=speech_spans)
     source = read_ahead(decoded, ahead) if ahead else decoded
     with closing(source):  # a reader thread stops, the media is closed
         windows, resume = _skip_done(source, resume)

@@ -148,8 +148,9 @@ class Transcriber:
         with self._post_turn:
             if isinstance(source, (str, Path)):
                 from woasr_cli.media import decode_audio
+                from woasr_cli.providers.speech_presence import speech_spans
 
-                audio = decode_audio(Path(source))
+                audio = decode_audio(Path(source), speech=speech_spans)  # as ASR heard it
             else:
                 audio = source
             return postprocess(

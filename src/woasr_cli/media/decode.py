@@ -21,7 +21,7 @@ import numpy.typing as npt
 from woasr_cli.errors import MediaError, NeedsWholeFile
 from woasr_cli.media.audio import SAMPLE_RATE
 from woasr_cli.media.filekind import not_regular_reason
-from woasr_cli.media.mixdown import Converter, Mix, Planar, mixer
+from woasr_cli.media.mixdown import Converter, Mix, Planar, SpeechSpans, mixer
 from woasr_cli.media.ogg_links import Link, open_next_link
 
 if TYPE_CHECKING:
@@ -149,10 +149,15 @@ def probe(path: Path) -> MediaInfo:
         )
 
 
-def iter_audio(path: Path, start: float = 0.0) -> Iterator[npt.NDArray[np.float32]]:
+def iter_audio(
+    path: Path, start: float = 0.0, speech: SpeechSpans | None = None
+) -> Iterator[npt.NDArray[np.float32]]:
     """Yield 16 kHz mono float32 blocks from ``start`` seconds to the end of the audio track
     players play (:func:`_audio_stream`). Raises MediaError when nothing decodable is found.
-    Blocks are decoded one at a time across the process (:data:`_DECODING`)."""
+    Blocks are decoded one at a time across the process (:data:`_DECODING`). ``speech``: a
+    VAD, which lets a stereo track with a talker on one side and noise on the other be heard
+    from the talker's side where it talks alone (:class:`~woasr_cli.media.mixdown.StereoMix`);
+    without it, such a track is summed."""
     container = _open(path)
     try:
         stream = _audio_stream(container)
@@ -161,7 +166,7 @@ def iter_audio(path: Path, start: float = 0.0) -> Iterator[npt.NDArray[np.float3
         if start > 0:
             # Seek lands on a packet at or before ``start``; exact trimming happens below.
             container.seek(int((origin + start) * 1_000_000), any_frame=False, backward=True)
-        blocks = _blocks(container, stream, path, origin + start)
+        blocks = _blocks(container, stream, path, origin + start, speech=speech)
         produced = 0
         while True:
             with _DECODING:
@@ -217,6 +222,7 @@ def _blocks(
     path: Path | None,
     start: float,
     size: int = _BLOCK,
+    speech: SpeechSpans | None = None,
 ) -> Iterator[npt.NDArray[np.float32]]:
     """The stream's audio from ``start`` (seconds of the container's timeline) in blocks of
     about ``size`` samples, each mixed to mono as its channels call for (:class:`Converter`).
@@ -233,7 +239,7 @@ def _blocks(
     def converter_for(frame: AudioFrame) -> Converter:
         layout = frame.layout.name
         if layout not in mixes:
-            mixes[layout] = mixer(frame.layout)
+            mixes[layout] = mixer(frame.layout, speech)
         return Converter(frame, mixes[layout])
 
     converter: Converter | None = None
@@ -369,9 +375,11 @@ def _decode_frames(
             opened.close()
 
 
-def decode_audio(path: Path, start: float = 0.0) -> npt.NDArray[np.float32]:
+def decode_audio(
+    path: Path, start: float = 0.0, speech: SpeechSpans | None = None
+) -> npt.NDArray[np.float32]:
     """The whole (remaining) audio as one array; use :func:`iter_audio` for long media."""
-    blocks = list(iter_audio(path, start))
+    blocks = list(iter_audio(path, start, speech))
     if not blocks:
         return np.zeros(0, dtype=np.float32)
     return np.concatenate(blocks) if len(blocks) > 1 else blocks[0]

@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 from woasr_cli.media.audio import SAMPLE_RATE
 from woasr_cli.media.decode import iter_audio
+from woasr_cli.media.mixdown import SpeechSpans
 
 DEFAULT_WINDOW_S = 60.0
 _SEARCH_S = 8.0  # look this far back from the boundary for a quiet cut
@@ -36,16 +37,20 @@ def quiet_cut(samples: npt.NDArray[np.float32], target: int) -> int:
 
 
 def iter_windows(
-    path: Path, window_s: float = DEFAULT_WINDOW_S, start: float = 0.0
+    path: Path,
+    window_s: float = DEFAULT_WINDOW_S,
+    start: float = 0.0,
+    speech: SpeechSpans | None = None,
 ) -> Generator[tuple[float, npt.NDArray[np.float32]], None, None]:
-    """Yield ``(offset_seconds, samples)`` windows of at most ``window_s`` seconds."""
+    """Yield ``(offset_seconds, samples)`` windows of at most ``window_s`` seconds (``speech``:
+    as for :func:`~woasr_cli.media.decode.iter_audio`)."""
     limit = int(window_s * SAMPLE_RATE)
     # Blocks are joined once a window's worth is in, and a window is a view of that one array
     # (no copy): a 300 s window costs its 19 MB once, not again for each block appended.
     blocks: list[npt.NDArray[np.float32]] = []
     size = 0
     offset = start
-    for block in iter_audio(path, start):
+    for block in iter_audio(path, start, speech):
         blocks.append(block)
         size += len(block)
         if size < limit + SAMPLE_RATE:
