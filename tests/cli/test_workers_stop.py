@@ -136,3 +136,36 @@ def test_workers_end_with_the_parent(
     with sqlite3.connect(out / ".woasr-manifest.db") as db:
         assert db.execute("SELECT state, attempts FROM jobs").fetchall() == [("done", 2)] * 2
     assert all((out / name).with_suffix(".srt").is_file() for name in CLIPS)
+
+
+def test_workers_killed_the_batch_fails_and_says_so(shared_audio: Path, tmp_path: Path) -> None:
+    """Both workers killed (the OOM killer, a stray SIGKILL): the batch exited 0, "0 done,
+    0 failed", its files left interrupted. Now exit 1, naming the workers and what is left."""
+    media = tmp_path / "media"
+    media.mkdir()
+    for name in CLIPS:
+        shutil.copy(shared_audio / name, media / name)
+    stuck, out = tmp_path / "stuck", tmp_path / "out"
+    stuck.mkdir()
+    env = {**os.environ, "PYTHONPATH": SRC, "WOASR_TEST_STUCK": str(stuck)}
+    proc = subprocess.Popen(
+        [sys.executable, str(DRIVER), *transcribe_args(media, out)], stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True, env=env, start_new_session=True,
+    )  # fmt: skip
+    try:
+        wait_until(lambda: len(list(stuck.iterdir())) == 2, "worker in its engine", proc, 300)
+        for marker in stuck.iterdir():
+            os.kill(int(marker.name), signal.SIGKILL)
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+    assert proc.returncode == 1, stderr
+    assert "worker-0 (killed by SIGKILL), worker-1 (killed by SIGKILL) died mid-batch" in stderr
+    assert "2 of 2 files left unfinished; rerun the same command to resume them" in stderr
+    status = subprocess.run(
+        [sys.executable, "-m", "woasr_cli", "status", "-o", str(out), "--json"],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": SRC}, timeout=120,
+    )  # fmt: skip
+    assert [j["state"] for j in json.loads(status.stdout)["jobs"]] == ["interrupted"] * 2

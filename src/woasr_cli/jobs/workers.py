@@ -4,6 +4,7 @@ reporter and asks them to stop on Ctrl-C; the manifest's claims keep each job to
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import queue
@@ -19,6 +20,7 @@ from woasr_cli.errors import WoasrError
 from woasr_cli.events import Event, Reporter
 from woasr_cli.jobs.manifest import Manifest
 from woasr_cli.jobs.runner import BatchResult, BatchRunner, PlannedJob, batch_done
+from woasr_cli.jobs.states import JobState
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.runtime import usable_cores
 
@@ -134,7 +136,39 @@ def _run_children(
         ]
         for proc in procs:
             proc.start()
-        _relay(procs, events, stop, reporter, should_stop, result)
+        died = _relay(procs, events, stop, reporter, should_stop, result)
+        if died:
+            _after_deaths(parent, [job_id for _, job_id in todo], died, should_stop, result)
+
+
+def _after_deaths(
+    parent: BatchRunner,
+    job_ids: list[int],
+    died: list[tuple[int, int | None]],
+    should_stop: Callable[[], bool],
+    result: BatchResult,
+) -> None:
+    """Workers that ended without a word (killed: SIGKILL, the OOM killer): the batch exited
+    0, "0 done, 0 failed", its files left interrupted. Now it stops as asked (when it was) or
+    fails, saying which worker died and how many files are left to resume."""
+    if should_stop():
+        result.interrupted = True
+        return
+    jobs = parent.manifest.get_many(job_ids).values()
+    left = sum(job.state not in (JobState.DONE, JobState.FAILED) for job in jobs)
+    if left:  # a sibling that lived on took over the dead one's files: nothing is missing
+        which = ", ".join(f"worker-{index} ({_ended(code)})" for index, code in died)
+        raise WoasrError(
+            f"{which} died mid-batch: {left} of {len(job_ids)} files left unfinished; "
+            "rerun the same command to resume them"
+        )
+
+
+def _ended(code: int | None) -> str:
+    if code is not None and code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-code).name}"
+    return f"exit code {code}"
 
 
 def _relay(
@@ -144,8 +178,11 @@ def _relay(
     reporter: Reporter,
     should_stop: Callable[[], bool],
     result: BatchResult,
-) -> None:
+) -> list[tuple[int, int | None]]:
+    """Relay the workers' events until each has said goodbye or died; return those that died
+    without a word (index, exit code)."""
     running = len(procs)
+    said: set[int] = set()
     while running:
         if should_stop() and not stop.is_set():
             stop.set()
@@ -156,8 +193,9 @@ def _relay(
                 break  # a worker died without saying goodbye (killed): stop waiting
             continue
         if isinstance(item, tuple) and item and item[0] == _DONE:
-            _, _, child, error = item
+            _, index, child, error = item
             running -= 1
+            said.add(index)
             _merge(result, child)
             if error:
                 stop.set()
@@ -166,6 +204,7 @@ def _relay(
             reporter(item)
     for proc in procs:
         proc.join()
+    return [(i, p.exitcode) for i, p in enumerate(procs) if i not in said]
 
 
 def _rebuild(kind: str, message: str) -> WoasrError:
