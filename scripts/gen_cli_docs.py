@@ -17,8 +17,9 @@ Generated from the real `--help` by `scripts/gen_cli_docs.py`; do not edit by ha
 
 Exit codes: `0` success, `1` some inputs failed (each with a one-line reason; the rest were
 done), `2` usage error (bad flag; unknown provider, model or format; missing extra), `130`
-interrupted by Ctrl-C, `143` stopped by SIGTERM (within 3 s, whatever it was doing; rerun the
-same command, or `woasr retry`, to resume). `woasr listen` ends a stream on Ctrl-C or SIGTERM
+interrupted by Ctrl-C, `143` stopped by SIGTERM (within 3 s, whatever it was doing, with the
+processes it started: `--workers`, a local Ray; rerun the same command, or `woasr retry`, to
+resume). `woasr listen` ends a stream on Ctrl-C or SIGTERM
 the normal way, its last words committed and its files written, with `0` (docs/live.md);
 `woasr serve` exits as uvicorn does after a graceful shutdown (docs/server.md).
 """

@@ -25,6 +25,7 @@ import threading
 from collections.abc import Callable
 from types import FrameType
 
+from woasr_cli.cli.descendants import end_descendants
 from woasr_cli.cli.exit_codes import INTERRUPTED, TERMINATED
 
 TERM_GRACE_S = 3.0  # after SIGTERM: time to finish the segment in hand before exiting anyway
@@ -107,6 +108,7 @@ class StopFlag:
 
 def _exit_now(code: int, resume: str | None = RESUME) -> None:
     _say(f"\nwoasr: stopped; {resume}.\n" if resume else "\nwoasr: stopped.\n")
+    end_descendants()  # a local Ray's processes: not left running on their own
     os._exit(code)
 
 
