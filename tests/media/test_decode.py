@@ -353,6 +353,23 @@ def test_speech_on_one_side_with_steady_noise_on_the_other_is_heard_from_the_spe
     assert "ask not what your country can do for you" in text, text
 
 
+def test_listen_file_mixes_a_stereo_file_as_transcribe_does(
+    tmp_path: Path, shared_audio: Path
+) -> None:
+    """``woasr listen --file`` decoded a stereo file with FFmpeg's plain sum while ``woasr
+    transcribe`` left the noise-only side out: the same file gave live captions under the
+    noise. The live file source hands the mix the same VAD."""
+    from woasr_cli.live.sources import FileSource
+
+    voice = decode_audio(shared_audio / "jfk.wav")
+    noise = _pink_noise(len(voice), seed=1)
+    noise *= 2 * _rms(voice[np.abs(voice) > 1e-3]) / _rms(noise)
+    path = surround(tmp_path / "one_side.wav", {"FL": voice, "FR": noise}, SAMPLE_RATE, "stereo")
+    live = np.concatenate(list(FileSource(path).blocks()))
+    assert _correlation(live, decode_audio(path, speech=speech_spans)) > 0.999
+    assert _correlation(live, voice) > 0.99
+
+
 def _transcribed(path: Path, tiny_en: Path, out: Path) -> str:
     import json
 

@@ -131,7 +131,9 @@ def _unbuffered_read(stream: BinaryIO) -> Callable[[int], bytes]:
 
 
 class FileSource:
-    """A media file decoded to 16 kHz, in 100 ms blocks; at real-time pace with ``realtime``."""
+    """A media file decoded to 16 kHz, in 100 ms blocks; at real-time pace with ``realtime``.
+    Its channels are mixed as ``woasr transcribe`` mixes them (a stereo call's quiet side left
+    out where only the other talks: media/mixdown.py, the VAD handed in)."""
 
     def __init__(self, path: Path, realtime: bool = False) -> None:
         self.path = path
@@ -140,10 +142,11 @@ class FileSource:
 
     def blocks(self) -> Iterator[Audio]:
         from woasr_cli.media.decode import iter_audio
+        from woasr_cli.providers.speech_presence import speech_spans
 
         start = time.monotonic()
         sent = 0
-        chunks = iter_audio(self.path)
+        chunks = iter_audio(self.path, speech=speech_spans)
         while True:
             try:
                 chunk = next(chunks, None)
