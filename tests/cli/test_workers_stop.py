@@ -60,13 +60,11 @@ def wait_until(
         time.sleep(0.1)
 
 
-@pytest.mark.parametrize(
-    ("how", "expected"),
-    [("SIGTERM", 143), ("SIGTERM to the group", 143), ("Ctrl-C twice", 130)],
-)
-def test_workers_end_with_the_parent(
-    how: str, expected: int, shared_audio: Path, tmp_path: Path
-) -> None:
+def start_stuck_batch(
+    shared_audio: Path, tmp_path: Path
+) -> tuple[Path, Path, Path, subprocess.Popen[str]]:
+    """A folder of CLIPS under a batch of two workers whose engine never returns (its workers
+    mark ``stuck`` when inside it), in a session of its own: media, stuck, out, the process."""
     media = tmp_path / "media"
     media.mkdir()
     for name in CLIPS:
@@ -78,6 +76,17 @@ def test_workers_end_with_the_parent(
         [sys.executable, str(DRIVER), *transcribe_args(media, out)], stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, text=True, env=env, start_new_session=True,
     )  # fmt: skip
+    return media, stuck, out, proc
+
+
+@pytest.mark.parametrize(
+    ("how", "expected"),
+    [("SIGTERM", 143), ("SIGTERM to the group", 143), ("Ctrl-C twice", 130)],
+)
+def test_workers_end_with_the_parent(
+    how: str, expected: int, shared_audio: Path, tmp_path: Path
+) -> None:
+    media, stuck, out, proc = start_stuck_batch(shared_audio, tmp_path)
     said: list[str] = []
     assert proc.stderr is not None
     threading.Thread(target=lambda: said.extend(proc.stderr), daemon=True).start()  # type: ignore[arg-type]
@@ -141,17 +150,7 @@ def test_workers_end_with_the_parent(
 def test_workers_killed_the_batch_fails_and_says_so(shared_audio: Path, tmp_path: Path) -> None:
     """Both workers killed (the OOM killer, a stray SIGKILL): the batch exited 0, "0 done,
     0 failed", its files left interrupted. Now exit 1, naming the workers and what is left."""
-    media = tmp_path / "media"
-    media.mkdir()
-    for name in CLIPS:
-        shutil.copy(shared_audio / name, media / name)
-    stuck, out = tmp_path / "stuck", tmp_path / "out"
-    stuck.mkdir()
-    env = {**os.environ, "PYTHONPATH": SRC, "WOASR_TEST_STUCK": str(stuck)}
-    proc = subprocess.Popen(
-        [sys.executable, str(DRIVER), *transcribe_args(media, out)], stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, text=True, env=env, start_new_session=True,
-    )  # fmt: skip
+    _, stuck, out, proc = start_stuck_batch(shared_audio, tmp_path)
     try:
         wait_until(lambda: len(list(stuck.iterdir())) == 2, "worker in its engine", proc, 300)
         for marker in stuck.iterdir():
