@@ -204,6 +204,34 @@ def test_an_rf64_wav_whose_recorder_was_killed_is_read_to_its_end(tmp_path: Path
     assert len(decode_audio(tmp_path / "tail.wav")) == len(samples)
 
 
+def test_a_wav_past_4_gib_is_read_to_its_end(tmp_path: Path) -> None:
+    """A RIFF WAV with more than 4 GiB of audio (37 h of 16 kHz mono; ffmpeg without -rf64
+    writes one) says its size less 4 GiB: 4 GiB + 3 s was read as 3.0 s, the rest lost. The
+    file is sparse: 4 GiB of silence that takes no disk, then a 3 s tone."""
+    import os
+    import struct
+
+    rate = 16000
+    ending = (tone(3.0, rate, freq=440.0) * 16000).astype("<i2").tobytes()
+    size = 2**32 + len(ending)  # bytes of audio
+    path = tmp_path / "long.wav"
+    fmt = b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, rate, 2 * rate, 2, 16)
+    with path.open("wb") as file:
+        file.write(b"RIFF" + struct.pack("<I", (36 + size) % 2**32) + b"WAVE" + fmt)
+        file.write(b"data" + struct.pack("<I", size % 2**32))
+        file.seek(44 + size % 2**32)  # audio where FFmpeg looks for a chunk after the data
+        file.write(b"\x01\x02\x03\x04\xf0\xff\xff\xff")
+        file.seek(44 + 2**32)
+        file.write(ending)
+    if os.stat(path).st_blocks * 512 > 2**26:
+        pytest.skip("this filesystem has no sparse files: the test would write 4 GiB")
+    hours = size / 2 / rate / 3600
+    assert abs(probe(path).duration - hours * 3600) < 0.01  # type: ignore[operator]
+    audio = decode_audio(path, start=2**31 / rate - 2.0)
+    assert abs(len(audio) / rate - 5.0) < 0.01
+    assert np.max(np.abs(audio[: 2 * rate])) == 0 and _pitch(audio[2 * rate :]) == 440
+
+
 def test_a_fifo_is_refused_without_opening_it(tmp_path: Path) -> None:
     import os
 

@@ -23,6 +23,7 @@ from woasr_cli.media.audio import SAMPLE_RATE
 from woasr_cli.media.filekind import not_regular_reason
 from woasr_cli.media.mixdown import Converter, Mix, Planar, SpeechSpans, mixer
 from woasr_cli.media.ogg_links import Link, open_next_link
+from woasr_cli.media.oversized_wav import oversized_wav
 
 if TYPE_CHECKING:
     from av.audio.frame import AudioFrame
@@ -82,7 +83,10 @@ def _open(path: Path) -> InputContainer:
         raise MediaError("empty file (0 bytes)")
     if not os.access(path, os.R_OK):
         raise MediaError("permission denied")
+    raw = oversized_wav(path, size)
     try:
+        if raw is not None:
+            return av.open(str(path), format=raw.format, options=raw.options())
         return av.open(str(path), metadata_errors="ignore", options=_demuxer_options(path))
     except av.error.InvalidDataError:
         raise MediaError(_unreadable_reason(path)) from None
