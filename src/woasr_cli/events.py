@@ -34,6 +34,8 @@ class Event:
     total_files: int | None = None
     worker: str | None = None  # which worker process (or cluster actor) did the work
     words: int | None = None  # a file's words transcribed (0: no speech found)
+    # of a file with several audio tracks, the one transcribed: index (0-based), language, of
+    audio_track: dict[str, Any] | None = None
     # the input as a person reads it: relative to the folder the batch's inputs share
     # (jobs/input_names.py); ``input`` stays the absolute path
     name: str | None = None

@@ -451,6 +451,30 @@ def test_a_file_without_speech_says_so(speech_dir: Path, tmp_path: Path) -> None
     assert done["silent.wav"]["words"] == 0 and done["talk.wav"]["words"] >= 5
 
 
+def test_a_silent_track_among_several_says_which_and_that_others_exist(
+    speech_dir: Path, tmp_path: Path
+) -> None:
+    """A video whose first (default) audio track is silent and whose second holds the talk
+    said only "no speech found", exit 0: that the file had another track was nowhere but the
+    json's ``audio_track``."""
+    import numpy as np
+
+    from mediafiles import two_tracks
+    from woasr_cli.media import decode_audio
+
+    talk = decode_audio(speech_dir / "synth_1.wav")
+    path = two_tracks(tmp_path / "film.mkv", np.zeros_like(talk), talk, 16000, default=0)
+    code, _, err = run("transcribe", str(path), "-o", str(tmp_path / "out"), "-f", "json")
+    assert code == 0, err
+    done = [ln for ln in err.splitlines() if ln.startswith("done")]
+    assert len(done) == 1 and "no speech found in audio track 1 of 2" in done[0], err
+    code, out, err = run("transcribe", str(path), "-o", str(tmp_path / "again"), "--json")
+    assert code == 0, err
+    events = [json.loads(line) for line in out.splitlines()]
+    (event,) = [e for e in events if e["event"] == "done"]
+    assert event["audio_track"] == {"index": 0, "language": None, "of": 2}
+
+
 def test_a_quiet_recording_is_transcribed(
     shared_audio: Path, references: dict[str, str], tmp_path: Path
 ) -> None:

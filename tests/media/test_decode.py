@@ -174,6 +174,64 @@ def test_a_wav_with_zero_samples_is_empty_audio_not_an_error(tmp_path: Path) -> 
     assert len(decode_audio(video_only(tmp_path / "mute.mkv", empty_sound=True))) == 0
 
 
+def _rf64(samples: np.ndarray, data_size: int, tail: bytes = b"") -> bytes:
+    """An RF64 WAV of 16 kHz mono s16 ``samples`` whose ``ds64`` chunk says ``data_size``,
+    ``tail`` (chunks) after its audio."""
+    import struct
+
+    pcm = samples.astype("<i2").tobytes()
+    riff = 0 if data_size == 0 else len(pcm) + len(tail) + 72
+    ds64 = b"ds64" + struct.pack("<IQQQ", 24, riff, data_size, data_size // 2)
+    fmt = b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, 16000, 32000, 2, 16)
+    return b"RF64\xff\xff\xff\xffWAVE" + ds64 + fmt + b"data\xff\xff\xff\xff" + pcm + tail
+
+
+def test_an_rf64_wav_whose_recorder_was_killed_is_read_to_its_end(tmp_path: Path) -> None:
+    """``ffmpeg -rf64 always`` (and broadcast recorders) write the ``ds64`` chunk's sizes as
+    0 and fill them in when they stop; killed, they leave 0 there, and FFmpeg reads no audio:
+    11 s of speech came out as "0.0 s audio, no speech found", exit 0."""
+    samples = (tone(3.0, 16000, freq=300.0) * 20000).astype(np.int16)
+    (tmp_path / "whole.wav").write_bytes(_rf64(samples, 2 * len(samples)))
+    (tmp_path / "killed.wav").write_bytes(_rf64(samples, 0))
+    for name in ("whole.wav", "killed.wav"):
+        audio = decode_audio(tmp_path / name)
+        assert len(audio) == len(samples), name
+        assert np.allclose(audio, samples / 32768, atol=1e-4), name
+    assert len(decode_audio(tmp_path / "killed.wav", start=1.0)) == 2 * 16000
+    # A whole RF64 file is still read to its length, not into a chunk after its audio.
+    info = b"LIST" + (16).to_bytes(4, "little") + b"INFOINAM" + (4).to_bytes(4, "little") + b"abc\0"
+    (tmp_path / "tail.wav").write_bytes(_rf64(samples, 2 * len(samples), info))
+    assert len(decode_audio(tmp_path / "tail.wav")) == len(samples)
+
+
+def test_a_wav_past_4_gib_is_read_to_its_end(tmp_path: Path) -> None:
+    """A RIFF WAV with more than 4 GiB of audio (37 h of 16 kHz mono; ffmpeg without -rf64
+    writes one) says its size less 4 GiB: 4 GiB + 3 s was read as 3.0 s, the rest lost. The
+    file is sparse: 4 GiB of silence that takes no disk, then a 3 s tone."""
+    import os
+    import struct
+
+    rate = 16000
+    ending = (tone(3.0, rate, freq=440.0) * 16000).astype("<i2").tobytes()
+    size = 2**32 + len(ending)  # bytes of audio
+    path = tmp_path / "long.wav"
+    fmt = b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, rate, 2 * rate, 2, 16)
+    with path.open("wb") as file:
+        file.write(b"RIFF" + struct.pack("<I", (36 + size) % 2**32) + b"WAVE" + fmt)
+        file.write(b"data" + struct.pack("<I", size % 2**32))
+        file.seek(44 + size % 2**32)  # audio where FFmpeg looks for a chunk after the data
+        file.write(b"\x01\x02\x03\x04\xf0\xff\xff\xff")
+        file.seek(44 + 2**32)
+        file.write(ending)
+    if os.stat(path).st_blocks * 512 > 2**26:
+        pytest.skip("this filesystem has no sparse files: the test would write 4 GiB")
+    hours = size / 2 / rate / 3600
+    assert abs(probe(path).duration - hours * 3600) < 0.01  # type: ignore[operator]
+    audio = decode_audio(path, start=2**31 / rate - 2.0)
+    assert abs(len(audio) / rate - 5.0) < 0.01
+    assert np.max(np.abs(audio[: 2 * rate])) == 0 and _pitch(audio[2 * rate :]) == 440
+
+
 def test_a_fifo_is_refused_without_opening_it(tmp_path: Path) -> None:
     import os
 

@@ -119,9 +119,14 @@ def _seconds(value: float) -> str:
 
 def _file_line(e: Event) -> str:
     """``12.3 s audio, 4.5 s`` (the file's wall time, shared with others in a batch), and
-    ``no speech found`` when nothing was transcribed (its files are written, empty)."""
+    ``no speech found`` when nothing was transcribed (its files are written, empty): in which
+    of a file's audio tracks, where it has several (a video whose first track is silent and
+    whose second holds the talk said only "no speech found")."""
     wall = f", {_seconds(e.elapsed)}" if e.elapsed is not None else ""
     empty = ", no speech found" if e.words == 0 else ""
+    if empty and e.audio_track:
+        track, of = e.audio_track.get("index", 0) + 1, e.audio_track.get("of")
+        empty += f" in audio track {track} of {of}, the default; the others are not transcribed"
     return f"{_seconds(e.duration or 0.0)} audio{wall}{empty}"
 
 

@@ -594,6 +594,7 @@ class _Driver:
                 language=transcript.language,
                 worker=slot.label,
                 words=transcript.word_count,
+                audio_track=transcript.audio_track,
             )
         )
 

@@ -462,6 +462,7 @@ class BatchRunner:
                 outputs=[str(p) for p in outputs],
                 language=transcript.language,
                 words=transcript.word_count,
+                audio_track=transcript.audio_track,
             )
         )
 

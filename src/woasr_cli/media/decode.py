@@ -23,6 +23,7 @@ from woasr_cli.media.audio import SAMPLE_RATE
 from woasr_cli.media.filekind import not_regular_reason
 from woasr_cli.media.mixdown import Converter, Mix, Planar, SpeechSpans, mixer
 from woasr_cli.media.ogg_links import Link, open_next_link
+from woasr_cli.media.oversized_wav import oversized_wav
 
 if TYPE_CHECKING:
     from av.audio.frame import AudioFrame
@@ -82,12 +83,30 @@ def _open(path: Path) -> InputContainer:
         raise MediaError("empty file (0 bytes)")
     if not os.access(path, os.R_OK):
         raise MediaError("permission denied")
+    raw = oversized_wav(path, size)
     try:
-        return av.open(str(path), metadata_errors="ignore")
+        if raw is not None:
+            return av.open(str(path), format=raw.format, options=raw.options())
+        return av.open(str(path), metadata_errors="ignore", options=_demuxer_options(path))
     except av.error.InvalidDataError:
         raise MediaError(_unreadable_reason(path)) from None
     except av.error.FFmpegError as exc:
         raise MediaError(f"cannot open media: {_ffmpeg_reason(exc)}") from None
+
+
+def _demuxer_options(path: Path) -> dict[str, str]:
+    """FFmpeg options that read all of ``path``'s audio: an RF64 WAV whose recorder was killed
+    before it wrote its length (:func:`~woasr_cli.media.sniff.rf64_unsized`) is read to the
+    file's end, as FFmpeg reads a plain WAV whose length says 0; without it, 11 s of speech
+    came out as "0.0 s audio, no speech found", exit 0."""
+    from woasr_cli.media.sniff import RF64_HEAD, rf64_unsized
+
+    try:
+        with path.open("rb") as file:
+            head = file.read(RF64_HEAD)
+    except OSError:
+        return {}
+    return {"ignore_length": "1"} if rf64_unsized(head) else {}
 
 
 def _unreadable_reason(path: Path) -> str:

@@ -71,6 +71,22 @@ def wav_samples(data: bytes) -> tuple[int, bool] | None:
     return None
 
 
+RF64_HEAD = 36  # bytes needed to tell :func:`rf64_unsized`
+
+
+def rf64_unsized(head: bytes) -> bool:
+    """Whether ``head`` (a file's first :data:`RF64_HEAD` bytes) starts an RF64/BW64 WAV whose
+    ``ds64`` chunk says its audio is 0 bytes long: the placeholder a recorder writes first and
+    fills in when it stops (``ffmpeg -rf64 always``, broadcast recorders), left there when it
+    was killed. FFmpeg believes it and reads no audio at all."""
+    return (
+        head[:4] in (b"RF64", b"BW64")
+        and head[8:16] == b"WAVEds64"
+        and len(head) >= RF64_HEAD
+        and head[28:36] == bytes(8)
+    )
+
+
 def mp4_boxes(file: BinaryIO, most: int = 64) -> list[bytes]:
     """The types of an MP4/MOV file's top-level boxes, in order (``ftyp``, ``mdat``, ``moov``,
     ...), read from their headers alone; the walk stops at the end, at a size that cannot be
