@@ -20,7 +20,7 @@ from woasr_cli.errors import UsageError
 from woasr_cli.media import decode_audio
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.processing.campplus import find_weights
-from woasr_cli.processing.diarization import Diarizer, load_diarizer
+from woasr_cli.processing.diarization import Diarizer, Turn, load_diarizer
 from woasr_cli.processing.diarize_offline import OfflineDiarizer, OfflineSettings
 
 pytest.importorskip("resemblyzer", reason="the offline backend needs woasr[diarize]")
@@ -34,8 +34,16 @@ def diarizer(request: pytest.FixtureRequest) -> Diarizer:
     return load_diarizer(TranscribeOptions(diarize=True, diarize_model=request.param))
 
 
-def test_pyannote_sample_count_estimated_and_der(diarizer: Diarizer, shared_audio: Path) -> None:
-    turns = diarizer.diarize(decode_audio(shared_audio / "pyannote_sample.wav"))
+@pytest.fixture(scope="module")
+def pyannote_turns(diarizer: Diarizer, shared_audio: Path) -> list[Turn]:
+    """pyannote_sample diarized with the defaults, once per backend: two tests read it."""
+    return diarizer.diarize(decode_audio(shared_audio / "pyannote_sample.wav"))
+
+
+def test_pyannote_sample_count_estimated_and_der(
+    pyannote_turns: list[Turn], shared_audio: Path
+) -> None:
+    turns = pyannote_turns
     assert {t.speaker for t in turns} == {"SPEAKER_00", "SPEAKER_01"}
     reference = read_rttm(shared_audio / "pyannote_sample.rttm")
     # Measured 0.078 at collar 0.25 (0.152 at collar 0); 0.120 before re-segmentation.
@@ -160,9 +168,9 @@ def test_long_recordings_cluster_runs_of_windows(diarizer: Diarizer, shared_audi
     assert der(reference, turns, collar=0.25) < 0.12
 
 
-def test_turns_are_ordered_and_inside_audio(diarizer: Diarizer, shared_audio: Path) -> None:
+def test_turns_are_ordered_and_inside_audio(pyannote_turns: list[Turn], shared_audio: Path) -> None:
     audio = decode_audio(shared_audio / "pyannote_sample.wav")
-    turns = diarizer.diarize(audio)
+    turns = pyannote_turns
     assert turns == sorted(turns, key=lambda t: (t.start, t.end))
     assert all(0 <= t.start < t.end <= len(audio) / 16000 + 0.01 for t in turns)
 
