@@ -39,6 +39,7 @@ from woasr_cli.providers.base import (
     word_lag,
 )
 from woasr_cli.providers.pauses import split_at_pauses
+from woasr_cli.providers.registry import get_spec
 from woasr_cli.providers.speech_presence import speech_spans
 from woasr_cli.runtime import few_torch_threads
 from woasr_cli.stopping import stop_when
@@ -167,10 +168,16 @@ def _transcribe_windows(
     language_probability = None if options.language else resume.language_probability
     done = resume.offset
     lag = word_lag(provider)
-    # Asked for none (--no-word-timestamps): an engine that times words anyway (batched
-    # faster-whisper cuts its chunks' text at them) has them cut and shifted here, then dropped.
-    # --align times its own words from them.
-    drop_words = options.word_timestamps is False and not options.align
+    # Asked for none (--no-word-timestamps) of an engine that times words by default: it times
+    # them anyway (batched faster-whisper cuts its chunks' text at them), so they are cut and
+    # shifted here, then dropped. --align times its own words from them. Where an engine's
+    # default is none (fast_conformer), False is that default, not an ask: words it gives
+    # for free (NeMo's CTC words) are kept, as they always were.
+    drop_words = (
+        options.word_timestamps is False
+        and not options.align
+        and get_spec(options.provider).capabilities.word_timestamps_by_default
+    )
     in_flight = transcribed_windows(
         windows, provider, options, language, lambda: window_depth(provider)
     )

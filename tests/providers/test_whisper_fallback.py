@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from woasr_cli.errors import UsageError
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.providers.whisper_fallback import (
     FALLBACK_MAX_NEW_TOKENS,
@@ -76,7 +77,9 @@ def test_a_fallback_decode_takes_at_most_whispers_own_token_limit() -> None:
     options = TranscribeOptions()
     assert fallback_max_new_tokens(options) == FALLBACK_MAX_NEW_TOKENS == 224
     assert fallback_max_new_tokens(options.with_changes(max_new_tokens=100)) == 100
-    assert fallback_max_new_tokens(options.with_changes(max_new_tokens=400)) == 224
+    assert fallback_max_new_tokens(options.with_changes(max_new_tokens=220)) == 220
+    with pytest.raises(UsageError, match="--max-new-tokens takes 1 to 220"):
+        options.with_changes(max_new_tokens=400)  # past the window with its prompt
 
 
 def test_a_decode_that_loops_at_every_temperature_keeps_one_copy_of_the_loop() -> None:
