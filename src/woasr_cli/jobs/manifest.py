@@ -235,16 +235,6 @@ class Manifest:
                 [(job_id, key, stored(value)) for key, value in values.items()],
             )
 
-    def set_metas(self, job_id: int, values: Mapping[str, str]) -> None:
-        """:meth:`set_meta` of each item, in one transaction."""
-        with self._transaction() as conn:
-            self._get(conn, job_id)
-            conn.executemany(
-                "INSERT INTO job_meta (job_id, key, value) VALUES (?, ?, ?)"
-                " ON CONFLICT (job_id, key) DO UPDATE SET value = excluded.value",
-                [(job_id, key, stored(value)) for key, value in values.items()],
-            )
-
     def meta(self, job_id: int) -> dict[str, str]:
         """The job's strings (not its kept transcript: :meth:`kept_transcript`)."""
         rows = self._read(

@@ -237,7 +237,9 @@ class BatchRunner:
 
     def _record_plan(self, job: Job, planned: PlannedJob) -> None:
         """What ``woasr retry`` needs to run the job again: its output stem and options."""
-        self.manifest.set_metas(job.id, {"stem": str(planned.stem), "options": self._options_json})
+        self.manifest.update_meta(
+            job.id, {"stem": str(planned.stem), "options": self._options_json}
+        )
 
     def _refuse(self, job: Job, planned: PlannedJob, reason: str, result: BatchResult) -> None:
         """Fail an input without touching another's files; a finished job stays finished (its
