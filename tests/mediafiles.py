@@ -18,15 +18,19 @@ def encode_audio(
     channels: int = 1,
     out_rate: int | None = None,
     video: bool = False,
+    faststart: bool = False,
 ) -> Path:
     """Write ``audio`` (mono float32) with ``codec`` into ``path`` (container from the suffix).
 
     With ``channels > 1`` the mono signal goes to the first channel and silence to the others,
     so a correct downmix still contains the speech. ``video`` adds a small moving-picture stream.
+    ``faststart``: an MP4's index before its media, as files made for the web have it (a copy
+    cut off midway keeps it).
     """
     layout = {1: "mono", 2: "stereo", 6: "5.1"}[channels]
     out_rate = out_rate or rate
-    with av.open(str(path), "w") as container:
+    options = {"movflags": "faststart"} if faststart else {}
+    with av.open(str(path), "w", options=options) as container:
         vstream = None
         if video:
             vcodec = "libvpx" if path.suffix == ".webm" else "mpeg4"
@@ -126,13 +130,25 @@ def two_tracks(
 ) -> Path:
     """A file with two audio tracks (mono PCM; a dub, a commentary), track ``default`` (0 or 1)
     marked as the one to play; ``languages``: their language tags."""
+    return audio_tracks(path, [first, second], rate, default, languages)
+
+
+def audio_tracks(
+    path: Path,
+    tracks: list[np.ndarray],
+    rate: int,
+    default: int,
+    languages: tuple[str, ...] | None = None,
+) -> Path:
+    """A file with these audio tracks (mono PCM), track ``default`` marked as the one to play;
+    ``languages``: their language tags."""
     with av.open(str(path), "w") as container:
-        streams = [container.add_stream("pcm_s16le", rate=rate, layout="mono") for _ in "ab"]
+        streams = [container.add_stream("pcm_s16le", rate=rate, layout="mono") for _ in tracks]
         for k, stream in enumerate(streams):  # before the header is written
             stream.disposition = av.stream.Disposition.default if k == default else 0
             if languages:
                 stream.metadata["language"] = languages[k]
-        for stream, audio in zip(streams, (first, second), strict=True):
+        for stream, audio in zip(streams, tracks, strict=True):
             pcm = (np.clip(audio, -1, 1) * 32767).astype(np.int16).reshape(1, -1)
             frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
             frame.sample_rate = rate

@@ -36,6 +36,8 @@ class Event:
     words: int | None = None  # a file's words transcribed (0: no speech found)
     # of a file with several audio tracks, the one transcribed: index (0-based), language, of
     audio_track: dict[str, Any] | None = None
+    # done: what the user should know of the input, one line each (its audio cut off)
+    warnings: list[str] = field(default_factory=list)
     # the input as a person reads it: relative to the folder the batch's inputs share
     # (jobs/input_names.py); ``input`` stays the absolute path
     name: str | None = None

@@ -18,6 +18,7 @@ import hashlib
 import json
 import numbers
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -67,6 +68,10 @@ class TranscribeOptions:
     hotwords: str | None = None
     word_timestamps: bool | None = None  # None: decided by woasr_cli.policy.prepare
     vad: bool | None = None  # None: on where the engine has voice activity detection
+    # Of a file with several audio tracks, the one to transcribe: its place among them (0-based,
+    # as ffmpeg's ``-map 0:a:N``) or its language tag as the file gives it ("eng"); None: the
+    # one players play (media/tracks.py). Another track is other speech: another job.
+    audio_track: int | str | None = field(default=None, metadata=_WHEN_SET)
     device: Device = field(default="auto", metadata=_OUTPUT_ONLY)
     # The precision asked changes the words (tiny.en on pyannote_sample.wav: int8 heard "I need
     # the design.", float32 "Neither did I."): asked, it counts. "default" (the engine's choice
@@ -189,6 +194,25 @@ def parse_formats(values: Iterable[str] | str, *, diarize: bool = False) -> tupl
     return tuple(chosen)
 
 
+_TAG = re.compile(r"[a-z]{2,8}(-[a-z0-9]{1,8})*")  # "eng", "de", "pt-br"
+
+
+def parse_audio_track(value: object) -> int | str:
+    """``--audio-track``: a track number (``"1"`` too) or a language tag, lowercased."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        if value < 0:
+            raise UsageError(f"--audio-track counts from 0 (the first audio track), not {value}")
+        return int(value)
+    if isinstance(value, str) and _TAG.fullmatch(value.strip().lower()):
+        return value.strip().lower()
+    raise UsageError(
+        "--audio-track takes a track number (0 is the first audio track) or a language tag "
+        f"as the file gives it (eng), not {value!r}"
+    )
+
+
 def parse_speaker_names(value: str | Iterable[str] | None) -> tuple[str, ...]:
     """``"Alice, Bob"`` -> ("Alice", "Bob"); an empty item keeps that speaker's label."""
     if not value:
@@ -260,6 +284,8 @@ def _normalise(options: TranscribeOptions) -> None:
         raise UsageError(f"--device must be auto, cpu or cuda, not '{options.device}'")
     if options.language is not None:
         put("language", _language(options.language))
+    if options.audio_track is not None:
+        put("audio_track", parse_audio_track(options.audio_track))
     put("temperature", parse_temperature(options.temperature))
     put("formats", parse_formats(options.formats, diarize=options.diarize))
     if "rttm" in options.formats and not options.diarize:

@@ -28,6 +28,7 @@ from woasr_cli.errors import Interrupted
 from woasr_cli.lookahead import give_back, transcribed_windows
 from woasr_cli.media import SAMPLE_RATE, iter_windows, probe
 from woasr_cli.media.audio import Audio
+from woasr_cli.media.cutoff import cut_off_warning
 from woasr_cli.media.read_ahead import read_ahead
 from woasr_cli.media.windows import DEFAULT_WINDOW_S, iter_array_windows
 from woasr_cli.options import TranscribeOptions
@@ -100,10 +101,11 @@ def transcribe_file(
     window length (default: the provider's, else ``DEFAULT_WINDOW_S``)."""
     resume = resume or Resume()
     window_s = window_s or window_seconds(provider, DEFAULT_WINDOW_S)
-    info = probe(path)
+    track = options.audio_track
+    info = probe(path, track)
     ahead = windows_read_ahead(provider)
     # A stereo track whose only talker is on one side is heard from that side (Silero's say).
-    decoded = iter_windows(path, window_s, speech=speech_spans)
+    decoded = iter_windows(path, window_s, speech=speech_spans, track=track)
     source = read_ahead(decoded, ahead) if ahead else decoded
     with closing(source):  # a reader thread stops, the media is closed
         windows, resume = _skip_done(source, resume)
@@ -111,12 +113,16 @@ def transcribe_file(
             windows, info.duration, provider, options, resume, hooks or FileHooks()
         )
     transcript.source = str(path)
-    if info.audio_tracks > 1:  # which of them players play, and so woasr transcribed
+    if info.audio_tracks > 1 or track is not None:  # which of them was transcribed
         transcript.audio_track = {
             "index": info.track,
             "language": info.track_language,
             "of": info.audio_tracks,
+            **({} if track is None else {"asked": track}),
         }
+    cut_off = cut_off_warning(transcript.duration, info.stated)
+    if cut_off is not None:
+        transcript.warnings.append(cut_off)
     return transcript
 
 

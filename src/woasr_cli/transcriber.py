@@ -150,7 +150,9 @@ class Transcriber:
                 from woasr_cli.media import decode_audio
                 from woasr_cli.providers.speech_presence import speech_spans
 
-                audio = decode_audio(Path(source), speech=speech_spans)  # as ASR heard it
+                audio = decode_audio(  # as ASR heard it
+                    Path(source), speech=speech_spans, track=run_options.audio_track
+                )
             else:
                 audio = source
             return postprocess(

@@ -155,6 +155,9 @@ class Transcript:
     # Of a file with several audio tracks, the one transcribed: {"index": 0-based among the
     # audio tracks, "language": its tag or None, "of": how many}; None for one track
     audio_track: dict[str, Any] | None = None
+    # What the user should know of the input, one line each (its audio ends well before its
+    # header says: media/cutoff.py); the transcript is whole for the audio there is
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -210,6 +213,7 @@ class Transcript:
             ),
             "duration": round(self.duration, 3),
             **({} if self.audio_track is None else {"audio_track": self.audio_track}),
+            **({} if not self.warnings else {"warnings": list(self.warnings)}),
             "provider": self.provider,
             "model": self.model,
             "options": self.options,
@@ -238,6 +242,7 @@ class Transcript:
             speaker_turns=_each(SpeakerTurn.from_dict, data, "speaker_turns", "speaker turn"),
             speakers_confidence=None if sc is None else float(sc),
             audio_track=_object(data, "audio_track") or None,
+            warnings=_strings(data, "warnings"),
         )
 
 
@@ -278,6 +283,13 @@ def _object(data: Mapping[str, Any], key: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValueError(f"'{key}' is {json_type(value)}, not an object")
     return dict(value)
+
+
+def _strings(data: Mapping[str, Any], key: str) -> list[str]:
+    items = data.get(key) or []
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise ValueError(f"'{key}' is {json_type(items)}, not a list of strings")
+    return list(items)
 
 
 def _each(

@@ -35,6 +35,25 @@ def test_output_only_fields_stay_out_of_the_fingerprint() -> None:
     assert "hf_token" not in base.with_changes(hf_token="secret").public_dict()
 
 
+def test_another_audio_track_is_another_job_and_none_asked_keeps_older_jobs() -> None:
+    """The same file asked for another track gives other words: its fingerprint differs, so a
+    finished job is not taken for it. Not asking keeps the fingerprint older woasr wrote."""
+    import pytest
+
+    from woasr_cli.errors import UsageError
+
+    base = TranscribeOptions()
+    one, tagged = base.with_changes(audio_track="1"), base.with_changes(audio_track=" DEU")
+    assert (one.audio_track, tagged.audio_track) == (1, "deu")
+    assert "audio_track" not in base.fingerprint_fields()
+    assert len({base.fingerprint(), one.fingerprint(), tagged.fingerprint()}) == 3
+    assert one.fingerprint() == base.with_changes(audio_track=1).fingerprint()
+    assert one.fingerprint() != base.with_changes(audio_track=2).fingerprint()
+    for bad in (-1, "-1", "1.5", "e n", "", True):
+        with pytest.raises(UsageError, match="--audio-track"):
+            base.with_changes(audio_track=bad)
+
+
 def test_what_the_pipeline_sets_is_neither_read_nor_written_nor_hashed() -> None:
     base = TranscribeOptions()
     detected = base.with_changes(language="ko", language_detected=True)

@@ -161,3 +161,46 @@ def test_plain_lines_count_a_reruns_many_skips_in_one_line() -> None:
     assert "skip     /m/r.wav (already done; srt written again)" in lines
     assert "failed   /m/bad.wav: not a media file" in lines
     assert lines[-1] == "skip     1 more input (already done)"  # told at the batch's end
+
+
+def test_a_files_warnings_follow_its_done_line_and_a_silent_track_names_the_flag() -> None:
+    """A file cut off came out "done (6.1 s audio)" alone; a silent default track among three
+    said "the others are not transcribed", with no way named to transcribe them."""
+    from woasr_cli.cli.progress import PlainReporter
+
+    said = "audio ends at 6.1 s, the container says 11.0 s: the file may be cut off"
+    cut = Event("done", input="/m/cut.mp4", duration=6.1, elapsed=1.0, words=12, warnings=[said])
+    three = {"index": 0, "language": None, "of": 3}
+    events = [
+        cut,
+        Event("done", input="/m/film.mkv", duration=8.0, words=0, audio_track=three),
+        Event(
+            "done",
+            input="/m/dub.mkv",
+            duration=8.0,
+            words=0,
+            audio_track={**three, "asked": 2, "index": 2},
+        ),
+    ]
+    stream = io.StringIO()
+    reporter = PlainReporter(stream)
+    for event in events:
+        reporter(event)
+    assert stream.getvalue().splitlines() == [
+        "done     /m/cut.mp4 (6.1 s audio, 1.0 s)",
+        f"warning  /m/cut.mp4: {said}",
+        "done     /m/film.mkv (8.0 s audio, no speech found in audio track 0 of 3 (0-2), the "
+        "default; --audio-track N transcribes another)",
+        "done     /m/dub.mkv (8.0 s audio, no speech found in audio track 2 of 3 (0-2))",
+    ]
+    rich = RichReporter()
+    rich.console.file = io.StringIO()
+    rich.console.width = 200  # a line each
+    rich(Event("batch_started", total_files=1))
+    rich(Event("started", input="/m/cut.mp4"))
+    rich(cut)
+    rich(Event("batch_done"))
+    shown = rich.console.file.getvalue()
+    assert (
+        "done /m/cut.mp4 (6.1 s audio, 1.0 s)" in shown and f"warning /m/cut.mp4: {said}" in shown
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -467,12 +468,105 @@ def test_a_silent_track_among_several_says_which_and_that_others_exist(
     code, _, err = run("transcribe", str(path), "-o", str(tmp_path / "out"), "-f", "json")
     assert code == 0, err
     done = [ln for ln in err.splitlines() if ln.startswith("done")]
-    assert len(done) == 1 and "no speech found in audio track 1 of 2" in done[0], err
+    # numbered as --audio-track counts them, and how to ask the other
+    said = "no speech found in audio track 0 of 2 (0-1), the default; --audio-track 1 transcribes"
+    assert len(done) == 1 and said in done[0], err
     code, out, err = run("transcribe", str(path), "-o", str(tmp_path / "again"), "--json")
     assert code == 0, err
     events = [json.loads(line) for line in out.splitlines()]
     (event,) = [e for e in events if e["event"] == "done"]
     assert event["audio_track"] == {"index": 0, "language": None, "of": 2}
+
+
+def test_another_audio_track_is_transcribed_when_asked(speech_dir: Path, tmp_path: Path) -> None:
+    """A video whose default audio track is silent and whose other holds the talk: there was
+    no way to transcribe the other. ``--audio-track`` asks it by number (0-based) or tag; the
+    same file asked for another track is another job, not "already done"; a track the file
+    lacks fails that file alone, saying which it has."""
+    import numpy as np
+
+    from mediafiles import audio_tracks
+    from woasr_cli.media import decode_audio
+
+    talk = decode_audio(speech_dir / "synth_1.wav")
+    silent = np.zeros_like(talk)
+    media = tmp_path / "media"
+    media.mkdir()
+    film = audio_tracks(media / "film.mkv", [silent, talk], 16000, 0, ("eng", "deu"))
+    audio_tracks(media / "three.mkv", [silent, silent, talk], 16000, 0)
+    out = tmp_path / "out"
+    code, _, err = run("transcribe", str(film), "-o", str(out), "-f", "json")
+    assert code == 0 and "no speech found" in err, err
+    code, stdout, err = run(
+        "transcribe", str(film), "-o", str(out), "-f", "json", "--audio-track", "1", "--json"
+    )
+    assert code == 0, err
+    (done,) = [e for e in map(json.loads, stdout.splitlines()) if e["event"] in ("done", "skipped")]
+    assert done["event"] == "done" and done["words"] >= 5, done
+    assert done["audio_track"] == {"index": 1, "language": "deu", "of": 2, "asked": 1}
+    doc = json.loads((out / "film.json").read_text())
+    assert "quick brown fox" in doc["text"].lower() and doc["options"]["audio_track"] == 1
+    # asked again: done; by its tag: the same words (another job: the ask differs)
+    code, _, err = run("transcribe", str(film), "-o", str(out), "-f", "json", "--audio-track", "1")
+    assert code == 0 and "skip" in err and "done " not in err, err
+    code, _, err = run(
+        "transcribe", str(film), "-o", str(tmp_path / "tag"), "-f", "json", "--audio-track", "DEU"
+    )
+    assert code == 0 and "no speech found" not in err, err
+    assert json.loads((tmp_path / "tag" / "film.json").read_text())["text"] == doc["text"]
+    # a batch asking track 2: the file with two fails alone, with what it has; exit 1
+    code, _, err = run(
+        "transcribe", str(media), "-o", str(tmp_path / "two"), "-f", "txt", "--audio-track", "2"
+    )
+    assert code == 1, err
+    lines = err.splitlines()
+    assert any(
+        ln.startswith("failed") and "film.mkv: audio track 2 asked, the file has 2 (0-1)" in ln
+        for ln in lines
+    ), err
+    assert any(
+        ln.startswith("done") and "three.mkv" in ln and "no speech" not in ln for ln in lines
+    ), err
+    assert (tmp_path / "two" / "three.txt").read_text().strip()
+    for bad in ("-1", "1.5", "e n"):
+        code, _, err = run("transcribe", str(film), "-o", str(out), "--audio-track", bad)
+        assert code == 2 and "--audio-track" in err, (bad, err)
+
+
+def test_a_file_cut_off_is_told_so(shared_audio: Path, tmp_path: Path) -> None:
+    """An MP4 copied only partly (its index, at its start, says 11 s): "done (6.1 s audio)"
+    with no word that the file said 11 s. Now a warning says so; its transcript is written,
+    the exit code stays 0."""
+    from woasr_cli.media import decode_audio
+
+    speech = decode_audio(shared_audio / "jfk.flac")
+    media = tmp_path / "media"
+    media.mkdir()
+    whole = encode_audio(media / "whole.mp4", speech, 16000, codec="aac", faststart=True)
+    data = whole.read_bytes()
+    (media / "cut.mp4").write_bytes(data[: len(data) * 55 // 100])
+    out = tmp_path / "out"
+    code, _, err = run("transcribe", str(media), "-o", str(out), "-f", "txt,json")
+    assert code == 0, err
+    warned = [ln for ln in err.splitlines() if ln.startswith("warning")]
+    assert len(warned) == 1, err
+    assert re.fullmatch(
+        r"warning  cut\.mp4: audio ends at 6\.\d s, the container says 11\.1 s: "
+        r"the file may be cut off",
+        warned[0],
+    ), warned
+    assert "my fellow americans" in (out / "cut.txt").read_text().lower()  # its 6 s
+    doc = json.loads((out / "cut.json").read_text())
+    assert doc["warnings"] == [warned[0].split(": ", 1)[1]]
+    assert "warnings" not in json.loads((out / "whole.json").read_text())
+    code, stdout, err = run("transcribe", str(media), "-o", str(tmp_path / "j"), "--json")
+    assert code == 0, err
+    done = {
+        Path(e["input"]).name: e
+        for e in map(json.loads, stdout.splitlines())
+        if e["event"] == "done"
+    }
+    assert done["cut.mp4"]["warnings"] == doc["warnings"] and "warnings" not in done["whole.mp4"]
 
 
 def test_a_quiet_recording_is_transcribed(

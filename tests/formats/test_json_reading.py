@@ -68,3 +68,15 @@ def test_what_woasr_writes_still_round_trips() -> None:
         speaker_turns=[SpeakerTurn(0.0, 1.0, "A")], audio_track={"index": 1, "of": 2},
     )  # fmt: skip
     assert Transcript.from_dict(transcript.to_dict()) == transcript
+
+
+def test_a_transcripts_warnings_are_kept_through_its_json() -> None:
+    """A file's warnings (its audio cut off) are written in its JSON and read back, so `woasr
+    convert` and a rerun keep them; a value that is not a list of lines is refused."""
+    said = "audio ends at 6.1 s, the container says 11.0 s: the file may be cut off"
+    doc = Transcript([Segment(0.0, 1.0, "Hi.")], duration=6.1, warnings=[said]).to_dict()
+    assert doc["warnings"] == [said]
+    assert Transcript.from_dict(doc).to_dict() == doc
+    assert "warnings" not in Transcript([], duration=1.0).to_dict()
+    with pytest.raises(ValueError, match="'warnings' is a string, not a list of strings"):
+        Transcript.from_dict({**doc, "warnings": said})

@@ -197,6 +197,30 @@ def test_a_video_without_sound_says_so_and_a_bad_file_names_itself(
         list(FileSource(junk).blocks())
 
 
+def test_a_file_is_captioned_from_the_audio_track_asked(tmp_path: Path) -> None:
+    """``woasr listen --file`` took the default track of a film, as ``woasr transcribe`` did:
+    the other could not be asked. ``--audio-track`` asks it, as it does there."""
+    from typer.testing import CliRunner
+
+    from mediafiles import two_tracks
+    from woasr_cli.cli.app import app
+    from woasr_cli.live.sources import FileSource
+
+    t = np.arange(2 * 16000) / 16000
+    low, high = (0.3 * np.sin(2 * np.pi * f * t).astype(np.float32) for f in (440, 880))
+    film = two_tracks(tmp_path / "film.mkv", low, high, 16000, default=0)
+
+    def pitch(source: FileSource) -> int:
+        audio = np.concatenate(list(source.blocks()))
+        return int(np.argmax(np.abs(np.fft.rfft(audio[:16000]))))
+
+    assert (pitch(FileSource(film)), pitch(FileSource(film, track=1))) == (440, 880)
+    with pytest.raises(MediaError, match=r"film.mkv: audio track 2 asked, the file has 2 \(0-1\)"):
+        list(FileSource(film, track=2).blocks())
+    result = CliRunner().invoke(app, ["listen", "--audio-track", "1"])
+    assert result.exit_code == 2 and "--audio-track picks one of a --file's" in result.output
+
+
 def video_only(src: Path, dst: Path) -> Path:
     """A copy of ``src`` with its video stream only (remuxed, no re-encoding)."""
     import av

@@ -13,6 +13,7 @@ import pytest
 from scipy.signal import resample_poly
 
 from mediafiles import (
+    audio_tracks,
     encode_audio,
     late_audio,
     surround,
@@ -618,3 +619,152 @@ def test_the_json_names_the_track_transcribed(tmp_path: Path, tiny_en: Path) -> 
     from woasr_cli.transcript import Transcript
 
     assert Transcript.from_dict(doc).to_dict() == doc  # kept through `woasr convert` and reruns
+
+
+def test_a_track_is_asked_by_its_number_or_its_tag(tmp_path: Path) -> None:
+    """A film whose default track is not the one wanted (silent, a dub) could only be
+    transcribed from that one: there was no way to ask another."""
+    rate = 16000
+    tracks = [tone(2.0, rate, 440.0), tone(3.0, rate, 880.0), tone(4.0, rate, 660.0)]
+    path = audio_tracks(tmp_path / "film.mkv", tracks, rate, 0, ("eng", "deu", "fra"))
+    for asked, seconds, pitch in (
+        (None, 2.0, 440),
+        (1, 3.0, 880),
+        (2, 4.0, 660),
+        ("deu", 3.0, 880),
+    ):
+        audio = decode_audio(path, track=asked)
+        assert abs(len(audio) / rate - seconds) < 0.05 and _pitch(audio) == pitch, asked
+    info = probe(path, "fra")
+    assert (info.track, info.track_language, info.audio_tracks) == (2, "fra", 3)
+    assert abs((info.duration or 0) - 4.0) < 0.05
+    with pytest.raises(MediaError, match=r"^audio track 3 asked, the file has 3 \(0-2\)$"):
+        probe(path, 3)
+    with pytest.raises(MediaError, match=r"^audio track 3 asked, the file has 3 \(0-2\)$"):
+        decode_audio(path, track=3)
+    with pytest.raises(MediaError, match=r"no audio track tagged 'de'; .* 0 \(eng\), 1 \(deu\)"):
+        probe(path, "de")
+    same = audio_tracks(tmp_path / "same.mkv", tracks[:2], rate, 0, ("eng", "eng"))
+    with pytest.raises(MediaError, match="audio tracks 0, 1 are all tagged 'eng'"):
+        probe(same, "eng")
+    one = encode_audio(tmp_path / "one.wav", tracks[0], rate, codec="pcm_s16le")
+    with pytest.raises(MediaError, match=r"^audio track 1 asked, the file has 1 \(0\)$"):
+        probe(one, 1)
+    assert abs(len(decode_audio(one, track=0)) / rate - 2.0) < 0.05
+
+
+def _cut(path: Path, share: float) -> Path:
+    """The first ``share`` of ``path``'s bytes, as a copy stopped midway leaves it."""
+    data = path.read_bytes()
+    cut = path.with_name(f"cut-{path.name}")
+    cut.write_bytes(data[: int(len(data) * share)])
+    return cut
+
+
+def test_audio_cut_short_of_the_length_its_file_states_is_told(
+    tmp_path: Path, shared_audio: Path
+) -> None:
+    """An MP4 cut off after its index, an MP3 whose Xing header counts 11 s, a FLAC whose
+    STREAMINFO does: "done (6.1 s audio)", with nothing to say the file said 11 s."""
+    from woasr_cli.media.cutoff import cut_off_warning
+
+    speech = decode_audio(shared_audio / "jfk.flac")
+    mp4 = encode_audio(tmp_path / "talk.mp4", speech, SAMPLE_RATE, codec="aac", faststart=True)
+    flac = encode_audio(tmp_path / "talk.flac", speech, SAMPLE_RATE, codec="flac")
+    shutil.copy(shared_audio / "jfk.mp3", tmp_path / "jfk.mp3")
+    for whole in (mp4, flac, tmp_path / "jfk.mp3"):
+        cut = _cut(whole, 0.55)
+        decoded = len(decode_audio(cut)) / SAMPLE_RATE
+        stated = probe(cut).stated
+        assert stated is not None and abs(stated - 11.0) < 0.1, whole.name
+        assert 4.0 < decoded < 7.5, whole.name
+        said = cut_off_warning(decoded, stated)
+        assert said == (
+            f"audio ends at {decoded:.1f} s, the container says {stated:.1f} s: "
+            "the file may be cut off"
+        )
+        # the whole file: no warning
+        assert cut_off_warning(len(decode_audio(whole)) / SAMPLE_RATE, probe(whole).stated) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "codec", "extra"),
+    [
+        ("a.mp3", "libmp3lame", {}),
+        ("a.m4a", "aac", {}),
+        ("a.mp4", "aac", {"video": True}),
+        ("a.webm", "libopus", {"video": True, "out_rate": 48000}),
+        ("a.ogg", "libopus", {"out_rate": 48000}),
+        ("a.flac", "flac", {}),
+        ("a.aiff", "pcm_s16be", {}),
+        ("a.mkv", "aac", {}),
+        ("a.wav", "pcm_s16le", {"out_rate": 44100}),
+    ],
+)
+def test_whole_files_are_never_told_they_are_cut_off(
+    tmp_path: Path, name: str, codec: str, extra: dict[str, object]
+) -> None:
+    """Encoders' priming and padding (AAC's 1024 samples, Opus's 312) leave a whole file a few
+    milliseconds off the length it states: never a warning."""
+    from woasr_cli.media.cutoff import cut_off_warning
+
+    path = encode_audio(tmp_path / name, tone(4.0, SAMPLE_RATE), SAMPLE_RATE, codec=codec, **extra)  # type: ignore[arg-type]
+    assert cut_off_warning(len(decode_audio(path)) / SAMPLE_RATE, probe(path).stated) is None
+
+
+def test_lengths_estimated_are_not_taken_for_stated(tmp_path: Path, shared_audio: Path) -> None:
+    """An MP3 without a Xing header: FFmpeg estimates its length from its first frame's
+    bitrate, and MP3s of two bitrates joined end to end (a low-bitrate intro) estimated 125 s
+    for 17 s of sound. No length is stated there, so none is held against the audio; nor is a
+    Matroska file's, its longest stream's (a video's picture may outlast its sound)."""
+    from woasr_cli.media.cutoff import cut_off_warning
+
+    parts = [
+        _headerless_mp3(tone(5.0, 44100, 440.0), 44100, 32000),
+        _headerless_mp3(tone(12.0, 44100, 880.0), 44100, 320000),
+    ]
+    joined = tmp_path / "joined.mp3"
+    joined.write_bytes(b"".join(parts))
+    info = probe(joined)
+    assert (info.duration or 0) > 60  # FFmpeg's estimate
+    decoded = len(decode_audio(joined)) / SAMPLE_RATE
+    assert abs(decoded - 17.0) < 0.2
+    assert info.stated is None and cut_off_warning(decoded, info.stated) is None
+    for path in sorted(shared_audio.rglob("*.*")):
+        if path.suffix in (".wav", ".flac", ".mp3"):  # the shared clips: none is cut off
+            decoded = len(decode_audio(path)) / SAMPLE_RATE
+            assert cut_off_warning(decoded, probe(path).stated) is None, path.name
+
+
+def _headerless_mp3(audio: np.ndarray, rate: int, bitrate: int) -> bytes:
+    """MP3 frames as an encoder writes them to a pipe: no Xing header (written last, over the
+    first frame, where the output can seek back)."""
+    import io
+
+    import av
+
+    class Pipe(io.RawIOBase):
+        def __init__(self) -> None:
+            self.data = bytearray()
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, chunk: bytes) -> int:  # type: ignore[override]
+            self.data += chunk
+            return len(chunk)
+
+    pipe = Pipe()
+    with av.open(pipe, "w", format="mp3") as out:
+        stream = out.add_stream("libmp3lame", rate=rate, layout="mono")
+        stream.bit_rate = bitrate
+        for at in range(0, len(audio), 1152):
+            frame = av.AudioFrame.from_ndarray(
+                audio[None, at : at + 1152], format="fltp", layout="mono"
+            )
+            frame.sample_rate = rate
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return bytes(pipe.data)

@@ -579,3 +579,26 @@ def test_a_stream_for_openai_api_takes_the_servers_endpoint(tmp_path: Path) -> N
                 events.append(json.loads(ws.receive_text()))
     assert closed.value.code == 1000, events
     assert not any(e.get("type") == "error" for e in events)
+
+
+def test_a_job_asks_another_audio_track(
+    client: TestClient, tmp_path: Path, shared_audio: Path
+) -> None:
+    """A video whose default audio track is silent: a job transcribed that one alone, with no
+    field to ask the track that holds the talk (``woasr transcribe --audio-track``'s)."""
+    from mediafiles import two_tracks
+    from woasr_cli.media import decode_audio
+
+    talk = decode_audio(shared_audio / "jfk.flac")
+    film = two_tracks(tmp_path / "film.mkv", 0 * talk, talk, 16000, default=0)
+    (fid,) = upload(client, film)
+    body = {"file_ids": [fid], "output_formats": ["txt"], "audio_track": 1}
+    job = wait_job(client.get, client.post("/api/v1/transcribe", json=body).json()["job_id"])
+    assert job["status"] == "completed", job
+    assert "country" in client.get(f"/api/v1/results/{job['job_id']}/txt?file_id={fid}").text
+    body["audio_track"] = 2
+    job = wait_job(client.get, client.post("/api/v1/transcribe", json=body).json()["job_id"])
+    assert job["status"] == "failed" and "audio track 2 asked, the file has 2 (0-1)" in str(job)
+    body["audio_track"] = -1
+    r = client.post("/api/v1/transcribe", json=body)
+    assert r.status_code == 400 and "--audio-track counts from 0" in r.text

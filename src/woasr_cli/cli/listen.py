@@ -63,6 +63,16 @@ def listen(
         Path | None,
         typer.Option("--file", help="A media file instead of the microphone.", rich_help_panel=_IN),
     ] = None,
+    audio_track: Annotated[
+        str | None,
+        typer.Option(
+            "--audio-track",
+            metavar="N|TAG",
+            help="With --file: of several audio tracks, the one to caption: 0 for the first, or "
+            "its language tag (eng), as `woasr transcribe --audio-track` takes it.",
+            rich_help_panel=_IN,
+        ),
+    ] = None,
     realtime: Annotated[
         bool,
         typer.Option(
@@ -186,6 +196,8 @@ def listen(
             raise UsageError("--stdin and --file are two different inputs: choose one")
         if realtime and file is None:
             raise UsageError("--realtime plays a --file at real-time pace; name the file")
+        if audio_track is not None and file is None:
+            raise UsageError("--audio-track picks one of a --file's audio tracks; name the file")
         if (sample_rate, channels) != (16000, 1) and not stdin:
             raise UsageError("--sample-rate and --channels describe raw PCM on --stdin")
         pcm_wrong = pcm_format_error(sample_rate, channels, ("--sample-rate", "--channels"))
@@ -204,8 +216,11 @@ def listen(
             offline=offline or os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0"),
             formats=live_formats(output_format or LIVE_FORMATS),
             openai_base_url=openai_base_url, openai_api_key=openai_api_key,
+            audio_track=audio_track,
         )  # fmt: skip
-        source = _source(stdin, file, realtime, input_device, (sample_rate, channels))
+        source = _source(
+            stdin, file, realtime, input_device, (sample_rate, channels), options.audio_track
+        )
         stem = None
         if output_dir is not None:
             stem = _output_stem(output_dir, name, file, options.formats, overwrite)
@@ -218,7 +233,12 @@ def listen(
 
 
 def _source(
-    stdin: bool, file: Path | None, realtime: bool, device: str | None, raw: tuple[int, int]
+    stdin: bool,
+    file: Path | None,
+    realtime: bool,
+    device: str | None,
+    raw: tuple[int, int],
+    track: int | str | None = None,
 ) -> AudioSource:
     from woasr_cli.live.sources import FileSource, Microphone, PcmStream
 
@@ -236,7 +256,7 @@ def _source(
             raise UsageError(f"--file {file}: a directory, not a media file")
         if not file.is_file():
             raise UsageError(f"--file {file}: no such file")
-        return FileSource(file, realtime=realtime)
+        return FileSource(file, realtime=realtime, track=track)
     return Microphone(int(device) if device and device.isdigit() else device)
 
 

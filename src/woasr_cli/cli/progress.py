@@ -121,13 +121,24 @@ def _file_line(e: Event) -> str:
     """``12.3 s audio, 4.5 s`` (the file's wall time, shared with others in a batch), and
     ``no speech found`` when nothing was transcribed (its files are written, empty): in which
     of a file's audio tracks, where it has several (a video whose first track is silent and
-    whose second holds the talk said only "no speech found")."""
+    whose second holds the talk said only "no speech found"), and how to ask another."""
     wall = f", {_seconds(e.elapsed)}" if e.elapsed is not None else ""
     empty = ", no speech found" if e.words == 0 else ""
     if empty and e.audio_track:
-        track, of = e.audio_track.get("index", 0) + 1, e.audio_track.get("of")
-        empty += f" in audio track {track} of {of}, the default; the others are not transcribed"
+        empty += _in_track(e.audio_track)
     return f"{_seconds(e.duration or 0.0)} audio{wall}{empty}"
+
+
+def _in_track(track: dict[str, Any]) -> str:
+    """Where no speech was found: `` in audio track 0 of 2 (0-1), the default; --audio-track 1
+    transcribes the other`` (numbered as --audio-track takes them, from 0)."""
+    index, of = track.get("index", 0), track.get("of", 1)
+    place = f" in audio track {index} of {of} ({'0' if of == 1 else f'0-{of - 1}'})"
+    if "asked" in track:
+        return place
+    if of == 2:
+        return f"{place}, the default; --audio-track {1 - index} transcribes the other"
+    return f"{place}, the default; --audio-track N transcribes another"
 
 
 class JsonReporter:
@@ -209,7 +220,8 @@ class PlainReporter:
             total = f"/{e.duration:.0f}s" if e.duration else "s"
             return f"progress {e.input}: {e.done_seconds or 0:.0f}{total}"
         if e.kind == "done":
-            return f"done     {e.input} ({_file_line(e)})"
+            warned = "".join(f"\nwarning  {e.input}: {w}" for w in e.warnings)
+            return f"done     {e.input} ({_file_line(e)}){warned}"
         if e.kind == "skipped":
             return f"skip     {e.input} (already done{'; ' + e.reason if e.reason else ''})"
         if e.kind == "failed":
@@ -296,6 +308,9 @@ class RichReporter:
             facts = _file_line(event)
             p.console.print(f"[green]done[/] {escape(event.input or '')} [dim]({facts})[/]",
                             highlight=False)  # fmt: skip
+            for warning in event.warnings:
+                p.console.print(f"[yellow]warning[/] {escape(event.input or '')}: "
+                                f"{escape(warning)}", highlight=False)  # fmt: skip
         elif event.kind == "failed":
             p.console.print(f"[red]failed[/] {escape(event.input or '')}: "
                             f"{escape(event.reason or '')}", highlight=False)  # fmt: skip

@@ -119,6 +119,18 @@ def transcribe(
         str,
         typer.Option("--task", help="transcribe or translate (to English).", rich_help_panel=_ASR),
     ] = "transcribe",
+    audio_track: Annotated[
+        str | None,
+        typer.Option(
+            "--audio-track",
+            metavar="N|TAG",
+            help="Of a file with several audio tracks, the one to transcribe: its number, 0 for "
+            "the first (as ffmpeg's stream specifier a:N counts them), or its language tag as "
+            "the file gives it (eng)  \\[default: the one players play]",
+            show_default=False,
+            rich_help_panel=_ASR,
+        ),
+    ] = None,
     beam_size: BeamSizeFlag = None,
     temperature: Annotated[
         str | None,

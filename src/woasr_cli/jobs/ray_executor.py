@@ -595,6 +595,7 @@ class _Driver:
                 worker=slot.label,
                 words=transcript.word_count,
                 audio_track=transcript.audio_track,
+                warnings=list(transcript.warnings),
             )
         )
 

@@ -188,7 +188,7 @@ class BatchRunner:
         waiting: list[tuple[PlannedJob, Job]] = []
         for i, (planned, job) in enumerate(registered):
             try:
-                probe(planned.item.path)
+                probe(planned.item.path, self.options.audio_track)
             except InputError:
                 self._attempt(planned, job, result, waiting)
                 if result.interrupted:
@@ -400,7 +400,7 @@ class BatchRunner:
         heartbeat = _Heartbeat(self.manifest, job_id, self.owner)
         started = time.monotonic()
         try:
-            duration = probe(path).duration
+            duration = probe(path, self.options.audio_track).duration
         except InputError as exc:
             # Decoding opens it the same way and would say the same, after loading a model: a
             # rerun whose only work is a folder's corrupt files loaded one to fail them again.
@@ -465,6 +465,7 @@ class BatchRunner:
                 language=transcript.language,
                 words=transcript.word_count,
                 audio_track=transcript.audio_track,
+                warnings=list(transcript.warnings),
             )
         )
 

@@ -133,12 +133,14 @@ def _unbuffered_read(stream: BinaryIO) -> Callable[[int], bytes]:
 class FileSource:
     """A media file decoded to 16 kHz, in 100 ms blocks; at real-time pace with ``realtime``.
     Its channels are mixed as ``woasr transcribe`` mixes them (a stereo call's quiet side left
-    out where only the other talks: media/mixdown.py, the VAD handed in)."""
+    out where only the other talks: media/mixdown.py, the VAD handed in), from audio track
+    ``track`` (as ``woasr transcribe --audio-track`` takes it; None: the one players play)."""
 
-    def __init__(self, path: Path, realtime: bool = False) -> None:
+    def __init__(self, path: Path, realtime: bool = False, track: int | str | None = None) -> None:
         self.path = path
         self.live = realtime
         self.name = path.stem
+        self.track = track
 
     def blocks(self) -> Iterator[Audio]:
         from woasr_cli.media.decode import iter_audio
@@ -146,7 +148,7 @@ class FileSource:
 
         start = time.monotonic()
         sent = 0
-        chunks = iter_audio(self.path, speech=speech_spans)
+        chunks = iter_audio(self.path, speech=speech_spans, track=self.track)
         while True:
             try:
                 chunk = next(chunks, None)

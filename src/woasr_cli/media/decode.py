@@ -20,10 +20,12 @@ import numpy.typing as npt
 
 from woasr_cli.errors import MediaError, NeedsWholeFile
 from woasr_cli.media.audio import SAMPLE_RATE
+from woasr_cli.media.cutoff import stated_length
 from woasr_cli.media.filekind import not_regular_reason
 from woasr_cli.media.mixdown import Converter, Mix, Planar, SpeechSpans, mixer
 from woasr_cli.media.ogg_links import Link, open_next_link
 from woasr_cli.media.oversized_wav import oversized_wav
+from woasr_cli.media.tracks import pick_track
 
 if TYPE_CHECKING:
     from av.audio.frame import AudioFrame
@@ -62,6 +64,8 @@ class MediaInfo:
     audio_tracks: int = 1
     track: int = 0
     track_language: str | None = None
+    # the track's length as its file's header states it, where it does (media/cutoff.py)
+    stated: float | None = None
 
 
 def _open(path: Path) -> InputContainer:
@@ -133,22 +137,21 @@ def _ffmpeg_reason(exc: Exception) -> str:
     return str(text).split(";")[0].strip() or type(exc).__name__
 
 
-def _audio_stream(container: InputContainer) -> AudioStream:
-    """The audio track players play: the first one marked default, else the first (a film
-    with a dub or a commentary track put first plays its default track)."""
-    from av.stream import Disposition
-
+def _audio_stream(container: InputContainer, track: int | str | None = None) -> AudioStream:
+    """The audio track ``track`` (a number or a language tag), or (None) the one players play
+    (:func:`~woasr_cli.media.tracks.pick_track`)."""
     tracks = container.streams.audio
     if not tracks:
         kinds = ", ".join(sorted({str(s.type) for s in container.streams})) or "none"
         raise MediaError(f"no audio stream (streams: {kinds})")
-    return next((t for t in tracks if t.disposition & Disposition.default), tracks[0])
+    return pick_track(tracks, track)
 
 
-def probe(path: Path) -> MediaInfo:
-    """Read container metadata without decoding; raises MediaError for unusable files."""
+def probe(path: Path, track: int | str | None = None) -> MediaInfo:
+    """Read container metadata without decoding; raises MediaError for unusable files, and
+    for a ``track`` (as :func:`iter_audio` takes it) the file lacks."""
     with _open(path) as container:
-        stream = _audio_stream(container)
+        stream = _audio_stream(container, track)
         duration: float | None = None
         if stream.duration is not None and stream.time_base is not None:
             duration = float(stream.duration * stream.time_base)
@@ -165,21 +168,26 @@ def probe(path: Path) -> MediaInfo:
             audio_tracks=len(tracks),
             track=tracks.index(stream),
             track_language=stream.metadata.get("language") or None,
+            stated=stated_length(container, stream, path),
         )
 
 
 def iter_audio(
-    path: Path, start: float = 0.0, speech: SpeechSpans | None = None
+    path: Path,
+    start: float = 0.0,
+    speech: SpeechSpans | None = None,
+    track: int | str | None = None,
 ) -> Iterator[npt.NDArray[np.float32]]:
-    """Yield 16 kHz mono float32 blocks from ``start`` seconds to the end of the audio track
-    players play (:func:`_audio_stream`). Raises MediaError when nothing decodable is found.
+    """Yield 16 kHz mono float32 blocks from ``start`` seconds to the end of audio track
+    ``track`` (its place among the audio tracks, 0-based, or its language tag), by default the
+    one players play (:func:`_audio_stream`). Raises MediaError when nothing decodable is found.
     Blocks are decoded one at a time across the process (:data:`_DECODING`). ``speech``: a
     VAD, which lets a stereo track with a talker on one side and noise on the other be heard
     from the talker's side where it talks alone (:class:`~woasr_cli.media.mixdown.StereoMix`);
     without it, such a track is summed."""
     container = _open(path)
     try:
-        stream = _audio_stream(container)
+        stream = _audio_stream(container, track)
         # Times count from the file's start (its first stream's), as players show them.
         origin = container.start_time / 1_000_000 if container.start_time is not None else 0.0
         if start > 0:
@@ -194,7 +202,7 @@ def iter_audio(
                 break
             produced += len(block)
             yield block
-        if produced == 0 and start == 0 and not _empty_pcm(stream) and not _no_packets(path):
+        if produced == 0 and start == 0 and not _empty_pcm(stream) and not _no_packets(path, track):
             raise MediaError("no decodable audio (truncated or corrupt file)")
     finally:
         container.close()
@@ -321,15 +329,15 @@ def _timeline_end(container: InputContainer) -> float | None:
     return origin + container.duration / 1_000_000 + 1.0
 
 
-def _no_packets(path: Path) -> bool:
-    """Whether the audio track players play holds no packets at all (a video muxed with an
+def _no_packets(path: Path, track: int | str | None) -> bool:
+    """Whether the audio track transcribed holds no packets at all (a video muxed with an
     empty sound track): players play it as silence, so it is a recording without speech,
     not a corrupt file."""
     import av
 
     try:
         with _open(path) as container:
-            stream = _audio_stream(container)
+            stream = _audio_stream(container, track)
             return not any(packet.size for packet in container.demux(stream))
     except (MediaError, av.error.FFmpegError):
         return False
@@ -395,10 +403,13 @@ def _decode_frames(
 
 
 def decode_audio(
-    path: Path, start: float = 0.0, speech: SpeechSpans | None = None
+    path: Path,
+    start: float = 0.0,
+    speech: SpeechSpans | None = None,
+    track: int | str | None = None,
 ) -> npt.NDArray[np.float32]:
     """The whole (remaining) audio as one array; use :func:`iter_audio` for long media."""
-    blocks = list(iter_audio(path, start, speech))
+    blocks = list(iter_audio(path, start, speech, track))
     if not blocks:
         return np.zeros(0, dtype=np.float32)
     return np.concatenate(blocks) if len(blocks) > 1 else blocks[0]

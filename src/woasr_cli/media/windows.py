@@ -41,16 +41,17 @@ def iter_windows(
     window_s: float = DEFAULT_WINDOW_S,
     start: float = 0.0,
     speech: SpeechSpans | None = None,
+    track: int | str | None = None,
 ) -> Generator[tuple[float, npt.NDArray[np.float32]], None, None]:
-    """Yield ``(offset_seconds, samples)`` windows of at most ``window_s`` seconds (``speech``:
-    as for :func:`~woasr_cli.media.decode.iter_audio`)."""
+    """Yield ``(offset_seconds, samples)`` windows of at most ``window_s`` seconds (``speech``,
+    ``track``: as for :func:`~woasr_cli.media.decode.iter_audio`)."""
     limit = int(window_s * SAMPLE_RATE)
     # Blocks are joined once a window's worth is in, and a window is a view of that one array
     # (no copy): a 300 s window costs its 19 MB once, not again for each block appended.
     blocks: list[npt.NDArray[np.float32]] = []
     size = 0
     offset = start
-    for block in iter_audio(path, start, speech):
+    for block in iter_audio(path, start, speech, track):
         blocks.append(block)
         size += len(block)
         if size < limit + SAMPLE_RATE:

@@ -77,6 +77,9 @@ class TranscriptionRequest(BaseModel):
     alignment_provider: str | None = "qwen"
     postprocess: PostprocessOptions | None = None
     task: Literal["transcribe", "translate"] = "transcribe"
+    # woasr addition: of a file with several audio tracks, the one to transcribe (0-based, or
+    # its language tag); by default the one players play
+    audio_track: int | str | None = None
 
 
 def requested_formats(request: TranscriptionRequest) -> tuple[str, ...]:
@@ -116,6 +119,7 @@ def to_options(
         "device": request.device or device,
         "initial_prompt": params.initial_prompt,
         "align": request.force_alignment,
+        "audio_track": request.audio_track,
         "formats": tuple(dict.fromkeys((*requested_formats(request), "json"))),
     }
     if "beam_size" in sent or get_spec(request.model_type).capabilities.beam_size:
