@@ -43,6 +43,7 @@ from woasr_cli.providers.slot_language import (
     heard_reading,
 )
 from woasr_cli.providers.slot_packing import SLOT_S, Placement, assign, pack
+from woasr_cli.providers.slot_words import SlotWordTimes
 from woasr_cli.providers.speech_chunks import (
     VAD_PAD_MS,
     SpeechChunk,
@@ -454,7 +455,8 @@ def pipeline_decoder(
         if not hasattr(local, "pipeline"):
             cpu = model.model.device == "cpu"
             local.encoder = ChunkwiseEncoder(model, one_encode) if cpu else None
-            inner = WithSlotLanguages(local.encoder or model)
+            # (each slot's words timed from its own start, not from the slot before: slot_words)
+            inner = WithSlotLanguages(SlotWordTimes(local.encoder or model))
             local.languages = inner.languages
             local.sampling = inner.model = Sampling(inner.languages)
             local.pipeline = BatchedInferencePipeline(
@@ -498,7 +500,7 @@ def pipeline_decoder(
             k = min(int(seg.seek // frames_per_slot), slots - 1)
             converted = convert(seg)
             if converted is not None:
-                found.append((k, converted.shifted(-k * SLOT_S)))
+                found.append((k, _in_slot(converted, k)))
         chosen = local.languages.chosen  # each slot's language, where asked (read with ``raw``)
         for k, seg in found:
             if k < len(chosen) and chosen[k] != options.language:
@@ -695,6 +697,17 @@ def in_time_order(segments: list[Segment]) -> list[Segment]:
         else:
             ordered.append(seg)
     return ordered
+
+
+def _in_slot(seg: Segment, slot: int) -> Segment:
+    """``seg`` (batch time) in its slot's time. faster-whisper's times have at most 3 decimals
+    and are rounded to them again after the shift: ``30.66 - 30`` is 0.6600000000000001, so a
+    chunk's times in slot 1 were not quite those it had in slot 0."""
+    shifted = seg.shifted(-slot * SLOT_S)
+    shifted.start, shifted.end = round(shifted.start, 3), round(shifted.end, 3)
+    for w in shifted.words:
+        w.start, w.end = round(w.start, 3), round(w.end, 3)
+    return shifted
 
 
 def model_language_detector(model: Any) -> DetectLanguage:
