@@ -86,6 +86,17 @@ def test_a_batch_holds_one_key_only() -> None:
     assert sorted((k, sorted(v)) for k, v in run.batches) == [("en", [1, 2]), ("ko", [3])]
 
 
+def test_a_batch_holds_one_group_only() -> None:
+    """Chunks of one key batch by their group too (faster-whisper's encoder input fitted to a
+    batch's chunks: a chunk's own length, not its companions')."""
+    run = Recorder()
+    batcher: ChunkBatcher[int, int] = ChunkBatcher(run, batch_size=8, group=lambda x: x % 2)
+    with batcher.client():
+        tickets = batcher.submit([1, 2, 3, 4, 5], "en")
+        assert batcher.gather(tickets) == [1, 4, 9, 16, 25]
+    assert sorted(sorted(v) for _, v in run.batches) == [[1, 3, 5], [2, 4]]
+
+
 def test_a_lone_caller_runs_at_once() -> None:
     run = Recorder()
     batcher: ChunkBatcher[int, int] = ChunkBatcher(run, batch_size=8, max_wait=30)

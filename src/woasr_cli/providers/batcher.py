@@ -7,7 +7,9 @@ active thread is waiting (no more chunks can come), or when the oldest chunk has
 ``max_wait`` seconds. Up to ``parallel`` batches run at once, one per engine worker (CTranslate2
 runs that many side by side on one copy of the weights). A batch holds chunks of one key only:
 what the decoder is prompted with (language, task, ...), so files in different languages never
-share a prompt.
+share a prompt; and of one ``group``, where the engine names one: chunks whose batch would run
+otherwise for them than alone (the encoder's input cut to a batch's longest chunk,
+faster_whisper_batch.encoder_seconds) batch only with chunks it runs alike for.
 
 Short files are the reason: most of a media folder's clips hold one or two 30 s chunks of
 speech, so batching within a file leaves batches empty (docs/performance.md). One long file is the
@@ -68,6 +70,7 @@ class Ticket(Generic[T, R]):
     error: BaseException | None = None
     done: bool = False
     ahead: bool = False  # queued ahead of others' chunks (``ahead_of_others``)
+    group: Hashable = None  # batched only with chunks of the same group (``ChunkBatcher``)
 
     def take(self) -> T:
         """The chunk, handed to the batch that decodes it; the ticket keeps no reference."""
@@ -79,11 +82,19 @@ class Ticket(Generic[T, R]):
 
 class ChunkBatcher(Generic[T, R]):
     def __init__(
-        self, run: RunBatch[T, R], batch_size: int, max_wait: float = 0.5, parallel: int = 1
+        self,
+        run: RunBatch[T, R],
+        batch_size: int,
+        max_wait: float = 0.5,
+        parallel: int = 1,
+        group: Callable[[T], Hashable] | None = None,
     ) -> None:
         if batch_size < 1 or parallel < 1:
             raise ValueError("batch_size and parallel must be >= 1")
         self._run = run
+        # A chunk shares a batch only with chunks of its own group (as of its own key), where
+        # something a batch runs with follows its chunks (faster_whisper_batch.encoder_seconds)
+        self._group = group
         self.batch_size = batch_size
         self.parallel = parallel
         self._max_wait = max_wait
@@ -141,7 +152,8 @@ class ChunkBatcher(Generic[T, R]):
         window meanwhile instead of leaving the cores to it alone). Within
         ``ahead_of_others`` chunks go ahead of every chunk queued outside it."""
         ahead = going_ahead()
-        tickets = [Ticket[T, R](p, key, ahead=ahead) for p in payloads]
+        group = self._group or (lambda _: None)
+        tickets = [Ticket[T, R](p, key, ahead=ahead, group=group(p)) for p in payloads]
         with self._cond:
             if front:
                 self._queue.extendleft(reversed(tickets))
@@ -227,8 +239,8 @@ class ChunkBatcher(Generic[T, R]):
         """The next batch if one is due (lock held)."""
         if not self._has_due():
             return None
-        key = self._queue[0].key
-        same = [t for t in self._queue if t.key == key]
+        key, group = self._queue[0].key, self._queue[0].group
+        same = [t for t in self._queue if t.key == key and t.group == group]
         batch = same[: self._size(len(same))]
         for t in batch:
             self._queue.remove(t)

@@ -43,6 +43,7 @@ from woasr_cli.providers.slot_language import (
     heard_reading,
 )
 from woasr_cli.providers.slot_packing import SLOT_S, Placement, assign, pack
+from woasr_cli.providers.slot_words import SlotWordTimes
 from woasr_cli.providers.speech_chunks import (
     VAD_PAD_MS,
     SpeechChunk,
@@ -70,7 +71,7 @@ STRETCHED_WORD_S = 2.0
 # A window's chunks shorter than this (when it has more than one) are decoded last, joined with
 # the rests of the others' decodes (``joined``).
 HOLD_S = 25.0
-# Seconds of a batch's encoder input kept after its longest slot's speech, where Whisper decodes
+# Seconds of a chunk's encoder input kept after its speech, where Whisper decodes
 # without timestamp tokens on the CPU (``ChunkwiseEncoder.frames``): faster-whisper pads every
 # chunk's features to 30 s, and on a folder of clips the encoder then ran mostly over padding
 # (multilingual ``base``: one core encoding, the other waiting on it). 8-16 s measured against
@@ -78,6 +79,15 @@ HOLD_S = 25.0
 # 0.061 -> 0.059; the 10-minute recording 0.073 -> 0.072, word starts the same. ``tiny.en``, which
 # keeps the tokens, lost a point on mixed24 at 8 s (docs/performance.md, issue 17, session 42).
 ENCODER_PAD_S = 10.0
+# ... rounded up to this (``encoder_seconds``), and chunks batched only with chunks of the same
+# length (``CrossFileDecoder(encoder_group=...)``). The input was the batch's longest chunk's,
+# so a file's words and language followed the files it shared batches with (``base``: 10 of
+# the 15 shared clips differed alone and in their folder, by up to 0.06 s a word). mixed24 on
+# ``base``, CPU s (2 runs each, loaded): 100.5 / 93.9 before, 99.1 / 83.0 at 4 s, 106.1 / 87.2
+# at 5 s; WER 0.0691 / 0.0705 before (two runs, two batchings), 0.0705 at 4 s, 0.0698 at 5 s.
+# At 5 s korean_read_1 (3.5 s of speech) was encoded over 15 s, the one length from 12 to 30 s
+# at which ``base`` read its first word "그는" as "끊은" (test_korean_with_multilingual_base).
+ENCODER_STEP_S = 4.0
 
 
 DecodeBatch = Callable[[TranscribeOptions, list[Audio]], list[list[Segment]]]
@@ -132,6 +142,7 @@ class CrossFileDecoder:
         cut_ahead: int = 0,
         word_lag_s: float = 0.0,
         hears_languages: bool = False,
+        encoder_group: Callable[[float], float] | None = None,
     ) -> None:
         self._detect = detect
         # A window of one chunk told no language (most clips of a media folder) is decoded
@@ -141,10 +152,14 @@ class CrossFileDecoder:
         self._hears = hears_languages
         self.word_lag_s = word_lag_s  # how late the model's word times are (word_lag.py)
         self._decode = decode
+        # ``encoder_group``: chunks are batched with those whose durations it maps alike only
+        # (``encoder_seconds``, where ``decode`` fits the encoder's input to its chunks).
+        group = encoder_group
         self.batcher: ChunkBatcher[_Part, _Decoded] = ChunkBatcher(
             lambda key, parts: self._decoded(cast(TranscribeOptions, key), parts),
             batch_size,
             parallel=parallel,
+            group=None if group is None else (lambda part: group(part.chunk.duration)),
         )
         # ``cut_ahead`` threads cut windows into speech chunks (VAD) away from the thread that
         # runs the batches (on a GPU that thread is the file's own: VAD and decoding took turns).
@@ -454,15 +469,16 @@ def pipeline_decoder(
         if not hasattr(local, "pipeline"):
             cpu = model.model.device == "cpu"
             local.encoder = ChunkwiseEncoder(model, one_encode) if cpu else None
-            inner = WithSlotLanguages(local.encoder or model)
+            # (each slot's words timed from its own start, not from the slot before: slot_words)
+            inner = WithSlotLanguages(SlotWordTimes(local.encoder or model))
             local.languages = inner.languages
             local.sampling = inner.model = Sampling(inner.languages)
             local.pipeline = BatchedInferencePipeline(
                 inner if features is None else WithFeatures(inner, features)
             )
         if local.encoder is not None and not timestamps:  # the speech plus ENCODER_PAD_S
-            fitted = math.ceil((max(ends) + ENCODER_PAD_S) * model.frames_per_second)
-            local.encoder.frames = min(int(frames_per_slot), fitted)
+            fitted = encoder_seconds(max(ends)) * model.frames_per_second
+            local.encoder.frames = min(int(frames_per_slot), math.ceil(fitted))
         # A detected language: each slot in its own where that is clearly another (slot_language);
         # none: each slot in the one it is heard in (CrossFileDecoder, a window of one chunk)
         free = options.language is None and multilingual
@@ -498,7 +514,7 @@ def pipeline_decoder(
             k = min(int(seg.seek // frames_per_slot), slots - 1)
             converted = convert(seg)
             if converted is not None:
-                found.append((k, converted.shifted(-k * SLOT_S)))
+                found.append((k, _in_slot(converted, k)))
         chosen = local.languages.chosen  # each slot's language, where asked (read with ``raw``)
         for k, seg in found:
             if k < len(chosen) and chosen[k] != options.language:
@@ -695,6 +711,25 @@ def in_time_order(segments: list[Segment]) -> list[Segment]:
         else:
             ordered.append(seg)
     return ordered
+
+
+def encoder_seconds(duration: float) -> float:
+    """Seconds of encoder input a chunk of ``duration`` s is decoded over where Whisper emits no
+    timestamp tokens on the CPU: its speech, ``ENCODER_PAD_S`` and up to ``ENCODER_STEP_S``
+    more, at most a slot."""
+    fitted = math.ceil((duration + ENCODER_PAD_S) / ENCODER_STEP_S) * ENCODER_STEP_S
+    return min(SLOT_S, fitted)
+
+
+def _in_slot(seg: Segment, slot: int) -> Segment:
+    """``seg`` (batch time) in its slot's time. faster-whisper's times have at most 3 decimals
+    and are rounded to them again after the shift: ``30.66 - 30`` is 0.6600000000000001, so a
+    chunk's times in slot 1 were not quite those it had in slot 0."""
+    shifted = seg.shifted(-slot * SLOT_S)
+    shifted.start, shifted.end = round(shifted.start, 3), round(shifted.end, 3)
+    for w in shifted.words:
+        w.start, w.end = round(w.start, 3), round(w.end, 3)
+    return shifted
 
 
 def model_language_detector(model: Any) -> DetectLanguage:

@@ -92,11 +92,12 @@ class FasterWhisperProvider:
                 if self.multilingual
                 else lambda _: LanguageInfo("en", 1.0)
             )
+            timestamps = timestamp_tokens(device, pack, heads)
             decode = fwb.pipeline_decoder(
                 model,
                 _convert,
                 share_slots=pack,
-                timestamps=timestamp_tokens(device, pack, heads),
+                timestamps=timestamps,
                 feature_threads=GPU_FEATURE_THREADS if on_gpu else 0,
             )
             self._batched = fwb.CrossFileDecoder(
@@ -108,6 +109,8 @@ class FasterWhisperProvider:
                 word_lag_s=word_lag_s,
                 # (a slot of its own: chunks sharing a slot would share their language)
                 hears_languages=self.multilingual and not pack,
+                # (the encoder's input fitted to each batch's chunks: CPU, no timestamp tokens)
+                encoder_group=None if on_gpu or timestamps else fwb.encoder_seconds,
             )
         # Windows of a file decoded from its media ahead of the one being handed over, on a
         # reader thread (pipeline.py): on a GPU the file's thread drives the batches, and
