@@ -18,6 +18,7 @@ from woasr_cli.media import SAMPLE_RATE
 from woasr_cli.media.audio import Audio
 from woasr_cli.media.windows import quiet_cut
 from woasr_cli.providers.faint_speech import FAINT, VAD_FRAME, faint_spans
+from woasr_cli.providers.reverb_speech import reverberant_spans
 
 CHUNK_S = 30.0
 # Within a batch the decoder sees each chunk on its own, so a generous pad only adds silence that
@@ -150,7 +151,8 @@ def cut_speech(audio: Audio, vad: bool) -> SpeechCut:
 def speech_spans(audio: Audio) -> tuple[list[tuple[int, int]], float | None]:
     """The speech in ``audio`` as it is cut for decoding: Silero's spans (``VAD_PAD_MS`` of
     padding, 160 ms the shortest silence between two, the model's state started again after
-    music), with the faint speech between them; and where the speech opens (SpeechCut)."""
+    music), with the faint speech between them and the speech a reverberant room hid from it
+    (reverb_speech.py); and where the speech opens (SpeechCut)."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     from woasr_cli.providers import vad_batches
@@ -159,14 +161,20 @@ def speech_spans(audio: Audio) -> tuple[list[tuple[int, int]], float | None]:
     options = VadOptions(
         speech_pad_ms=VAD_PAD_MS, max_speech_duration_s=CHUNK_S, min_silence_duration_ms=160
     )
-    with vad_batches.starting_again_after_quiet() as probabilities:  # speech after music
-        found = get_speech_timestamps(audio, options)
-    spans = [(int(s["start"]), int(s["end"])) for s in found]
+
+    def find(heard: Audio) -> tuple[list[tuple[int, int]], list[npt.NDArray[np.float32]]]:
+        with vad_batches.starting_again_after_quiet() as probabilities:  # speech after music
+            found = get_speech_timestamps(heard, options)
+        return [(int(s["start"]), int(s["end"])) for s in found], probabilities
+
+    spans, probabilities = find(audio)
     if not probabilities:
         return spans, None
     pad, longest = int(VAD_PAD_MS * SAMPLE_RATE / 1000), int(CHUNK_S * SAMPLE_RATE)
     faint = faint_spans(spans, probabilities[-1], len(audio), pad, longest)
     spans = sorted(spans + faint)
+    hidden = reverberant_spans(audio, spans, probabilities[-1], lambda heard: find(heard)[0])
+    spans = sorted(spans + hidden)
     return spans, _opening(spans, probabilities[-1])
 
 

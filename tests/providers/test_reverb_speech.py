@@ -1,0 +1,114 @@
+"""Speech a reverberant room hides from the VAD: found in a dereverberated copy, kept only where
+the VAD's own scores were steady (reverb_speech.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from woasr_cli.providers import speech_chunks
+from woasr_cli.providers.faint_speech import VAD_FRAME
+from woasr_cli.providers.reverb_speech import STEADY, dereverberated, reverberant_spans
+
+RATE = 16000
+
+
+def _room(rt60: float, seed: int, ratio: float = 2.0) -> np.ndarray:
+    """A hall's impulse response: the direct path, 20 ms of nothing, decaying noise holding
+    ``ratio`` times the direct sound's energy."""
+    t = np.arange(int(rt60 * RATE)) / RATE
+    tail = np.random.default_rng(seed).standard_normal(len(t)) * np.exp(-6.9 * t / rt60)
+    tail[: int(0.02 * RATE)] = 0
+    response = tail * np.sqrt(ratio / float(tail @ tail))
+    response[0] = 1.0
+    return response
+
+
+def _in_room(audio: np.ndarray, response: np.ndarray) -> np.ndarray:
+    wet = np.convolve(audio, response)[: len(audio) + RATE]
+    return np.asarray(wet / np.abs(wet).max() * 0.7, dtype=np.float32)
+
+
+def _energy(audio: np.ndarray, start: float, end: float) -> float:
+    return float(np.sum(audio[int(start * RATE) : int(end * RATE)] ** 2))
+
+
+def test_a_halls_tail_is_taken_out_and_the_sound_itself_kept() -> None:
+    burst = np.zeros(3 * RATE, np.float32)
+    burst[RATE // 2 : RATE] = np.random.default_rng(0).standard_normal(RATE // 2) * 0.1
+    wet = _in_room(burst, _room(1.2, 1))
+    dry = dereverberated(wet)
+    assert dry.dtype == np.float32 and len(dry) == len(wet)
+    # The tail after the burst (1.2-3.0 s) loses 4-5 dB; the burst's onset (0.1 s) under 1 dB.
+    assert _energy(dry, 1.2, 3.0) < _energy(wet, 1.2, 3.0) / 2.5
+    assert _energy(dry, 0.5, 0.6) > _energy(wet, 0.5, 0.6) / 1.26
+
+
+def _scores(seconds: float, *runs: tuple[float, float, float]) -> np.ndarray:
+    scores = np.full(int(seconds * RATE) // VAD_FRAME, 0.01, np.float32)
+    for start, end, p in runs:
+        scores[int(start * RATE) // VAD_FRAME : int(end * RATE) // VAD_FRAME] = p
+    return scores
+
+
+def test_speech_found_again_is_kept_only_where_the_vad_scored_it_steadily() -> None:
+    audio = np.zeros(8 * RATE, np.float32)
+    spans = [(0, 2 * RATE), (6 * RATE, 8 * RATE)]
+    asked: list[int] = []
+
+    def find(heard: np.ndarray) -> list[tuple[int, int]]:
+        asked.append(len(heard))
+        return [(int(2.5 * RATE), int(5.5 * RATE))]
+
+    # Reverberant speech: the VAD scored it 0.1, under its 0.5 but steadily.
+    steady = _scores(8.0, (0, 2, 0.9), (2.5, 5.5, 2 * STEADY), (6, 8, 0.9))
+    assert reverberant_spans(audio, spans, steady, find) == [(int(2.5 * RATE), int(5.5 * RATE))]
+    # Music: the dereverberated copy heard speech, but the VAD's scores were spikes over 0.01.
+    spiky = _scores(8.0, (0, 2, 0.9), (3.0, 3.1, 0.4), (4.0, 4.1, 0.4), (6, 8, 0.9))
+    asked.clear()
+    assert reverberant_spans(audio, spans, spiky, find) == []
+    assert asked == []  # nothing looked steady: no copy was made or heard
+    # No speech heard at all in the window: nothing is looked for.
+    assert reverberant_spans(audio, [], steady, find) == []
+    assert asked == []
+
+
+def test_jfk_in_a_hall_is_cut_for_transcription(shared_audio) -> None:  # type: ignore[no-untyped-def]
+    # jfk.wav in a hall of RT60 1.5 s: Silero scored all but "And so my fellow" 0.05-0.3, and
+    # the speech cut held 20 % of the sentence (base wrote "And so my fellow Americans." only).
+    pytest.importorskip("faster_whisper", reason="Silero VAD ships with faster-whisper")
+    from woasr_cli.media import decode_audio
+
+    wet = _in_room(decode_audio(shared_audio / "jfk.wav"), _room(1.5, 2))
+    spans, _ = speech_chunks.speech_spans(wet)
+    cut = np.zeros(len(wet), bool)
+    for start, end in spans:
+        cut[start:end] = True
+    assert cut[int(0.3 * RATE) : int(10.5 * RATE)].mean() > 0.7, spans
+
+
+def _chords(seconds: float) -> np.ndarray:
+    """Plucked triads over four chords, 2 s each (benchmarks/degraded.py's bed, without bass)."""
+    t = np.arange(RATE // 4) / RATE
+    chords = [
+        (261.6, 329.6, 392.0),
+        (220.0, 261.6, 329.6),
+        (174.6, 220.0, 261.6),
+        (196.0, 246.9, 293.7),
+    ]
+    out = np.zeros(int(seconds * RATE), np.float32)
+    for step in range(int(seconds * 4)):
+        f = chords[(step // 8) % 4][step % 3] * (2 if step % 6 >= 3 else 1)
+        note = sum(np.sin(2 * np.pi * f * k * t) / k for k in (1, 2, 3, 4)) * np.exp(-t * 9)
+        out[step * len(t) : (step + 1) * len(t)] += note.astype(np.float32)
+    return out
+
+
+def test_music_in_a_hall_gets_no_more_speech(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The dereverberated copy of music in a hall scores 0.5-0.85 here and there, where the
+    # VAD scored it 0.00-0.02 (median): none of it may be added to the speech.
+    pytest.importorskip("faster_whisper", reason="Silero VAD ships with faster-whisper")
+    music = _in_room(_chords(20.0), _room(1.5, 26))
+    found, _ = speech_chunks.speech_spans(music)
+    monkeypatch.setattr(speech_chunks, "reverberant_spans", lambda *_: [])
+    assert found == speech_chunks.speech_spans(music)[0]
