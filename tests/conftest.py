@@ -10,8 +10,16 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
-import pytest
+from woasr_cli.runtime import limit_blas_threads
+
+# NumPy's OpenBLAS on one thread, as the CLI sets it before NumPy loads: one thread per core
+# spins between calls, and beside anything else on the cores (a CI runner's other jobs) the
+# clustering's eigendecompositions slowed ~10x (test_many_windows_cluster_quickly's work
+# beside a loaded 2-core box: 1.7 CPU-s on one thread, 9.8-30.4 on two).
+limit_blas_threads()
+
+import numpy as np  # noqa: E402  (after the line above, which must precede NumPy's loading)
+import pytest  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_AUDIO = (REPO / ".." / "shared" / "audio").resolve()

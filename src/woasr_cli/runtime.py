@@ -119,14 +119,16 @@ def limit_blas_threads() -> bool:
 @contextmanager
 def few_torch_threads() -> Iterator[None]:
     """Torch on one thread per four cores (on the calling thread, which OpenMP's setting is
-    for; restored after) while a file is aligned and its speakers found (the pipeline's
-    post-processing). Those models' layers are small, so torch's OpenMP threads (one per core
-    by default) meet at a barrier after each; where another thread or program holds a core -
-    CTranslate2 decoding the next file of the batch, a second server job, anything else on the
-    machine - the thread left without one stalls every barrier. Beside one busy process on 2
-    cores, diarizing the 30 s pyannote_sample took 244 s against 13 s on one thread, and
-    aligning a minute with a wav2vec2-base-sized model 28-29 s against 6 s; with nothing else
-    running one thread was no slower (3.9 against 5.3 s for the diarization).
+    for; restored after) while a file is aligned and its speakers found: the diarizers and the
+    aligner enter it themselves (for a library caller too), the pipeline's post-processing
+    around them and the enrollment clips. Those models' layers are small, so torch's OpenMP
+    threads (one per core by default) meet at a barrier after each; where another thread or
+    program holds a core - CTranslate2 decoding the next file of the batch, a second server
+    job, anything else on the machine - the thread left without one stalls every barrier.
+    Beside one busy process on 2 cores, diarizing the 30 s pyannote_sample took 244 s against
+    13 s on one thread, and aligning a minute with a wav2vec2-base-sized model 28-29 s against
+    6 s; with nothing else running one thread was no slower (3.9 against 5.3 s for the
+    diarization).
 
     Never more than torch had: a Ray actor's torch runs on the CPUs Ray reserved for it (Ray
     sets ``OMP_NUM_THREADS``), which on a big node are far fewer than a quarter of its cores;

@@ -96,3 +96,36 @@ def test_loading_the_model_draws_no_progress_bar(
     out, err = capfd.readouterr()
     assert "Loading weights" not in err + out and "%|" not in err
     assert hf_logging.is_progress_bar_enabled()
+
+
+def test_alignment_runs_torch_on_few_threads(
+    tiny_ctc_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A library caller's ``align`` ran torch on every core: its OpenMP threads stall each other
+    wherever a core is taken (aligning a minute with a wav2vec2-base-sized model beside one busy
+    process on 2 cores: 28 s against 6 s on one thread). Only the pipeline set this."""
+    import torch
+
+    from woasr_cli.processing.alignment import CtcAligner
+
+    seen: set[int] = set()
+    log_probs = CtcAligner._log_probs
+
+    def spy(self: CtcAligner, audio: np.ndarray) -> object:
+        seen.add(torch.get_num_threads())
+        return log_probs(self, audio)
+
+    monkeypatch.setattr(CtcAligner, "_log_probs", spy)
+    monkeypatch.setattr("woasr_cli.runtime.usable_cores", lambda: 2)
+    aligner = load_aligner(TranscribeOptions(align=True, align_model=str(tiny_ctc_model)))
+    audio = np.zeros(16000 * 2, dtype=np.float32)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)  # torch's default on 2 cores
+    try:
+        out = aligner.align([Segment(0.2, 1.8, " hello there")], audio)
+        after = torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)
+    assert [w.text for w in out[0].words] == ["hello", "there"]
+    assert seen == {1}
+    assert after == 2

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import os
 
 import numpy as np
+import pytest
 
 from woasr_cli.processing.clustering import cosine_affinity, merge_small, spectral_cluster
 
@@ -62,3 +64,15 @@ def test_many_windows_cluster_quickly() -> None:
     result = spectral_cluster(cosine_affinity(x), max_clusters=8)
     assert result.count == 3
     assert all(len(set(result.labels[i * 200 : (i + 1) * 200])) == 1 for i in range(3))
+
+
+def test_numpys_openblas_runs_on_one_thread_here_as_in_the_cli() -> None:
+    """conftest gives OpenBLAS one thread before NumPy loads, as the CLI does: on two, the
+    eigendecompositions above spun beside the runner's other work (test_many_windows_cluster_
+    quickly's work on a loaded 2-core box: 1.7 CPU-s on one thread, 9.8-30.4 on two). A
+    user's own OPENBLAS_NUM_THREADS wins."""
+    threadpoolctl = pytest.importorskip(
+        "threadpoolctl", reason="threadpoolctl (scikit-learn's) reads the threads"
+    )
+    blas = [p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
+    assert blas and set(blas) == {int(os.environ.get("OPENBLAS_NUM_THREADS", "0"))}

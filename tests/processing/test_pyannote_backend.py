@@ -109,3 +109,32 @@ def test_local_pipeline_honours_speaker_counts(
     assert {t.speaker for t in diarizer.diarize(audio, max_speakers=1)} == {"SPEAKER_00"}
     two = diarizer.diarize(audio, num_speakers=2)
     assert {t.speaker for t in two} == {"SPEAKER_00", "SPEAKER_01"}
+
+
+@needs_pyannote
+def test_pyannote_runs_torch_on_few_threads(
+    diarizer: PyannoteDiarizer, shared_audio: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A library caller's ``diarize`` ran pyannote's torch on every core, whose OpenMP threads
+    stall each other wherever a core is taken; only the pipeline set this."""
+    import torch
+
+    seen: set[int] = set()
+    real = diarizer._pipeline
+
+    def pipeline(*args: object, **kwargs: object) -> object:
+        seen.add(torch.get_num_threads())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(diarizer, "_pipeline", pipeline)
+    monkeypatch.setattr("woasr_cli.runtime.usable_cores", lambda: 2)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)  # torch's default on 2 cores
+    try:
+        turns = diarizer.diarize(decode_audio(shared_audio / "jfk.wav"))
+        after = torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)
+    assert turns
+    assert seen == {1}
+    assert after == 2

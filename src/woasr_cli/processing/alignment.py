@@ -24,6 +24,7 @@ from woasr_cli.errors import ModelNotFound, ProviderUnavailable, first_line
 from woasr_cli.media.audio import SAMPLE_RATE, Audio
 from woasr_cli.options import TranscribeOptions
 from woasr_cli.quiet_transformers import no_progress_bars
+from woasr_cli.runtime import few_torch_threads
 from woasr_cli.transcript import Segment, Word
 
 Floats = npt.NDArray[np.float64]
@@ -80,7 +81,8 @@ class CtcAligner:
         self._upper = sum(k.isupper() for k in letters) > len(letters) / 2
 
     def align(self, segments: list[Segment], audio: Audio) -> list[Segment]:
-        return [self._align_segment(seg, audio) for seg in segments]
+        with few_torch_threads():  # a small model: torch's threads stall each other otherwise
+            return [self._align_segment(seg, audio) for seg in segments]
 
     def _log_probs(self, audio: Audio) -> Floats:
         import torch

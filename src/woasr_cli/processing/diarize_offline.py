@@ -49,6 +49,7 @@ from woasr_cli.processing.speaker_count import (
     merge_same_speaker,
 )
 from woasr_cli.processing.speaker_encoders import SpeakerEncoder, load_encoder
+from woasr_cli.runtime import few_torch_threads
 
 FRAME = 0.01  # seconds per mel frame (Resemblyzer: 10 ms step)
 TARGET_RMS = 0.05  # speech level each region is brought to before embedding (about -26 dBFS)
@@ -112,13 +113,21 @@ class OfflineDiarizer:
         max_speakers: int | None = None,
     ) -> Diarization:
         check_speaker_bounds(num_speakers, min_speakers, max_speakers)
+        with few_torch_threads():  # small models: torch's threads stall each other otherwise
+            return self._diarize(audio, num_speakers, min_speakers, max_speakers)
+
+    def _diarize(
+        self,
+        audio: Audio,
+        num_speakers: int | None,
+        min_speakers: int | None,
+        max_speakers: int | None,
+    ) -> Diarization:
         s = self.settings
         regions = speech_regions(audio, s)
         if not regions:
             return Diarization()
-        features = self.encoder.features(
-            even_levels(audio, regions) if s.even_levels else audio
-        )
+        features = self.encoder.features(even_levels(audio, regions) if s.even_levels else audio)
         spans = window_spans(regions, s)
         if not spans:  # speech, but every stretch too short to embed: one speaker
             return Diarization(Turn(a * FRAME, b * FRAME, speaker_label(0)) for a, b in regions)

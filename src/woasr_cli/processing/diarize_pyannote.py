@@ -18,6 +18,7 @@ from woasr_cli.media.audio import SAMPLE_RATE, Audio
 from woasr_cli.options import TranscribeOptions, check_speaker_bounds
 from woasr_cli.processing.diarization import Turn, relabel
 from woasr_cli.pyannote_audio import import_pyannote_audio
+from woasr_cli.runtime import few_torch_threads
 
 HUB_PIPELINE = "pyannote/speaker-diarization-3.1"
 
@@ -89,7 +90,8 @@ class PyannoteDiarizer:
             )
             if v is not None
         }
-        result = self._pipeline({"waveform": waveform, "sample_rate": SAMPLE_RATE}, **kwargs)
+        with few_torch_threads():  # small models: torch's threads stall each other otherwise
+            result = self._pipeline({"waveform": waveform, "sample_rate": SAMPLE_RATE}, **kwargs)
         # pyannote 4 returns an object with .speaker_diarization; 3.x returns the Annotation.
         annotation = getattr(result, "speaker_diarization", result)
         # The last window is padded past the end of the audio, and turns can run into it.

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from woasr_cli.errors import ProviderUnavailable, UsageError
+from woasr_cli.runtime import few_torch_threads
 
 Spans = list[npt.NDArray[np.int64]]  # each window's frame indices (10 ms frames)
 ENCODERS = ("auto", "campplus", "ge2e")
@@ -37,6 +38,9 @@ CAMPPLUS_MISSING = (
 
 
 class SpeakerEncoder(Protocol):
+    """Both encoders run torch on few threads (:func:`~woasr_cli.runtime.few_torch_threads`)
+    whoever calls them: the diarizer, speaker changes at word resolution, enrollment."""
+
     name: str
     threshold: float  # one speaker or several: least stretch similarity below this is several
 
@@ -101,7 +105,8 @@ class CamPlusEncoder:
     def features(self, audio: npt.NDArray[np.float32]) -> Any:
         from woasr_cli.processing.campplus import fbank
 
-        return fbank(audio)
+        with few_torch_threads():
+            return fbank(audio)
 
     def embed(self, features: Any, spans: Spans) -> npt.NDArray[np.float32]:
         """Windows in blocks of ``block`` passes, so that memory stays bounded on long audio
@@ -121,15 +126,16 @@ class CamPlusEncoder:
         ends = starts + np.array([np.count_nonzero(span < len(features)) for span in spans])
         longest = int((ends - starts).max())
         step = self.chunk * self.block
-        for first in range(0, len(speech), step):
-            inside = np.flatnonzero((starts >= first) & (starts < first + step))
-            if not len(inside):
-                continue
-            # Passes are aligned on multiples of ``chunk`` wherever a block starts, so every
-            # frame gets the output the whole-recording computation would give it.
-            last = min(len(speech), first + step + -(-longest // self.chunk) * self.chunk)
-            frames = self._frame_level(x, first, last)
-            out[inside] = self._pool(frames, starts[inside] - first, ends[inside] - first)
+        with few_torch_threads():
+            for first in range(0, len(speech), step):
+                inside = np.flatnonzero((starts >= first) & (starts < first + step))
+                if not len(inside):
+                    continue
+                # Passes are aligned on multiples of ``chunk`` wherever a block starts, so every
+                # frame gets the output the whole-recording computation would give it.
+                last = min(len(speech), first + step + -(-longest // self.chunk) * self.chunk)
+                frames = self._frame_level(x, first, last)
+                out[inside] = self._pool(frames, starts[inside] - first, ends[inside] - first)
         return out
 
     def _pool(
@@ -204,7 +210,7 @@ class Ge2eEncoder:
         by_length: dict[int, list[int]] = {}
         for i, frames in enumerate(spans):
             by_length.setdefault(len(frames), []).append(i)
-        with torch.inference_mode():
+        with few_torch_threads(), torch.inference_mode():
             for _, same in sorted(by_length.items()):
                 for k in range(0, len(same), self.batch):  # the LSTM's activations grow with it
                     idx = same[k : k + self.batch]
