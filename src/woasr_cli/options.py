@@ -199,8 +199,8 @@ _TAG = re.compile(r"[a-z]{2,8}(-[a-z0-9]{1,8})*")  # "eng", "de", "pt-br"
 
 def parse_audio_track(value: object) -> int | str:
     """``--audio-track``: a track number (``"1"`` too) or a language tag, lowercased."""
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())  # "²" and "٣" are digits to isdigit(), not to int()
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         if value < 0:
             raise UsageError(f"--audio-track counts from 0 (the first audio track), not {value}")

@@ -49,7 +49,7 @@ def test_another_audio_track_is_another_job_and_none_asked_keeps_older_jobs() ->
     assert len({base.fingerprint(), one.fingerprint(), tagged.fingerprint()}) == 3
     assert one.fingerprint() == base.with_changes(audio_track=1).fingerprint()
     assert one.fingerprint() != base.with_changes(audio_track=2).fingerprint()
-    for bad in (-1, "-1", "1.5", "e n", "", True):
+    for bad in (-1, "-1", "1.5", "e n", "", True, "\u00b2", "\u0663"):  # superscript 2, Arabic 3
         with pytest.raises(UsageError, match="--audio-track"):
             base.with_changes(audio_track=bad)
 

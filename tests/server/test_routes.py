@@ -602,3 +602,7 @@ def test_a_job_asks_another_audio_track(
     body["audio_track"] = -1
     r = client.post("/api/v1/transcribe", json=body)
     assert r.status_code == 400 and "--audio-track counts from 0" in r.text
+    for odd in (True, 1.0):  # not a track number: refused, not taken for track 1
+        body["audio_track"] = odd
+        r = client.post("/api/v1/transcribe", json=body)
+        assert r.status_code == 422 and "audio_track" in r.text, (odd, r.text)

@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt, StrictStr
 
 from woasr_cli.options import TranscribeOptions, parse_formats
 from woasr_cli.providers.registry import get_spec
@@ -78,8 +78,9 @@ class TranscriptionRequest(BaseModel):
     postprocess: PostprocessOptions | None = None
     task: Literal["transcribe", "translate"] = "transcribe"
     # woasr addition: of a file with several audio tracks, the one to transcribe (0-based, or
-    # its language tag); by default the one players play
-    audio_track: int | str | None = None
+    # its language tag); by default the one players play. Strict: pydantic made ``true`` track 1
+    # and ``1.0`` track 1, where the CLI and the library refuse them
+    audio_track: StrictInt | StrictStr | None = None
 
 
 def requested_formats(request: TranscriptionRequest) -> tuple[str, ...]:
