@@ -143,6 +143,24 @@ def few_torch_threads() -> Iterator[None]:
 
 
 @contextmanager
+def few_blas_threads() -> Iterator[None]:
+    """NumPy's BLAS on one thread within the block where it was loaded on more: a library
+    caller (a notebook) that imported NumPy before woasr, so :func:`limit_blas_threads` could
+    not set it. The diarizers enter it around their clustering, whose matrices are small:
+    beside one busy process on 2 cores, clustering a test's windows took 14.6-42.7 s on
+    OpenBLAS's 2 threads against 1.7-2.6 s on one (docs/performance.md, session 49). Through
+    threadpoolctl, which scikit-learn (the diarize extra's librosa, pyannote.audio) brings;
+    without it, or where BLAS is on one thread already, nothing changes."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+@contextmanager
 def torch_threads(threads: int) -> Iterator[None]:
     """Torch on ``threads`` threads on the calling thread within the block, as it was after
     (0: as it is). The torch ASR engines (origin_whisper, hf_auto_asr) run on the user's

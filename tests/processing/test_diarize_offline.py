@@ -276,3 +276,45 @@ def test_the_diarizer_runs_torch_on_few_threads(
     assert len({t.speaker for t in turns}) == 2  # re-segmented: the encoder was called again
     assert seen == {1}
     assert after == 2
+
+
+def test_the_diarizer_runs_blas_on_one_thread_where_numpy_came_first(
+    diarizer: Diarizer, shared_audio: Path
+) -> None:
+    """A notebook imports NumPy before woasr, so ``limit_blas_threads`` cannot set OpenBLAS's
+    threads and clustering's small matrices ran on every core: beside one busy process on
+    2 cores 14.6-42.7 s against 1.7-2.6 s on one thread. The diarizer holds BLAS to one
+    thread itself (threadpoolctl), and gives it back after."""
+    threadpoolctl = pytest.importorskip("threadpoolctl", reason="scikit-learn brings it")
+
+    def blas_threads() -> set[int]:
+        return {
+            i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"
+        }
+
+    assert isinstance(diarizer, OfflineDiarizer)
+    seen: list[set[int]] = []
+
+    class Spy:  # the real encoder, noting BLAS's threads at each call
+        def __init__(self, encoder: object) -> None:
+            self._encoder = encoder
+
+        def __getattr__(self, name: str) -> object:
+            real = getattr(self._encoder, name)
+            if not callable(real):
+                return real
+
+            def call(*args: object, **kwargs: object) -> object:
+                seen.append(blas_threads())
+                return real(*args, **kwargs)
+
+            return call
+
+    spied = OfflineDiarizer(Spy(diarizer.encoder), OfflineSettings(overlap=False))  # type: ignore[arg-type]
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):  # as a notebook has it
+        if blas_threads() != {2}:
+            pytest.skip("this NumPy's BLAS cannot be given 2 threads here")
+        spied.diarize(decode_audio(shared_audio / "jfk.wav"))
+        after = blas_threads()
+    assert seen and all(s == {1} for s in seen)
+    assert after == {2}

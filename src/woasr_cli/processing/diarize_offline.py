@@ -49,7 +49,7 @@ from woasr_cli.processing.speaker_count import (
     merge_same_speaker,
 )
 from woasr_cli.processing.speaker_encoders import SpeakerEncoder, load_encoder
-from woasr_cli.runtime import few_torch_threads
+from woasr_cli.runtime import few_blas_threads, few_torch_threads
 
 FRAME = 0.01  # seconds per mel frame (Resemblyzer: 10 ms step)
 TARGET_RMS = 0.05  # speech level each region is brought to before embedding (about -26 dBFS)
@@ -113,7 +113,7 @@ class OfflineDiarizer:
         max_speakers: int | None = None,
     ) -> Diarization:
         check_speaker_bounds(num_speakers, min_speakers, max_speakers)
-        with few_torch_threads():  # small models: torch's threads stall each other otherwise
+        with few_torch_threads(), few_blas_threads():  # small models and matrices: see runtime
             return self._diarize(audio, num_speakers, min_speakers, max_speakers)
 
     def _diarize(

@@ -18,7 +18,7 @@ from woasr_cli.media.audio import SAMPLE_RATE, Audio
 from woasr_cli.options import TranscribeOptions, check_speaker_bounds
 from woasr_cli.processing.diarization import Turn, relabel
 from woasr_cli.pyannote_audio import import_pyannote_audio
-from woasr_cli.runtime import few_torch_threads
+from woasr_cli.runtime import few_blas_threads, few_torch_threads
 
 HUB_PIPELINE = "pyannote/speaker-diarization-3.1"
 
@@ -90,7 +90,7 @@ class PyannoteDiarizer:
             )
             if v is not None
         }
-        with few_torch_threads():  # small models: torch's threads stall each other otherwise
+        with few_torch_threads(), few_blas_threads():  # small models and matrices: see runtime
             result = self._pipeline({"waveform": waveform, "sample_rate": SAMPLE_RATE}, **kwargs)
         # pyannote 4 returns an object with .speaker_diarization; 3.x returns the Annotation.
         annotation = getattr(result, "speaker_diarization", result)
