@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import wave
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -236,6 +237,29 @@ def test_the_overlap_model_loads_with_pyannotes_telemetry_off() -> None:
     assert done.stdout.split()[-1] == "False"
 
 
+def _noting(diarizer: Diarizer, note: Callable[[], object]) -> OfflineDiarizer:
+    """``diarizer`` (the offline one, without overlap) whose encoder calls ``note`` before each
+    of its calls: what the threads were while it ran."""
+    assert isinstance(diarizer, OfflineDiarizer)
+
+    class Spy:  # the real encoder
+        def __init__(self, encoder: object) -> None:
+            self._encoder = encoder
+
+        def __getattr__(self, name: str) -> object:
+            real = getattr(self._encoder, name)
+            if not callable(real):
+                return real
+
+            def call(*args: object, **kwargs: object) -> object:
+                note()
+                return real(*args, **kwargs)
+
+            return call
+
+    return OfflineDiarizer(Spy(diarizer.encoder), OfflineSettings(overlap=False))  # type: ignore[arg-type]
+
+
 def test_the_diarizer_runs_torch_on_few_threads(
     diarizer: Diarizer, shared_audio: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -246,26 +270,10 @@ def test_the_diarizer_runs_torch_on_few_threads(
     ``diarize`` (and these tests) ran on every core."""
     import torch
 
-    assert isinstance(diarizer, OfflineDiarizer)
     seen: set[int] = set()
 
-    class Spy:  # the real encoder, noting torch's threads at each call
-        def __init__(self, encoder: object) -> None:
-            self._encoder = encoder
-
-        def __getattr__(self, name: str) -> object:
-            real = getattr(self._encoder, name)
-            if not callable(real):
-                return real
-
-            def call(*args: object, **kwargs: object) -> object:
-                seen.add(torch.get_num_threads())
-                return real(*args, **kwargs)
-
-            return call
-
     monkeypatch.setattr("woasr_cli.runtime.usable_cores", lambda: 2)
-    spied = OfflineDiarizer(Spy(diarizer.encoder), OfflineSettings(overlap=False))  # type: ignore[arg-type]
+    spied = _noting(diarizer, lambda: seen.add(torch.get_num_threads()))
     before = torch.get_num_threads()
     torch.set_num_threads(2)  # torch's default on 2 cores
     try:
@@ -292,25 +300,8 @@ def test_the_diarizer_runs_blas_on_one_thread_where_numpy_came_first(
             i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"
         }
 
-    assert isinstance(diarizer, OfflineDiarizer)
     seen: list[set[int]] = []
-
-    class Spy:  # the real encoder, noting BLAS's threads at each call
-        def __init__(self, encoder: object) -> None:
-            self._encoder = encoder
-
-        def __getattr__(self, name: str) -> object:
-            real = getattr(self._encoder, name)
-            if not callable(real):
-                return real
-
-            def call(*args: object, **kwargs: object) -> object:
-                seen.append(blas_threads())
-                return real(*args, **kwargs)
-
-            return call
-
-    spied = OfflineDiarizer(Spy(diarizer.encoder), OfflineSettings(overlap=False))  # type: ignore[arg-type]
+    spied = _noting(diarizer, lambda: seen.append(blas_threads()))
     with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):  # as a notebook has it
         if blas_threads() != {2}:
             pytest.skip("this NumPy's BLAS cannot be given 2 threads here")
