@@ -665,14 +665,16 @@ def test_audio_cut_short_of_the_length_its_file_states_is_told(
     tmp_path: Path, shared_audio: Path
 ) -> None:
     """An MP4 cut off after its index, an MP3 whose Xing header counts 11 s, a FLAC whose
-    STREAMINFO does: "done (6.1 s audio)", with nothing to say the file said 11 s."""
+    STREAMINFO does, a WAV whose data size does (FFmpeg trims that to the file's bytes):
+    "done (6.1 s audio)", with nothing to say the file said 11 s."""
     from woasr_cli.media.cutoff import cut_off_warning
 
     speech = decode_audio(shared_audio / "jfk.flac")
     mp4 = encode_audio(tmp_path / "talk.mp4", speech, SAMPLE_RATE, codec="aac", faststart=True)
     flac = encode_audio(tmp_path / "talk.flac", speech, SAMPLE_RATE, codec="flac")
+    wav = encode_audio(tmp_path / "talk.wav", speech, SAMPLE_RATE, codec="pcm_s16le")
     shutil.copy(shared_audio / "jfk.mp3", tmp_path / "jfk.mp3")
-    for whole in (mp4, flac, tmp_path / "jfk.mp3"):
+    for whole in (mp4, flac, wav, tmp_path / "jfk.mp3"):
         cut = _cut(whole, 0.55)
         decoded = len(decode_audio(cut)) / SAMPLE_RATE
         stated = probe(cut).stated
@@ -710,6 +712,24 @@ def test_whole_files_are_never_told_they_are_cut_off(
 
     path = encode_audio(tmp_path / name, tone(4.0, SAMPLE_RATE), SAMPLE_RATE, codec=codec, **extra)  # type: ignore[arg-type]
     assert cut_off_warning(len(decode_audio(path)) / SAMPLE_RATE, probe(path).stated) is None
+
+
+@pytest.mark.parametrize("size", [0, 0x7FFFF000, 0x80000000, 0xFFFFFFFF])
+def test_a_wav_size_written_as_a_placeholder_is_no_length(tmp_path: Path, size: int) -> None:
+    """FFmpeg and sox writing a WAV to a pipe, or a recorder killed before it wrote the size,
+    leave a placeholder in the data size: no length stated, so no warning, however short."""
+    from woasr_cli.media.cutoff import cut_off_warning
+    from woasr_cli.media.oversized_wav import wav_data
+
+    path = encode_audio(tmp_path / "a.wav", tone(4.0, SAMPLE_RATE), SAMPLE_RATE, codec="pcm_s16le")
+    data = wav_data(path)
+    assert data is not None and data.byte_rate == 2 * SAMPLE_RATE
+    raw = bytearray(path.read_bytes())
+    raw[data.offset - 4 : data.offset] = size.to_bytes(4, "little")
+    path.write_bytes(bytes(raw))
+    decoded = len(decode_audio(path)) / SAMPLE_RATE
+    assert abs(decoded - 4.0) < 0.05
+    assert cut_off_warning(decoded, probe(path).stated) is None
 
 
 def test_lengths_estimated_are_not_taken_for_stated(tmp_path: Path, shared_audio: Path) -> None:

@@ -45,13 +45,23 @@ class RawPcm:
         }
 
 
-def oversized_wav(path: Path, size: int) -> RawPcm | None:
-    """The raw PCM of ``path`` (``size`` bytes), a RIFF WAV whose audio runs past what its
-    ``data`` chunk's 32-bit size can say; None for any other file, a WAV not in plain PCM,
-    A-law or mu-law, or one whose audio fits its sizes."""
-    if size <= _LIMIT:
-        return None
+@dataclass(frozen=True)
+class WavData:
+    """A RIFF WAV's ``fmt `` (:func:`_format`; None where missing or short), its bytes a
+    second as the ``fmt `` chunk states them, and where its ``data`` chunk's samples start and
+    how many bytes its 32-bit size says they are."""
+
+    fmt: tuple[int, int, int, int] | None
+    byte_rate: int
+    offset: int
+    size: int
+
+
+def wav_data(path: Path) -> WavData | None:
+    """``path``'s WavData, where it is a RIFF WAV with a ``data`` chunk among its first
+    ``_MOST_CHUNKS``; None otherwise (RF64, W64, not a WAV, unreadable)."""
     fmt: tuple[int, int, int, int] | None = None
+    byte_rate = 0
     try:
         with path.open("rb") as file:
             head = file.read(12)
@@ -65,18 +75,29 @@ def oversized_wav(path: Path, size: int) -> RawPcm | None:
                     return None
                 kind, length = struct.unpack("<4sI", header)
                 if kind == b"fmt ":
-                    fmt = _format(file.read(min(length, 40)))
+                    body = file.read(min(length, 40))
+                    fmt = _format(body)
+                    byte_rate = struct.unpack_from("<I", body, 8)[0] if len(body) >= 12 else 0
                 elif kind == b"data":
-                    body = at + 8
-                    if fmt is None or size - body <= _LIMIT:
-                        return None
-                    tag, channels, rate, bits = fmt
-                    raw = _RAW.get((tag, bits))
-                    return RawPcm(body, raw, rate, channels) if raw and channels else None
+                    return WavData(fmt, byte_rate, at + 8, length)
                 at += 8 + length + (length & 1)
     except OSError:
         return None
     return None
+
+
+def oversized_wav(path: Path, size: int) -> RawPcm | None:
+    """The raw PCM of ``path`` (``size`` bytes), a RIFF WAV whose audio runs past what its
+    ``data`` chunk's 32-bit size can say; None for any other file, a WAV not in plain PCM,
+    A-law or mu-law, or one whose audio fits its sizes."""
+    if size <= _LIMIT:
+        return None
+    data = wav_data(path)
+    if data is None or data.fmt is None or size - data.offset <= _LIMIT:
+        return None
+    tag, channels, rate, bits = data.fmt
+    raw = _RAW.get((tag, bits))
+    return RawPcm(data.offset, raw, rate, channels) if raw and channels else None
 
 
 def _format(body: bytes) -> tuple[int, int, int, int] | None:
