@@ -107,6 +107,39 @@ def intro(kind: str, shared_audio: Path) -> np.ndarray:
     return np.resize(room, 15 * 16000).astype(np.float32)
 
 
+def room(rt60: float, seed: int, ratio: float = 2.0) -> np.ndarray:
+    """A hall's impulse response: the direct path, 20 ms of nothing, decaying noise holding
+    ``ratio`` times the direct sound's energy."""
+    t = np.arange(int(rt60 * 16000)) / 16000
+    tail = np.random.default_rng(seed).standard_normal(len(t)) * np.exp(-6.9 * t / rt60)
+    tail[: int(0.02 * 16000)] = 0
+    response = tail * np.sqrt(ratio / float(tail @ tail))
+    response[0] = 1.0
+    return response
+
+
+def in_room(audio: np.ndarray, response: np.ndarray) -> np.ndarray:
+    wet = np.convolve(audio, response)[: len(audio) + 16000]
+    return np.asarray(wet / np.abs(wet).max() * 0.7, dtype=np.float32)
+
+
+def chords(seconds: float) -> np.ndarray:
+    """Plucked triads over four chords, 2 s each (benchmarks/degraded.py's bed, without bass)."""
+    t = np.arange(16000 // 4) / 16000
+    chords = [
+        (261.6, 329.6, 392.0),
+        (220.0, 261.6, 329.6),
+        (174.6, 220.0, 261.6),
+        (196.0, 246.9, 293.7),
+    ]
+    out = np.zeros(int(seconds * 16000), np.float32)
+    for step in range(int(seconds * 4)):
+        f = chords[(step // 8) % 4][step % 3] * (2 if step % 6 >= 3 else 1)
+        note = sum(np.sin(2 * np.pi * f * k * t) / k for k in (1, 2, 3, 4)) * np.exp(-t * 9)
+        out[step * len(t) : (step + 1) * len(t)] += note.astype(np.float32)
+    return out
+
+
 def write_wav(path: Path, audio: np.ndarray, rate: int, channels: int = 1) -> Path:
     import wave
 

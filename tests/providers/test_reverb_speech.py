@@ -6,27 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from conftest import chords, in_room, room
 from woasr_cli.providers import speech_chunks
 from woasr_cli.providers.faint_speech import VAD_FRAME
 from woasr_cli.providers.reverb_speech import STEADY, dereverberated, reverberant_spans
 
 RATE = 16000
-
-
-def _room(rt60: float, seed: int, ratio: float = 2.0) -> np.ndarray:
-    """A hall's impulse response: the direct path, 20 ms of nothing, decaying noise holding
-    ``ratio`` times the direct sound's energy."""
-    t = np.arange(int(rt60 * RATE)) / RATE
-    tail = np.random.default_rng(seed).standard_normal(len(t)) * np.exp(-6.9 * t / rt60)
-    tail[: int(0.02 * RATE)] = 0
-    response = tail * np.sqrt(ratio / float(tail @ tail))
-    response[0] = 1.0
-    return response
-
-
-def _in_room(audio: np.ndarray, response: np.ndarray) -> np.ndarray:
-    wet = np.convolve(audio, response)[: len(audio) + RATE]
-    return np.asarray(wet / np.abs(wet).max() * 0.7, dtype=np.float32)
 
 
 def _energy(audio: np.ndarray, start: float, end: float) -> float:
@@ -36,7 +21,7 @@ def _energy(audio: np.ndarray, start: float, end: float) -> float:
 def test_a_halls_tail_is_taken_out_and_the_sound_itself_kept() -> None:
     burst = np.zeros(3 * RATE, np.float32)
     burst[RATE // 2 : RATE] = np.random.default_rng(0).standard_normal(RATE // 2) * 0.1
-    wet = _in_room(burst, _room(1.2, 1))
+    wet = in_room(burst, room(1.2, 1))
     dry = dereverberated(wet)
     assert dry.dtype == np.float32 and len(dry) == len(wet)
     # The tail after the burst (1.2-3.0 s) loses 4-5 dB; the burst's onset (0.1 s) under 1 dB.
@@ -79,7 +64,7 @@ def test_jfk_in_a_hall_is_cut_for_transcription(shared_audio) -> None:  # type: 
     pytest.importorskip("faster_whisper", reason="Silero VAD ships with faster-whisper")
     from woasr_cli.media import decode_audio
 
-    wet = _in_room(decode_audio(shared_audio / "jfk.wav"), _room(1.5, 2))
+    wet = in_room(decode_audio(shared_audio / "jfk.wav"), room(1.5, 2))
     spans, _ = speech_chunks.speech_spans(wet)
     cut = np.zeros(len(wet), bool)
     for start, end in spans:
@@ -87,28 +72,11 @@ def test_jfk_in_a_hall_is_cut_for_transcription(shared_audio) -> None:  # type: 
     assert cut[int(0.3 * RATE) : int(10.5 * RATE)].mean() > 0.7, spans
 
 
-def _chords(seconds: float) -> np.ndarray:
-    """Plucked triads over four chords, 2 s each (benchmarks/degraded.py's bed, without bass)."""
-    t = np.arange(RATE // 4) / RATE
-    chords = [
-        (261.6, 329.6, 392.0),
-        (220.0, 261.6, 329.6),
-        (174.6, 220.0, 261.6),
-        (196.0, 246.9, 293.7),
-    ]
-    out = np.zeros(int(seconds * RATE), np.float32)
-    for step in range(int(seconds * 4)):
-        f = chords[(step // 8) % 4][step % 3] * (2 if step % 6 >= 3 else 1)
-        note = sum(np.sin(2 * np.pi * f * k * t) / k for k in (1, 2, 3, 4)) * np.exp(-t * 9)
-        out[step * len(t) : (step + 1) * len(t)] += note.astype(np.float32)
-    return out
-
-
 def test_music_in_a_hall_gets_no_more_speech(monkeypatch: pytest.MonkeyPatch) -> None:
     # The dereverberated copy of music in a hall scores 0.5-0.85 here and there, where the
     # VAD scored it 0.00-0.02 (median): none of it may be added to the speech.
     pytest.importorskip("faster_whisper", reason="Silero VAD ships with faster-whisper")
-    music = _in_room(_chords(20.0), _room(1.5, 26))
+    music = in_room(chords(20.0), room(1.5, 26))
     found, _ = speech_chunks.speech_spans(music)
     monkeypatch.setattr(speech_chunks, "reverberant_spans", lambda *_: [])
     assert found == speech_chunks.speech_spans(music)[0]
@@ -135,8 +103,8 @@ def test_a_call_behind_the_talker_is_not_taken_for_hidden_speech(  # type: ignor
     call = decode_audio(shared_audio / "pyannote_sample.wav")
     call = np.tile(call, len(talker) // len(call) + 1)[: len(talker)]
     mixed = talker + call / np.sqrt(np.mean(call**2)) * 0.05 * 10 ** (-18 / 20)
-    room = _room(0.6, 1, 1.0)
-    wet = np.convolve(mixed, room)[: len(mixed)]
+    response = room(0.6, 1, 1.0)
+    wet = np.convolve(mixed, response)[: len(mixed)]
     wet = np.asarray(wet / np.abs(wet).max() * 0.7, dtype=np.float32)
     spans, _ = speech_chunks.speech_spans(wet)
     monkeypatch.setattr(speech_chunks, "reverberant_spans", lambda *_: [])
