@@ -10,11 +10,10 @@ import pytest
 
 from conftest import chords, in_room, room, wer
 from woasr_cli.live import open_processor
-from woasr_cli.live.dereverb import LAG, StreamingDereverb
 from woasr_cli.live.vad import FRAME, StreamingVad
 from woasr_cli.media.decode import decode_audio
 from woasr_cli.options import TranscribeOptions
-from woasr_cli.providers.reverb_speech import dereverberated
+from woasr_cli.providers.reverb_speech import LAG, StreamingDereverb, dereverberated
 
 pytest.importorskip("faster_whisper", reason="needs faster-whisper (pip install woasr)")
 

@@ -17,8 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from woasr_cli.errors import UsageError
-from woasr_cli.live.dereverb import StreamingDereverb
-from woasr_cli.providers.reverb_speech import QUIETEST_DB, STEADY
+from woasr_cli.providers.reverb_speech import QUIETEST_DB, STEADY, StreamingDereverb
 from woasr_cli.providers.vad_batches import RESET_AFTER_FRAMES, quiet_frames
 from woasr_cli.providers.vad_level import RecentLevel
 
@@ -70,8 +69,8 @@ class StreamingVad:
     state alone scored pyannote_sample's first "Hello?", after 6.7 s of faint sound, 0.44
     instead of 0.55, and its first partial came 1.3 s later).
 
-    A third state hears the stream dereverberated (live/dereverb.py, one frame late), and
-    its score counts, as providers/reverb_speech's rule counts it offline, only where at
+    A third state hears the stream dereverberated (reverb_speech.StreamingDereverb, one frame
+    late), and its score counts, as providers/reverb_speech's rule counts it offline, only where at
     least half of the last 2 s scored ``STEADY`` to ``HEARD`` (a hall's smeared speech: jfk
     in a hall of RT60 1.5 s scored 0.05-0.3 where `woasr listen` committed only "And so my
     fellow"; a clean pause scores under 0.05, clean speech over 0.35, music mostly under

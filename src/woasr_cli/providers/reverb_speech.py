@@ -45,27 +45,57 @@ QUIETEST_DB = -12.0
 _N, _HOP, _SMOOTH = 512, 128, 4  # STFT size, hop (samples) and power smoothing (frames)
 
 
+LAG = _N  # samples StreamingDereverb's copy comes out late
+
+
 def dereverberated(audio: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     """``audio`` with its late reverberation suppressed: each STFT bin's power less the power
-    ``DELAY_S`` earlier decayed as a room of ``RT60`` decays it (gain floored at ``FLOOR``)."""
-    window = np.hanning(_N).astype(np.float32)
-    padded = np.concatenate([np.zeros(_N, np.float32), audio, np.zeros(_N, np.float32)])
-    spectra = np.fft.rfft(np.lib.stride_tricks.sliding_window_view(padded, _N)[::_HOP] * window)
-    power = np.abs(spectra) ** 2
-    delay = round(DELAY_S * SAMPLE_RATE / _HOP)
-    decay = float(np.exp(-6 * np.log(10) * DELAY_S / RT60))  # -60 dB over RT60, on power
-    before = np.concatenate([np.zeros((delay + _SMOOTH - 1, power.shape[1])), power])
-    sums = np.cumsum(np.concatenate([np.zeros((1, power.shape[1])), before]), axis=0)
-    late = decay * (sums[_SMOOTH:] - sums[:-_SMOOTH])[: len(power)] / _SMOOTH
-    gain = np.sqrt(np.maximum(1 - late / np.maximum(power, 1e-12), FLOOR**2))
-    frames = np.fft.irfft(spectra * gain, _N, axis=1) * window
-    out = np.zeros(len(padded) + _N)
-    step = _N // _HOP
-    for k in range(step):  # overlap-add: every step-th frame abuts the one before
-        part = frames[k::step].reshape(-1)
-        out[k * _HOP : k * _HOP + len(part)] += part
-    out /= float(window @ window) / _HOP
-    return out[_N : _N + len(audio)].astype(np.float32)
+    ``DELAY_S`` earlier decayed as a room of ``RT60`` decays it (gain floored at ``FLOOR``);
+    :class:`StreamingDereverb` over the whole of it, the zeros after it heard too."""
+    flushed = np.concatenate([np.asarray(audio, np.float32).reshape(-1), np.zeros(_N, np.float32)])
+    return StreamingDereverb()(flushed)[LAG : LAG + len(audio)]
+
+
+class StreamingDereverb:
+    """:func:`dereverberated` a piece of a stream at a time (the live VAD's copy): call with
+    each piece; returns the copy as far as it is final, ``LAG`` samples (one 32 ms VAD frame)
+    behind the stream - its first ``LAG`` samples are the zeros before the stream. The STFT's
+    input, its power history and its overlap-add are carried from one call to the next."""
+
+    def __init__(self) -> None:
+        self._window = np.hanning(_N).astype(np.float32)
+        self._delay = round(DELAY_S * SAMPLE_RATE / _HOP)
+        self._decay = float(np.exp(-6 * np.log(10) * DELAY_S / RT60))  # -60 dB over RT60
+        self._input = np.zeros(_N, np.float32)  # not yet framed (the zeros before the stream)
+        self._power = np.zeros((self._delay + _SMOOTH - 1, _N // 2 + 1))  # the last frames'
+        self._carry = np.zeros(_N - _HOP)  # overlap-add of frames already made
+        self._norm = float(self._window @ self._window) / _HOP
+
+    def __call__(self, audio: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        buffer = np.concatenate([self._input, np.asarray(audio, np.float32).reshape(-1)])
+        count = (len(buffer) - _N) // _HOP + 1 if len(buffer) >= _N else 0
+        if count == 0:
+            self._input = buffer
+            return np.zeros(0, np.float32)
+        frames = np.lib.stride_tricks.sliding_window_view(buffer, _N)[::_HOP][:count]
+        spectra = np.fft.rfft(frames * self._window)
+        power = np.abs(spectra) ** 2
+        history = np.concatenate([self._power, power])
+        sums = np.cumsum(np.concatenate([np.zeros((1, power.shape[1])), history]), axis=0)
+        late = self._decay * (sums[_SMOOTH:] - sums[:-_SMOOTH])[:count] / _SMOOTH
+        self._power = history[len(history) - len(self._power) :]
+        gain = np.sqrt(np.maximum(1 - late / np.maximum(power, 1e-12), FLOOR**2))
+        pieces = np.fft.irfft(spectra * gain, _N, axis=1) * self._window
+        out = np.zeros((count - 1) * _HOP + _N)
+        out[: len(self._carry)] += self._carry
+        step = _N // _HOP
+        for k in range(step):  # overlap-add: every step-th frame abuts the one before
+            part = pieces[k::step].reshape(-1)
+            out[k * _HOP : k * _HOP + len(part)] += part
+        done = count * _HOP
+        self._carry = out[done:]
+        self._input = buffer[done:]
+        return (out[:done] / self._norm).astype(np.float32)
 
 
 def candidates(
